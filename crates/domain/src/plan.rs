@@ -1,0 +1,111 @@
+//! Plans of the catalogue, their quotas, and which plan change is an upgrade.
+
+use std::cmp::Ordering;
+
+use crate::ids::PlanId;
+use crate::money::Money;
+use crate::product::Product;
+
+/// Monthly quotas of a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quotas {
+    pub ai_chat: i64,
+    pub agent_seats: i64,
+    pub email: i64,
+}
+
+impl Quotas {
+    pub fn for_product(&self, product: Product) -> i64 {
+        match product {
+            Product::AiChat => self.ai_chat,
+            Product::Email => self.email,
+            Product::AgentSeats => self.agent_seats,
+        }
+    }
+}
+
+/// A plan, priced per month.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub id: PlanId,
+    pub name: String,
+    pub price: Money,
+    pub quotas: Quotas,
+}
+
+impl Plan {
+    /// The billing period of every plan today.
+    pub const PERIOD: &'static str = "month";
+}
+
+/// What moving from one plan to another is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanChange {
+    Upgrade,
+    Same,
+    Downgrade,
+}
+
+impl PlanChange {
+    /// An upgrade is a move to a different plan with a strictly higher price. The same
+    /// plan, or a plan of equal or lower price, is not an upgrade.
+    pub fn between(current: &Plan, target: &Plan) -> PlanChange {
+        if current.id == target.id {
+            return PlanChange::Same;
+        }
+        match target.price.amount().cmp(&current.price.amount()) {
+            Ordering::Greater => PlanChange::Upgrade,
+            Ordering::Equal => PlanChange::Same,
+            Ordering::Less => PlanChange::Downgrade,
+        }
+    }
+}
+
+/// Sorts plans cheapest first, by id where prices are equal, so the order is stable.
+pub fn sort_cheapest_first(plans: &mut [Plan]) {
+    plans.sort_by(|a, b| {
+        a.price
+            .amount()
+            .cmp(&b.price.amount())
+            .then_with(|| a.id.cmp(&b.id))
+    });
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::money::Currency;
+    use rust_decimal::Decimal;
+
+    pub fn plan(id: &str, price: &str) -> Plan {
+        Plan {
+            id: PlanId::parse(id).unwrap(),
+            name: id.to_owned(),
+            price: Money::new(price.parse::<Decimal>().unwrap(), Currency::Cny).unwrap(),
+            quotas: Quotas {
+                ai_chat: 1000,
+                agent_seats: 2,
+                email: 100,
+            },
+        }
+    }
+
+    #[test]
+    fn only_a_strictly_dearer_plan_is_an_upgrade() {
+        let basic = plan("basic", "299.00");
+        let pro = plan("pro", "999.00");
+        let pro_twin = plan("pro_twin", "999.00");
+        assert_eq!(PlanChange::between(&basic, &pro), PlanChange::Upgrade);
+        assert_eq!(PlanChange::between(&pro, &basic), PlanChange::Downgrade);
+        assert_eq!(PlanChange::between(&pro, &pro), PlanChange::Same);
+        assert_eq!(PlanChange::between(&pro, &pro_twin), PlanChange::Same);
+    }
+
+    #[test]
+    fn sorts_cheapest_first() {
+        let mut plans = vec![plan("enterprise", "2999"), plan("basic", "299"), plan("pro", "999")];
+        sort_cheapest_first(&mut plans);
+        let ids: Vec<_> = plans.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["basic", "pro", "enterprise"]);
+    }
+}
