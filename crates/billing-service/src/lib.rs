@@ -1,0 +1,20 @@
+//! The portal's use cases. Nothing reads or writes data except through
+//! [`BillingService`], which reaches storage only through the port traits in [`ports`].
+//! Authorisation by [`Principal`] happens here, not in the HTTP layer.
+
+pub mod demo;
+pub mod error;
+pub mod ports;
+pub mod principal;
+mod service;
+
+#[cfg(feature = "test-support")]
+pub mod test_support;
+
+pub use error::BillingError;
+pub use ports::{
+    Clock, CustomerRepository, HealthProbe, InvoiceRepository, PlanCatalog, PlanChangeCommit,
+    Ports, RepositoryError, SubscriptionRepository, SystemClock, UsageRepository,
+};
+pub use principal::{Principal, Role};
+pub use service::{BillingService, SubscriptionView, UpgradeOutcome, UpgradeQuote, UsageOverview};

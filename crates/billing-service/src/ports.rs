@@ -1,0 +1,151 @@
+//! The ports: one small trait per aggregate, implemented by the persistence adapter (and
+//! by the in-memory fakes of `test-support`). Every method that reads or writes a
+//! customer's data takes the customer's id, so no query can escape its tenant.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use portal_domain::{
+    AccountChanges, Customer, CustomerId, DateRange, Invoice, InvoiceId, InvoiceSummary,
+    NewCustomer, NewInvoice, Plan, PlanId, Product, Subscription, SubscriptionId, UsageRecord,
+};
+
+/// What a storage adapter can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum RepositoryError {
+    /// An optimistic-concurrency check failed: the record changed since it was read.
+    #[error("the record was changed concurrently")]
+    Conflict,
+    /// The store cannot be reached.
+    #[error("the store is unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+#[async_trait]
+pub trait CustomerRepository: Send + Sync {
+    async fn find(&self, id: &CustomerId) -> Result<Option<Customer>, RepositoryError>;
+
+    /// Applies validated changes; `None` when there is no such customer.
+    async fn update(
+        &self,
+        id: &CustomerId,
+        changes: &AccountChanges,
+    ) -> Result<Option<Customer>, RepositoryError>;
+
+    /// Creates the customer (at `now`) or replaces its data; `true` when created.
+    async fn upsert(
+        &self,
+        id: &CustomerId,
+        data: &NewCustomer,
+        now: DateTime<Utc>,
+    ) -> Result<(Customer, bool), RepositoryError>;
+}
+
+#[async_trait]
+pub trait PlanCatalog: Send + Sync {
+    async fn list(&self) -> Result<Vec<Plan>, RepositoryError>;
+    async fn find(&self, id: &PlanId) -> Result<Option<Plan>, RepositoryError>;
+    async fn upsert(&self, plan: &Plan) -> Result<(), RepositoryError>;
+}
+
+/// Everything an upgrade writes, committed as one unit: the plan change (only if the
+/// subscription is still at `expected_version`) and the proration invoice, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanChangeCommit {
+    pub customer_id: CustomerId,
+    pub subscription_id: SubscriptionId,
+    pub expected_version: i64,
+    pub new_plan_id: PlanId,
+    pub invoice: Option<NewInvoice>,
+}
+
+#[async_trait]
+pub trait SubscriptionRepository: Send + Sync {
+    /// The customer's current subscription: the most recently started one.
+    async fn current(
+        &self,
+        customer: &CustomerId,
+    ) -> Result<Option<Subscription>, RepositoryError>;
+
+    /// Stores `subscription` unless the customer already has one; `true` when stored.
+    async fn insert_if_absent(&self, subscription: &Subscription)
+    -> Result<bool, RepositoryError>;
+
+    /// The upgrade unit of work. [`RepositoryError::Conflict`] when the version moved;
+    /// then nothing was written.
+    async fn change_plan(
+        &self,
+        change: &PlanChangeCommit,
+    ) -> Result<(Subscription, Option<Invoice>), RepositoryError>;
+}
+
+#[async_trait]
+pub trait UsageRepository: Send + Sync {
+    /// Daily values in `range`, ordered by date, then product name.
+    async fn daily(
+        &self,
+        customer: &CustomerId,
+        range: DateRange,
+        product: Option<Product>,
+    ) -> Result<Vec<UsageRecord>, RepositoryError>;
+
+    /// Stores daily values for days and products that have none yet; returns how many
+    /// were stored.
+    async fn insert_if_absent(
+        &self,
+        customer: &CustomerId,
+        records: &[UsageRecord],
+    ) -> Result<u64, RepositoryError>;
+}
+
+#[async_trait]
+pub trait InvoiceRepository: Send + Sync {
+    /// The customer's invoices, newest first.
+    async fn list(&self, customer: &CustomerId) -> Result<Vec<InvoiceSummary>, RepositoryError>;
+
+    async fn find(
+        &self,
+        customer: &CustomerId,
+        id: &InvoiceId,
+    ) -> Result<Option<Invoice>, RepositoryError>;
+
+    /// Issues a subscription invoice unless the customer already has one for its period,
+    /// allocating the next number of its month; `None` when one existed.
+    async fn issue_for_period(&self, invoice: &NewInvoice)
+    -> Result<Option<Invoice>, RepositoryError>;
+}
+
+/// Whether the source of truth answers.
+#[async_trait]
+pub trait HealthProbe: Send + Sync {
+    async fn ready(&self) -> bool;
+}
+
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The wall clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// The adapters the service runs on, chosen by the composition root.
+#[derive(Clone)]
+pub struct Ports {
+    pub customers: Arc<dyn CustomerRepository>,
+    pub plans: Arc<dyn PlanCatalog>,
+    pub subscriptions: Arc<dyn SubscriptionRepository>,
+    pub usage: Arc<dyn UsageRepository>,
+    pub invoices: Arc<dyn InvoiceRepository>,
+    pub health: Arc<dyn HealthProbe>,
+    pub clock: Arc<dyn Clock>,
+}

@@ -1,0 +1,37 @@
+//! Who is asking: a customer's user with a role, as proven by the token.
+
+use portal_domain::{CustomerId, UserId};
+
+use crate::error::BillingError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// May read and change the customer's account and subscription.
+    Admin,
+    /// May read everything of the customer, change nothing.
+    Member,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub customer_id: CustomerId,
+    pub user_id: UserId,
+    pub role: Role,
+}
+
+impl Principal {
+    pub fn new(customer_id: CustomerId, user_id: UserId, role: Role) -> Self {
+        Self {
+            customer_id,
+            user_id,
+            role,
+        }
+    }
+
+    pub(crate) fn require_admin(&self, action: &'static str) -> Result<(), BillingError> {
+        match self.role {
+            Role::Admin => Ok(()),
+            Role::Member => Err(BillingError::Forbidden(action)),
+        }
+    }
+}

@@ -1,0 +1,307 @@
+//! In-memory fakes of every port, for tests of the service and of the HTTP layer.
+//! They keep the ports' promises (tenant scoping, ordering, optimistic versions,
+//! gap-free numbering) so tests written against them hold against the real adapters.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use portal_domain::invoice::invoice_number;
+use portal_domain::{
+    AccountChanges, Customer, CustomerId, DateRange, Invoice, InvoiceId, InvoiceKind,
+    InvoiceSummary, Month, NewCustomer, NewInvoice, Plan, PlanId, Product, Subscription,
+    UsageRecord,
+};
+
+use crate::ports::{
+    Clock, CustomerRepository, HealthProbe, InvoiceRepository, PlanCatalog, PlanChangeCommit,
+    Ports, RepositoryError, SubscriptionRepository, UsageRepository,
+};
+
+#[derive(Default)]
+struct State {
+    customers: BTreeMap<CustomerId, Customer>,
+    plans: BTreeMap<PlanId, Plan>,
+    subscriptions: Vec<Subscription>,
+    usage: BTreeMap<(CustomerId, chrono::NaiveDate, &'static str), UsageRecord>,
+    invoices: Vec<Invoice>,
+    sequences: HashMap<Month, u32>,
+}
+
+/// Every repository port over one in-memory state.
+#[derive(Clone, Default)]
+pub struct InMemoryStore {
+    state: Arc<Mutex<State>>,
+}
+
+impl InMemoryStore {
+    fn lock(&self) -> Result<MutexGuard<'_, State>, RepositoryError> {
+        self.state
+            .lock()
+            .map_err(|_| RepositoryError::Other(anyhow::anyhow!("state poisoned")))
+    }
+
+    /// Ports over this store and `clock`.
+    pub fn ports(&self, clock: Arc<dyn Clock>) -> Ports {
+        let me = Arc::new(self.clone());
+        Ports {
+            customers: me.clone(),
+            plans: me.clone(),
+            subscriptions: me.clone(),
+            usage: me.clone(),
+            invoices: me.clone(),
+            health: me,
+            clock,
+        }
+    }
+
+    /// All invoices of all customers, for assertions.
+    pub fn all_invoices(&self) -> Vec<Invoice> {
+        self.state
+            .lock()
+            .map(|s| s.invoices.clone())
+            .unwrap_or_default()
+    }
+}
+
+fn issue(state: &mut State, new: &NewInvoice) -> Result<Invoice, RepositoryError> {
+    let month = new.numbering_month();
+    let seq = state.sequences.entry(month).or_insert(0);
+    *seq += 1;
+    let invoice = Invoice {
+        id: invoice_number(month, *seq),
+        customer_id: new.customer_id.clone(),
+        period: new.period,
+        kind: new.kind,
+        status: new.status,
+        amount: new.total().map_err(anyhow::Error::new)?,
+        lines: new.lines.clone(),
+        created_at: new.created_at,
+        due_date: new.due_date,
+    };
+    state.invoices.push(invoice.clone());
+    Ok(invoice)
+}
+
+#[async_trait]
+impl CustomerRepository for InMemoryStore {
+    async fn find(&self, id: &CustomerId) -> Result<Option<Customer>, RepositoryError> {
+        Ok(self.lock()?.customers.get(id).cloned())
+    }
+
+    async fn update(
+        &self,
+        id: &CustomerId,
+        changes: &AccountChanges,
+    ) -> Result<Option<Customer>, RepositoryError> {
+        let mut state = self.lock()?;
+        Ok(state.customers.get_mut(id).map(|c| {
+            *c = changes.apply_to(c);
+            c.clone()
+        }))
+    }
+
+    async fn upsert(
+        &self,
+        id: &CustomerId,
+        data: &NewCustomer,
+        now: DateTime<Utc>,
+    ) -> Result<(Customer, bool), RepositoryError> {
+        let mut state = self.lock()?;
+        let created = !state.customers.contains_key(id);
+        let created_at = state.customers.get(id).map(|c| c.created_at).unwrap_or(now);
+        let customer = Customer {
+            id: id.clone(),
+            company_name: data.company_name.clone(),
+            contact_name: data.contact_name.clone(),
+            contact_email: data.contact_email.clone(),
+            created_at,
+        };
+        state.customers.insert(id.clone(), customer.clone());
+        Ok((customer, created))
+    }
+}
+
+#[async_trait]
+impl PlanCatalog for InMemoryStore {
+    async fn list(&self) -> Result<Vec<Plan>, RepositoryError> {
+        Ok(self.lock()?.plans.values().cloned().collect())
+    }
+
+    async fn find(&self, id: &PlanId) -> Result<Option<Plan>, RepositoryError> {
+        Ok(self.lock()?.plans.get(id).cloned())
+    }
+
+    async fn upsert(&self, plan: &Plan) -> Result<(), RepositoryError> {
+        self.lock()?.plans.insert(plan.id.clone(), plan.clone());
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl SubscriptionRepository for InMemoryStore {
+    async fn current(
+        &self,
+        customer: &CustomerId,
+    ) -> Result<Option<Subscription>, RepositoryError> {
+        Ok(self
+            .lock()?
+            .subscriptions
+            .iter()
+            .filter(|s| &s.customer_id == customer)
+            .max_by_key(|s| s.start_date)
+            .cloned())
+    }
+
+    async fn insert_if_absent(
+        &self,
+        subscription: &Subscription,
+    ) -> Result<bool, RepositoryError> {
+        let mut state = self.lock()?;
+        if state
+            .subscriptions
+            .iter()
+            .any(|s| s.customer_id == subscription.customer_id)
+        {
+            return Ok(false);
+        }
+        state.subscriptions.push(subscription.clone());
+        Ok(true)
+    }
+
+    async fn change_plan(
+        &self,
+        change: &PlanChangeCommit,
+    ) -> Result<(Subscription, Option<Invoice>), RepositoryError> {
+        let mut state = self.lock()?;
+        let sub = state
+            .subscriptions
+            .iter_mut()
+            .find(|s| s.id == change.subscription_id && s.customer_id == change.customer_id)
+            .ok_or(RepositoryError::Conflict)?;
+        if sub.version != change.expected_version {
+            return Err(RepositoryError::Conflict);
+        }
+        sub.plan_id = change.new_plan_id.clone();
+        sub.version += 1;
+        let changed = sub.clone();
+        let invoice = match &change.invoice {
+            Some(new) => Some(issue(&mut state, new)?),
+            None => None,
+        };
+        Ok((changed, invoice))
+    }
+}
+
+#[async_trait]
+impl UsageRepository for InMemoryStore {
+    async fn daily(
+        &self,
+        customer: &CustomerId,
+        range: DateRange,
+        product: Option<Product>,
+    ) -> Result<Vec<UsageRecord>, RepositoryError> {
+        Ok(self
+            .lock()?
+            .usage
+            .iter()
+            .filter(|((c, date, _), r)| {
+                c == customer
+                    && *date >= range.from()
+                    && *date <= range.to()
+                    && product.is_none_or(|p| p == r.product)
+            })
+            .map(|(_, r)| *r)
+            .collect())
+    }
+
+    async fn insert_if_absent(
+        &self,
+        customer: &CustomerId,
+        records: &[UsageRecord],
+    ) -> Result<u64, RepositoryError> {
+        let mut state = self.lock()?;
+        let mut added = 0;
+        for r in records {
+            let key = (customer.clone(), r.date, r.product.as_str());
+            if let std::collections::btree_map::Entry::Vacant(slot) = state.usage.entry(key) {
+                slot.insert(*r);
+                added += 1;
+            }
+        }
+        Ok(added)
+    }
+}
+
+#[async_trait]
+impl InvoiceRepository for InMemoryStore {
+    async fn list(&self, customer: &CustomerId) -> Result<Vec<InvoiceSummary>, RepositoryError> {
+        let mut list: Vec<_> = self
+            .lock()?
+            .invoices
+            .iter()
+            .filter(|i| &i.customer_id == customer)
+            .map(Invoice::summary)
+            .collect();
+        list.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+        Ok(list)
+    }
+
+    async fn find(
+        &self,
+        customer: &CustomerId,
+        id: &InvoiceId,
+    ) -> Result<Option<Invoice>, RepositoryError> {
+        Ok(self
+            .lock()?
+            .invoices
+            .iter()
+            .find(|i| &i.id == id && &i.customer_id == customer)
+            .cloned())
+    }
+
+    async fn issue_for_period(
+        &self,
+        invoice: &NewInvoice,
+    ) -> Result<Option<Invoice>, RepositoryError> {
+        let mut state = self.lock()?;
+        let exists = state.invoices.iter().any(|i| {
+            i.customer_id == invoice.customer_id
+                && i.period == invoice.period
+                && i.kind == InvoiceKind::Subscription
+        });
+        if exists {
+            return Ok(None);
+        }
+        issue(&mut state, invoice).map(Some)
+    }
+}
+
+#[async_trait]
+impl HealthProbe for InMemoryStore {
+    async fn ready(&self) -> bool {
+        true
+    }
+}
+
+/// A clock that shows a set time until moved.
+pub struct FixedClock(Mutex<DateTime<Utc>>);
+
+impl FixedClock {
+    pub fn at(now: DateTime<Utc>) -> Arc<Self> {
+        Arc::new(Self(Mutex::new(now)))
+    }
+
+    pub fn set(&self, now: DateTime<Utc>) {
+        if let Ok(mut t) = self.0.lock() {
+            *t = now;
+        }
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0.lock().map(|t| *t).unwrap_or_default()
+    }
+}

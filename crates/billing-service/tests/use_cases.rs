@@ -1,0 +1,229 @@
+//! The use cases against in-memory fakes of the ports.
+
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use portal_billing::test_support::{FixedClock, InMemoryStore};
+use portal_billing::{BillingError, BillingService, Principal, Role};
+use portal_domain::{
+    AccountChanges, CustomerId, DateRange, InvoiceStatus, Month, Product, UserId,
+};
+use rust_decimal_macros::dec;
+
+struct World {
+    service: BillingService,
+    store: InMemoryStore,
+}
+
+/// The demo data set, seeded on 19 Dec 2025 at 10:00 UTC.
+async fn demo_world() -> World {
+    let store = InMemoryStore::default();
+    let clock = FixedClock::at(Utc.with_ymd_and_hms(2025, 12, 19, 10, 0, 0).unwrap());
+    let service = BillingService::new(store.ports(clock));
+    service.seed_demo().await.unwrap();
+    World { service, store }
+}
+
+fn who(customer: &str, role: Role) -> Principal {
+    Principal::new(
+        CustomerId::parse(customer).unwrap(),
+        UserId::parse("user_1").unwrap(),
+        role,
+    )
+}
+
+fn admin() -> Principal {
+    who("cust_demo", Role::Admin)
+}
+
+fn member() -> Principal {
+    who("cust_demo", Role::Member)
+}
+
+#[tokio::test]
+async fn demo_seed_matches_the_contract_and_is_idempotent() {
+    let w = demo_world().await;
+    let account = w.service.account(&member()).await.unwrap();
+    assert_eq!(account.company_name, "示例科技有限公司");
+    assert_eq!(account.contact_email.as_str(), "zhangsan@example.com");
+
+    let sub = w.service.subscription(&member()).await.unwrap();
+    assert_eq!(sub.plan.id.as_str(), "pro");
+    assert_eq!(sub.status.as_str(), "active");
+
+    let invoices = w.service.invoices(&member()).await.unwrap();
+    let ids: Vec<_> = invoices.iter().map(|i| i.id.to_string()).collect();
+    assert_eq!(ids, ["INV202511001", "INV202510001", "INV202509001"]);
+    let statuses: Vec<_> = invoices.iter().map(|i| i.status).collect();
+    assert_eq!(statuses, [InvoiceStatus::Pending, InvoiceStatus::Paid, InvoiceStatus::Paid]);
+    assert!(invoices.iter().all(|i| i.amount.amount() == dec!(999.00)));
+
+    let other = w.service.invoices(&who("cust_demo2", Role::Member)).await.unwrap();
+    assert_eq!(other.len(), 1);
+    assert_eq!(other[0].id.as_str(), "INV202511002", "numbered after cust_demo's in November");
+
+    // Every day of the last 90 has non-zero usage of every product.
+    let range = DateRange::new(
+        NaiveDate::from_ymd_opt(2025, 9, 21).unwrap(),
+        NaiveDate::from_ymd_opt(2025, 12, 19).unwrap(),
+    )
+    .unwrap();
+    let detail = w.service.usage_detail(&member(), range, None).await.unwrap();
+    assert_eq!(detail.len(), 90 * 3);
+    assert!(detail.iter().all(|r| r.count > 0));
+
+    let again = w.service.seed_demo().await.unwrap();
+    assert_eq!(again, Default::default(), "a second seed adds nothing");
+    assert_eq!(w.store.all_invoices().len(), 4);
+}
+
+#[tokio::test]
+async fn members_read_but_cannot_change_the_account() {
+    let w = demo_world().await;
+    let changes = AccountChanges::parse(Some("新名字"), None, None).unwrap();
+    let err = w.service.update_account(&member(), changes).await.unwrap_err();
+    assert!(matches!(err, BillingError::Forbidden(_)));
+    let account = w.service.account(&member()).await.unwrap();
+    assert_eq!(account.company_name, "示例科技有限公司");
+}
+
+#[tokio::test]
+async fn admins_change_only_the_given_fields() {
+    let w = demo_world().await;
+    let changes = AccountChanges::parse(None, Some("王五"), None).unwrap();
+    let updated = w.service.update_account(&admin(), changes).await.unwrap();
+    assert_eq!(updated.contact_name, "王五");
+    assert_eq!(updated.company_name, "示例科技有限公司");
+    let reread = w.service.account(&member()).await.unwrap();
+    assert_eq!(reread, updated);
+
+    let err = w
+        .service
+        .update_account(&admin(), AccountChanges::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, BillingError::Validation(_)));
+}
+
+#[tokio::test]
+async fn another_customers_invoice_is_not_found() {
+    let w = demo_world().await;
+    let theirs = w.service.invoices(&who("cust_demo2", Role::Admin)).await.unwrap();
+    let err = w
+        .service
+        .invoice(&admin(), theirs[0].id.as_str())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, BillingError::NotFound("invoice")));
+    let own = w.service.invoice(&admin(), "INV202511001").await.unwrap();
+    assert_eq!(own.lines.len(), 1);
+    assert_eq!(own.amount, own.lines[0].amount);
+}
+
+#[tokio::test]
+async fn upgrade_changes_the_plan_and_invoices_the_prorated_difference() {
+    let w = demo_world().await;
+    let preview = w.service.preview_upgrade(&member(), "enterprise").await.unwrap();
+    // 19 Dec: 13 of 31 days; (2999 - 999) * 13 / 31 = 838.709.. -> 838.71
+    assert_eq!(preview.quote.amount.amount(), dec!(838.71));
+
+    let outcome = w.service.upgrade(&admin(), "enterprise").await.unwrap();
+    assert_eq!(outcome.subscription.plan.id.as_str(), "enterprise");
+    let invoice = outcome.invoice.expect("an upgrade mid-month owes money");
+    assert_eq!(invoice.amount, preview.quote.amount);
+    assert_eq!(invoice.id.as_str(), "INV202512001");
+    assert_eq!(invoice.status, InvoiceStatus::Pending);
+    assert_eq!(w.service.subscription(&member()).await.unwrap().plan.id.as_str(), "enterprise");
+
+    // The quotas of the usage overview follow the new plan.
+    let usage = w.service.usage_overview(&member(), None).await.unwrap();
+    assert_eq!(usage.products[0].quota, 50000);
+}
+
+#[tokio::test]
+async fn refused_upgrades_change_nothing() {
+    let w = demo_world().await;
+    let cases = [
+        (member(), "enterprise", "forbidden"),
+        (admin(), "pro", "conflict"),
+        (admin(), "basic", "conflict"),
+        (admin(), "platinum", "validation"),
+        (admin(), "../x", "validation"),
+    ];
+    for (principal, plan, expected) in cases {
+        let err = w.service.upgrade(&principal, plan).await.unwrap_err();
+        let kind = match err {
+            BillingError::Forbidden(_) => "forbidden",
+            BillingError::Conflict(_) => "conflict",
+            BillingError::Validation(_) => "validation",
+            other => panic!("unexpected {other:?}"),
+        };
+        assert_eq!(kind, expected, "upgrade to {plan}");
+    }
+    assert_eq!(w.service.subscription(&member()).await.unwrap().plan.id.as_str(), "pro");
+    assert_eq!(w.store.all_invoices().len(), 4);
+}
+
+#[tokio::test]
+async fn concurrent_upgrades_leave_one_change_and_one_invoice() {
+    let w = demo_world().await;
+    let results = futures_join(&w.service).await;
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(ok, 1, "{results:?}");
+    assert!(results.iter().filter_map(|r| r.as_ref().err()).all(|e| matches!(e, BillingError::Conflict(_))));
+    let prorations = w
+        .store
+        .all_invoices()
+        .into_iter()
+        .filter(|i| i.period == Month::parse("2025-12").unwrap())
+        .count();
+    assert_eq!(prorations, 1);
+}
+
+async fn futures_join(
+    service: &BillingService,
+) -> Vec<Result<portal_billing::UpgradeOutcome, BillingError>> {
+    let a = admin();
+    let (r1, r2, r3) = tokio::join!(
+        service.upgrade(&a, "enterprise"),
+        service.upgrade(&a, "enterprise"),
+        service.upgrade(&a, "enterprise"),
+    );
+    vec![r1, r2, r3]
+}
+
+#[tokio::test]
+async fn usage_overview_sums_counts_and_takes_the_seat_peak() {
+    let w = demo_world().await;
+    let month = Month::parse("2025-11").unwrap();
+    let overview = w.service.usage_overview(&member(), Some(month)).await.unwrap();
+    let detail = w
+        .service
+        .usage_detail(&member(), DateRange::month(month), None)
+        .await
+        .unwrap();
+    let sum = |p: Product| detail.iter().filter(|r| r.product == p).map(|r| r.count).sum::<i64>();
+    let peak = detail
+        .iter()
+        .filter(|r| r.product == Product::AgentSeats)
+        .map(|r| r.count)
+        .max()
+        .unwrap();
+    let used: Vec<_> = overview.products.iter().map(|p| (p.product, p.used, p.quota)).collect();
+    assert_eq!(
+        used,
+        [
+            (Product::AiChat, sum(Product::AiChat), 10000),
+            (Product::Email, sum(Product::Email), 1000),
+            (Product::AgentSeats, peak, 5),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn unknown_customer_has_no_account() {
+    let w = demo_world().await;
+    let stranger = who("cust_nobody", Role::Admin);
+    assert!(matches!(w.service.account(&stranger).await, Err(BillingError::NotFound(_))));
+    assert!(matches!(w.service.subscription(&stranger).await, Err(BillingError::NotFound(_))));
+    assert!(w.service.invoices(&stranger).await.unwrap().is_empty());
+}
