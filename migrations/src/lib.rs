@@ -1,0 +1,17 @@
+//! The portal's schema: one migration set that runs on PostgreSQL and on SQLite.
+//!
+//! Money is stored as `BIGINT` minor units (fen) with a currency column, never as a
+//! floating or backend-dependent decimal type: SQLite keeps `DECIMAL` as REAL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20251201_000001_create_portal_tables;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20251201_000001_create_portal_tables::Migration)]
+    }
+}

@@ -1,0 +1,254 @@
+//! The portal API's request and response bodies and its error body, shared by the
+//! server and the WASM app. Money is a string with two decimals beside a currency;
+//! dates are `YYYY-MM-DD`, months `YYYY-MM`, timestamps RFC 3339 UTC.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// `{"error": {"code", "message", "fields"?}}`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ErrorDetail {
+    /// `bad_request`, `unauthorized`, `forbidden`, `not_found`, `conflict`,
+    /// `validation_failed`, `rate_limited`, `unavailable` or `internal`.
+    pub code: String,
+    pub message: String,
+    /// Per-field reasons, on `validation_failed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Account {
+    pub customer_id: String,
+    pub company_name: String,
+    pub contact_name: String,
+    pub contact_email: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+}
+
+/// Any of the fields; unknown fields are refused with 422.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAccountRequest {
+    /// 1–200 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company_name: Option<String>,
+    /// 1–100 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_name: Option<String>,
+    /// A valid address of at most 200 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_email: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Subscription {
+    pub subscription_id: String,
+    pub plan_id: String,
+    pub plan_name: String,
+    pub start_date: String,
+    /// The last day of service, inclusive.
+    pub end_date: String,
+    /// `active`, `expired` or `cancelled`.
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PlanFeatures {
+    pub ai_chat_quota: i64,
+    pub agent_seats: i64,
+    pub email_quota: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Plan {
+    pub plan_id: String,
+    pub name: String,
+    /// Two decimals, e.g. `"999.00"`.
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "999.00"))]
+    pub price: Decimal,
+    pub currency: String,
+    /// `month`.
+    pub period: String,
+    pub features: PlanFeatures,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PlanList {
+    /// Cheapest first.
+    pub plans: Vec<Plan>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpgradeRequest {
+    pub plan_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct InvoiceLine {
+    pub description: String,
+    pub quantity: i64,
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "999.00"))]
+    pub unit_price: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "999.00"))]
+    pub amount: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct InvoiceSummary {
+    pub invoice_id: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "999.00"))]
+    pub amount: Decimal,
+    pub currency: String,
+    /// `YYYY-MM`.
+    pub period: String,
+    /// `pending`, `paid` or `overdue`.
+    pub status: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct InvoiceList {
+    /// Newest first.
+    pub invoices: Vec<InvoiceSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Invoice {
+    pub invoice_id: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "999.00"))]
+    pub amount: Decimal,
+    pub currency: String,
+    pub period: String,
+    pub status: String,
+    pub created_at: String,
+    /// `YYYY-MM-DD`.
+    pub due_date: String,
+    pub lines: Vec<InvoiceLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct UpgradeResponse {
+    pub subscription: Subscription,
+    /// The proration invoice, or `null` when nothing is owed.
+    pub invoice: Option<Invoice>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct UpgradePreview {
+    pub plan_id: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "838.71"))]
+    pub amount: Decimal,
+    pub currency: String,
+    /// The day the charge is computed for, `YYYY-MM-DD`.
+    pub proration_date: String,
+    pub lines: Vec<InvoiceLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ProductUsage {
+    /// `ai_chat`, `email` or `agent_seats`.
+    pub product: String,
+    pub used: i64,
+    pub quota: i64,
+    /// `used / quota * 100`, at most one decimal.
+    #[serde(with = "rust_decimal::serde::float")]
+    #[cfg_attr(feature = "openapi", schema(value_type = f64, example = 66.7))]
+    pub percent: Decimal,
+    /// The month-end value at the month's pace so far.
+    pub projected: i64,
+    /// `none`, `warning` (≥ 80%) or `exceeded` (≥ 100%).
+    pub alert: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct UsageOverview {
+    pub month: String,
+    pub products: Vec<ProductUsage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct UsageItem {
+    pub date: String,
+    pub product: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct UsageDetail {
+    pub from: String,
+    pub to: String,
+    /// Ordered by date, then product.
+    pub items: Vec<UsageItem>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_a_string_and_percent_a_number() {
+        let plan = Plan {
+            plan_id: "pro".into(),
+            name: "专业版".into(),
+            price: Decimal::new(99_900, 2),
+            currency: "CNY".into(),
+            period: "month".into(),
+            features: PlanFeatures { ai_chat_quota: 10000, agent_seats: 5, email_quota: 1000 },
+        };
+        let json = serde_json::to_value(&plan).unwrap();
+        assert_eq!(json["price"], "999.00");
+        let usage = ProductUsage {
+            product: "ai_chat".into(),
+            used: 2,
+            quota: 3,
+            percent: Decimal::new(667, 1),
+            projected: 3,
+            alert: "none".into(),
+        };
+        assert_eq!(serde_json::to_value(&usage).unwrap()["percent"], 66.7);
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let err = serde_json::from_str::<UpdateAccountRequest>(r#"{"company_name":"x","admin":true}"#);
+        assert!(err.is_err());
+    }
+}

@@ -1,0 +1,9 @@
+//! sea-orm models of the tables; private to the adapter, converted to domain types at
+//! its edge and never serialised.
+
+pub mod customers;
+pub mod invoice_lines;
+pub mod invoices;
+pub mod plans;
+pub mod subscriptions;
+pub mod usage_logs;
