@@ -22,6 +22,14 @@ pub struct SubscriptionView {
     pub status: SubscriptionStatus,
 }
 
+/// An account edit as submitted: any of the fields, not yet validated.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountEdit {
+    pub company_name: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
+}
+
 /// What an upgrade did: the changed subscription and the invoice, when anything is owed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpgradeOutcome {
@@ -79,9 +87,14 @@ impl BillingService {
     pub async fn update_account(
         &self,
         principal: &Principal,
-        changes: AccountChanges,
+        edit: AccountEdit,
     ) -> Result<Customer, BillingError> {
         principal.require_admin("change the account")?;
+        let changes = AccountChanges::parse(
+            edit.company_name.as_deref(),
+            edit.contact_name.as_deref(),
+            edit.contact_email.as_deref(),
+        )?;
         if changes.is_empty() {
             return Err(FieldErrors::single(
                 "body",

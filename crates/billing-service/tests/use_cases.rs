@@ -3,9 +3,9 @@
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use portal_billing::test_support::{FixedClock, InMemoryStore};
-use portal_billing::{BillingError, BillingService, Principal, Role};
+use portal_billing::{AccountEdit, BillingError, BillingService, Principal, Role};
 use portal_domain::{
-    AccountChanges, CustomerId, DateRange, InvoiceStatus, Month, Product, UserId,
+    CustomerId, DateRange, InvoiceStatus, Month, Product, UserId,
 };
 use rust_decimal_macros::dec;
 
@@ -79,8 +79,8 @@ async fn demo_seed_matches_the_contract_and_is_idempotent() {
 #[tokio::test]
 async fn members_read_but_cannot_change_the_account() {
     let w = demo_world().await;
-    let changes = AccountChanges::parse(Some("新名字"), None, None).unwrap();
-    let err = w.service.update_account(&member(), changes).await.unwrap_err();
+    let edit = AccountEdit { company_name: Some("新名字".into()), ..Default::default() };
+    let err = w.service.update_account(&member(), edit).await.unwrap_err();
     assert!(matches!(err, BillingError::Forbidden(_)));
     let account = w.service.account(&member()).await.unwrap();
     assert_eq!(account.company_name, "示例科技有限公司");
@@ -89,8 +89,8 @@ async fn members_read_but_cannot_change_the_account() {
 #[tokio::test]
 async fn admins_change_only_the_given_fields() {
     let w = demo_world().await;
-    let changes = AccountChanges::parse(None, Some("王五"), None).unwrap();
-    let updated = w.service.update_account(&admin(), changes).await.unwrap();
+    let edit = AccountEdit { contact_name: Some(" 王五 ".into()), ..Default::default() };
+    let updated = w.service.update_account(&admin(), edit).await.unwrap();
     assert_eq!(updated.contact_name, "王五");
     assert_eq!(updated.company_name, "示例科技有限公司");
     let reread = w.service.account(&member()).await.unwrap();
@@ -98,10 +98,14 @@ async fn admins_change_only_the_given_fields() {
 
     let err = w
         .service
-        .update_account(&admin(), AccountChanges::default())
+        .update_account(&admin(), AccountEdit::default())
         .await
         .unwrap_err();
     assert!(matches!(err, BillingError::Validation(_)));
+    let bad = AccountEdit { contact_email: Some("nope".into()), ..Default::default() };
+    let err = w.service.update_account(&admin(), bad).await.unwrap_err();
+    assert!(matches!(err, BillingError::Validation(f) if f.0.contains_key("contact_email")));
+    assert_eq!(w.service.account(&member()).await.unwrap(), updated, "a refused edit changes nothing");
 }
 
 #[tokio::test]

@@ -1,0 +1,79 @@
+//! The HTTP adapter: actix-web handlers over the [`BillingService`], the JWT extractor,
+//! the contract's error mapping, the OpenAPI document, and serving the single-page app.
+//! Handlers hold the service, never a connection pool.
+
+pub mod auth;
+mod dto;
+pub mod error;
+mod handlers;
+pub mod openapi;
+mod spa;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use actix_web::http::header;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{HttpRequest, HttpResponse, web};
+use portal_billing::BillingService;
+
+pub use auth::{Claims, TokenKeys, TokenRole};
+pub use error::ApiError;
+
+/// Shared state of every worker: the service and the token keys.
+pub struct AppState {
+    pub service: Arc<BillingService>,
+    pub keys: TokenKeys,
+}
+
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Origins allowed to embed the app (exact match), from `PORTAL_ALLOWED_PARENT_ORIGINS`.
+    pub allowed_parent_origins: Vec<String>,
+    /// Where the built app lives (`dist/`).
+    pub static_dir: PathBuf,
+}
+
+/// Registers every route. The caller wraps the app in the logger it wants.
+pub fn configure(state: web::Data<AppState>, settings: HttpSettings) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg: &mut web::ServiceConfig| {
+        cfg.app_data(state)
+            .app_data(web::JsonConfig::default().limit(64 * 1024).error_handler(|err, _| {
+                error::json_error(err).into()
+            }))
+            .app_data(web::QueryConfig::default().error_handler(|err, _| error::query_error(err).into()))
+            .app_data(web::PathConfig::default().error_handler(|err, _| {
+                ApiError::bad_request(format!("the path cannot be parsed: {err}")).into()
+            }))
+            .service(handlers::health::healthz)
+            .service(handlers::health::readyz)
+            .service(
+                web::scope("/api")
+                    .wrap(
+                        DefaultHeaders::new()
+                            .add((header::CACHE_CONTROL, "no-store"))
+                            .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                            .add((header::REFERRER_POLICY, "no-referrer")),
+                    )
+                    .service(openapi::openapi_json)
+                    .service(handlers::account::get_account)
+                    .service(handlers::account::put_account)
+                    .service(handlers::plans::get_subscription)
+                    .service(handlers::plans::get_plans)
+                    .service(handlers::plans::preview_upgrade)
+                    .service(handlers::plans::upgrade)
+                    .service(handlers::usage::get_usage)
+                    .service(handlers::usage::get_usage_detail)
+                    .service(handlers::invoices::list_invoices)
+                    .service(handlers::invoices::get_invoice)
+                    .service(handlers::invoices::get_invoice_pdf)
+                    .default_service(web::to(api_not_found)),
+            )
+            .configure(spa::configure(settings));
+    }
+}
+
+async fn api_not_found(req: HttpRequest) -> HttpResponse {
+    ApiError::not_found(format!("no endpoint {} {}", req.method(), req.path())).into_response()
+}

@@ -1,0 +1,89 @@
+//! The composition root: configuration, telemetry, and the only place that names the
+//! concrete adapters. `main.rs` is a thin CLI over it; the black-box tests start the
+//! same [`Application`] on port 0.
+
+pub mod config;
+pub mod telemetry;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use portal_billing::{BillingService, Ports, SystemClock};
+use portal_http::{AppState, HttpSettings, TokenKeys};
+use portal_persistence::SeaOrmStore;
+use tracing_actix_web::TracingLogger;
+
+pub use config::{ConfigError, Settings};
+
+/// Opens the database, applies migrations and builds the service over it.
+pub async fn open_service(settings: &Settings) -> anyhow::Result<(Arc<BillingService>, SeaOrmStore)> {
+    let store = SeaOrmStore::connect(&settings.database_url).await?;
+    store.migrate().await?;
+    if settings.redis_url.is_some() {
+        tracing::warn!("REDIS_URL is set but the Redis cache is not built yet; serving from the database");
+    }
+    let shared = Arc::new(store.clone());
+    let ports = Ports {
+        customers: shared.clone(),
+        plans: shared.clone(),
+        subscriptions: shared.clone(),
+        usage: shared.clone(),
+        invoices: shared.clone(),
+        health: shared,
+        clock: Arc::new(SystemClock),
+    };
+    Ok((Arc::new(BillingService::new(ports)), store))
+}
+
+/// The HTTP server, bound and ready to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+    service: Arc<BillingService>,
+}
+
+impl Application {
+    /// Connects, migrates and binds `settings.bind` (port 0 picks a free port).
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let secret = settings.require_secret()?.clone();
+        let (service, _store) = open_service(&settings).await?;
+        let listener = TcpListener::bind(settings.bind)
+            .map_err(|e| anyhow::anyhow!("PORTAL_BIND: cannot listen on {}: {e}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState {
+            service: service.clone(),
+            keys: TokenKeys::new(secret.expose()),
+        });
+        let http = HttpSettings {
+            allowed_parent_origins: settings.allowed_parent_origins.clone(),
+            static_dir: settings.static_dir.clone(),
+        };
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(TracingLogger::default())
+                .configure(portal_http::configure(state.clone(), http.clone()))
+        })
+        .listen(listener)?
+        .run();
+        Ok(Self {
+            port,
+            server,
+            service,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The service behind the server, for seeding from the same process.
+    pub fn service(&self) -> Arc<BillingService> {
+        self.service.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,1 +1,139 @@
-fn main() {}
+//! `portal`: serve, migrate, seed and mint tokens.
+
+use std::process::ExitCode;
+
+use chrono::Utc;
+use clap::{Parser, Subcommand, ValueEnum};
+use portal_http::{Claims, TokenKeys, TokenRole};
+use portal_server::{Application, Settings, open_service, telemetry};
+
+#[derive(Parser)]
+#[command(name = "portal", version, about = "客户控制台 — the customer portal")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the JSON API under /api and the app at / (applies migrations first).
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Load a data set; `--demo` loads the demo data (idempotent).
+    Seed {
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Print a signed JWT for a principal.
+    Token {
+        #[arg(long)]
+        customer: Option<String>,
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 3600)]
+        ttl: u64,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Admin,
+    Member,
+    Service,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init();
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => {
+            let app = Application::build(settings.clone()).await?;
+            tracing::info!(
+                address = %format!("http://{}:{}", settings.bind.ip(), app.port()),
+                database = %redact(&settings.database_url),
+                "portal serving"
+            );
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            open_service(&settings).await?;
+            println!("migrations applied");
+        }
+        Command::Seed { demo } => {
+            if !demo {
+                anyhow::bail!("nothing to seed: pass --demo to load the demo data");
+            }
+            let (service, _) = open_service(&settings).await?;
+            let report = service.seed_demo().await?;
+            println!(
+                "demo data loaded: {} plans, {} customers, {} subscriptions, {} usage records, {} invoices added",
+                report.plans,
+                report.customers_created,
+                report.subscriptions_created,
+                report.usage_records_added,
+                report.invoices_created
+            );
+        }
+        Command::Token {
+            customer,
+            user,
+            role,
+            ttl,
+        } => {
+            let keys = TokenKeys::new(settings.require_secret()?.expose());
+            let role = match role {
+                RoleArg::Admin => TokenRole::Admin,
+                RoleArg::Member => TokenRole::Member,
+                RoleArg::Service => TokenRole::Service,
+            };
+            if role != TokenRole::Service && customer.is_none() {
+                anyhow::bail!("--customer is required for admin and member tokens");
+            }
+            let exp = u64::try_from(Utc::now().timestamp()).unwrap_or(0) + ttl;
+            let token = keys.sign(&Claims {
+                customer_id: customer,
+                user_id: user,
+                role,
+                exp,
+            })?;
+            println!("{token}");
+        }
+    }
+    Ok(())
+}
+
+/// The URL without credentials, for logs.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}://***{}", &url[..scheme], &url[at..]),
+        _ => url.to_owned(),
+    }
+}

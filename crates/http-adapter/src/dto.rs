@@ -1,0 +1,119 @@
+//! Mapping between domain values and the API's bodies.
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use portal_api_types as api;
+use portal_billing::{SubscriptionView, UpgradeQuote, UsageOverview};
+use portal_domain::{Customer, Invoice, InvoiceLine, InvoiceSummary, Plan, UsageRecord};
+
+pub fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+pub fn date(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+pub fn account(c: &Customer) -> api::Account {
+    api::Account {
+        customer_id: c.id.to_string(),
+        company_name: c.company_name.clone(),
+        contact_name: c.contact_name.clone(),
+        contact_email: c.contact_email.as_str().to_owned(),
+        created_at: timestamp(c.created_at),
+    }
+}
+
+pub fn subscription(v: &SubscriptionView) -> api::Subscription {
+    api::Subscription {
+        subscription_id: v.subscription.id.to_string(),
+        plan_id: v.plan.id.to_string(),
+        plan_name: v.plan.name.clone(),
+        start_date: date(v.subscription.start_date),
+        end_date: date(v.subscription.end_date),
+        status: v.status.as_str().to_owned(),
+    }
+}
+
+pub fn plan(p: &Plan) -> api::Plan {
+    api::Plan {
+        plan_id: p.id.to_string(),
+        name: p.name.clone(),
+        price: p.price.amount(),
+        currency: p.price.currency().code().to_owned(),
+        period: Plan::PERIOD.to_owned(),
+        features: api::PlanFeatures {
+            ai_chat_quota: p.quotas.ai_chat,
+            agent_seats: p.quotas.agent_seats,
+            email_quota: p.quotas.email,
+        },
+    }
+}
+
+pub fn line(l: &InvoiceLine) -> api::InvoiceLine {
+    api::InvoiceLine {
+        description: l.description.clone(),
+        quantity: l.quantity,
+        unit_price: l.unit_price.amount(),
+        amount: l.amount.amount(),
+    }
+}
+
+pub fn invoice_summary(i: &InvoiceSummary) -> api::InvoiceSummary {
+    api::InvoiceSummary {
+        invoice_id: i.id.to_string(),
+        amount: i.amount.amount(),
+        currency: i.amount.currency().code().to_owned(),
+        period: i.period.to_string(),
+        status: i.status.as_str().to_owned(),
+        created_at: timestamp(i.created_at),
+    }
+}
+
+pub fn invoice(i: &Invoice) -> api::Invoice {
+    api::Invoice {
+        invoice_id: i.id.to_string(),
+        amount: i.amount.amount(),
+        currency: i.amount.currency().code().to_owned(),
+        period: i.period.to_string(),
+        status: i.status.as_str().to_owned(),
+        created_at: timestamp(i.created_at),
+        due_date: date(i.due_date),
+        lines: i.lines.iter().map(line).collect(),
+    }
+}
+
+pub fn upgrade_preview(q: &UpgradeQuote) -> api::UpgradePreview {
+    api::UpgradePreview {
+        plan_id: q.plan_id.to_string(),
+        amount: q.quote.amount.amount(),
+        currency: q.quote.amount.currency().code().to_owned(),
+        proration_date: date(q.quote.proration_date),
+        lines: q.quote.lines.iter().map(line).collect(),
+    }
+}
+
+pub fn usage_overview(o: &UsageOverview) -> api::UsageOverview {
+    api::UsageOverview {
+        month: o.month.to_string(),
+        products: o
+            .products
+            .iter()
+            .map(|s| api::ProductUsage {
+                product: s.product.as_str().to_owned(),
+                used: s.used,
+                quota: s.quota,
+                percent: s.percent,
+                projected: s.projected,
+                alert: s.alert.as_str().to_owned(),
+            })
+            .collect(),
+    }
+}
+
+pub fn usage_item(r: &UsageRecord) -> api::UsageItem {
+    api::UsageItem {
+        date: date(r.date),
+        product: r.product.as_str().to_owned(),
+        count: r.count,
+    }
+}

@@ -1,0 +1,200 @@
+//! [`ApiError`]: the contract's error body with its status. Use-case errors map to it
+//! through `From`; internal causes are logged here and never sent to the caller.
+
+use std::collections::BTreeMap;
+
+use actix_web::error::{JsonPayloadError, QueryPayloadError};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use portal_api_types::{ErrorBody, ErrorDetail};
+use portal_billing::BillingError;
+use portal_domain::{FieldErrors, ParseError};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub fields: Option<BTreeMap<String, String>>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            fields: None,
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    pub fn validation(fields: FieldErrors) -> Self {
+        let mut err = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "the request has invalid fields",
+        );
+        err.fields = Some(fields.0);
+        err
+    }
+
+    pub fn unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the service is temporarily unavailable; try again shortly",
+        )
+    }
+
+    pub fn unavailable_with(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+    }
+
+    pub fn into_response(self) -> HttpResponse {
+        self.error_response()
+    }
+
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "an internal error occurred",
+        )
+    }
+
+    /// A malformed query parameter: the query cannot be parsed.
+    pub fn bad_query(err: &ParseError) -> Self {
+        Self::bad_request(format!("query parameter {err}"))
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message.clone(),
+                fields: self.fields.clone(),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status).json(self.body())
+    }
+}
+
+impl From<BillingError> for ApiError {
+    fn from(err: BillingError) -> Self {
+        match err {
+            BillingError::NotFound(what) => ApiError::not_found(format!("{what} not found")),
+            BillingError::Forbidden(action) => {
+                ApiError::forbidden(format!("only an admin may {action}"))
+            }
+            BillingError::Validation(fields) => ApiError::validation(fields),
+            BillingError::Conflict(message) => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", message)
+            }
+            BillingError::Unavailable(cause) => {
+                tracing::error!(error = ?cause, "database unavailable");
+                ApiError::unavailable()
+            }
+            BillingError::Internal(cause) => {
+                tracing::error!(error = ?cause, "internal error");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+impl From<FieldErrors> for ApiError {
+    fn from(fields: FieldErrors) -> Self {
+        ApiError::validation(fields)
+    }
+}
+
+/// Unparsable JSON is a 400; JSON of the wrong shape (unknown or mistyped fields) is a 422.
+pub fn json_error(err: JsonPayloadError) -> ApiError {
+    match err {
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            let message = e.to_string();
+            let fields = match message.strip_prefix("unknown field `") {
+                Some(rest) => {
+                    let name = rest.split('`').next().unwrap_or_default();
+                    FieldErrors::single(name, "unknown field")
+                }
+                None => FieldErrors::single("body", message),
+            };
+            ApiError::validation(fields)
+        }
+        JsonPayloadError::Deserialize(e) => {
+            ApiError::bad_request(format!("the body is not valid JSON: {e}"))
+        }
+        JsonPayloadError::ContentType => {
+            ApiError::bad_request("the body must be JSON (Content-Type: application/json)")
+        }
+        JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+            ApiError::bad_request(format!("the body exceeds {limit} bytes"))
+        }
+        other => ApiError::bad_request(format!("the body cannot be read: {other}")),
+    }
+}
+
+pub fn query_error(err: QueryPayloadError) -> ApiError {
+    ApiError::bad_request(format!("the query cannot be parsed: {err}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::to_bytes;
+
+    #[actix_web::test]
+    async fn internal_errors_hide_their_cause() {
+        let err: ApiError =
+            BillingError::Internal(anyhow::anyhow!("password=hunter2 at db.internal")).into();
+        let resp = err.error_response();
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = to_bytes(resp.into_body()).await.unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(!text.contains("hunter2"));
+        assert!(text.contains(r#""code":"internal""#));
+    }
+
+    #[test]
+    fn unknown_fields_are_named() {
+        let e = serde_json::from_str::<portal_api_types::UpdateAccountRequest>(r#"{"plan":"x"}"#)
+            .unwrap_err();
+        let api = json_error(JsonPayloadError::Deserialize(e));
+        assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(api.fields.unwrap()["plan"], "unknown field");
+        let e = serde_json::from_str::<portal_api_types::UpdateAccountRequest>("{nope").unwrap_err();
+        assert_eq!(json_error(JsonPayloadError::Deserialize(e)).status, StatusCode::BAD_REQUEST);
+    }
+}

@@ -1,0 +1,216 @@
+//! Configuration from the environment (and an optional `.env`). Every setting is checked
+//! before anything starts; a bad one is reported in one line that names the variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://portal.db?mode=rwc";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+/// HS256 keys shorter than this are refused: they can be brute-forced.
+pub const MIN_SECRET_BYTES: usize = 16;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}: {why}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub why: String,
+}
+
+impl ConfigError {
+    fn new(variable: &'static str, why: impl Into<String>) -> Self {
+        Self {
+            variable,
+            why: why.into(),
+        }
+    }
+}
+
+/// The HS256 key; never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct JwtSecret(String);
+
+impl JwtSecret {
+    pub fn expose(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl std::fmt::Debug for JwtSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JwtSecret(**redacted**)")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub redis_url: Option<String>,
+    pub jwt_secret: Option<JwtSecret>,
+    pub bind: SocketAddr,
+    pub allowed_parent_origins: Vec<String>,
+    pub static_dir: PathBuf,
+}
+
+impl Settings {
+    /// Reads the process environment (after loading `.env` if present).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        // A missing .env is normal; a malformed one is not silently half-read.
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(e) if e.not_found() => {}
+            Err(e) => return Err(ConfigError::new(".env", e.to_string())),
+        }
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let is_sqlite = database_url.starts_with("sqlite:");
+        let is_postgres =
+            database_url.starts_with("postgres://") || database_url.starts_with("postgresql://");
+        if !is_sqlite && !is_postgres {
+            return Err(ConfigError::new(
+                "DATABASE_URL",
+                "must start with sqlite:, postgres:// or postgresql://",
+            ));
+        }
+
+        let redis_url = get("REDIS_URL");
+        if let Some(url) = &redis_url {
+            if !url.starts_with("redis://") && !url.starts_with("rediss://") {
+                return Err(ConfigError::new(
+                    "REDIS_URL",
+                    "must start with redis:// or rediss://",
+                ));
+            }
+        }
+
+        let jwt_secret = match lookup("PORTAL_JWT_SECRET") {
+            None => None,
+            Some(s) if s.len() < MIN_SECRET_BYTES => {
+                return Err(ConfigError::new(
+                    "PORTAL_JWT_SECRET",
+                    format!("must be at least {MIN_SECRET_BYTES} bytes"),
+                ));
+            }
+            Some(s) => Some(JwtSecret(s)),
+        };
+
+        let bind_raw = get("PORTAL_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned());
+        let bind = bind_raw.parse().map_err(|_| {
+            ConfigError::new(
+                "PORTAL_BIND",
+                format!("'{bind_raw}' is not an address like 127.0.0.1:8080"),
+            )
+        })?;
+
+        let allowed_parent_origins = get("PORTAL_ALLOWED_PARENT_ORIGINS")
+            .map(|raw| parse_origins(&raw))
+            .transpose()?
+            .unwrap_or_default();
+
+        let static_dir = PathBuf::from(get("PORTAL_STATIC_DIR").unwrap_or_else(|| "dist".into()));
+
+        Ok(Self {
+            database_url,
+            redis_url,
+            jwt_secret,
+            bind,
+            allowed_parent_origins,
+            static_dir,
+        })
+    }
+
+    /// The key, required by `serve` and `token`.
+    pub fn require_secret(&self) -> Result<&JwtSecret, ConfigError> {
+        self.jwt_secret.as_ref().ok_or_else(|| {
+            ConfigError::new(
+                "PORTAL_JWT_SECRET",
+                "is not set; it is the HS256 key shared with the platform's security module",
+            )
+        })
+    }
+}
+
+/// `scheme://host[:port]`, exactly as a browser reports an origin.
+fn parse_origins(raw: &str) -> Result<Vec<String>, ConfigError> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(|origin| {
+            let rest = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            let valid = rest.is_some_and(|host| {
+                !host.is_empty()
+                    && !host.contains(['/', '?', '#', '*', ' ', '\'', '"', ';'])
+            });
+            if valid {
+                Ok(origin.to_owned())
+            } else {
+                Err(ConfigError::new(
+                    "PORTAL_ALLOWED_PARENT_ORIGINS",
+                    format!("'{origin}' is not an origin like https://workbench.example.com"),
+                ))
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_setup() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(s.bind.to_string(), DEFAULT_BIND);
+        assert!(s.redis_url.is_none());
+        assert!(s.allowed_parent_origins.is_empty());
+        assert_eq!(s.require_secret().unwrap_err().variable, "PORTAL_JWT_SECRET");
+    }
+
+    #[test]
+    fn each_bad_setting_names_its_variable() {
+        let cases = [
+            ("DATABASE_URL", "mysql://x"),
+            ("REDIS_URL", "http://x"),
+            ("PORTAL_JWT_SECRET", "short"),
+            ("PORTAL_BIND", "localhost"),
+            ("PORTAL_ALLOWED_PARENT_ORIGINS", "https://ok.example.com,*"),
+            ("PORTAL_ALLOWED_PARENT_ORIGINS", "https://a.example.com/path"),
+        ];
+        for (var, value) in cases {
+            let err = settings(&[(var, value)]).unwrap_err();
+            assert_eq!(err.variable, var, "{value}");
+            assert!(err.to_string().starts_with(var));
+        }
+    }
+
+    #[test]
+    fn origins_are_split_and_trimmed() {
+        let s = settings(&[(
+            "PORTAL_ALLOWED_PARENT_ORIGINS",
+            "https://wb.example.com, http://localhost:9000",
+        )])
+        .unwrap();
+        assert_eq!(s.allowed_parent_origins, ["https://wb.example.com", "http://localhost:9000"]);
+    }
+
+    #[test]
+    fn the_secret_is_never_printed() {
+        let s = settings(&[("PORTAL_JWT_SECRET", "super-secret-value-123")]).unwrap();
+        assert!(!format!("{s:?}").contains("super-secret"));
+    }
+}
