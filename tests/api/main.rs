@@ -1,1 +1,13 @@
+//! End-to-end tests of the contract (../shared/CONTRACT.md §1–§4, §7) on SQLite and
+//! PostgreSQL.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
+mod account;
+mod auth;
+mod health;
+mod helpers;
+mod invoices;
+mod money;
+mod subscription;
+mod usage;

@@ -231,7 +231,11 @@ mod tests {
             price: Decimal::new(99_900, 2),
             currency: "CNY".into(),
             period: "month".into(),
-            features: PlanFeatures { ai_chat_quota: 10000, agent_seats: 5, email_quota: 1000 },
+            features: PlanFeatures {
+                ai_chat_quota: 10000,
+                agent_seats: 5,
+                email_quota: 1000,
+            },
         };
         let json = serde_json::to_value(&plan).unwrap();
         assert_eq!(json["price"], "999.00");
@@ -248,7 +252,8 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_refused() {
-        let err = serde_json::from_str::<UpdateAccountRequest>(r#"{"company_name":"x","admin":true}"#);
+        let err =
+            serde_json::from_str::<UpdateAccountRequest>(r#"{"company_name":"x","admin":true}"#);
         assert!(err.is_err());
     }
 }

@@ -5,9 +5,8 @@
 use chrono::{Datelike, Days, NaiveTime};
 use portal_domain::invoice::PAYMENT_TERM_DAYS;
 use portal_domain::{
-    Currency, CustomerId, InvoiceKind, InvoiceLine, InvoiceStatus, Month, NewCustomer,
-    NewInvoice, Plan, PlanId, Product, Quotas, Subscription, SubscriptionId, SubscriptionStatus,
-    UsageRecord,
+    Currency, CustomerId, InvoiceKind, InvoiceLine, InvoiceStatus, Month, NewCustomer, NewInvoice,
+    Plan, PlanId, Product, Quotas, Subscription, SubscriptionId, SubscriptionStatus, UsageRecord,
 };
 use rust_decimal::Decimal;
 
@@ -46,7 +45,11 @@ const CUSTOMERS: [DemoCustomer; 2] = [
         contact: "张三",
         email: "zhangsan@example.com",
         plan: "pro",
-        invoices: &[InvoiceStatus::Paid, InvoiceStatus::Paid, InvoiceStatus::Pending],
+        invoices: &[
+            InvoiceStatus::Paid,
+            InvoiceStatus::Paid,
+            InvoiceStatus::Pending,
+        ],
         daily: (150, 10, 2),
     },
     DemoCustomer {
@@ -173,7 +176,10 @@ impl BillingService {
                     status: *status,
                     currency: plan.price.currency(),
                     lines: vec![InvoiceLine::new(
-                        format!("{} 月费 {} / {} monthly fee {}", plan.name, month, plan.id, month),
+                        format!(
+                            "{} 月费 {} / {} monthly fee {}",
+                            plan.name, month, plan.id, month
+                        ),
                         1,
                         plan.price,
                     )],

@@ -17,4 +17,6 @@ pub use ports::{
     Ports, RepositoryError, SubscriptionRepository, SystemClock, UsageRepository,
 };
 pub use principal::{Principal, Role};
-pub use service::{AccountEdit, BillingService, SubscriptionView, UpgradeOutcome, UpgradeQuote, UsageOverview};
+pub use service::{
+    AccountEdit, BillingService, SubscriptionView, UpgradeOutcome, UpgradeQuote, UsageOverview,
+};

@@ -65,14 +65,11 @@ pub struct PlanChangeCommit {
 #[async_trait]
 pub trait SubscriptionRepository: Send + Sync {
     /// The customer's current subscription: the most recently started one.
-    async fn current(
-        &self,
-        customer: &CustomerId,
-    ) -> Result<Option<Subscription>, RepositoryError>;
+    async fn current(&self, customer: &CustomerId)
+    -> Result<Option<Subscription>, RepositoryError>;
 
     /// Stores `subscription` unless the customer already has one; `true` when stored.
-    async fn insert_if_absent(&self, subscription: &Subscription)
-    -> Result<bool, RepositoryError>;
+    async fn insert_if_absent(&self, subscription: &Subscription) -> Result<bool, RepositoryError>;
 
     /// The upgrade unit of work. [`RepositoryError::Conflict`] when the version moved;
     /// then nothing was written.
@@ -114,8 +111,10 @@ pub trait InvoiceRepository: Send + Sync {
 
     /// Issues a subscription invoice unless the customer already has one for its period,
     /// allocating the next number of its month; `None` when one existed.
-    async fn issue_for_period(&self, invoice: &NewInvoice)
-    -> Result<Option<Invoice>, RepositoryError>;
+    async fn issue_for_period(
+        &self,
+        invoice: &NewInvoice,
+    ) -> Result<Option<Invoice>, RepositoryError>;
 }
 
 /// Whether the source of truth answers.

@@ -324,11 +324,7 @@ impl BillingService {
     }
 
     #[instrument(skip_all, fields(customer = %principal.customer_id))]
-    pub async fn invoice(
-        &self,
-        principal: &Principal,
-        id: &str,
-    ) -> Result<Invoice, BillingError> {
+    pub async fn invoice(&self, principal: &Principal, id: &str) -> Result<Invoice, BillingError> {
         // A malformed id cannot name an invoice: it is as missing as an unknown one.
         let Ok(id) = InvoiceId::parse(id) else {
             return Err(BillingError::NotFound("invoice"));

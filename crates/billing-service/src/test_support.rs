@@ -154,10 +154,7 @@ impl SubscriptionRepository for InMemoryStore {
             .cloned())
     }
 
-    async fn insert_if_absent(
-        &self,
-        subscription: &Subscription,
-    ) -> Result<bool, RepositoryError> {
+    async fn insert_if_absent(&self, subscription: &Subscription) -> Result<bool, RepositoryError> {
         let mut state = self.lock()?;
         if state
             .subscriptions

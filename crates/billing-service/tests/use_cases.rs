@@ -1,12 +1,10 @@
 //! The use cases against in-memory fakes of the ports.
-
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use portal_billing::test_support::{FixedClock, InMemoryStore};
 use portal_billing::{AccountEdit, BillingError, BillingService, Principal, Role};
-use portal_domain::{
-    CustomerId, DateRange, InvoiceStatus, Month, Product, UserId,
-};
+use portal_domain::{CustomerId, DateRange, InvoiceStatus, Month, Product, UserId};
 use rust_decimal_macros::dec;
 
 struct World {
@@ -54,12 +52,27 @@ async fn demo_seed_matches_the_contract_and_is_idempotent() {
     let ids: Vec<_> = invoices.iter().map(|i| i.id.to_string()).collect();
     assert_eq!(ids, ["INV202511001", "INV202510001", "INV202509001"]);
     let statuses: Vec<_> = invoices.iter().map(|i| i.status).collect();
-    assert_eq!(statuses, [InvoiceStatus::Pending, InvoiceStatus::Paid, InvoiceStatus::Paid]);
+    assert_eq!(
+        statuses,
+        [
+            InvoiceStatus::Pending,
+            InvoiceStatus::Paid,
+            InvoiceStatus::Paid
+        ]
+    );
     assert!(invoices.iter().all(|i| i.amount.amount() == dec!(999.00)));
 
-    let other = w.service.invoices(&who("cust_demo2", Role::Member)).await.unwrap();
+    let other = w
+        .service
+        .invoices(&who("cust_demo2", Role::Member))
+        .await
+        .unwrap();
     assert_eq!(other.len(), 1);
-    assert_eq!(other[0].id.as_str(), "INV202511002", "numbered after cust_demo's in November");
+    assert_eq!(
+        other[0].id.as_str(),
+        "INV202511002",
+        "numbered after cust_demo's in November"
+    );
 
     // Every day of the last 90 has non-zero usage of every product.
     let range = DateRange::new(
@@ -67,7 +80,11 @@ async fn demo_seed_matches_the_contract_and_is_idempotent() {
         NaiveDate::from_ymd_opt(2025, 12, 19).unwrap(),
     )
     .unwrap();
-    let detail = w.service.usage_detail(&member(), range, None).await.unwrap();
+    let detail = w
+        .service
+        .usage_detail(&member(), range, None)
+        .await
+        .unwrap();
     assert_eq!(detail.len(), 90 * 3);
     assert!(detail.iter().all(|r| r.count > 0));
 
@@ -79,7 +96,10 @@ async fn demo_seed_matches_the_contract_and_is_idempotent() {
 #[tokio::test]
 async fn members_read_but_cannot_change_the_account() {
     let w = demo_world().await;
-    let edit = AccountEdit { company_name: Some("新名字".into()), ..Default::default() };
+    let edit = AccountEdit {
+        company_name: Some("新名字".into()),
+        ..Default::default()
+    };
     let err = w.service.update_account(&member(), edit).await.unwrap_err();
     assert!(matches!(err, BillingError::Forbidden(_)));
     let account = w.service.account(&member()).await.unwrap();
@@ -89,7 +109,10 @@ async fn members_read_but_cannot_change_the_account() {
 #[tokio::test]
 async fn admins_change_only_the_given_fields() {
     let w = demo_world().await;
-    let edit = AccountEdit { contact_name: Some(" 王五 ".into()), ..Default::default() };
+    let edit = AccountEdit {
+        contact_name: Some(" 王五 ".into()),
+        ..Default::default()
+    };
     let updated = w.service.update_account(&admin(), edit).await.unwrap();
     assert_eq!(updated.contact_name, "王五");
     assert_eq!(updated.company_name, "示例科技有限公司");
@@ -102,16 +125,27 @@ async fn admins_change_only_the_given_fields() {
         .await
         .unwrap_err();
     assert!(matches!(err, BillingError::Validation(_)));
-    let bad = AccountEdit { contact_email: Some("nope".into()), ..Default::default() };
+    let bad = AccountEdit {
+        contact_email: Some("nope".into()),
+        ..Default::default()
+    };
     let err = w.service.update_account(&admin(), bad).await.unwrap_err();
     assert!(matches!(err, BillingError::Validation(f) if f.0.contains_key("contact_email")));
-    assert_eq!(w.service.account(&member()).await.unwrap(), updated, "a refused edit changes nothing");
+    assert_eq!(
+        w.service.account(&member()).await.unwrap(),
+        updated,
+        "a refused edit changes nothing"
+    );
 }
 
 #[tokio::test]
 async fn another_customers_invoice_is_not_found() {
     let w = demo_world().await;
-    let theirs = w.service.invoices(&who("cust_demo2", Role::Admin)).await.unwrap();
+    let theirs = w
+        .service
+        .invoices(&who("cust_demo2", Role::Admin))
+        .await
+        .unwrap();
     let err = w
         .service
         .invoice(&admin(), theirs[0].id.as_str())
@@ -126,7 +160,11 @@ async fn another_customers_invoice_is_not_found() {
 #[tokio::test]
 async fn upgrade_changes_the_plan_and_invoices_the_prorated_difference() {
     let w = demo_world().await;
-    let preview = w.service.preview_upgrade(&member(), "enterprise").await.unwrap();
+    let preview = w
+        .service
+        .preview_upgrade(&member(), "enterprise")
+        .await
+        .unwrap();
     // 19 Dec: 13 of 31 days; (2999 - 999) * 13 / 31 = 838.709.. -> 838.71
     assert_eq!(preview.quote.amount.amount(), dec!(838.71));
 
@@ -136,7 +174,16 @@ async fn upgrade_changes_the_plan_and_invoices_the_prorated_difference() {
     assert_eq!(invoice.amount, preview.quote.amount);
     assert_eq!(invoice.id.as_str(), "INV202512001");
     assert_eq!(invoice.status, InvoiceStatus::Pending);
-    assert_eq!(w.service.subscription(&member()).await.unwrap().plan.id.as_str(), "enterprise");
+    assert_eq!(
+        w.service
+            .subscription(&member())
+            .await
+            .unwrap()
+            .plan
+            .id
+            .as_str(),
+        "enterprise"
+    );
 
     // The quotas of the usage overview follow the new plan.
     let usage = w.service.usage_overview(&member(), None).await.unwrap();
@@ -163,7 +210,16 @@ async fn refused_upgrades_change_nothing() {
         };
         assert_eq!(kind, expected, "upgrade to {plan}");
     }
-    assert_eq!(w.service.subscription(&member()).await.unwrap().plan.id.as_str(), "pro");
+    assert_eq!(
+        w.service
+            .subscription(&member())
+            .await
+            .unwrap()
+            .plan
+            .id
+            .as_str(),
+        "pro"
+    );
     assert_eq!(w.store.all_invoices().len(), 4);
 }
 
@@ -173,7 +229,12 @@ async fn concurrent_upgrades_leave_one_change_and_one_invoice() {
     let results = futures_join(&w.service).await;
     let ok = results.iter().filter(|r| r.is_ok()).count();
     assert_eq!(ok, 1, "{results:?}");
-    assert!(results.iter().filter_map(|r| r.as_ref().err()).all(|e| matches!(e, BillingError::Conflict(_))));
+    assert!(
+        results
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .all(|e| matches!(e, BillingError::Conflict(_)))
+    );
     let prorations = w
         .store
         .all_invoices()
@@ -199,20 +260,34 @@ async fn futures_join(
 async fn usage_overview_sums_counts_and_takes_the_seat_peak() {
     let w = demo_world().await;
     let month = Month::parse("2025-11").unwrap();
-    let overview = w.service.usage_overview(&member(), Some(month)).await.unwrap();
+    let overview = w
+        .service
+        .usage_overview(&member(), Some(month))
+        .await
+        .unwrap();
     let detail = w
         .service
         .usage_detail(&member(), DateRange::month(month), None)
         .await
         .unwrap();
-    let sum = |p: Product| detail.iter().filter(|r| r.product == p).map(|r| r.count).sum::<i64>();
+    let sum = |p: Product| {
+        detail
+            .iter()
+            .filter(|r| r.product == p)
+            .map(|r| r.count)
+            .sum::<i64>()
+    };
     let peak = detail
         .iter()
         .filter(|r| r.product == Product::AgentSeats)
         .map(|r| r.count)
         .max()
         .unwrap();
-    let used: Vec<_> = overview.products.iter().map(|p| (p.product, p.used, p.quota)).collect();
+    let used: Vec<_> = overview
+        .products
+        .iter()
+        .map(|p| (p.product, p.used, p.quota))
+        .collect();
     assert_eq!(
         used,
         [
@@ -227,7 +302,13 @@ async fn usage_overview_sums_counts_and_takes_the_seat_peak() {
 async fn unknown_customer_has_no_account() {
     let w = demo_world().await;
     let stranger = who("cust_nobody", Role::Admin);
-    assert!(matches!(w.service.account(&stranger).await, Err(BillingError::NotFound(_))));
-    assert!(matches!(w.service.subscription(&stranger).await, Err(BillingError::NotFound(_))));
+    assert!(matches!(
+        w.service.account(&stranger).await,
+        Err(BillingError::NotFound(_))
+    ));
+    assert!(matches!(
+        w.service.subscription(&stranger).await,
+        Err(BillingError::NotFound(_))
+    ));
     assert!(w.service.invoices(&stranger).await.unwrap().is_empty());
 }

@@ -64,12 +64,7 @@ impl ContactEmail {
     }
 }
 
-fn check_text(
-    errors: &mut FieldErrors,
-    field: &str,
-    value: &str,
-    max: usize,
-) -> Option<String> {
+fn check_text(errors: &mut FieldErrors, field: &str, value: &str, max: usize) -> Option<String> {
     let trimmed = value.trim();
     let len = trimmed.chars().count();
     if len == 0 {
@@ -95,7 +90,11 @@ pub struct NewCustomer {
 }
 
 impl NewCustomer {
-    pub fn parse(company_name: &str, contact_name: &str, contact_email: &str) -> Result<Self, FieldErrors> {
+    pub fn parse(
+        company_name: &str,
+        contact_name: &str,
+        contact_email: &str,
+    ) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::default();
         let company_name = check_text(&mut errors, "company_name", company_name, COMPANY_NAME_MAX);
         let contact_name = check_text(&mut errors, "contact_name", contact_name, CONTACT_NAME_MAX);
@@ -177,10 +176,24 @@ mod tests {
 
     #[test]
     fn email_check_catches_typos_but_not_real_addresses() {
-        for ok in ["zhangsan@example.com", "a.b+tag@mail.example.cn", "张三@例子.中国"] {
+        for ok in [
+            "zhangsan@example.com",
+            "a.b+tag@mail.example.cn",
+            "张三@例子.中国",
+        ] {
             assert!(ContactEmail::parse(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "zhangsan", "zhangsan@", "@example.com", "a@b", "a@@b.com", "a b@c.com", "a@-b.com", "a..b@c.com"] {
+        for bad in [
+            "",
+            "zhangsan",
+            "zhangsan@",
+            "@example.com",
+            "a@b",
+            "a@@b.com",
+            "a b@c.com",
+            "a@-b.com",
+            "a..b@c.com",
+        ] {
             assert!(ContactEmail::parse(bad).is_err(), "{bad}");
         }
         let long = format!("{}@example.com", "a".repeat(60)) + &".example".repeat(20);
@@ -199,7 +212,8 @@ mod tests {
 
     #[test]
     fn every_bad_field_is_reported_at_once() {
-        let err = AccountChanges::parse(Some("   "), Some(&"x".repeat(101)), Some("nope")).unwrap_err();
+        let err =
+            AccountChanges::parse(Some("   "), Some(&"x".repeat(101)), Some("nope")).unwrap_err();
         let fields: Vec<_> = err.0.keys().cloned().collect();
         assert_eq!(fields, ["company_name", "contact_email", "contact_name"]);
     }

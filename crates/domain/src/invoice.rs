@@ -178,15 +178,25 @@ mod tests {
             InvoiceLine::new("c", 3, Money::new(dec!(999.00), Currency::Cny).unwrap()),
         ];
         assert_eq!(lines[1].amount.amount(), dec!(0.66));
-        assert_eq!(total_of(Currency::Cny, &lines).unwrap().amount(), dec!(2997.99));
+        assert_eq!(
+            total_of(Currency::Cny, &lines).unwrap().amount(),
+            dec!(2997.99)
+        );
     }
 
     #[test]
     fn statuses_round_trip() {
-        for s in [InvoiceStatus::Pending, InvoiceStatus::Paid, InvoiceStatus::Overdue] {
+        for s in [
+            InvoiceStatus::Pending,
+            InvoiceStatus::Paid,
+            InvoiceStatus::Overdue,
+        ] {
             assert_eq!(InvoiceStatus::parse(s.as_str()), Some(s));
         }
         assert_eq!(InvoiceStatus::parse("void"), None);
-        assert_eq!(InvoiceKind::parse("proration"), Some(InvoiceKind::Proration));
+        assert_eq!(
+            InvoiceKind::parse("proration"),
+            Some(InvoiceKind::Proration)
+        );
     }
 }

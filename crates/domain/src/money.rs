@@ -69,8 +69,10 @@ impl Money {
 
     /// Money from any amount, rounded to the minor unit half away from zero.
     pub fn rounded(amount: Decimal, currency: Currency) -> Self {
-        let r = amount
-            .round_dp_with_strategy(currency.minor_digits(), RoundingStrategy::MidpointAwayFromZero);
+        let r = amount.round_dp_with_strategy(
+            currency.minor_digits(),
+            RoundingStrategy::MidpointAwayFromZero,
+        );
         Self::rescaled(r, currency)
     }
 
@@ -161,7 +163,12 @@ mod tests {
     fn money_always_carries_two_decimals() {
         let m = Money::new(dec!(999), Currency::Cny).unwrap();
         assert_eq!(m.amount().to_string(), "999.00");
-        assert_eq!(Money::from_minor(99_900, Currency::Cny).amount().to_string(), "999.00");
+        assert_eq!(
+            Money::from_minor(99_900, Currency::Cny)
+                .amount()
+                .to_string(),
+            "999.00"
+        );
     }
 
     #[test]
@@ -176,11 +183,26 @@ mod tests {
 
     #[test]
     fn rounding_is_half_away_from_zero_at_the_half_cent() {
-        assert_eq!(Money::rounded(dec!(0.005), Currency::Cny).amount(), dec!(0.01));
-        assert_eq!(Money::rounded(dec!(0.015), Currency::Cny).amount(), dec!(0.02));
-        assert_eq!(Money::rounded(dec!(0.025), Currency::Cny).amount(), dec!(0.03));
-        assert_eq!(Money::rounded(dec!(2.674999), Currency::Cny).amount(), dec!(2.67));
-        assert_eq!(Money::rounded(dec!(-0.005), Currency::Cny).amount(), dec!(-0.01));
+        assert_eq!(
+            Money::rounded(dec!(0.005), Currency::Cny).amount(),
+            dec!(0.01)
+        );
+        assert_eq!(
+            Money::rounded(dec!(0.015), Currency::Cny).amount(),
+            dec!(0.02)
+        );
+        assert_eq!(
+            Money::rounded(dec!(0.025), Currency::Cny).amount(),
+            dec!(0.03)
+        );
+        assert_eq!(
+            Money::rounded(dec!(2.674999), Currency::Cny).amount(),
+            dec!(2.67)
+        );
+        assert_eq!(
+            Money::rounded(dec!(-0.005), Currency::Cny).amount(),
+            dec!(-0.01)
+        );
     }
 
     #[test]

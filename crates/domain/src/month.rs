@@ -65,10 +65,7 @@ impl Month {
     }
 
     pub fn last_day(&self) -> NaiveDate {
-        self.next()
-            .first_day()
-            .pred_opt()
-            .unwrap_or(NaiveDate::MAX)
+        self.next().first_day().pred_opt().unwrap_or(NaiveDate::MAX)
     }
 
     pub fn days(&self) -> u32 {
@@ -130,7 +127,16 @@ mod tests {
     #[test]
     fn parses_only_the_contract_shape() {
         assert_eq!(Month::parse("2025-12").unwrap().to_string(), "2025-12");
-        for bad in ["2025-13", "2025-00", "2025-1", "202512", "2025/12", "abcd-ef", "2025-12-01", ""] {
+        for bad in [
+            "2025-13",
+            "2025-00",
+            "2025-1",
+            "202512",
+            "2025/12",
+            "abcd-ef",
+            "2025-12-01",
+            "",
+        ] {
             assert!(Month::parse(bad).is_err(), "{bad} should be refused");
         }
     }

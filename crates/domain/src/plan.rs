@@ -103,7 +103,11 @@ pub(crate) mod tests {
 
     #[test]
     fn sorts_cheapest_first() {
-        let mut plans = vec![plan("enterprise", "2999"), plan("basic", "299"), plan("pro", "999")];
+        let mut plans = vec![
+            plan("enterprise", "2999"),
+            plan("basic", "299"),
+            plan("pro", "999"),
+        ];
         sort_cheapest_first(&mut plans);
         let ids: Vec<_> = plans.iter().map(|p| p.id.as_str()).collect();
         assert_eq!(ids, ["basic", "pro", "enterprise"]);

@@ -120,7 +120,13 @@ mod tests {
 
     #[test]
     fn upgrade_on_the_first_day_charges_the_full_difference() {
-        let q = ProrationQuote::for_upgrade(&plan("pro", "999"), &plan("enterprise", "2999"), d(2025, 12, 1), far()).unwrap();
+        let q = ProrationQuote::for_upgrade(
+            &plan("pro", "999"),
+            &plan("enterprise", "2999"),
+            d(2025, 12, 1),
+            far(),
+        )
+        .unwrap();
         assert_eq!(q.amount.amount(), dec!(2000.00));
         assert_eq!((q.days_remaining, q.days_in_period), (31, 31));
     }
@@ -128,7 +134,13 @@ mod tests {
     #[test]
     fn upgrade_mid_month_counts_the_day_of_the_change() {
         // 19 Dec: 13 of 31 days remain. 2000 * 13 / 31 = 838.709677... -> 838.71
-        let q = ProrationQuote::for_upgrade(&plan("pro", "999"), &plan("enterprise", "2999"), d(2025, 12, 19), far()).unwrap();
+        let q = ProrationQuote::for_upgrade(
+            &plan("pro", "999"),
+            &plan("enterprise", "2999"),
+            d(2025, 12, 19),
+            far(),
+        )
+        .unwrap();
         assert_eq!(q.days_remaining, 13);
         assert_eq!(q.amount.amount(), dec!(838.71));
         assert_eq!(q.lines.len(), 1);
@@ -138,7 +150,13 @@ mod tests {
     #[test]
     fn last_day_of_month_charges_one_day() {
         // 700 / 30 = 23.333... -> 23.33
-        let q = ProrationQuote::for_upgrade(&plan("basic", "299"), &plan("pro", "999"), d(2025, 11, 30), far()).unwrap();
+        let q = ProrationQuote::for_upgrade(
+            &plan("basic", "299"),
+            &plan("pro", "999"),
+            d(2025, 11, 30),
+            far(),
+        )
+        .unwrap();
         assert_eq!(q.days_remaining, 1);
         assert_eq!(q.amount.amount(), dec!(23.33));
     }
@@ -146,14 +164,32 @@ mod tests {
     #[test]
     fn half_cent_midpoints_round_away_from_zero() {
         // difference 0.01 * 15 / 30 = 0.005 exactly -> 0.01 (banker's rounding would give 0.00)
-        let q = ProrationQuote::for_upgrade(&plan("a", "1.00"), &plan("b", "1.01"), d(2025, 11, 16), far()).unwrap();
+        let q = ProrationQuote::for_upgrade(
+            &plan("a", "1.00"),
+            &plan("b", "1.01"),
+            d(2025, 11, 16),
+            far(),
+        )
+        .unwrap();
         assert_eq!(q.days_remaining, 15);
         assert_eq!(q.amount.amount(), dec!(0.01));
         // difference 0.05 * 15 / 30 = 0.025 exactly -> 0.03 (banker's would give 0.02)
-        let q = ProrationQuote::for_upgrade(&plan("a", "1.00"), &plan("b", "1.05"), d(2025, 11, 16), far()).unwrap();
+        let q = ProrationQuote::for_upgrade(
+            &plan("a", "1.00"),
+            &plan("b", "1.05"),
+            d(2025, 11, 16),
+            far(),
+        )
+        .unwrap();
         assert_eq!(q.amount.amount(), dec!(0.03));
         // just below the midpoint rounds down: 0.01 * 14 / 30 = 0.004666.. -> 0.00, no invoice
-        let q = ProrationQuote::for_upgrade(&plan("a", "1.00"), &plan("b", "1.01"), d(2025, 11, 17), far()).unwrap();
+        let q = ProrationQuote::for_upgrade(
+            &plan("a", "1.00"),
+            &plan("b", "1.01"),
+            d(2025, 11, 17),
+            far(),
+        )
+        .unwrap();
         assert_eq!(q.amount.amount(), dec!(0.00));
         assert!(!q.is_chargeable());
         assert!(q.lines.is_empty());
@@ -161,7 +197,13 @@ mod tests {
 
     #[test]
     fn a_subscription_ending_mid_month_is_charged_to_its_end_only() {
-        let q = ProrationQuote::for_upgrade(&plan("pro", "999"), &plan("enterprise", "2999"), d(2025, 12, 1), d(2025, 12, 10)).unwrap();
+        let q = ProrationQuote::for_upgrade(
+            &plan("pro", "999"),
+            &plan("enterprise", "2999"),
+            d(2025, 12, 1),
+            d(2025, 12, 10),
+        )
+        .unwrap();
         assert_eq!(q.days_remaining, 10);
         // 2000 * 10 / 31 = 645.161.. -> 645.16
         assert_eq!(q.amount.amount(), dec!(645.16));
@@ -171,7 +213,10 @@ mod tests {
     fn same_or_cheaper_plans_are_not_prorated() {
         let pro = plan("pro", "999");
         assert!(ProrationQuote::for_upgrade(&pro, &pro, d(2025, 12, 1), far()).is_err());
-        assert!(ProrationQuote::for_upgrade(&pro, &plan("basic", "299"), d(2025, 12, 1), far()).is_err());
+        assert!(
+            ProrationQuote::for_upgrade(&pro, &plan("basic", "299"), d(2025, 12, 1), far())
+                .is_err()
+        );
     }
 
     /// Independent oracle in integer fen: half-up division of a non-negative numerator.

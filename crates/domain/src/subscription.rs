@@ -83,7 +83,10 @@ mod tests {
         let s = sub(SubscriptionStatus::Active);
         let last = NaiveDate::from_ymd_opt(2025, 12, 31).unwrap();
         assert_eq!(s.status_on(last), SubscriptionStatus::Active);
-        assert_eq!(s.status_on(last.succ_opt().unwrap()), SubscriptionStatus::Expired);
+        assert_eq!(
+            s.status_on(last.succ_opt().unwrap()),
+            SubscriptionStatus::Expired
+        );
         assert!(s.is_changeable_on(last));
         assert!(!s.is_changeable_on(last.succ_opt().unwrap()));
     }
@@ -94,7 +97,10 @@ mod tests {
         let day = NaiveDate::from_ymd_opt(2025, 6, 1).unwrap();
         assert_eq!(s.status_on(day), SubscriptionStatus::Cancelled);
         assert!(!s.is_changeable_on(day));
-        assert_eq!(SubscriptionStatus::parse("expired"), Some(SubscriptionStatus::Expired));
+        assert_eq!(
+            SubscriptionStatus::parse("expired"),
+            Some(SubscriptionStatus::Expired)
+        );
         assert_eq!(SubscriptionStatus::parse("paused"), None);
     }
 }

@@ -140,7 +140,11 @@ impl UsageSummary {
 /// reads 0 when nothing is used and 100 otherwise (the quota is used up).
 pub fn quota_percent(used: i64, quota: i64) -> Decimal {
     if quota <= 0 {
-        return if used > 0 { Decimal::ONE_HUNDRED } else { Decimal::ZERO };
+        return if used > 0 {
+            Decimal::ONE_HUNDRED
+        } else {
+            Decimal::ZERO
+        };
     }
     (Decimal::from(used) * Decimal::ONE_HUNDRED / Decimal::from(quota))
         .round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero)
@@ -173,7 +177,11 @@ mod tests {
     }
 
     fn rec(date: NaiveDate, product: Product, count: i64) -> UsageRecord {
-        UsageRecord { date, product, count }
+        UsageRecord {
+            date,
+            product,
+            count,
+        }
     }
 
     #[test]
@@ -188,9 +196,18 @@ mod tests {
             rec(d(2025, 11, 3), Product::AgentSeats, 4),
         ];
         let today = d(2025, 12, 5);
-        assert_eq!(UsageSummary::of_month(Product::AiChat, nov, 1000, &records, today).used, 350);
-        assert_eq!(UsageSummary::of_month(Product::AgentSeats, nov, 5, &records, today).used, 5);
-        assert_eq!(UsageSummary::of_month(Product::Email, nov, 100, &records, today).used, 0);
+        assert_eq!(
+            UsageSummary::of_month(Product::AiChat, nov, 1000, &records, today).used,
+            350
+        );
+        assert_eq!(
+            UsageSummary::of_month(Product::AgentSeats, nov, 5, &records, today).used,
+            5
+        );
+        assert_eq!(
+            UsageSummary::of_month(Product::Email, nov, 100, &records, today).used,
+            0
+        );
     }
 
     #[test]
@@ -225,7 +242,10 @@ mod tests {
 
     #[test]
     fn ranges_are_inclusive_and_at_most_366_days() {
-        assert_eq!(DateRange::new(d(2025, 1, 1), d(2025, 1, 1)).unwrap().days(), 1);
+        assert_eq!(
+            DateRange::new(d(2025, 1, 1), d(2025, 1, 1)).unwrap().days(),
+            1
+        );
         assert!(DateRange::new(d(2024, 1, 1), d(2024, 12, 31)).is_ok()); // 366 days, leap year
         assert!(DateRange::new(d(2024, 1, 1), d(2025, 1, 1)).is_err()); // 367
         assert!(DateRange::new(d(2025, 1, 2), d(2025, 1, 1)).is_err());

@@ -129,7 +129,11 @@ impl FromRequest for CustomerUser {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(claims_of(req).and_then(customer_principal).map(CustomerUser))
+        ready(
+            claims_of(req)
+                .and_then(customer_principal)
+                .map(CustomerUser),
+        )
     }
 }
 
@@ -149,7 +153,9 @@ mod tests {
     #[test]
     fn a_signed_token_round_trips() {
         let keys = TokenKeys::new(b"a-test-secret-of-enough-length");
-        let token = keys.sign(&claims(TokenRole::Admin, Some("cust_a"))).unwrap();
+        let token = keys
+            .sign(&claims(TokenRole::Admin, Some("cust_a")))
+            .unwrap();
         let back = keys.verify(&token).unwrap();
         assert_eq!(back.customer_id.as_deref(), Some("cust_a"));
         let principal = customer_principal(back).unwrap();
@@ -161,14 +167,31 @@ mod tests {
         let token = TokenKeys::new(b"one-secret-one-secret-one-secret")
             .sign(&claims(TokenRole::Member, Some("cust_a")))
             .unwrap();
-        let err = TokenKeys::new(b"another-secret-another-secret-xx").verify(&token).unwrap_err();
+        let err = TokenKeys::new(b"another-secret-another-secret-xx")
+            .verify(&token)
+            .unwrap_err();
         assert_eq!(err.code, "unauthorized");
     }
 
     #[test]
     fn user_tokens_need_a_customer_and_service_tokens_are_forbidden() {
-        assert_eq!(customer_principal(claims(TokenRole::Admin, None)).unwrap_err().code, "unauthorized");
-        assert_eq!(customer_principal(claims(TokenRole::Member, Some("bad id"))).unwrap_err().code, "unauthorized");
-        assert_eq!(customer_principal(claims(TokenRole::Service, None)).unwrap_err().code, "forbidden");
+        assert_eq!(
+            customer_principal(claims(TokenRole::Admin, None))
+                .unwrap_err()
+                .code,
+            "unauthorized"
+        );
+        assert_eq!(
+            customer_principal(claims(TokenRole::Member, Some("bad id")))
+                .unwrap_err()
+                .code,
+            "unauthorized"
+        );
+        assert_eq!(
+            customer_principal(claims(TokenRole::Service, None))
+                .unwrap_err()
+                .code,
+            "forbidden"
+        );
     }
 }

@@ -96,7 +96,13 @@ impl ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
     }
 }
 
@@ -159,7 +165,8 @@ pub fn json_error(err: JsonPayloadError) -> ApiError {
         JsonPayloadError::ContentType => {
             ApiError::bad_request("the body must be JSON (Content-Type: application/json)")
         }
-        JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+        JsonPayloadError::Overflow { limit }
+        | JsonPayloadError::OverflowKnownLength { limit, .. } => {
             ApiError::bad_request(format!("the body exceeds {limit} bytes"))
         }
         other => ApiError::bad_request(format!("the body cannot be read: {other}")),
@@ -194,7 +201,11 @@ mod tests {
         let api = json_error(JsonPayloadError::Deserialize(e));
         assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(api.fields.unwrap()["plan"], "unknown field");
-        let e = serde_json::from_str::<portal_api_types::UpdateAccountRequest>("{nope").unwrap_err();
-        assert_eq!(json_error(JsonPayloadError::Deserialize(e)).status, StatusCode::BAD_REQUEST);
+        let e =
+            serde_json::from_str::<portal_api_types::UpdateAccountRequest>("{nope").unwrap_err();
+        assert_eq!(
+            json_error(JsonPayloadError::Deserialize(e)).status,
+            StatusCode::BAD_REQUEST
+        );
     }
 }

@@ -36,13 +36,20 @@ pub struct HttpSettings {
 }
 
 /// Registers every route. The caller wraps the app in the logger it wants.
-pub fn configure(state: web::Data<AppState>, settings: HttpSettings) -> impl FnOnce(&mut web::ServiceConfig) {
+pub fn configure(
+    state: web::Data<AppState>,
+    settings: HttpSettings,
+) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
         cfg.app_data(state)
-            .app_data(web::JsonConfig::default().limit(64 * 1024).error_handler(|err, _| {
-                error::json_error(err).into()
-            }))
-            .app_data(web::QueryConfig::default().error_handler(|err, _| error::query_error(err).into()))
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(64 * 1024)
+                    .error_handler(|err, _| error::json_error(err).into()),
+            )
+            .app_data(
+                web::QueryConfig::default().error_handler(|err, _| error::query_error(err).into()),
+            )
             .app_data(web::PathConfig::default().error_handler(|err, _| {
                 ApiError::bad_request(format!("the path cannot be parsed: {err}")).into()
             }))

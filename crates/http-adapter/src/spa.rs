@@ -2,7 +2,6 @@
 //! app routes, long-lived caching for hashed assets, `no-cache` for `index.html`, and the
 //! `frame-ancestors` policy that limits who may embed the app.
 
-
 use actix_files::{Files, NamedFile};
 use actix_web::dev::{ServiceRequest, ServiceResponse, fn_service};
 use actix_web::http::header::{self, HeaderValue};
@@ -103,14 +102,21 @@ mod tests {
     fn frame_ancestors_lists_the_allowed_parents() {
         assert_eq!(frame_ancestors(&[]), "frame-ancestors 'self'");
         assert_eq!(
-            frame_ancestors(&["https://wb.example.com".into(), "http://localhost:9000".into()]),
+            frame_ancestors(&[
+                "https://wb.example.com".into(),
+                "http://localhost:9000".into()
+            ]),
             "frame-ancestors 'self' https://wb.example.com http://localhost:9000"
         );
     }
 
     #[test]
     fn only_trunk_hashed_names_are_immutable() {
-        assert!(is_hashed_asset("/portal-frontend-3f2a9c0d1e2b4a5c_bg.wasm".replace("_bg", "").as_str()));
+        assert!(is_hashed_asset(
+            "/portal-frontend-3f2a9c0d1e2b4a5c_bg.wasm"
+                .replace("_bg", "")
+                .as_str()
+        ));
         assert!(is_hashed_asset("/app-0123456789abcdef.js"));
         assert!(!is_hashed_asset("/index.html"));
         assert!(!is_hashed_asset("/usage"));

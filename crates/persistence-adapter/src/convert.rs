@@ -34,7 +34,8 @@ pub(crate) fn money(minor: i64, code: &str) -> Result<Money, RepositoryError> {
 }
 
 pub(crate) fn minor(m: &Money) -> Result<i64, RepositoryError> {
-    m.to_minor().map_err(|e| RepositoryError::Other(anyhow::Error::new(e)))
+    m.to_minor()
+        .map_err(|e| RepositoryError::Other(anyhow::Error::new(e)))
 }
 
 pub(crate) fn plan(row: plans::Model) -> Result<Plan, RepositoryError> {
@@ -64,8 +65,7 @@ pub(crate) fn customer(row: customers::Model) -> Result<Customer, RepositoryErro
 pub(crate) fn subscription(row: subscriptions::Model) -> Result<Subscription, RepositoryError> {
     Ok(Subscription {
         id: SubscriptionId::parse(&row.id).map_err(|e| corrupt("subscription", e))?,
-        customer_id: CustomerId::parse(&row.customer_id)
-            .map_err(|e| corrupt("subscription", e))?,
+        customer_id: CustomerId::parse(&row.customer_id).map_err(|e| corrupt("subscription", e))?,
         plan_id: PlanId::parse(&row.plan_id).map_err(|e| corrupt("subscription", e))?,
         start_date: row.start_date,
         end_date: row.end_date,

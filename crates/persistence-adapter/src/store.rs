@@ -22,9 +22,9 @@ use portal_domain::{
 use portal_migration::{Migrator, MigratorTrait};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectOptions, ConnectionTrait, Database,
-    DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, SqlErr, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DatabaseTransaction, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
+    TransactionTrait,
 };
 
 use crate::convert::{self, db_err};
@@ -339,10 +339,7 @@ impl SubscriptionRepository for SeaOrmStore {
             .transpose()
     }
 
-    async fn insert_if_absent(
-        &self,
-        subscription: &Subscription,
-    ) -> Result<bool, RepositoryError> {
+    async fn insert_if_absent(&self, subscription: &Subscription) -> Result<bool, RepositoryError> {
         if self.current(&subscription.customer_id).await?.is_some() {
             return Ok(false);
         }
@@ -401,7 +398,9 @@ impl SubscriptionRepository for SeaOrmStore {
             .one(&txn)
             .await
             .map_err(db_err)?
-            .ok_or_else(|| RepositoryError::Other(anyhow::anyhow!("changed subscription vanished")))?;
+            .ok_or_else(|| {
+                RepositoryError::Other(anyhow::anyhow!("changed subscription vanished"))
+            })?;
         txn.commit().await.map_err(db_err)?;
         Ok((convert::subscription(row)?, invoice))
     }
@@ -543,4 +542,3 @@ impl HealthProbe for SeaOrmStore {
         self.db.ping().await.is_ok()
     }
 }
-

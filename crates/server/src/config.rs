@@ -79,13 +79,14 @@ impl Settings {
         }
 
         let redis_url = get("REDIS_URL");
-        if let Some(url) = &redis_url {
-            if !url.starts_with("redis://") && !url.starts_with("rediss://") {
-                return Err(ConfigError::new(
-                    "REDIS_URL",
-                    "must start with redis:// or rediss://",
-                ));
-            }
+        if let Some(url) = &redis_url
+            && !url.starts_with("redis://")
+            && !url.starts_with("rediss://")
+        {
+            return Err(ConfigError::new(
+                "REDIS_URL",
+                "must start with redis:// or rediss://",
+            ));
         }
 
         let jwt_secret = match lookup("PORTAL_JWT_SECRET") {
@@ -145,8 +146,7 @@ fn parse_origins(raw: &str) -> Result<Vec<String>, ConfigError> {
                 .strip_prefix("https://")
                 .or_else(|| origin.strip_prefix("http://"));
             let valid = rest.is_some_and(|host| {
-                !host.is_empty()
-                    && !host.contains(['/', '?', '#', '*', ' ', '\'', '"', ';'])
+                !host.is_empty() && !host.contains(['/', '?', '#', '*', ' ', '\'', '"', ';'])
             });
             if valid {
                 Ok(origin.to_owned())
@@ -166,8 +166,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Settings::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -178,7 +180,10 @@ mod tests {
         assert_eq!(s.bind.to_string(), DEFAULT_BIND);
         assert!(s.redis_url.is_none());
         assert!(s.allowed_parent_origins.is_empty());
-        assert_eq!(s.require_secret().unwrap_err().variable, "PORTAL_JWT_SECRET");
+        assert_eq!(
+            s.require_secret().unwrap_err().variable,
+            "PORTAL_JWT_SECRET"
+        );
     }
 
     #[test]
@@ -189,7 +194,10 @@ mod tests {
             ("PORTAL_JWT_SECRET", "short"),
             ("PORTAL_BIND", "localhost"),
             ("PORTAL_ALLOWED_PARENT_ORIGINS", "https://ok.example.com,*"),
-            ("PORTAL_ALLOWED_PARENT_ORIGINS", "https://a.example.com/path"),
+            (
+                "PORTAL_ALLOWED_PARENT_ORIGINS",
+                "https://a.example.com/path",
+            ),
         ];
         for (var, value) in cases {
             let err = settings(&[(var, value)]).unwrap_err();
@@ -205,7 +213,10 @@ mod tests {
             "https://wb.example.com, http://localhost:9000",
         )])
         .unwrap();
-        assert_eq!(s.allowed_parent_origins, ["https://wb.example.com", "http://localhost:9000"]);
+        assert_eq!(
+            s.allowed_parent_origins,
+            ["https://wb.example.com", "http://localhost:9000"]
+        );
     }
 
     #[test]

@@ -18,11 +18,15 @@ use tracing_actix_web::TracingLogger;
 pub use config::{ConfigError, Settings};
 
 /// Opens the database, applies migrations and builds the service over it.
-pub async fn open_service(settings: &Settings) -> anyhow::Result<(Arc<BillingService>, SeaOrmStore)> {
+pub async fn open_service(
+    settings: &Settings,
+) -> anyhow::Result<(Arc<BillingService>, SeaOrmStore)> {
     let store = SeaOrmStore::connect(&settings.database_url).await?;
     store.migrate().await?;
     if settings.redis_url.is_some() {
-        tracing::warn!("REDIS_URL is set but the Redis cache is not built yet; serving from the database");
+        tracing::warn!(
+            "REDIS_URL is set but the Redis cache is not built yet; serving from the database"
+        );
     }
     let shared = Arc::new(store.clone());
     let ports = Ports {

@@ -1,0 +1,108 @@
+use chrono::{Months, Utc};
+use portal_http::TokenRole;
+use serde_json::Value;
+
+use crate::helpers::{Backend, assert_error, spawn_app};
+use crate::on_both_databases;
+
+on_both_databases!(
+    invoices_follow_the_demo_data,
+    another_customers_invoice_is_not_found
+);
+
+async fn invoices_follow_the_demo_data(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let list = app.read("/api/portal/invoices").await;
+    let invoices = list["invoices"].as_array().unwrap();
+    let today = Utc::now().date_naive();
+    let month = |back: u32| (today - Months::new(back)).format("%Y%m").to_string();
+    let ids: Vec<&str> = invoices
+        .iter()
+        .map(|i| i["invoice_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            format!("INV{}001", month(1)),
+            format!("INV{}001", month(2)),
+            format!("INV{}001", month(3))
+        ],
+        "newest first, one for each of the three previous months"
+    );
+    let statuses: Vec<&str> = invoices
+        .iter()
+        .map(|i| i["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["pending", "paid", "paid"]);
+    for i in invoices {
+        assert_eq!(i["amount"], "999.00");
+        assert_eq!(i["currency"], "CNY");
+    }
+
+    let detail = app.read(&format!("/api/portal/invoices/{}", ids[0])).await;
+    assert_eq!(detail["invoice_id"], ids[0]);
+    assert_eq!(
+        detail["period"],
+        (today - Months::new(1)).format("%Y-%m").to_string()
+    );
+    let lines = detail["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["quantity"], 1);
+    assert_eq!(lines[0]["unit_price"], "999.00");
+    assert_eq!(lines[0]["amount"], "999.00");
+    assert!(lines[0]["description"].as_str().unwrap().contains("专业版"));
+
+    let other = app
+        .get(
+            "/api/portal/invoices",
+            &app.token("cust_demo2", TokenRole::Member),
+        )
+        .send()
+        .await
+        .unwrap();
+    let other: Value = other.json().await.unwrap();
+    let theirs = other["invoices"].as_array().unwrap();
+    assert_eq!(theirs.len(), 1);
+    assert_eq!(theirs[0]["status"], "paid");
+    assert_eq!(theirs[0]["amount"], "299.00");
+    assert_eq!(
+        theirs[0]["invoice_id"],
+        format!("INV{}002", month(1)),
+        "numbered after cust_demo's"
+    );
+}
+
+async fn another_customers_invoice_is_not_found(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let other_token = app.token("cust_demo2", TokenRole::Admin);
+    let theirs: Value = app
+        .get("/api/portal/invoices", &other_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let their_id = theirs["invoices"][0]["invoice_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    for path in [
+        format!("/api/portal/invoices/{their_id}"),
+        format!("/api/portal/invoices/{their_id}/pdf"),
+        "/api/portal/invoices/INV999912999".to_owned(),
+        "/api/portal/invoices/..%2F..%2Fetc".to_owned(),
+    ] {
+        let resp = app.get(&path, &app.admin()).send().await.unwrap();
+        let missing = assert_error(resp, 404, "not_found").await;
+        assert!(!missing.to_string().contains("cust_demo2"));
+    }
+    // The owner still sees it.
+    let own = app
+        .get(&format!("/api/portal/invoices/{their_id}"), &other_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 200);
+}

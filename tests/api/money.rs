@@ -1,0 +1,87 @@
+//! Money is exact on both databases: amounts with cents are stored, read back and summed
+//! without drift (sea-orm reads SQLite decimals through f64; we store integer fen).
+
+use chrono::{Days, Utc};
+use portal_billing::{InvoiceRepository, PlanCatalog};
+use portal_domain::{
+    Currency, CustomerId, InvoiceKind, InvoiceLine, InvoiceStatus, Money, Month, NewInvoice, Plan,
+    PlanId, Quotas,
+};
+use portal_persistence::SeaOrmStore;
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+
+use crate::helpers::{Backend, spawn_app};
+use crate::on_both_databases;
+
+on_both_databases!(money_round_trips_and_sums_exactly);
+
+async fn money_round_trips_and_sums_exactly(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let store = SeaOrmStore::connect(&app.database_url).await.unwrap();
+
+    // A price f64 cannot hold to the cent.
+    let price = Money::new(dec!(12345678901234.56), Currency::Cny).unwrap();
+    let plan = Plan {
+        id: PlanId::parse("galactic").unwrap(),
+        name: "星际版".into(),
+        price,
+        quotas: Quotas {
+            ai_chat: 1,
+            agent_seats: 1,
+            email: 1,
+        },
+    };
+    store.upsert(&plan).await.unwrap();
+    let back = PlanCatalog::find(&store, &plan.id).await.unwrap().unwrap();
+    assert_eq!(back.price.amount(), dec!(12345678901234.56));
+    let api = app.read("/api/portal/plans").await;
+    let galactic = api["plans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["plan_id"] == "galactic")
+        .unwrap()
+        .clone();
+    assert_eq!(galactic["price"], "12345678901234.56");
+
+    // 1,000 lines of 0.10 and one of 0.01 sum to exactly 100.01.
+    let dime = Money::new(dec!(0.10), Currency::Cny).unwrap();
+    let mut lines: Vec<InvoiceLine> = (0..1000)
+        .map(|i| InvoiceLine::new(format!("line {i}"), 1, dime))
+        .collect();
+    lines.push(InvoiceLine::new(
+        "cent",
+        1,
+        Money::new(dec!(0.01), Currency::Cny).unwrap(),
+    ));
+    let now = Utc::now();
+    let customer = CustomerId::parse("cust_demo").unwrap();
+    let issued = store
+        .issue_for_period(&NewInvoice {
+            customer_id: customer.clone(),
+            period: Month::parse("2001-01").unwrap(),
+            kind: InvoiceKind::Subscription,
+            status: InvoiceStatus::Pending,
+            currency: Currency::Cny,
+            lines,
+            created_at: now,
+            due_date: now.date_naive() + Days::new(15),
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    let stored = InvoiceRepository::find(&store, &customer, &issued.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.amount.amount(), dec!(100.01));
+    let sum: Decimal = stored.lines.iter().map(|l| l.amount.amount()).sum();
+    assert_eq!(sum, dec!(100.01));
+    let api = app
+        .read(&format!("/api/portal/invoices/{}", issued.id))
+        .await;
+    assert_eq!(api["amount"], "100.01");
+    assert_eq!(api["lines"].as_array().unwrap().len(), 1001);
+    store.close().await.unwrap();
+}
