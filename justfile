@@ -24,7 +24,7 @@ run: build
     @echo "Try the API:"
     @echo "  curl -H \"Authorization: Bearer \$(./target/release/portal token --customer cust_demo --user u1 --role member)\" http://{{bind}}/api/portal/account"
     @echo ""
-    PORTAL_BIND={{bind}} ./target/release/portal serve
+    PORTAL_BIND={{bind}} PORTAL_DEMO_SIGN_IN=true ./target/release/portal serve
 
 # Start PostgreSQL and Redis when they are installed but not running (as this machine kind and CI need).
 services:

@@ -219,6 +219,25 @@ pub struct UsageDetail {
     pub items: Vec<UsageItem>,
 }
 
+/// What the single-page app needs to know before it has a token (`GET /api/app-config`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AppConfig {
+    /// Origins whose `auth` messages the embedded app accepts (exact match).
+    pub allowed_parent_origins: Vec<String>,
+    /// Whether `POST /api/demo/token` signs in as the demo customer (demo servers only).
+    pub demo_sign_in: bool,
+}
+
+/// A token for the demo customer's admin (`POST /api/demo/token`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct DemoToken {
+    pub token: String,
+    /// Seconds since the Unix epoch.
+    pub expires_at: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

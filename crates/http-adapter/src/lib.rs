@@ -33,6 +33,9 @@ pub struct HttpSettings {
     pub allowed_parent_origins: Vec<String>,
     /// Where the built app lives (`dist/`).
     pub static_dir: PathBuf,
+    /// Whether anyone may get a token for the demo customer (`PORTAL_DEMO_SIGN_IN`); for
+    /// demo servers only.
+    pub demo_sign_in: bool,
 }
 
 /// Registers every route. The caller wraps the app in the logger it wants.
@@ -64,6 +67,8 @@ pub fn configure(
                             .add((header::REFERRER_POLICY, "no-referrer")),
                     )
                     .service(openapi::openapi_json)
+                    .service(handlers::app::app_config)
+                    .service(handlers::app::demo_token)
                     .service(handlers::account::get_account)
                     .service(handlers::account::put_account)
                     .service(handlers::plans::get_subscription)

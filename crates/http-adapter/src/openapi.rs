@@ -41,6 +41,8 @@ impl Modify for BearerAuth {
         handlers::invoices::list_invoices,
         handlers::invoices::get_invoice,
         handlers::invoices::get_invoice_pdf,
+        handlers::app::app_config,
+        handlers::app::demo_token,
         handlers::health::healthz,
         handlers::health::readyz,
     ),

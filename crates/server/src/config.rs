@@ -49,6 +49,8 @@ pub struct Settings {
     pub bind: SocketAddr,
     pub allowed_parent_origins: Vec<String>,
     pub static_dir: PathBuf,
+    /// `PORTAL_DEMO_SIGN_IN=true`: the app offers a sign-in as the demo customer.
+    pub demo_sign_in: bool,
 }
 
 impl Settings {
@@ -115,7 +117,19 @@ impl Settings {
 
         let static_dir = PathBuf::from(get("PORTAL_STATIC_DIR").unwrap_or_else(|| "dist".into()));
 
+        let demo_sign_in = match get("PORTAL_DEMO_SIGN_IN").as_deref() {
+            None | Some("false") | Some("0") => false,
+            Some("true") | Some("1") => true,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "PORTAL_DEMO_SIGN_IN",
+                    format!("'{other}' is not true or false"),
+                ));
+            }
+        };
+
         Ok(Self {
+            demo_sign_in,
             database_url,
             redis_url,
             jwt_secret,

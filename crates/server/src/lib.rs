@@ -63,6 +63,7 @@ impl Application {
         let http = HttpSettings {
             allowed_parent_origins: settings.allowed_parent_origins.clone(),
             static_dir: settings.static_dir.clone(),
+            demo_sign_in: settings.demo_sign_in,
         };
         let server = HttpServer::new(move || {
             App::new()

@@ -1,6 +1,7 @@
 //! Handlers: each parses its input, calls one use case, and maps the answer.
 
 pub mod account;
+pub mod app;
 pub mod health;
 pub mod invoices;
 pub mod plans;
