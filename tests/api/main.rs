@@ -9,5 +9,6 @@ mod health;
 mod helpers;
 mod invoices;
 mod money;
+mod pdf;
 mod subscription;
 mod usage;

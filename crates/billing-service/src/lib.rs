@@ -3,6 +3,7 @@
 //! Authorisation by [`Principal`] happens here, not in the HTTP layer.
 
 pub mod demo;
+mod documents;
 pub mod error;
 pub mod ports;
 pub mod principal;
@@ -11,10 +12,12 @@ mod service;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 
+pub use documents::{InvoicePdf, PdfBody};
 pub use error::BillingError;
 pub use ports::{
-    Clock, CustomerRepository, HealthProbe, InvoiceRepository, PlanCatalog, PlanChangeCommit,
-    Ports, RepositoryError, SubscriptionRepository, SystemClock, UsageRepository,
+    Clock, CustomerRepository, DocumentLanguage, HealthProbe, InvoiceDocument, InvoiceRenderer,
+    InvoiceRepository, PlanCatalog, PlanChangeCommit, Ports, RenderError, RepositoryError,
+    SubscriptionRepository, SystemClock, UsageRepository,
 };
 pub use principal::{Principal, Role};
 pub use service::{

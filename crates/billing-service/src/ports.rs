@@ -117,6 +117,45 @@ pub trait InvoiceRepository: Send + Sync {
     ) -> Result<Option<Invoice>, RepositoryError>;
 }
 
+/// The language of a rendered document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DocumentLanguage {
+    /// Simplified Chinese, the default.
+    Zh,
+    En,
+}
+
+impl DocumentLanguage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentLanguage::Zh => "zh",
+            DocumentLanguage::En => "en",
+        }
+    }
+}
+
+/// Everything an invoice document shows about the customer's side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceDocument {
+    pub invoice: Invoice,
+    pub bill_to: Customer,
+    pub language: DocumentLanguage,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot render the invoice: {0}")]
+pub struct RenderError(#[from] pub anyhow::Error);
+
+/// Turns an invoice into a PDF document.
+#[async_trait]
+pub trait InvoiceRenderer: Send + Sync {
+    /// Changes whenever the same invoice would render differently (layout version,
+    /// seller details); part of the document's ETag.
+    fn fingerprint(&self) -> String;
+
+    async fn render(&self, document: InvoiceDocument) -> Result<Vec<u8>, RenderError>;
+}
+
 /// Whether the source of truth answers.
 #[async_trait]
 pub trait HealthProbe: Send + Sync {
@@ -146,5 +185,6 @@ pub struct Ports {
     pub usage: Arc<dyn UsageRepository>,
     pub invoices: Arc<dyn InvoiceRepository>,
     pub health: Arc<dyn HealthProbe>,
+    pub renderer: Arc<dyn InvoiceRenderer>,
     pub clock: Arc<dyn Clock>,
 }

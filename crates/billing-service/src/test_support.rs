@@ -3,6 +3,7 @@
 //! gap-free numbering) so tests written against them hold against the real adapters.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
@@ -15,8 +16,9 @@ use portal_domain::{
 };
 
 use crate::ports::{
-    Clock, CustomerRepository, HealthProbe, InvoiceRepository, PlanCatalog, PlanChangeCommit,
-    Ports, RepositoryError, SubscriptionRepository, UsageRepository,
+    Clock, CustomerRepository, HealthProbe, InvoiceDocument, InvoiceRenderer, InvoiceRepository,
+    PlanCatalog, PlanChangeCommit, Ports, RenderError, RepositoryError, SubscriptionRepository,
+    UsageRepository,
 };
 
 #[derive(Default)]
@@ -42,8 +44,12 @@ impl InMemoryStore {
             .map_err(|_| RepositoryError::Other(anyhow::anyhow!("state poisoned")))
     }
 
-    /// Ports over this store and `clock`.
+    /// Ports over this store, `clock` and a [`TextRenderer`].
     pub fn ports(&self, clock: Arc<dyn Clock>) -> Ports {
+        self.ports_with(clock, Arc::new(TextRenderer::default()))
+    }
+
+    pub fn ports_with(&self, clock: Arc<dyn Clock>, renderer: Arc<dyn InvoiceRenderer>) -> Ports {
         let me = Arc::new(self.clone());
         Ports {
             customers: me.clone(),
@@ -52,6 +58,7 @@ impl InMemoryStore {
             usage: me.clone(),
             invoices: me.clone(),
             health: me,
+            renderer,
             clock,
         }
     }
@@ -279,6 +286,41 @@ impl InvoiceRepository for InMemoryStore {
 impl HealthProbe for InMemoryStore {
     async fn ready(&self) -> bool {
         true
+    }
+}
+
+/// A renderer that writes the document's facts as text lines and counts its calls.
+#[derive(Default)]
+pub struct TextRenderer {
+    renders: AtomicUsize,
+}
+
+impl TextRenderer {
+    pub fn renders(&self) -> usize {
+        self.renders.load(Ordering::SeqCst)
+    }
+}
+
+#[async_trait]
+impl InvoiceRenderer for TextRenderer {
+    fn fingerprint(&self) -> String {
+        "text-1".into()
+    }
+
+    async fn render(&self, document: InvoiceDocument) -> Result<Vec<u8>, RenderError> {
+        self.renders.fetch_add(1, Ordering::SeqCst);
+        let invoice = &document.invoice;
+        let mut text = format!(
+            "{}\n{}\n{}\n{}\n",
+            invoice.id,
+            document.language.as_str(),
+            document.bill_to.company_name,
+            invoice.amount
+        );
+        for line in &invoice.lines {
+            text.push_str(&format!("{} {}\n", line.description, line.amount));
+        }
+        Ok(text.into_bytes())
     }
 }
 

@@ -312,3 +312,66 @@ async fn unknown_customer_has_no_account() {
     ));
     assert!(w.service.invoices(&stranger).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn invoice_pdf_is_tenant_scoped_and_cached_by_etag() {
+    use portal_billing::test_support::TextRenderer;
+    use portal_billing::{DocumentLanguage, PdfBody};
+    use std::sync::Arc;
+
+    let store = InMemoryStore::default();
+    let renderer = Arc::new(TextRenderer::default());
+    let clock = FixedClock::at(Utc.with_ymd_and_hms(2025, 12, 19, 10, 0, 0).unwrap());
+    let service = BillingService::new(store.ports_with(clock, renderer.clone()));
+    service.seed_demo().await.unwrap();
+
+    let zh = service
+        .invoice_pdf(&member(), "INV202511001", DocumentLanguage::Zh, None)
+        .await
+        .unwrap();
+    assert_eq!(zh.filename, "INV202511001.pdf");
+    let PdfBody::Document(bytes) = &zh.body else {
+        panic!("expected a document")
+    };
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    assert!(text.contains("示例科技有限公司") && text.contains("999.00"));
+
+    let again = service
+        .invoice_pdf(
+            &member(),
+            "INV202511001",
+            DocumentLanguage::Zh,
+            Some(&zh.etag),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.body, PdfBody::NotModified);
+    assert_eq!(
+        renderer.renders(),
+        1,
+        "a current copy is not rendered again"
+    );
+
+    let en = service
+        .invoice_pdf(
+            &member(),
+            "INV202511001",
+            DocumentLanguage::En,
+            Some(&zh.etag),
+        )
+        .await
+        .unwrap();
+    assert_ne!(en.etag, zh.etag, "the language is part of the ETag");
+    assert!(matches!(en.body, PdfBody::Document(_)));
+
+    let other = service
+        .invoice_pdf(
+            &who("cust_demo2", Role::Member),
+            "INV202511001",
+            DocumentLanguage::Zh,
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(other, BillingError::NotFound("invoice")));
+}

@@ -62,10 +62,6 @@ impl ApiError {
         )
     }
 
-    pub fn unavailable_with(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
-    }
-
     pub fn into_response(self) -> HttpResponse {
         self.error_response()
     }

@@ -51,6 +51,18 @@ pub struct Settings {
     pub static_dir: PathBuf,
     /// `PORTAL_DEMO_SIGN_IN=true`: the app offers a sign-in as the demo customer.
     pub demo_sign_in: bool,
+    /// The issuer printed on invoices (`PORTAL_SELLER_*`); unset fields use demo values.
+    pub seller: SellerSettings,
+}
+
+/// `PORTAL_SELLER_NAME`, `_ADDRESS`, `_TAX_ID`, `_BANK_NAME`, `_BANK_ACCOUNT`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SellerSettings {
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub tax_id: Option<String>,
+    pub bank_name: Option<String>,
+    pub bank_account: Option<String>,
 }
 
 impl Settings {
@@ -128,7 +140,16 @@ impl Settings {
             }
         };
 
+        let seller = SellerSettings {
+            name: get("PORTAL_SELLER_NAME"),
+            address: get("PORTAL_SELLER_ADDRESS"),
+            tax_id: get("PORTAL_SELLER_TAX_ID"),
+            bank_name: get("PORTAL_SELLER_BANK_NAME"),
+            bank_account: get("PORTAL_SELLER_BANK_ACCOUNT"),
+        };
+
         Ok(Self {
+            seller,
             demo_sign_in,
             database_url,
             redis_url,

@@ -12,6 +12,7 @@ use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 use portal_billing::{BillingService, Ports, SystemClock};
 use portal_http::{AppState, HttpSettings, TokenKeys};
+use portal_pdf::{KrillaInvoiceRenderer, Seller};
 use portal_persistence::SeaOrmStore;
 use tracing_actix_web::TracingLogger;
 
@@ -28,6 +29,7 @@ pub async fn open_service(
             "REDIS_URL is set but the Redis cache is not built yet; serving from the database"
         );
     }
+    let renderer = KrillaInvoiceRenderer::new(seller(settings))?;
     let shared = Arc::new(store.clone());
     let ports = Ports {
         customers: shared.clone(),
@@ -36,9 +38,23 @@ pub async fn open_service(
         usage: shared.clone(),
         invoices: shared.clone(),
         health: shared,
+        renderer: Arc::new(renderer),
         clock: Arc::new(SystemClock),
     };
     Ok((Arc::new(BillingService::new(ports)), store))
+}
+
+/// The invoice issuer: configured fields, demo placeholders for the rest.
+fn seller(settings: &Settings) -> Seller {
+    let demo = Seller::demo();
+    let s = &settings.seller;
+    Seller {
+        name: s.name.clone().unwrap_or(demo.name),
+        address: s.address.clone().unwrap_or(demo.address),
+        tax_id: s.tax_id.clone().unwrap_or(demo.tax_id),
+        bank_name: s.bank_name.clone().unwrap_or(demo.bank_name),
+        bank_account: s.bank_account.clone().unwrap_or(demo.bank_account),
+    }
 }
 
 /// The HTTP server, bound and ready to run.

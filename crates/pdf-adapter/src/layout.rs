@@ -1,0 +1,468 @@
+//! The invoice's layout as drawing operations per A4 page, independent of the PDF
+//! library: positions in points from the top-left corner, text as it will be printed.
+//! Long texts wrap by measured width; lines flow onto further pages, each with the table
+//! header repeated; every page gets a footer with its number.
+
+use portal_billing::{DocumentLanguage, InvoiceDocument};
+use portal_domain::InvoiceStatus;
+
+use crate::format;
+use crate::metrics::FontMetrics;
+
+pub const PAGE_WIDTH: f32 = 595.28;
+pub const PAGE_HEIGHT: f32 = 841.89;
+const MARGIN: f32 = 48.0;
+const RIGHT: f32 = PAGE_WIDTH - MARGIN;
+/// Content stops here; the footer lives below.
+const BOTTOM: f32 = PAGE_HEIGHT - 64.0;
+
+const BLACK: Rgb = Rgb(0x1f, 0x29, 0x37);
+const GREY: Rgb = Rgb(0x6b, 0x72, 0x80);
+const RULE: Rgb = Rgb(0xd1, 0xd5, 0xdb);
+const HEADER_FILL: Rgb = Rgb(0xf3, 0xf4, 0xf6);
+const GREEN: Rgb = Rgb(0x04, 0x78, 0x57);
+const ORANGE: Rgb = Rgb(0xb4, 0x53, 0x09);
+const RED: Rgb = Rgb(0xb9, 0x1c, 0x1c);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rgb(pub u8, pub u8, pub u8);
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Op {
+    /// Text with its baseline at `y`.
+    Text {
+        x: f32,
+        y: f32,
+        size: f32,
+        color: Rgb,
+        text: String,
+    },
+    FillRect {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        color: Rgb,
+    },
+    StrokeRect {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        color: Rgb,
+        width: f32,
+    },
+    Line {
+        x1: f32,
+        y1: f32,
+        x2: f32,
+        y2: f32,
+        color: Rgb,
+        width: f32,
+    },
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Page {
+    pub ops: Vec<Op>,
+}
+
+impl Page {
+    /// All the text of the page, in drawing order (for tests and accessibility checks).
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        self.ops.iter().filter_map(|op| match op {
+            Op::Text { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+    }
+}
+
+/// The issuer printed on every invoice, from configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seller {
+    pub name: String,
+    pub address: String,
+    pub tax_id: String,
+    pub bank_name: String,
+    pub bank_account: String,
+}
+
+impl Seller {
+    /// Placeholders for demos; production sets `PORTAL_SELLER_*`.
+    pub fn demo() -> Self {
+        Self {
+            name: "智服云科技有限公司".into(),
+            address: "上海市浦东新区世纪大道 100 号 20 层".into(),
+            tax_id: "91310000MA1FL0000X".into(),
+            bank_name: "招商银行上海分行".into(),
+            bank_account: "1219 0000 0000 0000".into(),
+        }
+    }
+
+    pub(crate) fn fingerprint(&self) -> String {
+        [
+            &self.name,
+            &self.address,
+            &self.tax_id,
+            &self.bank_name,
+            &self.bank_account,
+        ]
+        .map(|s| s.len().to_string() + ":" + s)
+        .concat()
+    }
+}
+
+struct Labels {
+    title: &'static str,
+    number: &'static str,
+    issued: &'static str,
+    due: &'static str,
+    period: &'static str,
+    status: &'static str,
+    bill_to: &'static str,
+    contact: &'static str,
+    email: &'static str,
+    tax_id: &'static str,
+    bank: &'static str,
+    description: &'static str,
+    quantity: &'static str,
+    unit_price: &'static str,
+    amount: &'static str,
+    subtotal: &'static str,
+    total: &'static str,
+    continued: &'static str,
+    note: &'static str,
+}
+
+const ZH: Labels = Labels {
+    title: "发票",
+    number: "发票号码",
+    issued: "开票日期",
+    due: "付款期限",
+    period: "账期",
+    status: "状态",
+    bill_to: "购买方",
+    contact: "联系人",
+    email: "邮箱",
+    tax_id: "税号",
+    bank: "开户行及账号",
+    description: "项目",
+    quantity: "数量",
+    unit_price: "单价",
+    amount: "金额",
+    subtotal: "小计",
+    total: "合计（人民币）",
+    continued: "续",
+    note: "请于付款期限前将款项汇至上述账户，并注明发票号码。",
+};
+
+const EN: Labels = Labels {
+    title: "Invoice",
+    number: "Invoice No.",
+    issued: "Issue date",
+    due: "Due date",
+    period: "Billing period",
+    status: "Status",
+    bill_to: "Bill to",
+    contact: "Contact",
+    email: "E-mail",
+    tax_id: "Tax ID",
+    bank: "Bank account",
+    description: "Description",
+    quantity: "Qty",
+    unit_price: "Unit price",
+    amount: "Amount",
+    subtotal: "Subtotal",
+    total: "Total (CNY)",
+    continued: "continued",
+    note: "Please pay to the account above by the due date, quoting the invoice number.",
+};
+
+fn labels(lang: DocumentLanguage) -> &'static Labels {
+    match lang {
+        DocumentLanguage::Zh => &ZH,
+        DocumentLanguage::En => &EN,
+    }
+}
+
+// Table columns: description | quantity | unit price | amount (right edges for numbers).
+const PAD: f32 = 6.0;
+const QTY_RIGHT: f32 = RIGHT - 190.0;
+const UNIT_RIGHT: f32 = RIGHT - 95.0;
+const DESC_WIDTH: f32 = QTY_RIGHT - 50.0 - MARGIN - 2.0 * PAD;
+const BODY: f32 = 9.5;
+const LEADING: f32 = 13.0;
+
+struct Writer<'a> {
+    metrics: &'a FontMetrics,
+    pages: Vec<Page>,
+}
+
+impl Writer<'_> {
+    fn page(&mut self) -> &mut Page {
+        if self.pages.is_empty() {
+            self.pages.push(Page::default());
+        }
+        let last = self.pages.len() - 1;
+        &mut self.pages[last]
+    }
+
+    fn text(&mut self, x: f32, y: f32, size: f32, color: Rgb, text: impl Into<String>) {
+        let text = text.into();
+        if !text.is_empty() {
+            self.page().ops.push(Op::Text {
+                x,
+                y,
+                size,
+                color,
+                text,
+            });
+        }
+    }
+
+    fn text_right(&mut self, right: f32, y: f32, size: f32, color: Rgb, text: impl Into<String>) {
+        let text = text.into();
+        let w = self.metrics.width(&text, size);
+        self.text(right - w, y, size, color, text);
+    }
+
+    /// Wrapped text from `y` (first baseline); returns the baseline after the last line.
+    fn paragraph(&mut self, x: f32, y: f32, size: f32, color: Rgb, width: f32, text: &str) -> f32 {
+        let mut y = y;
+        for line in self.metrics.wrap(text, size, width) {
+            self.text(x, y, size, color, line);
+            y += size * 1.4;
+        }
+        y
+    }
+
+    fn rule(&mut self, y: f32) {
+        self.page().ops.push(Op::Line {
+            x1: MARGIN,
+            y1: y,
+            x2: RIGHT,
+            y2: y,
+            color: RULE,
+            width: 0.6,
+        });
+    }
+}
+
+/// Lays the document out into pages.
+pub fn lay_out(doc: &InvoiceDocument, seller: &Seller, metrics: &FontMetrics) -> Vec<Page> {
+    let l = labels(doc.language);
+    let lang = doc.language;
+    let invoice = &doc.invoice;
+    let mut w = Writer {
+        metrics,
+        pages: vec![Page::default()],
+    };
+
+    // Seller and title.
+    let title_size = 24.0;
+    w.text_right(RIGHT, MARGIN + 22.0, title_size, BLACK, l.title);
+    let name_width = RIGHT - MARGIN - metrics.width(l.title, title_size) - 24.0;
+    let mut y = w.paragraph(MARGIN, MARGIN + 16.0, 14.0, BLACK, name_width, &seller.name);
+    for line in [
+        seller.address.clone(),
+        format!("{}: {}", l.tax_id, seller.tax_id),
+        format!("{}: {} {}", l.bank, seller.bank_name, seller.bank_account),
+    ] {
+        y = w.paragraph(MARGIN, y + 2.0, 8.5, GREY, 280.0, &line);
+    }
+
+    // Invoice facts, right column.
+    let facts = [
+        (l.number, invoice.id.to_string()),
+        (
+            l.issued,
+            format::date(invoice.created_at.date_naive(), lang),
+        ),
+        (l.due, format::date(invoice.due_date, lang)),
+        (l.period, format::period(invoice.period, lang)),
+        (l.status, format::status(invoice.status, lang).to_owned()),
+    ];
+    let mut fy = MARGIN + 58.0;
+    for (label, value) in facts {
+        w.text(RIGHT - 200.0, fy, 9.0, GREY, label);
+        w.text_right(RIGHT, fy, 9.0, BLACK, value);
+        fy += 14.0;
+    }
+    // The status stamp: paid invoices are marked visibly.
+    let (stamp_color, stamp) = match invoice.status {
+        InvoiceStatus::Paid => (GREEN, format::status(InvoiceStatus::Paid, lang)),
+        InvoiceStatus::Overdue => (RED, format::status(InvoiceStatus::Overdue, lang)),
+        InvoiceStatus::Pending => (ORANGE, format::status(InvoiceStatus::Pending, lang)),
+    };
+    let stamp_size = 13.0;
+    let stamp_w = metrics.width(stamp, stamp_size) + 20.0;
+    w.page().ops.push(Op::StrokeRect {
+        x: RIGHT - stamp_w,
+        y: fy,
+        w: stamp_w,
+        h: 24.0,
+        color: stamp_color,
+        width: 1.5,
+    });
+    w.text(
+        RIGHT - stamp_w + 10.0,
+        fy + 17.0,
+        stamp_size,
+        stamp_color,
+        stamp,
+    );
+
+    // Bill to.
+    let mut by = y.max(MARGIN + 110.0) + 16.0;
+    w.text(MARGIN, by, 9.0, GREY, l.bill_to);
+    by = w.paragraph(
+        MARGIN,
+        by + 16.0,
+        11.5,
+        BLACK,
+        300.0,
+        &doc.bill_to.company_name,
+    );
+    by = w.paragraph(
+        MARGIN,
+        by,
+        9.0,
+        BLACK,
+        300.0,
+        &format!("{}: {}", l.contact, doc.bill_to.contact_name),
+    );
+    by = w.paragraph(
+        MARGIN,
+        by,
+        9.0,
+        BLACK,
+        300.0,
+        &format!("{}: {}", l.email, doc.bill_to.contact_email.as_str()),
+    );
+
+    // The table of lines.
+    let mut ty = by.max(fy + 40.0) + 14.0;
+    ty = table_header(&mut w, l, ty);
+    for line in &invoice.lines {
+        let desc = metrics.wrap(&line.description, BODY, DESC_WIDTH);
+        let row_h = desc.len() as f32 * LEADING + 8.0;
+        if ty + row_h > BOTTOM {
+            ty = continuation(&mut w, l, doc, seller);
+            ty = table_header(&mut w, l, ty);
+        }
+        let mut ly = ty + LEADING;
+        for text in desc {
+            w.text(MARGIN + PAD, ly, BODY, BLACK, text);
+            ly += LEADING;
+        }
+        let first = ty + LEADING;
+        w.text_right(
+            QTY_RIGHT - PAD,
+            first,
+            BODY,
+            BLACK,
+            line.quantity.to_string(),
+        );
+        w.text_right(
+            UNIT_RIGHT - PAD,
+            first,
+            BODY,
+            BLACK,
+            format::money(&line.unit_price),
+        );
+        w.text_right(RIGHT - PAD, first, BODY, BLACK, format::money(&line.amount));
+        ty += row_h;
+        w.rule(ty);
+    }
+
+    // Totals and the payment note stay together.
+    if ty + 90.0 > BOTTOM {
+        ty = continuation(&mut w, l, doc, seller);
+    }
+    ty += 20.0;
+    w.text(UNIT_RIGHT - 110.0, ty, 10.0, GREY, l.subtotal);
+    w.text_right(RIGHT - PAD, ty, 10.0, BLACK, format::money(&invoice.amount));
+    ty += 22.0;
+    w.page().ops.push(Op::Line {
+        x1: UNIT_RIGHT - 110.0,
+        y1: ty - 14.0,
+        x2: RIGHT,
+        y2: ty - 14.0,
+        color: BLACK,
+        width: 0.8,
+    });
+    w.text(UNIT_RIGHT - 110.0, ty, 12.0, BLACK, l.total);
+    w.text_right(RIGHT - PAD, ty, 13.0, BLACK, format::money(&invoice.amount));
+    ty += 30.0;
+    w.paragraph(MARGIN, ty, 8.5, GREY, RIGHT - MARGIN, l.note);
+
+    // Footers, now that the page count is known.
+    let total = w.pages.len();
+    for (i, page) in w.pages.iter_mut().enumerate() {
+        let footer = match lang {
+            DocumentLanguage::Zh => format!("第 {} 页，共 {} 页", i + 1, total),
+            DocumentLanguage::En => format!("Page {} of {}", i + 1, total),
+        };
+        let fw = metrics.width(&footer, 8.0);
+        let fy = PAGE_HEIGHT - 32.0;
+        page.ops.push(Op::Line {
+            x1: MARGIN,
+            y1: fy - 12.0,
+            x2: RIGHT,
+            y2: fy - 12.0,
+            color: RULE,
+            width: 0.6,
+        });
+        page.ops.push(Op::Text {
+            x: (PAGE_WIDTH - fw) / 2.0,
+            y: fy,
+            size: 8.0,
+            color: GREY,
+            text: footer,
+        });
+        page.ops.push(Op::Text {
+            x: MARGIN,
+            y: fy,
+            size: 8.0,
+            color: GREY,
+            text: invoice.id.to_string(),
+        });
+    }
+    w.pages
+}
+
+/// The table's header row at `y`; returns where the first row starts.
+fn table_header(w: &mut Writer<'_>, l: &Labels, y: f32) -> f32 {
+    let h = 22.0;
+    w.page().ops.push(Op::FillRect {
+        x: MARGIN,
+        y,
+        w: RIGHT - MARGIN,
+        h,
+        color: HEADER_FILL,
+    });
+    let base = y + 15.0;
+    w.text(MARGIN + PAD, base, 9.0, GREY, l.description);
+    w.text_right(QTY_RIGHT - PAD, base, 9.0, GREY, l.quantity);
+    w.text_right(UNIT_RIGHT - PAD, base, 9.0, GREY, l.unit_price);
+    w.text_right(RIGHT - PAD, base, 9.0, GREY, l.amount);
+    y + h
+}
+
+/// Starts a further page with a short heading; returns where content continues.
+fn continuation(w: &mut Writer<'_>, l: &Labels, doc: &InvoiceDocument, seller: &Seller) -> f32 {
+    w.pages.push(Page::default());
+    let heading = format!("{} {}（{}）", l.title, doc.invoice.id, l.continued);
+    w.text(MARGIN, MARGIN + 10.0, 11.0, BLACK, heading);
+    w.text_right(RIGHT, MARGIN + 10.0, 9.0, GREY, seller.name.clone());
+    w.rule(MARGIN + 20.0);
+    MARGIN + 34.0
+}
+
+/// Lays out with the embedded font and the demo seller (for tests of the layout itself).
+pub fn lay_out_for_test(doc: &InvoiceDocument) -> Vec<Page> {
+    match FontMetrics::new(crate::FONT_DATA) {
+        Some(metrics) => lay_out(doc, &Seller::demo(), &metrics),
+        None => Vec::new(),
+    }
+}

@@ -1,0 +1,241 @@
+//! Rendered PDFs, read back with a PDF text extractor as a reader's software would.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use portal_billing::{DocumentLanguage, InvoiceDocument};
+use portal_domain::{
+    ContactEmail, Currency, Customer, CustomerId, Invoice, InvoiceId, InvoiceKind, InvoiceLine,
+    InvoiceStatus, Money, Month, invoice::total_of,
+};
+use portal_pdf::{KrillaInvoiceRenderer, Seller};
+use rust_decimal::Decimal;
+
+fn document(
+    lines: Vec<InvoiceLine>,
+    company: &str,
+    status: InvoiceStatus,
+    language: DocumentLanguage,
+) -> InvoiceDocument {
+    InvoiceDocument {
+        invoice: Invoice {
+            id: InvoiceId::parse("INV202512007").unwrap(),
+            customer_id: CustomerId::parse("cust_demo").unwrap(),
+            period: Month::parse("2025-12").unwrap(),
+            kind: InvoiceKind::Subscription,
+            status,
+            amount: total_of(Currency::Cny, &lines).unwrap(),
+            lines,
+            created_at: Utc.with_ymd_and_hms(2025, 12, 1, 0, 0, 0).unwrap(),
+            due_date: NaiveDate::from_ymd_opt(2025, 12, 16).unwrap(),
+        },
+        bill_to: Customer {
+            id: CustomerId::parse("cust_demo").unwrap(),
+            company_name: company.into(),
+            contact_name: "张三".into(),
+            contact_email: ContactEmail::parse("zhangsan@example.com").unwrap(),
+            created_at: Utc::now(),
+        },
+        language,
+    }
+}
+
+fn cny(s: &str) -> Money {
+    Money::new(s.parse::<Decimal>().unwrap(), Currency::Cny).unwrap()
+}
+
+fn three_lines() -> Vec<InvoiceLine> {
+    vec![
+        InvoiceLine::new(
+            "专业版 月费 2025-12 / pro monthly fee 2025-12",
+            1,
+            cny("999.00"),
+        ),
+        InvoiceLine::new("额外坐席 Extra agent seats", 3, cny("49.90")),
+        InvoiceLine::new("邮件超额 Email overage", 1200, cny("0.05")),
+    ]
+}
+
+fn renderer() -> KrillaInvoiceRenderer {
+    KrillaInvoiceRenderer::new(Seller::demo()).unwrap()
+}
+
+/// Extracted text without whitespace: wrapped lines and spacing do not matter to a reader.
+fn text_of(pdf: &[u8]) -> String {
+    let text = pdf_extract::extract_text_from_mem(pdf).expect("the PDF can be read back");
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn squash(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn page_count(pdf: &[u8]) -> usize {
+    lopdf::Document::load_mem(pdf).unwrap().get_pages().len()
+}
+
+#[test]
+fn a_chinese_invoice_shows_every_fact_a_finance_team_checks() {
+    let doc = document(
+        three_lines(),
+        "示例科技有限公司",
+        InvoiceStatus::Pending,
+        DocumentLanguage::Zh,
+    );
+    let pdf = renderer().render_now(&doc).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let text = text_of(&pdf);
+    for expected in [
+        "INV202512007",
+        "示例科技有限公司",
+        "发票",
+        "专业版月费2025-12/promonthlyfee2025-12",
+        "¥999.00",
+        "额外坐席Extraagentseats",
+        "¥49.90",
+        "¥149.70",
+        "¥60.00",
+        "¥1,208.70",
+        "合计（人民币）",
+        "2025年12月16日",
+        "待支付",
+        "第1页，共1页",
+        "智服云科技有限公司",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in {text}");
+    }
+    // Small and with the font subset, not the whole 5 MB face.
+    assert!(pdf.len() < 100_000, "{} bytes", pdf.len());
+}
+
+#[test]
+fn english_invoices_have_english_labels_and_dates() {
+    let doc = document(
+        three_lines(),
+        "示例科技有限公司",
+        InvoiceStatus::Paid,
+        DocumentLanguage::En,
+    );
+    let text = text_of(&renderer().render_now(&doc).unwrap());
+    for expected in [
+        "Invoice",
+        "InvoiceNo.",
+        "Billto",
+        "Description",
+        "Unitprice",
+        "Total(CNY)",
+        "Paid",
+        "16Dec2025",
+        "Dec2025",
+        "Page1of1",
+        "¥1,208.70",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in {text}");
+    }
+    assert!(
+        !text.contains("合计"),
+        "no Chinese labels in the English variant"
+    );
+}
+
+#[test]
+fn two_hundred_lines_flow_onto_pages_with_nothing_lost() {
+    let lines: Vec<InvoiceLine> = (1..=200)
+        .map(|i| {
+            InvoiceLine::new(
+                format!("第{i}项 智能客服对话包 Item {i}"),
+                i64::from(i),
+                cny("1.25"),
+            )
+        })
+        .collect();
+    let doc = document(
+        lines.clone(),
+        "示例科技有限公司",
+        InvoiceStatus::Pending,
+        DocumentLanguage::Zh,
+    );
+    let pdf = renderer().render_now(&doc).unwrap();
+    let pages = page_count(&pdf);
+    assert!(pages >= 4, "{pages} pages");
+    let text = text_of(&pdf);
+    for line in &lines {
+        assert!(
+            text.contains(&squash(&line.description)),
+            "lost {}",
+            line.description
+        );
+        assert!(
+            text.contains(&portal_money(&line.amount)),
+            "lost amount {}",
+            line.amount
+        );
+    }
+    // 1.25 * (1 + 2 + ... + 200) = 1.25 * 20100 = 25125.00
+    assert!(text.contains("¥25,125.00"));
+    assert!(text.contains(&format!("第{pages}页，共{pages}页")));
+    // The table header is repeated on every page.
+    assert_eq!(text.matches("单价").count(), pages);
+}
+
+fn portal_money(m: &Money) -> String {
+    let s = m.amount().to_string();
+    let (int, frac) = s.split_once('.').unwrap();
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("¥{grouped}.{frac}")
+}
+
+#[test]
+fn long_chinese_names_and_descriptions_wrap_instead_of_vanishing() {
+    let company =
+        "上海市浦东新区超长名称示例人工智能客户服务与数据科技股份有限公司第一分公司营销中心"
+            .repeat(2);
+    let description =
+        "这是一条没有空格的很长的中文项目描述用于验证按字符宽度换行而不会被丢弃或超出页面右边界"
+            .repeat(3);
+    let lines = vec![InvoiceLine::new(description.clone(), 1, cny("10.00"))];
+    let doc = document(
+        lines,
+        &company,
+        InvoiceStatus::Overdue,
+        DocumentLanguage::Zh,
+    );
+    let text = text_of(&renderer().render_now(&doc).unwrap());
+    assert!(text.contains(&company), "company lost");
+    assert!(text.contains(&description), "description lost");
+    assert!(text.contains("已逾期"));
+}
+
+#[test]
+fn the_layout_keeps_text_inside_the_page() {
+    use portal_pdf::layout::{Op, PAGE_WIDTH};
+    let lines: Vec<InvoiceLine> = (0..60)
+        .map(|i| {
+            InvoiceLine::new(
+                "很长的中文描述没有空格".repeat(i % 5 + 1),
+                1,
+                cny("99999.99"),
+            )
+        })
+        .collect();
+    let doc = document(
+        lines,
+        "示例科技有限公司",
+        InvoiceStatus::Pending,
+        DocumentLanguage::Zh,
+    );
+    let pages = portal_pdf::layout::lay_out_for_test(&doc);
+    assert!(pages.len() > 1);
+    for page in &pages {
+        for op in &page.ops {
+            if let Op::Text { x, .. } = op {
+                assert!(*x >= 0.0 && *x < PAGE_WIDTH, "text at x={x}");
+            }
+        }
+    }
+}
