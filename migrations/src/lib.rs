@@ -6,12 +6,16 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20251201_000001_create_portal_tables;
+mod m20251215_000002_billing_operations;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20251201_000001_create_portal_tables::Migration)]
+        vec![
+            Box::new(m20251201_000001_create_portal_tables::Migration),
+            Box::new(m20251215_000002_billing_operations::Migration),
+        ]
     }
 }

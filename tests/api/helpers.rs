@@ -153,6 +153,18 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A platform service's token (no customer).
+    pub fn service_token(&self) -> String {
+        self.keys
+            .sign(&Claims {
+                customer_id: None,
+                user_id: Some("billing-service".into()),
+                role: TokenRole::Service,
+                exp: (Utc::now().timestamp() + 600) as u64,
+            })
+            .unwrap()
+    }
+
     pub fn admin(&self) -> String {
         self.token("cust_demo", TokenRole::Admin)
     }

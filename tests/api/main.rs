@@ -9,6 +9,7 @@ mod health;
 mod helpers;
 mod invoices;
 mod money;
+mod operations;
 mod pdf;
 mod subscription;
 mod usage;

@@ -67,6 +67,118 @@ pub struct Subscription {
     pub end_date: String,
     /// `active`, `expired` or `cancelled`.
     pub status: String,
+    /// A plan change waiting for its date (a downgrade at the period's end), or `null`.
+    #[serde(default)]
+    pub scheduled_change: Option<ScheduledChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ScheduledChange {
+    pub plan_id: String,
+    /// The first day on the new plan, `YYYY-MM-DD`.
+    pub effective_date: String,
+}
+
+/// `POST /api/portal/subscription/downgrade`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DowngradeRequest {
+    pub plan_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AuditDetails {
+    pub before: BTreeMap<String, String>,
+    pub after: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AuditLogEntry {
+    pub at: String,
+    pub user_id: String,
+    /// `account.updated`, `subscription.upgraded`, `subscription.downgrade_scheduled`,
+    /// `subscription.downgrade_cancelled`.
+    pub action: String,
+    pub details: AuditDetails,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AuditLog {
+    /// Newest first.
+    pub entries: Vec<AuditLogEntry>,
+}
+
+/// `PUT /api/internal/customers/{customer_id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ProvisionCustomerRequest {
+    pub company_name: String,
+    pub contact_name: String,
+    pub contact_email: String,
+}
+
+/// `PUT /api/internal/customers/{customer_id}/subscription`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ProvisionSubscriptionRequest {
+    pub plan_id: String,
+    pub start_date: String,
+    pub end_date: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UsageEventIn {
+    /// Unique per event, forever; a repeated id is counted once.
+    pub event_id: String,
+    pub customer_id: String,
+    /// `ai_chat`, `email` or `agent_seats` (seats in use: the day keeps the highest).
+    pub product: String,
+    pub count: i64,
+    /// RFC 3339; the UTC day it falls on is the day counted.
+    pub occurred_at: String,
+}
+
+/// `POST /api/internal/usage`: at most 1000 events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UsageBatch {
+    pub events: Vec<UsageEventIn>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct UsageBatchResult {
+    pub accepted: u64,
+    pub duplicates: u64,
+}
+
+/// `POST /api/internal/billing/run`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BillingRunRequest {
+    /// `YYYY-MM`.
+    pub period: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct BillingRunResult {
+    pub created: u64,
+    pub skipped: u64,
+    pub scheduled_changes_applied: u64,
+    pub invoices_overdue: u64,
+    pub subscriptions_expired: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,6 +216,9 @@ pub struct PlanList {
 #[serde(deny_unknown_fields)]
 pub struct UpgradeRequest {
     pub plan_id: String,
+    /// The preview's `proration_date`: the charge then equals the preview's amount.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proration_date: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

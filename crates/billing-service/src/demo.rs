@@ -3,10 +3,11 @@
 //! Seeding only adds what is missing, so running it again changes nothing.
 
 use chrono::{Datelike, Days, NaiveTime};
+use portal_domain::billing_ops::period_lines;
 use portal_domain::invoice::PAYMENT_TERM_DAYS;
 use portal_domain::{
-    Currency, CustomerId, InvoiceKind, InvoiceLine, InvoiceStatus, Month, NewCustomer, NewInvoice,
-    Plan, PlanId, Product, Quotas, Subscription, SubscriptionId, SubscriptionStatus, UsageRecord,
+    Currency, CustomerId, InvoiceKind, InvoiceStatus, Month, NewCustomer, NewInvoice, Plan, PlanId,
+    Product, Quotas, Subscription, SubscriptionId, SubscriptionStatus, UsageRecord,
 };
 use rust_decimal::Decimal;
 
@@ -132,6 +133,7 @@ impl BillingService {
                 end_date: Month::of(start + Days::new(366)).first_day() - Days::new(1),
                 status: SubscriptionStatus::Active,
                 version: 1,
+                scheduled_change: None,
             };
             if ports.subscriptions.insert_if_absent(&subscription).await? {
                 report.subscriptions_created += 1;
@@ -175,14 +177,7 @@ impl BillingService {
                     kind: InvoiceKind::Subscription,
                     status: *status,
                     currency: plan.price.currency(),
-                    lines: vec![InvoiceLine::new(
-                        format!(
-                            "{} 月费 {} / {} monthly fee {}",
-                            plan.name, month, plan.id, month
-                        ),
-                        1,
-                        plan.price,
-                    )],
+                    lines: period_lines(plan, month),
                     created_at: issued.and_time(NaiveTime::MIN).and_utc(),
                     due_date: issued + Days::new(PAYMENT_TERM_DAYS),
                 };

@@ -5,6 +5,8 @@
 pub mod demo;
 mod documents;
 pub mod error;
+mod idempotent;
+mod operations;
 pub mod ports;
 pub mod principal;
 mod service;
@@ -14,12 +16,15 @@ pub mod test_support;
 
 pub use documents::{InvoicePdf, PdfBody};
 pub use error::BillingError;
+pub use idempotent::Replayable;
+pub use operations::{BillingRunReport, IngestReport};
 pub use ports::{
-    Clock, CustomerRepository, DocumentLanguage, HealthProbe, InvoiceDocument, InvoiceRenderer,
-    InvoiceRepository, PlanCatalog, PlanChangeCommit, Ports, RenderError, RepositoryError,
-    SubscriptionRepository, SystemClock, UsageRepository,
+    Actor, AuditRepository, Clock, CustomerRepository, DocumentLanguage, HealthProbe,
+    IdempotencyRepository, InvoiceDocument, InvoiceRenderer, InvoiceRepository, KeyClaim,
+    PlanCatalog, PlanChangeCommit, Ports, RenderError, RepositoryError, SubscriptionRepository,
+    SystemClock, UsageRepository,
 };
-pub use principal::{Principal, Role};
+pub use principal::{PlatformCaller, Principal, Role};
 pub use service::{
     AccountEdit, BillingService, SubscriptionView, UpgradeOutcome, UpgradeQuote, UsageOverview,
 };

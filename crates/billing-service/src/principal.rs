@@ -35,3 +35,11 @@ impl Principal {
         }
     }
 }
+
+/// One of the platform's own services, from a valid `service` token. Only these may call
+/// the billing operations (provisioning, usage ingestion, billing runs, payments).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformCaller {
+    /// The service's name as given in the token's `user_id`, for logs.
+    pub name: String,
+}

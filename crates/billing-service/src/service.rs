@@ -4,14 +4,18 @@ use chrono::{Days, NaiveDate};
 use portal_domain::invoice::PAYMENT_TERM_DAYS;
 use portal_domain::proration::ProrationError;
 use portal_domain::{
-    AccountChanges, Customer, DateRange, FieldErrors, Invoice, InvoiceId, InvoiceKind,
-    InvoiceStatus, InvoiceSummary, Month, NewInvoice, Plan, PlanChange, PlanId, Product,
-    ProrationQuote, Subscription, SubscriptionStatus, UsageRecord, UsageSummary, plan,
+    AccountChanges, AuditAction, AuditEntry, Customer, DateRange, FieldErrors, Invoice, InvoiceId,
+    InvoiceKind, InvoiceStatus, InvoiceSummary, Month, NewInvoice, Plan, PlanChange, PlanId,
+    Product, ProrationQuote, ScheduledChange, Subscription, SubscriptionStatus, UsageRecord,
+    UsageSummary, plan,
 };
 use tracing::instrument;
 
 use crate::error::BillingError;
-use crate::ports::{PlanChangeCommit, Ports};
+use crate::ports::{Actor, PlanChangeCommit, Ports};
+
+/// The most audit entries one read returns.
+const AUDIT_PAGE: u64 = 500;
 use crate::principal::Principal;
 
 /// A subscription with its plan and its status as of today.
@@ -102,11 +106,42 @@ impl BillingService {
             )
             .into());
         }
+        let actor = self.actor(principal);
         self.ports
             .customers
-            .update(&principal.customer_id, &changes)
+            .update(&principal.customer_id, &changes, &actor)
             .await?
             .ok_or(BillingError::NotFound("account"))
+    }
+
+    fn actor(&self, principal: &Principal) -> Actor {
+        Actor {
+            user_id: principal.user_id.clone(),
+            at: self.ports.clock.now(),
+        }
+    }
+
+    fn audit(
+        &self,
+        principal: &Principal,
+        action: AuditAction,
+        before: &[(&str, String)],
+        after: &[(&str, String)],
+    ) -> AuditEntry {
+        let map = |pairs: &[(&str, String)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect()
+        };
+        AuditEntry {
+            customer_id: principal.customer_id.clone(),
+            user_id: principal.user_id.clone(),
+            at: self.ports.clock.now(),
+            action,
+            before: map(before),
+            after: map(after),
+        }
     }
 
     #[instrument(skip_all, fields(customer = %principal.customer_id))]
@@ -120,6 +155,13 @@ impl BillingService {
             .current(&principal.customer_id)
             .await?
             .ok_or(BillingError::NotFound("subscription"))?;
+        self.view(subscription).await
+    }
+
+    pub(crate) async fn view_of(
+        &self,
+        subscription: Subscription,
+    ) -> Result<SubscriptionView, BillingError> {
         self.view(subscription).await
     }
 
@@ -157,7 +199,8 @@ impl BillingService {
         &self,
         principal: &Principal,
         plan_id: &str,
-    ) -> Result<(Subscription, Plan, ProrationQuote), BillingError> {
+        proration_date: Option<NaiveDate>,
+    ) -> Result<(Subscription, Plan, Plan, ProrationQuote), BillingError> {
         let target = match PlanId::parse(plan_id) {
             Ok(id) => self.ports.plans.find(&id).await?,
             Err(_) => None,
@@ -170,6 +213,23 @@ impl BillingService {
             .await?
             .ok_or(BillingError::NotFound("subscription"))?;
         let today = self.today();
+        let on = match proration_date {
+            None => today,
+            Some(d)
+                if d <= today
+                    && Month::of(d) == Month::of(today)
+                    && d >= subscription.start_date =>
+            {
+                d
+            }
+            Some(_) => {
+                return Err(FieldErrors::single(
+                    "proration_date",
+                    "must be a day of the current period, not after today",
+                )
+                .into());
+            }
+        };
         if !subscription.is_changeable_on(today) {
             return Err(BillingError::Conflict(format!(
                 "the subscription is {} and cannot be changed",
@@ -192,17 +252,13 @@ impl BillingService {
                 )));
             }
         }
-        let quote = ProrationQuote::for_upgrade(
-            &current.plan,
-            &target,
-            today,
-            current.subscription.end_date,
-        )
-        .map_err(|e| match e {
-            ProrationError::NotAnUpgrade { .. } => BillingError::Conflict(e.to_string()),
-            ProrationError::Money(m) => BillingError::from(m),
-        })?;
-        Ok((current.subscription, target, quote))
+        let quote =
+            ProrationQuote::for_upgrade(&current.plan, &target, on, current.subscription.end_date)
+                .map_err(|e| match e {
+                    ProrationError::NotAnUpgrade { .. } => BillingError::Conflict(e.to_string()),
+                    ProrationError::Money(m) => BillingError::from(m),
+                })?;
+        Ok((current.subscription, current.plan, target, quote))
     }
 
     /// What upgrading to `plan_id` would charge today.
@@ -212,7 +268,7 @@ impl BillingService {
         principal: &Principal,
         plan_id: &str,
     ) -> Result<UpgradeQuote, BillingError> {
-        let (_, target, quote) = self.quote_upgrade(principal, plan_id).await?;
+        let (_, _, target, quote) = self.quote_upgrade(principal, plan_id, None).await?;
         Ok(UpgradeQuote {
             plan_id: target.id,
             quote,
@@ -227,9 +283,12 @@ impl BillingService {
         &self,
         principal: &Principal,
         plan_id: &str,
+        proration_date: Option<NaiveDate>,
     ) -> Result<UpgradeOutcome, BillingError> {
         principal.require_admin("change the plan")?;
-        let (subscription, target, quote) = self.quote_upgrade(principal, plan_id).await?;
+        let (subscription, current, target, quote) = self
+            .quote_upgrade(principal, plan_id, proration_date)
+            .await?;
         let now = self.ports.clock.now();
         let invoice = if quote.is_chargeable() {
             Some(NewInvoice {
@@ -254,6 +313,16 @@ impl BillingService {
                 expected_version: subscription.version,
                 new_plan_id: target.id.clone(),
                 invoice,
+                audit: self.audit(
+                    principal,
+                    AuditAction::PlanUpgraded,
+                    &[("plan_id", current.id.to_string())],
+                    &[
+                        ("plan_id", target.id.to_string()),
+                        ("proration_date", quote.proration_date.to_string()),
+                        ("amount", quote.amount.amount().to_string()),
+                    ],
+                ),
             })
             .await?;
         tracing::info!(
@@ -265,6 +334,90 @@ impl BillingService {
             subscription: self.view(changed).await?,
             invoice,
         })
+    }
+
+    /// Schedules a move to a cheaper plan at the end of the current period (admins only).
+    /// Nothing is refunded; the billing run applies the change at its date.
+    #[instrument(skip_all, fields(customer = %principal.customer_id, plan = plan_id))]
+    pub async fn schedule_downgrade(
+        &self,
+        principal: &Principal,
+        plan_id: &str,
+    ) -> Result<SubscriptionView, BillingError> {
+        principal.require_admin("change the plan")?;
+        let target = match PlanId::parse(plan_id) {
+            Ok(id) => self.ports.plans.find(&id).await?,
+            Err(_) => None,
+        }
+        .ok_or_else(|| FieldErrors::single("plan_id", "no such plan"))?;
+        let current = self.subscription(principal).await?;
+        let today = self.today();
+        if !current.subscription.is_changeable_on(today) {
+            return Err(BillingError::Conflict(format!(
+                "the subscription is {} and cannot be changed",
+                current.status.as_str()
+            )));
+        }
+        if PlanChange::between(&current.plan, &target) != PlanChange::Downgrade {
+            return Err(BillingError::Conflict(format!(
+                "{} is not cheaper than the current plan; use an upgrade",
+                target.id
+            )));
+        }
+        let change = ScheduledChange::downgrade(target.id.clone(), today);
+        let audit = self.audit(
+            principal,
+            AuditAction::DowngradeScheduled,
+            &[("plan_id", current.plan.id.to_string())],
+            &[
+                ("plan_id", target.id.to_string()),
+                ("effective_date", change.effective_date.to_string()),
+            ],
+        );
+        let changed = self
+            .ports
+            .subscriptions
+            .set_scheduled_change(&current.subscription, Some(&change), &audit)
+            .await?;
+        self.view(changed).await
+    }
+
+    /// Cancels a scheduled change (admins only); without one, nothing changes.
+    #[instrument(skip_all, fields(customer = %principal.customer_id))]
+    pub async fn cancel_scheduled_change(
+        &self,
+        principal: &Principal,
+    ) -> Result<SubscriptionView, BillingError> {
+        principal.require_admin("change the plan")?;
+        let current = self.subscription(principal).await?;
+        let Some(scheduled) = current.subscription.scheduled_change.clone() else {
+            return Ok(current);
+        };
+        let audit = self.audit(
+            principal,
+            AuditAction::DowngradeCancelled,
+            &[
+                ("plan_id", scheduled.plan_id.to_string()),
+                ("effective_date", scheduled.effective_date.to_string()),
+            ],
+            &[("plan_id", current.plan.id.to_string())],
+        );
+        let changed = self
+            .ports
+            .subscriptions
+            .set_scheduled_change(&current.subscription, None, &audit)
+            .await?;
+        self.view(changed).await
+    }
+
+    /// Every change made through the portal, newest first.
+    #[instrument(skip_all, fields(customer = %principal.customer_id))]
+    pub async fn audit_log(&self, principal: &Principal) -> Result<Vec<AuditEntry>, BillingError> {
+        Ok(self
+            .ports
+            .audit
+            .list(&principal.customer_id, AUDIT_PAGE)
+            .await?)
     }
 
     /// Usage of `month` (default: the current month) against the current plan's quotas.

@@ -2,24 +2,31 @@
 //! They keep the ports' promises (tenant scoping, ordering, optimistic versions,
 //! gap-free numbering) so tests written against them hold against the real adapters.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
+use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
+use portal_domain::billing_ops::{bills_period, daily_deltas};
 use portal_domain::invoice::invoice_number;
+use portal_domain::product::Metering;
 use portal_domain::{
-    AccountChanges, Customer, CustomerId, DateRange, Invoice, InvoiceId, InvoiceKind,
-    InvoiceSummary, Month, NewCustomer, NewInvoice, Plan, PlanId, Product, Subscription,
-    UsageRecord,
+    AccountChanges, AuditEntry, Customer, CustomerId, DateRange, Invoice, InvoiceId, InvoiceKind,
+    InvoiceStatus, InvoiceSummary, Month, NewCustomer, NewInvoice, Plan, PlanId, Product,
+    ScheduledChange, Subscription, SubscriptionId, SubscriptionStatus, UsageEvent, UsageRecord,
+    account_audit,
 };
 
 use crate::ports::{
-    Clock, CustomerRepository, HealthProbe, InvoiceDocument, InvoiceRenderer, InvoiceRepository,
-    PlanCatalog, PlanChangeCommit, Ports, RenderError, RepositoryError, SubscriptionRepository,
-    UsageRepository,
+    Actor, AuditRepository, Clock, CustomerRepository, HealthProbe, IdempotencyRepository,
+    InvoiceDocument, InvoiceRenderer, InvoiceRepository, KeyClaim, PlanCatalog, PlanChangeCommit,
+    Ports, RenderError, RepositoryError, SubscriptionRepository, UsageRepository,
 };
+
+/// An idempotency key's fingerprint and, once finished, its response.
+type StoredKey = (String, Option<Vec<u8>>);
 
 #[derive(Default)]
 struct State {
@@ -29,6 +36,9 @@ struct State {
     usage: BTreeMap<(CustomerId, chrono::NaiveDate, &'static str), UsageRecord>,
     invoices: Vec<Invoice>,
     sequences: HashMap<Month, u32>,
+    audit: Vec<AuditEntry>,
+    events: HashSet<String>,
+    keys: HashMap<(CustomerId, String), StoredKey>,
 }
 
 /// Every repository port over one in-memory state.
@@ -57,6 +67,8 @@ impl InMemoryStore {
             subscriptions: me.clone(),
             usage: me.clone(),
             invoices: me.clone(),
+            audit: me.clone(),
+            idempotency: me.clone(),
             health: me,
             renderer,
             clock,
@@ -101,12 +113,27 @@ impl CustomerRepository for InMemoryStore {
         &self,
         id: &CustomerId,
         changes: &AccountChanges,
+        actor: &Actor,
     ) -> Result<Option<Customer>, RepositoryError> {
         let mut state = self.lock()?;
-        Ok(state.customers.get_mut(id).map(|c| {
-            *c = changes.apply_to(c);
-            c.clone()
-        }))
+        let Some(before) = state.customers.get(id).cloned() else {
+            return Ok(None);
+        };
+        let after = changes.apply_to(&before);
+        state.customers.insert(id.clone(), after.clone());
+        state
+            .audit
+            .push(account_audit(&before, &after, &actor.user_id, actor.at));
+        Ok(Some(after))
+    }
+
+    async fn existing(&self, ids: &[CustomerId]) -> Result<HashSet<CustomerId>, RepositoryError> {
+        let state = self.lock()?;
+        Ok(ids
+            .iter()
+            .filter(|id| state.customers.contains_key(*id))
+            .cloned()
+            .collect())
     }
 
     async fn upsert(
@@ -190,11 +217,106 @@ impl SubscriptionRepository for InMemoryStore {
         sub.plan_id = change.new_plan_id.clone();
         sub.version += 1;
         let changed = sub.clone();
+        state.audit.push(change.audit.clone());
         let invoice = match &change.invoice {
             Some(new) => Some(issue(&mut state, new)?),
             None => None,
         };
         Ok((changed, invoice))
+    }
+
+    async fn set_scheduled_change(
+        &self,
+        subscription: &Subscription,
+        change: Option<&ScheduledChange>,
+        audit: &AuditEntry,
+    ) -> Result<Subscription, RepositoryError> {
+        let mut state = self.lock()?;
+        let sub = state
+            .subscriptions
+            .iter_mut()
+            .find(|s| s.id == subscription.id && s.version == subscription.version)
+            .ok_or(RepositoryError::Conflict)?;
+        sub.scheduled_change = change.cloned();
+        sub.version += 1;
+        let changed = sub.clone();
+        state.audit.push(audit.clone());
+        Ok(changed)
+    }
+
+    async fn replace(
+        &self,
+        customer: &CustomerId,
+        plan: &PlanId,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<Subscription, RepositoryError> {
+        let mut state = self.lock()?;
+        if let Some(sub) = state
+            .subscriptions
+            .iter_mut()
+            .find(|s| &s.customer_id == customer)
+        {
+            sub.plan_id = plan.clone();
+            sub.start_date = start;
+            sub.end_date = end;
+            sub.status = SubscriptionStatus::Active;
+            sub.scheduled_change = None;
+            sub.version += 1;
+            return Ok(sub.clone());
+        }
+        let sub = Subscription {
+            id: SubscriptionId::parse(&format!("sub_{}", state.subscriptions.len() + 1))
+                .map_err(anyhow::Error::new)?,
+            customer_id: customer.clone(),
+            plan_id: plan.clone(),
+            start_date: start,
+            end_date: end,
+            status: SubscriptionStatus::Active,
+            version: 1,
+            scheduled_change: None,
+        };
+        state.subscriptions.push(sub.clone());
+        Ok(sub)
+    }
+
+    async fn billable(&self, period: Month) -> Result<Vec<Subscription>, RepositoryError> {
+        Ok(self
+            .lock()?
+            .subscriptions
+            .iter()
+            .filter(|s| bills_period(s, period))
+            .cloned()
+            .collect())
+    }
+
+    async fn apply_due_changes(&self, on: NaiveDate) -> Result<u64, RepositoryError> {
+        let mut state = self.lock()?;
+        let mut applied = 0;
+        for sub in &mut state.subscriptions {
+            if let Some(change) = sub.scheduled_change.clone()
+                && change.effective_date <= on
+            {
+                sub.plan_id = change.plan_id;
+                sub.scheduled_change = None;
+                sub.version += 1;
+                applied += 1;
+            }
+        }
+        Ok(applied)
+    }
+
+    async fn expire_ended(&self, today: NaiveDate) -> Result<u64, RepositoryError> {
+        let mut state = self.lock()?;
+        let mut expired = 0;
+        for sub in &mut state.subscriptions {
+            if sub.status == SubscriptionStatus::Active && sub.end_date < today {
+                sub.status = SubscriptionStatus::Expired;
+                sub.version += 1;
+                expired += 1;
+            }
+        }
+        Ok(expired)
     }
 }
 
@@ -218,6 +340,32 @@ impl UsageRepository for InMemoryStore {
             })
             .map(|(_, r)| *r)
             .collect())
+    }
+
+    async fn ingest(
+        &self,
+        events: &[UsageEvent],
+        _received_at: DateTime<Utc>,
+    ) -> Result<u64, RepositoryError> {
+        let mut state = self.lock()?;
+        let fresh: Vec<UsageEvent> = events
+            .iter()
+            .filter(|e| state.events.insert(e.event_id.clone()))
+            .cloned()
+            .collect();
+        for ((customer, date, product), value) in daily_deltas(&fresh) {
+            let key = (customer, date, product.as_str());
+            let record = state.usage.entry(key).or_insert(UsageRecord {
+                date,
+                product,
+                count: 0,
+            });
+            record.count = match product.metering() {
+                Metering::Counted => record.count + value,
+                Metering::Gauge => record.count.max(value),
+            };
+        }
+        Ok(fresh.len() as u64)
     }
 
     async fn insert_if_absent(
@@ -265,6 +413,26 @@ impl InvoiceRepository for InMemoryStore {
             .cloned())
     }
 
+    async fn mark_overdue(&self, today: NaiveDate) -> Result<u64, RepositoryError> {
+        let mut state = self.lock()?;
+        let mut marked = 0;
+        for i in &mut state.invoices {
+            if i.status == InvoiceStatus::Pending && i.due_date < today {
+                i.status = InvoiceStatus::Overdue;
+                marked += 1;
+            }
+        }
+        Ok(marked)
+    }
+
+    async fn mark_paid(&self, id: &InvoiceId) -> Result<Option<Invoice>, RepositoryError> {
+        let mut state = self.lock()?;
+        Ok(state.invoices.iter_mut().find(|i| &i.id == id).map(|i| {
+            i.status = InvoiceStatus::Paid;
+            i.clone()
+        }))
+    }
+
     async fn issue_for_period(
         &self,
         invoice: &NewInvoice,
@@ -279,6 +447,76 @@ impl InvoiceRepository for InMemoryStore {
             return Ok(None);
         }
         issue(&mut state, invoice).map(Some)
+    }
+}
+
+#[async_trait]
+impl AuditRepository for InMemoryStore {
+    async fn list(
+        &self,
+        customer: &CustomerId,
+        limit: u64,
+    ) -> Result<Vec<AuditEntry>, RepositoryError> {
+        let mut entries: Vec<AuditEntry> = self
+            .lock()?
+            .audit
+            .iter()
+            .filter(|e| &e.customer_id == customer)
+            .cloned()
+            .collect();
+        entries.reverse();
+        entries.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(entries)
+    }
+}
+
+#[async_trait]
+impl IdempotencyRepository for InMemoryStore {
+    async fn claim(
+        &self,
+        customer: &CustomerId,
+        key: &str,
+        fingerprint: &str,
+        _now: DateTime<Utc>,
+    ) -> Result<KeyClaim, RepositoryError> {
+        let mut state = self.lock()?;
+        let slot = (customer.clone(), key.to_owned());
+        Ok(match state.keys.get(&slot) {
+            None => {
+                state.keys.insert(slot, (fingerprint.to_owned(), None));
+                KeyClaim::Claimed
+            }
+            Some((f, None)) => KeyClaim::InProgress {
+                fingerprint: f.clone(),
+            },
+            Some((f, Some(r))) => KeyClaim::Completed {
+                fingerprint: f.clone(),
+                response: r.clone(),
+            },
+        })
+    }
+
+    async fn complete(
+        &self,
+        customer: &CustomerId,
+        key: &str,
+        response: &[u8],
+    ) -> Result<(), RepositoryError> {
+        if let Some(entry) = self
+            .lock()?
+            .keys
+            .get_mut(&(customer.clone(), key.to_owned()))
+        {
+            entry.1 = Some(response.to_vec());
+        }
+        Ok(())
+    }
+
+    async fn release(&self, customer: &CustomerId, key: &str) -> Result<(), RepositoryError> {
+        self.lock()?
+            .keys
+            .remove(&(customer.clone(), key.to_owned()));
+        Ok(())
     }
 }
 

@@ -10,15 +10,26 @@ use rust_decimal_macros::dec;
 struct World {
     service: BillingService,
     store: InMemoryStore,
+    clock: std::sync::Arc<FixedClock>,
+}
+
+impl World {
+    fn clock_set(&self, now: chrono::DateTime<Utc>) {
+        self.clock.set(now);
+    }
 }
 
 /// The demo data set, seeded on 19 Dec 2025 at 10:00 UTC.
 async fn demo_world() -> World {
     let store = InMemoryStore::default();
     let clock = FixedClock::at(Utc.with_ymd_and_hms(2025, 12, 19, 10, 0, 0).unwrap());
-    let service = BillingService::new(store.ports(clock));
+    let service = BillingService::new(store.ports(clock.clone()));
     service.seed_demo().await.unwrap();
-    World { service, store }
+    World {
+        service,
+        store,
+        clock,
+    }
 }
 
 fn who(customer: &str, role: Role) -> Principal {
@@ -168,7 +179,11 @@ async fn upgrade_changes_the_plan_and_invoices_the_prorated_difference() {
     // 19 Dec: 13 of 31 days; (2999 - 999) * 13 / 31 = 838.709.. -> 838.71
     assert_eq!(preview.quote.amount.amount(), dec!(838.71));
 
-    let outcome = w.service.upgrade(&admin(), "enterprise").await.unwrap();
+    let outcome = w
+        .service
+        .upgrade(&admin(), "enterprise", None)
+        .await
+        .unwrap();
     assert_eq!(outcome.subscription.plan.id.as_str(), "enterprise");
     let invoice = outcome.invoice.expect("an upgrade mid-month owes money");
     assert_eq!(invoice.amount, preview.quote.amount);
@@ -201,7 +216,7 @@ async fn refused_upgrades_change_nothing() {
         (admin(), "../x", "validation"),
     ];
     for (principal, plan, expected) in cases {
-        let err = w.service.upgrade(&principal, plan).await.unwrap_err();
+        let err = w.service.upgrade(&principal, plan, None).await.unwrap_err();
         let kind = match err {
             BillingError::Forbidden(_) => "forbidden",
             BillingError::Conflict(_) => "conflict",
@@ -249,9 +264,9 @@ async fn futures_join(
 ) -> Vec<Result<portal_billing::UpgradeOutcome, BillingError>> {
     let a = admin();
     let (r1, r2, r3) = tokio::join!(
-        service.upgrade(&a, "enterprise"),
-        service.upgrade(&a, "enterprise"),
-        service.upgrade(&a, "enterprise"),
+        service.upgrade(&a, "enterprise", None),
+        service.upgrade(&a, "enterprise", None),
+        service.upgrade(&a, "enterprise", None),
     );
     vec![r1, r2, r3]
 }
@@ -374,4 +389,273 @@ async fn invoice_pdf_is_tenant_scoped_and_cached_by_etag() {
         .await
         .unwrap_err();
     assert!(matches!(other, BillingError::NotFound("invoice")));
+}
+
+fn platform() -> portal_billing::PlatformCaller {
+    portal_billing::PlatformCaller {
+        name: "billing".into(),
+    }
+}
+
+fn event(
+    id: &str,
+    customer: &str,
+    product: &str,
+    count: i64,
+    at: &str,
+) -> portal_domain::RawUsageEvent {
+    portal_domain::RawUsageEvent {
+        event_id: id.into(),
+        customer_id: customer.into(),
+        product: product.into(),
+        count,
+        occurred_at: at.into(),
+    }
+}
+
+#[tokio::test]
+async fn usage_events_count_once_and_seats_keep_the_peak() {
+    let w = demo_world().await;
+    let day = NaiveDate::from_ymd_opt(2025, 12, 19).unwrap();
+    let range = DateRange::new(day, day).unwrap();
+    let before = w
+        .service
+        .usage_detail(&member(), range, None)
+        .await
+        .unwrap();
+    let value = |records: &[portal_domain::UsageRecord], p: Product| {
+        records.iter().find(|r| r.product == p).unwrap().count
+    };
+
+    let batch = vec![
+        event("e1", "cust_demo", "ai_chat", 10, "2025-12-19T08:00:00Z"),
+        event("e2", "cust_demo", "ai_chat", 5, "2025-12-19T09:00:00+08:00"),
+        event("e1", "cust_demo", "ai_chat", 10, "2025-12-19T08:00:00Z"),
+        event("e3", "cust_demo", "agent_seats", 99, "2025-12-19T10:00:00Z"),
+        event("e4", "cust_demo", "agent_seats", 1, "2025-12-19T11:00:00Z"),
+    ];
+    let report = w.service.ingest_usage(&platform(), &batch).await.unwrap();
+    assert_eq!((report.accepted, report.duplicates), (4, 1));
+    let after = w
+        .service
+        .usage_detail(&member(), range, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        value(&after, Product::AiChat),
+        value(&before, Product::AiChat) + 15
+    );
+    assert_eq!(value(&after, Product::AgentSeats), 99);
+
+    let replay = w.service.ingest_usage(&platform(), &batch).await.unwrap();
+    assert_eq!((replay.accepted, replay.duplicates), (0, 5));
+    assert_eq!(
+        w.service
+            .usage_detail(&member(), range, None)
+            .await
+            .unwrap(),
+        after
+    );
+
+    let bad = vec![
+        event("e9", "cust_demo", "ai_chat", 1, "2025-12-19T08:00:00Z"),
+        event("e10", "cust_nobody", "email", 1, "2025-12-19T08:00:00Z"),
+    ];
+    let err = w.service.ingest_usage(&platform(), &bad).await.unwrap_err();
+    assert!(
+        matches!(err, BillingError::Validation(f) if f.0.contains_key("events[1].customer_id"))
+    );
+    assert_eq!(
+        w.service
+            .usage_detail(&member(), range, None)
+            .await
+            .unwrap(),
+        after,
+        "a rejected batch changes nothing"
+    );
+}
+
+#[tokio::test]
+async fn downgrade_waits_for_the_billing_run_of_the_next_period() {
+    let w = demo_world().await;
+    let view = w
+        .service
+        .schedule_downgrade(&admin(), "basic")
+        .await
+        .unwrap();
+    let change = view.subscription.scheduled_change.clone().unwrap();
+    assert_eq!(change.plan_id.as_str(), "basic");
+    assert_eq!(
+        change.effective_date,
+        NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
+    );
+    assert_eq!(view.plan.id.as_str(), "pro", "still on the current plan");
+    assert!(matches!(
+        w.service.schedule_downgrade(&member(), "basic").await,
+        Err(BillingError::Forbidden(_))
+    ));
+    assert!(matches!(
+        w.service.schedule_downgrade(&admin(), "enterprise").await,
+        Err(BillingError::Conflict(_))
+    ));
+
+    // December's run does not apply it; January's does and bills the new plan.
+    let dec = w
+        .service
+        .billing_run(&platform(), Month::parse("2025-12").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(dec.scheduled_changes_applied, 0);
+    assert_eq!(dec.created, 2);
+    let jan = w
+        .service
+        .billing_run(&platform(), Month::parse("2026-01").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(jan.scheduled_changes_applied, 1);
+    let sub = w.service.subscription(&member()).await.unwrap();
+    assert_eq!(sub.plan.id.as_str(), "basic");
+    assert!(sub.subscription.scheduled_change.is_none());
+    let newest = &w.service.invoices(&member()).await.unwrap()[0];
+    assert_eq!(newest.period, Month::parse("2026-01").unwrap());
+    assert_eq!(newest.amount.amount(), dec!(299.00));
+}
+
+#[tokio::test]
+async fn billing_runs_create_each_invoice_once_and_mark_overdue() {
+    let w = demo_world().await;
+    let period = Month::parse("2025-12").unwrap();
+    let first = w.service.billing_run(&platform(), period).await.unwrap();
+    assert_eq!((first.created, first.skipped), (2, 0));
+    // The demo's November invoice was due 16 Nov: overdue on 19 Dec.
+    assert_eq!(first.invoices_overdue, 1);
+    let again = w.service.billing_run(&platform(), period).await.unwrap();
+    assert_eq!((again.created, again.skipped), (0, 2));
+    let ids: Vec<String> = w
+        .store
+        .all_invoices()
+        .iter()
+        .filter(|i| i.period == period)
+        .map(|i| i.id.to_string())
+        .collect();
+    assert_eq!(ids, ["INV202512001", "INV202512002"], "gap-free numbering");
+    let paid = w
+        .service
+        .mark_invoice_paid(&platform(), "INV202512001")
+        .await
+        .unwrap();
+    assert_eq!(paid.status, InvoiceStatus::Paid);
+}
+
+#[tokio::test]
+async fn cancelling_a_scheduled_downgrade_keeps_the_plan_and_is_audited() {
+    let w = demo_world().await;
+    w.service
+        .schedule_downgrade(&admin(), "basic")
+        .await
+        .unwrap();
+    let view = w.service.cancel_scheduled_change(&admin()).await.unwrap();
+    assert!(view.subscription.scheduled_change.is_none());
+    w.service
+        .billing_run(&platform(), Month::parse("2026-01").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        w.service
+            .subscription(&member())
+            .await
+            .unwrap()
+            .plan
+            .id
+            .as_str(),
+        "pro"
+    );
+    let log = w.service.audit_log(&member()).await.unwrap();
+    let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "subscription.downgrade_cancelled",
+            "subscription.downgrade_scheduled"
+        ]
+    );
+    assert_eq!(log[1].after["plan_id"], "basic");
+}
+
+#[tokio::test]
+async fn idempotency_keys_replay_the_first_result() {
+    use portal_billing::Replayable;
+    let w = demo_world().await;
+    let encode = |o: &portal_billing::UpgradeOutcome| {
+        o.invoice
+            .as_ref()
+            .map(|i| i.id.to_string())
+            .unwrap_or_default()
+            .into_bytes()
+    };
+    let first = w
+        .service
+        .upgrade_once(&admin(), Some("k1"), "enterprise", None, encode)
+        .await
+        .unwrap();
+    assert_eq!(first, Replayable::Fresh(b"INV202512001".to_vec()));
+    let second = w
+        .service
+        .upgrade_once(&admin(), Some("k1"), "enterprise", None, encode)
+        .await
+        .unwrap();
+    assert_eq!(second, Replayable::Replayed(b"INV202512001".to_vec()));
+    let other_body = w
+        .service
+        .upgrade_once(&admin(), Some("k1"), "basic", None, encode)
+        .await
+        .unwrap_err();
+    assert!(matches!(other_body, BillingError::Validation(_)));
+    assert_eq!(w.store.all_invoices().len(), 5, "one upgrade invoice");
+}
+
+#[tokio::test]
+async fn the_preview_date_fixes_the_charge() {
+    let w = demo_world().await;
+    let preview = w
+        .service
+        .preview_upgrade(&member(), "enterprise")
+        .await
+        .unwrap();
+    // A day later the price would differ; with the preview's date it does not.
+    w.clock_set(Utc.with_ymd_and_hms(2025, 12, 20, 10, 0, 0).unwrap());
+    let outcome = w
+        .service
+        .upgrade(&admin(), "enterprise", Some(preview.quote.proration_date))
+        .await
+        .unwrap();
+    assert_eq!(outcome.invoice.unwrap().amount, preview.quote.amount);
+    let later = w.service.preview_upgrade(&admin(), "enterprise").await;
+    assert!(later.is_err(), "already upgraded");
+}
+
+#[tokio::test]
+async fn account_edits_are_audited_with_before_and_after() {
+    let w = demo_world().await;
+    let edit = AccountEdit {
+        contact_name: Some("王五".into()),
+        ..Default::default()
+    };
+    w.service.update_account(&admin(), edit).await.unwrap();
+    let log = w.service.audit_log(&member()).await.unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].action.as_str(), "account.updated");
+    assert_eq!(log[0].before["contact_name"], "张三");
+    assert_eq!(log[0].after["contact_name"], "王五");
+    assert!(
+        !log[0].after.contains_key("company_name"),
+        "only changed fields"
+    );
+    assert!(
+        w.service
+            .audit_log(&who("cust_demo2", Role::Member))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -3,6 +3,7 @@
 //! Nothing here does IO or knows about HTTP, SQL or Redis; every rule is a plain
 //! function or method that can be unit tested in isolation.
 
+pub mod billing_ops;
 pub mod customer;
 pub mod error;
 pub mod ids;
@@ -15,6 +16,9 @@ pub mod proration;
 pub mod subscription;
 pub mod usage;
 
+pub use billing_ops::{
+    AuditAction, AuditEntry, RawUsageEvent, ScheduledChange, UsageEvent, account_audit,
+};
 pub use customer::{AccountChanges, ContactEmail, Customer, NewCustomer};
 pub use error::{FieldErrors, ParseError};
 pub use ids::{CustomerId, InvoiceId, PlanId, SubscriptionId, UserId};

@@ -44,6 +44,8 @@ pub struct Subscription {
     /// Bumped by every change; a change made against an older version is refused, so two
     /// concurrent plan changes cannot both apply.
     pub version: i64,
+    /// A plan change waiting for its date (a downgrade at the period's end).
+    pub scheduled_change: Option<crate::billing_ops::ScheduledChange>,
 }
 
 impl Subscription {
@@ -75,6 +77,7 @@ mod tests {
             end_date: NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
             status,
             version: 1,
+            scheduled_change: None,
         }
     }
 

@@ -8,7 +8,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, web};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use portal_billing::{Principal, Role};
+use portal_billing::{PlatformCaller, Principal, Role};
 use portal_domain::{CustomerId, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -134,6 +134,29 @@ impl FromRequest for CustomerUser {
                 .and_then(customer_principal)
                 .map(CustomerUser),
         )
+    }
+}
+
+/// One of the platform's services, from a valid `service` token; a user's token is 403.
+pub struct ServiceCaller(pub PlatformCaller);
+
+fn platform_caller(claims: Claims) -> Result<PlatformCaller, ApiError> {
+    match claims.role {
+        TokenRole::Service => Ok(PlatformCaller {
+            name: claims.user_id.unwrap_or_else(|| "service".into()),
+        }),
+        TokenRole::Admin | TokenRole::Member => Err(ApiError::forbidden(
+            "the internal API is for the platform's services only",
+        )),
+    }
+}
+
+impl FromRequest for ServiceCaller {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(claims_of(req).and_then(platform_caller).map(ServiceCaller))
     }
 }
 

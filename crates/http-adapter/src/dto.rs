@@ -31,6 +31,33 @@ pub fn subscription(v: &SubscriptionView) -> api::Subscription {
         start_date: date(v.subscription.start_date),
         end_date: date(v.subscription.end_date),
         status: v.status.as_str().to_owned(),
+        scheduled_change: v
+            .subscription
+            .scheduled_change
+            .as_ref()
+            .map(|c| api::ScheduledChange {
+                plan_id: c.plan_id.to_string(),
+                effective_date: date(c.effective_date),
+            }),
+    }
+}
+
+pub fn audit_entry(e: &portal_domain::AuditEntry) -> api::AuditLogEntry {
+    api::AuditLogEntry {
+        at: timestamp(e.at),
+        user_id: e.user_id.to_string(),
+        action: e.action.as_str().to_owned(),
+        details: api::AuditDetails {
+            before: e.before.clone(),
+            after: e.after.clone(),
+        },
+    }
+}
+
+pub fn upgrade_response(o: &portal_billing::UpgradeOutcome) -> api::UpgradeResponse {
+    api::UpgradeResponse {
+        subscription: subscription(&o.subscription),
+        invoice: o.invoice.as_ref().map(invoice),
     }
 }
 

@@ -47,7 +47,8 @@ pub fn configure(
         cfg.app_data(state)
             .app_data(
                 web::JsonConfig::default()
-                    .limit(64 * 1024)
+                    // A usage batch of 1000 events is about 150 kB.
+                    .limit(1024 * 1024)
                     .error_handler(|err, _| error::json_error(err).into()),
             )
             .app_data(
@@ -75,6 +76,14 @@ pub fn configure(
                     .service(handlers::plans::get_plans)
                     .service(handlers::plans::preview_upgrade)
                     .service(handlers::plans::upgrade)
+                    .service(handlers::plans::downgrade)
+                    .service(handlers::plans::cancel_scheduled_change)
+                    .service(handlers::plans::audit_log)
+                    .service(handlers::internal::put_customer)
+                    .service(handlers::internal::put_subscription)
+                    .service(handlers::internal::post_usage)
+                    .service(handlers::internal::billing_run)
+                    .service(handlers::internal::mark_paid)
                     .service(handlers::usage::get_usage)
                     .service(handlers::usage::get_usage_detail)
                     .service(handlers::invoices::list_invoices)

@@ -4,13 +4,15 @@
 use anyhow::anyhow;
 use portal_billing::RepositoryError;
 use portal_domain::{
-    ContactEmail, Currency, Customer, CustomerId, Invoice, InvoiceId, InvoiceKind, InvoiceLine,
-    InvoiceStatus, InvoiceSummary, Money, Month, Plan, PlanId, Product, Quotas, Subscription,
-    SubscriptionId, SubscriptionStatus, UsageRecord,
+    AuditAction, AuditEntry, ContactEmail, Currency, Customer, CustomerId, Invoice, InvoiceId,
+    InvoiceKind, InvoiceLine, InvoiceStatus, InvoiceSummary, Money, Month, Plan, PlanId, Product,
+    Quotas, ScheduledChange, Subscription, SubscriptionId, SubscriptionStatus, UsageRecord, UserId,
 };
 use sea_orm::DbErr;
 
-use crate::entity::{customers, invoice_lines, invoices, plans, subscriptions, usage_logs};
+use crate::entity::{
+    audit_log, customers, invoice_lines, invoices, plans, subscriptions, usage_logs,
+};
 
 pub(crate) fn db_err(err: DbErr) -> RepositoryError {
     match err {
@@ -72,6 +74,13 @@ pub(crate) fn subscription(row: subscriptions::Model) -> Result<Subscription, Re
         status: SubscriptionStatus::parse(&row.status)
             .ok_or_else(|| corrupt("subscription", &row.status))?,
         version: row.version,
+        scheduled_change: match (row.scheduled_plan_id, row.scheduled_effective_date) {
+            (Some(plan), Some(effective_date)) => Some(ScheduledChange {
+                plan_id: PlanId::parse(&plan).map_err(|e| corrupt("subscription", e))?,
+                effective_date,
+            }),
+            _ => None,
+        },
     })
 }
 
@@ -119,5 +128,41 @@ pub(crate) fn invoice(
         lines,
         created_at: summary.created_at,
         due_date: row.due_date,
+    })
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct AuditDetails {
+    before: std::collections::BTreeMap<String, String>,
+    after: std::collections::BTreeMap<String, String>,
+}
+
+pub(crate) fn audit_row(entry: &AuditEntry) -> Result<audit_log::ActiveModel, RepositoryError> {
+    use sea_orm::ActiveValue::Set;
+    let details = serde_json::to_string(&AuditDetails {
+        before: entry.before.clone(),
+        after: entry.after.clone(),
+    })
+    .map_err(|e| RepositoryError::Other(anyhow::Error::new(e)))?;
+    Ok(audit_log::ActiveModel {
+        customer_id: Set(entry.customer_id.to_string()),
+        user_id: Set(entry.user_id.to_string()),
+        action: Set(entry.action.as_str().to_owned()),
+        details: Set(details),
+        at: Set(entry.at),
+        ..Default::default()
+    })
+}
+
+pub(crate) fn audit_entry(row: audit_log::Model) -> Result<AuditEntry, RepositoryError> {
+    let details: AuditDetails =
+        serde_json::from_str(&row.details).map_err(|e| corrupt("audit", e))?;
+    Ok(AuditEntry {
+        customer_id: CustomerId::parse(&row.customer_id).map_err(|e| corrupt("audit", e))?,
+        user_id: UserId::parse(&row.user_id).map_err(|e| corrupt("audit", e))?,
+        at: row.at,
+        action: AuditAction::parse(&row.action).ok_or_else(|| corrupt("audit", &row.action))?,
+        before: details.before,
+        after: details.after,
     })
 }

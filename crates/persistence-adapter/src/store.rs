@@ -10,25 +10,35 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use std::collections::HashSet;
+
+use chrono::NaiveDate;
 use portal_billing::{
-    CustomerRepository, HealthProbe, InvoiceRepository, PlanCatalog, PlanChangeCommit,
-    RepositoryError, SubscriptionRepository, UsageRepository,
+    Actor, AuditRepository, CustomerRepository, HealthProbe, IdempotencyRepository,
+    InvoiceRepository, KeyClaim, PlanCatalog, PlanChangeCommit, RepositoryError,
+    SubscriptionRepository, UsageRepository,
 };
+use portal_domain::billing_ops::daily_deltas;
 use portal_domain::invoice::invoice_number;
+use portal_domain::product::Metering;
 use portal_domain::{
-    AccountChanges, Customer, CustomerId, DateRange, Invoice, InvoiceId, InvoiceKind,
-    InvoiceSummary, NewCustomer, NewInvoice, Plan, PlanId, Product, Subscription, UsageRecord,
+    AccountChanges, AuditEntry, Customer, CustomerId, DateRange, Invoice, InvoiceId, InvoiceKind,
+    InvoiceStatus, InvoiceSummary, Month, NewCustomer, NewInvoice, Plan, PlanId, Product,
+    ScheduledChange, Subscription, SubscriptionStatus, UsageEvent, UsageRecord, account_audit,
 };
 use portal_migration::{Migrator, MigratorTrait};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
-    DatabaseTransaction, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
-    TransactionTrait,
+    DatabaseTransaction, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    SqlErr, TransactionTrait,
 };
 
 use crate::convert::{self, db_err};
-use crate::entity::{customers, invoice_lines, invoices, plans, subscriptions, usage_logs};
+use crate::entity::{
+    audit_log, customers, idempotency_keys, invoice_lines, invoices, plans, subscriptions,
+    usage_events, usage_logs,
+};
 
 /// Why the store could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -206,30 +216,54 @@ impl CustomerRepository for SeaOrmStore {
         &self,
         id: &CustomerId,
         changes: &AccountChanges,
+        actor: &Actor,
     ) -> Result<Option<Customer>, RepositoryError> {
-        let mut row = customers::ActiveModel {
-            updated_at: Set(Utc::now()),
+        let txn = self.db.begin().await.map_err(db_err)?;
+        let Some(row) = customers::Entity::find_by_id(id.as_str())
+            .one(&txn)
+            .await
+            .map_err(db_err)?
+        else {
+            txn.rollback().await.map_err(db_err)?;
+            return Ok(None);
+        };
+        let before = convert::customer(row)?;
+        let after = changes.apply_to(&before);
+        let row = customers::ActiveModel {
+            id: Set(id.to_string()),
+            company_name: Set(after.company_name.clone()),
+            contact_name: Set(after.contact_name.clone()),
+            contact_email: Set(after.contact_email.as_str().to_owned()),
+            updated_at: Set(actor.at),
             ..Default::default()
         };
-        if let Some(v) = &changes.company_name {
-            row.company_name = Set(v.clone());
-        }
-        if let Some(v) = &changes.contact_name {
-            row.contact_name = Set(v.clone());
-        }
-        if let Some(v) = &changes.contact_email {
-            row.contact_email = Set(v.as_str().to_owned());
-        }
-        let result = customers::Entity::update_many()
-            .set(row)
-            .filter(customers::Column::Id.eq(id.as_str()))
-            .exec(&self.db)
+        customers::Entity::update(row)
+            .exec(&txn)
             .await
             .map_err(db_err)?;
-        if result.rows_affected == 0 {
-            return Ok(None);
+        let audit = account_audit(&before, &after, &actor.user_id, actor.at);
+        audit_log::Entity::insert(convert::audit_row(&audit)?)
+            .exec_without_returning(&txn)
+            .await
+            .map_err(db_err)?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(Some(after))
+    }
+
+    async fn existing(&self, ids: &[CustomerId]) -> Result<HashSet<CustomerId>, RepositoryError> {
+        let mut found = HashSet::new();
+        for chunk in ids.chunks(INSERT_CHUNK) {
+            let rows = customers::Entity::find()
+                .select_only()
+                .column(customers::Column::Id)
+                .filter(customers::Column::Id.is_in(chunk.iter().map(|c| c.as_str())))
+                .into_tuple::<String>()
+                .all(&self.db)
+                .await
+                .map_err(db_err)?;
+            found.extend(rows.iter().filter_map(|id| CustomerId::parse(id).ok()));
         }
-        CustomerRepository::find(self, id).await
+        Ok(found)
     }
 
     async fn upsert(
@@ -354,6 +388,7 @@ impl SubscriptionRepository for SeaOrmStore {
             version: Set(subscription.version),
             created_at: Set(now),
             updated_at: Set(now),
+            ..Default::default()
         };
         let inserted = subscriptions::Entity::insert(row)
             .on_conflict_do_nothing_on([subscriptions::Column::Id])
@@ -394,6 +429,16 @@ impl SubscriptionRepository for SeaOrmStore {
             Some(new) => Some(Self::insert_invoice(&txn, new).await?),
             None => None,
         };
+        let mut audit = change.audit.clone();
+        if let Some(issued) = &invoice {
+            audit
+                .after
+                .insert("invoice_id".into(), issued.id.to_string());
+        }
+        audit_log::Entity::insert(convert::audit_row(&audit)?)
+            .exec_without_returning(&txn)
+            .await
+            .map_err(db_err)?;
         let row = subscriptions::Entity::find_by_id(change.subscription_id.as_str())
             .one(&txn)
             .await
@@ -403,6 +448,176 @@ impl SubscriptionRepository for SeaOrmStore {
             })?;
         txn.commit().await.map_err(db_err)?;
         Ok((convert::subscription(row)?, invoice))
+    }
+
+    async fn set_scheduled_change(
+        &self,
+        subscription: &Subscription,
+        change: Option<&ScheduledChange>,
+        audit: &AuditEntry,
+    ) -> Result<Subscription, RepositoryError> {
+        let txn = self.db.begin().await.map_err(db_err)?;
+        let updated = subscriptions::Entity::update_many()
+            .col_expr(
+                subscriptions::Column::ScheduledPlanId,
+                Expr::value(change.map(|c| c.plan_id.to_string())),
+            )
+            .col_expr(
+                subscriptions::Column::ScheduledEffectiveDate,
+                Expr::value(change.map(|c| c.effective_date)),
+            )
+            .col_expr(
+                subscriptions::Column::Version,
+                Expr::col(subscriptions::Column::Version).add(1),
+            )
+            .col_expr(subscriptions::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(subscriptions::Column::Id.eq(subscription.id.as_str()))
+            .filter(subscriptions::Column::CustomerId.eq(subscription.customer_id.as_str()))
+            .filter(subscriptions::Column::Version.eq(subscription.version))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        if updated.rows_affected != 1 {
+            txn.rollback().await.map_err(db_err)?;
+            return Err(RepositoryError::Conflict);
+        }
+        audit_log::Entity::insert(convert::audit_row(audit)?)
+            .exec_without_returning(&txn)
+            .await
+            .map_err(db_err)?;
+        let row = subscriptions::Entity::find_by_id(subscription.id.as_str())
+            .one(&txn)
+            .await
+            .map_err(db_err)?
+            .ok_or_else(|| RepositoryError::Other(anyhow::anyhow!("subscription vanished")))?;
+        txn.commit().await.map_err(db_err)?;
+        convert::subscription(row)
+    }
+
+    async fn replace(
+        &self,
+        customer: &CustomerId,
+        plan: &PlanId,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<Subscription, RepositoryError> {
+        let now = Utc::now();
+        let txn = self.db.begin().await.map_err(db_err)?;
+        let current = subscriptions::Entity::find()
+            .filter(subscriptions::Column::CustomerId.eq(customer.as_str()))
+            .order_by_desc(subscriptions::Column::StartDate)
+            .order_by_desc(subscriptions::Column::CreatedAt)
+            .one(&txn)
+            .await
+            .map_err(db_err)?;
+        let id = match current {
+            Some(row) => {
+                subscriptions::Entity::update(subscriptions::ActiveModel {
+                    id: Set(row.id.clone()),
+                    plan_id: Set(plan.to_string()),
+                    start_date: Set(start),
+                    end_date: Set(end),
+                    status: Set(SubscriptionStatus::Active.as_str().to_owned()),
+                    version: Set(row.version + 1),
+                    scheduled_plan_id: Set(None),
+                    scheduled_effective_date: Set(None),
+                    updated_at: Set(now),
+                    ..Default::default()
+                })
+                .exec(&txn)
+                .await
+                .map_err(db_err)?;
+                row.id
+            }
+            None => {
+                let id = format!("sub_{}", uuid::Uuid::new_v4().simple());
+                subscriptions::Entity::insert(subscriptions::ActiveModel {
+                    id: Set(id.clone()),
+                    customer_id: Set(customer.to_string()),
+                    plan_id: Set(plan.to_string()),
+                    start_date: Set(start),
+                    end_date: Set(end),
+                    status: Set(SubscriptionStatus::Active.as_str().to_owned()),
+                    version: Set(1),
+                    scheduled_plan_id: Set(None),
+                    scheduled_effective_date: Set(None),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                })
+                .exec_without_returning(&txn)
+                .await
+                .map_err(db_err)?;
+                id
+            }
+        };
+        let row = subscriptions::Entity::find_by_id(id)
+            .one(&txn)
+            .await
+            .map_err(db_err)?
+            .ok_or_else(|| RepositoryError::Other(anyhow::anyhow!("subscription vanished")))?;
+        txn.commit().await.map_err(db_err)?;
+        convert::subscription(row)
+    }
+
+    async fn billable(&self, period: Month) -> Result<Vec<Subscription>, RepositoryError> {
+        subscriptions::Entity::find()
+            .filter(subscriptions::Column::Status.ne(SubscriptionStatus::Cancelled.as_str()))
+            .filter(subscriptions::Column::StartDate.lte(period.last_day()))
+            .filter(subscriptions::Column::EndDate.gte(period.first_day()))
+            .order_by_asc(subscriptions::Column::CustomerId)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(convert::subscription)
+            .collect()
+    }
+
+    async fn apply_due_changes(&self, on: NaiveDate) -> Result<u64, RepositoryError> {
+        // One statement: SET reads the row's old values on both backends.
+        let result = subscriptions::Entity::update_many()
+            .col_expr(
+                subscriptions::Column::PlanId,
+                Expr::col(subscriptions::Column::ScheduledPlanId),
+            )
+            .col_expr(
+                subscriptions::Column::ScheduledPlanId,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                subscriptions::Column::ScheduledEffectiveDate,
+                Expr::value(Option::<NaiveDate>::None),
+            )
+            .col_expr(
+                subscriptions::Column::Version,
+                Expr::col(subscriptions::Column::Version).add(1),
+            )
+            .col_expr(subscriptions::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(subscriptions::Column::ScheduledPlanId.is_not_null())
+            .filter(subscriptions::Column::ScheduledEffectiveDate.lte(on))
+            .exec(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(result.rows_affected)
+    }
+
+    async fn expire_ended(&self, today: NaiveDate) -> Result<u64, RepositoryError> {
+        let result = subscriptions::Entity::update_many()
+            .col_expr(
+                subscriptions::Column::Status,
+                Expr::value(SubscriptionStatus::Expired.as_str()),
+            )
+            .col_expr(
+                subscriptions::Column::Version,
+                Expr::col(subscriptions::Column::Version).add(1),
+            )
+            .col_expr(subscriptions::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(subscriptions::Column::Status.eq(SubscriptionStatus::Active.as_str()))
+            .filter(subscriptions::Column::EndDate.lt(today))
+            .exec(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(result.rows_affected)
     }
 }
 
@@ -430,6 +645,90 @@ impl UsageRepository for SeaOrmStore {
             .into_iter()
             .map(convert::usage)
             .collect()
+    }
+
+    async fn ingest(
+        &self,
+        events: &[UsageEvent],
+        received_at: DateTime<Utc>,
+    ) -> Result<u64, RepositoryError> {
+        let txn = self.db.begin().await.map_err(db_err)?;
+        // 1. Record the ids; the primary key lets each through once, ever. Concurrent
+        //    replays of an id wait on its index entry and then skip it.
+        let mut fresh_ids = HashSet::new();
+        for chunk in events.chunks(INSERT_CHUNK) {
+            let rows = chunk.iter().map(|e| usage_events::ActiveModel {
+                event_id: Set(e.event_id.clone()),
+                customer_id: Set(e.customer_id.to_string()),
+                product: Set(e.product.as_str().to_owned()),
+                count: Set(e.count),
+                occurred_at: Set(e.occurred_at),
+                received_at: Set(received_at),
+            });
+            let stmt = usage_events::Entity::insert_many(rows)
+                .on_conflict(
+                    OnConflict::column(usage_events::Column::EventId)
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .into_query()
+                .returning_col(usage_events::Column::EventId)
+                .to_owned();
+            for row in txn.query_all(&stmt).await.map_err(db_err)? {
+                let id: String = row.try_get("", "event_id").map_err(db_err)?;
+                fresh_ids.insert(id);
+            }
+        }
+        let fresh: Vec<UsageEvent> = events
+            .iter()
+            .filter(|e| fresh_ids.contains(&e.event_id))
+            .cloned()
+            .collect();
+        // 2. Move the daily values: counted products add, the seat gauge keeps the max.
+        let deltas = daily_deltas(&fresh);
+        for metering in [Metering::Counted, Metering::Gauge] {
+            let rows: Vec<usage_logs::ActiveModel> = deltas
+                .iter()
+                .filter(|((_, _, product), _)| product.metering() == metering)
+                .map(
+                    |((customer, date, product), value)| usage_logs::ActiveModel {
+                        customer_id: Set(customer.to_string()),
+                        date: Set(*date),
+                        product: Set(product.as_str().to_owned()),
+                        count: Set(*value),
+                        updated_at: Set(received_at),
+                        ..Default::default()
+                    },
+                )
+                .collect();
+            let merged = match metering {
+                Metering::Counted => "usage_logs.count + excluded.count",
+                Metering::Gauge => {
+                    "CASE WHEN excluded.count > usage_logs.count THEN excluded.count ELSE usage_logs.count END"
+                }
+            };
+            for chunk in rows.chunks(INSERT_CHUNK) {
+                usage_logs::Entity::insert_many(chunk.to_vec())
+                    .on_conflict(
+                        OnConflict::columns([
+                            usage_logs::Column::CustomerId,
+                            usage_logs::Column::Date,
+                            usage_logs::Column::Product,
+                        ])
+                        .value(usage_logs::Column::Count, Expr::cust(merged))
+                        .value(
+                            usage_logs::Column::UpdatedAt,
+                            Expr::cust("excluded.updated_at"),
+                        )
+                        .to_owned(),
+                    )
+                    .exec_without_returning(&txn)
+                    .await
+                    .map_err(db_err)?;
+            }
+        }
+        txn.commit().await.map_err(db_err)?;
+        Ok(fresh.len() as u64)
     }
 
     async fn insert_if_absent(
@@ -499,6 +798,41 @@ impl InvoiceRepository for SeaOrmStore {
         convert::invoice(row, lines).map(Some)
     }
 
+    async fn mark_overdue(&self, today: NaiveDate) -> Result<u64, RepositoryError> {
+        let result = invoices::Entity::update_many()
+            .col_expr(
+                invoices::Column::Status,
+                Expr::value(InvoiceStatus::Overdue.as_str()),
+            )
+            .filter(invoices::Column::Status.eq(InvoiceStatus::Pending.as_str()))
+            .filter(invoices::Column::DueDate.lt(today))
+            .exec(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(result.rows_affected)
+    }
+
+    async fn mark_paid(&self, id: &InvoiceId) -> Result<Option<Invoice>, RepositoryError> {
+        invoices::Entity::update_many()
+            .col_expr(
+                invoices::Column::Status,
+                Expr::value(InvoiceStatus::Paid.as_str()),
+            )
+            .filter(invoices::Column::Id.eq(id.as_str()))
+            .exec(&self.db)
+            .await
+            .map_err(db_err)?;
+        let Some(row) = invoices::Entity::find_by_id(id.as_str())
+            .one(&self.db)
+            .await
+            .map_err(db_err)?
+        else {
+            return Ok(None);
+        };
+        let lines = Self::lines_of(&self.db, &row.id).await?;
+        convert::invoice(row, lines).map(Some)
+    }
+
     async fn issue_for_period(
         &self,
         invoice: &NewInvoice,
@@ -534,6 +868,120 @@ fn is_unique_violation(err: &anyhow::Error) -> bool {
     err.downcast_ref::<sea_orm::DbErr>()
         .and_then(sea_orm::DbErr::sql_err)
         .is_some_and(|e| matches!(e, SqlErr::UniqueConstraintViolation(_)))
+}
+
+#[async_trait]
+impl AuditRepository for SeaOrmStore {
+    async fn list(
+        &self,
+        customer: &CustomerId,
+        limit: u64,
+    ) -> Result<Vec<AuditEntry>, RepositoryError> {
+        audit_log::Entity::find()
+            .filter(audit_log::Column::CustomerId.eq(customer.as_str()))
+            .order_by_desc(audit_log::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(convert::audit_entry)
+            .collect()
+    }
+}
+
+/// A claim older than this whose request never finished (the process died) may be taken
+/// over by a retry.
+const STALE_CLAIM_SECONDS: i64 = 300;
+
+#[async_trait]
+impl IdempotencyRepository for SeaOrmStore {
+    async fn claim(
+        &self,
+        customer: &CustomerId,
+        key: &str,
+        fingerprint: &str,
+        now: DateTime<Utc>,
+    ) -> Result<KeyClaim, RepositoryError> {
+        let inserted = idempotency_keys::Entity::insert(idempotency_keys::ActiveModel {
+            customer_id: Set(customer.to_string()),
+            key: Set(key.to_owned()),
+            fingerprint: Set(fingerprint.to_owned()),
+            response: Set(None),
+            created_at: Set(now),
+        })
+        .on_conflict_do_nothing()
+        .exec_without_returning(&self.db)
+        .await
+        .map_err(db_err)?;
+        if matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+            return Ok(KeyClaim::Claimed);
+        }
+        let row = idempotency_keys::Entity::find_by_id((customer.to_string(), key.to_owned()))
+            .one(&self.db)
+            .await
+            .map_err(db_err)?
+            .ok_or_else(|| RepositoryError::Other(anyhow::anyhow!("idempotency key vanished")))?;
+        match row.response {
+            Some(response) => Ok(KeyClaim::Completed {
+                fingerprint: row.fingerprint,
+                response: response.into_bytes(),
+            }),
+            None if (now - row.created_at).num_seconds() > STALE_CLAIM_SECONDS
+                && row.fingerprint == fingerprint =>
+            {
+                // Take over an abandoned claim, unless another retry did first.
+                let taken = idempotency_keys::Entity::update_many()
+                    .col_expr(idempotency_keys::Column::CreatedAt, Expr::value(now))
+                    .filter(idempotency_keys::Column::CustomerId.eq(customer.as_str()))
+                    .filter(idempotency_keys::Column::Key.eq(key))
+                    .filter(idempotency_keys::Column::CreatedAt.eq(row.created_at))
+                    .filter(idempotency_keys::Column::Response.is_null())
+                    .exec(&self.db)
+                    .await
+                    .map_err(db_err)?;
+                Ok(if taken.rows_affected == 1 {
+                    KeyClaim::Claimed
+                } else {
+                    KeyClaim::InProgress {
+                        fingerprint: row.fingerprint,
+                    }
+                })
+            }
+            None => Ok(KeyClaim::InProgress {
+                fingerprint: row.fingerprint,
+            }),
+        }
+    }
+
+    async fn complete(
+        &self,
+        customer: &CustomerId,
+        key: &str,
+        response: &[u8],
+    ) -> Result<(), RepositoryError> {
+        let text = String::from_utf8(response.to_vec())
+            .map_err(|e| RepositoryError::Other(anyhow::Error::new(e)))?;
+        idempotency_keys::Entity::update_many()
+            .col_expr(idempotency_keys::Column::Response, Expr::value(Some(text)))
+            .filter(idempotency_keys::Column::CustomerId.eq(customer.as_str()))
+            .filter(idempotency_keys::Column::Key.eq(key))
+            .exec(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn release(&self, customer: &CustomerId, key: &str) -> Result<(), RepositoryError> {
+        idempotency_keys::Entity::delete_many()
+            .filter(idempotency_keys::Column::CustomerId.eq(customer.as_str()))
+            .filter(idempotency_keys::Column::Key.eq(key))
+            .filter(idempotency_keys::Column::Response.is_null())
+            .exec(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
 }
 
 #[async_trait]

@@ -37,6 +37,8 @@ pub async fn open_service(
         subscriptions: shared.clone(),
         usage: shared.clone(),
         invoices: shared.clone(),
+        audit: shared.clone(),
+        idempotency: shared.clone(),
         health: shared,
         renderer: Arc::new(renderer),
         clock: Arc::new(SystemClock),

@@ -4,6 +4,8 @@ use std::process::ExitCode;
 
 use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
+use portal_billing::PlatformCaller;
+use portal_domain::Month;
 use portal_http::{Claims, TokenKeys, TokenRole};
 use portal_server::{Application, Settings, open_service, telemetry};
 
@@ -25,6 +27,11 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Billing operations.
+    Billing {
+        #[command(subcommand)]
+        command: BillingCommand,
+    },
     /// Print a signed JWT for a principal.
     Token {
         #[arg(long)]
@@ -37,6 +44,19 @@ enum Command {
         #[arg(long, default_value_t = 3600)]
         ttl: u64,
     },
+}
+
+#[derive(Subcommand)]
+enum BillingCommand {
+    /// Issue the invoices of a period (idempotent), apply due scheduled changes, and mark
+    /// overdue invoices and ended subscriptions.
+    Run {
+        /// `YYYY-MM`.
+        #[arg(long)]
+        period: String,
+    },
+    /// Mark pending invoices past their due date overdue and ended subscriptions expired.
+    Overdue,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -104,6 +124,31 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 report.usage_records_added,
                 report.invoices_created
             );
+        }
+        Command::Billing { command } => {
+            let (service, _) = open_service(&settings).await?;
+            let caller = PlatformCaller {
+                name: "portal-cli".into(),
+            };
+            match command {
+                BillingCommand::Run { period } => {
+                    let period = Month::parse(&period)
+                        .map_err(|e| anyhow::anyhow!("--period: {}", e.why))?;
+                    let r = service.billing_run(&caller, period).await?;
+                    println!(
+                        "billing run {period}: {} invoices created, {} skipped, {} scheduled changes applied, {} invoices overdue, {} subscriptions expired",
+                        r.created,
+                        r.skipped,
+                        r.scheduled_changes_applied,
+                        r.invoices_overdue,
+                        r.subscriptions_expired
+                    );
+                }
+                BillingCommand::Overdue => {
+                    let (overdue, expired) = service.mark_overdue_and_expired(&caller).await?;
+                    println!("{overdue} invoices overdue, {expired} subscriptions expired");
+                }
+            }
         }
         Command::Token {
             customer,

@@ -1,9 +1,13 @@
 //! Subscription, plans and upgrades.
 
-use actix_web::{get, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use chrono::NaiveDate;
 use portal_api_types::{
-    ErrorBody, PlanList, Subscription, UpgradePreview, UpgradeRequest, UpgradeResponse,
+    AuditLog, DowngradeRequest, ErrorBody, PlanList, Subscription, UpgradePreview, UpgradeRequest,
+    UpgradeResponse,
 };
+use portal_billing::Replayable;
+use portal_domain::FieldErrors;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -79,12 +83,26 @@ pub async fn preview_upgrade(
     Ok(web::Json(dto::upgrade_preview(&quote)))
 }
 
+/// Parses an optional `YYYY-MM-DD` field of a body.
+fn body_date(field: &'static str, raw: Option<&str>) -> Result<Option<NaiveDate>, ApiError> {
+    raw.map(|r| {
+        NaiveDate::parse_from_str(r, "%Y-%m-%d")
+            .ok()
+            .filter(|_| r.len() == 10)
+            .ok_or_else(|| ApiError::from(FieldErrors::single(field, "expected YYYY-MM-DD")))
+    })
+    .transpose()
+}
+
 /// Upgrades to a dearer plan now (admins only) and invoices the prorated difference.
+/// With the preview's `proration_date` the charge equals the preview. With an
+/// `Idempotency-Key` header a retry answers the first result and changes nothing.
 #[utoipa::path(
     context_path = "/api",
     tag = "subscription",
     security(("bearer" = [])),
     request_body = UpgradeRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "makes retries safe")),
     responses(
         (status = 200, body = UpgradeResponse),
         (status = 400, body = ErrorBody),
@@ -92,7 +110,7 @@ pub async fn preview_upgrade(
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "same or cheaper plan, or a concurrent change", body = ErrorBody),
-        (status = 422, description = "unknown plan", body = ErrorBody),
+        (status = 422, description = "unknown plan, bad proration_date, or a reused key", body = ErrorBody),
     )
 )]
 #[post("/portal/subscription/upgrade")]
@@ -100,10 +118,91 @@ pub async fn upgrade(
     state: web::Data<AppState>,
     CustomerUser(user): CustomerUser,
     body: web::Json<UpgradeRequest>,
-) -> Result<web::Json<UpgradeResponse>, ApiError> {
-    let outcome = state.service.upgrade(&user, &body.plan_id).await?;
-    Ok(web::Json(UpgradeResponse {
-        subscription: dto::subscription(&outcome.subscription),
-        invoice: outcome.invoice.as_ref().map(dto::invoice),
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let proration_date = body_date("proration_date", body.proration_date.as_deref())?;
+    let key = match req.headers().get("idempotency-key") {
+        Some(v) => Some(v.to_str().map_err(|_| {
+            ApiError::from(FieldErrors::single(
+                "Idempotency-Key",
+                "must be visible ASCII",
+            ))
+        })?),
+        None => None,
+    };
+    let reply = state
+        .service
+        .upgrade_once(&user, key, &body.plan_id, proration_date, |outcome| {
+            serde_json::to_vec(&dto::upgrade_response(outcome)).unwrap_or_default()
+        })
+        .await?;
+    let (bytes, replayed) = match reply {
+        Replayable::Fresh(bytes) => (bytes, false),
+        Replayable::Replayed(bytes) => (bytes, true),
+    };
+    let mut response = HttpResponse::Ok();
+    if replayed {
+        response.insert_header(("Idempotent-Replayed", "true"));
+    }
+    Ok(response.content_type("application/json").body(bytes))
+}
+
+/// Schedules a move to a cheaper plan at the end of the current period (admins only).
+#[utoipa::path(
+    context_path = "/api",
+    tag = "subscription",
+    security(("bearer" = [])),
+    request_body = DowngradeRequest,
+    responses(
+        (status = 200, body = Subscription),
+        (status = 403, body = ErrorBody),
+        (status = 409, description = "not cheaper than the current plan", body = ErrorBody),
+        (status = 422, description = "unknown plan", body = ErrorBody),
+    )
+)]
+#[post("/portal/subscription/downgrade")]
+pub async fn downgrade(
+    state: web::Data<AppState>,
+    CustomerUser(user): CustomerUser,
+    body: web::Json<DowngradeRequest>,
+) -> Result<web::Json<Subscription>, ApiError> {
+    let view = state
+        .service
+        .schedule_downgrade(&user, &body.plan_id)
+        .await?;
+    Ok(web::Json(dto::subscription(&view)))
+}
+
+/// Cancels the scheduled change (admins only).
+#[utoipa::path(
+    context_path = "/api",
+    tag = "subscription",
+    security(("bearer" = [])),
+    responses((status = 200, body = Subscription), (status = 403, body = ErrorBody))
+)]
+#[delete("/portal/subscription/scheduled-change")]
+pub async fn cancel_scheduled_change(
+    state: web::Data<AppState>,
+    CustomerUser(user): CustomerUser,
+) -> Result<web::Json<Subscription>, ApiError> {
+    let view = state.service.cancel_scheduled_change(&user).await?;
+    Ok(web::Json(dto::subscription(&view)))
+}
+
+/// Every change made through the portal, newest first.
+#[utoipa::path(
+    context_path = "/api",
+    tag = "account",
+    security(("bearer" = [])),
+    responses((status = 200, body = AuditLog), (status = 401, body = ErrorBody))
+)]
+#[get("/portal/audit-log")]
+pub async fn audit_log(
+    state: web::Data<AppState>,
+    CustomerUser(user): CustomerUser,
+) -> Result<web::Json<AuditLog>, ApiError> {
+    let entries = state.service.audit_log(&user).await?;
+    Ok(web::Json(AuditLog {
+        entries: entries.iter().map(dto::audit_entry).collect(),
     }))
 }

@@ -1,9 +1,12 @@
 //! sea-orm models of the tables; private to the adapter, converted to domain types at
 //! its edge and never serialised.
 
+pub mod audit_log;
 pub mod customers;
+pub mod idempotency_keys;
 pub mod invoice_lines;
 pub mod invoices;
 pub mod plans;
 pub mod subscriptions;
+pub mod usage_events;
 pub mod usage_logs;

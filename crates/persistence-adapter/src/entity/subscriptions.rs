@@ -11,6 +11,8 @@ pub struct Model {
     pub end_date: Date,
     pub status: String,
     pub version: i64,
+    pub scheduled_plan_id: Option<String>,
+    pub scheduled_effective_date: Option<Date>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -1,0 +1,102 @@
+//! Requests made with an `Idempotency-Key`: the first result is stored and replayed for
+//! the same key and body; the same key with another body is refused; concurrent
+//! requests with one key make one change.
+
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+
+use crate::error::BillingError;
+use crate::ports::KeyClaim;
+use crate::principal::Principal;
+use crate::service::{BillingService, UpgradeOutcome};
+use portal_domain::FieldErrors;
+
+/// The longest key accepted.
+pub const MAX_KEY_LEN: usize = 255;
+
+/// A fresh result, or the stored one of an earlier request with the same key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Replayable<T> {
+    Fresh(T),
+    /// The stored response body of the first request, as encoded then.
+    Replayed(Vec<u8>),
+}
+
+fn check_key(key: &str) -> Result<(), BillingError> {
+    let valid =
+        !key.is_empty() && key.len() <= MAX_KEY_LEN && key.chars().all(|c| c.is_ascii_graphic());
+    if valid {
+        Ok(())
+    } else {
+        Err(FieldErrors::single(
+            "Idempotency-Key",
+            format!("1 to {MAX_KEY_LEN} visible ASCII characters"),
+        )
+        .into())
+    }
+}
+
+impl BillingService {
+    /// [`BillingService::upgrade`], made safe to retry with `key`. `encode` turns the
+    /// outcome into the response body that is stored and replayed.
+    pub async fn upgrade_once(
+        &self,
+        principal: &Principal,
+        key: Option<&str>,
+        plan_id: &str,
+        proration_date: Option<NaiveDate>,
+        encode: impl FnOnce(&UpgradeOutcome) -> Vec<u8>,
+    ) -> Result<Replayable<Vec<u8>>, BillingError> {
+        let Some(key) = key else {
+            let outcome = self.upgrade(principal, plan_id, proration_date).await?;
+            return Ok(Replayable::Fresh(encode(&outcome)));
+        };
+        check_key(key)?;
+        principal.require_admin("change the plan")?;
+        let fingerprint = {
+            let mut h = Sha256::new();
+            h.update(b"upgrade\0");
+            h.update(plan_id.as_bytes());
+            h.update(b"\0");
+            h.update(proration_date.map(|d| d.to_string()).unwrap_or_default());
+            h.finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        };
+        let store = &self.ports().idempotency;
+        let customer = &principal.customer_id;
+        let now = self.ports().clock.now();
+        match store.claim(customer, key, &fingerprint, now).await? {
+            KeyClaim::Claimed => {}
+            KeyClaim::Completed { fingerprint: f, .. }
+            | KeyClaim::InProgress { fingerprint: f }
+                if f != fingerprint =>
+            {
+                return Err(FieldErrors::single(
+                    "Idempotency-Key",
+                    "was already used with a different request",
+                )
+                .into());
+            }
+            KeyClaim::Completed { response, .. } => return Ok(Replayable::Replayed(response)),
+            KeyClaim::InProgress { .. } => {
+                return Err(BillingError::Conflict(
+                    "a request with this Idempotency-Key is still in progress".into(),
+                ));
+            }
+        }
+        match self.upgrade(principal, plan_id, proration_date).await {
+            Ok(outcome) => {
+                let body = encode(&outcome);
+                store.complete(customer, key, &body).await?;
+                Ok(Replayable::Fresh(body))
+            }
+            Err(err) => {
+                // Failures are not stored: the request may be retried with the same key.
+                store.release(customer, key).await?;
+                Err(err)
+            }
+        }
+    }
+}

@@ -1,0 +1,367 @@
+//! Rules of the billing operations: usage events from the platform's products, which
+//! subscriptions a period bills, the lines of a period invoice, scheduled plan changes
+//! and the audit trail of changes made through the portal.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::error::FieldErrors;
+use crate::ids::{CustomerId, PlanId, UserId};
+use crate::invoice::InvoiceLine;
+use crate::month::Month;
+use crate::plan::Plan;
+use crate::product::Product;
+use crate::subscription::{Subscription, SubscriptionStatus};
+
+/// The most events one ingestion batch may carry.
+pub const MAX_BATCH: usize = 1000;
+/// The longest event id accepted.
+pub const MAX_EVENT_ID: usize = 128;
+/// The largest count one event may report.
+pub const MAX_EVENT_COUNT: i64 = 1_000_000_000;
+
+/// One usage report of a product. `agent_seats` events report seats in use (a gauge);
+/// the others report how many were used (counted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageEvent {
+    pub event_id: String,
+    pub customer_id: CustomerId,
+    pub product: Product,
+    pub count: i64,
+    pub occurred_at: DateTime<Utc>,
+}
+
+impl UsageEvent {
+    /// The day the event counts for, on the UTC calendar.
+    pub fn date(&self) -> NaiveDate {
+        self.occurred_at.date_naive()
+    }
+}
+
+/// An event as submitted, before validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawUsageEvent {
+    pub event_id: String,
+    pub customer_id: String,
+    pub product: String,
+    pub count: i64,
+    pub occurred_at: String,
+}
+
+/// Validates a whole batch: any invalid event rejects the batch, with every problem
+/// named as `events[i].field`.
+pub fn validate_batch(raw: &[RawUsageEvent]) -> Result<Vec<UsageEvent>, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    if raw.is_empty() {
+        errors.add("events", "must contain at least one event");
+    }
+    if raw.len() > MAX_BATCH {
+        errors.add("events", format!("at most {MAX_BATCH} events per batch"));
+        return Err(errors);
+    }
+    let mut events = Vec::with_capacity(raw.len());
+    for (i, e) in raw.iter().enumerate() {
+        let at = |field: &str| format!("events[{i}].{field}");
+        let id_ok = !e.event_id.is_empty()
+            && e.event_id.len() <= MAX_EVENT_ID
+            && !e.event_id.chars().any(char::is_control);
+        if !id_ok {
+            errors.add(
+                at("event_id"),
+                format!("1 to {MAX_EVENT_ID} printable characters"),
+            );
+        }
+        let customer = CustomerId::parse(&e.customer_id)
+            .map_err(|err| errors.add(at("customer_id"), err.why))
+            .ok();
+        let product = Product::parse(&e.product)
+            .map_err(|err| errors.add(at("product"), err.why))
+            .ok();
+        if !(0..=MAX_EVENT_COUNT).contains(&e.count) {
+            errors.add(at("count"), format!("must be 0 to {MAX_EVENT_COUNT}"));
+        }
+        let occurred_at = DateTime::parse_from_rfc3339(&e.occurred_at)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| errors.add(at("occurred_at"), "must be an RFC 3339 timestamp"))
+            .ok();
+        if let (true, Some(customer_id), Some(product), Some(occurred_at)) =
+            (id_ok, customer, product, occurred_at)
+        {
+            events.push(UsageEvent {
+                event_id: e.event_id.clone(),
+                customer_id,
+                product,
+                count: e.count,
+                occurred_at,
+            });
+        }
+    }
+    errors.into_result()?;
+    Ok(events)
+}
+
+/// The daily values a set of new events adds: counted products sum, the seat gauge keeps
+/// the highest report. Keyed by customer, day and product.
+pub fn daily_deltas(events: &[UsageEvent]) -> BTreeMap<(CustomerId, NaiveDate, Product), i64> {
+    let mut out = BTreeMap::new();
+    for e in events {
+        let slot = out
+            .entry((e.customer_id.clone(), e.date(), e.product))
+            .or_insert(0_i64);
+        *slot = match e.product.metering() {
+            crate::product::Metering::Counted => slot.saturating_add(e.count),
+            crate::product::Metering::Gauge => (*slot).max(e.count),
+        };
+    }
+    out
+}
+
+/// Drops repeats of an event id within one batch, keeping the first.
+pub fn first_of_each_id(events: Vec<UsageEvent>) -> (Vec<UsageEvent>, u64) {
+    let mut seen = HashSet::new();
+    let mut repeats = 0;
+    let unique = events
+        .into_iter()
+        .filter(|e| {
+            let fresh = seen.insert(e.event_id.clone());
+            if !fresh {
+                repeats += 1;
+            }
+            fresh
+        })
+        .collect();
+    (unique, repeats)
+}
+
+/// Whether `subscription` is billed for `period`: it serves at least one day of it and
+/// was not cancelled.
+pub fn bills_period(subscription: &Subscription, period: Month) -> bool {
+    subscription.status != SubscriptionStatus::Cancelled
+        && subscription.start_date <= period.last_day()
+        && subscription.end_date >= period.first_day()
+}
+
+/// The lines of a period invoice: the plan's monthly price, billed in advance.
+pub fn period_lines(plan: &Plan, period: Month) -> Vec<InvoiceLine> {
+    vec![InvoiceLine::new(
+        format!(
+            "{} 月费 {period} / {} monthly fee {period}",
+            plan.name, plan.id
+        ),
+        1,
+        plan.price,
+    )]
+}
+
+/// A plan change that takes effect on a later date (a downgrade at the period's end).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduledChange {
+    pub plan_id: PlanId,
+    /// The first day on the new plan.
+    pub effective_date: NaiveDate,
+}
+
+impl ScheduledChange {
+    /// A downgrade takes effect when the current period ends: on the first day of the
+    /// next month. No refund is due for the rest of the current period.
+    pub fn downgrade(plan_id: PlanId, today: NaiveDate) -> Self {
+        Self {
+            plan_id,
+            effective_date: Month::of(today).next().first_day(),
+        }
+    }
+}
+
+/// What an audit entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    AccountUpdated,
+    PlanUpgraded,
+    DowngradeScheduled,
+    DowngradeCancelled,
+}
+
+impl AuditAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::AccountUpdated => "account.updated",
+            AuditAction::PlanUpgraded => "subscription.upgraded",
+            AuditAction::DowngradeScheduled => "subscription.downgrade_scheduled",
+            AuditAction::DowngradeCancelled => "subscription.downgrade_cancelled",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [
+            AuditAction::AccountUpdated,
+            AuditAction::PlanUpgraded,
+            AuditAction::DowngradeScheduled,
+            AuditAction::DowngradeCancelled,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == raw)
+    }
+}
+
+/// One change made through the portal: who, when, and the values before and after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub customer_id: CustomerId,
+    pub user_id: UserId,
+    pub at: DateTime<Utc>,
+    pub action: AuditAction,
+    pub before: BTreeMap<String, String>,
+    pub after: BTreeMap<String, String>,
+}
+
+/// The audit entry of an account edit: the fields that changed, before and after.
+pub fn account_audit(
+    before: &crate::customer::Customer,
+    after: &crate::customer::Customer,
+    user_id: &UserId,
+    at: DateTime<Utc>,
+) -> AuditEntry {
+    let mut entry = AuditEntry {
+        customer_id: before.id.clone(),
+        user_id: user_id.clone(),
+        at,
+        action: AuditAction::AccountUpdated,
+        before: BTreeMap::new(),
+        after: BTreeMap::new(),
+    };
+    let fields = [
+        ("company_name", &before.company_name, &after.company_name),
+        ("contact_name", &before.contact_name, &after.contact_name),
+        (
+            "contact_email",
+            &before.contact_email.as_str().to_owned(),
+            &after.contact_email.as_str().to_owned(),
+        ),
+    ];
+    for (name, old, new) in fields {
+        if old != new {
+            entry.before.insert(name.to_owned(), old.clone());
+            entry.after.insert(name.to_owned(), new.clone());
+        }
+    }
+    entry
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::SubscriptionId;
+
+    fn raw(id: &str, product: &str, count: i64) -> RawUsageEvent {
+        RawUsageEvent {
+            event_id: id.into(),
+            customer_id: "cust_a".into(),
+            product: product.into(),
+            count,
+            occurred_at: "2025-12-19T10:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn a_bad_event_rejects_the_batch_and_names_itself() {
+        let batch = [
+            raw("e1", "ai_chat", 1),
+            raw("e2", "sms", 1),
+            raw("", "email", -1),
+        ];
+        let err = validate_batch(&batch).unwrap_err();
+        let fields: Vec<_> = err.0.keys().cloned().collect();
+        assert_eq!(
+            fields,
+            ["events[1].product", "events[2].count", "events[2].event_id"]
+        );
+        assert!(validate_batch(&[]).is_err());
+        let too_many: Vec<_> = (0..1001)
+            .map(|i| raw(&format!("e{i}"), "email", 1))
+            .collect();
+        assert!(validate_batch(&too_many).is_err());
+        let mut bad_time = raw("e1", "email", 1);
+        bad_time.occurred_at = "yesterday".into();
+        assert!(validate_batch(&[bad_time]).is_err());
+    }
+
+    #[test]
+    fn counted_products_add_and_seats_keep_the_highest() {
+        let events = validate_batch(&[
+            raw("a", "ai_chat", 5),
+            raw("b", "ai_chat", 7),
+            raw("c", "agent_seats", 3),
+            raw("d", "agent_seats", 5),
+            raw("e", "agent_seats", 4),
+        ])
+        .unwrap();
+        let deltas = daily_deltas(&events);
+        let day = NaiveDate::from_ymd_opt(2025, 12, 19).unwrap();
+        let cust = CustomerId::parse("cust_a").unwrap();
+        assert_eq!(deltas[&(cust.clone(), day, Product::AiChat)], 12);
+        assert_eq!(deltas[&(cust, day, Product::AgentSeats)], 5);
+    }
+
+    #[test]
+    fn repeated_ids_within_a_batch_count_once() {
+        let events = validate_batch(&[
+            raw("a", "email", 1),
+            raw("a", "email", 1),
+            raw("b", "email", 1),
+        ])
+        .unwrap();
+        let (unique, repeats) = first_of_each_id(events);
+        assert_eq!(unique.len(), 2);
+        assert_eq!(repeats, 1);
+    }
+
+    #[test]
+    fn a_period_is_billed_when_the_subscription_serves_a_day_of_it() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let sub = Subscription {
+            id: SubscriptionId::parse("s").unwrap(),
+            customer_id: CustomerId::parse("c").unwrap(),
+            plan_id: PlanId::parse("pro").unwrap(),
+            start_date: d(2025, 3, 15),
+            end_date: d(2025, 6, 1),
+            status: SubscriptionStatus::Active,
+            version: 1,
+            scheduled_change: None,
+        };
+        let m = |s| Month::parse(s).unwrap();
+        assert!(!bills_period(&sub, m("2025-02")));
+        assert!(bills_period(&sub, m("2025-03")));
+        assert!(bills_period(&sub, m("2025-06")));
+        assert!(!bills_period(&sub, m("2025-07")));
+        let cancelled = Subscription {
+            status: SubscriptionStatus::Cancelled,
+            ..sub
+        };
+        assert!(!bills_period(&cancelled, m("2025-04")));
+    }
+
+    #[test]
+    fn downgrades_take_effect_at_the_next_period() {
+        let c = ScheduledChange::downgrade(
+            PlanId::parse("basic").unwrap(),
+            NaiveDate::from_ymd_opt(2025, 12, 19).unwrap(),
+        );
+        assert_eq!(
+            c.effective_date,
+            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
+        );
+    }
+
+    #[test]
+    fn audit_actions_round_trip() {
+        for a in [
+            AuditAction::AccountUpdated,
+            AuditAction::PlanUpgraded,
+            AuditAction::DowngradeScheduled,
+            AuditAction::DowngradeCancelled,
+        ] {
+            assert_eq!(AuditAction::parse(a.as_str()), Some(a));
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! The internal API of the platform's services (contract §8): provisioning, usage
+//! ingestion, billing runs and payments. Only `service` tokens get in.
+
+use actix_web::{HttpResponse, post, put, web};
+use chrono::NaiveDate;
+use portal_api_types::{
+    Account, BillingRunRequest, BillingRunResult, ErrorBody, Invoice, ProvisionCustomerRequest,
+    ProvisionSubscriptionRequest, Subscription, UsageBatch, UsageBatchResult,
+};
+use portal_domain::{FieldErrors, Month, RawUsageEvent};
+
+use crate::auth::ServiceCaller;
+use crate::error::ApiError;
+use crate::{AppState, dto};
+
+fn field_date(field: &'static str, raw: &str) -> Result<NaiveDate, ApiError> {
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .ok()
+        .filter(|_| raw.len() == 10)
+        .ok_or_else(|| FieldErrors::single(field, "expected YYYY-MM-DD").into())
+}
+
+/// Creates (201) or updates (200) a customer's account.
+#[utoipa::path(
+    context_path = "/api",
+    tag = "internal",
+    security(("bearer" = [])),
+    request_body = ProvisionCustomerRequest,
+    params(("customer_id" = String, Path)),
+    responses(
+        (status = 200, body = Account),
+        (status = 201, body = Account),
+        (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[put("/internal/customers/{customer_id}")]
+pub async fn put_customer(
+    state: web::Data<AppState>,
+    ServiceCaller(caller): ServiceCaller,
+    customer_id: web::Path<String>,
+    body: web::Json<ProvisionCustomerRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (customer, created) = state
+        .service
+        .provision_customer(
+            &caller,
+            &customer_id,
+            &body.company_name,
+            &body.contact_name,
+            &body.contact_email,
+        )
+        .await?;
+    let mut response = if created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(response.json(dto::account(&customer)))
+}
+
+/// Puts the customer on a plan, replacing the current subscription.
+#[utoipa::path(
+    context_path = "/api",
+    tag = "internal",
+    security(("bearer" = [])),
+    request_body = ProvisionSubscriptionRequest,
+    params(("customer_id" = String, Path)),
+    responses(
+        (status = 200, body = Subscription),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[put("/internal/customers/{customer_id}/subscription")]
+pub async fn put_subscription(
+    state: web::Data<AppState>,
+    ServiceCaller(caller): ServiceCaller,
+    customer_id: web::Path<String>,
+    body: web::Json<ProvisionSubscriptionRequest>,
+) -> Result<web::Json<Subscription>, ApiError> {
+    let start = field_date("start_date", &body.start_date)?;
+    let end = field_date("end_date", &body.end_date)?;
+    let view = state
+        .service
+        .provision_subscription(&caller, &customer_id, &body.plan_id, start, end)
+        .await?;
+    Ok(web::Json(dto::subscription(&view)))
+}
+
+/// Counts a batch of at most 1000 usage events; each `event_id` once, ever.
+#[utoipa::path(
+    context_path = "/api",
+    tag = "internal",
+    security(("bearer" = [])),
+    request_body = UsageBatch,
+    responses(
+        (status = 200, body = UsageBatchResult),
+        (status = 403, body = ErrorBody),
+        (status = 422, description = "an invalid event rejects the whole batch", body = ErrorBody),
+    )
+)]
+#[post("/internal/usage")]
+pub async fn post_usage(
+    state: web::Data<AppState>,
+    ServiceCaller(caller): ServiceCaller,
+    body: web::Json<UsageBatch>,
+) -> Result<web::Json<UsageBatchResult>, ApiError> {
+    let raw: Vec<RawUsageEvent> = body
+        .into_inner()
+        .events
+        .into_iter()
+        .map(|e| RawUsageEvent {
+            event_id: e.event_id,
+            customer_id: e.customer_id,
+            product: e.product,
+            count: e.count,
+            occurred_at: e.occurred_at,
+        })
+        .collect();
+    let report = state.service.ingest_usage(&caller, &raw).await?;
+    Ok(web::Json(UsageBatchResult {
+        accepted: report.accepted,
+        duplicates: report.duplicates,
+    }))
+}
+
+/// Issues one invoice per subscription active in the period; running it again creates
+/// nothing. Also applies due scheduled changes and marks overdue invoices.
+#[utoipa::path(
+    context_path = "/api",
+    tag = "internal",
+    security(("bearer" = [])),
+    request_body = BillingRunRequest,
+    responses(
+        (status = 200, body = BillingRunResult),
+        (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[post("/internal/billing/run")]
+pub async fn billing_run(
+    state: web::Data<AppState>,
+    ServiceCaller(caller): ServiceCaller,
+    body: web::Json<BillingRunRequest>,
+) -> Result<web::Json<BillingRunResult>, ApiError> {
+    let period = Month::parse(&body.period).map_err(|e| FieldErrors::single("period", e.why))?;
+    let report = state.service.billing_run(&caller, period).await?;
+    Ok(web::Json(BillingRunResult {
+        created: report.created,
+        skipped: report.skipped,
+        scheduled_changes_applied: report.scheduled_changes_applied,
+        invoices_overdue: report.invoices_overdue,
+        subscriptions_expired: report.subscriptions_expired,
+    }))
+}
+
+/// Records an invoice's payment.
+#[utoipa::path(
+    context_path = "/api",
+    tag = "internal",
+    security(("bearer" = [])),
+    params(("invoice_id" = String, Path)),
+    responses(
+        (status = 200, body = Invoice),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    )
+)]
+#[post("/internal/invoices/{invoice_id}/paid")]
+pub async fn mark_paid(
+    state: web::Data<AppState>,
+    ServiceCaller(caller): ServiceCaller,
+    invoice_id: web::Path<String>,
+) -> Result<web::Json<Invoice>, ApiError> {
+    let invoice = state
+        .service
+        .mark_invoice_paid(&caller, &invoice_id)
+        .await?;
+    Ok(web::Json(dto::invoice(&invoice)))
+}

@@ -1,0 +1,545 @@
+//! Billing operations (contract §8) end to end.
+
+use chrono::{Datelike, Months, Utc};
+use futures::future::join_all;
+use portal_http::TokenRole;
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, TestApp, assert_error, spawn_app};
+use crate::on_both_databases;
+
+on_both_databases!(
+    internal_api_needs_a_service_token,
+    provisioning_creates_and_replaces,
+    usage_events_count_once_even_under_concurrent_replays,
+    invalid_usage_batches_change_nothing,
+    billing_runs_are_idempotent_gap_free_and_mark_overdue,
+    upgrade_preview_date_and_idempotency_key,
+    downgrades_are_scheduled_cancelled_applied_and_audited,
+);
+
+async fn post(app: &TestApp, path: &str, token: &str, body: &Value) -> reqwest::Response {
+    app.post_json(path, token, body).send().await.unwrap()
+}
+
+async fn internal_api_needs_a_service_token(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let body = json!({"period": "2030-01"});
+    for token in [app.admin(), app.member()] {
+        let resp = post(&app, "/api/internal/billing/run", &token, &body).await;
+        assert_error(resp, 403, "forbidden").await;
+    }
+    let none = app
+        .client
+        .post(format!("{}/api/internal/billing/run", app.address))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_error(none, 401, "unauthorized").await;
+    let ok = post(
+        &app,
+        "/api/internal/billing/run",
+        &app.service_token(),
+        &body,
+    )
+    .await;
+    assert_eq!(ok.status(), 200);
+}
+
+async fn provisioning_creates_and_replaces(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let svc = app.service_token();
+    let put = |path: String, body: Value| {
+        let svc = svc.clone();
+        let app = &app;
+        async move { app.put_json(&path, &svc, &body).send().await.unwrap() }
+    };
+    let body = json!({"company_name": "新客户有限公司", "contact_name": "赵六", "contact_email": "zhao@example.com"});
+    let created = put("/api/internal/customers/cust_new".into(), body.clone()).await;
+    assert_eq!(created.status(), 201);
+    let again = put("/api/internal/customers/cust_new".into(), json!({"company_name": "新客户集团", "contact_name": "赵六", "contact_email": "zhao@example.com"})).await;
+    assert_eq!(again.status(), 200);
+    let bad = put(
+        "/api/internal/customers/cust_new".into(),
+        json!({"company_name": "x", "contact_name": "y", "contact_email": "nope"}),
+    )
+    .await;
+    assert_error(bad, 422, "validation_failed").await;
+
+    let today = Utc::now().date_naive();
+    let start = today.with_day(1).unwrap();
+    let end = start + Months::new(12);
+    let sub = put(
+        "/api/internal/customers/cust_new/subscription".into(),
+        json!({"plan_id": "basic", "start_date": start.to_string(), "end_date": end.to_string()}),
+    )
+    .await;
+    assert_eq!(sub.status(), 200);
+    let replaced = put(
+        "/api/internal/customers/cust_new/subscription".into(),
+        json!({"plan_id": "pro", "start_date": start.to_string(), "end_date": end.to_string()}),
+    )
+    .await;
+    let replaced: Value = replaced.json().await.unwrap();
+    assert_eq!(replaced["plan_id"], "pro");
+
+    let user = app.token("cust_new", TokenRole::Member);
+    let account: Value = app
+        .get("/api/portal/account", &user)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(account["company_name"], "新客户集团");
+    let seen: Value = app
+        .get("/api/portal/subscription", &user)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seen["plan_id"], "pro");
+    assert_eq!(
+        seen["subscription_id"], replaced["subscription_id"],
+        "replaced, not duplicated"
+    );
+
+    let unknown_plan = put(
+        "/api/internal/customers/cust_new/subscription".into(),
+        json!({"plan_id": "gold", "start_date": start.to_string(), "end_date": end.to_string()}),
+    )
+    .await;
+    assert_error(unknown_plan, 422, "validation_failed").await;
+    let unknown_customer = put(
+        "/api/internal/customers/cust_ghost/subscription".into(),
+        json!({"plan_id": "pro", "start_date": start.to_string(), "end_date": end.to_string()}),
+    )
+    .await;
+    assert_error(unknown_customer, 404, "not_found").await;
+}
+
+fn ev(id: &str, customer: &str, product: &str, count: i64, at: &str) -> Value {
+    json!({"event_id": id, "customer_id": customer, "product": product, "count": count, "occurred_at": at})
+}
+
+/// The day's values of cust_demo for `date`, by product.
+async fn day_values(app: &TestApp, date: &str) -> Value {
+    let detail = app
+        .read(&format!("/api/portal/usage/detail?from={date}&to={date}"))
+        .await;
+    let mut out = serde_json::Map::new();
+    for item in detail["items"].as_array().unwrap() {
+        out.insert(
+            item["product"].as_str().unwrap().to_owned(),
+            item["count"].clone(),
+        );
+    }
+    Value::Object(out)
+}
+
+async fn usage_events_count_once_even_under_concurrent_replays(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let svc = app.service_token();
+    let date = "2001-02-03";
+    let at = "2001-02-03T10:00:00Z";
+    let mut events: Vec<Value> = (0..300)
+        .map(|i| ev(&format!("evt-{i}"), "cust_demo", "ai_chat", 2, at))
+        .collect();
+    events.extend((0..50).map(|i| ev(&format!("mail-{i}"), "cust_demo", "email", 1, at)));
+    events.push(ev("seat-a", "cust_demo", "agent_seats", 4, at));
+    events.push(ev("seat-b", "cust_demo", "agent_seats", 7, at));
+    events.push(ev("seat-c", "cust_demo", "agent_seats", 5, at));
+    let batch = json!({"events": events});
+
+    // Eight concurrent deliveries of the same batch: each event counts once.
+    let replies = join_all((0..8).map(|_| post(&app, "/api/internal/usage", &svc, &batch))).await;
+    let mut accepted = 0;
+    for r in replies {
+        assert_eq!(r.status(), 200);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(
+            body["accepted"].as_u64().unwrap() + body["duplicates"].as_u64().unwrap(),
+            353
+        );
+        accepted += body["accepted"].as_u64().unwrap();
+    }
+    assert_eq!(accepted, 353);
+    let values = day_values(&app, date).await;
+    assert_eq!(
+        values,
+        json!({"agent_seats": 7, "ai_chat": 600, "email": 50})
+    );
+
+    // A later batch adds to the day; seats only move up.
+    let more = json!({"events": [ev("late-1", "cust_demo", "ai_chat", 11, "2001-02-03T23:59:59Z"), ev("late-2", "cust_demo", "agent_seats", 3, at), ev("evt-0", "cust_demo", "ai_chat", 2, at)]});
+    let body: Value = post(&app, "/api/internal/usage", &svc, &more)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (body["accepted"].as_u64(), body["duplicates"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(
+        day_values(&app, date).await,
+        json!({"agent_seats": 7, "ai_chat": 611, "email": 50})
+    );
+    // The month's overview agrees.
+    let overview = app.read("/api/portal/usage?month=2001-02").await;
+    assert_eq!(overview["products"][0]["used"], 611);
+    assert_eq!(overview["products"][2]["used"], 7);
+}
+
+async fn invalid_usage_batches_change_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let svc = app.service_token();
+    let at = "2001-03-04T10:00:00Z";
+    let cases = [
+        json!({"events": [ev("ok-1", "cust_demo", "ai_chat", 1, at), ev("bad-1", "cust_demo", "sms", 1, at)]}),
+        json!({"events": [ev("ok-1", "cust_demo", "ai_chat", 1, at), ev("bad-2", "cust_ghost", "email", 1, at)]}),
+        json!({"events": [ev("ok-1", "cust_demo", "ai_chat", -5, at)]}),
+        json!({"events": [ev("ok-1", "cust_demo", "ai_chat", 1, "not a time")]}),
+        json!({"events": []}),
+        json!({"events": (0..1001).map(|i| ev(&format!("x{i}"), "cust_demo", "email", 1, at)).collect::<Vec<_>>()}),
+    ];
+    for body in cases {
+        let resp = post(&app, "/api/internal/usage", &svc, &body).await;
+        assert_error(resp, 422, "validation_failed").await;
+    }
+    assert_eq!(day_values(&app, "2001-03-04").await, json!({}));
+    // ok-1 was never counted, so it is still new.
+    let body: Value = post(
+        &app,
+        "/api/internal/usage",
+        &svc,
+        &json!({"events": [ev("ok-1", "cust_demo", "ai_chat", 1, at)]}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(body["accepted"], 1);
+}
+
+async fn billing_runs_are_idempotent_gap_free_and_mark_overdue(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let svc = app.service_token();
+    let today = Utc::now().date_naive();
+    let period = today.format("%Y-%m").to_string();
+    let next = (today.with_day(1).unwrap() + Months::new(1))
+        .format("%Y-%m")
+        .to_string();
+
+    let first: Value = post(
+        &app,
+        "/api/internal/billing/run",
+        &svc,
+        &json!({"period": period}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        (first["created"].as_u64(), first["skipped"].as_u64()),
+        (Some(2), Some(0))
+    );
+    // The demo's latest invoice (last month, due on the 16th of last month) is overdue now.
+    assert_eq!(first["invoices_overdue"], 1);
+    let again: Value = post(
+        &app,
+        "/api/internal/billing/run",
+        &svc,
+        &json!({"period": period}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        (again["created"].as_u64(), again["skipped"].as_u64()),
+        (Some(0), Some(2))
+    );
+
+    // Concurrent runs of the next period create each invoice once.
+    let next_body = json!({"period": next});
+    let runs =
+        join_all((0..4).map(|_| post(&app, "/api/internal/billing/run", &svc, &next_body))).await;
+    let mut created = 0;
+    for r in runs {
+        assert_eq!(r.status(), 200);
+        created += r.json::<Value>().await.unwrap()["created"]
+            .as_u64()
+            .unwrap();
+    }
+    assert_eq!(created, 2);
+
+    // All invoices issued this month are numbered 001..004 without gaps.
+    let prefix = format!("INV{}", today.format("%Y%m"));
+    let mut seqs: Vec<u32> = Vec::new();
+    for token in [app.admin(), app.token("cust_demo2", TokenRole::Member)] {
+        let list: Value = app
+            .get("/api/portal/invoices", &token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for i in list["invoices"].as_array().unwrap() {
+            let id = i["invoice_id"].as_str().unwrap();
+            if let Some(seq) = id.strip_prefix(&prefix) {
+                seqs.push(seq.parse().unwrap());
+            }
+        }
+    }
+    seqs.sort();
+    assert_eq!(seqs, [1, 2, 3, 4]);
+
+    let invoices = app.read("/api/portal/invoices").await;
+    let statuses: Vec<&str> = invoices["invoices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["pending", "pending", "overdue", "paid", "paid"]);
+    let newest = invoices["invoices"][0]["invoice_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let paid: Value = post(
+        &app,
+        &format!("/api/internal/invoices/{newest}/paid"),
+        &svc,
+        &json!({}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(paid["status"], "paid");
+    assert_eq!(
+        app.read(&format!("/api/portal/invoices/{newest}")).await["status"],
+        "paid"
+    );
+    let missing = post(
+        &app,
+        "/api/internal/invoices/INV999901999/paid",
+        &svc,
+        &json!({}),
+    )
+    .await;
+    assert_error(missing, 404, "not_found").await;
+    let bad_period = post(
+        &app,
+        "/api/internal/billing/run",
+        &svc,
+        &json!({"period": "2025-13"}),
+    )
+    .await;
+    assert_error(bad_period, 422, "validation_failed").await;
+}
+
+async fn upgrade_preview_date_and_idempotency_key(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let preview = app
+        .read("/api/portal/subscription/upgrade/preview?plan_id=enterprise")
+        .await;
+    let body = json!({"plan_id": "enterprise", "proration_date": preview["proration_date"]});
+    let invoices_before = app.read("/api/portal/invoices").await["invoices"]
+        .as_array()
+        .unwrap()
+        .len();
+
+    let send = |key: &'static str, body: Value| {
+        let app = &app;
+        async move {
+            app.post_json("/api/portal/subscription/upgrade", &app.admin(), &body)
+                .header("Idempotency-Key", key)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Concurrent requests with one key: one change; the rest replay it or are told to wait.
+    let replies = join_all((0..6).map(|_| send("upgrade-1", body.clone()))).await;
+    let mut bodies = Vec::new();
+    for r in replies {
+        match r.status().as_u16() {
+            200 => bodies.push(r.json::<Value>().await.unwrap()),
+            409 => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(!bodies.is_empty());
+    assert!(
+        bodies.windows(2).all(|w| w[0] == w[1]),
+        "every 200 is the same result"
+    );
+    assert_eq!(
+        bodies[0]["invoice"]["amount"], preview["amount"],
+        "the charge equals the preview"
+    );
+    let invoices_after = app.read("/api/portal/invoices").await["invoices"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(invoices_after, invoices_before + 1);
+
+    let replay = send("upgrade-1", body.clone()).await;
+    assert_eq!(replay.status(), 200);
+    assert_eq!(replay.headers()["idempotent-replayed"], "true");
+    assert_eq!(replay.json::<Value>().await.unwrap(), bodies[0]);
+
+    let other_body = send("upgrade-1", json!({"plan_id": "pro"})).await;
+    assert_error(other_body, 422, "validation_failed").await;
+
+    let future = Utc::now().date_naive() + chrono::Days::new(40);
+    let bad_date = send(
+        "upgrade-2",
+        json!({"plan_id": "enterprise", "proration_date": future.to_string()}),
+    )
+    .await;
+    assert_error(bad_date, 422, "validation_failed").await;
+
+    let log = app.read("/api/portal/audit-log").await;
+    let entry = &log["entries"][0];
+    assert_eq!(entry["action"], "subscription.upgraded");
+    assert_eq!(entry["user_id"], "user_test");
+    assert_eq!(entry["details"]["before"]["plan_id"], "pro");
+    assert_eq!(entry["details"]["after"]["plan_id"], "enterprise");
+    assert_eq!(
+        entry["details"]["after"]["invoice_id"],
+        bodies[0]["invoice"]["invoice_id"]
+    );
+}
+
+async fn downgrades_are_scheduled_cancelled_applied_and_audited(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let first_of_next = Utc::now().date_naive().with_day(1).unwrap() + Months::new(1);
+
+    let member = post(
+        &app,
+        "/api/portal/subscription/downgrade",
+        &app.member(),
+        &json!({"plan_id": "basic"}),
+    )
+    .await;
+    assert_error(member, 403, "forbidden").await;
+    let dearer = post(
+        &app,
+        "/api/portal/subscription/downgrade",
+        &app.admin(),
+        &json!({"plan_id": "enterprise"}),
+    )
+    .await;
+    assert_error(dearer, 409, "conflict").await;
+    let unknown = post(
+        &app,
+        "/api/portal/subscription/downgrade",
+        &app.admin(),
+        &json!({"plan_id": "free"}),
+    )
+    .await;
+    assert_error(unknown, 422, "validation_failed").await;
+
+    let scheduled: Value = post(
+        &app,
+        "/api/portal/subscription/downgrade",
+        &app.admin(),
+        &json!({"plan_id": "basic"}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(scheduled["plan_id"], "pro");
+    assert_eq!(
+        scheduled["scheduled_change"],
+        json!({"plan_id": "basic", "effective_date": first_of_next.to_string()})
+    );
+    assert_eq!(
+        app.read("/api/portal/subscription").await["scheduled_change"]["plan_id"],
+        "basic"
+    );
+
+    let cancelled = app
+        .client
+        .delete(format!(
+            "{}/api/portal/subscription/scheduled-change",
+            app.address
+        ))
+        .bearer_auth(app.admin())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cancelled.status(), 200);
+    assert_eq!(
+        cancelled.json::<Value>().await.unwrap()["scheduled_change"],
+        Value::Null
+    );
+
+    post(
+        &app,
+        "/api/portal/subscription/downgrade",
+        &app.admin(),
+        &json!({"plan_id": "basic"}),
+    )
+    .await;
+    let svc = app.service_token();
+    let next = first_of_next.format("%Y-%m").to_string();
+    let run: Value = post(
+        &app,
+        "/api/internal/billing/run",
+        &svc,
+        &json!({"period": next}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(run["scheduled_changes_applied"], 1);
+    let sub = app.read("/api/portal/subscription").await;
+    assert_eq!(sub["plan_id"], "basic");
+    assert_eq!(sub["scheduled_change"], Value::Null);
+    let newest = &app.read("/api/portal/invoices").await["invoices"][0];
+    assert_eq!(
+        (newest["period"].as_str(), newest["amount"].as_str()),
+        (Some(next.as_str()), Some("299.00")),
+        "billed at the new plan, no refund"
+    );
+
+    let log = app.read("/api/portal/audit-log").await;
+    let actions: Vec<&str> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "subscription.downgrade_scheduled",
+            "subscription.downgrade_cancelled",
+            "subscription.downgrade_scheduled"
+        ]
+    );
+    let theirs: Value = app
+        .get(
+            "/api/portal/audit-log",
+            &app.token("cust_demo2", TokenRole::Admin),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(theirs["entries"], json!([]));
+}
