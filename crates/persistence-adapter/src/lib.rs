@@ -1,8 +1,10 @@
 //! The persistence adapter: sea-orm repositories implementing the billing service's
 //! ports on PostgreSQL or SQLite (chosen by the URL), one migration set for both.
 
+pub mod cache;
 mod convert;
 mod entity;
 mod store;
 
+pub use cache::{CachedStore, KeyValue, MemoryCache, RedisCache};
 pub use store::{ConnectError, SeaOrmStore};

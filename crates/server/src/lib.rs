@@ -13,7 +13,7 @@ use actix_web::{App, HttpServer, web};
 use portal_billing::{BillingService, Ports, SystemClock};
 use portal_http::{AppState, HttpSettings, TokenKeys};
 use portal_pdf::{KrillaInvoiceRenderer, Seller};
-use portal_persistence::SeaOrmStore;
+use portal_persistence::{CachedStore, KeyValue, MemoryCache, RedisCache, SeaOrmStore};
 use tracing_actix_web::TracingLogger;
 
 pub use config::{ConfigError, Settings};
@@ -24,13 +24,15 @@ pub async fn open_service(
 ) -> anyhow::Result<(Arc<BillingService>, SeaOrmStore)> {
     let store = SeaOrmStore::connect(&settings.database_url).await?;
     store.migrate().await?;
-    if settings.redis_url.is_some() {
-        tracing::warn!(
-            "REDIS_URL is set but the Redis cache is not built yet; serving from the database"
-        );
-    }
+    // Redis when configured (dual write, contract §5), else an in-process cache.
+    let cache: Arc<dyn KeyValue> = match &settings.redis_url {
+        Some(url) => {
+            Arc::new(RedisCache::connect(url).map_err(|e| anyhow::anyhow!("REDIS_URL: {e}"))?)
+        }
+        None => Arc::new(MemoryCache::default()),
+    };
     let renderer = KrillaInvoiceRenderer::new(seller(settings))?;
-    let shared = Arc::new(store.clone());
+    let shared = Arc::new(CachedStore::new(store.clone(), cache));
     let ports = Ports {
         customers: shared.clone(),
         plans: shared.clone(),

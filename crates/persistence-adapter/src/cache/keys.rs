@@ -1,0 +1,213 @@
+//! The platform's key schema (contract §5) and the JSON stored under each key. The
+//! contract's fields come first; the extra fields let the portal rebuild its own
+//! values from the cache (extending, never renaming).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use portal_domain::{
+    ContactEmail, Customer, CustomerId, InvoiceId, InvoiceStatus, InvoiceSummary, Money, Month,
+    Plan, PlanId, Quotas, ScheduledChange, Subscription, SubscriptionId, SubscriptionStatus,
+};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+pub fn customer_info(id: &CustomerId) -> String {
+    format!("customer:{id}:info")
+}
+
+pub fn customer_subscription(id: &CustomerId) -> String {
+    format!("customer:{id}:subscription")
+}
+
+pub fn plan(id: &PlanId) -> String {
+    format!("plans:{id}")
+}
+
+pub fn usage_day(id: &CustomerId, date: NaiveDate, product: &str) -> String {
+    format!("usage:{id}:{date}:{product}")
+}
+
+pub fn usage_summary(id: &CustomerId, month: Month) -> String {
+    format!("usage:{id}:{month}:summary")
+}
+
+pub fn invoices(id: &CustomerId) -> String {
+    format!("billing:{id}:invoices")
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct CustomerInfo {
+    pub company_name: String,
+    pub contact_name: String,
+    pub contact_email: String,
+    pub created_at: DateTime<Utc>,
+    pub customer_id: String,
+}
+
+impl CustomerInfo {
+    pub fn of(c: &Customer) -> Self {
+        Self {
+            company_name: c.company_name.clone(),
+            contact_name: c.contact_name.clone(),
+            contact_email: c.contact_email.as_str().to_owned(),
+            created_at: c.created_at,
+            customer_id: c.id.to_string(),
+        }
+    }
+
+    pub fn into_domain(self) -> Option<Customer> {
+        Some(Customer {
+            id: CustomerId::parse(&self.customer_id).ok()?,
+            company_name: self.company_name,
+            contact_name: self.contact_name,
+            contact_email: ContactEmail::parse(&self.contact_email).ok()?,
+            created_at: self.created_at,
+        })
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct SubscriptionInfo {
+    pub plan_id: String,
+    pub plan_name: String,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub status: String,
+    pub subscription_id: String,
+    pub customer_id: String,
+    pub version: i64,
+    pub scheduled_plan_id: Option<String>,
+    pub scheduled_effective_date: Option<NaiveDate>,
+}
+
+impl SubscriptionInfo {
+    pub fn of(s: &Subscription, plan_name: &str) -> Self {
+        Self {
+            plan_id: s.plan_id.to_string(),
+            plan_name: plan_name.to_owned(),
+            start_date: s.start_date,
+            end_date: s.end_date,
+            status: s.status.as_str().to_owned(),
+            subscription_id: s.id.to_string(),
+            customer_id: s.customer_id.to_string(),
+            version: s.version,
+            scheduled_plan_id: s.scheduled_change.as_ref().map(|c| c.plan_id.to_string()),
+            scheduled_effective_date: s.scheduled_change.as_ref().map(|c| c.effective_date),
+        }
+    }
+
+    pub fn into_domain(self) -> Option<Subscription> {
+        let scheduled_change = match (self.scheduled_plan_id, self.scheduled_effective_date) {
+            (Some(p), Some(d)) => Some(ScheduledChange {
+                plan_id: PlanId::parse(&p).ok()?,
+                effective_date: d,
+            }),
+            _ => None,
+        };
+        Some(Subscription {
+            id: SubscriptionId::parse(&self.subscription_id).ok()?,
+            customer_id: CustomerId::parse(&self.customer_id).ok()?,
+            plan_id: PlanId::parse(&self.plan_id).ok()?,
+            start_date: self.start_date,
+            end_date: self.end_date,
+            status: SubscriptionStatus::parse(&self.status)?,
+            version: self.version,
+            scheduled_change,
+        })
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct Features {
+    pub ai_chat_quota: i64,
+    pub agent_seats: i64,
+    pub email_quota: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct PlanInfo {
+    pub name: String,
+    /// Two decimals, as a string.
+    pub price: String,
+    pub period: String,
+    pub features: Features,
+    pub plan_id: String,
+    pub currency: String,
+}
+
+impl PlanInfo {
+    pub fn of(p: &Plan) -> Self {
+        Self {
+            name: p.name.clone(),
+            price: p.price.amount().to_string(),
+            period: Plan::PERIOD.to_owned(),
+            features: Features {
+                ai_chat_quota: p.quotas.ai_chat,
+                agent_seats: p.quotas.agent_seats,
+                email_quota: p.quotas.email,
+            },
+            plan_id: p.id.to_string(),
+            currency: p.price.currency().code().to_owned(),
+        }
+    }
+
+    pub fn into_domain(self) -> Option<Plan> {
+        let currency = portal_domain::Currency::parse(&self.currency).ok()?;
+        Some(Plan {
+            id: PlanId::parse(&self.plan_id).ok()?,
+            name: self.name,
+            price: Money::new(self.price.parse::<Decimal>().ok()?, currency).ok()?,
+            quotas: Quotas {
+                ai_chat: self.features.ai_chat_quota,
+                agent_seats: self.features.agent_seats,
+                email: self.features.email_quota,
+            },
+        })
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct InvoiceListItem {
+    pub invoice_id: String,
+    pub amount: String,
+    pub period: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub currency: String,
+}
+
+impl InvoiceListItem {
+    pub fn of(i: &InvoiceSummary) -> Self {
+        Self {
+            invoice_id: i.id.to_string(),
+            amount: i.amount.amount().to_string(),
+            period: i.period.to_string(),
+            status: i.status.as_str().to_owned(),
+            created_at: i.created_at,
+            currency: i.amount.currency().code().to_owned(),
+        }
+    }
+
+    pub fn into_domain(self) -> Option<InvoiceSummary> {
+        let currency = portal_domain::Currency::parse(&self.currency).ok()?;
+        Some(InvoiceSummary {
+            id: InvoiceId::parse(&self.invoice_id).ok()?,
+            amount: Money::new(self.amount.parse::<Decimal>().ok()?, currency).ok()?,
+            period: Month::parse(&self.period).ok()?,
+            status: InvoiceStatus::parse(&self.status)?,
+            created_at: self.created_at,
+        })
+    }
+}
+
+/// The hash fields of a month's usage summary.
+pub fn summary_fields(
+    used: &BTreeMap<&'static str, i64>,
+    at: DateTime<Utc>,
+) -> Vec<(&'static str, String)> {
+    let mut fields: Vec<(&'static str, String)> =
+        used.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    fields.push(("updated_at", at.to_rfc3339()));
+    fields
+}

@@ -1,0 +1,347 @@
+//! Key-value backends: Redis (deadpool-redis) with short timeouts, a circuit breaker and
+//! repair of keys whose update failed; or an in-process cache (moka) without Redis.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use deadpool_redis::redis;
+use deadpool_redis::{Config, Pool, PoolConfig, Runtime, Timeouts};
+
+/// Every JSON key expires after this at the latest: the last bound on staleness.
+pub const KEY_TTL: Duration = Duration::from_secs(300);
+/// How long one Redis command may take before the cache is skipped.
+const COMMAND_TIMEOUT: Duration = Duration::from_millis(50);
+/// Consecutive failures that open the breaker, and how long it stays open.
+const BREAKER_THRESHOLD: u32 = 3;
+const BREAKER_OPEN: Duration = Duration::from_millis(500);
+/// How often keys whose update failed are retried for deletion.
+const REPAIR_INTERVAL: Duration = Duration::from_millis(250);
+
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    #[error("the cache is skipped while it is failing")]
+    Open,
+    #[error("the cache did not answer in time")]
+    Timeout,
+    #[error("cache error: {0}")]
+    Backend(String),
+}
+
+/// What the cache layer needs of a store.
+#[async_trait]
+pub trait KeyValue: Send + Sync {
+    async fn get(&self, key: &str) -> Result<Option<String>, CacheError>;
+    async fn set(&self, key: &str, value: &str) -> Result<(), CacheError>;
+    /// Writes hash fields (and refreshes the TTL).
+    async fn hset(&self, key: &str, fields: &[(&str, String)]) -> Result<(), CacheError>;
+    async fn del(&self, keys: &[String]) -> Result<(), CacheError>;
+    /// Deletes every key matching a glob `pattern` (bulk updates).
+    async fn del_matching(&self, pattern: &str) -> Result<(), CacheError>;
+    /// Remembers keys whose update failed: they are not read from the cache and are
+    /// deleted as soon as the cache answers again.
+    fn mark_dirty(&self, keys: &[String]);
+    fn is_dirty(&self, key: &str) -> bool;
+}
+
+/// Counters for tests and logs.
+#[derive(Debug, Default)]
+pub struct CacheStats {
+    pub failures: AtomicU64,
+    pub repairs: AtomicU64,
+}
+
+struct Breaker {
+    failures: AtomicU32,
+    open_until: Mutex<Option<Instant>>,
+}
+
+impl Breaker {
+    fn allows(&self) -> bool {
+        match self.open_until.lock() {
+            Ok(guard) => guard.is_none_or(|until| Instant::now() >= until),
+            Err(_) => true,
+        }
+    }
+
+    fn success(&self) {
+        self.failures.store(0, Ordering::Relaxed);
+        if let Ok(mut g) = self.open_until.lock() {
+            *g = None;
+        }
+    }
+
+    fn failure(&self) {
+        let n = self.failures.fetch_add(1, Ordering::Relaxed) + 1;
+        if n >= BREAKER_THRESHOLD
+            && let Ok(mut g) = self.open_until.lock()
+        {
+            *g = Some(Instant::now() + BREAKER_OPEN);
+        }
+    }
+}
+
+struct RedisInner {
+    pool: Pool,
+    breaker: Breaker,
+    dirty: Mutex<HashSet<String>>,
+    stats: CacheStats,
+}
+
+/// Redis behind deadpool, failing fast.
+#[derive(Clone)]
+pub struct RedisCache {
+    inner: Arc<RedisInner>,
+}
+
+impl RedisCache {
+    /// A pool for `url`; connections are made lazily, so a dead Redis does not stop the
+    /// start. Spawns the repair task (needs a Tokio runtime).
+    pub fn connect(url: &str) -> Result<Self, CacheError> {
+        let mut config = Config::from_url(url);
+        config.pool = Some(PoolConfig {
+            max_size: 32,
+            timeouts: Timeouts {
+                wait: Some(Duration::from_millis(100)),
+                create: Some(Duration::from_millis(200)),
+                recycle: Some(Duration::from_millis(100)),
+            },
+            ..Default::default()
+        });
+        let pool = config
+            .create_pool(Some(Runtime::Tokio1))
+            .map_err(|e| CacheError::Backend(e.to_string()))?;
+        let cache = Self {
+            inner: Arc::new(RedisInner {
+                pool,
+                breaker: Breaker {
+                    failures: AtomicU32::new(0),
+                    open_until: Mutex::new(None),
+                },
+                dirty: Mutex::new(HashSet::new()),
+                stats: CacheStats::default(),
+            }),
+        };
+        let weak = Arc::downgrade(&cache.inner);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(REPAIR_INTERVAL).await;
+                let Some(inner) = weak.upgrade() else { break };
+                RedisCache { inner }.repair().await;
+            }
+        });
+        Ok(cache)
+    }
+
+    pub fn stats(&self) -> &CacheStats {
+        &self.inner.stats
+    }
+
+    /// Deletes the keys whose update failed, once Redis answers.
+    async fn repair(&self) {
+        let keys: Vec<String> = match self.inner.dirty.lock() {
+            Ok(d) if !d.is_empty() => d.iter().cloned().collect(),
+            _ => return,
+        };
+        let mut cmd = redis::cmd("DEL");
+        for k in &keys {
+            cmd.arg(k);
+        }
+        if self.run::<i64>(cmd).await.is_ok() {
+            if let Ok(mut d) = self.inner.dirty.lock() {
+                for k in &keys {
+                    d.remove(k);
+                }
+            }
+            self.inner
+                .stats
+                .repairs
+                .fetch_add(keys.len() as u64, Ordering::Relaxed);
+            tracing::info!(keys = keys.len(), "cache repaired after an outage");
+        }
+    }
+
+    async fn run<T: redis::FromRedisValue>(&self, cmd: redis::Cmd) -> Result<T, CacheError> {
+        if !self.inner.breaker.allows() {
+            return Err(CacheError::Open);
+        }
+        let attempt = async {
+            let mut conn = self
+                .inner
+                .pool
+                .get()
+                .await
+                .map_err(|e| CacheError::Backend(e.to_string()))?;
+            cmd.query_async::<T>(&mut conn)
+                .await
+                .map_err(|e| CacheError::Backend(e.to_string()))
+        };
+        let result = match tokio::time::timeout(COMMAND_TIMEOUT, attempt).await {
+            Ok(r) => r,
+            Err(_) => Err(CacheError::Timeout),
+        };
+        match &result {
+            Ok(_) => self.inner.breaker.success(),
+            Err(e) => {
+                self.inner.stats.failures.fetch_add(1, Ordering::Relaxed);
+                self.inner.breaker.failure();
+                tracing::debug!(error = %e, "cache command failed");
+            }
+        }
+        result
+    }
+}
+
+#[async_trait]
+impl KeyValue for RedisCache {
+    async fn get(&self, key: &str) -> Result<Option<String>, CacheError> {
+        let mut cmd = redis::cmd("GET");
+        cmd.arg(key);
+        self.run(cmd).await
+    }
+
+    async fn set(&self, key: &str, value: &str) -> Result<(), CacheError> {
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(key).arg(value).arg("EX").arg(KEY_TTL.as_secs());
+        self.run::<()>(cmd).await
+    }
+
+    async fn hset(&self, key: &str, fields: &[(&str, String)]) -> Result<(), CacheError> {
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        let hset = pipe.cmd("HSET").arg(key);
+        for (f, v) in fields {
+            hset.arg(*f).arg(v);
+        }
+        pipe.cmd("EXPIRE").arg(key).arg(KEY_TTL.as_secs() * 12);
+        if !self.inner.breaker.allows() {
+            return Err(CacheError::Open);
+        }
+        let attempt = async {
+            let mut conn = self
+                .inner
+                .pool
+                .get()
+                .await
+                .map_err(|e| CacheError::Backend(e.to_string()))?;
+            pipe.query_async::<()>(&mut conn)
+                .await
+                .map_err(|e| CacheError::Backend(e.to_string()))
+        };
+        let result = match tokio::time::timeout(COMMAND_TIMEOUT, attempt).await {
+            Ok(r) => r,
+            Err(_) => Err(CacheError::Timeout),
+        };
+        match &result {
+            Ok(()) => self.inner.breaker.success(),
+            Err(_) => {
+                self.inner.stats.failures.fetch_add(1, Ordering::Relaxed);
+                self.inner.breaker.failure();
+            }
+        }
+        result
+    }
+
+    async fn del(&self, keys: &[String]) -> Result<(), CacheError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let mut cmd = redis::cmd("DEL");
+        for k in keys {
+            cmd.arg(k);
+        }
+        self.run::<i64>(cmd).await.map(|_| ())
+    }
+
+    async fn del_matching(&self, pattern: &str) -> Result<(), CacheError> {
+        let mut cursor: u64 = 0;
+        loop {
+            let mut scan = redis::cmd("SCAN");
+            scan.arg(cursor)
+                .arg("MATCH")
+                .arg(pattern)
+                .arg("COUNT")
+                .arg(1000);
+            let (next, keys): (u64, Vec<String>) = self.run(scan).await?;
+            self.del(&keys).await?;
+            if next == 0 {
+                return Ok(());
+            }
+            cursor = next;
+        }
+    }
+
+    fn mark_dirty(&self, keys: &[String]) {
+        if let Ok(mut d) = self.inner.dirty.lock() {
+            d.extend(keys.iter().cloned());
+        }
+    }
+
+    fn is_dirty(&self, key: &str) -> bool {
+        self.inner
+            .dirty
+            .lock()
+            .map(|d| d.contains(key))
+            .unwrap_or(true)
+    }
+}
+
+/// An in-process cache for the embedded setup (no `REDIS_URL`).
+#[derive(Clone)]
+pub struct MemoryCache {
+    strings: moka::future::Cache<String, String>,
+}
+
+impl Default for MemoryCache {
+    fn default() -> Self {
+        Self {
+            strings: moka::future::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(KEY_TTL)
+                .support_invalidation_closures()
+                .build(),
+        }
+    }
+}
+
+#[async_trait]
+impl KeyValue for MemoryCache {
+    async fn get(&self, key: &str) -> Result<Option<String>, CacheError> {
+        Ok(self.strings.get(key).await)
+    }
+
+    async fn set(&self, key: &str, value: &str) -> Result<(), CacheError> {
+        self.strings.insert(key.to_owned(), value.to_owned()).await;
+        Ok(())
+    }
+
+    /// Hashes serve other services through Redis; in process nobody reads them.
+    async fn hset(&self, _key: &str, _fields: &[(&str, String)]) -> Result<(), CacheError> {
+        Ok(())
+    }
+
+    async fn del(&self, keys: &[String]) -> Result<(), CacheError> {
+        for k in keys {
+            self.strings.invalidate(k).await;
+        }
+        Ok(())
+    }
+
+    async fn del_matching(&self, pattern: &str) -> Result<(), CacheError> {
+        let (prefix, suffix) = pattern.split_once('*').unwrap_or((pattern, ""));
+        let prefix = prefix.to_owned();
+        let suffix = suffix.to_owned();
+        self.strings
+            .invalidate_entries_if(move |k, _| k.starts_with(&prefix) && k.ends_with(&suffix))
+            .map_err(|e| CacheError::Backend(e.to_string()))?;
+        Ok(())
+    }
+
+    fn mark_dirty(&self, _keys: &[String]) {}
+
+    fn is_dirty(&self, _key: &str) -> bool {
+        false
+    }
+}

@@ -1,0 +1,10 @@
+//! The cache: the platform's Redis keys (contract §5) kept current by dual writes, and
+//! read-through reads, behind the same ports as the database ([`CachedStore`]).
+//! PostgreSQL stays the source of truth: a failing cache never fails a request.
+
+mod keys;
+mod kv;
+mod store;
+
+pub use kv::{CacheStats, KeyValue, MemoryCache, RedisCache};
+pub use store::CachedStore;

@@ -1,0 +1,560 @@
+//! [`CachedStore`]: the database repositories with the cache in front. Writes go to the
+//! database first and then bring the contract's keys up to date; reads try the cache and
+//! fill a missing key from the database, one load per key at a time (single flight).
+//! A cache failure is logged, the key remembered for repair, and the request served
+//! from the database.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use portal_billing::{
+    Actor, AuditRepository, CustomerRepository, HealthProbe, IdempotencyRepository,
+    InvoiceRepository, KeyClaim, PlanCatalog, PlanChangeCommit, RepositoryError,
+    SubscriptionRepository, UsageRepository,
+};
+use portal_domain::product::Metering;
+use portal_domain::{
+    AccountChanges, AuditEntry, Customer, CustomerId, DateRange, Invoice, InvoiceId,
+    InvoiceSummary, Month, NewCustomer, NewInvoice, Plan, PlanId, Product, ScheduledChange,
+    Subscription, UsageEvent, UsageRecord,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::keys::{self, CustomerInfo, InvoiceListItem, PlanInfo, SubscriptionInfo};
+use super::kv::KeyValue;
+use crate::SeaOrmStore;
+
+/// One load in flight: its result (the value's JSON, or `None` when absent) is shared
+/// with every request for the key until a write to the key or [`FLIGHT_REUSE`] passes.
+type Flight = Arc<(Instant, tokio::sync::OnceCell<Option<String>>)>;
+
+/// How long a finished load answers later misses of its key in process (when the cache
+/// itself is too slow or down to answer them).
+const FLIGHT_REUSE: Duration = Duration::from_secs(1);
+
+/// The repositories with a cache in front.
+#[derive(Clone)]
+pub struct CachedStore {
+    db: SeaOrmStore,
+    cache: Arc<dyn KeyValue>,
+    flights: Arc<Mutex<HashMap<String, Flight>>>,
+    loads: Arc<AtomicU64>,
+}
+
+impl CachedStore {
+    pub fn new(db: SeaOrmStore, cache: Arc<dyn KeyValue>) -> Self {
+        Self {
+            db,
+            cache,
+            flights: Arc::default(),
+            loads: Arc::default(),
+        }
+    }
+
+    /// Database reads made to fill the cache (for tests of single flight).
+    pub fn cache_fills(&self) -> u64 {
+        self.loads.load(Ordering::SeqCst)
+    }
+
+    async fn cached<T, V, L, Fut>(
+        &self,
+        key: &str,
+        to_value: impl Fn(&T) -> V,
+        from_value: impl Fn(V) -> Option<T>,
+        load: L,
+    ) -> Result<Option<T>, RepositoryError>
+    where
+        V: Serialize + DeserializeOwned,
+        L: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Option<T>, RepositoryError>>,
+    {
+        if self.cache.is_dirty(key) {
+            return load().await;
+        }
+        if let Some(hit) = self.read(key, &from_value).await {
+            return Ok(Some(hit));
+        }
+        // Single flight: the first miss loads; everyone waiting on the same key gets
+        // that result, even if the cache itself is too slow to answer them.
+        let flight = {
+            let mut flights = self
+                .flights
+                .lock()
+                .map_err(|_| RepositoryError::Other(anyhow::anyhow!("flights poisoned")))?;
+            let fresh = || Arc::new((Instant::now(), tokio::sync::OnceCell::new()));
+            let entry = flights.entry(key.to_owned()).or_insert_with(fresh);
+            if entry.0.elapsed() > FLIGHT_REUSE && entry.1.initialized() {
+                *entry = fresh();
+            }
+            entry.clone()
+        };
+        let result = flight
+            .1
+            .get_or_try_init(|| async {
+                self.loads.fetch_add(1, Ordering::SeqCst);
+                let loaded = load().await?;
+                let json = match &loaded {
+                    Some(value) => {
+                        let json = serde_json::to_string(&to_value(value))
+                            .map_err(|e| RepositoryError::Other(anyhow::Error::new(e)))?;
+                        if let Err(e) = self.cache.set(key, &json).await {
+                            tracing::warn!(key, error = %e, "cache fill failed");
+                            self.cache.mark_dirty(&[key.to_owned()]);
+                        }
+                        Some(json)
+                    }
+                    None => None,
+                };
+                Ok::<_, RepositoryError>(json)
+            })
+            .await
+            .cloned();
+        match result? {
+            Some(json) => Ok(serde_json::from_str::<V>(&json).ok().and_then(from_value)),
+            None => Ok(None),
+        }
+    }
+
+    async fn read<T, V: DeserializeOwned>(
+        &self,
+        key: &str,
+        from_value: impl Fn(V) -> Option<T>,
+    ) -> Option<T> {
+        match self.cache.get(key).await {
+            Ok(Some(raw)) => serde_json::from_str::<V>(&raw).ok().and_then(from_value),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::debug!(key, error = %e, "cache read skipped");
+                None
+            }
+        }
+    }
+
+    fn drop_flights(&self, keys: &[String]) {
+        if let Ok(mut flights) = self.flights.lock() {
+            for k in keys {
+                flights.remove(k);
+            }
+        }
+    }
+
+    /// Stores a value; on failure the key is remembered for repair.
+    async fn write<V: Serialize>(&self, key: &str, value: &V) {
+        self.drop_flights(&[key.to_owned()]);
+        let Ok(json) = serde_json::to_string(value) else {
+            return;
+        };
+        if let Err(e) = self.cache.set(key, &json).await {
+            tracing::warn!(key, error = %e, "cache update failed; key queued for repair");
+            self.cache.mark_dirty(&[key.to_owned()]);
+        }
+    }
+
+    async fn forget(&self, keys: &[String]) {
+        self.drop_flights(keys);
+        if let Err(e) = self.cache.del(keys).await {
+            tracing::warn!(error = %e, "cache invalidation failed; keys queued for repair");
+            self.cache.mark_dirty(keys);
+        }
+    }
+
+    async fn forget_matching(&self, pattern: &str) {
+        if let Ok(mut flights) = self.flights.lock() {
+            flights.clear();
+        }
+        if let Err(e) = self.cache.del_matching(pattern).await {
+            // Which keys is unknown: they expire within the TTL.
+            tracing::warn!(pattern, error = %e, "cache bulk invalidation failed");
+        }
+    }
+
+    async fn refresh_subscription(&self, subscription: &Subscription) {
+        let key = keys::customer_subscription(&subscription.customer_id);
+        match self.find_plan(&subscription.plan_id).await {
+            Ok(Some(plan)) => {
+                self.write(&key, &SubscriptionInfo::of(subscription, &plan.name))
+                    .await
+            }
+            _ => self.forget(&[key]).await,
+        }
+    }
+
+    async fn refresh_invoices(&self, customer: &CustomerId) {
+        let key = keys::invoices(customer);
+        match InvoiceRepository::list(&self.db, customer).await {
+            Ok(list) => {
+                let items: Vec<InvoiceListItem> = list.iter().map(InvoiceListItem::of).collect();
+                self.write(&key, &items).await;
+            }
+            Err(_) => self.forget(&[key]).await,
+        }
+    }
+
+    /// Writes the daily hashes and monthly summaries of the touched days from the
+    /// database's values, so they are right even if the cache had missed earlier writes.
+    async fn refresh_usage(&self, touched: &HashSet<(CustomerId, NaiveDate)>) {
+        let now = Utc::now();
+        let mut months: HashSet<(CustomerId, Month)> = HashSet::new();
+        for (customer, date) in touched {
+            months.insert((customer.clone(), Month::of(*date)));
+        }
+        for (customer, month) in months {
+            let Ok(records) = self
+                .db
+                .daily(&customer, DateRange::month(month), None)
+                .await
+            else {
+                continue;
+            };
+            let mut used: BTreeMap<&'static str, i64> =
+                Product::ALL.iter().map(|p| (p.as_str(), 0)).collect();
+            for r in &records {
+                if let Some(slot) = used.get_mut(r.product.as_str()) {
+                    *slot = match r.product.metering() {
+                        Metering::Counted => *slot + r.count,
+                        Metering::Gauge => (*slot).max(r.count),
+                    };
+                }
+                if touched.contains(&(customer.clone(), r.date)) {
+                    let key = keys::usage_day(&customer, r.date, r.product.as_str());
+                    let fields = [
+                        ("count", r.count.to_string()),
+                        ("updated_at", now.to_rfc3339()),
+                    ];
+                    if self.cache.hset(&key, &fields).await.is_err() {
+                        self.cache.mark_dirty(&[key]);
+                    }
+                }
+            }
+            let key = keys::usage_summary(&customer, month);
+            if self
+                .cache
+                .hset(&key, &keys::summary_fields(&used, now))
+                .await
+                .is_err()
+            {
+                self.cache.mark_dirty(&[key]);
+            }
+        }
+    }
+
+    async fn find_plan(&self, id: &PlanId) -> Result<Option<Plan>, RepositoryError> {
+        let db = self.db.clone();
+        let owned = id.clone();
+        self.cached(
+            &keys::plan(id),
+            PlanInfo::of,
+            PlanInfo::into_domain,
+            || async move { PlanCatalog::find(&db, &owned).await },
+        )
+        .await
+    }
+}
+
+#[async_trait]
+impl CustomerRepository for CachedStore {
+    async fn find(&self, id: &CustomerId) -> Result<Option<Customer>, RepositoryError> {
+        let db = self.db.clone();
+        let owned = id.clone();
+        self.cached(
+            &keys::customer_info(id),
+            CustomerInfo::of,
+            CustomerInfo::into_domain,
+            || async move { CustomerRepository::find(&db, &owned).await },
+        )
+        .await
+    }
+
+    async fn update(
+        &self,
+        id: &CustomerId,
+        changes: &AccountChanges,
+        actor: &Actor,
+    ) -> Result<Option<Customer>, RepositoryError> {
+        let updated = self.db.update(id, changes, actor).await?;
+        if let Some(c) = &updated {
+            self.write(&keys::customer_info(id), &CustomerInfo::of(c))
+                .await;
+        }
+        Ok(updated)
+    }
+
+    async fn existing(&self, ids: &[CustomerId]) -> Result<HashSet<CustomerId>, RepositoryError> {
+        self.db.existing(ids).await
+    }
+
+    async fn upsert(
+        &self,
+        id: &CustomerId,
+        data: &NewCustomer,
+        now: DateTime<Utc>,
+    ) -> Result<(Customer, bool), RepositoryError> {
+        let result = CustomerRepository::upsert(&self.db, id, data, now).await?;
+        self.write(&keys::customer_info(id), &CustomerInfo::of(&result.0))
+            .await;
+        Ok(result)
+    }
+}
+
+#[async_trait]
+impl PlanCatalog for CachedStore {
+    async fn list(&self) -> Result<Vec<Plan>, RepositoryError> {
+        PlanCatalog::list(&self.db).await
+    }
+
+    async fn find(&self, id: &PlanId) -> Result<Option<Plan>, RepositoryError> {
+        self.find_plan(id).await
+    }
+
+    async fn upsert(&self, plan: &Plan) -> Result<(), RepositoryError> {
+        PlanCatalog::upsert(&self.db, plan).await?;
+        self.write(&keys::plan(&plan.id), &PlanInfo::of(plan)).await;
+        // Subscriptions carry the plan's name.
+        self.forget_matching("customer:*:subscription").await;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl SubscriptionRepository for CachedStore {
+    async fn current(
+        &self,
+        customer: &CustomerId,
+    ) -> Result<Option<Subscription>, RepositoryError> {
+        let key = keys::customer_subscription(customer);
+        if !self.cache.is_dirty(&key)
+            && let Some(hit) = self.read(&key, SubscriptionInfo::into_domain).await
+        {
+            return Ok(Some(hit));
+        }
+        let db = self.db.clone();
+        let owned = customer.clone();
+        let found = self
+            .cached(
+                &key,
+                |s: &Subscription| SubscriptionInfo::of(s, ""),
+                SubscriptionInfo::into_domain,
+                || async move { db.current(&owned).await },
+            )
+            .await?;
+        // The fill above has no plan name; store the full value.
+        if let Some(s) = &found {
+            self.refresh_subscription(s).await;
+        }
+        Ok(found)
+    }
+
+    async fn insert_if_absent(&self, subscription: &Subscription) -> Result<bool, RepositoryError> {
+        let inserted = SubscriptionRepository::insert_if_absent(&self.db, subscription).await?;
+        if let Some(current) = self.db.current(&subscription.customer_id).await? {
+            self.refresh_subscription(&current).await;
+        }
+        Ok(inserted)
+    }
+
+    async fn change_plan(
+        &self,
+        change: &PlanChangeCommit,
+    ) -> Result<(Subscription, Option<Invoice>), RepositoryError> {
+        let result = self.db.change_plan(change).await?;
+        self.refresh_subscription(&result.0).await;
+        if result.1.is_some() {
+            self.refresh_invoices(&change.customer_id).await;
+        }
+        Ok(result)
+    }
+
+    async fn set_scheduled_change(
+        &self,
+        subscription: &Subscription,
+        change: Option<&ScheduledChange>,
+        audit: &AuditEntry,
+    ) -> Result<Subscription, RepositoryError> {
+        let changed = self
+            .db
+            .set_scheduled_change(subscription, change, audit)
+            .await?;
+        self.refresh_subscription(&changed).await;
+        Ok(changed)
+    }
+
+    async fn replace(
+        &self,
+        customer: &CustomerId,
+        plan: &PlanId,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<Subscription, RepositoryError> {
+        let replaced = self.db.replace(customer, plan, start, end).await?;
+        self.refresh_subscription(&replaced).await;
+        Ok(replaced)
+    }
+
+    async fn billable(&self, period: Month) -> Result<Vec<Subscription>, RepositoryError> {
+        self.db.billable(period).await
+    }
+
+    async fn apply_due_changes(&self, on: NaiveDate) -> Result<u64, RepositoryError> {
+        let n = self.db.apply_due_changes(on).await?;
+        if n > 0 {
+            self.forget_matching("customer:*:subscription").await;
+        }
+        Ok(n)
+    }
+
+    async fn expire_ended(&self, today: NaiveDate) -> Result<u64, RepositoryError> {
+        let n = self.db.expire_ended(today).await?;
+        if n > 0 {
+            self.forget_matching("customer:*:subscription").await;
+        }
+        Ok(n)
+    }
+}
+
+#[async_trait]
+impl UsageRepository for CachedStore {
+    async fn daily(
+        &self,
+        customer: &CustomerId,
+        range: DateRange,
+        product: Option<Product>,
+    ) -> Result<Vec<UsageRecord>, RepositoryError> {
+        self.db.daily(customer, range, product).await
+    }
+
+    async fn ingest(
+        &self,
+        events: &[UsageEvent],
+        received_at: DateTime<Utc>,
+    ) -> Result<u64, RepositoryError> {
+        let accepted = self.db.ingest(events, received_at).await?;
+        if accepted > 0 {
+            let touched = events
+                .iter()
+                .map(|e| (e.customer_id.clone(), e.date()))
+                .collect();
+            self.refresh_usage(&touched).await;
+        }
+        Ok(accepted)
+    }
+
+    async fn insert_if_absent(
+        &self,
+        customer: &CustomerId,
+        records: &[UsageRecord],
+    ) -> Result<u64, RepositoryError> {
+        let added = UsageRepository::insert_if_absent(&self.db, customer, records).await?;
+        if added > 0 {
+            let touched = records.iter().map(|r| (customer.clone(), r.date)).collect();
+            self.refresh_usage(&touched).await;
+        }
+        Ok(added)
+    }
+}
+
+#[async_trait]
+impl InvoiceRepository for CachedStore {
+    async fn list(&self, customer: &CustomerId) -> Result<Vec<InvoiceSummary>, RepositoryError> {
+        let db = self.db.clone();
+        let owned = customer.clone();
+        let list = self
+            .cached(
+                &keys::invoices(customer),
+                |l: &Vec<InvoiceSummary>| l.iter().map(InvoiceListItem::of).collect::<Vec<_>>(),
+                |items: Vec<InvoiceListItem>| {
+                    items
+                        .into_iter()
+                        .map(InvoiceListItem::into_domain)
+                        .collect::<Option<Vec<_>>>()
+                },
+                || async move { InvoiceRepository::list(&db, &owned).await.map(Some) },
+            )
+            .await?;
+        Ok(list.unwrap_or_default())
+    }
+
+    async fn find(
+        &self,
+        customer: &CustomerId,
+        id: &InvoiceId,
+    ) -> Result<Option<Invoice>, RepositoryError> {
+        InvoiceRepository::find(&self.db, customer, id).await
+    }
+
+    async fn mark_overdue(&self, today: NaiveDate) -> Result<u64, RepositoryError> {
+        let n = self.db.mark_overdue(today).await?;
+        if n > 0 {
+            self.forget_matching("billing:*:invoices").await;
+        }
+        Ok(n)
+    }
+
+    async fn mark_paid(&self, id: &InvoiceId) -> Result<Option<Invoice>, RepositoryError> {
+        let paid = self.db.mark_paid(id).await?;
+        if let Some(invoice) = &paid {
+            self.refresh_invoices(&invoice.customer_id).await;
+        }
+        Ok(paid)
+    }
+
+    async fn issue_for_period(
+        &self,
+        invoice: &NewInvoice,
+    ) -> Result<Option<Invoice>, RepositoryError> {
+        let issued = self.db.issue_for_period(invoice).await?;
+        if issued.is_some() {
+            self.refresh_invoices(&invoice.customer_id).await;
+        }
+        Ok(issued)
+    }
+}
+
+#[async_trait]
+impl AuditRepository for CachedStore {
+    async fn list(
+        &self,
+        customer: &CustomerId,
+        limit: u64,
+    ) -> Result<Vec<AuditEntry>, RepositoryError> {
+        AuditRepository::list(&self.db, customer, limit).await
+    }
+}
+
+#[async_trait]
+impl IdempotencyRepository for CachedStore {
+    async fn claim(
+        &self,
+        customer: &CustomerId,
+        key: &str,
+        fingerprint: &str,
+        now: DateTime<Utc>,
+    ) -> Result<KeyClaim, RepositoryError> {
+        self.db.claim(customer, key, fingerprint, now).await
+    }
+
+    async fn complete(
+        &self,
+        customer: &CustomerId,
+        key: &str,
+        response: &[u8],
+    ) -> Result<(), RepositoryError> {
+        self.db.complete(customer, key, response).await
+    }
+
+    async fn release(&self, customer: &CustomerId, key: &str) -> Result<(), RepositoryError> {
+        self.db.release(customer, key).await
+    }
+}
+
+#[async_trait]
+impl HealthProbe for CachedStore {
+    async fn ready(&self) -> bool {
+        self.db.ready().await
+    }
+}

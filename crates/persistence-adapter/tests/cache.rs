@@ -1,0 +1,371 @@
+//! The Redis cache against a real `redis-server` that each test starts on a free port,
+//! so it can kill it, freeze it (SIGSTOP) and start it again. Raw keys are read with
+//! `redis-cli`, as the platform's other services would.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use portal_billing::test_support::TextRenderer;
+use portal_billing::{
+    AccountEdit, BillingService, CustomerRepository, Ports, Principal, Role, SystemClock,
+};
+use portal_domain::{CustomerId, UserId};
+use portal_persistence::{CachedStore, RedisCache, SeaOrmStore};
+use serde_json::Value;
+
+struct TestRedis {
+    port: u16,
+    child: Option<Child>,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl TestRedis {
+    fn start() -> Self {
+        let mut me = Self {
+            port: free_port(),
+            child: None,
+        };
+        me.spawn();
+        me
+    }
+
+    fn spawn(&mut self) {
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &self.port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server must be installed (see .ci/run)");
+        self.child = Some(child);
+        for _ in 0..100 {
+            if self.cli(&["PING"]).trim() == "PONG" {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("redis-server did not start");
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    fn cli(&self, args: &[&str]) -> String {
+        let out = Command::new("redis-cli")
+            .args(["-p", &self.port.to_string(), "--raw"])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn json(&self, key: &str) -> Option<Value> {
+        let raw = self.cli(&["GET", key]);
+        serde_json::from_str(raw.trim()).ok()
+    }
+
+    fn signal(&self, sig: &str) {
+        let pid = self.child.as_ref().unwrap().id().to_string();
+        Command::new("kill").args([sig, &pid]).status().unwrap();
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for TestRedis {
+    fn drop(&mut self) {
+        self.signal_if_running("-CONT");
+        self.kill();
+    }
+}
+
+impl TestRedis {
+    fn signal_if_running(&self, sig: &str) {
+        if self.child.is_some() {
+            self.signal(sig);
+        }
+    }
+}
+
+struct World {
+    service: BillingService,
+    cached: CachedStore,
+    redis: TestRedis,
+    _dir: std::path::PathBuf,
+}
+
+async fn world() -> World {
+    let redis = TestRedis::start();
+    let dir = std::env::temp_dir().join(format!("portal-cache-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = SeaOrmStore::connect(&format!("sqlite://{}/p.db?mode=rwc", dir.display()))
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    let cached = CachedStore::new(db, Arc::new(RedisCache::connect(&redis.url()).unwrap()));
+    let shared = Arc::new(cached.clone());
+    let service = BillingService::new(Ports {
+        customers: shared.clone(),
+        plans: shared.clone(),
+        subscriptions: shared.clone(),
+        usage: shared.clone(),
+        invoices: shared.clone(),
+        audit: shared.clone(),
+        idempotency: shared.clone(),
+        health: shared,
+        renderer: Arc::new(TextRenderer::default()),
+        clock: Arc::new(SystemClock),
+    });
+    service.seed_demo().await.unwrap();
+    World {
+        service,
+        cached,
+        redis,
+        _dir: dir,
+    }
+}
+
+fn admin() -> Principal {
+    Principal::new(
+        CustomerId::parse("cust_demo").unwrap(),
+        UserId::parse("u1").unwrap(),
+        Role::Admin,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_and_fields_follow_the_contract() {
+    let w = world().await;
+    w.service.account(&admin()).await.unwrap();
+    w.service.subscription(&admin()).await.unwrap();
+    w.service.invoices(&admin()).await.unwrap();
+
+    let info = w.redis.json("customer:cust_demo:info").unwrap();
+    assert_eq!(info["company_name"], "示例科技有限公司");
+    assert_eq!(info["contact_name"], "张三");
+    assert_eq!(info["contact_email"], "zhangsan@example.com");
+    assert!(info["created_at"].is_string());
+
+    let sub = w.redis.json("customer:cust_demo:subscription").unwrap();
+    for field in ["plan_id", "plan_name", "start_date", "end_date", "status"] {
+        assert!(sub[field].is_string(), "{field} in {sub}");
+    }
+    assert_eq!(
+        (
+            sub["plan_id"].as_str(),
+            sub["plan_name"].as_str(),
+            sub["status"].as_str()
+        ),
+        (Some("pro"), Some("专业版"), Some("active"))
+    );
+
+    let plan = w.redis.json("plans:pro").unwrap();
+    assert_eq!(plan["name"], "专业版");
+    assert_eq!(plan["price"], "999.00");
+    assert_eq!(plan["period"], "month");
+    assert_eq!(
+        plan["features"],
+        serde_json::json!({"ai_chat_quota": 10000, "agent_seats": 5, "email_quota": 1000})
+    );
+
+    let invoices = w.redis.json("billing:cust_demo:invoices").unwrap();
+    let first = &invoices[0];
+    for field in ["invoice_id", "amount", "period", "status", "created_at"] {
+        assert!(!first[field].is_null(), "{field} in {first}");
+    }
+    assert_eq!(invoices.as_array().unwrap().len(), 3);
+
+    let today = Utc::now().date_naive();
+    let month = today.format("%Y-%m").to_string();
+    let day = w
+        .redis
+        .cli(&["HGETALL", &format!("usage:cust_demo:{today}:ai_chat")]);
+    assert!(day.contains("count") && day.contains("updated_at"), "{day}");
+    let summary = w
+        .redis
+        .cli(&["HGETALL", &format!("usage:cust_demo:{month}:summary")]);
+    for field in ["ai_chat", "email", "agent_seats", "updated_at"] {
+        assert!(summary.contains(field), "{field} in {summary}");
+    }
+    // The summary equals the database's month.
+    let overview = w.service.usage_overview(&admin(), None).await.unwrap();
+    let ai_chat: i64 = w
+        .redis
+        .cli(&[
+            "HGET",
+            &format!("usage:cust_demo:{month}:summary"),
+            "ai_chat",
+        ])
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(ai_chat, overview.products[0].used);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_are_in_redis_right_after_the_request() {
+    let w = world().await;
+    let edit = AccountEdit {
+        company_name: Some("新名字科技".into()),
+        ..Default::default()
+    };
+    w.service.update_account(&admin(), edit).await.unwrap();
+    assert_eq!(
+        w.redis.json("customer:cust_demo:info").unwrap()["company_name"],
+        "新名字科技"
+    );
+
+    w.service
+        .upgrade(&admin(), "enterprise", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        w.redis.json("customer:cust_demo:subscription").unwrap()["plan_id"],
+        "enterprise"
+    );
+    assert_eq!(
+        w.redis
+            .json("billing:cust_demo:invoices")
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+
+    let caller = portal_billing::PlatformCaller { name: "t".into() };
+    let now = Utc::now();
+    let key = format!("usage:cust_demo:{}:email", now.date_naive());
+    let before: i64 = w
+        .redis
+        .cli(&["HGET", &key, "count"])
+        .trim()
+        .parse()
+        .unwrap();
+    let event = portal_domain::RawUsageEvent {
+        event_id: "cache-e1".into(),
+        customer_id: "cust_demo".into(),
+        product: "email".into(),
+        count: 7,
+        occurred_at: now.to_rfc3339(),
+    };
+    w.service.ingest_usage(&caller, &[event]).await.unwrap();
+    let after: i64 = w
+        .redis
+        .cli(&["HGET", &key, "count"])
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(after, before + 7);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_succeed_while_redis_is_dead_and_the_cache_refills_after() {
+    let mut w = world().await;
+    w.service.account(&admin()).await.unwrap();
+    w.redis.kill();
+    for i in 0..20 {
+        let edit = AccountEdit {
+            contact_name: Some(format!("联系人{i}")),
+            ..Default::default()
+        };
+        let updated = w.service.update_account(&admin(), edit).await.unwrap();
+        assert_eq!(w.service.account(&admin()).await.unwrap(), updated);
+    }
+    w.service.subscription(&admin()).await.unwrap();
+    w.redis.spawn();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let account = w.service.account(&admin()).await.unwrap();
+    assert_eq!(account.contact_name, "联系人19");
+    let cached = w.redis.json("customer:cust_demo:info");
+    assert_eq!(
+        cached.unwrap()["contact_name"],
+        "联系人19",
+        "the cache refills after the restart"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_redis_neither_stalls_requests_nor_leaves_a_stale_value() {
+    let w = world().await;
+    w.service.account(&admin()).await.unwrap();
+    assert_eq!(
+        w.redis.json("customer:cust_demo:info").unwrap()["contact_name"],
+        "张三"
+    );
+
+    w.redis.signal("-STOP");
+    let edit = AccountEdit {
+        contact_name: Some("王五".into()),
+        ..Default::default()
+    };
+    w.service.update_account(&admin(), edit).await.unwrap();
+    // Reads see the change while Redis hangs: the key is known to be stale.
+    assert_eq!(
+        w.service.account(&admin()).await.unwrap().contact_name,
+        "王五"
+    );
+    w.service.subscription(&admin()).await.unwrap();
+    w.redis.signal("-CONT");
+
+    // Within the repair interval the old value is gone from Redis.
+    let mut repaired = false;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        match w.redis.json("customer:cust_demo:info") {
+            Some(v) if v["contact_name"] == "张三" => continue,
+            _ => {
+                repaired = true;
+                break;
+            }
+        }
+    }
+    assert!(repaired, "the stale value outlived the outage");
+    assert_eq!(
+        w.service.account(&admin()).await.unwrap().contact_name,
+        "王五"
+    );
+    assert_eq!(
+        w.redis.json("customer:cust_demo:info").unwrap()["contact_name"],
+        "王五"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_concurrent_misses_make_one_database_read() {
+    let w = world().await;
+    w.redis.cli(&["DEL", "customer:cust_demo:info"]);
+    let before = w.cached.cache_fills();
+    let id = CustomerId::parse("cust_demo").unwrap();
+    let reads = (0..1000).map(|_| {
+        let store = w.cached.clone();
+        let id = id.clone();
+        tokio::spawn(async move { CustomerRepository::find(&store, &id).await })
+    });
+    let results = futures::future::join_all(reads).await;
+    assert!(results.into_iter().all(|r| r.unwrap().unwrap().is_some()));
+    assert_eq!(w.cached.cache_fills() - before, 1);
+}
