@@ -38,6 +38,16 @@ type Flight = Arc<(Instant, tokio::sync::OnceCell<Option<String>>)>;
 /// itself is too slow or down to answer them).
 const FLIGHT_REUSE: Duration = Duration::from_secs(1);
 
+/// A failing cache is worth a warning once, not once per request while the breaker is open.
+fn log_failure(key: &str, error: &super::kv::CacheError) {
+    match error {
+        super::kv::CacheError::Open => {
+            tracing::debug!(key, "cache skipped; key queued for repair")
+        }
+        other => tracing::warn!(key, error = %other, "cache update failed; key queued for repair"),
+    }
+}
+
 /// The repositories with a cache in front.
 #[derive(Clone)]
 pub struct CachedStore {
@@ -104,7 +114,7 @@ impl CachedStore {
                         let json = serde_json::to_string(&to_value(value))
                             .map_err(|e| RepositoryError::Other(anyhow::Error::new(e)))?;
                         if let Err(e) = self.cache.set(key, &json).await {
-                            tracing::warn!(key, error = %e, "cache fill failed");
+                            log_failure(key, &e);
                             self.cache.mark_dirty(&[key.to_owned()]);
                         }
                         Some(json)
@@ -151,7 +161,7 @@ impl CachedStore {
             return;
         };
         if let Err(e) = self.cache.set(key, &json).await {
-            tracing::warn!(key, error = %e, "cache update failed; key queued for repair");
+            log_failure(key, &e);
             self.cache.mark_dirty(&[key.to_owned()]);
         }
     }
@@ -327,27 +337,31 @@ impl SubscriptionRepository for CachedStore {
         &self,
         customer: &CustomerId,
     ) -> Result<Option<Subscription>, RepositoryError> {
-        let key = keys::customer_subscription(customer);
-        if !self.cache.is_dirty(&key)
-            && let Some(hit) = self.read(&key, SubscriptionInfo::into_domain).await
-        {
-            return Ok(Some(hit));
-        }
-        let db = self.db.clone();
+        let this = self.clone();
         let owned = customer.clone();
         let found = self
             .cached(
-                &key,
-                |s: &Subscription| SubscriptionInfo::of(s, ""),
-                SubscriptionInfo::into_domain,
-                || async move { db.current(&owned).await },
+                &keys::customer_subscription(customer),
+                |(s, plan_name): &(Subscription, String)| SubscriptionInfo::of(s, plan_name),
+                |info: SubscriptionInfo| {
+                    let name = info.plan_name.clone();
+                    info.into_domain().map(|s| (s, name))
+                },
+                || async move {
+                    let Some(s) = this.db.current(&owned).await? else {
+                        return Ok(None);
+                    };
+                    // The key carries the plan's name (contract §5).
+                    let name = this
+                        .find_plan(&s.plan_id)
+                        .await?
+                        .map(|p| p.name)
+                        .unwrap_or_default();
+                    Ok(Some((s, name)))
+                },
             )
             .await?;
-        // The fill above has no plan name; store the full value.
-        if let Some(s) = &found {
-            self.refresh_subscription(s).await;
-        }
-        Ok(found)
+        Ok(found.map(|(s, _)| s))
     }
 
     async fn insert_if_absent(&self, subscription: &Subscription) -> Result<bool, RepositoryError> {

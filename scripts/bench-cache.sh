@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Read throughput of GET /api/portal/subscription with Redis, with the in-process cache,
+# with Redis killed, and of a bare actix JSON handler, in one run on loopback:
+# wrk -t2 -c64 for 10 s each. Prints req/s, p99 and errors. Needs wrk and redis-server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-10s}
+cargo build --release --bin portal --example bare -p portal-server >/dev/null
+work=$(mktemp -d)
+redis_port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes --pidfile "$work/redis.pid" >/dev/null
+export PORTAL_JWT_SECRET=bench-secret-0123456789 DATABASE_URL="sqlite://$work/p.db?mode=rwc"
+./target/release/portal seed --demo >/dev/null
+token=$(./target/release/portal token --customer cust_demo --user bench --role member --ttl 3600)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; [ -f "$work/redis.pid" ] && kill "$(cat "$work/redis.pid")" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+wait_up() { for _ in $(seq 1 100); do curl -sf "$1" >/dev/null && return; sleep 0.1; done; echo "not up: $1" >&2; exit 1; }
+measure() { # name url [auth]
+    local out
+    out=$(wrk -t2 -c64 -d"$DURATION" --latency ${3:+-H "Authorization: Bearer $3"} "$2")
+    local rps p99 errors
+    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+    p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+    errors=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out" | tr '\n' ' ')
+    printf '%-28s %12s req/s   p99 %8s   %s\n' "$1" "$rps" "$p99" "${errors:-no errors}"
+}
+./target/release/examples/bare 127.0.0.1:8099 & pids+=($!)
+REDIS_URL="redis://127.0.0.1:$redis_port" PORTAL_BIND=127.0.0.1:8097 RUST_LOG=warn ./target/release/portal serve & pids+=($!)
+PORTAL_BIND=127.0.0.1:8098 RUST_LOG=warn ./target/release/portal serve & pids+=($!)
+wait_up http://127.0.0.1:8099/bare; wait_up http://127.0.0.1:8097/healthz; wait_up http://127.0.0.1:8098/healthz
+measure "bare actix JSON handler" http://127.0.0.1:8099/bare
+measure "subscription, Redis" http://127.0.0.1:8097/api/portal/subscription "$token"
+measure "subscription, in-process" http://127.0.0.1:8098/api/portal/subscription "$token"
+kill "$(cat "$work/redis.pid")"; rm -f "$work/redis.pid"; sleep 0.5
+measure "subscription, Redis killed" http://127.0.0.1:8097/api/portal/subscription "$token"
