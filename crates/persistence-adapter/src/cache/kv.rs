@@ -163,21 +163,23 @@ impl RedisCache {
         }
     }
 
-    async fn run<T: redis::FromRedisValue>(&self, cmd: redis::Cmd) -> Result<T, CacheError> {
+    async fn connection(&self) -> Result<deadpool_redis::Connection, CacheError> {
+        self.inner
+            .pool
+            .get()
+            .await
+            .map_err(|e| CacheError::Backend(e.to_string()))
+    }
+
+    /// Runs `attempt` unless the breaker is open, within the command timeout, and
+    /// records the outcome with the breaker.
+    async fn guarded<T>(
+        &self,
+        attempt: impl std::future::Future<Output = Result<T, CacheError>>,
+    ) -> Result<T, CacheError> {
         if !self.inner.breaker.allows() {
             return Err(CacheError::Open);
         }
-        let attempt = async {
-            let mut conn = self
-                .inner
-                .pool
-                .get()
-                .await
-                .map_err(|e| CacheError::Backend(e.to_string()))?;
-            cmd.query_async::<T>(&mut conn)
-                .await
-                .map_err(|e| CacheError::Backend(e.to_string()))
-        };
         let result = match tokio::time::timeout(COMMAND_TIMEOUT, attempt).await {
             Ok(r) => r,
             Err(_) => Err(CacheError::Timeout),
@@ -191,6 +193,16 @@ impl RedisCache {
             }
         }
         result
+    }
+
+    async fn run<T: redis::FromRedisValue>(&self, cmd: redis::Cmd) -> Result<T, CacheError> {
+        self.guarded(async {
+            let mut conn = self.connection().await?;
+            cmd.query_async::<T>(&mut conn)
+                .await
+                .map_err(|e| CacheError::Backend(e.to_string()))
+        })
+        .await
     }
 }
 
@@ -216,32 +228,13 @@ impl KeyValue for RedisCache {
             hset.arg(*f).arg(v);
         }
         pipe.cmd("EXPIRE").arg(key).arg(KEY_TTL.as_secs() * 12);
-        if !self.inner.breaker.allows() {
-            return Err(CacheError::Open);
-        }
-        let attempt = async {
-            let mut conn = self
-                .inner
-                .pool
-                .get()
-                .await
-                .map_err(|e| CacheError::Backend(e.to_string()))?;
+        self.guarded(async {
+            let mut conn = self.connection().await?;
             pipe.query_async::<()>(&mut conn)
                 .await
                 .map_err(|e| CacheError::Backend(e.to_string()))
-        };
-        let result = match tokio::time::timeout(COMMAND_TIMEOUT, attempt).await {
-            Ok(r) => r,
-            Err(_) => Err(CacheError::Timeout),
-        };
-        match &result {
-            Ok(()) => self.inner.breaker.success(),
-            Err(_) => {
-                self.inner.stats.failures.fetch_add(1, Ordering::Relaxed);
-                self.inner.breaker.failure();
-            }
-        }
-        result
+        })
+        .await
     }
 
     async fn del(&self, keys: &[String]) -> Result<(), CacheError> {
