@@ -6,12 +6,45 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 export PORTAL_JWT_SECRET := env_var_or_default("PORTAL_JWT_SECRET", "dev-only-secret-change-me-0123456789")
 bind := env_var_or_default("PORTAL_BIND", "127.0.0.1:8080")
 
+# The single-page app's build tools (see `frontend-tools`).
+trunk_version := "0.21.14"
+# The wasm build of the app: its own target dir, so it never waits for the server's
+# build lock; `erase_components` erases Leptos' view types (a smaller wasm); no
+# reference types, so Debian's wasm-opt (binaryen 108, which mistakes externref for
+# anyref) can optimise the module. Applies to wasm32 builds only.
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS := "--cfg erase_components -C target-feature=-reference-types"
+wasm_target_dir := "target/wasm"
+
 default:
     @just --list
 
-# Build the release binary.
-build:
+# Install what the app's build needs, when missing: the wasm32 target, Trunk, the wasm-bindgen CLI of Cargo.lock's version, and wasm-opt (binaryen, from apt when root).
+frontend-tools:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+    if [ "$(trunk --version 2>/dev/null)" != "trunk {{trunk_version}}" ]; then
+        cargo install --locked trunk --version {{trunk_version}}
+    fi
+    # Trunk runs the CLI of the exact version the app links (it cannot download one here).
+    locked=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"$/\1/p')
+    if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $locked" ]; then
+        cargo install wasm-bindgen-cli --version "$locked"
+    fi
+    if ! command -v wasm-opt >/dev/null; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+            apt-get update -qq
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq binaryen
+        else
+            echo "wasm-opt is missing: install binaryen (Debian: apt-get install binaryen)" >&2
+            exit 1
+        fi
+    fi
+
+# Build the release binary and the app (into dist/).
+build: frontend-tools
     cargo build --release --bin portal
+    CARGO_TARGET_DIR={{wasm_target_dir}} trunk build --release
 
 # Run the portal on the embedded default (SQLite, in-process cache) with the demo data, and print a sign-in link.
 run: build
@@ -25,6 +58,10 @@ run: build
     @echo "  curl -H \"Authorization: Bearer \$(./target/release/portal token --customer cust_demo --user u1 --role member)\" http://{{bind}}/api/portal/account"
     @echo ""
     PORTAL_BIND={{bind}} PORTAL_DEMO_SIGN_IN=true ./target/release/portal serve
+
+# The app with live reload on http://127.0.0.1:8081, /api proxied to a portal on 127.0.0.1:8080 (start one with `just run`).
+dev: frontend-tools
+    CARGO_TARGET_DIR={{wasm_target_dir}} trunk serve
 
 # Start PostgreSQL and Redis when they are installed but not running (as this machine kind and CI need).
 services:
@@ -49,9 +86,34 @@ lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
 
-# Every test: lints, unit tests of each layer, and the black-box tests on SQLite and PostgreSQL.
+# Every test: lints, unit tests of each layer, and the black-box tests on SQLite, PostgreSQL and Redis. The browser tests (`just e2e`) are not part of it yet.
 test: services lint
     cargo test --workspace
+
+# The browser tests: the release build in Debian's headless Chromium (installed from apt when missing and root).
+e2e: build
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if ! command -v chromium >/dev/null; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+            apt-get update -qq
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
+        else
+            echo "Chromium is missing (Debian: apt-get install chromium chromium-driver)" >&2
+            exit 1
+        fi
+    fi
+    cd e2e
+    npm ci --no-audit --no-fund --loglevel=error
+    node --test --test-concurrency=1 tests/
+
+# The app's first load: compressed size (gzip, brotli) of its files in dist/, and the time until the overview shows data (headless Chromium, loopback).
+size: build
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cd e2e
+    [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --loglevel=error
+    node size.mjs
 
 # Print the OpenAPI document.
 openapi: build

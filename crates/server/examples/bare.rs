@@ -14,6 +14,11 @@ async fn bare() -> HttpResponse {
 
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8099".into());
-    HttpServer::new(|| App::new().service(bare)).bind(addr)?.run().await
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:8099".into());
+    HttpServer::new(|| App::new().service(bare))
+        .bind(addr)?
+        .run()
+        .await
 }

@@ -1,0 +1,171 @@
+// The browser tests' harness: the real `portal serve` (release binary, fresh SQLite file,
+// demo data), tokens from `portal token`, the example workbench page on other origins,
+// and Debian's headless Chromium driven by playwright-core (no browser download).
+
+import { spawn, execFileSync } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { mkdtempSync, mkdirSync, rmSync, existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join, dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import net from "node:net";
+import { chromium } from "playwright-core";
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const PORTAL_BIN = process.env.PORTAL_BIN ?? join(ROOT, "target", "release", "portal");
+export const DIST = process.env.PORTAL_STATIC_DIR ?? join(ROOT, "dist");
+export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+export const SCREENSHOTS = join(ROOT, "artifacts", "screenshots");
+const SECRET = "e2e-secret-0123456789abcdef";
+
+export async function freePort() {
+  return new Promise((ok, fail) => {
+    const server = net.createServer();
+    server.unref();
+    server.on("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => ok(port));
+    });
+  });
+}
+
+async function waitFor(url, ms = 20_000) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer within ${ms} ms`);
+}
+
+/**
+ * Starts `portal serve` on a fresh database with the demo data.
+ * @param {{allowedOrigins?: string[], demoSignIn?: boolean}} options
+ */
+export async function startPortal({ allowedOrigins = [], demoSignIn = false } = {}) {
+  if (!existsSync(PORTAL_BIN)) throw new Error(`no portal binary at ${PORTAL_BIN}: run \`just build\``);
+  if (!existsSync(join(DIST, "index.html"))) throw new Error(`no built app in ${DIST}: run \`just build\``);
+  const dir = mkdtempSync(join(tmpdir(), "portal-e2e-"));
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    DATABASE_URL: `sqlite://${join(dir, "portal.db")}?mode=rwc`,
+    PORTAL_JWT_SECRET: SECRET,
+    PORTAL_BIND: `127.0.0.1:${port}`,
+    PORTAL_ALLOWED_PARENT_ORIGINS: allowedOrigins.join(","),
+    PORTAL_STATIC_DIR: DIST,
+    PORTAL_DEMO_SIGN_IN: demoSignIn ? "true" : "false",
+    RUST_LOG: process.env.RUST_LOG ?? "warn",
+  };
+  delete env.REDIS_URL;
+  execFileSync(PORTAL_BIN, ["seed", "--demo"], { env, stdio: ["ignore", "ignore", "inherit"] });
+  const child = spawn(PORTAL_BIN, ["serve"], { env, stdio: ["ignore", "ignore", "inherit"] });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/healthz`);
+  return {
+    url,
+    origin: url,
+    /** A signed token, as the platform would mint it. */
+    token({ customer = "cust_demo", user = "user_e2e", role = "admin", ttl = 3600 } = {}) {
+      return execFileSync(
+        PORTAL_BIN,
+        ["token", "--customer", customer, "--user", user, "--role", role, "--ttl", String(ttl)],
+        { env, encoding: "utf8" },
+      ).trim();
+    },
+    /** Calls the API as a test would check it, outside the browser. */
+    async api(path, token) {
+      const res = await fetch(url + path, { headers: { Authorization: `Bearer ${token}` } });
+      if (!res.ok) throw new Error(`${path}: ${res.status}`);
+      return res.json();
+    },
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A token signed with the test servers' key whose `exp` is an hour past: what a
+ * workbench holds when its session ran out. (`portal token` only mints live ones.)
+ */
+export function expiredToken({ customer = "cust_demo", user = "user_e2e", role = "admin" } = {}) {
+  const part = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const exp = Math.floor(Date.now() / 1000) - 3600;
+  const unsigned = `${part({ alg: "HS256", typ: "JWT" })}.${part({ customer_id: customer, user_id: user, role, exp })}`;
+  const signature = createHmac("sha256", SECRET).update(unsigned).digest("base64url");
+  return `${unsigned}.${signature}`;
+}
+
+/** Serves the example workbench page (frontend/workbench-example) on its own origin. */
+export async function startWorkbench() {
+  const page = readFileSync(join(ROOT, "frontend", "workbench-example", "index.html"));
+  const port = await freePort();
+  const server = createServer((req, res) => {
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
+    res.end(page);
+  });
+  await new Promise((r) => server.listen(port, "127.0.0.1", r));
+  const origin = `http://127.0.0.1:${port}`;
+  return {
+    origin,
+    url(params) {
+      return `${origin}/?${new URLSearchParams(params)}`;
+    },
+    stop: () => new Promise((r) => server.close(r)),
+  };
+}
+
+/** Debian's Chromium, headless, on a fresh profile. */
+export async function openBrowser({ width = 1280, height = 900 } = {}) {
+  const profile = mkdtempSync(join(tmpdir(), "portal-e2e-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    acceptDownloads: true,
+    viewport: { width, height },
+    locale: "en-US",
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    context,
+    page,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Saves a screenshot as a test artifact: artifacts/screenshots/{name}.png. */
+export async function screenshot(page, name) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Everything the page keeps in web storage, as one string. */
+export async function webStorage(page) {
+  return page.evaluate(() => {
+    const dump = (s) => Array.from({ length: s.length }, (_, i) => `${s.key(i)}=${s.getItem(s.key(i))}`);
+    return [...dump(localStorage), ...dump(sessionStorage)].join("\n");
+  });
+}

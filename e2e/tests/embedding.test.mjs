@@ -1,0 +1,114 @@
+// The app embedded in the workbench on another origin (contract §6), through the
+// example page frontend/workbench-example/index.html served on its own port.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startPortal, startWorkbench, openBrowser, expiredToken, screenshot } from "../lib/harness.mjs";
+
+let portal;
+let allowed;
+let stranger;
+before(async () => {
+  allowed = await startWorkbench();
+  stranger = await startWorkbench();
+  portal = await startPortal({ allowedOrigins: [allowed.origin] });
+});
+after(async () => {
+  await portal?.stop();
+  await allowed?.stop();
+  await stranger?.stop();
+});
+
+async function withBrowser(body) {
+  const browser = await openBrowser({ width: 1280, height: 900 });
+  try {
+    await body(browser);
+  } finally {
+    await browser.close();
+  }
+}
+
+const events = (page) => page.evaluate(() => window.portalEvents);
+const portalFrame = (page) => page.frameLocator("#portal-frame");
+
+test("the handshake: ready, auth from the allowed parent, data shown", async () => {
+  await withBrowser(async ({ page }) => {
+    const token = portal.token();
+    await page.goto(allowed.url({ portal: `${portal.url}/`, token, autoload: "1" }));
+    const frame = portalFrame(page);
+    await frame.locator(".plan-name").waitFor();
+    assert.equal((await frame.locator(".plan-name").textContent()).trim(), "专业版");
+    assert.deepEqual(await events(page), ["portal:ready"]);
+    const app = page.frames().find((f) => f.url().startsWith(portal.url));
+    assert.ok(app, "the portal's frame");
+    assert.ok(!app.url().includes("token"), "the token never was in the frame's address");
+    const stored = await app.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie]);
+    assert.deepEqual(stored, [0, 0, ""], "the token is kept in memory only");
+    await screenshot(page, "embedded-workbench-zh");
+  });
+});
+
+test("embedded with ?token= in the frame's address: read, then removed", async () => {
+  await withBrowser(async ({ page }) => {
+    const token = portal.token();
+    await page.goto(allowed.url({ portal: `${portal.url}/`, token, mode: "url", autoload: "1", lang: "en" }));
+    const frame = portalFrame(page);
+    await frame.getByRole("heading", { name: "Overview", level: 1 }).waitFor();
+    await frame.locator(".plan-name").waitFor();
+    const app = page.frames().find((f) => f.url().startsWith(portal.url));
+    assert.ok(!app.url().includes(token), `token still in ${app.url()}`);
+    assert.equal(new URL(app.url()).searchParams.get("lang"), "en");
+  });
+});
+
+test("a parent that is not allowed cannot embed the app", async () => {
+  await withBrowser(async ({ page }) => {
+    const token = portal.token();
+    await page.goto(stranger.url({ portal: `${portal.url}/`, token, autoload: "1" }));
+    // frame-ancestors keeps the browser from showing the app at all.
+    await page.waitForTimeout(2000);
+    await page.locator("#send").click();
+    await page.waitForTimeout(1000);
+    assert.equal(await portalFrame(page).locator(".plan-name").count(), 0);
+    assert.deepEqual(await events(page), []);
+  });
+});
+
+test("even where the frame loads, a parent that is not allowed gets nothing and signs in no one", async () => {
+  await withBrowser(async ({ page, context }) => {
+    // Take the server's frame-ancestors away, to test the app's own origin check.
+    await context.route(`${portal.url}/**`, async (route) => {
+      const response = await route.fetch();
+      const headers = { ...response.headers() };
+      delete headers["content-security-policy"];
+      await route.fulfill({ response, headers });
+    });
+    const token = portal.token();
+    await page.goto(stranger.url({ portal: `${portal.url}/`, token, autoload: "1" }));
+    const frame = portalFrame(page);
+    await frame.getByText("正在等待工作台登录…").waitFor();
+    // The page sends the token anyway, to the portal's origin.
+    await page.locator("#send").click();
+    await page.locator("#send").click();
+    await page.waitForTimeout(1500);
+    assert.equal(await frame.locator(".plan-name").count(), 0, "the token was accepted");
+    assert.ok(await frame.getByText("正在等待工作台登录…").isVisible());
+    assert.deepEqual(await events(page), [], "the app posted to a parent not in the list");
+  });
+});
+
+test("a 401 makes the app post portal:token-expired, then a new token resumes", async () => {
+  await withBrowser(async ({ page }) => {
+    await page.goto(allowed.url({ portal: `${portal.url}/`, token: expiredToken(), autoload: "1" }));
+    await page.waitForFunction(() => window.portalEvents.includes("portal:token-expired"));
+    assert.deepEqual(await events(page), ["portal:ready", "portal:token-expired"]);
+    const frame = portalFrame(page);
+    await frame.getByText("登录已过期，正在等待工作台提供新的登录凭证…").waitFor();
+    assert.equal(await frame.locator(".plan-name").count(), 0);
+
+    await page.locator("#token").fill(portal.token());
+    await page.locator("#send").click();
+    await frame.locator(".plan-name").waitFor();
+    assert.deepEqual(await events(page), ["portal:ready", "portal:token-expired"]);
+  });
+});

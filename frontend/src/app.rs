@@ -1,0 +1,294 @@
+//! The app's frame: the session gate (sign-in screen, or waiting for the workbench),
+//! the header with navigation and the language switch, and the routes.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::path;
+use portal_api_types::AppConfig;
+
+use crate::api::{self, ApiError};
+use crate::auth::{self, Session, SessionPhase, provide_session, use_session};
+use crate::components::{ErrorNotice, Loading, error_text};
+use crate::i18n::*;
+use crate::loader::Loader;
+use crate::pages::account::AccountPage;
+use crate::pages::invoices::{InvoiceDetailPage, InvoicesPage};
+use crate::pages::overview::OverviewPage;
+use crate::pages::plans::PlansPage;
+use crate::pages::usage::UsagePage;
+
+#[component]
+pub fn App(initial_token: Option<String>, initial_locale: Locale) -> impl IntoView {
+    let session = Session::new(initial_token, auth::is_embedded());
+    provide_session(session);
+
+    // The allowed parent origins and whether demo sign-in exists; once known, the
+    // embedded app greets its parent.
+    let config = Loader::new(api::app_config);
+    Effect::new(move |started: Option<bool>| {
+        if started == Some(true) {
+            return true;
+        }
+        match config.get() {
+            Some(Ok(cfg)) => {
+                session.start_handshake(cfg.allowed_parent_origins);
+                true
+            }
+            _ => false,
+        }
+    });
+
+    view! {
+        // A root subcontext with an explicit starting locale: the app's language comes
+        // from `?lang=` or the saved preference, never from the browser's languages.
+        <I18nSubContextProvider initial_locale=Signal::stored(initial_locale)>
+            <Root config />
+        </I18nSubContextProvider>
+    }
+}
+
+#[component]
+fn Root(config: Loader<AppConfig>) -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    Effect::new(move |_| {
+        let locale = i18n.get_locale();
+        set_document_lang(locale);
+        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+            document.set_title(t_string!(i18n, app.title));
+        }
+    });
+    let signed_in = Memo::new(move |_| session.phase() == SessionPhase::Active);
+    move || {
+        if signed_in.get() {
+            view! {
+                <Router>
+                    <Shell />
+                </Router>
+            }
+            .into_any()
+        } else {
+            view! { <Gate config /> }.into_any()
+        }
+    }
+}
+
+#[component]
+fn LanguageSwitch() -> impl IntoView {
+    let i18n = use_i18n();
+    let switch = move |_| {
+        let next = match i18n.get_locale_untracked() {
+            Locale::zh => Locale::en,
+            Locale::en => Locale::zh,
+        };
+        i18n.set_locale(next);
+        save_locale(next);
+    };
+    // The button names the language it switches to, in that language.
+    let target_lang = move || match i18n.get_locale() {
+        Locale::zh => "en",
+        Locale::en => "zh-CN",
+    };
+    view! {
+        <button
+            type="button"
+            class="lang-switch"
+            on:click=switch
+            lang=target_lang
+            aria-label=move || t_string!(i18n, app.switch_label).to_string()
+        >
+            {tx!(i18n, app.switch_to)}
+        </button>
+    }
+}
+
+/// Header, navigation and the routed page.
+#[component]
+fn Shell() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let who = move || {
+        session.claims().map(|claims| {
+            let role = if claims.is_admin() {
+                t_string!(i18n, app.role_admin).to_string()
+            } else {
+                t_string!(i18n, app.role_member).to_string()
+            };
+            let customer = claims.customer_id.unwrap_or_default();
+            view! {
+                <span class="who">
+                    <span class="customer">{customer}</span>
+                    <span class="badge role">{role}</span>
+                </span>
+            }
+        })
+    };
+    view! {
+        <a class="skip" href="#main">
+            {tx!(i18n, app.skip)}
+        </a>
+        <header class="topbar">
+            <span class="brand">{tx!(i18n, app.title)}</span>
+            {who}
+            <LanguageSwitch />
+        </header>
+        <nav class="tabs" aria-label=move || t_string!(i18n, app.nav_label).to_string()>
+            <A href="/" exact=true>
+                {tx!(i18n, nav.overview)}
+            </A>
+            <A href="/account">{tx!(i18n, nav.account)}</A>
+            <A href="/plans">{tx!(i18n, nav.plans)}</A>
+            <A href="/usage">{tx!(i18n, nav.usage)}</A>
+            <A href="/invoices">{tx!(i18n, nav.invoices)}</A>
+        </nav>
+        <main id="main" tabindex="-1">
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=OverviewPage />
+                <Route path=path!("/account") view=AccountPage />
+                <Route path=path!("/plans") view=PlansPage />
+                <Route path=path!("/usage") view=UsagePage />
+                <Route path=path!("/invoices") view=InvoicesPage />
+                <Route path=path!("/invoices/:id") view=InvoiceDetailPage />
+            </Routes>
+        </main>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <h1>{tx!(i18n, app.not_found)}</h1>
+        <p>
+            <A href="/">{tx!(i18n, app.back_home)}</A>
+        </p>
+    }
+}
+
+/// In front of the pages while there is no token: how to sign in (standalone), or a
+/// wait for the workbench (embedded).
+#[component]
+fn Gate(config: Loader<AppConfig>) -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let expired = move || session.phase() == SessionPhase::Expired;
+    let body = move || {
+        if session.embedded() {
+            let waiting = move || {
+                if expired() {
+                    t_string!(i18n, signin.waiting_expired).to_string()
+                } else {
+                    t_string!(i18n, signin.waiting).to_string()
+                }
+            };
+            let config_failed = move || {
+                matches!(config.get(), Some(Err(_))).then(|| {
+                    view! {
+                        <p class="state error" role="alert">
+                            {tx!(i18n, signin.config_error)}
+                        </p>
+                    }
+                })
+            };
+            view! {
+                <p class="state waiting" role="status" aria-live="polite">
+                    <span class="spinner" aria-hidden="true"></span>
+                    {waiting}
+                </p>
+                {config_failed}
+            }
+            .into_any()
+        } else {
+            view! { <SignIn config expired=Signal::derive(expired) /> }.into_any()
+        }
+    };
+    view! {
+        <header class="topbar">
+            <span class="brand">{tx!(i18n, app.title)}</span>
+            <LanguageSwitch />
+        </header>
+        <main id="main" class="gate">
+            {body}
+        </main>
+    }
+}
+
+#[component]
+fn SignIn(config: Loader<AppConfig>, expired: Signal<bool>) -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let signing_in = RwSignal::new(false);
+    let demo_error: RwSignal<Option<ApiError>> = RwSignal::new(None);
+    let demo = move |_| {
+        signing_in.set(true);
+        demo_error.set(None);
+        spawn_local(async move {
+            match api::demo_token().await {
+                Ok(demo) => session.sign_in(demo.token),
+                Err(error) => demo_error.set(Some(error)),
+            }
+            signing_in.set(false);
+        });
+    };
+    let sign_in_link = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .map(|origin| format!("{origin}/?token=…"))
+        .unwrap_or_default();
+    let demo_section = move || {
+        match config.get() {
+        None => view! { <Loading /> }.into_any(),
+        Some(Ok(cfg)) if cfg.demo_sign_in => view! {
+            <section class="card demo" aria-labelledby="demo-title">
+                <p id="demo-title">{tx!(i18n, signin.demo_hint)}</p>
+                <button type="button" class="demo-sign-in" on:click=demo disabled=move || signing_in.get()>
+                    {tx!(i18n, signin.demo_button)}
+                </button>
+                {move || {
+                    demo_error
+                        .get()
+                        .map(|error| {
+                            view! {
+                                <p class="state error" role="alert">
+                                    {tx!(i18n, signin.demo_error)}
+                                    " "
+                                    {move || error_text(i18n, &error)}
+                                </p>
+                            }
+                        })
+                }}
+            </section>
+        }
+        .into_any(),
+        Some(Ok(_)) => ().into_any(),
+        Some(Err(error)) => view! { <ErrorNotice error /> }.into_any(),
+    }
+    };
+    view! {
+        <div class="signin">
+            <h1>{tx!(i18n, signin.title)}</h1>
+            {move || {
+                expired
+                    .get()
+                    .then(|| {
+                        view! {
+                            <p class="state error" role="alert">
+                                {tx!(i18n, signin.expired)}
+                            </p>
+                        }
+                    })
+            }}
+            <p>{tx!(i18n, signin.intro)}</p>
+            <ul class="ways">
+                <li>{tx!(i18n, signin.from_workbench)}</li>
+                <li>
+                    {tx!(i18n, signin.from_cli)}
+                    <pre><code>"portal token --customer cust_demo --user u1 --role admin"</code></pre>
+                    {tx!(i18n, signin.then_open)}
+                    <pre><code>{sign_in_link}</code></pre>
+                </li>
+            </ul>
+            {demo_section}
+        </div>
+    }
+}

@@ -1,0 +1,175 @@
+//! Pieces every page uses: the loading, empty and error states, status badges, product
+//! names and quota bars.
+
+pub mod usage_chart;
+
+use leptos::prelude::*;
+use portal_api_types::ProductUsage;
+
+use crate::api::ApiError;
+use crate::format;
+use crate::i18n::*;
+use crate::loader::Loader;
+
+/// The translated name of a product id (`ai_chat`, `email`, `agent_seats`).
+pub fn product_label(i18n: leptos_i18n::I18nContext<Locale>, product: &str) -> String {
+    match product {
+        "ai_chat" => t_string!(i18n, products.ai_chat).to_string(),
+        "email" => t_string!(i18n, products.email).to_string(),
+        "agent_seats" => t_string!(i18n, products.agent_seats).to_string(),
+        other => other.to_owned(),
+    }
+}
+
+/// The translated name of a subscription or invoice status.
+pub fn status_label(i18n: leptos_i18n::I18nContext<Locale>, status: &str) -> String {
+    match status {
+        "active" => t_string!(i18n, status.active).to_string(),
+        "expired" => t_string!(i18n, status.expired).to_string(),
+        "cancelled" => t_string!(i18n, status.cancelled).to_string(),
+        "pending" => t_string!(i18n, status.pending).to_string(),
+        "paid" => t_string!(i18n, status.paid).to_string(),
+        "overdue" => t_string!(i18n, status.overdue).to_string(),
+        other => other.to_owned(),
+    }
+}
+
+/// The translated quota alert (`none`, `warning`, `exceeded`).
+pub fn alert_label(i18n: leptos_i18n::I18nContext<Locale>, alert: &str) -> String {
+    match alert {
+        "warning" => t_string!(i18n, alert.warning).to_string(),
+        "exceeded" => t_string!(i18n, alert.exceeded).to_string(),
+        _ => t_string!(i18n, alert.none).to_string(),
+    }
+}
+
+/// What went wrong, in words for the person using the app.
+pub fn error_text(i18n: leptos_i18n::I18nContext<Locale>, error: &ApiError) -> String {
+    match error {
+        ApiError::Network => t_string!(i18n, errors.network).to_string(),
+        ApiError::Unauthorized => t_string!(i18n, errors.session).to_string(),
+        ApiError::Unexpected => t_string!(i18n, errors.unexpected).to_string(),
+        ApiError::Status { status, .. } => match status {
+            403 => t_string!(i18n, errors.forbidden).to_string(),
+            404 => t_string!(i18n, errors.not_found).to_string(),
+            409 => t_string!(i18n, errors.conflict).to_string(),
+            400 | 422 => t_string!(i18n, errors.validation).to_string(),
+            429 => t_string!(i18n, errors.rate_limited).to_string(),
+            503 => t_string!(i18n, errors.unavailable).to_string(),
+            _ => t_string!(i18n, errors.server).to_string(),
+        },
+    }
+}
+
+#[component]
+pub fn Loading() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <p class="state loading" role="status" aria-live="polite">
+            <span class="spinner" aria-hidden="true"></span>
+            {tx!(i18n, common.loading)}
+        </p>
+    }
+}
+
+#[component]
+pub fn Empty(#[prop(into)] message: Signal<String>) -> impl IntoView {
+    view! { <p class="state empty">{message}</p> }
+}
+
+/// An error with its explanation and, when the action can be repeated, a retry button.
+#[component]
+pub fn ErrorNotice(
+    error: ApiError,
+    #[prop(optional, into)] retry: Option<Callback<()>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let text = move || error_text(i18n, &error);
+    view! {
+        <div class="state error" role="alert">
+            <p>{text}</p>
+            {retry
+                .map(|retry| {
+                    view! {
+                        <button type="button" class="secondary" on:click=move |_| retry.run(())>
+                            {tx!(i18n, common.retry)}
+                        </button>
+                    }
+                })}
+        </div>
+    }
+}
+
+/// Shows a resource's loading state, its error with a retry, or `ok` with the value.
+pub fn loaded<T, V>(
+    resource: Loader<T>,
+    ok: impl Fn(T) -> V + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    move || match resource.get() {
+        None => view! { <Loading /> }.into_any(),
+        // A 401 ends the session and the gate replaces the page: nothing to show here.
+        Some(Err(ApiError::Unauthorized)) => ().into_any(),
+        Some(Err(error)) => {
+            let retry = Callback::new(move |()| resource.refetch());
+            view! { <ErrorNotice error retry /> }.into_any()
+        }
+        Some(Ok(value)) => ok(value).into_any(),
+    }
+}
+
+/// A coloured badge for a subscription or invoice status.
+#[component]
+pub fn StatusBadge(#[prop(into)] status: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let class = format!("badge status-{status}");
+    view! { <span class=class>{move || status_label(i18n, &status)}</span> }
+}
+
+/// One product's use of its monthly quota, as a labelled meter.
+#[component]
+pub fn QuotaBar(usage: ProductUsage) -> impl IntoView {
+    let i18n = use_i18n();
+    let product = usage.product.clone();
+    let name = move || product_label(i18n, &product);
+    let alert = usage.alert.clone();
+    let alert_text = {
+        let alert = alert.clone();
+        move || alert_label(i18n, &alert)
+    };
+    let width = format!("width: {}", format::bar_width(usage.percent));
+    let percent = format::percent(usage.percent);
+    let figures = format!(
+        "{} / {}",
+        format::grouped(usage.used),
+        format::grouped(usage.quota)
+    );
+    let label = {
+        let (percent, figures) = (percent.clone(), figures.clone());
+        let name = name.clone();
+        move || format!("{}: {figures} ({percent})", name())
+    };
+    view! {
+        <div class=format!("quota alert-{alert}") data-product=usage.product.clone()>
+            <div class="quota-head">
+                <span class="quota-name">{name}</span>
+                <span class="quota-figures">{figures}" · "{percent}</span>
+            </div>
+            <div
+                class="meter"
+                role="meter"
+                aria-valuemin="0"
+                aria-valuemax="100"
+                aria-valuenow=usage.percent.to_string()
+                aria-label=label
+            >
+                <div class="meter-fill" style=width></div>
+            </div>
+            {(alert != "none")
+                .then(|| view! { <span class=format!("badge alert-{alert}")>{alert_text}</span> })}
+        </div>
+    }
+}

@@ -1,0 +1,157 @@
+//! Translations and the language preference. The texts live in `locales/zh.json`
+//! (Simplified Chinese, the default) and `locales/en.json`; `build.rs` turns them into the
+//! typed `Locale` and keys of leptos_i18n, so a missing key fails the build.
+//!
+//! The language is chosen by `?lang=zh|en` in the address, else the preference saved in
+//! `localStorage` (the language only; the token is never stored), else Chinese.
+
+// Generated code: its own style, and `expect` on locale tags it wrote itself.
+#[allow(
+    dead_code,
+    unused_imports,
+    clippy::all,
+    clippy::pedantic,
+    clippy::expect_used,
+    clippy::unwrap_used
+)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
+}
+
+pub use generated::i18n::*;
+
+/// A translated text as a reactive view: `tx!(i18n, nav.overview)`. Unlike `t!`, every
+/// use is the same closure type, so the wasm carries one copy of the text-rendering code
+/// instead of one per text (about a tenth of the app's size).
+macro_rules! tx {
+    ($i18n:expr, $($key:tt)+) => {
+        $crate::i18n::tr($i18n, |i| $crate::i18n::t_string!(i, $($key)+))
+    };
+}
+
+/// The function behind [`tx!`].
+pub fn tr(
+    i18n: leptos_i18n::I18nContext<Locale>,
+    text: fn(leptos_i18n::I18nContext<Locale>) -> &'static str,
+) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    move || text(i18n)
+}
+
+const STORAGE_KEY: &str = "portal.lang";
+
+pub fn parse_locale(text: &str) -> Option<Locale> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "zh" | "zh-cn" | "zh-hans" | "zh_cn" => Some(Locale::zh),
+        "en" | "en-us" | "en-gb" => Some(Locale::en),
+        _ => None,
+    }
+}
+
+/// The address wins over the saved preference; Chinese when neither says.
+pub fn choose_locale(from_query: Option<&str>, saved: Option<&str>) -> Locale {
+    from_query
+        .and_then(parse_locale)
+        .or_else(|| saved.and_then(parse_locale))
+        .unwrap_or(Locale::zh)
+}
+
+/// The BCP 47 tag for `<html lang>`.
+pub fn html_lang(locale: Locale) -> &'static str {
+    match locale {
+        Locale::zh => "zh-CN",
+        Locale::en => "en",
+    }
+}
+
+fn lang_from_query(search: &str) -> Option<String> {
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("lang="))
+        .map(str::to_owned)
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    // Storage can be refused (a third-party frame with blocked storage): then the
+    // preference simply is not kept.
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// The language to start in; an explicit `?lang=` is also saved as the preference.
+pub fn initial_locale() -> Locale {
+    let search = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    let from_query = lang_from_query(&search);
+    let saved = storage().and_then(|s| s.get_item(STORAGE_KEY).ok().flatten());
+    let locale = choose_locale(from_query.as_deref(), saved.as_deref());
+    if from_query.as_deref().and_then(parse_locale).is_some() {
+        save_locale(locale);
+    }
+    locale
+}
+
+pub fn save_locale(locale: Locale) {
+    if let Some(storage) = storage() {
+        let _ = storage.set_item(STORAGE_KEY, locale.as_str());
+    }
+}
+
+/// Points `<html lang>` at the language shown, for screen readers and fonts.
+pub fn set_document_lang(locale: Locale) {
+    if let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        let _ = root.set_attribute("lang", html_lang(locale));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_unless_told_otherwise() {
+        assert_eq!(choose_locale(None, None), Locale::zh);
+        assert_eq!(choose_locale(Some("en"), None), Locale::en);
+        assert_eq!(choose_locale(None, Some("en")), Locale::en);
+        assert_eq!(choose_locale(Some("zh"), Some("en")), Locale::zh);
+        assert_eq!(choose_locale(Some("fr"), Some("en")), Locale::en);
+        assert_eq!(choose_locale(Some("fr"), None), Locale::zh);
+    }
+
+    #[test]
+    fn reads_lang_from_the_query() {
+        assert_eq!(lang_from_query("?x=1&lang=en"), Some("en".into()));
+        assert_eq!(lang_from_query("?language=en"), None);
+        assert_eq!(lang_from_query(""), None);
+        assert_eq!(html_lang(Locale::zh), "zh-CN");
+    }
+
+    #[test]
+    fn both_locales_have_the_same_keys() {
+        // leptos_i18n falls back to the default locale for a missing key with only a
+        // warning; this keeps the English file complete.
+        fn keys(value: &serde_json::Value, prefix: &str, out: &mut Vec<String>) {
+            if let Some(map) = value.as_object() {
+                for (k, v) in map {
+                    keys(v, &format!("{prefix}.{k}"), out);
+                }
+            } else {
+                out.push(prefix.to_owned());
+            }
+        }
+        let zh: serde_json::Value =
+            serde_json::from_str(include_str!("../locales/zh.json")).unwrap();
+        let en: serde_json::Value =
+            serde_json::from_str(include_str!("../locales/en.json")).unwrap();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        keys(&zh, "", &mut a);
+        keys(&en, "", &mut b);
+        a.sort();
+        b.sort();
+        assert_eq!(a, b);
+        assert!(a.len() > 50);
+    }
+}

@@ -1,0 +1,231 @@
+//! 账户 Account: the customer's account; admins edit it (the API's validation shown next
+//! to each field), members read it.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use portal_api_types::{Account, UpdateAccountRequest};
+
+use crate::api::{ApiError, use_api};
+use crate::auth::use_session;
+use crate::components::{ErrorNotice, loaded};
+use crate::format;
+use crate::i18n::*;
+use crate::loader::Loader;
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let api = use_api();
+    let i18n = use_i18n();
+    let session = use_session();
+    let account = Loader::new(move || api.account());
+    view! {
+        <h1>{tx!(i18n, nav.account)}</h1>
+        {loaded(
+            account,
+            move |account| {
+                if session.is_admin() {
+                    view! { <AccountForm account /> }.into_any()
+                } else {
+                    view! { <AccountFacts account /> }.into_any()
+                }
+            },
+        )}
+    }
+}
+
+/// The read-only view (members).
+#[component]
+fn AccountFacts(account: Account) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section class="card">
+            <dl class="facts wide">
+                <dt>{tx!(i18n, account.company_name)}</dt>
+                <dd data-field="company_name">{account.company_name.clone()}</dd>
+                <dt>{tx!(i18n, account.contact_name)}</dt>
+                <dd data-field="contact_name">{account.contact_name.clone()}</dd>
+                <dt>{tx!(i18n, account.contact_email)}</dt>
+                <dd data-field="contact_email">{account.contact_email.clone()}</dd>
+                <dt>{tx!(i18n, account.customer_id)}</dt>
+                <dd>{account.customer_id.clone()}</dd>
+                <dt>{tx!(i18n, account.created_at)}</dt>
+                <dd>{format::date_of(&account.created_at).to_owned()}</dd>
+            </dl>
+            <p class="note">{tx!(i18n, account.read_only)}</p>
+        </section>
+    }
+}
+
+/// The edit form (admins). `novalidate`: the API's rules are the ones shown.
+#[component]
+fn AccountForm(account: Account) -> impl IntoView {
+    let api = use_api();
+    let i18n = use_i18n();
+    let company = RwSignal::new(account.company_name.clone());
+    let contact = RwSignal::new(account.contact_name.clone());
+    let email = RwSignal::new(account.contact_email.clone());
+    let saving = RwSignal::new(false);
+    let outcome: RwSignal<Option<Result<(), ApiError>>> = RwSignal::new(None);
+
+    let field_error = move |field: &'static str| {
+        Signal::derive(move || {
+            outcome.with(|o| match o {
+                Some(Err(e)) => e.fields().and_then(|f| f.get(field).cloned()),
+                _ => None,
+            })
+        })
+    };
+
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if saving.get_untracked() {
+            return;
+        }
+        saving.set(true);
+        outcome.set(None);
+        let body = UpdateAccountRequest {
+            company_name: Some(company.get_untracked()),
+            contact_name: Some(contact.get_untracked()),
+            contact_email: Some(email.get_untracked()),
+        };
+        spawn_local(async move {
+            let result = api.update_account(body).await;
+            saving.set(false);
+            match result {
+                Ok(updated) => {
+                    company.set(updated.company_name);
+                    contact.set(updated.contact_name);
+                    email.set(updated.contact_email);
+                    outcome.set(Some(Ok(())));
+                }
+                Err(error) => outcome.set(Some(Err(error))),
+            }
+        });
+    };
+
+    let general_error = move || {
+        outcome.with(|o| match o {
+            Some(Err(ApiError::Unauthorized)) => None,
+            Some(Err(error)) => Some(error.clone()),
+            _ => None,
+        })
+    };
+
+    view! {
+        <section class="card">
+            <dl class="facts wide">
+                <dt>{tx!(i18n, account.customer_id)}</dt>
+                <dd>{account.customer_id.clone()}</dd>
+                <dt>{tx!(i18n, account.created_at)}</dt>
+                <dd>{format::date_of(&account.created_at).to_owned()}</dd>
+            </dl>
+        </section>
+        <form class="card form" on:submit=on_submit novalidate aria-labelledby="account-edit">
+            <h2 id="account-edit">{tx!(i18n, account.edit_heading)}</h2>
+            <TextField
+                id="company_name"
+                kind="text"
+                autocomplete="organization"
+                value=company
+                label=Signal::derive(move || t_string!(i18n, account.company_name).to_string())
+                hint=Signal::derive(move || t_string!(i18n, account.hint_company).to_string())
+                error=field_error("company_name")
+            />
+            <TextField
+                id="contact_name"
+                kind="text"
+                autocomplete="name"
+                value=contact
+                label=Signal::derive(move || t_string!(i18n, account.contact_name).to_string())
+                hint=Signal::derive(move || t_string!(i18n, account.hint_contact).to_string())
+                error=field_error("contact_name")
+            />
+            <TextField
+                id="contact_email"
+                kind="email"
+                autocomplete="email"
+                value=email
+                label=Signal::derive(move || t_string!(i18n, account.contact_email).to_string())
+                hint=Signal::derive(move || t_string!(i18n, account.hint_email).to_string())
+                error=field_error("contact_email")
+            />
+            <div class="actions">
+                <button type="submit" disabled=move || saving.get()>
+                    {move || {
+                        if saving.get() {
+                            t_string!(i18n, account.saving).to_string()
+                        } else {
+                            t_string!(i18n, account.save).to_string()
+                        }
+                    }}
+                </button>
+                <p class="saved" role="status" aria-live="polite">
+                    {move || {
+                        matches!(outcome.get(), Some(Ok(())))
+                            .then(|| t_string!(i18n, account.saved).to_string())
+                    }}
+                </p>
+            </div>
+            {move || general_error().map(|error| view! { <ErrorNotice error /> })}
+        </form>
+    }
+}
+
+/// The API's reason for refusing a field, in the reader's language when it is one of
+/// the contract's known rules, else as the API wrote it.
+fn reason_text(i18n: leptos_i18n::I18nContext<Locale>, reason: &str) -> String {
+    let reason = reason.trim();
+    if reason == "must not be empty" {
+        t_string!(i18n, account.reason_empty).to_string()
+    } else if let Some(max) = reason
+        .strip_prefix("must be at most ")
+        .and_then(|r| r.strip_suffix(" characters"))
+    {
+        let max = max.to_owned();
+        t_string!(i18n, account.reason_too_long, max).to_string()
+    } else if reason.starts_with("must be an e-mail address") {
+        t_string!(i18n, account.reason_email).to_string()
+    } else if reason.contains("control characters") {
+        t_string!(i18n, account.reason_control).to_string()
+    } else {
+        reason.to_owned()
+    }
+}
+
+/// A labelled input with its rule as a hint and the API's reason beside it when refused.
+#[component]
+fn TextField(
+    id: &'static str,
+    kind: &'static str,
+    autocomplete: &'static str,
+    value: RwSignal<String>,
+    label: Signal<String>,
+    hint: Signal<String>,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let described_by = format!("{hint_id} {error_id}");
+    view! {
+        <div class="field" class:invalid=move || error.with(Option::is_some)>
+            <label for=id>{label}</label>
+            <input
+                id=id
+                name=id
+                type=kind
+                autocomplete=autocomplete
+                bind:value=value
+                aria-invalid=move || error.with(Option::is_some).to_string()
+                aria-describedby=described_by
+            />
+            <p class="hint" id=hint_id>
+                {hint}
+            </p>
+            <p class="field-error" id=error_id aria-live="polite">
+                {move || error.get().map(|reason| reason_text(i18n, &reason))}
+            </p>
+        </div>
+    }
+}

@@ -1,0 +1,284 @@
+//! 账单 Invoices: the list with status badges, one invoice with its lines, and its PDF,
+//! fetched with the bearer header and saved from a Blob.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use portal_api_types::{Invoice, InvoiceList};
+
+use crate::api::{ApiError, use_api};
+use crate::components::{Empty, StatusBadge, error_text, loaded};
+use crate::download;
+use crate::format;
+use crate::i18n::*;
+use crate::loader::Loader;
+
+#[component]
+pub fn InvoicesPage() -> impl IntoView {
+    let api = use_api();
+    let i18n = use_i18n();
+    let invoices = Loader::new(move || api.invoices());
+    view! {
+        <h1>{tx!(i18n, nav.invoices)}</h1>
+        <section class="card">{loaded(invoices, |list| view! { <InvoiceTable list /> })}</section>
+    }
+}
+
+#[component]
+fn InvoiceTable(list: InvoiceList) -> impl IntoView {
+    let i18n = use_i18n();
+    if list.invoices.is_empty() {
+        return view! {
+            <Empty message=Signal::derive(move || t_string!(i18n, invoices.empty).to_string()) />
+        }
+        .into_any();
+    }
+    let rows = list
+        .invoices
+        .into_iter()
+        .map(|inv| {
+            let href = format!("/invoices/{}", inv.invoice_id);
+            let id = inv.invoice_id.clone();
+            view! {
+                <tr data-invoice=inv.invoice_id.clone()>
+                    <th scope="row">
+                        <A href=href>{id.clone()}</A>
+                    </th>
+                    <td>{inv.period.clone()}</td>
+                    <td class="num">{format::money(inv.amount, &inv.currency)}</td>
+                    <td>
+                        <StatusBadge status=inv.status.clone() />
+                    </td>
+                    <td class="hide-narrow">{format::date_of(&inv.created_at).to_owned()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="invoices">
+                <thead>
+                    <tr>
+                        <th scope="col">{tx!(i18n, invoices.number)}</th>
+                        <th scope="col">{tx!(i18n, invoices.period)}</th>
+                        <th scope="col" class="num">{tx!(i18n, invoices.amount)}</th>
+                        <th scope="col">{tx!(i18n, invoices.status)}</th>
+                        <th scope="col" class="hide-narrow">{tx!(i18n, invoices.created)}</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn InvoiceDetailPage() -> impl IntoView {
+    let api = use_api();
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let invoice = Loader::new(move || {
+        let id = params.with(|p| p.get("id")).unwrap_or_default();
+        api.invoice(id)
+    });
+    view! {
+        <p class="back">
+            <A href="/invoices">{tx!(i18n, invoices.back)}</A>
+        </p>
+        {loaded(invoice, |invoice| view! { <InvoiceDetail invoice /> })}
+    }
+}
+
+/// Where a PDF download stands.
+#[derive(Debug, Clone, PartialEq)]
+enum Pdf {
+    Idle,
+    Downloading,
+    Saved(String),
+    Failed(ApiError),
+}
+
+/// Whether a download is the PDF the contract promises (and not, say, an error page).
+pub fn is_pdf(content_type: &str, bytes: &[u8]) -> bool {
+    content_type
+        .split(';')
+        .next()
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/pdf"))
+        && bytes.starts_with(b"%PDF")
+}
+
+#[component]
+fn InvoiceDetail(invoice: Invoice) -> impl IntoView {
+    let api = use_api();
+    let i18n = use_i18n();
+    let pdf = RwSignal::new(Pdf::Idle);
+    let id = invoice.invoice_id.clone();
+    let title = {
+        let id = id.clone();
+        move || {
+            let id = id.clone();
+            t_string!(i18n, invoices.detail_heading, id).to_string()
+        }
+    };
+
+    let download_pdf = {
+        let id = id.clone();
+        move |_| {
+            if pdf.get_untracked() == Pdf::Downloading {
+                return;
+            }
+            pdf.set(Pdf::Downloading);
+            let id = id.clone();
+            spawn_local(async move {
+                let next = match api.invoice_pdf(id.clone()).await {
+                    Ok(file) if is_pdf(&file.content_type, &file.bytes) => {
+                        let name = format!("{id}.pdf");
+                        match download::save_bytes(&name, "application/pdf", &file.bytes) {
+                            Ok(()) => Pdf::Saved(name),
+                            Err(_) => Pdf::Failed(ApiError::Unexpected),
+                        }
+                    }
+                    Ok(_) => Pdf::Failed(ApiError::Unexpected),
+                    Err(error) => Pdf::Failed(error),
+                };
+                pdf.set(next);
+            });
+        }
+    };
+
+    let pdf_state = move || match pdf.get() {
+        Pdf::Idle | Pdf::Downloading => ().into_any(),
+        Pdf::Saved(file) => view! {
+            <p class="success" role="status">
+                {move || {
+                    let file = file.clone();
+                    t_string!(i18n, invoices.downloaded, file).to_string()
+                }}
+            </p>
+        }
+        .into_any(),
+        Pdf::Failed(ApiError::Unauthorized) => ().into_any(),
+        Pdf::Failed(error) => {
+            let unavailable = error.status() == Some(503);
+            view! {
+                <div class="state error pdf-error" role="alert">
+                    <p>
+                        {move || {
+                            if unavailable {
+                                t_string!(i18n, invoices.pdf_unavailable).to_string()
+                            } else {
+                                format!(
+                                    "{} {}",
+                                    t_string!(i18n, invoices.pdf_failed),
+                                    error_text(i18n, &error),
+                                )
+                            }
+                        }}
+                    </p>
+                </div>
+            }
+            .into_any()
+        }
+    };
+
+    let currency = invoice.currency.clone();
+    let lines = invoice
+        .lines
+        .iter()
+        .map(|line| {
+            view! {
+                <tr>
+                    <td>{line.description.clone()}</td>
+                    <td class="num">{format::grouped(line.quantity)}</td>
+                    <td class="num">{format::money(line.unit_price, &currency)}</td>
+                    <td class="num">{format::money(line.amount, &currency)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let has_lines = !invoice.lines.is_empty();
+
+    view! {
+        <h1>{title}</h1>
+        <section class="card">
+            <dl class="facts wide">
+                <dt>{tx!(i18n, invoices.status)}</dt>
+                <dd>
+                    <StatusBadge status=invoice.status.clone() />
+                </dd>
+                <dt>{tx!(i18n, invoices.period)}</dt>
+                <dd>{invoice.period.clone()}</dd>
+                <dt>{tx!(i18n, invoices.amount)}</dt>
+                <dd class="money invoice-total">{format::money(invoice.amount, &invoice.currency)}</dd>
+                <dt>{tx!(i18n, invoices.created)}</dt>
+                <dd>{format::date_of(&invoice.created_at).to_owned()}</dd>
+                <dt>{tx!(i18n, invoices.due)}</dt>
+                <dd>{invoice.due_date.clone()}</dd>
+            </dl>
+            <div class="actions">
+                <button
+                    type="button"
+                    class="pdf"
+                    on:click=download_pdf
+                    disabled=move || pdf.get() == Pdf::Downloading
+                >
+                    {move || {
+                        if pdf.get() == Pdf::Downloading {
+                            t_string!(i18n, invoices.downloading).to_string()
+                        } else {
+                            t_string!(i18n, invoices.download_pdf).to_string()
+                        }
+                    }}
+                </button>
+            </div>
+            {pdf_state}
+        </section>
+        <section class="card" aria-labelledby="invoice-lines">
+            <h2 id="invoice-lines">{tx!(i18n, invoices.lines)}</h2>
+            {if has_lines {
+                view! {
+                    <div class="table-wrap">
+                        <table class="invoice-lines">
+                            <thead>
+                                <tr>
+                                    <th scope="col">{tx!(i18n, invoices.description)}</th>
+                                    <th scope="col" class="num">{tx!(i18n, invoices.quantity)}</th>
+                                    <th scope="col" class="num">{tx!(i18n, invoices.unit_price)}</th>
+                                    <th scope="col" class="num">{tx!(i18n, invoices.line_amount)}</th>
+                                </tr>
+                            </thead>
+                            <tbody>{lines}</tbody>
+                            <tfoot>
+                                <tr>
+                                    <th scope="row" colspan="3">{tx!(i18n, invoices.total)}</th>
+                                    <td class="num">{format::money(invoice.amount, &invoice.currency)}</td>
+                                </tr>
+                            </tfoot>
+                        </table>
+                    </div>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <Empty message=Signal::derive(move || t_string!(i18n, invoices.no_lines).to_string()) />
+                }
+                    .into_any()
+            }}
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_real_pdf_is_saved() {
+        assert!(is_pdf("application/pdf", b"%PDF-1.7\n..."));
+        assert!(is_pdf("application/pdf; charset=binary", b"%PDF-1.4"));
+        assert!(!is_pdf("application/json", b"{\"error\":{}}"));
+        assert!(!is_pdf("application/pdf", b"<html>"));
+    }
+}

@@ -1,0 +1,7 @@
+//! One module per screen of the app.
+
+pub mod account;
+pub mod invoices;
+pub mod overview;
+pub mod plans;
+pub mod usage;
