@@ -45,6 +45,7 @@ pub fn configure(
 ) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
         cfg.app_data(state)
+            .app_data(web::Data::new(settings.clone()))
             .app_data(
                 web::JsonConfig::default()
                     // A usage batch of 1000 events is about 150 kB.
