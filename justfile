@@ -31,15 +31,7 @@ frontend-tools:
     if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $locked" ]; then
         cargo install wasm-bindgen-cli --version "$locked"
     fi
-    if ! command -v wasm-opt >/dev/null; then
-        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-            apt-get update -qq
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq binaryen
-        else
-            echo "wasm-opt is missing: install binaryen (Debian: apt-get install binaryen)" >&2
-            exit 1
-        fi
-    fi
+    scripts/need.sh wasm-opt binaryen
 
 # Build the release binary and the app (into dist/).
 build: frontend-tools
@@ -86,23 +78,18 @@ lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
 
-# Every test: lints, unit tests of each layer, and the black-box tests on SQLite, PostgreSQL and Redis. The browser tests (`just e2e`) are not part of it yet.
-test: services lint
+# Every test: lints, unit tests of each layer, the black-box tests on SQLite, PostgreSQL and Redis, and the browser tests.
+test: services lint unit e2e
+
+# The Rust tests only (unit tests of each layer and the black-box API tests).
+unit: services
     cargo test --workspace
 
 # The browser tests: the release build in Debian's headless Chromium (installed from apt when missing and root).
 e2e: build
     #!/usr/bin/env bash
     set -euo pipefail
-    if ! command -v chromium >/dev/null; then
-        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-            apt-get update -qq
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
-        else
-            echo "Chromium is missing (Debian: apt-get install chromium chromium-driver)" >&2
-            exit 1
-        fi
-    fi
+    scripts/need.sh chromium chromium chromium-driver
     cd e2e
     npm ci --no-audit --no-fund --loglevel=error
     node --test --test-concurrency=1 tests/
@@ -114,6 +101,35 @@ size: build
     cd e2e
     [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --loglevel=error
     node size.mjs
+
+# Benchmarks that print figures (never asserted): invoice PDF rendering (criterion), usage ingestion over HTTP on PostgreSQL and SQLite, and cached reads under wrk (Redis, in-process, Redis killed, bare actix).
+bench: services
+    cargo bench -p portal-pdf --bench render
+    cargo bench -p portal-tests --bench ingest
+    scripts/need.sh wrk wrk
+    scripts/bench-cache.sh
+
+# Render the demo customer's invoices (zh and en) to PNG pages in artifacts/invoices/, to look at them.
+invoice-pngs:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    scripts/need.sh pdftoppm poppler-utils
+    cargo build --release --bin portal
+    work=$(mktemp -d); pid=""
+    trap '[ -z "$pid" ] || kill "$pid"; rm -rf "$work"' EXIT
+    export DATABASE_URL="sqlite://$work/p.db?mode=rwc" PORTAL_BIND=127.0.0.1:8093
+    ./target/release/portal seed --demo >/dev/null
+    RUST_LOG=warn ./target/release/portal serve & pid=$!
+    for _ in $(seq 1 50); do curl -sf http://$PORTAL_BIND/healthz >/dev/null && break; sleep 0.2; done
+    auth="Authorization: Bearer $(./target/release/portal token --customer cust_demo --user u --role member)"
+    mkdir -p artifacts/invoices
+    for id in $(curl -sf -H "$auth" http://$PORTAL_BIND/api/portal/invoices | python3 -c 'import json,sys; print(" ".join(i["invoice_id"] for i in json.load(sys.stdin)["invoices"]))'); do
+        for lang in zh en; do
+            curl -sf -H "$auth" "http://$PORTAL_BIND/api/portal/invoices/$id/pdf?lang=$lang" -o "$work/$id-$lang.pdf"
+            pdftoppm -r 70 -png "$work/$id-$lang.pdf" "artifacts/invoices/$id-$lang"
+        done
+    done
+    ls artifacts/invoices
 
 # Print the OpenAPI document.
 openapi: build

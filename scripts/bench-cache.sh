@@ -10,7 +10,7 @@ work=$(mktemp -d)
 redis_port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes --pidfile "$work/redis.pid" >/dev/null
 export PORTAL_JWT_SECRET=bench-secret-0123456789 DATABASE_URL="sqlite://$work/p.db?mode=rwc"
-./target/release/portal seed --demo >/dev/null
+RUST_LOG=warn ./target/release/portal seed --demo >/dev/null
 token=$(./target/release/portal token --customer cust_demo --user bench --role member --ttl 3600)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; [ -f "$work/redis.pid" ] && kill "$(cat "$work/redis.pid")" 2>/dev/null || true; rm -rf "$work"; }
@@ -23,7 +23,14 @@ measure() { # name url [auth]
     rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
     p99=$(awk '$1=="99%" {print $2}' <<<"$out")
     errors=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out" | tr '\n' ' ')
-    printf '%-28s %12s req/s   p99 %8s   %s\n' "$1" "$rps" "$p99" "${errors:-no errors}"
+    [ -n "${bare_rps:-}" ] || { bare_rps=$rps; bare_p99=$p99; }
+    local ratio p99_ratio
+    ratio=$(awk -v a="$rps" -v b="$bare_rps" 'BEGIN {printf "%.0f %%", 100 * a / b}')
+    p99_ratio=$(awk -v a="$(ms "$p99")" -v b="$(ms "$bare_p99")" 'BEGIN {printf "%.2f×", a / b}')
+    printf '%-28s %10.0f req/s (%5s of bare)   p99 %8s (%s bare)   %s\n' "$1" "$rps" "$ratio" "$p99" "$p99_ratio" "${errors:-no errors}"
+}
+ms() { # wrk latency (850.00us, 2.63ms, 1.02s) in milliseconds
+    awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /[^m]s$/) n *= 1000; print n }'
 }
 ./target/release/examples/bare 127.0.0.1:8099 & pids+=($!)
 REDIS_URL="redis://127.0.0.1:$redis_port" PORTAL_BIND=127.0.0.1:8097 RUST_LOG=warn ./target/release/portal serve & pids+=($!)

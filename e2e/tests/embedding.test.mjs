@@ -67,6 +67,8 @@ test("a parent that is not allowed cannot embed the app", async () => {
     await page.goto(stranger.url({ portal: `${portal.url}/`, token, autoload: "1" }));
     // frame-ancestors keeps the browser from showing the app at all.
     await page.waitForTimeout(2000);
+    const frames = page.frames().map((f) => f.url());
+    assert.ok(!frames.some((url) => url.startsWith(portal.url)), `the app was framed: ${frames}`);
     await page.locator("#send").click();
     await page.waitForTimeout(1000);
     assert.equal(await portalFrame(page).locator(".plan-name").count(), 0);

@@ -43,18 +43,32 @@ pub struct TokenKeys {
     decoding: DecodingKey,
     encoding: EncodingKey,
     validation: Validation,
+    /// Tokens whose signature was checked, by their exact text, with their claims. A page
+    /// makes many requests with one token, and decoding and checking it again costs more
+    /// than the rest of a cached read. Expiry is checked on every use, hit or not.
+    verified: moka::sync::Cache<Box<str>, Claims>,
 }
+
+/// How many verified tokens are remembered, and for how long at most.
+const VERIFIED_TOKENS: u64 = 10_000;
+const VERIFIED_FOR: std::time::Duration = std::time::Duration::from_secs(300);
+/// Seconds of clock difference allowed on `exp`.
+const LEEWAY: u64 = 5;
 
 impl TokenKeys {
     pub fn new(secret: &[u8]) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_required_spec_claims(&["exp"]);
         validation.validate_exp = true;
-        validation.leeway = 5;
+        validation.leeway = LEEWAY;
         Self {
             decoding: DecodingKey::from_secret(secret),
             encoding: EncodingKey::from_secret(secret),
             validation,
+            verified: moka::sync::Cache::builder()
+                .max_capacity(VERIFIED_TOKENS)
+                .time_to_live(VERIFIED_FOR)
+                .build(),
         }
     }
 
@@ -63,12 +77,32 @@ impl TokenKeys {
     }
 
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map(|data| data.claims)
-            .map_err(|e| {
-                tracing::debug!(error = %e, "token refused");
-                ApiError::unauthorized("the token is missing, invalid or expired")
-            })
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(u64::MAX, |d| d.as_secs());
+        self.verify_at(token, now)
+    }
+
+    fn verify_at(&self, token: &str, now: u64) -> Result<Claims, ApiError> {
+        let refused = || ApiError::unauthorized("the token is missing, invalid or expired");
+        let claims = match self.verified.get(token) {
+            Some(claims) => claims,
+            None => {
+                let claims =
+                    jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+                        .map(|data| data.claims)
+                        .map_err(|e| {
+                            tracing::debug!(error = %e, "token refused");
+                            refused()
+                        })?;
+                self.verified.insert(token.into(), claims.clone());
+                claims
+            }
+        };
+        if claims.exp.saturating_add(LEEWAY) < now {
+            return Err(refused());
+        }
+        Ok(claims)
     }
 }
 
@@ -171,6 +205,34 @@ mod tests {
             role,
             exp: 4_102_444_800, // 2100-01-01
         }
+    }
+
+    #[test]
+    fn a_remembered_token_is_still_refused_once_it_expires() {
+        let keys = TokenKeys::new(b"a-test-secret-of-enough-length");
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let token = keys
+            .sign(&Claims {
+                exp: now + 60,
+                ..claims(TokenRole::Member, Some("cust_a"))
+            })
+            .unwrap();
+        assert!(keys.verify_at(&token, now).is_ok());
+        assert!(keys.verify_at(&token, now + 60 + LEEWAY).is_ok());
+        let late = keys.verify_at(&token, now + 60 + LEEWAY + 1).unwrap_err();
+        assert_eq!(
+            actix_web::ResponseError::status_code(&late),
+            actix_web::http::StatusCode::UNAUTHORIZED
+        );
+        // A token differing in one signature character is checked, not taken as known.
+        let mut chars: Vec<char> = token.chars().collect();
+        let i = chars.len() - 10;
+        chars[i] = if chars[i] == 'x' { 'y' } else { 'x' };
+        let tampered: String = chars.into_iter().collect();
+        assert!(keys.verify_at(&tampered, now).is_err());
     }
 
     #[test]

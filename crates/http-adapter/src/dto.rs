@@ -10,7 +10,8 @@ pub fn timestamp(t: DateTime<Utc>) -> String {
 }
 
 pub fn date(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    // ISO 8601, as `%Y-%m-%d` prints it, without parsing a format string per call.
+    d.to_string()
 }
 
 pub fn account(c: &Customer) -> api::Account {

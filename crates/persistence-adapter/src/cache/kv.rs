@@ -1,13 +1,15 @@
 //! Key-value backends: Redis (deadpool-redis) with short timeouts, a circuit breaker and
 //! repair of keys whose update failed; or an in-process cache (moka) without Redis.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use deadpool_redis::redis;
+use deadpool_redis::redis::aio::MultiplexedConnection;
 use deadpool_redis::{Config, Pool, PoolConfig, Runtime, Timeouts};
 
 /// Every JSON key expires after this at the latest: the last bound on staleness.
@@ -53,38 +55,78 @@ pub struct CacheStats {
     pub repairs: AtomicU64,
 }
 
+/// A circuit breaker: closed while Redis answers; open (every command skipped at once)
+/// for [`BREAKER_OPEN`] after [`BREAKER_THRESHOLD`] failures in a row; then half-open:
+/// one command probes Redis while the others keep skipping it, so a dead Redis costs one
+/// request per period at most [`COMMAND_TIMEOUT`], never all of them.
+#[derive(Default)]
 struct Breaker {
     failures: AtomicU32,
-    open_until: Mutex<Option<Instant>>,
+    state: Mutex<BreakerState>,
+}
+
+#[derive(Default, Clone, Copy)]
+enum BreakerState {
+    #[default]
+    Closed,
+    Open {
+        until: Instant,
+    },
+    Probing {
+        since: Instant,
+    },
 }
 
 impl Breaker {
     fn allows(&self) -> bool {
-        match self.open_until.lock() {
-            Ok(guard) => guard.is_none_or(|until| Instant::now() >= until),
-            Err(_) => true,
+        let Ok(mut state) = self.state.lock() else {
+            return true;
+        };
+        let now = Instant::now();
+        match *state {
+            BreakerState::Closed => true,
+            BreakerState::Open { until } if now >= until => {
+                *state = BreakerState::Probing { since: now };
+                true
+            }
+            BreakerState::Open { .. } => false,
+            // A probe that was dropped unfinished does not block the next one for ever.
+            BreakerState::Probing { since } if now.duration_since(since) > 2 * COMMAND_TIMEOUT => {
+                *state = BreakerState::Probing { since: now };
+                true
+            }
+            BreakerState::Probing { .. } => false,
         }
     }
 
     fn success(&self) {
         self.failures.store(0, Ordering::Relaxed);
-        if let Ok(mut g) = self.open_until.lock() {
-            *g = None;
+        if let Ok(mut state) = self.state.lock() {
+            *state = BreakerState::Closed;
         }
     }
 
     fn failure(&self) {
         let n = self.failures.fetch_add(1, Ordering::Relaxed) + 1;
-        if n >= BREAKER_THRESHOLD
-            && let Ok(mut g) = self.open_until.lock()
+        if let Ok(mut state) = self.state.lock()
+            && (n >= BREAKER_THRESHOLD || matches!(*state, BreakerState::Probing { .. }))
         {
-            *g = Some(Instant::now() + BREAKER_OPEN);
+            *state = BreakerState::Open {
+                until: Instant::now() + BREAKER_OPEN,
+            };
         }
     }
 }
 
 struct RedisInner {
+    /// Makes connections (with the create timeout) and checks them before handing one out.
     pool: Pool,
+    /// The connection each worker thread uses, kept out of the pool: Redis' multiplexed
+    /// connection pipelines the commands of that thread's concurrent requests over one
+    /// socket, with no health check per command, and its driver runs on the same thread
+    /// (actix runs a single-threaded runtime per worker), so a command wakes no other
+    /// thread. Dropped after a failure, so the next command takes a checked one.
+    lanes: Mutex<HashMap<ThreadId, deadpool_redis::Connection>>,
     breaker: Breaker,
     dirty: Mutex<HashSet<String>>,
     stats: CacheStats,
@@ -116,10 +158,8 @@ impl RedisCache {
         let cache = Self {
             inner: Arc::new(RedisInner {
                 pool,
-                breaker: Breaker {
-                    failures: AtomicU32::new(0),
-                    open_until: Mutex::new(None),
-                },
+                lanes: Mutex::new(HashMap::new()),
+                breaker: Breaker::default(),
                 dirty: Mutex::new(HashSet::new()),
                 stats: CacheStats::default(),
             }),
@@ -163,12 +203,32 @@ impl RedisCache {
         }
     }
 
-    async fn connection(&self) -> Result<deadpool_redis::Connection, CacheError> {
-        self.inner
+    async fn connection(&self) -> Result<MultiplexedConnection, CacheError> {
+        let thread = std::thread::current().id();
+        if let Ok(lanes) = self.inner.lanes.lock()
+            && let Some(conn) = lanes.get(&thread)
+        {
+            return Ok(conn.as_ref().clone());
+        }
+        // Taken from the pool (made, or checked with a PING) and kept: the next thread
+        // to ask gets a connection of its own.
+        let pooled = self
+            .inner
             .pool
             .get()
             .await
-            .map_err(|e| CacheError::Backend(e.to_string()))
+            .map_err(|e| CacheError::Backend(e.to_string()))?;
+        let conn = pooled.as_ref().clone();
+        if let Ok(mut lanes) = self.inner.lanes.lock() {
+            lanes.insert(thread, pooled);
+        }
+        Ok(conn)
+    }
+
+    fn drop_connection(&self) {
+        if let Ok(mut lanes) = self.inner.lanes.lock() {
+            lanes.remove(&std::thread::current().id());
+        }
     }
 
     /// Runs `attempt` unless the breaker is open, within the command timeout, and
@@ -189,6 +249,7 @@ impl RedisCache {
             Err(e) => {
                 self.inner.stats.failures.fetch_add(1, Ordering::Relaxed);
                 self.inner.breaker.failure();
+                self.drop_connection();
                 tracing::debug!(error = %e, "cache command failed");
             }
         }
@@ -336,5 +397,53 @@ impl KeyValue for MemoryCache {
 
     fn is_dirty(&self, _key: &str) -> bool {
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wait_out_the_open_period() {
+        std::thread::sleep(BREAKER_OPEN + Duration::from_millis(20));
+    }
+
+    #[test]
+    fn an_open_breaker_lets_one_probe_through_at_a_time() {
+        let breaker = Breaker::default();
+        for _ in 0..BREAKER_THRESHOLD {
+            assert!(breaker.allows());
+            breaker.failure();
+        }
+        assert!(!breaker.allows(), "open after {BREAKER_THRESHOLD} failures");
+
+        wait_out_the_open_period();
+        assert!(
+            breaker.allows(),
+            "the first command after the period probes"
+        );
+        assert!(
+            !breaker.allows(),
+            "the others keep skipping while it probes"
+        );
+        breaker.failure();
+        assert!(!breaker.allows(), "a failed probe opens it again");
+
+        wait_out_the_open_period();
+        assert!(breaker.allows());
+        breaker.success();
+        assert!(
+            breaker.allows() && breaker.allows(),
+            "closed after a good probe"
+        );
+    }
+
+    #[test]
+    fn a_single_failure_does_not_open_the_breaker() {
+        let breaker = Breaker::default();
+        breaker.failure();
+        breaker.success();
+        breaker.failure();
+        assert!(breaker.allows());
     }
 }

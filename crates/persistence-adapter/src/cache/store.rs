@@ -32,11 +32,21 @@ use crate::SeaOrmStore;
 
 /// One load in flight: its result (the value's JSON, or `None` when absent) is shared
 /// with every request for the key until a write to the key or [`FLIGHT_REUSE`] passes.
-type Flight = Arc<(Instant, tokio::sync::OnceCell<Option<String>>)>;
+/// The cell holds when the load finished and what it found.
+type Flight = Arc<(Instant, tokio::sync::OnceCell<(Instant, Option<String>)>)>;
 
 /// How long a finished load answers later misses of its key in process (when the cache
-/// itself is too slow or down to answer them).
+/// itself is too slow or down to answer them). With Redis down, this bounds both the
+/// database reads (one per key per second per process) and how late a write made by
+/// another process is seen (one second).
 const FLIGHT_REUSE: Duration = Duration::from_secs(1);
+
+/// Plans are the platform's catalogue: read on every subscription view, changed by a
+/// release, not by customers. Each process keeps them this long after reading them
+/// (through Redis), so a subscription read costs one Redis command, not two. A plan
+/// changed by another process is seen here within this bound; one changed by this
+/// process, at once.
+const PLAN_LOCAL_TTL: Duration = Duration::from_secs(10);
 
 /// A failing cache is worth a warning once, not once per request while the breaker is open.
 fn log_failure(key: &str, error: &super::kv::CacheError) {
@@ -48,12 +58,22 @@ fn log_failure(key: &str, error: &super::kv::CacheError) {
     }
 }
 
+/// What a cache read gave.
+enum Read<T> {
+    Hit(T),
+    /// The cache answered: no such key.
+    Miss,
+    /// The cache did not answer (breaker open, timeout, error).
+    Failed,
+}
+
 /// The repositories with a cache in front.
 #[derive(Clone)]
 pub struct CachedStore {
     db: SeaOrmStore,
     cache: Arc<dyn KeyValue>,
     flights: Arc<Mutex<HashMap<String, Flight>>>,
+    plans: moka::sync::Cache<PlanId, Plan>,
     loads: Arc<AtomicU64>,
 }
 
@@ -63,6 +83,10 @@ impl CachedStore {
             db,
             cache,
             flights: Arc::default(),
+            plans: moka::sync::Cache::builder()
+                .max_capacity(1_000)
+                .time_to_live(PLAN_LOCAL_TTL)
+                .build(),
             loads: Arc::default(),
         }
     }
@@ -84,14 +108,23 @@ impl CachedStore {
         L: FnOnce() -> Fut,
         Fut: Future<Output = Result<Option<T>, RepositoryError>>,
     {
-        if self.cache.is_dirty(key) {
-            return load().await;
-        }
-        if let Some(hit) = self.read(key, &from_value).await {
-            return Ok(Some(hit));
-        }
+        // A key whose last update failed may hold an old value: it is not read until the
+        // repair has deleted it; the database (through the flight below) answers.
+        let read_started = Instant::now();
+        let cache_answered = if self.cache.is_dirty(key) {
+            false
+        } else {
+            match self.read(key, &from_value).await {
+                Read::Hit(hit) => return Ok(Some(hit)),
+                Read::Miss => true,
+                Read::Failed => false,
+            }
+        };
         // Single flight: the first miss loads; everyone waiting on the same key gets
-        // that result, even if the cache itself is too slow to answer them.
+        // that result. A finished load also answers later requests for a while when the
+        // cache cannot (down, hung or the key dirty); after a plain miss, only a load that
+        // finished after the read began (the fill racing with it) does, otherwise the key
+        // is loaded and stored again.
         let flight = {
             let mut flights = self
                 .flights
@@ -99,7 +132,12 @@ impl CachedStore {
                 .map_err(|_| RepositoryError::Other(anyhow::anyhow!("flights poisoned")))?;
             let fresh = || Arc::new((Instant::now(), tokio::sync::OnceCell::new()));
             let entry = flights.entry(key.to_owned()).or_insert_with(fresh);
-            if entry.0.elapsed() > FLIGHT_REUSE && entry.1.initialized() {
+            let stale = match entry.1.get() {
+                None => false,
+                Some((finished, _)) if cache_answered => *finished < read_started,
+                Some(_) => entry.0.elapsed() > FLIGHT_REUSE,
+            };
+            if stale {
                 *entry = fresh();
             }
             entry.clone()
@@ -121,11 +159,11 @@ impl CachedStore {
                     }
                     None => None,
                 };
-                Ok::<_, RepositoryError>(json)
+                Ok::<_, RepositoryError>((Instant::now(), json))
             })
             .await
             .cloned();
-        match result? {
+        match result?.1 {
             Some(json) => Ok(serde_json::from_str::<V>(&json).ok().and_then(from_value)),
             None => Ok(None),
         }
@@ -135,13 +173,17 @@ impl CachedStore {
         &self,
         key: &str,
         from_value: impl Fn(V) -> Option<T>,
-    ) -> Option<T> {
+    ) -> Read<T> {
         match self.cache.get(key).await {
-            Ok(Some(raw)) => serde_json::from_str::<V>(&raw).ok().and_then(from_value),
-            Ok(None) => None,
+            Ok(Some(raw)) => match serde_json::from_str::<V>(&raw).ok().and_then(from_value) {
+                Some(value) => Read::Hit(value),
+                // Not ours to trust (another writer's shape): load and store it anew.
+                None => Read::Miss,
+            },
+            Ok(None) => Read::Miss,
             Err(e) => {
                 tracing::debug!(key, error = %e, "cache read skipped");
-                None
+                Read::Failed
             }
         }
     }
@@ -255,15 +297,23 @@ impl CachedStore {
     }
 
     async fn find_plan(&self, id: &PlanId) -> Result<Option<Plan>, RepositoryError> {
+        if let Some(plan) = self.plans.get(id) {
+            return Ok(Some(plan));
+        }
         let db = self.db.clone();
         let owned = id.clone();
-        self.cached(
-            &keys::plan(id),
-            PlanInfo::of,
-            PlanInfo::into_domain,
-            || async move { PlanCatalog::find(&db, &owned).await },
-        )
-        .await
+        let found = self
+            .cached(
+                &keys::plan(id),
+                PlanInfo::of,
+                PlanInfo::into_domain,
+                || async move { PlanCatalog::find(&db, &owned).await },
+            )
+            .await?;
+        if let Some(plan) = &found {
+            self.plans.insert(id.clone(), plan.clone());
+        }
+        Ok(found)
     }
 }
 
@@ -324,6 +374,7 @@ impl PlanCatalog for CachedStore {
 
     async fn upsert(&self, plan: &Plan) -> Result<(), RepositoryError> {
         PlanCatalog::upsert(&self.db, plan).await?;
+        self.plans.invalidate(&plan.id);
         self.write(&keys::plan(&plan.id), &PlanInfo::of(plan)).await;
         // Subscriptions carry the plan's name.
         self.forget_matching("customer:*:subscription").await;
