@@ -369,3 +369,54 @@ async fn a_thousand_concurrent_misses_make_one_database_read() {
     assert!(results.into_iter().all(|r| r.unwrap().unwrap().is_some()));
     assert_eq!(w.cached.cache_fills() - before, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_redis_dead_reads_are_answered_without_a_database_read_each() {
+    let mut w = world().await;
+    let id = CustomerId::parse("cust_demo").unwrap();
+    CustomerRepository::find(&w.cached, &id).await.unwrap();
+    w.redis.kill();
+    // A write whose Redis update fails: the key is dirty from now on.
+    let edit = |name: &str| AccountEdit {
+        contact_name: Some(name.into()),
+        ..Default::default()
+    };
+    w.service
+        .update_account(&admin(), edit("李四"))
+        .await
+        .unwrap();
+    let before = w.cached.cache_fills();
+    for _ in 0..5 {
+        let reads = (0..200).map(|_| {
+            let store = w.cached.clone();
+            let id = id.clone();
+            tokio::spawn(async move { CustomerRepository::find(&store, &id).await })
+        });
+        let results = futures::future::join_all(reads).await;
+        assert!(
+            results
+                .into_iter()
+                .all(|r| r.unwrap().unwrap().unwrap().contact_name == "李四")
+        );
+    }
+    // 1,000 reads in well under a second: one database read, kept for the others.
+    let fills = w.cached.cache_fills() - before;
+    assert!(
+        (1..=2).contains(&fills),
+        "{fills} database reads for 1,000 requests"
+    );
+
+    // Another write on this process is seen at once, Redis still dead.
+    let updated = w
+        .service
+        .update_account(&admin(), edit("王五"))
+        .await
+        .unwrap();
+    assert_eq!(
+        CustomerRepository::find(&w.cached, &id)
+            .await
+            .unwrap()
+            .unwrap(),
+        updated
+    );
+}

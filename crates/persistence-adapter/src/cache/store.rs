@@ -142,27 +142,27 @@ impl CachedStore {
             }
             entry.clone()
         };
-        let result = flight
-            .1
-            .get_or_try_init(|| async {
-                self.loads.fetch_add(1, Ordering::SeqCst);
-                let loaded = load().await?;
-                let json = match &loaded {
-                    Some(value) => {
-                        let json = serde_json::to_string(&to_value(value))
-                            .map_err(|e| RepositoryError::Other(anyhow::Error::new(e)))?;
-                        if let Err(e) = self.cache.set(key, &json).await {
-                            log_failure(key, &e);
-                            self.cache.mark_dirty(&[key.to_owned()]);
-                        }
-                        Some(json)
+        // Boxed: the load's future (a database query) is large, and kept inline it would
+        // make every read's future as large, to be allocated and copied on a cache hit too.
+        let result = Box::pin(flight.1.get_or_try_init(|| async {
+            self.loads.fetch_add(1, Ordering::SeqCst);
+            let loaded = load().await?;
+            let json = match &loaded {
+                Some(value) => {
+                    let json = serde_json::to_string(&to_value(value))
+                        .map_err(|e| RepositoryError::Other(anyhow::Error::new(e)))?;
+                    if let Err(e) = self.cache.set(key, &json).await {
+                        log_failure(key, &e);
+                        self.cache.mark_dirty(&[key.to_owned()]);
                     }
-                    None => None,
-                };
-                Ok::<_, RepositoryError>((Instant::now(), json))
-            })
-            .await
-            .cloned();
+                    Some(json)
+                }
+                None => None,
+            };
+            Ok::<_, RepositoryError>((Instant::now(), json))
+        }))
+        .await
+        .cloned();
         match result?.1 {
             Some(json) => Ok(serde_json::from_str::<V>(&json).ok().and_then(from_value)),
             None => Ok(None),
@@ -300,14 +300,12 @@ impl CachedStore {
         if let Some(plan) = self.plans.get(id) {
             return Ok(Some(plan));
         }
-        let db = self.db.clone();
-        let owned = id.clone();
         let found = self
             .cached(
                 &keys::plan(id),
                 PlanInfo::of,
                 PlanInfo::into_domain,
-                || async move { PlanCatalog::find(&db, &owned).await },
+                || async move { PlanCatalog::find(&self.db, id).await },
             )
             .await?;
         if let Some(plan) = &found {
@@ -320,13 +318,11 @@ impl CachedStore {
 #[async_trait]
 impl CustomerRepository for CachedStore {
     async fn find(&self, id: &CustomerId) -> Result<Option<Customer>, RepositoryError> {
-        let db = self.db.clone();
-        let owned = id.clone();
         self.cached(
             &keys::customer_info(id),
             CustomerInfo::of,
             CustomerInfo::into_domain,
-            || async move { CustomerRepository::find(&db, &owned).await },
+            || async move { CustomerRepository::find(&self.db, id).await },
         )
         .await
     }
@@ -388,8 +384,8 @@ impl SubscriptionRepository for CachedStore {
         &self,
         customer: &CustomerId,
     ) -> Result<Option<Subscription>, RepositoryError> {
-        let this = self.clone();
-        let owned = customer.clone();
+        // The load borrows: cloning the store into it would make every read's future
+        // larger, to be copied on each hit.
         let found = self
             .cached(
                 &keys::customer_subscription(customer),
@@ -399,11 +395,11 @@ impl SubscriptionRepository for CachedStore {
                     info.into_domain().map(|s| (s, name))
                 },
                 || async move {
-                    let Some(s) = this.db.current(&owned).await? else {
+                    let Some(s) = self.db.current(customer).await? else {
                         return Ok(None);
                     };
                     // The key carries the plan's name (contract §5).
-                    let name = this
+                    let name = self
                         .find_plan(&s.plan_id)
                         .await?
                         .map(|p| p.name)
@@ -526,8 +522,6 @@ impl UsageRepository for CachedStore {
 #[async_trait]
 impl InvoiceRepository for CachedStore {
     async fn list(&self, customer: &CustomerId) -> Result<Vec<InvoiceSummary>, RepositoryError> {
-        let db = self.db.clone();
-        let owned = customer.clone();
         let list = self
             .cached(
                 &keys::invoices(customer),
@@ -538,7 +532,7 @@ impl InvoiceRepository for CachedStore {
                         .map(InvoiceListItem::into_domain)
                         .collect::<Option<Vec<_>>>()
                 },
-                || async move { InvoiceRepository::list(&db, &owned).await.map(Some) },
+                || async move { InvoiceRepository::list(&self.db, customer).await.map(Some) },
             )
             .await?;
         Ok(list.unwrap_or_default())
