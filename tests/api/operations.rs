@@ -2,7 +2,10 @@
 
 use chrono::{Datelike, Months, Utc};
 use futures::future::join_all;
+use portal_billing::{IdempotencyRepository, KeyClaim};
+use portal_domain::CustomerId;
 use portal_http::TokenRole;
+use portal_persistence::SeaOrmStore;
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, TestApp, assert_error, spawn_app};
@@ -417,6 +420,34 @@ async fn upgrade_preview_date_and_idempotency_key(backend: Backend) {
     assert_eq!(
         entry["details"]["after"]["invoice_id"],
         bodies[0]["invoice"]["invoice_id"]
+    );
+
+    // Keys are kept 24 hours: the billing run deletes older ones and keeps the rest.
+    let store = SeaOrmStore::connect(&app.database_url).await.unwrap();
+    let customer = CustomerId::parse("cust_demo").unwrap();
+    let day_old = Utc::now() - chrono::TimeDelta::hours(25);
+    let claim = store
+        .claim(&customer, "old-key", "fp", day_old)
+        .await
+        .unwrap();
+    assert_eq!(claim, KeyClaim::Claimed);
+    let run = post(
+        &app,
+        "/api/internal/billing/run",
+        &app.service_token(),
+        &json!({"period": "2030-01"}),
+    )
+    .await;
+    assert_eq!(run.status(), 200);
+    let run: Value = run.json().await.unwrap();
+    assert_eq!(run["idempotency_keys_purged"], 1, "{run}");
+    let again = store.claim(&customer, "old-key", "other", Utc::now()).await;
+    assert_eq!(again.unwrap(), KeyClaim::Claimed, "the old key is gone");
+    let replay = send("upgrade-1", body.clone()).await;
+    assert_eq!(
+        replay.headers()["idempotent-replayed"],
+        "true",
+        "a fresh key stays"
     );
 }
 

@@ -179,6 +179,8 @@ pub struct BillingRunResult {
     pub scheduled_changes_applied: u64,
     pub invoices_overdue: u64,
     pub subscriptions_expired: u64,
+    /// Idempotency keys older than 24 hours deleted by this run.
+    pub idempotency_keys_purged: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -17,7 +17,7 @@ pub mod test_support;
 pub use documents::{InvoicePdf, PdfBody};
 pub use error::BillingError;
 pub use idempotent::Replayable;
-pub use operations::{BillingRunReport, IngestReport};
+pub use operations::{BillingRunReport, IDEMPOTENCY_KEY_RETENTION, IngestReport};
 pub use ports::{
     Actor, AuditRepository, Clock, CustomerRepository, DocumentLanguage, HealthProbe,
     IdempotencyRepository, InvoiceDocument, InvoiceRenderer, InvoiceRepository, KeyClaim,

@@ -34,7 +34,13 @@ pub struct BillingRunReport {
     pub scheduled_changes_applied: u64,
     pub invoices_overdue: u64,
     pub subscriptions_expired: u64,
+    /// Idempotency keys older than [`IDEMPOTENCY_KEY_RETENTION`] deleted.
+    pub idempotency_keys_purged: u64,
 }
+
+/// How long an `Idempotency-Key` and its stored response are kept: a retry within this
+/// window replays the first answer; the billing run deletes older keys.
+pub const IDEMPOTENCY_KEY_RETENTION: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 
 impl BillingService {
     /// Creates or replaces a customer's account; `true` when created.
@@ -178,6 +184,10 @@ impl BillingService {
         let (overdue, expired) = self.mark_overdue_and_expired(caller).await?;
         report.invoices_overdue = overdue;
         report.subscriptions_expired = expired;
+        report.idempotency_keys_purged = ports
+            .idempotency
+            .purge_claimed_before(now - IDEMPOTENCY_KEY_RETENTION)
+            .await?;
         tracing::info!(?report, "billing run finished");
         Ok(report)
     }

@@ -223,6 +223,9 @@ pub trait IdempotencyRepository: Send + Sync {
 
     /// Frees a claimed key whose request failed, so it can be retried.
     async fn release(&self, customer: &CustomerId, key: &str) -> Result<(), RepositoryError>;
+
+    /// Deletes the keys claimed before `cutoff`, answered or not; returns how many.
+    async fn purge_claimed_before(&self, cutoff: DateTime<Utc>) -> Result<u64, RepositoryError>;
 }
 
 /// The language of a rendered document.

@@ -26,7 +26,8 @@ use crate::ports::{
 };
 
 /// An idempotency key's fingerprint and, once finished, its response.
-type StoredKey = (String, Option<Vec<u8>>);
+/// Fingerprint, stored response, when claimed.
+type StoredKey = (String, Option<Vec<u8>>, DateTime<Utc>);
 
 #[derive(Default)]
 struct State {
@@ -477,19 +478,19 @@ impl IdempotencyRepository for InMemoryStore {
         customer: &CustomerId,
         key: &str,
         fingerprint: &str,
-        _now: DateTime<Utc>,
+        now: DateTime<Utc>,
     ) -> Result<KeyClaim, RepositoryError> {
         let mut state = self.lock()?;
         let slot = (customer.clone(), key.to_owned());
         Ok(match state.keys.get(&slot) {
             None => {
-                state.keys.insert(slot, (fingerprint.to_owned(), None));
+                state.keys.insert(slot, (fingerprint.to_owned(), None, now));
                 KeyClaim::Claimed
             }
-            Some((f, None)) => KeyClaim::InProgress {
+            Some((f, None, _)) => KeyClaim::InProgress {
                 fingerprint: f.clone(),
             },
-            Some((f, Some(r))) => KeyClaim::Completed {
+            Some((f, Some(r), _)) => KeyClaim::Completed {
                 fingerprint: f.clone(),
                 response: r.clone(),
             },
@@ -517,6 +518,13 @@ impl IdempotencyRepository for InMemoryStore {
             .keys
             .remove(&(customer.clone(), key.to_owned()));
         Ok(())
+    }
+
+    async fn purge_claimed_before(&self, cutoff: DateTime<Utc>) -> Result<u64, RepositoryError> {
+        let mut state = self.lock()?;
+        let before = state.keys.len();
+        state.keys.retain(|_, (_, _, claimed)| *claimed >= cutoff);
+        Ok((before - state.keys.len()) as u64)
     }
 }
 

@@ -982,6 +982,15 @@ impl IdempotencyRepository for SeaOrmStore {
             .map_err(db_err)?;
         Ok(())
     }
+
+    async fn purge_claimed_before(&self, cutoff: DateTime<Utc>) -> Result<u64, RepositoryError> {
+        let deleted = idempotency_keys::Entity::delete_many()
+            .filter(idempotency_keys::Column::CreatedAt.lt(cutoff))
+            .exec(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(deleted.rows_affected)
+    }
 }
 
 #[async_trait]

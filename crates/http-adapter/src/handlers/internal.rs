@@ -153,6 +153,7 @@ pub async fn billing_run(
         scheduled_changes_applied: report.scheduled_changes_applied,
         invoices_overdue: report.invoices_overdue,
         subscriptions_expired: report.subscriptions_expired,
+        idempotency_keys_purged: report.idempotency_keys_purged,
     }))
 }
 

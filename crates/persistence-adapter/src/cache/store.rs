@@ -609,6 +609,10 @@ impl IdempotencyRepository for CachedStore {
     async fn release(&self, customer: &CustomerId, key: &str) -> Result<(), RepositoryError> {
         self.db.release(customer, key).await
     }
+
+    async fn purge_claimed_before(&self, cutoff: DateTime<Utc>) -> Result<u64, RepositoryError> {
+        self.db.purge_claimed_before(cutoff).await
+    }
 }
 
 #[async_trait]
