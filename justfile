@@ -90,6 +90,8 @@ e2e: build
     #!/usr/bin/env bash
     set -euo pipefail
     scripts/need.sh chromium chromium chromium-driver
+    # A Chinese font, so the screenshots show the app's text rather than empty boxes.
+    fc-list :lang=zh 2>/dev/null | grep -q . || scripts/apt-install.sh fonts-wqy-microhei
     cd e2e
     npm ci --no-audit --no-fund --loglevel=error
     node --test --test-concurrency=1 tests/

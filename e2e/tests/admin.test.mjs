@@ -3,7 +3,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startPortal, openBrowser } from "../lib/harness.mjs";
+import { startPortal, openBrowser, screenshot } from "../lib/harness.mjs";
 
 let portal;
 let browser;
@@ -100,6 +100,45 @@ test("cancel closes the confirmation without upgrading", async () => {
     await page.locator(".confirm-panel").getByRole("button", { name: "取消" }).click();
     await page.locator(".confirm-panel").waitFor({ state: "detached" });
     assert.equal((await fresh.api("/api/portal/subscription", token)).plan_id, "pro");
+  } finally {
+    await fresh.stop();
+  }
+});
+
+test("an admin schedules a downgrade for the end of the period, then calls it off", async () => {
+  const fresh = await startPortal();
+  const { page } = browser;
+  try {
+    const token = fresh.token({ role: "admin" });
+    await page.goto(`${fresh.url}/plans?token=${token}`);
+    await page.locator("table.plans").waitFor();
+    // Only cheaper plans offer a downgrade.
+    assert.equal(await page.locator('button.downgrade[data-plan="enterprise"]').count(), 0);
+    assert.equal(await page.locator('button.downgrade[data-plan="pro"]').count(), 0);
+    assert.equal(await page.locator(".scheduled-change").count(), 0);
+
+    await page.getByRole("button", { name: "降级到基础版" }).click();
+    const panel = page.locator(".downgrade-panel");
+    await panel.getByRole("heading", { name: "确认降级到基础版" }).waitFor();
+    // Nothing is scheduled before the confirmation.
+    assert.equal((await fresh.api("/api/portal/subscription", token)).scheduled_change, null);
+    await panel.getByRole("button", { name: "确认降级" }).click();
+
+    const notice = page.locator(".scheduled-change");
+    await notice.waitFor();
+    const { plan_id, scheduled_change } = await fresh.api("/api/portal/subscription", token);
+    assert.equal(plan_id, "pro", "the plan stays until the period ends");
+    assert.equal(scheduled_change.plan_id, "basic");
+    const text = await notice.textContent();
+    assert.ok(text.includes(scheduled_change.effective_date), `the notice names the date: ${text}`);
+    assert.match(text, /基础版/);
+    assert.equal(await page.locator('button.downgrade[data-plan="basic"]').count(), 0);
+    await screenshot(page, "plans-downgrade-scheduled-zh");
+
+    await notice.getByRole("button", { name: "取消此变更" }).click();
+    await notice.waitFor({ state: "detached" });
+    assert.equal((await fresh.api("/api/portal/subscription", token)).scheduled_change, null);
+    await page.locator('button.downgrade[data-plan="basic"]').waitFor();
   } finally {
     await fresh.stop();
   }

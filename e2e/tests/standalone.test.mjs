@@ -110,6 +110,7 @@ test("a member reads the account and plans but gets no edit or upgrade controls"
     await page.locator("table.plans").waitFor();
     assert.equal(await page.locator("table.plans thead th.current").getAttribute("data-plan"), "pro");
     assert.equal(await page.locator("button.upgrade").count(), 0);
+    assert.equal(await page.locator("button.downgrade").count(), 0);
     await page.getByText("只有管理员可以更换套餐。").waitFor();
   });
 });
@@ -166,6 +167,8 @@ for (const lang of ["zh", "en"]) {
       const token = portal.token();
       await page.goto(`${portal.url}/?lang=${lang}&token=${token}`);
       for (const { name, path, ready } of PAGES) {
+        // The app mounts its navigation once the wasm has started.
+        await page.locator(`nav a[href="${path}"]`).first().waitFor();
         await page.evaluate((p) => {
           // In-app navigation (the token lives in memory only).
           const link = [...document.querySelectorAll("nav a")].find((a) => a.getAttribute("href") === p);

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use portal_api_types::{
-    Account, AppConfig, DemoToken, ErrorBody, Invoice, InvoiceList, PlanList, Subscription,
-    UpdateAccountRequest, UpgradePreview, UpgradeRequest, UpgradeResponse, UsageDetail,
-    UsageOverview,
+    Account, AppConfig, DemoToken, DowngradeRequest, ErrorBody, Invoice, InvoiceList, PlanList,
+    Subscription, UpdateAccountRequest, UpgradePreview, UpgradeRequest, UpgradeResponse,
+    UsageDetail, UsageOverview,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -149,6 +149,24 @@ impl Api {
         };
         let response = self.send_with(request, Some(&body)).await?;
         Self::json(response).await
+    }
+
+    /// Schedules a move to a cheaper plan at the end of the current period.
+    pub async fn downgrade(self, plan_id: String) -> Result<Subscription, ApiError> {
+        let body = DowngradeRequest { plan_id };
+        let response = self
+            .send_with(
+                Request::post("/api/portal/subscription/downgrade"),
+                Some(&body),
+            )
+            .await?;
+        Self::json(response).await
+    }
+
+    /// Drops a scheduled plan change.
+    pub async fn cancel_scheduled_change(self) -> Result<Subscription, ApiError> {
+        let request = Request::delete("/api/portal/subscription/scheduled-change");
+        Self::json(self.send(request).await?).await
     }
 
     /// The month's usage; `None` asks for the current month.

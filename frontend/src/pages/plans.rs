@@ -1,6 +1,7 @@
 //! 套餐 Plans: the plans side by side with the current one marked; admins upgrade to a
 //! dearer plan through a confirmation step that shows what the upgrade charges now
-//! (`GET …/upgrade/preview`) before `POST …/upgrade`.
+//! (`GET …/upgrade/preview`) before `POST …/upgrade`, and schedule a move to a cheaper
+//! plan at the end of the period (`POST …/downgrade`), which they can call off again.
 
 use leptos::html;
 use leptos::prelude::*;
@@ -25,6 +26,20 @@ enum Flow {
     Failed(Plan, ApiError),
 }
 
+/// Where a downgrade stands (it is only scheduled: nothing is charged).
+#[derive(Debug, Clone, PartialEq)]
+enum Downgrade {
+    Idle,
+    Confirming(Plan),
+    Sending(Plan),
+    Failed(Plan, ApiError),
+}
+
+/// Plans a downgrade may go to: cheaper than the current one.
+pub fn can_downgrade_to(plan: &Plan, current: Option<&Plan>) -> bool {
+    current.is_some_and(|c| plan.price < c.price && plan.plan_id != c.plan_id)
+}
+
 /// Plans an upgrade may go to: dearer than the current one.
 pub fn can_upgrade_to(plan: &Plan, current: Option<&Plan>) -> bool {
     current.is_some_and(|c| plan.price > c.price && plan.plan_id != c.plan_id)
@@ -44,6 +59,8 @@ pub fn PlansPage() -> impl IntoView {
     let plans = Loader::new(move || api.plans());
     let subscription = Loader::new(move || api.subscription());
     let flow = RwSignal::new(Flow::Idle);
+    let downgrade = RwSignal::new(Downgrade::Idle);
+    let changed = Callback::new(move |()| subscription.refetch());
 
     let table = move || match (plans.get(), subscription.get()) {
         (Some(Err(ApiError::Unauthorized)), _) | (_, Some(Err(ApiError::Unauthorized))) => {
@@ -59,7 +76,12 @@ pub fn PlansPage() -> impl IntoView {
             view! { <ErrorNotice error retry /> }.into_any()
         }
         (Some(Ok(list)), Some(sub)) => {
-            view! { <PlanTable list current=sub.ok() flow /> }.into_any()
+            let current = sub.ok();
+            view! {
+                <ScheduledNotice list=list.clone() current=current.clone() changed />
+                <PlanTable list current flow downgrade />
+            }
+            .into_any()
         }
         _ => view! { <Loading /> }.into_any(),
     };
@@ -76,11 +98,17 @@ pub fn PlansPage() -> impl IntoView {
         <p class="lead">{tx!(i18n, plans.intro)}</p>
         {table}
         <UpgradePanel flow />
+        <DowngradePanel downgrade changed />
     }
 }
 
 #[component]
-fn PlanTable(list: PlanList, current: Option<Subscription>, flow: RwSignal<Flow>) -> impl IntoView {
+fn PlanTable(
+    list: PlanList,
+    current: Option<Subscription>,
+    flow: RwSignal<Flow>,
+    downgrade: RwSignal<Downgrade>,
+) -> impl IntoView {
     let api = use_api();
     let i18n = use_i18n();
     let session = use_session();
@@ -88,6 +116,10 @@ fn PlanTable(list: PlanList, current: Option<Subscription>, flow: RwSignal<Flow>
         return view! { <p class="state empty">{tx!(i18n, plans.no_plans)}</p> }.into_any();
     }
     let current_id = current.as_ref().map(|s| s.plan_id.clone());
+    let scheduled_to = current
+        .as_ref()
+        .and_then(|s| s.scheduled_change.as_ref())
+        .map(|c| c.plan_id.clone());
     let current_plan = list
         .plans
         .iter()
@@ -155,12 +187,36 @@ fn PlanTable(list: PlanList, current: Option<Subscription>, flow: RwSignal<Flow>
             .iter()
             .map(|plan| {
                 let eligible = can_upgrade_to(plan, current_plan.as_ref());
+                let cheaper = can_downgrade_to(plan, current_plan.as_ref())
+                    && scheduled_to.as_ref() != Some(&plan.plan_id);
                 let plan = plan.clone();
                 let name = plan.name.clone();
-                let busy =
-                    move || !matches!(flow.get(), Flow::Idle | Flow::Done(..) | Flow::Failed(..));
+                let busy = move || {
+                    !matches!(flow.get(), Flow::Idle | Flow::Done(..) | Flow::Failed(..))
+                        || matches!(downgrade.get(), Downgrade::Sending(..))
+                };
+                let down = cheaper.then(|| {
+                    let plan = plan.clone();
+                    let name = plan.name.clone();
+                    let label = move || {
+                        let name = name.clone();
+                        t_string!(i18n, plans.downgrade_to, name).to_string()
+                    };
+                    view! {
+                        <button
+                            type="button"
+                            class="secondary downgrade"
+                            data-plan=plan.plan_id.clone()
+                            disabled=busy
+                            on:click=move |_| downgrade.set(Downgrade::Confirming(plan.clone()))
+                        >
+                            {label}
+                        </button>
+                    }
+                });
                 view! {
                     <td>
+                        {down}
                         {eligible
                             .then(|| {
                                 let label = move || {
@@ -210,6 +266,133 @@ fn PlanTable(list: PlanList, current: Option<Subscription>, flow: RwSignal<Flow>
         {(!admin).then(|| view! { <p class="note">{tx!(i18n, plans.member_note)}</p> })}
     }
     .into_any()
+}
+
+/// A scheduled plan change, with a way for admins to call it off.
+#[component]
+fn ScheduledNotice(
+    list: PlanList,
+    current: Option<Subscription>,
+    changed: Callback<()>,
+) -> impl IntoView {
+    let api = use_api();
+    let i18n = use_i18n();
+    let session = use_session();
+    let failed = RwSignal::new(None::<ApiError>);
+    let sending = RwSignal::new(false);
+    let Some(change) = current.and_then(|s| s.scheduled_change) else {
+        return ().into_any();
+    };
+    let name = list
+        .plans
+        .iter()
+        .find(|p| p.plan_id == change.plan_id)
+        .map_or_else(|| change.plan_id.clone(), |p| p.name.clone());
+    let date = change.effective_date.clone();
+    let text = move || {
+        let (name, date) = (name.clone(), date.clone());
+        t_string!(i18n, plans.scheduled, name, date).to_string()
+    };
+    let cancel = move |_| {
+        sending.set(true);
+        spawn_local(async move {
+            match api.cancel_scheduled_change().await {
+                Ok(_) => {
+                    failed.set(None);
+                    changed.run(());
+                }
+                Err(error) => failed.set(Some(error)),
+            }
+            sending.set(false);
+        });
+    };
+    view! {
+        <div class="notice scheduled-change" role="status" data-plan=change.plan_id.clone()>
+            <span>{text}</span>
+            {session
+                .is_admin()
+                .then(|| {
+                    view! {
+                        <button type="button" class="secondary cancel-change" on:click=cancel disabled=sending>
+                            {tx!(i18n, plans.cancel_scheduled)}
+                        </button>
+                    }
+                })}
+        </div>
+        {move || failed.get().map(|error| view! { <ErrorNotice error /> })}
+    }
+    .into_any()
+}
+
+/// The confirmation step of a downgrade.
+#[component]
+fn DowngradePanel(downgrade: RwSignal<Downgrade>, changed: Callback<()>) -> impl IntoView {
+    let api = use_api();
+    let i18n = use_i18n();
+    let heading = NodeRef::<html::H2>::new();
+    Effect::new(move |_| {
+        let open = matches!(
+            downgrade.get(),
+            Downgrade::Confirming(..) | Downgrade::Failed(..)
+        );
+        if let (true, Some(h)) = (open, heading.get()) {
+            let _ = h.focus();
+        }
+    });
+    let confirm = move |_| {
+        let Downgrade::Confirming(plan) = downgrade.get_untracked() else {
+            return;
+        };
+        downgrade.set(Downgrade::Sending(plan.clone()));
+        spawn_local(async move {
+            match api.downgrade(plan.plan_id.clone()).await {
+                Ok(_) => {
+                    downgrade.set(Downgrade::Idle);
+                    changed.run(());
+                }
+                Err(error) => downgrade.set(Downgrade::Failed(plan, error)),
+            }
+        });
+    };
+    let cancel = move |_| downgrade.set(Downgrade::Idle);
+    move || {
+        let state = downgrade.get();
+        let (plan, sending, error) = match state {
+            Downgrade::Idle => return ().into_any(),
+            Downgrade::Confirming(plan) => (plan, false, None),
+            Downgrade::Sending(plan) => (plan, true, None),
+            Downgrade::Failed(plan, error) => (plan, false, Some(error)),
+        };
+        let name = plan.name.clone();
+        let title = move || {
+            let name = name.clone();
+            t_string!(i18n, plans.downgrade_heading, name).to_string()
+        };
+        view! {
+            <section class="card confirm-panel downgrade-panel" aria-labelledby="downgrade-title">
+                <h2 id="downgrade-title" tabindex="-1" node_ref=heading>
+                    {title}
+                </h2>
+                <p>{tx!(i18n, plans.downgrade_explain)}</p>
+                {error.map(|error| view! { <ErrorNotice error /> })}
+                <div class="actions">
+                    <button type="button" class="confirm" on:click=confirm disabled=sending>
+                        {move || {
+                            if sending {
+                                t_string!(i18n, plans.downgrading).to_string()
+                            } else {
+                                t_string!(i18n, plans.downgrade_confirm).to_string()
+                            }
+                        }}
+                    </button>
+                    <button type="button" class="secondary" on:click=cancel disabled=sending>
+                        {tx!(i18n, common.cancel)}
+                    </button>
+                </div>
+            </section>
+        }
+        .into_any()
+    }
 }
 
 /// The confirmation step and the outcome of an upgrade.
@@ -411,5 +594,18 @@ mod tests {
         assert!(!can_upgrade_to(&pro, Some(&pro)));
         assert!(!can_upgrade_to(&basic, Some(&pro)));
         assert!(!can_upgrade_to(&enterprise, None));
+    }
+
+    #[test]
+    fn only_cheaper_plans_are_downgrades() {
+        let (basic, pro, enterprise) = (
+            plan("basic", 299),
+            plan("pro", 999),
+            plan("enterprise", 2999),
+        );
+        assert!(can_downgrade_to(&basic, Some(&pro)));
+        assert!(!can_downgrade_to(&pro, Some(&pro)));
+        assert!(!can_downgrade_to(&enterprise, Some(&pro)));
+        assert!(!can_downgrade_to(&basic, None));
     }
 }
