@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20251201_000001_create_portal_tables;
 mod m20251215_000002_billing_operations;
+mod m20261126_000003_billing_timeline;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20251201_000001_create_portal_tables::Migration),
             Box::new(m20251215_000002_billing_operations::Migration),
+            Box::new(m20261126_000003_billing_timeline::Migration),
         ]
     }
 }

@@ -2,7 +2,7 @@
 //! without drift (sea-orm reads SQLite decimals through f64; we store integer fen).
 
 use chrono::{Days, Utc};
-use portal_billing::{InvoiceRepository, PlanCatalog};
+use portal_billing::{InvoiceRepository, Ledger, PlanCatalog};
 use portal_domain::{
     Currency, CustomerId, InvoiceKind, InvoiceLine, InvoiceStatus, Money, Month, NewInvoice, Plan,
     PlanId, Quotas,
@@ -57,8 +57,9 @@ async fn money_round_trips_and_sums_exactly(backend: Backend) {
     ));
     let now = Utc::now();
     let customer = CustomerId::parse("cust_demo").unwrap();
-    let issued = store
-        .issue_for_period(&NewInvoice {
+    let mut txn = store.begin(&customer).await.unwrap();
+    let issued = txn
+        .issue(&NewInvoice {
             customer_id: customer.clone(),
             period: Month::parse("2001-01").unwrap(),
             kind: InvoiceKind::Subscription,
@@ -66,11 +67,12 @@ async fn money_round_trips_and_sums_exactly(backend: Backend) {
             currency: Currency::Cny,
             lines,
             created_at: now,
+            issued_on: now.date_naive(),
             due_date: now.date_naive() + Days::new(15),
         })
         .await
-        .unwrap()
         .unwrap();
+    txn.commit().await.unwrap();
     let stored = InvoiceRepository::find(&store, &customer, &issued.id)
         .await
         .unwrap()

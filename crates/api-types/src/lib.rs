@@ -70,6 +70,20 @@ pub struct Subscription {
     /// A plan change waiting for its date (a downgrade at the period's end), or `null`.
     #[serde(default)]
     pub scheduled_change: Option<ScheduledChange>,
+    /// The plan segments serving the current and the next period, oldest first (§9).
+    #[serde(default)]
+    pub segments: Vec<Segment>,
+}
+
+/// A plan over a range of days, both ends inclusive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Segment {
+    pub plan_id: String,
+    /// First day, `YYYY-MM-DD`.
+    pub from: String,
+    /// Last day, inclusive, `YYYY-MM-DD`.
+    pub to: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -176,7 +190,6 @@ pub struct BillingRunRequest {
 pub struct BillingRunResult {
     pub created: u64,
     pub skipped: u64,
-    pub scheduled_changes_applied: u64,
     pub invoices_overdue: u64,
     pub subscriptions_expired: u64,
     /// Idempotency keys older than 24 hours deleted by this run.
@@ -234,6 +247,53 @@ pub struct InvoiceLine {
     #[serde(with = "rust_decimal::serde::str")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "999.00"))]
     pub amount: Decimal,
+    /// `fee` (a plan segment's days in a period), `reversal` (takes back an earlier fee
+    /// line of the same segment) or `legacy` (a line issued before segments existed).
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_id: Option<String>,
+    /// The period (`YYYY-MM`) the line's days belong to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
+    /// First day served, `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Last day served, inclusive, `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// Days served, and the days of the period's month they are divided by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days_in_month: Option<u32>,
+}
+
+/// A payment recorded against an invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Payment {
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "999.00"))]
+    pub amount: Decimal,
+    pub reference: String,
+    /// RFC 3339, UTC.
+    pub paid_at: String,
+}
+
+/// `POST /api/internal/invoices/{id}/paid`: all optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PaymentRequest {
+    /// Must equal the invoice's amount.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// RFC 3339; default: now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_at: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -272,6 +332,12 @@ pub struct Invoice {
     /// `YYYY-MM-DD`.
     pub due_date: String,
     pub lines: Vec<InvoiceLine>,
+    /// `subscription` (a billing run's first invoice of the period), `adjustment` (what a
+    /// plan change or a later run adds to or takes back from invoiced periods).
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub payments: Vec<Payment>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,12 +3,13 @@
 //! Seeding only adds what is missing, so running it again changes nothing.
 
 use chrono::{Datelike, Days, NaiveTime};
-use portal_domain::billing_ops::period_lines;
 use portal_domain::invoice::PAYMENT_TERM_DAYS;
 use portal_domain::{
     Currency, CustomerId, InvoiceKind, InvoiceStatus, Month, NewCustomer, NewInvoice, Plan, PlanId,
-    Product, Quotas, Subscription, SubscriptionId, SubscriptionStatus, UsageRecord,
+    Product, Quotas, Subscription, SubscriptionId, UsageRecord,
 };
+
+use crate::charging::settlement;
 use rust_decimal::Decimal;
 
 use crate::error::BillingError;
@@ -33,7 +34,8 @@ struct DemoCustomer {
     contact: &'static str,
     email: &'static str,
     plan: &'static str,
-    /// Invoice statuses for the previous months, oldest first.
+    /// Invoice statuses of the months from the subscription's first to the current one,
+    /// oldest first: the first month is the subscription's start.
     invoices: &'static [InvoiceStatus],
     /// Daily usage around these values (ai_chat, email, agent_seats).
     daily: (i64, i64, i64),
@@ -50,6 +52,7 @@ const CUSTOMERS: [DemoCustomer; 2] = [
             InvoiceStatus::Paid,
             InvoiceStatus::Paid,
             InvoiceStatus::Pending,
+            InvoiceStatus::Pending,
         ],
         daily: (150, 10, 2),
     },
@@ -59,7 +62,7 @@ const CUSTOMERS: [DemoCustomer; 2] = [
         contact: "李四",
         email: "lisi@example.com",
         plan: "basic",
-        invoices: &[InvoiceStatus::Paid],
+        invoices: &[InvoiceStatus::Paid, InvoiceStatus::Pending],
         daily: (40, 3, 1),
     },
 ];
@@ -99,7 +102,8 @@ impl BillingService {
     pub async fn seed_demo(&self) -> Result<SeedReport, BillingError> {
         let ports = self.ports();
         let now = ports.clock.now();
-        let today = now.date_naive();
+        let calendar = ports.calendar;
+        let today = calendar.date_of(now);
         let this_month = Month::of(today);
         let mut report = SeedReport::default();
 
@@ -113,9 +117,17 @@ impl BillingService {
 
         for (index, demo) in CUSTOMERS.iter().enumerate() {
             let id = CustomerId::parse(demo.id).map_err(anyhow::Error::new)?;
+            // The subscription starts with the first invoiced month; the account exists
+            // a few days before it.
+            let mut start_month = this_month;
+            for _ in 1..demo.invoices.len() {
+                start_month = start_month.prev();
+            }
+            let start = start_month.first_day();
+            let signed_up = morning_of(&calendar, start - Days::new(5));
             if ports.customers.find(&id).await?.is_none() {
                 let data = NewCustomer::parse(demo.company, demo.contact, demo.email)?;
-                ports.customers.upsert(&id, &data, now).await?;
+                ports.customers.upsert(&id, &data, signed_up).await?;
                 report.customers_created += 1;
             }
 
@@ -123,18 +135,13 @@ impl BillingService {
                 .iter()
                 .find(|p| p.id.as_str() == demo.plan)
                 .ok_or_else(|| anyhow::anyhow!("demo plan {} missing", demo.plan))?;
-            let start = this_month.prev().prev().prev().first_day();
-            let subscription = Subscription {
-                id: SubscriptionId::parse(&format!("sub_{}", demo.id))
-                    .map_err(anyhow::Error::new)?,
-                customer_id: id.clone(),
-                plan_id: plan.id.clone(),
-                start_date: start,
-                end_date: Month::of(start + Days::new(366)).first_day() - Days::new(1),
-                status: SubscriptionStatus::Active,
-                version: 1,
-                scheduled_change: None,
-            };
+            let subscription = Subscription::on_plan(
+                SubscriptionId::parse(&format!("sub_{}", demo.id)).map_err(anyhow::Error::new)?,
+                id.clone(),
+                plan.id.clone(),
+                start,
+                Month::of(start + Days::new(366)).first_day() - Days::new(1),
+            );
             if ports.subscriptions.insert_if_absent(&subscription).await? {
                 report.subscriptions_created += 1;
             }
@@ -164,24 +171,10 @@ impl BillingService {
             }
             report.usage_records_added += ports.usage.insert_if_absent(&id, &records).await?;
 
-            let periods = demo.invoices.len() as u32;
-            let mut month = this_month;
-            for _ in 0..periods {
-                month = month.prev();
-            }
+            // Each month invoiced on its first day, as a billing run would have.
+            let mut month = start_month;
             for status in demo.invoices {
-                let issued = month.first_day();
-                let invoice = NewInvoice {
-                    customer_id: id.clone(),
-                    period: month,
-                    kind: InvoiceKind::Subscription,
-                    status: *status,
-                    currency: plan.price.currency(),
-                    lines: period_lines(plan, month),
-                    created_at: issued.and_time(NaiveTime::MIN).and_utc(),
-                    due_date: issued + Days::new(PAYMENT_TERM_DAYS),
-                };
-                if ports.invoices.issue_for_period(&invoice).await?.is_some() {
+                if self.seed_invoice(&id, month, *status).await? {
                     report.invoices_created += 1;
                 }
                 month = month.next();
@@ -189,4 +182,48 @@ impl BillingService {
         }
         Ok(report)
     }
+
+    /// Issues `month`'s charges as they stood on its first day, unless it was invoiced.
+    async fn seed_invoice(
+        &self,
+        customer: &CustomerId,
+        month: Month,
+        status: InvoiceStatus,
+    ) -> Result<bool, BillingError> {
+        let mut txn = self.ports().ledger.begin(customer).await?;
+        let Some(subscription) = txn.subscription().await? else {
+            return Ok(false);
+        };
+        let plans = txn.plans().await?;
+        let invoiced = txn.invoiced_lines(month).await?;
+        if invoiced.contains_key(&month) {
+            return Ok(false);
+        }
+        let lines = settlement(&subscription.segments, &plans, &invoiced, [month])?;
+        let issued_on = month.first_day();
+        let invoice = NewInvoice {
+            customer_id: customer.clone(),
+            period: month,
+            kind: InvoiceKind::Subscription,
+            status,
+            currency: Currency::Cny,
+            lines,
+            created_at: morning_of(&self.ports().calendar, issued_on),
+            issued_on,
+            due_date: issued_on + Days::new(PAYMENT_TERM_DAYS),
+        };
+        txn.save(&subscription).await?;
+        txn.issue(&invoice).await?;
+        txn.commit().await?;
+        Ok(true)
+    }
+}
+
+/// The instant a business day begins (09:00 there, clear of any zone's midnight gap).
+fn morning_of(
+    calendar: &portal_domain::BusinessCalendar,
+    day: chrono::NaiveDate,
+) -> chrono::DateTime<chrono::Utc> {
+    let local = day.and_time(NaiveTime::from_hms_opt(9, 0, 0).unwrap_or(NaiveTime::MIN));
+    calendar.instant_of(local)
 }

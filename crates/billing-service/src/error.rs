@@ -19,6 +19,10 @@ pub enum BillingError {
     /// The request is valid but clashes with the current state; nothing was changed.
     #[error("{0}")]
     Conflict(String),
+    /// The request was made against a version of the object that is no longer current
+    /// (`If-Match`); nothing was changed.
+    #[error("{0}")]
+    PreconditionFailed(String),
     /// The database cannot be reached.
     #[error("the database is unavailable")]
     Unavailable(#[source] anyhow::Error),

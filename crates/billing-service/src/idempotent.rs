@@ -9,7 +9,7 @@ use crate::error::BillingError;
 use crate::ports::KeyClaim;
 use crate::principal::Principal;
 use crate::service::{BillingService, UpgradeOutcome};
-use portal_domain::FieldErrors;
+use portal_domain::{FieldErrors, PlanId};
 
 /// The longest key accepted.
 pub const MAX_KEY_LEN: usize = 255;
@@ -43,7 +43,7 @@ impl BillingService {
         &self,
         principal: &Principal,
         key: Option<&str>,
-        plan_id: &str,
+        plan_id: &PlanId,
         proration_date: Option<NaiveDate>,
         encode: impl FnOnce(&UpgradeOutcome) -> Vec<u8>,
     ) -> Result<Replayable<Vec<u8>>, BillingError> {
@@ -56,7 +56,7 @@ impl BillingService {
         let fingerprint = {
             let mut h = Sha256::new();
             h.update(b"upgrade\0");
-            h.update(plan_id.as_bytes());
+            h.update(plan_id.as_str().as_bytes());
             h.update(b"\0");
             h.update(proration_date.map(|d| d.to_string()).unwrap_or_default());
             h.finalize()

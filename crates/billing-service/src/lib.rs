@@ -2,29 +2,35 @@
 //! [`BillingService`], which reaches storage only through the port traits in [`ports`].
 //! Authorisation by [`Principal`] happens here, not in the HTTP layer.
 
+mod charging;
 pub mod demo;
 mod documents;
 pub mod error;
 mod idempotent;
 mod operations;
+mod plan_changes;
 pub mod ports;
 pub mod principal;
 mod service;
 
 #[cfg(feature = "test-support")]
+pub mod simulation;
+#[cfg(feature = "test-support")]
 pub mod test_support;
 
+pub use charging::BillingRunReport;
 pub use documents::{InvoicePdf, PdfBody};
 pub use error::BillingError;
 pub use idempotent::Replayable;
-pub use operations::{BillingRunReport, IDEMPOTENCY_KEY_RETENTION, IngestReport};
+pub use operations::{IDEMPOTENCY_KEY_RETENTION, IngestReport, PaymentReport};
 pub use ports::{
     Actor, AuditRepository, Clock, CustomerRepository, DocumentLanguage, HealthProbe,
-    IdempotencyRepository, InvoiceDocument, InvoiceRenderer, InvoiceRepository, KeyClaim,
-    PlanCatalog, PlanChangeCommit, Ports, RenderError, RepositoryError, SubscriptionRepository,
-    SystemClock, UsageRepository,
+    IdempotencyRepository, InvoiceDocument, InvoiceRenderer, InvoiceRepository, InvoicedLines,
+    KeyClaim, Ledger, LedgerTxn, PlanCatalog, Ports, RenderError, RepositoryError,
+    SubscriptionRepository, SystemClock, UsageRepository,
 };
 pub use principal::{PlatformCaller, Principal, Role};
 pub use service::{
     AccountEdit, BillingService, SubscriptionView, UpgradeOutcome, UpgradeQuote, UsageOverview,
+    account_etag,
 };

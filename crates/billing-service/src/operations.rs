@@ -1,20 +1,29 @@
 //! The billing operations the platform's services call: provisioning, usage ingestion,
 //! the billing run, and payments. Callers are platform services, not customers.
 
-use std::collections::BTreeMap;
-
-use chrono::{Days, NaiveDate};
-use portal_domain::billing_ops::{bills_period, first_of_each_id, period_lines, validate_batch};
-use portal_domain::invoice::PAYMENT_TERM_DAYS;
+use chrono::{DateTime, NaiveDate, Utc};
+use portal_domain::billing_ops::{first_of_each_id, validate_batch};
 use portal_domain::{
-    Customer, CustomerId, FieldErrors, Invoice, InvoiceId, InvoiceKind, InvoiceStatus, Month,
-    NewCustomer, NewInvoice, PlanId, RawUsageEvent,
+    AuditAction, AuditEntry, Customer, CustomerId, FieldErrors, Invoice, InvoiceId, InvoiceKind,
+    InvoiceStatus, Month, NewCustomer, Payment, PlanId, RawUsageEvent, Segment, Subscription,
+    SubscriptionId, SubscriptionStatus, UserId,
 };
+use rust_decimal::Decimal;
 use tracing::instrument;
 
+use crate::charging::settlement;
 use crate::error::BillingError;
+use crate::ports::RepositoryError;
 use crate::principal::PlatformCaller;
 use crate::service::{BillingService, SubscriptionView};
+
+/// A payment as reported by the platform, not yet checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PaymentReport {
+    pub amount: Option<String>,
+    pub reference: Option<String>,
+    pub paid_at: Option<String>,
+}
 
 /// What an ingestion batch did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,19 +32,6 @@ pub struct IngestReport {
     pub accepted: u64,
     /// Events whose id was seen before (in an earlier batch or earlier in this one).
     pub duplicates: u64,
-}
-
-/// What a billing run did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct BillingRunReport {
-    pub created: u64,
-    /// Subscriptions that already had their invoice for the period.
-    pub skipped: u64,
-    pub scheduled_changes_applied: u64,
-    pub invoices_overdue: u64,
-    pub subscriptions_expired: u64,
-    /// Idempotency keys older than [`IDEMPOTENCY_KEY_RETENTION`] deleted.
-    pub idempotency_keys_purged: u64,
 }
 
 /// How long an `Idempotency-Key` and its stored response are kept: a retry within this
@@ -83,12 +79,48 @@ impl BillingService {
         if end < start {
             return Err(FieldErrors::single("end_date", "must not be before start_date").into());
         }
-        let subscription = self
-            .ports()
-            .subscriptions
-            .replace(&customer, &plan.id, start, end)
+        let mut txn = self.ports().ledger.begin(&customer).await?;
+        let plans = txn.plans().await?;
+        let subscription = match txn.subscription().await? {
+            Some(current) => Subscription {
+                segments: vec![Segment::new(plan.id.clone(), start, end)],
+                status: SubscriptionStatus::Active,
+                ..current
+            },
+            None => Subscription {
+                version: 0,
+                ..Subscription::on_plan(
+                    SubscriptionId::parse(&format!("sub_{}", uuid::Uuid::new_v4().simple()))
+                        .map_err(anyhow::Error::new)?,
+                    customer.clone(),
+                    plan.id.clone(),
+                    start,
+                    end,
+                )
+            },
+        };
+        // The replaced timeline may change periods already invoiced: settle them now.
+        let invoiced = txn
+            .invoiced_lines(Month::of(start.min(self.today())))
             .await?;
-        self.view_of(subscription).await
+        let lines = settlement(
+            &subscription.segments,
+            &plans,
+            &invoiced,
+            invoiced.keys().copied(),
+        )?;
+        let invoice = self.invoice_of(
+            &customer,
+            Month::of(self.today()),
+            InvoiceKind::Adjustment,
+            lines,
+        )?;
+        let saved = txn.save(&subscription).await?;
+        if let Some(new) = &invoice {
+            txn.issue(new).await?;
+        }
+        txn.commit().await?;
+        self.view(saved).await
     }
 
     /// Counts a batch of usage events; each event id counts once, ever. An invalid event
@@ -99,7 +131,7 @@ impl BillingService {
         caller: &PlatformCaller,
         raw: &[RawUsageEvent],
     ) -> Result<IngestReport, BillingError> {
-        let events = validate_batch(raw)?;
+        let events = validate_batch(raw, &self.ports().calendar)?;
         let total = events.len() as u64;
         let (unique, _) = first_of_each_id(events);
         let mut ids: Vec<CustomerId> = unique.iter().map(|e| e.customer_id.clone()).collect();
@@ -124,74 +156,6 @@ impl BillingService {
         })
     }
 
-    /// Bills `period`: applies scheduled changes due by its first day, issues one
-    /// invoice per subscription serving it (none twice), then marks overdue invoices and
-    /// ended subscriptions.
-    #[instrument(skip_all, fields(caller = %caller.name, period = %period))]
-    pub async fn billing_run(
-        &self,
-        caller: &PlatformCaller,
-        period: Month,
-    ) -> Result<BillingRunReport, BillingError> {
-        let ports = self.ports();
-        let now = ports.clock.now();
-        let today = now.date_naive();
-        let mut report = BillingRunReport {
-            scheduled_changes_applied: ports
-                .subscriptions
-                .apply_due_changes(period.first_day())
-                .await?,
-            ..Default::default()
-        };
-        let mut plans = BTreeMap::new();
-        for subscription in ports.subscriptions.billable(period).await? {
-            if !bills_period(&subscription, period) {
-                continue;
-            }
-            let plan = match plans.get(&subscription.plan_id) {
-                Some(plan) => plan,
-                None => {
-                    let plan = ports
-                        .plans
-                        .find(&subscription.plan_id)
-                        .await?
-                        .ok_or_else(|| {
-                            BillingError::Internal(anyhow::anyhow!(
-                                "subscription {} names missing plan {}",
-                                subscription.id,
-                                subscription.plan_id
-                            ))
-                        })?;
-                    plans.entry(subscription.plan_id.clone()).or_insert(plan)
-                }
-            };
-            let issued_on = today.max(period.first_day());
-            let invoice = NewInvoice {
-                customer_id: subscription.customer_id.clone(),
-                period,
-                kind: InvoiceKind::Subscription,
-                status: InvoiceStatus::Pending,
-                currency: plan.price.currency(),
-                lines: period_lines(plan, period),
-                created_at: now,
-                due_date: issued_on + Days::new(PAYMENT_TERM_DAYS),
-            };
-            match ports.invoices.issue_for_period(&invoice).await? {
-                Some(_) => report.created += 1,
-                None => report.skipped += 1,
-            }
-        }
-        let (overdue, expired) = self.mark_overdue_and_expired(caller).await?;
-        report.invoices_overdue = overdue;
-        report.subscriptions_expired = expired;
-        report.idempotency_keys_purged = ports
-            .idempotency
-            .purge_claimed_before(now - IDEMPOTENCY_KEY_RETENTION)
-            .await?;
-        tracing::info!(?report, "billing run finished");
-        Ok(report)
-    }
-
     /// Marks pending invoices past their due date overdue and subscriptions past their
     /// end expired; returns both counts.
     pub async fn mark_overdue_and_expired(
@@ -204,20 +168,98 @@ impl BillingService {
         Ok((overdue, expired))
     }
 
-    /// Records an invoice's payment.
+    /// Records an invoice's payment. The amount, when given, must be the invoice's; a
+    /// paid invoice reported paid again with the same reference (or none) is answered
+    /// as it is, with another reference it is a conflict.
     #[instrument(skip_all, fields(caller = %caller.name, invoice = id))]
     pub async fn mark_invoice_paid(
         &self,
         caller: &PlatformCaller,
         id: &str,
+        report: PaymentReport,
     ) -> Result<Invoice, BillingError> {
         let Ok(id) = InvoiceId::parse(id) else {
             return Err(BillingError::NotFound("invoice"));
         };
-        self.ports()
-            .invoices
-            .mark_paid(&id)
+        let invoices = &self.ports().invoices;
+        let invoice = invoices
+            .find_any(&id)
             .await?
-            .ok_or(BillingError::NotFound("invoice"))
+            .ok_or(BillingError::NotFound("invoice"))?;
+        let mut errors = FieldErrors::default();
+        if let Some(raw) = &report.amount {
+            match raw.trim().parse::<Decimal>() {
+                Ok(amount) if amount == invoice.amount.amount() => {}
+                Ok(_) => errors.add(
+                    "amount",
+                    format!("must be the invoice's amount, {}", invoice.amount.amount()),
+                ),
+                Err(_) => errors.add("amount", "must be a decimal amount such as \"999.00\""),
+            }
+        }
+        let reference = report.reference.as_deref().map(str::trim).unwrap_or("");
+        if reference.chars().count() > 128 || reference.chars().any(char::is_control) {
+            errors.add("reference", "at most 128 printable characters");
+        }
+        let paid_at = match &report.paid_at {
+            None => self.ports().clock.now(),
+            Some(raw) => DateTime::parse_from_rfc3339(raw)
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or_else(|_| {
+                    errors.add("paid_at", "must be an RFC 3339 timestamp");
+                    DateTime::UNIX_EPOCH
+                }),
+        };
+        errors.into_result()?;
+        if invoice.status == InvoiceStatus::Paid {
+            return self.already_paid(invoice, report.reference.is_none(), reference);
+        }
+        let payment = Payment {
+            amount: invoice.amount,
+            reference: reference.to_owned(),
+            paid_at,
+        };
+        let mut after = std::collections::BTreeMap::new();
+        after.insert("invoice_id".to_owned(), invoice.id.to_string());
+        after.insert("amount".to_owned(), invoice.amount.amount().to_string());
+        after.insert("reference".to_owned(), reference.to_owned());
+        let audit = AuditEntry {
+            customer_id: invoice.customer_id.clone(),
+            user_id: UserId::parse(&caller.name)
+                .or_else(|_| UserId::parse("platform"))
+                .map_err(anyhow::Error::new)?,
+            at: self.ports().clock.now(),
+            action: AuditAction::InvoicePaid,
+            before: [("status".to_owned(), invoice.status.as_str().to_owned())].into(),
+            after,
+        };
+        match invoices.record_payment(&id, &payment, &audit).await {
+            Ok(paid) => Ok(paid),
+            // Paid concurrently: answer as a repeated report would be answered.
+            Err(RepositoryError::Conflict) => {
+                let now = invoices
+                    .find_any(&id)
+                    .await?
+                    .ok_or(BillingError::NotFound("invoice"))?;
+                self.already_paid(now, report.reference.is_none(), reference)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn already_paid(
+        &self,
+        invoice: Invoice,
+        no_reference: bool,
+        reference: &str,
+    ) -> Result<Invoice, BillingError> {
+        if no_reference || invoice.payments.iter().any(|p| p.reference == reference) {
+            Ok(invoice)
+        } else {
+            Err(BillingError::Conflict(format!(
+                "invoice {} is already paid under another reference",
+                invoice.id
+            )))
+        }
     }
 }

@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::NaiveDate;
 use portal_domain::{
-    AccountChanges, AuditEntry, Customer, CustomerId, DateRange, Invoice, InvoiceId,
-    InvoiceSummary, Month, NewCustomer, NewInvoice, Plan, PlanId, Product, ScheduledChange,
-    Subscription, SubscriptionId, UsageEvent, UsageRecord, UserId,
+    AccountChanges, AuditEntry, BusinessCalendar, Customer, CustomerId, DateRange, Invoice,
+    InvoiceId, InvoiceLine, InvoiceSummary, Month, NewCustomer, NewInvoice, Payment, Plan, PlanId,
+    Product, Subscription, UsageEvent, UsageRecord, UserId,
 };
 
 /// What a storage adapter can fail with.
@@ -32,13 +32,15 @@ pub enum RepositoryError {
 pub trait CustomerRepository: Send + Sync {
     async fn find(&self, id: &CustomerId) -> Result<Option<Customer>, RepositoryError>;
 
-    /// Applies validated changes; `None` when there is no such customer.
-    /// Applies validated changes and records `audit` (built from the row before and
-    /// after) in the same transaction; `None` when there is no such customer.
+    /// Applies validated changes, bumps the version and records the audit entry (built
+    /// from the row before and after) in the same transaction; `None` when there is no
+    /// such customer. MUST return [`RepositoryError::Conflict`] and change nothing when
+    /// `expected_version` is given and is not the stored version.
     async fn update(
         &self,
         id: &CustomerId,
         changes: &AccountChanges,
+        expected_version: Option<i64>,
         actor: &Actor,
     ) -> Result<Option<Customer>, RepositoryError>;
 
@@ -61,18 +63,6 @@ pub trait PlanCatalog: Send + Sync {
     async fn upsert(&self, plan: &Plan) -> Result<(), RepositoryError>;
 }
 
-/// Everything an upgrade writes, committed as one unit: the plan change (only if the
-/// subscription is still at `expected_version`) and the proration invoice, if any.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlanChangeCommit {
-    pub customer_id: CustomerId,
-    pub subscription_id: SubscriptionId,
-    pub expected_version: i64,
-    pub new_plan_id: PlanId,
-    pub invoice: Option<NewInvoice>,
-    pub audit: AuditEntry,
-}
-
 /// Who made a change through the portal, and when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
@@ -82,47 +72,60 @@ pub struct Actor {
 
 #[async_trait]
 pub trait SubscriptionRepository: Send + Sync {
-    /// The customer's current subscription: the most recently started one.
+    /// The customer's current subscription: the most recently started one, with its
+    /// timeline.
     async fn current(&self, customer: &CustomerId)
     -> Result<Option<Subscription>, RepositoryError>;
 
     /// Stores `subscription` unless the customer already has one; `true` when stored.
     async fn insert_if_absent(&self, subscription: &Subscription) -> Result<bool, RepositoryError>;
 
-    /// The upgrade unit of work. [`RepositoryError::Conflict`] when the version moved;
-    /// then nothing was written.
-    async fn change_plan(
-        &self,
-        change: &PlanChangeCommit,
-    ) -> Result<(Subscription, Option<Invoice>), RepositoryError>;
-
-    /// Sets or clears the scheduled change if the subscription is still at
-    /// `expected_version`, recording `audit` in the same transaction.
-    async fn set_scheduled_change(
-        &self,
-        subscription: &Subscription,
-        change: Option<&ScheduledChange>,
-        audit: &AuditEntry,
-    ) -> Result<Subscription, RepositoryError>;
-
-    /// Provisioning: puts the customer's subscription on `plan` for `start..=end`, active,
-    /// replacing the current one (its id is kept) or creating one.
-    async fn replace(
-        &self,
-        customer: &CustomerId,
-        plan: &PlanId,
-        start: NaiveDate,
-        end: NaiveDate,
-    ) -> Result<Subscription, RepositoryError>;
-
-    /// Every customer's subscriptions that serve a day of `period` (billing run).
-    async fn billable(&self, period: Month) -> Result<Vec<Subscription>, RepositoryError>;
-
-    /// Applies scheduled changes effective on or before `on`; returns how many.
-    async fn apply_due_changes(&self, on: NaiveDate) -> Result<u64, RepositoryError>;
-
     /// Marks active subscriptions whose last day is before `today` expired.
     async fn expire_ended(&self, today: NaiveDate) -> Result<u64, RepositoryError>;
+}
+
+/// The invoiced lines of a customer, by the period their days belong to.
+pub type InvoicedLines = BTreeMap<Month, Vec<InvoiceLine>>;
+
+/// Every charge is made in one unit of work on one customer: read the subscription, the
+/// prices and what was invoiced, then store the new timeline, the invoice and the audit
+/// entry, all or nothing. Prices are read inside it from the source of truth, never
+/// from a cache.
+#[async_trait]
+pub trait Ledger: Send + Sync {
+    /// Opens a unit of work on `customer`'s subscription and invoices.
+    async fn begin(&self, customer: &CustomerId) -> Result<Box<dyn LedgerTxn>, RepositoryError>;
+
+    /// The customers whose subscription serves a day of `period`, not cancelled.
+    async fn billable(&self, period: Month) -> Result<Vec<CustomerId>, RepositoryError>;
+}
+
+/// One open unit of work of [`Ledger`]. Dropped without [`LedgerTxn::commit`], it
+/// writes nothing.
+#[async_trait]
+pub trait LedgerTxn: Send {
+    /// The customer's current subscription, as [`SubscriptionRepository::current`].
+    async fn subscription(&mut self) -> Result<Option<Subscription>, RepositoryError>;
+
+    /// The catalogue with its prices, from the source of truth.
+    async fn plans(&mut self) -> Result<Vec<Plan>, RepositoryError>;
+
+    /// The lines of the customer's invoices whose period is `from` or later, by period.
+    async fn invoiced_lines(&mut self, from: Month) -> Result<InvoicedLines, RepositoryError>;
+
+    /// Stores the subscription's timeline and status and bumps its version. A
+    /// subscription of version 0 is new and is created. MUST return
+    /// [`RepositoryError::Conflict`] when the stored version is not `subscription.version`
+    /// (another unit of work changed or charged it since it was read).
+    async fn save(&mut self, subscription: &Subscription) -> Result<Subscription, RepositoryError>;
+
+    /// Numbers and stores an invoice with its lines.
+    async fn issue(&mut self, invoice: &NewInvoice) -> Result<Invoice, RepositoryError>;
+
+    /// Records an audit entry.
+    async fn record(&mut self, audit: &AuditEntry) -> Result<(), RepositoryError>;
+
+    async fn commit(self: Box<Self>) -> Result<(), RepositoryError>;
 }
 
 #[async_trait]
@@ -167,15 +170,18 @@ pub trait InvoiceRepository: Send + Sync {
     /// Marks pending invoices due before `today` overdue; returns how many.
     async fn mark_overdue(&self, today: NaiveDate) -> Result<u64, RepositoryError>;
 
-    /// Marks the invoice paid, whichever customer it belongs to (platform operation).
-    async fn mark_paid(&self, id: &InvoiceId) -> Result<Option<Invoice>, RepositoryError>;
+    /// The invoice, whichever customer it belongs to (platform operations).
+    async fn find_any(&self, id: &InvoiceId) -> Result<Option<Invoice>, RepositoryError>;
 
-    /// Issues a subscription invoice unless the customer already has one for its period,
-    /// allocating the next number of its month; `None` when one existed.
-    async fn issue_for_period(
+    /// Records `payment` and marks the invoice paid, with `audit`, in one transaction.
+    /// MUST return [`RepositoryError::Conflict`] and change nothing when the invoice is
+    /// already paid.
+    async fn record_payment(
         &self,
-        invoice: &NewInvoice,
-    ) -> Result<Option<Invoice>, RepositoryError>;
+        id: &InvoiceId,
+        payment: &Payment,
+        audit: &AuditEntry,
+    ) -> Result<Invoice, RepositoryError>;
 }
 
 /// The audit trail of a customer.
@@ -229,21 +235,7 @@ pub trait IdempotencyRepository: Send + Sync {
 }
 
 /// The language of a rendered document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DocumentLanguage {
-    /// Simplified Chinese, the default.
-    Zh,
-    En,
-}
-
-impl DocumentLanguage {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DocumentLanguage::Zh => "zh",
-            DocumentLanguage::En => "en",
-        }
-    }
-}
+pub use portal_domain::Language as DocumentLanguage;
 
 /// Everything an invoice document shows about the customer's side.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -293,6 +285,7 @@ pub struct Ports {
     pub customers: Arc<dyn CustomerRepository>,
     pub plans: Arc<dyn PlanCatalog>,
     pub subscriptions: Arc<dyn SubscriptionRepository>,
+    pub ledger: Arc<dyn Ledger>,
     pub usage: Arc<dyn UsageRepository>,
     pub invoices: Arc<dyn InvoiceRepository>,
     pub audit: Arc<dyn AuditRepository>,
@@ -300,4 +293,6 @@ pub struct Ports {
     pub health: Arc<dyn HealthProbe>,
     pub renderer: Arc<dyn InvoiceRenderer>,
     pub clock: Arc<dyn Clock>,
+    /// The business calendar every date is derived in (`PORTAL_TIME_ZONE`).
+    pub calendar: BusinessCalendar,
 }

@@ -1,29 +1,32 @@
 //! [`BillingService`]: one method per use case of the portal.
 
-use chrono::{Days, NaiveDate};
-use portal_domain::invoice::PAYMENT_TERM_DAYS;
-use portal_domain::proration::ProrationError;
+use chrono::NaiveDate;
+use portal_domain::timeline::in_period;
 use portal_domain::{
     AccountChanges, AuditAction, AuditEntry, Customer, DateRange, FieldErrors, Invoice, InvoiceId,
-    InvoiceKind, InvoiceStatus, InvoiceSummary, Month, NewInvoice, Plan, PlanChange, PlanId,
-    Product, ProrationQuote, ScheduledChange, Subscription, SubscriptionStatus, UsageRecord,
-    UsageSummary, plan,
+    InvoiceLine, InvoiceSummary, Month, Plan, PlanId, Product, ScheduledChange, Segment,
+    Subscription, SubscriptionStatus, UsageRecord, UsageSummary, plan,
 };
 use tracing::instrument;
 
 use crate::error::BillingError;
-use crate::ports::{Actor, PlanChangeCommit, Ports};
+use crate::ports::{Actor, Ports};
+use crate::principal::Principal;
 
 /// The most audit entries one read returns.
 const AUDIT_PAGE: u64 = 500;
-use crate::principal::Principal;
 
 /// A subscription with its plan and its status as of today.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubscriptionView {
     pub subscription: Subscription,
+    /// The plan serving today.
     pub plan: Plan,
     pub status: SubscriptionStatus,
+    /// The next plan change after today, if one is scheduled.
+    pub scheduled_change: Option<ScheduledChange>,
+    /// The segments serving the current and the next period, cut to them.
+    pub segments: Vec<Segment>,
 }
 
 /// An account edit as submitted: any of the fields, not yet validated.
@@ -41,11 +44,14 @@ pub struct UpgradeOutcome {
     pub invoice: Option<Invoice>,
 }
 
-/// What an upgrade would charge now.
+/// What an upgrade would charge now: the lines that settle the periods already
+/// invoiced with the new timeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpgradeQuote {
     pub plan_id: PlanId,
-    pub quote: ProrationQuote,
+    pub proration_date: NaiveDate,
+    pub amount: portal_domain::Money,
+    pub lines: Vec<InvoiceLine>,
 }
 
 /// A month of usage against the current plan's quotas.
@@ -68,9 +74,9 @@ impl BillingService {
         &self.ports
     }
 
-    /// Today in UTC, the calendar the billing periods follow.
+    /// Today on the business calendar.
     pub fn today(&self) -> NaiveDate {
-        self.ports.clock.now().date_naive()
+        self.ports.calendar.date_of(self.ports.clock.now())
     }
 
     /// Whether the source of truth answers.
@@ -92,8 +98,17 @@ impl BillingService {
         &self,
         principal: &Principal,
         edit: AccountEdit,
+        if_match: Option<&str>,
     ) -> Result<Customer, BillingError> {
         principal.require_admin("change the account")?;
+        let expected_version = match if_match.map(str::trim) {
+            None | Some("*") => None,
+            Some(tag) => Some(version_of_etag(tag).ok_or_else(|| {
+                BillingError::PreconditionFailed(
+                    "If-Match does not name a version of the account".into(),
+                )
+            })?),
+        };
         let changes = AccountChanges::parse(
             edit.company_name.as_deref(),
             edit.contact_name.as_deref(),
@@ -107,11 +122,19 @@ impl BillingService {
             .into());
         }
         let actor = self.actor(principal);
-        self.ports
+        match self
+            .ports
             .customers
-            .update(&principal.customer_id, &changes, &actor)
-            .await?
-            .ok_or(BillingError::NotFound("account"))
+            .update(&principal.customer_id, &changes, expected_version, &actor)
+            .await
+        {
+            Ok(Some(updated)) => Ok(updated),
+            Ok(None) => Err(BillingError::NotFound("account")),
+            Err(crate::ports::RepositoryError::Conflict) => Err(BillingError::PreconditionFailed(
+                "the account was changed since it was read; reload it and try again".into(),
+            )),
+            Err(e) => Err(e.into()),
+        }
     }
 
     fn actor(&self, principal: &Principal) -> Actor {
@@ -121,7 +144,7 @@ impl BillingService {
         }
     }
 
-    fn audit(
+    pub(crate) fn audit(
         &self,
         principal: &Principal,
         action: AuditAction,
@@ -158,31 +181,30 @@ impl BillingService {
         self.view(subscription).await
     }
 
-    pub(crate) async fn view_of(
+    pub(crate) async fn view(
         &self,
         subscription: Subscription,
     ) -> Result<SubscriptionView, BillingError> {
-        self.view(subscription).await
-    }
-
-    async fn view(&self, subscription: Subscription) -> Result<SubscriptionView, BillingError> {
-        let plan = self
-            .ports
-            .plans
-            .find(&subscription.plan_id)
-            .await?
-            .ok_or_else(|| {
-                BillingError::Internal(anyhow::anyhow!(
-                    "subscription {} names missing plan {}",
-                    subscription.id,
-                    subscription.plan_id
-                ))
-            })?;
-        let status = subscription.status_on(self.today());
+        let today = self.today();
+        let plan_id = subscription
+            .plan_on(today)
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("subscription {} has no segments", subscription.id))?;
+        let plan = self.ports.plans.find(&plan_id).await?.ok_or_else(|| {
+            BillingError::Internal(anyhow::anyhow!(
+                "subscription {} names missing plan {plan_id}",
+                subscription.id
+            ))
+        })?;
+        let this = Month::of(today);
+        let mut segments = in_period(&subscription.segments, this);
+        segments.extend(in_period(&subscription.segments, this.next()));
         Ok(SubscriptionView {
+            status: subscription.status_on(today),
+            scheduled_change: subscription.scheduled_change(today),
+            segments: portal_domain::timeline::normalized(segments),
             subscription,
             plan,
-            status,
         })
     }
 
@@ -192,222 +214,6 @@ impl BillingService {
         let mut plans = self.ports.plans.list().await?;
         plan::sort_cheapest_first(&mut plans);
         Ok(plans)
-    }
-
-    /// Checks an upgrade to `plan_id` and quotes it for today.
-    async fn quote_upgrade(
-        &self,
-        principal: &Principal,
-        plan_id: &str,
-        proration_date: Option<NaiveDate>,
-    ) -> Result<(Subscription, Plan, Plan, ProrationQuote), BillingError> {
-        let target = match PlanId::parse(plan_id) {
-            Ok(id) => self.ports.plans.find(&id).await?,
-            Err(_) => None,
-        }
-        .ok_or_else(|| FieldErrors::single("plan_id", "no such plan"))?;
-        let subscription = self
-            .ports
-            .subscriptions
-            .current(&principal.customer_id)
-            .await?
-            .ok_or(BillingError::NotFound("subscription"))?;
-        let today = self.today();
-        let on = match proration_date {
-            None => today,
-            Some(d)
-                if d <= today
-                    && Month::of(d) == Month::of(today)
-                    && d >= subscription.start_date =>
-            {
-                d
-            }
-            Some(_) => {
-                return Err(FieldErrors::single(
-                    "proration_date",
-                    "must be a day of the current period, not after today",
-                )
-                .into());
-            }
-        };
-        if !subscription.is_changeable_on(today) {
-            return Err(BillingError::Conflict(format!(
-                "the subscription is {} and cannot be changed",
-                subscription.status_on(today).as_str()
-            )));
-        }
-        let current = self.view(subscription).await?;
-        match PlanChange::between(&current.plan, &target) {
-            PlanChange::Upgrade => {}
-            PlanChange::Same => {
-                return Err(BillingError::Conflict(format!(
-                    "the subscription is already on {} or a plan of the same price",
-                    target.id
-                )));
-            }
-            PlanChange::Downgrade => {
-                return Err(BillingError::Conflict(format!(
-                    "{} is cheaper than the current plan; that is a downgrade, not an upgrade",
-                    target.id
-                )));
-            }
-        }
-        let quote =
-            ProrationQuote::for_upgrade(&current.plan, &target, on, current.subscription.end_date)
-                .map_err(|e| match e {
-                    ProrationError::NotAnUpgrade { .. } => BillingError::Conflict(e.to_string()),
-                    ProrationError::Money(m) => BillingError::from(m),
-                })?;
-        Ok((current.subscription, current.plan, target, quote))
-    }
-
-    /// What upgrading to `plan_id` would charge today.
-    #[instrument(skip_all, fields(customer = %principal.customer_id))]
-    pub async fn preview_upgrade(
-        &self,
-        principal: &Principal,
-        plan_id: &str,
-    ) -> Result<UpgradeQuote, BillingError> {
-        let (_, _, target, quote) = self.quote_upgrade(principal, plan_id, None).await?;
-        Ok(UpgradeQuote {
-            plan_id: target.id,
-            quote,
-        })
-    }
-
-    /// Moves the subscription to a dearer plan now and invoices the prorated difference,
-    /// both in one unit of work. Of concurrent upgrades of one subscription, one wins and
-    /// the others get a conflict.
-    #[instrument(skip_all, fields(customer = %principal.customer_id, plan = plan_id))]
-    pub async fn upgrade(
-        &self,
-        principal: &Principal,
-        plan_id: &str,
-        proration_date: Option<NaiveDate>,
-    ) -> Result<UpgradeOutcome, BillingError> {
-        principal.require_admin("change the plan")?;
-        let (subscription, current, target, quote) = self
-            .quote_upgrade(principal, plan_id, proration_date)
-            .await?;
-        let now = self.ports.clock.now();
-        let invoice = if quote.is_chargeable() {
-            Some(NewInvoice {
-                customer_id: principal.customer_id.clone(),
-                period: quote.period,
-                kind: InvoiceKind::Proration,
-                status: InvoiceStatus::Pending,
-                currency: quote.amount.currency(),
-                lines: quote.lines.clone(),
-                created_at: now,
-                due_date: quote.proration_date + Days::new(PAYMENT_TERM_DAYS),
-            })
-        } else {
-            None
-        };
-        let (changed, invoice) = self
-            .ports
-            .subscriptions
-            .change_plan(&PlanChangeCommit {
-                customer_id: principal.customer_id.clone(),
-                subscription_id: subscription.id.clone(),
-                expected_version: subscription.version,
-                new_plan_id: target.id.clone(),
-                invoice,
-                audit: self.audit(
-                    principal,
-                    AuditAction::PlanUpgraded,
-                    &[("plan_id", current.id.to_string())],
-                    &[
-                        ("plan_id", target.id.to_string()),
-                        ("proration_date", quote.proration_date.to_string()),
-                        ("amount", quote.amount.amount().to_string()),
-                    ],
-                ),
-            })
-            .await?;
-        tracing::info!(
-            subscription = %changed.id,
-            invoice = invoice.as_ref().map(|i| i.id.to_string()),
-            "plan upgraded"
-        );
-        Ok(UpgradeOutcome {
-            subscription: self.view(changed).await?,
-            invoice,
-        })
-    }
-
-    /// Schedules a move to a cheaper plan at the end of the current period (admins only).
-    /// Nothing is refunded; the billing run applies the change at its date.
-    #[instrument(skip_all, fields(customer = %principal.customer_id, plan = plan_id))]
-    pub async fn schedule_downgrade(
-        &self,
-        principal: &Principal,
-        plan_id: &str,
-    ) -> Result<SubscriptionView, BillingError> {
-        principal.require_admin("change the plan")?;
-        let target = match PlanId::parse(plan_id) {
-            Ok(id) => self.ports.plans.find(&id).await?,
-            Err(_) => None,
-        }
-        .ok_or_else(|| FieldErrors::single("plan_id", "no such plan"))?;
-        let current = self.subscription(principal).await?;
-        let today = self.today();
-        if !current.subscription.is_changeable_on(today) {
-            return Err(BillingError::Conflict(format!(
-                "the subscription is {} and cannot be changed",
-                current.status.as_str()
-            )));
-        }
-        if PlanChange::between(&current.plan, &target) != PlanChange::Downgrade {
-            return Err(BillingError::Conflict(format!(
-                "{} is not cheaper than the current plan; use an upgrade",
-                target.id
-            )));
-        }
-        let change = ScheduledChange::downgrade(target.id.clone(), today);
-        let audit = self.audit(
-            principal,
-            AuditAction::DowngradeScheduled,
-            &[("plan_id", current.plan.id.to_string())],
-            &[
-                ("plan_id", target.id.to_string()),
-                ("effective_date", change.effective_date.to_string()),
-            ],
-        );
-        let changed = self
-            .ports
-            .subscriptions
-            .set_scheduled_change(&current.subscription, Some(&change), &audit)
-            .await?;
-        self.view(changed).await
-    }
-
-    /// Cancels a scheduled change (admins only); without one, nothing changes.
-    #[instrument(skip_all, fields(customer = %principal.customer_id))]
-    pub async fn cancel_scheduled_change(
-        &self,
-        principal: &Principal,
-    ) -> Result<SubscriptionView, BillingError> {
-        principal.require_admin("change the plan")?;
-        let current = self.subscription(principal).await?;
-        let Some(scheduled) = current.subscription.scheduled_change.clone() else {
-            return Ok(current);
-        };
-        let audit = self.audit(
-            principal,
-            AuditAction::DowngradeCancelled,
-            &[
-                ("plan_id", scheduled.plan_id.to_string()),
-                ("effective_date", scheduled.effective_date.to_string()),
-            ],
-            &[("plan_id", current.plan.id.to_string())],
-        );
-        let changed = self
-            .ports
-            .subscriptions
-            .set_scheduled_change(&current.subscription, None, &audit)
-            .await?;
-        self.view(changed).await
     }
 
     /// Every change made through the portal, newest first.
@@ -488,4 +294,15 @@ impl BillingService {
             .await?
             .ok_or(BillingError::NotFound("invoice"))
     }
+}
+
+/// The version an account `ETag` (`"3"`, or weak `W/"3"`) names.
+fn version_of_etag(tag: &str) -> Option<i64> {
+    let tag = tag.strip_prefix("W/").unwrap_or(tag);
+    tag.strip_prefix('"')?.strip_suffix('"')?.parse().ok()
+}
+
+/// The `ETag` of an account at `version`.
+pub fn account_etag(version: i64) -> String {
+    format!("\"{version}\"")
 }

@@ -9,20 +9,20 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
-use portal_domain::billing_ops::{bills_period, daily_deltas};
+use portal_domain::billing_ops::daily_deltas;
 use portal_domain::invoice::invoice_number;
 use portal_domain::product::Metering;
 use portal_domain::{
-    AccountChanges, AuditEntry, Customer, CustomerId, DateRange, Invoice, InvoiceId, InvoiceKind,
-    InvoiceStatus, InvoiceSummary, Month, NewCustomer, NewInvoice, Plan, PlanId, Product,
-    ScheduledChange, Subscription, SubscriptionId, SubscriptionStatus, UsageEvent, UsageRecord,
-    account_audit,
+    AccountChanges, AuditEntry, BusinessCalendar, Customer, CustomerId, DateRange, Invoice,
+    InvoiceId, InvoiceStatus, InvoiceSummary, Month, NewCustomer, NewInvoice, Payment, Plan,
+    PlanId, Product, Subscription, SubscriptionStatus, UsageEvent, UsageRecord, account_audit,
 };
 
 use crate::ports::{
     Actor, AuditRepository, Clock, CustomerRepository, HealthProbe, IdempotencyRepository,
-    InvoiceDocument, InvoiceRenderer, InvoiceRepository, KeyClaim, PlanCatalog, PlanChangeCommit,
-    Ports, RenderError, RepositoryError, SubscriptionRepository, UsageRepository,
+    InvoiceDocument, InvoiceRenderer, InvoiceRepository, InvoicedLines, KeyClaim, Ledger,
+    LedgerTxn, PlanCatalog, Ports, RenderError, RepositoryError, SubscriptionRepository,
+    UsageRepository,
 };
 
 /// An idempotency key's fingerprint and, once finished, its response.
@@ -46,6 +46,9 @@ struct State {
 #[derive(Clone, Default)]
 pub struct InMemoryStore {
     state: Arc<Mutex<State>>,
+    /// When set, every ledger unit of work waits here after reading the subscription,
+    /// so that concurrent ones all read before any writes (concurrency tests).
+    read_barrier: Arc<Mutex<Option<Arc<tokio::sync::Barrier>>>>,
 }
 
 impl InMemoryStore {
@@ -66,6 +69,7 @@ impl InMemoryStore {
             customers: me.clone(),
             plans: me.clone(),
             subscriptions: me.clone(),
+            ledger: me.clone(),
             usage: me.clone(),
             invoices: me.clone(),
             audit: me.clone(),
@@ -73,6 +77,15 @@ impl InMemoryStore {
             health: me,
             renderer,
             clock,
+            calendar: BusinessCalendar::default(),
+        }
+    }
+
+    /// Makes the next ledger units of work wait after their read until `parties` of
+    /// them have read.
+    pub fn hold_ledger_reads(&self, parties: usize) {
+        if let Ok(mut slot) = self.read_barrier.lock() {
+            *slot = Some(Arc::new(tokio::sync::Barrier::new(parties)));
         }
     }
 
@@ -99,6 +112,7 @@ fn issue(state: &mut State, new: &NewInvoice) -> Result<Invoice, RepositoryError
         lines: new.lines.clone(),
         created_at: new.created_at,
         due_date: new.due_date,
+        payments: Vec::new(),
     };
     state.invoices.push(invoice.clone());
     Ok(invoice)
@@ -114,12 +128,16 @@ impl CustomerRepository for InMemoryStore {
         &self,
         id: &CustomerId,
         changes: &AccountChanges,
+        expected_version: Option<i64>,
         actor: &Actor,
     ) -> Result<Option<Customer>, RepositoryError> {
         let mut state = self.lock()?;
         let Some(before) = state.customers.get(id).cloned() else {
             return Ok(None);
         };
+        if expected_version.is_some_and(|v| v != before.version) {
+            return Err(RepositoryError::Conflict);
+        }
         let after = changes.apply_to(&before);
         state.customers.insert(id.clone(), after.clone());
         state
@@ -146,12 +164,14 @@ impl CustomerRepository for InMemoryStore {
         let mut state = self.lock()?;
         let created = !state.customers.contains_key(id);
         let created_at = state.customers.get(id).map(|c| c.created_at).unwrap_or(now);
+        let version = state.customers.get(id).map(|c| c.version + 1).unwrap_or(1);
         let customer = Customer {
             id: id.clone(),
             company_name: data.company_name.clone(),
             contact_name: data.contact_name.clone(),
             contact_email: data.contact_email.clone(),
             created_at,
+            version,
         };
         state.customers.insert(id.clone(), customer.clone());
         Ok((customer, created))
@@ -185,7 +205,7 @@ impl SubscriptionRepository for InMemoryStore {
             .subscriptions
             .iter()
             .filter(|s| &s.customer_id == customer)
-            .max_by_key(|s| s.start_date)
+            .max_by_key(|s| s.start_date())
             .cloned())
     }
 
@@ -202,116 +222,11 @@ impl SubscriptionRepository for InMemoryStore {
         Ok(true)
     }
 
-    async fn change_plan(
-        &self,
-        change: &PlanChangeCommit,
-    ) -> Result<(Subscription, Option<Invoice>), RepositoryError> {
-        let mut state = self.lock()?;
-        let sub = state
-            .subscriptions
-            .iter_mut()
-            .find(|s| s.id == change.subscription_id && s.customer_id == change.customer_id)
-            .ok_or(RepositoryError::Conflict)?;
-        if sub.version != change.expected_version {
-            return Err(RepositoryError::Conflict);
-        }
-        sub.plan_id = change.new_plan_id.clone();
-        sub.version += 1;
-        let changed = sub.clone();
-        state.audit.push(change.audit.clone());
-        let invoice = match &change.invoice {
-            Some(new) => Some(issue(&mut state, new)?),
-            None => None,
-        };
-        Ok((changed, invoice))
-    }
-
-    async fn set_scheduled_change(
-        &self,
-        subscription: &Subscription,
-        change: Option<&ScheduledChange>,
-        audit: &AuditEntry,
-    ) -> Result<Subscription, RepositoryError> {
-        let mut state = self.lock()?;
-        let sub = state
-            .subscriptions
-            .iter_mut()
-            .find(|s| s.id == subscription.id && s.version == subscription.version)
-            .ok_or(RepositoryError::Conflict)?;
-        sub.scheduled_change = change.cloned();
-        sub.version += 1;
-        let changed = sub.clone();
-        state.audit.push(audit.clone());
-        Ok(changed)
-    }
-
-    async fn replace(
-        &self,
-        customer: &CustomerId,
-        plan: &PlanId,
-        start: NaiveDate,
-        end: NaiveDate,
-    ) -> Result<Subscription, RepositoryError> {
-        let mut state = self.lock()?;
-        if let Some(sub) = state
-            .subscriptions
-            .iter_mut()
-            .find(|s| &s.customer_id == customer)
-        {
-            sub.plan_id = plan.clone();
-            sub.start_date = start;
-            sub.end_date = end;
-            sub.status = SubscriptionStatus::Active;
-            sub.scheduled_change = None;
-            sub.version += 1;
-            return Ok(sub.clone());
-        }
-        let sub = Subscription {
-            id: SubscriptionId::parse(&format!("sub_{}", state.subscriptions.len() + 1))
-                .map_err(anyhow::Error::new)?,
-            customer_id: customer.clone(),
-            plan_id: plan.clone(),
-            start_date: start,
-            end_date: end,
-            status: SubscriptionStatus::Active,
-            version: 1,
-            scheduled_change: None,
-        };
-        state.subscriptions.push(sub.clone());
-        Ok(sub)
-    }
-
-    async fn billable(&self, period: Month) -> Result<Vec<Subscription>, RepositoryError> {
-        Ok(self
-            .lock()?
-            .subscriptions
-            .iter()
-            .filter(|s| bills_period(s, period))
-            .cloned()
-            .collect())
-    }
-
-    async fn apply_due_changes(&self, on: NaiveDate) -> Result<u64, RepositoryError> {
-        let mut state = self.lock()?;
-        let mut applied = 0;
-        for sub in &mut state.subscriptions {
-            if let Some(change) = sub.scheduled_change.clone()
-                && change.effective_date <= on
-            {
-                sub.plan_id = change.plan_id;
-                sub.scheduled_change = None;
-                sub.version += 1;
-                applied += 1;
-            }
-        }
-        Ok(applied)
-    }
-
     async fn expire_ended(&self, today: NaiveDate) -> Result<u64, RepositoryError> {
         let mut state = self.lock()?;
         let mut expired = 0;
         for sub in &mut state.subscriptions {
-            if sub.status == SubscriptionStatus::Active && sub.end_date < today {
+            if sub.status == SubscriptionStatus::Active && sub.end_date() < today {
                 sub.status = SubscriptionStatus::Expired;
                 sub.version += 1;
                 expired += 1;
@@ -418,7 +333,11 @@ impl InvoiceRepository for InMemoryStore {
         let mut state = self.lock()?;
         let mut marked = 0;
         for i in &mut state.invoices {
-            if i.status == InvoiceStatus::Pending && i.due_date < today {
+            if i.status == InvoiceStatus::Pending
+                && i.due_date < today
+                && !i.amount.is_negative()
+                && !i.amount.is_zero()
+            {
                 i.status = InvoiceStatus::Overdue;
                 marked += 1;
             }
@@ -426,28 +345,163 @@ impl InvoiceRepository for InMemoryStore {
         Ok(marked)
     }
 
-    async fn mark_paid(&self, id: &InvoiceId) -> Result<Option<Invoice>, RepositoryError> {
+    async fn find_any(&self, id: &InvoiceId) -> Result<Option<Invoice>, RepositoryError> {
+        Ok(self.lock()?.invoices.iter().find(|i| &i.id == id).cloned())
+    }
+
+    async fn record_payment(
+        &self,
+        id: &InvoiceId,
+        payment: &Payment,
+        audit: &AuditEntry,
+    ) -> Result<Invoice, RepositoryError> {
         let mut state = self.lock()?;
-        Ok(state.invoices.iter_mut().find(|i| &i.id == id).map(|i| {
-            i.status = InvoiceStatus::Paid;
-            i.clone()
+        let invoice = state
+            .invoices
+            .iter_mut()
+            .find(|i| &i.id == id)
+            .ok_or_else(|| RepositoryError::Other(anyhow::anyhow!("no invoice {id}")))?;
+        if invoice.status == InvoiceStatus::Paid {
+            return Err(RepositoryError::Conflict);
+        }
+        invoice.status = InvoiceStatus::Paid;
+        invoice.payments.push(payment.clone());
+        let paid = invoice.clone();
+        state.audit.push(audit.clone());
+        Ok(paid)
+    }
+}
+
+/// A unit of work over the in-memory state: reads see the state as it is, writes are
+/// kept until commit and applied then, all at once, only if the subscription is still at
+/// the version that was read (the same promise as the database's compare-and-set).
+struct InMemoryTxn {
+    store: InMemoryStore,
+    customer: CustomerId,
+    /// The subscription saved: its id and the version it was read at.
+    saved: Option<(Subscription, i64)>,
+    invoices: Vec<NewInvoice>,
+    audit: Vec<AuditEntry>,
+}
+
+#[async_trait]
+impl Ledger for InMemoryStore {
+    async fn begin(&self, customer: &CustomerId) -> Result<Box<dyn LedgerTxn>, RepositoryError> {
+        Ok(Box::new(InMemoryTxn {
+            store: self.clone(),
+            customer: customer.clone(),
+            saved: None,
+            invoices: Vec::new(),
+            audit: Vec::new(),
         }))
     }
 
-    async fn issue_for_period(
-        &self,
-        invoice: &NewInvoice,
-    ) -> Result<Option<Invoice>, RepositoryError> {
-        let mut state = self.lock()?;
-        let exists = state.invoices.iter().any(|i| {
-            i.customer_id == invoice.customer_id
-                && i.period == invoice.period
-                && i.kind == InvoiceKind::Subscription
-        });
-        if exists {
-            return Ok(None);
+    async fn billable(&self, period: Month) -> Result<Vec<CustomerId>, RepositoryError> {
+        let state = self.lock()?;
+        let mut ids: Vec<CustomerId> = state
+            .subscriptions
+            .iter()
+            .filter(|s| s.serves(period))
+            .map(|s| s.customer_id.clone())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        Ok(ids)
+    }
+}
+
+#[async_trait]
+impl LedgerTxn for InMemoryTxn {
+    async fn subscription(&mut self) -> Result<Option<Subscription>, RepositoryError> {
+        let found = SubscriptionRepository::current(&self.store, &self.customer).await?;
+        let barrier = self.store.read_barrier.lock().ok().and_then(|b| b.clone());
+        if let Some(barrier) = barrier {
+            barrier.wait().await;
         }
-        issue(&mut state, invoice).map(Some)
+        Ok(found)
+    }
+
+    async fn plans(&mut self) -> Result<Vec<Plan>, RepositoryError> {
+        PlanCatalog::list(&self.store).await
+    }
+
+    async fn invoiced_lines(&mut self, from: Month) -> Result<InvoicedLines, RepositoryError> {
+        let state = self.store.lock()?;
+        let mut out = InvoicedLines::new();
+        for invoice in state
+            .invoices
+            .iter()
+            .filter(|i| i.customer_id == self.customer)
+        {
+            for line in &invoice.lines {
+                let period = line.period().unwrap_or(invoice.period);
+                if period >= from {
+                    out.entry(period).or_default().push(line.clone());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn save(&mut self, subscription: &Subscription) -> Result<Subscription, RepositoryError> {
+        let state = self.store.lock()?;
+        let stored = state.subscriptions.iter().find(|s| s.id == subscription.id);
+        match stored {
+            Some(s) if s.version != subscription.version => return Err(RepositoryError::Conflict),
+            None if subscription.version != 0 => return Err(RepositoryError::Conflict),
+            _ => {}
+        }
+        let saved = Subscription {
+            version: subscription.version + 1,
+            ..subscription.clone()
+        };
+        self.saved = Some((saved.clone(), subscription.version));
+        Ok(saved)
+    }
+
+    async fn issue(&mut self, invoice: &NewInvoice) -> Result<Invoice, RepositoryError> {
+        let state = self.store.lock()?;
+        let month = invoice.numbering_month();
+        let pending = self
+            .invoices
+            .iter()
+            .filter(|i| i.numbering_month() == month)
+            .count() as u32;
+        let seq = state.sequences.get(&month).copied().unwrap_or(0) + pending + 1;
+        self.invoices.push(invoice.clone());
+        Ok(Invoice {
+            id: invoice_number(month, seq),
+            customer_id: invoice.customer_id.clone(),
+            period: invoice.period,
+            kind: invoice.kind,
+            status: invoice.status,
+            amount: invoice.total().map_err(anyhow::Error::new)?,
+            lines: invoice.lines.clone(),
+            created_at: invoice.created_at,
+            due_date: invoice.due_date,
+            payments: Vec::new(),
+        })
+    }
+
+    async fn record(&mut self, audit: &AuditEntry) -> Result<(), RepositoryError> {
+        self.audit.push(audit.clone());
+        Ok(())
+    }
+
+    async fn commit(self: Box<Self>) -> Result<(), RepositoryError> {
+        let mut state = self.store.lock()?;
+        if let Some((saved, read_at)) = &self.saved {
+            match state.subscriptions.iter_mut().find(|s| s.id == saved.id) {
+                Some(stored) if stored.version == *read_at => *stored = saved.clone(),
+                None if *read_at == 0 => state.subscriptions.push(saved.clone()),
+                _ => return Err(RepositoryError::Conflict),
+            }
+        }
+        for invoice in &self.invoices {
+            issue(&mut state, invoice)?;
+        }
+        state.audit.extend(self.audit.iter().cloned());
+        Ok(())
     }
 }
 

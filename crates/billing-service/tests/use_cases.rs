@@ -4,7 +4,9 @@
 use chrono::{NaiveDate, TimeZone, Utc};
 use portal_billing::test_support::{FixedClock, InMemoryStore};
 use portal_billing::{AccountEdit, BillingError, BillingService, Principal, Role};
-use portal_domain::{CustomerId, DateRange, InvoiceStatus, Month, Product, UserId};
+use portal_domain::{
+    CustomerId, DateRange, InvoiceKind, InvoiceStatus, Month, PlanId, Product, UserId,
+};
 use rust_decimal_macros::dec;
 
 struct World {
@@ -40,6 +42,10 @@ fn who(customer: &str, role: Role) -> Principal {
     )
 }
 
+fn plan(id: &str) -> PlanId {
+    PlanId::parse(id).unwrap()
+}
+
 fn admin() -> Principal {
     who("cust_demo", Role::Admin)
 }
@@ -61,16 +67,28 @@ async fn demo_seed_matches_the_contract_and_is_idempotent() {
 
     let invoices = w.service.invoices(&member()).await.unwrap();
     let ids: Vec<_> = invoices.iter().map(|i| i.id.to_string()).collect();
-    assert_eq!(ids, ["INV202511001", "INV202510001", "INV202509001"]);
+    // The three previous months and the current one, each invoiced on its first day.
+    assert_eq!(
+        ids,
+        [
+            "INV202512001",
+            "INV202511001",
+            "INV202510001",
+            "INV202509001"
+        ]
+    );
     let statuses: Vec<_> = invoices.iter().map(|i| i.status).collect();
     assert_eq!(
         statuses,
         [
             InvoiceStatus::Pending,
+            InvoiceStatus::Pending,
             InvoiceStatus::Paid,
             InvoiceStatus::Paid
         ]
     );
+    // The account exists before the first invoice.
+    assert!(account.created_at < invoices[3].created_at);
     assert!(invoices.iter().all(|i| i.amount.amount() == dec!(999.00)));
 
     let other = w
@@ -78,9 +96,9 @@ async fn demo_seed_matches_the_contract_and_is_idempotent() {
         .invoices(&who("cust_demo2", Role::Member))
         .await
         .unwrap();
-    assert_eq!(other.len(), 1);
+    assert_eq!(other.len(), 2);
     assert_eq!(
-        other[0].id.as_str(),
+        other[1].id.as_str(),
         "INV202511002",
         "numbered after cust_demo's in November"
     );
@@ -101,7 +119,7 @@ async fn demo_seed_matches_the_contract_and_is_idempotent() {
 
     let again = w.service.seed_demo().await.unwrap();
     assert_eq!(again, Default::default(), "a second seed adds nothing");
-    assert_eq!(w.store.all_invoices().len(), 4);
+    assert_eq!(w.store.all_invoices().len(), 6);
 }
 
 #[tokio::test]
@@ -111,7 +129,11 @@ async fn members_read_but_cannot_change_the_account() {
         company_name: Some("新名字".into()),
         ..Default::default()
     };
-    let err = w.service.update_account(&member(), edit).await.unwrap_err();
+    let err = w
+        .service
+        .update_account(&member(), edit, None)
+        .await
+        .unwrap_err();
     assert!(matches!(err, BillingError::Forbidden(_)));
     let account = w.service.account(&member()).await.unwrap();
     assert_eq!(account.company_name, "示例科技有限公司");
@@ -124,7 +146,11 @@ async fn admins_change_only_the_given_fields() {
         contact_name: Some(" 王五 ".into()),
         ..Default::default()
     };
-    let updated = w.service.update_account(&admin(), edit).await.unwrap();
+    let updated = w
+        .service
+        .update_account(&admin(), edit, None)
+        .await
+        .unwrap();
     assert_eq!(updated.contact_name, "王五");
     assert_eq!(updated.company_name, "示例科技有限公司");
     let reread = w.service.account(&member()).await.unwrap();
@@ -132,7 +158,7 @@ async fn admins_change_only_the_given_fields() {
 
     let err = w
         .service
-        .update_account(&admin(), AccountEdit::default())
+        .update_account(&admin(), AccountEdit::default(), None)
         .await
         .unwrap_err();
     assert!(matches!(err, BillingError::Validation(_)));
@@ -140,7 +166,11 @@ async fn admins_change_only_the_given_fields() {
         contact_email: Some("nope".into()),
         ..Default::default()
     };
-    let err = w.service.update_account(&admin(), bad).await.unwrap_err();
+    let err = w
+        .service
+        .update_account(&admin(), bad, None)
+        .await
+        .unwrap_err();
     assert!(matches!(err, BillingError::Validation(f) if f.0.contains_key("contact_email")));
     assert_eq!(
         w.service.account(&member()).await.unwrap(),
@@ -163,7 +193,7 @@ async fn another_customers_invoice_is_not_found() {
         .await
         .unwrap_err();
     assert!(matches!(err, BillingError::NotFound("invoice")));
-    let own = w.service.invoice(&admin(), "INV202511001").await.unwrap();
+    let own = w.service.invoice(&admin(), "INV202512001").await.unwrap();
     assert_eq!(own.lines.len(), 1);
     assert_eq!(own.amount, own.lines[0].amount);
 }
@@ -173,22 +203,25 @@ async fn upgrade_changes_the_plan_and_invoices_the_prorated_difference() {
     let w = demo_world().await;
     let preview = w
         .service
-        .preview_upgrade(&member(), "enterprise")
+        .preview_upgrade(&member(), &plan("enterprise"))
         .await
         .unwrap();
-    // 19 Dec: 13 of 31 days; (2999 - 999) * 13 / 31 = 838.709.. -> 838.71
-    assert_eq!(preview.quote.amount.amount(), dec!(838.71));
+    // December was invoiced as pro (999.00). From 19 Dec: pro for 18 of 31 days
+    // (580.06) and enterprise for 13 (1,257.65), less the 999.00 invoiced: 838.71.
+    assert_eq!(preview.amount.amount(), dec!(838.71));
+    assert_eq!(preview.lines.len(), 3);
 
     let outcome = w
         .service
-        .upgrade(&admin(), "enterprise", None)
+        .upgrade(&admin(), &plan("enterprise"), None)
         .await
         .unwrap();
     assert_eq!(outcome.subscription.plan.id.as_str(), "enterprise");
     let invoice = outcome.invoice.expect("an upgrade mid-month owes money");
-    assert_eq!(invoice.amount, preview.quote.amount);
-    assert_eq!(invoice.id.as_str(), "INV202512001");
+    assert_eq!(invoice.amount, preview.amount);
+    assert_eq!(invoice.id.as_str(), "INV202512003");
     assert_eq!(invoice.status, InvoiceStatus::Pending);
+    assert_eq!(invoice.kind, InvoiceKind::Adjustment);
     assert_eq!(
         w.service
             .subscription(&member())
@@ -213,10 +246,13 @@ async fn refused_upgrades_change_nothing() {
         (admin(), "pro", "conflict"),
         (admin(), "basic", "conflict"),
         (admin(), "platinum", "validation"),
-        (admin(), "../x", "validation"),
     ];
     for (principal, plan, expected) in cases {
-        let err = w.service.upgrade(&principal, plan, None).await.unwrap_err();
+        let err = w
+            .service
+            .upgrade(&principal, &self::plan(plan), None)
+            .await
+            .unwrap_err();
         let kind = match err {
             BillingError::Forbidden(_) => "forbidden",
             BillingError::Conflict(_) => "conflict",
@@ -235,12 +271,15 @@ async fn refused_upgrades_change_nothing() {
             .as_str(),
         "pro"
     );
-    assert_eq!(w.store.all_invoices().len(), 4);
+    assert_eq!(w.store.all_invoices().len(), 6);
 }
 
 #[tokio::test]
 async fn concurrent_upgrades_leave_one_change_and_one_invoice() {
     let w = demo_world().await;
+    // All three read the subscription before any of them writes: only the
+    // compare-and-set on its version can keep two of them out.
+    w.store.hold_ledger_reads(3);
     let results = futures_join(&w.service).await;
     let ok = results.iter().filter(|r| r.is_ok()).count();
     assert_eq!(ok, 1, "{results:?}");
@@ -250,23 +289,24 @@ async fn concurrent_upgrades_leave_one_change_and_one_invoice() {
             .filter_map(|r| r.as_ref().err())
             .all(|e| matches!(e, BillingError::Conflict(_)))
     );
-    let prorations = w
+    let adjustments = w
         .store
         .all_invoices()
         .into_iter()
-        .filter(|i| i.period == Month::parse("2025-12").unwrap())
+        .filter(|i| i.kind == InvoiceKind::Adjustment)
         .count();
-    assert_eq!(prorations, 1);
+    assert_eq!(adjustments, 1);
 }
 
 async fn futures_join(
     service: &BillingService,
 ) -> Vec<Result<portal_billing::UpgradeOutcome, BillingError>> {
     let a = admin();
+    let enterprise = plan("enterprise");
     let (r1, r2, r3) = tokio::join!(
-        service.upgrade(&a, "enterprise", None),
-        service.upgrade(&a, "enterprise", None),
-        service.upgrade(&a, "enterprise", None),
+        service.upgrade(&a, &enterprise, None),
+        service.upgrade(&a, &enterprise, None),
+        service.upgrade(&a, &enterprise, None),
     );
     vec![r1, r2, r3]
 }
@@ -476,14 +516,14 @@ async fn usage_events_count_once_and_seats_keep_the_peak() {
 }
 
 #[tokio::test]
-async fn downgrade_waits_for_the_billing_run_of_the_next_period() {
+async fn a_scheduled_downgrade_takes_effect_on_its_date_by_itself() {
     let w = demo_world().await;
     let view = w
         .service
-        .schedule_downgrade(&admin(), "basic")
+        .schedule_downgrade(&admin(), &plan("basic"))
         .await
         .unwrap();
-    let change = view.subscription.scheduled_change.clone().unwrap();
+    let change = view.scheduled_change.clone().unwrap();
     assert_eq!(change.plan_id.as_str(), "basic");
     assert_eq!(
         change.effective_date,
@@ -491,44 +531,47 @@ async fn downgrade_waits_for_the_billing_run_of_the_next_period() {
     );
     assert_eq!(view.plan.id.as_str(), "pro", "still on the current plan");
     assert!(matches!(
-        w.service.schedule_downgrade(&member(), "basic").await,
+        w.service
+            .schedule_downgrade(&member(), &plan("basic"))
+            .await,
         Err(BillingError::Forbidden(_))
     ));
     assert!(matches!(
-        w.service.schedule_downgrade(&admin(), "enterprise").await,
+        w.service
+            .schedule_downgrade(&admin(), &plan("enterprise"))
+            .await,
         Err(BillingError::Conflict(_))
     ));
 
-    // December's run does not apply it; January's does and bills the new plan.
-    let dec = w
-        .service
-        .billing_run(&platform(), Month::parse("2025-12").unwrap())
-        .await
-        .unwrap();
-    assert_eq!(dec.scheduled_changes_applied, 0);
-    assert_eq!(dec.created, 2);
+    // Billing January early does not apply it today, and bills January as basic.
     let jan = w
         .service
         .billing_run(&platform(), Month::parse("2026-01").unwrap())
         .await
         .unwrap();
-    assert_eq!(jan.scheduled_changes_applied, 1);
+    assert_eq!(jan.created, 2);
     let sub = w.service.subscription(&member()).await.unwrap();
-    assert_eq!(sub.plan.id.as_str(), "basic");
-    assert!(sub.subscription.scheduled_change.is_none());
+    assert_eq!(sub.plan.id.as_str(), "pro", "still pro in December");
     let newest = &w.service.invoices(&member()).await.unwrap()[0];
     assert_eq!(newest.period, Month::parse("2026-01").unwrap());
     assert_eq!(newest.amount.amount(), dec!(299.00));
+
+    // On 1 January (Shanghai) the plan is basic, with no run in between.
+    w.clock_set(Utc.with_ymd_and_hms(2025, 12, 31, 16, 30, 0).unwrap());
+    let sub = w.service.subscription(&member()).await.unwrap();
+    assert_eq!(sub.plan.id.as_str(), "basic");
+    assert!(sub.scheduled_change.is_none());
 }
 
 #[tokio::test]
 async fn billing_runs_create_each_invoice_once_and_mark_overdue() {
     let w = demo_world().await;
-    let period = Month::parse("2025-12").unwrap();
+    let period = Month::parse("2026-01").unwrap();
     let first = w.service.billing_run(&platform(), period).await.unwrap();
     assert_eq!((first.created, first.skipped), (2, 0));
-    // The demo's November invoice was due 16 Nov: overdue on 19 Dec.
-    assert_eq!(first.invoices_overdue, 1);
+    // Pending invoices due before 19 Dec: cust_demo's November and December, and
+    // cust_demo2's December.
+    assert_eq!(first.invoices_overdue, 3);
     let again = w.service.billing_run(&platform(), period).await.unwrap();
     assert_eq!((again.created, again.skipped), (0, 2));
     let ids: Vec<String> = w
@@ -538,10 +581,10 @@ async fn billing_runs_create_each_invoice_once_and_mark_overdue() {
         .filter(|i| i.period == period)
         .map(|i| i.id.to_string())
         .collect();
-    assert_eq!(ids, ["INV202512001", "INV202512002"], "gap-free numbering");
+    assert_eq!(ids, ["INV202512003", "INV202512004"], "gap-free numbering");
     let paid = w
         .service
-        .mark_invoice_paid(&platform(), "INV202512001")
+        .mark_invoice_paid(&platform(), "INV202512003", Default::default())
         .await
         .unwrap();
     assert_eq!(paid.status, InvoiceStatus::Paid);
@@ -551,11 +594,11 @@ async fn billing_runs_create_each_invoice_once_and_mark_overdue() {
 async fn cancelling_a_scheduled_downgrade_keeps_the_plan_and_is_audited() {
     let w = demo_world().await;
     w.service
-        .schedule_downgrade(&admin(), "basic")
+        .schedule_downgrade(&admin(), &plan("basic"))
         .await
         .unwrap();
     let view = w.service.cancel_scheduled_change(&admin()).await.unwrap();
-    assert!(view.subscription.scheduled_change.is_none());
+    assert!(view.scheduled_change.is_none());
     w.service
         .billing_run(&platform(), Month::parse("2026-01").unwrap())
         .await
@@ -595,23 +638,23 @@ async fn idempotency_keys_replay_the_first_result() {
     };
     let first = w
         .service
-        .upgrade_once(&admin(), Some("k1"), "enterprise", None, encode)
+        .upgrade_once(&admin(), Some("k1"), &plan("enterprise"), None, encode)
         .await
         .unwrap();
-    assert_eq!(first, Replayable::Fresh(b"INV202512001".to_vec()));
+    assert_eq!(first, Replayable::Fresh(b"INV202512003".to_vec()));
     let second = w
         .service
-        .upgrade_once(&admin(), Some("k1"), "enterprise", None, encode)
+        .upgrade_once(&admin(), Some("k1"), &plan("enterprise"), None, encode)
         .await
         .unwrap();
-    assert_eq!(second, Replayable::Replayed(b"INV202512001".to_vec()));
+    assert_eq!(second, Replayable::Replayed(b"INV202512003".to_vec()));
     let other_body = w
         .service
-        .upgrade_once(&admin(), Some("k1"), "basic", None, encode)
+        .upgrade_once(&admin(), Some("k1"), &plan("basic"), None, encode)
         .await
         .unwrap_err();
     assert!(matches!(other_body, BillingError::Validation(_)));
-    assert_eq!(w.store.all_invoices().len(), 5, "one upgrade invoice");
+    assert_eq!(w.store.all_invoices().len(), 7, "one upgrade invoice");
 }
 
 #[tokio::test]
@@ -619,18 +662,21 @@ async fn the_preview_date_fixes_the_charge() {
     let w = demo_world().await;
     let preview = w
         .service
-        .preview_upgrade(&member(), "enterprise")
+        .preview_upgrade(&member(), &plan("enterprise"))
         .await
         .unwrap();
     // A day later the price would differ; with the preview's date it does not.
     w.clock_set(Utc.with_ymd_and_hms(2025, 12, 20, 10, 0, 0).unwrap());
     let outcome = w
         .service
-        .upgrade(&admin(), "enterprise", Some(preview.quote.proration_date))
+        .upgrade(&admin(), &plan("enterprise"), Some(preview.proration_date))
         .await
         .unwrap();
-    assert_eq!(outcome.invoice.unwrap().amount, preview.quote.amount);
-    let later = w.service.preview_upgrade(&admin(), "enterprise").await;
+    assert_eq!(outcome.invoice.unwrap().amount, preview.amount);
+    let later = w
+        .service
+        .preview_upgrade(&admin(), &plan("enterprise"))
+        .await;
     assert!(later.is_err(), "already upgraded");
 }
 
@@ -641,7 +687,10 @@ async fn account_edits_are_audited_with_before_and_after() {
         contact_name: Some("王五".into()),
         ..Default::default()
     };
-    w.service.update_account(&admin(), edit).await.unwrap();
+    w.service
+        .update_account(&admin(), edit, None)
+        .await
+        .unwrap();
     let log = w.service.audit_log(&member()).await.unwrap();
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].action.as_str(), "account.updated");

@@ -1,18 +1,14 @@
 //! Rules of the billing operations: usage events from the platform's products, which
-//! subscriptions a period bills, the lines of a period invoice, scheduled plan changes
 //! and the audit trail of changes made through the portal.
 
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::calendar::BusinessCalendar;
 use crate::error::FieldErrors;
-use crate::ids::{CustomerId, PlanId, UserId};
-use crate::invoice::InvoiceLine;
-use crate::month::Month;
-use crate::plan::Plan;
+use crate::ids::{CustomerId, UserId};
 use crate::product::Product;
-use crate::subscription::{Subscription, SubscriptionStatus};
 
 /// The most events one ingestion batch may carry.
 pub const MAX_BATCH: usize = 1000;
@@ -30,13 +26,9 @@ pub struct UsageEvent {
     pub product: Product,
     pub count: i64,
     pub occurred_at: DateTime<Utc>,
-}
-
-impl UsageEvent {
-    /// The day the event counts for, on the UTC calendar.
-    pub fn date(&self) -> NaiveDate {
-        self.occurred_at.date_naive()
-    }
+    /// The business day the event counts for: `occurred_at`'s date on the business
+    /// calendar.
+    pub date: NaiveDate,
 }
 
 /// An event as submitted, before validation.
@@ -51,7 +43,10 @@ pub struct RawUsageEvent {
 
 /// Validates a whole batch: any invalid event rejects the batch, with every problem
 /// named as `events[i].field`.
-pub fn validate_batch(raw: &[RawUsageEvent]) -> Result<Vec<UsageEvent>, FieldErrors> {
+pub fn validate_batch(
+    raw: &[RawUsageEvent],
+    calendar: &BusinessCalendar,
+) -> Result<Vec<UsageEvent>, FieldErrors> {
     let mut errors = FieldErrors::default();
     if raw.is_empty() {
         errors.add("events", "must contain at least one event");
@@ -94,6 +89,7 @@ pub fn validate_batch(raw: &[RawUsageEvent]) -> Result<Vec<UsageEvent>, FieldErr
                 product,
                 count: e.count,
                 occurred_at,
+                date: calendar.date_of(occurred_at),
             });
         }
     }
@@ -107,7 +103,7 @@ pub fn daily_deltas(events: &[UsageEvent]) -> BTreeMap<(CustomerId, NaiveDate, P
     let mut out = BTreeMap::new();
     for e in events {
         let slot = out
-            .entry((e.customer_id.clone(), e.date(), e.product))
+            .entry((e.customer_id.clone(), e.date, e.product))
             .or_insert(0_i64);
         *slot = match e.product.metering() {
             crate::product::Metering::Counted => slot.saturating_add(e.count),
@@ -134,45 +130,6 @@ pub fn first_of_each_id(events: Vec<UsageEvent>) -> (Vec<UsageEvent>, u64) {
     (unique, repeats)
 }
 
-/// Whether `subscription` is billed for `period`: it serves at least one day of it and
-/// was not cancelled.
-pub fn bills_period(subscription: &Subscription, period: Month) -> bool {
-    subscription.status != SubscriptionStatus::Cancelled
-        && subscription.start_date <= period.last_day()
-        && subscription.end_date >= period.first_day()
-}
-
-/// The lines of a period invoice: the plan's monthly price, billed in advance.
-pub fn period_lines(plan: &Plan, period: Month) -> Vec<InvoiceLine> {
-    vec![InvoiceLine::new(
-        format!(
-            "{} 月费 {period} / {} monthly fee {period}",
-            plan.name, plan.id
-        ),
-        1,
-        plan.price,
-    )]
-}
-
-/// A plan change that takes effect on a later date (a downgrade at the period's end).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScheduledChange {
-    pub plan_id: PlanId,
-    /// The first day on the new plan.
-    pub effective_date: NaiveDate,
-}
-
-impl ScheduledChange {
-    /// A downgrade takes effect when the current period ends: on the first day of the
-    /// next month. No refund is due for the rest of the current period.
-    pub fn downgrade(plan_id: PlanId, today: NaiveDate) -> Self {
-        Self {
-            plan_id,
-            effective_date: Month::of(today).next().first_day(),
-        }
-    }
-}
-
 /// What an audit entry records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditAction {
@@ -180,6 +137,9 @@ pub enum AuditAction {
     PlanUpgraded,
     DowngradeScheduled,
     DowngradeCancelled,
+    /// A paid upgrade removed a scheduled downgrade.
+    DowngradeRemoved,
+    InvoicePaid,
 }
 
 impl AuditAction {
@@ -189,6 +149,8 @@ impl AuditAction {
             AuditAction::PlanUpgraded => "subscription.upgraded",
             AuditAction::DowngradeScheduled => "subscription.downgrade_scheduled",
             AuditAction::DowngradeCancelled => "subscription.downgrade_cancelled",
+            AuditAction::DowngradeRemoved => "subscription.downgrade_removed",
+            AuditAction::InvoicePaid => "invoice.paid",
         }
     }
 
@@ -198,6 +160,8 @@ impl AuditAction {
             AuditAction::PlanUpgraded,
             AuditAction::DowngradeScheduled,
             AuditAction::DowngradeCancelled,
+            AuditAction::DowngradeRemoved,
+            AuditAction::InvoicePaid,
         ]
         .into_iter()
         .find(|a| a.as_str() == raw)
@@ -251,7 +215,6 @@ pub fn account_audit(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::SubscriptionId;
 
     fn raw(id: &str, product: &str, count: i64) -> RawUsageEvent {
         RawUsageEvent {
@@ -270,31 +233,34 @@ mod tests {
             raw("e2", "sms", 1),
             raw("", "email", -1),
         ];
-        let err = validate_batch(&batch).unwrap_err();
+        let err = validate_batch(&batch, &BusinessCalendar::default()).unwrap_err();
         let fields: Vec<_> = err.0.keys().cloned().collect();
         assert_eq!(
             fields,
             ["events[1].product", "events[2].count", "events[2].event_id"]
         );
-        assert!(validate_batch(&[]).is_err());
+        assert!(validate_batch(&[], &BusinessCalendar::default()).is_err());
         let too_many: Vec<_> = (0..1001)
             .map(|i| raw(&format!("e{i}"), "email", 1))
             .collect();
-        assert!(validate_batch(&too_many).is_err());
+        assert!(validate_batch(&too_many, &BusinessCalendar::default()).is_err());
         let mut bad_time = raw("e1", "email", 1);
         bad_time.occurred_at = "yesterday".into();
-        assert!(validate_batch(&[bad_time]).is_err());
+        assert!(validate_batch(&[bad_time], &BusinessCalendar::default()).is_err());
     }
 
     #[test]
     fn counted_products_add_and_seats_keep_the_highest() {
-        let events = validate_batch(&[
-            raw("a", "ai_chat", 5),
-            raw("b", "ai_chat", 7),
-            raw("c", "agent_seats", 3),
-            raw("d", "agent_seats", 5),
-            raw("e", "agent_seats", 4),
-        ])
+        let events = validate_batch(
+            &[
+                raw("a", "ai_chat", 5),
+                raw("b", "ai_chat", 7),
+                raw("c", "agent_seats", 3),
+                raw("d", "agent_seats", 5),
+                raw("e", "agent_seats", 4),
+            ],
+            &BusinessCalendar::default(),
+        )
         .unwrap();
         let deltas = daily_deltas(&events);
         let day = NaiveDate::from_ymd_opt(2025, 12, 19).unwrap();
@@ -305,52 +271,18 @@ mod tests {
 
     #[test]
     fn repeated_ids_within_a_batch_count_once() {
-        let events = validate_batch(&[
-            raw("a", "email", 1),
-            raw("a", "email", 1),
-            raw("b", "email", 1),
-        ])
+        let events = validate_batch(
+            &[
+                raw("a", "email", 1),
+                raw("a", "email", 1),
+                raw("b", "email", 1),
+            ],
+            &BusinessCalendar::default(),
+        )
         .unwrap();
         let (unique, repeats) = first_of_each_id(events);
         assert_eq!(unique.len(), 2);
         assert_eq!(repeats, 1);
-    }
-
-    #[test]
-    fn a_period_is_billed_when_the_subscription_serves_a_day_of_it() {
-        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
-        let sub = Subscription {
-            id: SubscriptionId::parse("s").unwrap(),
-            customer_id: CustomerId::parse("c").unwrap(),
-            plan_id: PlanId::parse("pro").unwrap(),
-            start_date: d(2025, 3, 15),
-            end_date: d(2025, 6, 1),
-            status: SubscriptionStatus::Active,
-            version: 1,
-            scheduled_change: None,
-        };
-        let m = |s| Month::parse(s).unwrap();
-        assert!(!bills_period(&sub, m("2025-02")));
-        assert!(bills_period(&sub, m("2025-03")));
-        assert!(bills_period(&sub, m("2025-06")));
-        assert!(!bills_period(&sub, m("2025-07")));
-        let cancelled = Subscription {
-            status: SubscriptionStatus::Cancelled,
-            ..sub
-        };
-        assert!(!bills_period(&cancelled, m("2025-04")));
-    }
-
-    #[test]
-    fn downgrades_take_effect_at_the_next_period() {
-        let c = ScheduledChange::downgrade(
-            PlanId::parse("basic").unwrap(),
-            NaiveDate::from_ymd_opt(2025, 12, 19).unwrap(),
-        );
-        assert_eq!(
-            c.effective_date,
-            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
-        );
     }
 
     #[test]

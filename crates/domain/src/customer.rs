@@ -16,6 +16,8 @@ pub struct Customer {
     pub contact_name: String,
     pub contact_email: ContactEmail,
     pub created_at: DateTime<Utc>,
+    /// Bumped by every edit: the account's `ETag`, checked against `If-Match`.
+    pub version: i64,
 }
 
 /// A contact e-mail address that passed [`ContactEmail::parse`].
@@ -166,6 +168,7 @@ impl AccountChanges {
                 .clone()
                 .unwrap_or_else(|| customer.contact_email.clone()),
             created_at: customer.created_at,
+            version: customer.version + 1,
         }
     }
 }
@@ -226,6 +229,7 @@ mod tests {
             contact_name: "张三".into(),
             contact_email: ContactEmail::parse("a@example.com").unwrap(),
             created_at: chrono::DateTime::UNIX_EPOCH,
+            version: 1,
         };
         let changes = AccountChanges::parse(Some("  New Co  "), None, None).unwrap();
         let updated = changes.apply_to(&customer);

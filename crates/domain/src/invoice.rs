@@ -1,4 +1,5 @@
-//! Invoices, their lines, statuses and numbers.
+//! Invoices, their lines (kept as data, worded in the reader's language), statuses,
+//! payments and numbers.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -35,37 +36,99 @@ impl InvoiceStatus {
 /// Why an invoice was issued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InvoiceKind {
-    /// The plan's price for a billing period, billed in advance; at most one per
-    /// customer and period.
+    /// A billing run's first invoice of a period: its charges, billed in advance; at most
+    /// one per customer and period.
     Subscription,
-    /// The prorated difference of a mid-period upgrade.
-    Proration,
+    /// What a plan change, or a later run, adds to or takes back from invoiced periods.
+    /// (Upgrades of the previous version were stored as `proration`; read as this.)
+    Adjustment,
 }
 
 impl InvoiceKind {
     pub fn as_str(self) -> &'static str {
         match self {
             InvoiceKind::Subscription => "subscription",
-            InvoiceKind::Proration => "proration",
+            InvoiceKind::Adjustment => "adjustment",
         }
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
         match raw {
             "subscription" => Some(InvoiceKind::Subscription),
-            "proration" => Some(InvoiceKind::Proration),
+            "adjustment" | "proration" => Some(InvoiceKind::Adjustment),
             _ => None,
         }
     }
 }
 
+/// The language a document or a line is worded in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Language {
+    /// Simplified Chinese, the default.
+    #[default]
+    Zh,
+    En,
+}
+
+impl Language {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Language::Zh => "zh",
+            Language::En => "en",
+        }
+    }
+}
+
+/// What a line charges for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    /// A plan segment's days in a period.
+    Fee,
+    /// Takes back an earlier fee line of the same segment, whole.
+    Reversal,
+}
+
+impl LineKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineKind::Fee => "fee",
+            LineKind::Reversal => "reversal",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "fee" => Some(LineKind::Fee),
+            "reversal" => Some(LineKind::Reversal),
+            _ => None,
+        }
+    }
+}
+
+/// What a line is, kept as data and worded when shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineDetail {
+    pub kind: LineKind,
+    pub plan_id: crate::ids::PlanId,
+    /// The plan's name when the line was issued.
+    pub plan_name: String,
+    pub period: Month,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub days: u32,
+    pub days_in_month: u32,
+}
+
 /// One line of an invoice. Its amount is the unit price times the quantity, rounded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvoiceLine {
+    /// The stored text: the line's only wording when it has no detail (issued before
+    /// lines kept their data), a record otherwise.
     pub description: String,
     pub quantity: i64,
     pub unit_price: Money,
     pub amount: Money,
+    pub detail: Option<LineDetail>,
 }
 
 impl InvoiceLine {
@@ -79,8 +142,93 @@ impl InvoiceLine {
             quantity,
             unit_price,
             amount,
+            detail: None,
         }
     }
+
+    /// A line of `amount` for what `detail` names: one unit, or minus one for a reversal.
+    pub fn from_detail(detail: LineDetail, amount: Money) -> Self {
+        let (quantity, unit_price) = match detail.kind {
+            LineKind::Fee => (1, amount),
+            LineKind::Reversal => (-1, amount.negated()),
+        };
+        let mut line = Self {
+            description: String::new(),
+            quantity,
+            unit_price,
+            amount,
+            detail: Some(detail),
+        };
+        line.description = line.describe(Language::En);
+        line
+    }
+
+    /// This fee line taken back: the same segment, the opposite amount.
+    pub fn reversed(&self) -> Self {
+        match &self.detail {
+            Some(detail) => Self::from_detail(
+                LineDetail {
+                    kind: LineKind::Reversal,
+                    ..detail.clone()
+                },
+                self.amount.negated(),
+            ),
+            None => Self::new(
+                format!("Reversal: {}", self.description),
+                -self.quantity,
+                self.unit_price,
+            ),
+        }
+    }
+
+    /// The period whose charges this line counts toward, when known.
+    pub fn period(&self) -> Option<Month> {
+        self.detail.as_ref().map(|d| d.period)
+    }
+
+    /// The line in words, in `language`.
+    pub fn describe(&self, language: Language) -> String {
+        let Some(d) = &self.detail else {
+            return self.description.clone();
+        };
+        match (language, d.kind) {
+            (Language::Zh, kind) => format!(
+                "{}{}（{}）{} 至 {}，{}/{} 天",
+                if kind == LineKind::Reversal {
+                    "冲销："
+                } else {
+                    ""
+                },
+                d.plan_name,
+                d.plan_id,
+                d.from,
+                d.to,
+                d.days,
+                d.days_in_month
+            ),
+            (Language::En, kind) => format!(
+                "{}{} plan, {} to {}, {}/{} days",
+                if kind == LineKind::Reversal {
+                    "Reversal: "
+                } else {
+                    ""
+                },
+                d.plan_id,
+                d.from,
+                d.to,
+                d.days,
+                d.days_in_month
+            ),
+        }
+    }
+}
+
+/// A payment recorded against an invoice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payment {
+    pub amount: Money,
+    pub reference: String,
+    pub paid_at: DateTime<Utc>,
 }
 
 /// The total of an invoice: the sum of its rounded lines, so that the lines always add up.
@@ -101,6 +249,8 @@ pub struct NewInvoice {
     pub currency: Currency,
     pub lines: Vec<InvoiceLine>,
     pub created_at: DateTime<Utc>,
+    /// The business date of `created_at`: its month numbers the invoice.
+    pub issued_on: NaiveDate,
     pub due_date: NaiveDate,
 }
 
@@ -109,9 +259,10 @@ impl NewInvoice {
         total_of(self.currency, &self.lines)
     }
 
-    /// The month whose sequence numbers this invoice's id: the month it is issued in.
+    /// The month whose sequence numbers this invoice's id: the business month it is
+    /// issued in.
     pub fn numbering_month(&self) -> Month {
-        Month::of(self.created_at.date_naive())
+        Month::of(self.issued_on)
     }
 }
 
@@ -132,6 +283,7 @@ pub struct Invoice {
     pub lines: Vec<InvoiceLine>,
     pub created_at: DateTime<Utc>,
     pub due_date: NaiveDate,
+    pub payments: Vec<Payment>,
 }
 
 impl Invoice {
@@ -196,7 +348,7 @@ mod tests {
         assert_eq!(InvoiceStatus::parse("void"), None);
         assert_eq!(
             InvoiceKind::parse("proration"),
-            Some(InvoiceKind::Proration)
+            Some(InvoiceKind::Adjustment)
         );
     }
 }

@@ -4,6 +4,8 @@
 //! function or method that can be unit tested in isolation.
 
 pub mod billing_ops;
+pub mod calendar;
+pub mod charges;
 pub mod customer;
 pub mod error;
 pub mod ids;
@@ -12,21 +14,24 @@ pub mod money;
 pub mod month;
 pub mod plan;
 pub mod product;
-pub mod proration;
 pub mod subscription;
+pub mod timeline;
 pub mod usage;
 
-pub use billing_ops::{
-    AuditAction, AuditEntry, RawUsageEvent, ScheduledChange, UsageEvent, account_audit,
-};
+pub use billing_ops::{AuditAction, AuditEntry, RawUsageEvent, UsageEvent, account_audit};
+pub use calendar::BusinessCalendar;
+pub use charges::{ChargeError, SegmentCharge};
 pub use customer::{AccountChanges, ContactEmail, Customer, NewCustomer};
 pub use error::{FieldErrors, ParseError};
 pub use ids::{CustomerId, InvoiceId, PlanId, SubscriptionId, UserId};
-pub use invoice::{Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, InvoiceSummary, NewInvoice};
+pub use invoice::{
+    Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, InvoiceSummary, Language, LineDetail,
+    LineKind, NewInvoice, Payment,
+};
 pub use money::{Currency, Money, MoneyError};
 pub use month::Month;
 pub use plan::{Plan, PlanChange, Quotas};
 pub use product::{Metering, Product};
-pub use proration::ProrationQuote;
-pub use subscription::{Subscription, SubscriptionStatus};
+pub use subscription::{ScheduledChange, Subscription, SubscriptionStatus};
+pub use timeline::{Segment, TimelineError};
 pub use usage::{DateRange, QuotaAlert, UsageRecord, UsageSummary};

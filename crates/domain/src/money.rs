@@ -138,6 +138,14 @@ impl Money {
     }
 
     /// Sum of amounts of one currency; an empty sum is zero.
+    /// The same amount with the opposite sign.
+    pub fn negated(&self) -> Money {
+        Self {
+            amount: -self.amount,
+            currency: self.currency,
+        }
+    }
+
     pub fn sum<'a>(
         currency: Currency,
         items: impl IntoIterator<Item = &'a Money>,

@@ -3,7 +3,15 @@
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use portal_api_types as api;
 use portal_billing::{SubscriptionView, UpgradeQuote, UsageOverview};
-use portal_domain::{Customer, Invoice, InvoiceLine, InvoiceSummary, Plan, UsageRecord};
+use portal_domain::{
+    Customer, FieldErrors, Invoice, InvoiceLine, InvoiceSummary, Language, Plan, PlanId,
+    UsageRecord,
+};
+
+/// A plan id from a request: one that cannot name a plan is an unknown plan (422).
+pub fn plan_id(raw: &str) -> Result<PlanId, crate::error::ApiError> {
+    PlanId::parse(raw).map_err(|_| FieldErrors::single("plan_id", "no such plan").into())
+}
 
 pub fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -29,17 +37,22 @@ pub fn subscription(v: &SubscriptionView) -> api::Subscription {
         subscription_id: v.subscription.id.to_string(),
         plan_id: v.plan.id.to_string(),
         plan_name: v.plan.name.clone(),
-        start_date: date(v.subscription.start_date),
-        end_date: date(v.subscription.end_date),
+        start_date: date(v.subscription.start_date()),
+        end_date: date(v.subscription.end_date()),
         status: v.status.as_str().to_owned(),
-        scheduled_change: v
-            .subscription
-            .scheduled_change
-            .as_ref()
-            .map(|c| api::ScheduledChange {
-                plan_id: c.plan_id.to_string(),
-                effective_date: date(c.effective_date),
-            }),
+        scheduled_change: v.scheduled_change.as_ref().map(|c| api::ScheduledChange {
+            plan_id: c.plan_id.to_string(),
+            effective_date: date(c.effective_date),
+        }),
+        segments: v
+            .segments
+            .iter()
+            .map(|s| api::Segment {
+                plan_id: s.plan_id.to_string(),
+                from: date(s.from),
+                to: date(s.to),
+            })
+            .collect(),
     }
 }
 
@@ -55,10 +68,13 @@ pub fn audit_entry(e: &portal_domain::AuditEntry) -> api::AuditLogEntry {
     }
 }
 
-pub fn upgrade_response(o: &portal_billing::UpgradeOutcome) -> api::UpgradeResponse {
+pub fn upgrade_response(
+    o: &portal_billing::UpgradeOutcome,
+    language: Language,
+) -> api::UpgradeResponse {
     api::UpgradeResponse {
         subscription: subscription(&o.subscription),
-        invoice: o.invoice.as_ref().map(invoice),
+        invoice: o.invoice.as_ref().map(|i| invoice(i, language)),
     }
 }
 
@@ -77,12 +93,21 @@ pub fn plan(p: &Plan) -> api::Plan {
     }
 }
 
-pub fn line(l: &InvoiceLine) -> api::InvoiceLine {
+/// A line worded in `language`, with what it is as data.
+pub fn line(l: &InvoiceLine, language: Language) -> api::InvoiceLine {
+    let d = l.detail.as_ref();
     api::InvoiceLine {
-        description: l.description.clone(),
+        description: l.describe(language),
         quantity: l.quantity,
         unit_price: l.unit_price.amount(),
         amount: l.amount.amount(),
+        kind: d.map_or("legacy", |d| d.kind.as_str()).to_owned(),
+        plan_id: d.map(|d| d.plan_id.to_string()),
+        period: d.map(|d| d.period.to_string()),
+        from: d.map(|d| date(d.from)),
+        to: d.map(|d| date(d.to)),
+        days: d.map(|d| d.days),
+        days_in_month: d.map(|d| d.days_in_month),
     }
 }
 
@@ -97,7 +122,7 @@ pub fn invoice_summary(i: &InvoiceSummary) -> api::InvoiceSummary {
     }
 }
 
-pub fn invoice(i: &Invoice) -> api::Invoice {
+pub fn invoice(i: &Invoice, language: Language) -> api::Invoice {
     api::Invoice {
         invoice_id: i.id.to_string(),
         amount: i.amount.amount(),
@@ -106,17 +131,27 @@ pub fn invoice(i: &Invoice) -> api::Invoice {
         status: i.status.as_str().to_owned(),
         created_at: timestamp(i.created_at),
         due_date: date(i.due_date),
-        lines: i.lines.iter().map(line).collect(),
+        lines: i.lines.iter().map(|l| line(l, language)).collect(),
+        kind: i.kind.as_str().to_owned(),
+        payments: i
+            .payments
+            .iter()
+            .map(|p| api::Payment {
+                amount: p.amount.amount(),
+                reference: p.reference.clone(),
+                paid_at: timestamp(p.paid_at),
+            })
+            .collect(),
     }
 }
 
-pub fn upgrade_preview(q: &UpgradeQuote) -> api::UpgradePreview {
+pub fn upgrade_preview(q: &UpgradeQuote, language: Language) -> api::UpgradePreview {
     api::UpgradePreview {
         plan_id: q.plan_id.to_string(),
-        amount: q.quote.amount.amount(),
-        currency: q.quote.amount.currency().code().to_owned(),
-        proration_date: date(q.quote.proration_date),
-        lines: q.quote.lines.iter().map(line).collect(),
+        amount: q.amount.amount(),
+        currency: q.amount.currency().code().to_owned(),
+        proration_date: date(q.proration_date),
+        lines: q.lines.iter().map(|l| line(l, language)).collect(),
     }
 }
 

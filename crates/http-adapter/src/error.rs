@@ -123,6 +123,11 @@ impl From<BillingError> for ApiError {
             BillingError::Conflict(message) => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", message)
             }
+            BillingError::PreconditionFailed(message) => ApiError::new(
+                StatusCode::PRECONDITION_FAILED,
+                "precondition_failed",
+                message,
+            ),
             BillingError::Unavailable(cause) => {
                 tracing::error!(error = ?cause, "database unavailable");
                 ApiError::unavailable()

@@ -344,7 +344,7 @@ pub fn lay_out(doc: &InvoiceDocument, seller: &Seller, metrics: &FontMetrics) ->
     let mut ty = by.max(fy + 40.0) + 14.0;
     ty = table_header(&mut w, l, ty);
     for line in &invoice.lines {
-        let desc = metrics.wrap(&line.description, BODY, DESC_WIDTH);
+        let desc = metrics.wrap(&line.describe(doc.language), BODY, DESC_WIDTH);
         let row_h = desc.len() as f32 * LEADING + 8.0;
         if ty + row_h > BOTTOM {
             ty = continuation(&mut w, l, doc, seller);

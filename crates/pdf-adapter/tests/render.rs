@@ -27,6 +27,7 @@ fn document(
             lines,
             created_at: Utc.with_ymd_and_hms(2025, 12, 1, 0, 0, 0).unwrap(),
             due_date: NaiveDate::from_ymd_opt(2025, 12, 16).unwrap(),
+            payments: Vec::new(),
         },
         bill_to: Customer {
             id: CustomerId::parse("cust_demo").unwrap(),
@@ -34,6 +35,7 @@ fn document(
             contact_name: "张三".into(),
             contact_email: ContactEmail::parse("zhangsan@example.com").unwrap(),
             created_at: Utc::now(),
+            version: 1,
         },
         language,
     }

@@ -5,14 +5,49 @@ use anyhow::anyhow;
 use portal_billing::RepositoryError;
 use portal_domain::{
     AuditAction, AuditEntry, ContactEmail, Currency, Customer, CustomerId, Invoice, InvoiceId,
-    InvoiceKind, InvoiceLine, InvoiceStatus, InvoiceSummary, Money, Month, Plan, PlanId, Product,
-    Quotas, ScheduledChange, Subscription, SubscriptionId, SubscriptionStatus, UsageRecord, UserId,
+    InvoiceKind, InvoiceLine, InvoiceStatus, InvoiceSummary, LineDetail, LineKind, Money, Month,
+    Payment, Plan, PlanId, Product, Quotas, Segment, Subscription, SubscriptionId,
+    SubscriptionStatus, UsageRecord, UserId,
 };
 use sea_orm::DbErr;
 
 use crate::entity::{
-    audit_log, customers, invoice_lines, invoices, plans, subscriptions, usage_logs,
+    audit_log, customers, invoice_lines, invoices, payments, plans, subscriptions, usage_logs,
 };
+
+/// A segment as stored in `subscriptions.segments`.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SegmentRow {
+    plan_id: String,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+}
+
+pub(crate) fn segments_json(segments: &[Segment]) -> Result<String, RepositoryError> {
+    let rows: Vec<SegmentRow> = segments
+        .iter()
+        .map(|s| SegmentRow {
+            plan_id: s.plan_id.to_string(),
+            from: s.from,
+            to: s.to,
+        })
+        .collect();
+    serde_json::to_string(&rows).map_err(|e| RepositoryError::Other(anyhow::Error::new(e)))
+}
+
+fn segments_of(json: &str) -> Result<Vec<Segment>, RepositoryError> {
+    let rows: Vec<SegmentRow> =
+        serde_json::from_str(json).map_err(|e| corrupt("subscription segments", e))?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Segment::new(
+                PlanId::parse(&r.plan_id).map_err(|e| corrupt("subscription segments", e))?,
+                r.from,
+                r.to,
+            ))
+        })
+        .collect()
+}
 
 pub(crate) fn db_err(err: DbErr) -> RepositoryError {
     match err {
@@ -61,26 +96,48 @@ pub(crate) fn customer(row: customers::Model) -> Result<Customer, RepositoryErro
         company_name: row.company_name,
         contact_name: row.contact_name,
         created_at: row.created_at,
+        version: row.version,
     })
 }
 
 pub(crate) fn subscription(row: subscriptions::Model) -> Result<Subscription, RepositoryError> {
+    let segments = segments_of(&row.segments)?;
+    if segments.is_empty() {
+        return Err(corrupt("subscription", "no segments"));
+    }
     Ok(Subscription {
         id: SubscriptionId::parse(&row.id).map_err(|e| corrupt("subscription", e))?,
         customer_id: CustomerId::parse(&row.customer_id).map_err(|e| corrupt("subscription", e))?,
-        plan_id: PlanId::parse(&row.plan_id).map_err(|e| corrupt("subscription", e))?,
-        start_date: row.start_date,
-        end_date: row.end_date,
+        segments,
         status: SubscriptionStatus::parse(&row.status)
             .ok_or_else(|| corrupt("subscription", &row.status))?,
         version: row.version,
-        scheduled_change: match (row.scheduled_plan_id, row.scheduled_effective_date) {
-            (Some(plan), Some(effective_date)) => Some(ScheduledChange {
-                plan_id: PlanId::parse(&plan).map_err(|e| corrupt("subscription", e))?,
-                effective_date,
-            }),
-            _ => None,
-        },
+    })
+}
+
+/// The row of `subscription` at `version`; `plan_id`, `start_date` and `end_date` repeat
+/// the timeline's last plan and its bounds for readers of the table.
+pub(crate) fn subscription_row(
+    subscription: &Subscription,
+    version: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<subscriptions::ActiveModel, RepositoryError> {
+    use sea_orm::ActiveValue::Set;
+    let last = subscription
+        .segments
+        .last()
+        .ok_or_else(|| RepositoryError::Other(anyhow!("a subscription without segments")))?;
+    Ok(subscriptions::ActiveModel {
+        id: Set(subscription.id.to_string()),
+        customer_id: Set(subscription.customer_id.to_string()),
+        plan_id: Set(last.plan_id.to_string()),
+        start_date: Set(subscription.start_date()),
+        end_date: Set(subscription.end_date()),
+        status: Set(subscription.status.as_str().to_owned()),
+        version: Set(version),
+        created_at: Set(now),
+        updated_at: Set(now),
+        segments: Set(segments_json(&subscription.segments)?),
     })
 }
 
@@ -102,21 +159,93 @@ pub(crate) fn invoice_summary(row: &invoices::Model) -> Result<InvoiceSummary, R
     })
 }
 
+/// A stored line; a line without its segment's data is a legacy line (text only).
+pub(crate) fn invoice_line(
+    l: invoice_lines::Model,
+    currency_code: &str,
+) -> Result<InvoiceLine, RepositoryError> {
+    let detail = match (
+        LineKind::parse(&l.kind),
+        l.plan_id,
+        l.period.as_deref().map(Month::parse),
+        l.from_date,
+        l.to_date,
+        l.days,
+        l.days_in_month,
+    ) {
+        (Some(kind), Some(plan), Some(Ok(period)), Some(from), Some(to), Some(days), Some(n)) => {
+            Some(LineDetail {
+                kind,
+                plan_id: PlanId::parse(&plan).map_err(|e| corrupt("invoice line", e))?,
+                plan_name: l.plan_name.unwrap_or_default(),
+                period,
+                from,
+                to,
+                days: u32::try_from(days).map_err(|e| corrupt("invoice line", e))?,
+                days_in_month: u32::try_from(n).map_err(|e| corrupt("invoice line", e))?,
+            })
+        }
+        _ => None,
+    };
+    Ok(InvoiceLine {
+        description: l.description,
+        quantity: l.quantity,
+        unit_price: money(l.unit_price_minor, currency_code)?,
+        amount: money(l.amount_minor, currency_code)?,
+        detail,
+    })
+}
+
+pub(crate) fn invoice_line_row(
+    invoice_id: &str,
+    position: usize,
+    line: &InvoiceLine,
+) -> Result<invoice_lines::ActiveModel, RepositoryError> {
+    use sea_orm::ActiveValue::Set;
+    let d = line.detail.as_ref();
+    let int = |v: u32| i32::try_from(v).map_err(|e| RepositoryError::Other(anyhow::Error::new(e)));
+    Ok(invoice_lines::ActiveModel {
+        invoice_id: Set(invoice_id.to_owned()),
+        position: Set(
+            i32::try_from(position).map_err(|e| RepositoryError::Other(anyhow::Error::new(e)))?
+        ),
+        description: Set(line.description.clone()),
+        quantity: Set(line.quantity),
+        unit_price_minor: Set(minor(&line.unit_price)?),
+        amount_minor: Set(minor(&line.amount)?),
+        kind: Set(d.map_or("legacy", |d| d.kind.as_str()).to_owned()),
+        plan_id: Set(d.map(|d| d.plan_id.to_string())),
+        plan_name: Set(d.map(|d| d.plan_name.clone())),
+        period: Set(d.map(|d| d.period.to_string())),
+        from_date: Set(d.map(|d| d.from)),
+        to_date: Set(d.map(|d| d.to)),
+        days: Set(d.map(|d| int(d.days)).transpose()?),
+        days_in_month: Set(d.map(|d| int(d.days_in_month)).transpose()?),
+        ..Default::default()
+    })
+}
+
+pub(crate) fn payment(row: payments::Model) -> Result<Payment, RepositoryError> {
+    Ok(Payment {
+        amount: money(row.amount_minor, &row.currency)?,
+        reference: row.reference,
+        paid_at: row.paid_at,
+    })
+}
+
 pub(crate) fn invoice(
     row: invoices::Model,
     lines: Vec<invoice_lines::Model>,
+    payments: Vec<payments::Model>,
 ) -> Result<Invoice, RepositoryError> {
     let summary = invoice_summary(&row)?;
     let lines = lines
         .into_iter()
-        .map(|l| {
-            Ok(InvoiceLine {
-                description: l.description,
-                quantity: l.quantity,
-                unit_price: money(l.unit_price_minor, &row.currency)?,
-                amount: money(l.amount_minor, &row.currency)?,
-            })
-        })
+        .map(|l| invoice_line(l, &row.currency))
+        .collect::<Result<Vec<_>, RepositoryError>>()?;
+    let payments = payments
+        .into_iter()
+        .map(payment)
         .collect::<Result<Vec<_>, RepositoryError>>()?;
     Ok(Invoice {
         id: summary.id,
@@ -128,6 +257,7 @@ pub(crate) fn invoice(
         lines,
         created_at: summary.created_at,
         due_date: row.due_date,
+        payments,
     })
 }
 

@@ -15,29 +15,29 @@ use std::collections::HashSet;
 use chrono::NaiveDate;
 use portal_billing::{
     Actor, AuditRepository, CustomerRepository, HealthProbe, IdempotencyRepository,
-    InvoiceRepository, KeyClaim, PlanCatalog, PlanChangeCommit, RepositoryError,
-    SubscriptionRepository, UsageRepository,
+    InvoiceRepository, KeyClaim, PlanCatalog, RepositoryError, SubscriptionRepository,
+    UsageRepository,
 };
 use portal_domain::billing_ops::daily_deltas;
 use portal_domain::invoice::invoice_number;
 use portal_domain::product::Metering;
 use portal_domain::{
-    AccountChanges, AuditEntry, Customer, CustomerId, DateRange, Invoice, InvoiceId, InvoiceKind,
-    InvoiceStatus, InvoiceSummary, Month, NewCustomer, NewInvoice, Plan, PlanId, Product,
-    ScheduledChange, Subscription, SubscriptionStatus, UsageEvent, UsageRecord, account_audit,
+    AccountChanges, AuditEntry, Customer, CustomerId, DateRange, Invoice, InvoiceId, InvoiceStatus,
+    InvoiceSummary, NewCustomer, NewInvoice, Payment, Plan, PlanId, Product, Subscription,
+    SubscriptionStatus, UsageEvent, UsageRecord, account_audit,
 };
 use portal_migration::{Migrator, MigratorTrait};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
-    DatabaseTransaction, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    SqlErr, TransactionTrait,
+    DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    TransactionTrait,
 };
 
 use crate::convert::{self, db_err};
 use crate::entity::{
-    audit_log, customers, idempotency_keys, invoice_lines, invoices, plans, subscriptions,
-    usage_events, usage_logs,
+    audit_log, customers, idempotency_keys, invoice_lines, invoices, payments, plans,
+    subscriptions, usage_events, usage_logs,
 };
 
 /// Why the store could not be opened.
@@ -54,7 +54,7 @@ pub enum ConnectError {
 /// The repositories on PostgreSQL or SQLite.
 #[derive(Clone, Debug)]
 pub struct SeaOrmStore {
-    db: DatabaseConnection,
+    pub(crate) db: DatabaseConnection,
 }
 
 /// Rows per multi-row insert: well below SQLite's and PostgreSQL's parameter limits.
@@ -90,10 +90,6 @@ impl SeaOrmStore {
         Migrator::up(&self.db, None)
             .await
             .map_err(ConnectError::Migrate)
-    }
-
-    pub fn backend(&self) -> DbBackend {
-        self.db.get_database_backend()
     }
 
     pub async fn close(self) -> Result<(), sea_orm::DbErr> {
@@ -143,7 +139,7 @@ impl SeaOrmStore {
     }
 
     /// Numbers and stores an invoice with its lines inside `txn`.
-    async fn insert_invoice(
+    pub(crate) async fn insert_invoice(
         txn: &DatabaseTransaction,
         new: &NewInvoice,
     ) -> Result<Invoice, RepositoryError> {
@@ -168,19 +164,12 @@ impl SeaOrmStore {
             .exec_without_returning(txn)
             .await
             .map_err(db_err)?;
-        let mut line_rows = Vec::with_capacity(new.lines.len());
-        for (position, line) in new.lines.iter().enumerate() {
-            line_rows.push(invoice_lines::ActiveModel {
-                invoice_id: Set(id.to_string()),
-                position: Set(i32::try_from(position)
-                    .map_err(|e| RepositoryError::Other(anyhow::Error::new(e)))?),
-                description: Set(line.description.clone()),
-                quantity: Set(line.quantity),
-                unit_price_minor: Set(convert::minor(&line.unit_price)?),
-                amount_minor: Set(convert::minor(&line.amount)?),
-                ..Default::default()
-            });
-        }
+        let line_rows = new
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(position, line)| convert::invoice_line_row(id.as_str(), position, line))
+            .collect::<Result<Vec<_>, _>>()?;
         for chunk in line_rows.chunks(INSERT_CHUNK) {
             invoice_lines::Entity::insert_many(chunk.to_vec())
                 .exec_without_returning(txn)
@@ -197,7 +186,38 @@ impl SeaOrmStore {
             lines: new.lines.clone(),
             created_at: new.created_at,
             due_date: new.due_date,
+            payments: Vec::new(),
         })
+    }
+
+    async fn payments_of(
+        db: &impl ConnectionTrait,
+        invoice_id: &str,
+    ) -> Result<Vec<payments::Model>, RepositoryError> {
+        payments::Entity::find()
+            .filter(payments::Column::InvoiceId.eq(invoice_id))
+            .order_by_asc(payments::Column::Id)
+            .all(db)
+            .await
+            .map_err(db_err)
+    }
+
+    /// The invoice `id` with its lines and payments, scoped to `customer` when given.
+    pub(crate) async fn load_invoice(
+        db: &impl ConnectionTrait,
+        id: &InvoiceId,
+        customer: Option<&CustomerId>,
+    ) -> Result<Option<Invoice>, RepositoryError> {
+        let mut query = invoices::Entity::find_by_id(id.as_str());
+        if let Some(customer) = customer {
+            query = query.filter(invoices::Column::CustomerId.eq(customer.as_str()));
+        }
+        let Some(row) = query.one(db).await.map_err(db_err)? else {
+            return Ok(None);
+        };
+        let lines = Self::lines_of(db, &row.id).await?;
+        let payments = Self::payments_of(db, &row.id).await?;
+        convert::invoice(row, lines, payments).map(Some)
     }
 }
 
@@ -216,6 +236,7 @@ impl CustomerRepository for SeaOrmStore {
         &self,
         id: &CustomerId,
         changes: &AccountChanges,
+        expected_version: Option<i64>,
         actor: &Actor,
     ) -> Result<Option<Customer>, RepositoryError> {
         let txn = self.db.begin().await.map_err(db_err)?;
@@ -228,19 +249,37 @@ impl CustomerRepository for SeaOrmStore {
             return Ok(None);
         };
         let before = convert::customer(row)?;
+        if expected_version.is_some_and(|v| v != before.version) {
+            txn.rollback().await.map_err(db_err)?;
+            return Err(RepositoryError::Conflict);
+        }
         let after = changes.apply_to(&before);
-        let row = customers::ActiveModel {
-            id: Set(id.to_string()),
-            company_name: Set(after.company_name.clone()),
-            contact_name: Set(after.contact_name.clone()),
-            contact_email: Set(after.contact_email.as_str().to_owned()),
-            updated_at: Set(actor.at),
-            ..Default::default()
-        };
-        customers::Entity::update(row)
+        // Compare-and-set on the version read: a concurrent edit makes this one conflict
+        // instead of silently reverting it.
+        let updated = customers::Entity::update_many()
+            .col_expr(
+                customers::Column::CompanyName,
+                Expr::value(after.company_name.clone()),
+            )
+            .col_expr(
+                customers::Column::ContactName,
+                Expr::value(after.contact_name.clone()),
+            )
+            .col_expr(
+                customers::Column::ContactEmail,
+                Expr::value(after.contact_email.as_str().to_owned()),
+            )
+            .col_expr(customers::Column::UpdatedAt, Expr::value(actor.at))
+            .col_expr(customers::Column::Version, Expr::value(after.version))
+            .filter(customers::Column::Id.eq(id.as_str()))
+            .filter(customers::Column::Version.eq(before.version))
             .exec(&txn)
             .await
             .map_err(db_err)?;
+        if updated.rows_affected != 1 {
+            txn.rollback().await.map_err(db_err)?;
+            return Err(RepositoryError::Conflict);
+        }
         let audit = account_audit(&before, &after, &actor.user_id, actor.at);
         audit_log::Entity::insert(convert::audit_row(&audit)?)
             .exec_without_returning(&txn)
@@ -279,6 +318,7 @@ impl CustomerRepository for SeaOrmStore {
             contact_email: Set(data.contact_email.as_str().to_owned()),
             created_at: Set(now),
             updated_at: Set(now),
+            version: Set(1),
         };
         let existed = CustomerRepository::find(self, id).await?.is_some();
         customers::Entity::insert(row)
@@ -290,6 +330,10 @@ impl CustomerRepository for SeaOrmStore {
                         customers::Column::ContactEmail,
                         customers::Column::UpdatedAt,
                     ])
+                    .value(
+                        customers::Column::Version,
+                        Expr::col((customers::Entity, customers::Column::Version)).add(1),
+                    )
                     .to_owned(),
             )
             .exec_without_returning(&self.db)
@@ -377,228 +421,13 @@ impl SubscriptionRepository for SeaOrmStore {
         if self.current(&subscription.customer_id).await?.is_some() {
             return Ok(false);
         }
-        let now = Utc::now();
-        let row = subscriptions::ActiveModel {
-            id: Set(subscription.id.to_string()),
-            customer_id: Set(subscription.customer_id.to_string()),
-            plan_id: Set(subscription.plan_id.to_string()),
-            start_date: Set(subscription.start_date),
-            end_date: Set(subscription.end_date),
-            status: Set(subscription.status.as_str().to_owned()),
-            version: Set(subscription.version),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        };
+        let row = convert::subscription_row(subscription, subscription.version, Utc::now())?;
         let inserted = subscriptions::Entity::insert(row)
             .on_conflict_do_nothing_on([subscriptions::Column::Id])
             .exec_without_returning(&self.db)
             .await
             .map_err(db_err)?;
         Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0))
-    }
-
-    async fn change_plan(
-        &self,
-        change: &PlanChangeCommit,
-    ) -> Result<(Subscription, Option<Invoice>), RepositoryError> {
-        let txn = self.db.begin().await.map_err(db_err)?;
-        // Compare-and-set first: on PostgreSQL the row lock makes a concurrent change wait
-        // and then see the new version; on SQLite the first write takes the write lock.
-        let updated = subscriptions::Entity::update_many()
-            .col_expr(
-                subscriptions::Column::PlanId,
-                Expr::value(change.new_plan_id.to_string()),
-            )
-            .col_expr(
-                subscriptions::Column::Version,
-                Expr::col(subscriptions::Column::Version).add(1),
-            )
-            .col_expr(subscriptions::Column::UpdatedAt, Expr::value(Utc::now()))
-            .filter(subscriptions::Column::Id.eq(change.subscription_id.as_str()))
-            .filter(subscriptions::Column::CustomerId.eq(change.customer_id.as_str()))
-            .filter(subscriptions::Column::Version.eq(change.expected_version))
-            .exec(&txn)
-            .await
-            .map_err(db_err)?;
-        if updated.rows_affected != 1 {
-            txn.rollback().await.map_err(db_err)?;
-            return Err(RepositoryError::Conflict);
-        }
-        let invoice = match &change.invoice {
-            Some(new) => Some(Self::insert_invoice(&txn, new).await?),
-            None => None,
-        };
-        let mut audit = change.audit.clone();
-        if let Some(issued) = &invoice {
-            audit
-                .after
-                .insert("invoice_id".into(), issued.id.to_string());
-        }
-        audit_log::Entity::insert(convert::audit_row(&audit)?)
-            .exec_without_returning(&txn)
-            .await
-            .map_err(db_err)?;
-        let row = subscriptions::Entity::find_by_id(change.subscription_id.as_str())
-            .one(&txn)
-            .await
-            .map_err(db_err)?
-            .ok_or_else(|| {
-                RepositoryError::Other(anyhow::anyhow!("changed subscription vanished"))
-            })?;
-        txn.commit().await.map_err(db_err)?;
-        Ok((convert::subscription(row)?, invoice))
-    }
-
-    async fn set_scheduled_change(
-        &self,
-        subscription: &Subscription,
-        change: Option<&ScheduledChange>,
-        audit: &AuditEntry,
-    ) -> Result<Subscription, RepositoryError> {
-        let txn = self.db.begin().await.map_err(db_err)?;
-        let updated = subscriptions::Entity::update_many()
-            .col_expr(
-                subscriptions::Column::ScheduledPlanId,
-                Expr::value(change.map(|c| c.plan_id.to_string())),
-            )
-            .col_expr(
-                subscriptions::Column::ScheduledEffectiveDate,
-                Expr::value(change.map(|c| c.effective_date)),
-            )
-            .col_expr(
-                subscriptions::Column::Version,
-                Expr::col(subscriptions::Column::Version).add(1),
-            )
-            .col_expr(subscriptions::Column::UpdatedAt, Expr::value(Utc::now()))
-            .filter(subscriptions::Column::Id.eq(subscription.id.as_str()))
-            .filter(subscriptions::Column::CustomerId.eq(subscription.customer_id.as_str()))
-            .filter(subscriptions::Column::Version.eq(subscription.version))
-            .exec(&txn)
-            .await
-            .map_err(db_err)?;
-        if updated.rows_affected != 1 {
-            txn.rollback().await.map_err(db_err)?;
-            return Err(RepositoryError::Conflict);
-        }
-        audit_log::Entity::insert(convert::audit_row(audit)?)
-            .exec_without_returning(&txn)
-            .await
-            .map_err(db_err)?;
-        let row = subscriptions::Entity::find_by_id(subscription.id.as_str())
-            .one(&txn)
-            .await
-            .map_err(db_err)?
-            .ok_or_else(|| RepositoryError::Other(anyhow::anyhow!("subscription vanished")))?;
-        txn.commit().await.map_err(db_err)?;
-        convert::subscription(row)
-    }
-
-    async fn replace(
-        &self,
-        customer: &CustomerId,
-        plan: &PlanId,
-        start: NaiveDate,
-        end: NaiveDate,
-    ) -> Result<Subscription, RepositoryError> {
-        let now = Utc::now();
-        let txn = self.db.begin().await.map_err(db_err)?;
-        let current = subscriptions::Entity::find()
-            .filter(subscriptions::Column::CustomerId.eq(customer.as_str()))
-            .order_by_desc(subscriptions::Column::StartDate)
-            .order_by_desc(subscriptions::Column::CreatedAt)
-            .one(&txn)
-            .await
-            .map_err(db_err)?;
-        let id = match current {
-            Some(row) => {
-                subscriptions::Entity::update(subscriptions::ActiveModel {
-                    id: Set(row.id.clone()),
-                    plan_id: Set(plan.to_string()),
-                    start_date: Set(start),
-                    end_date: Set(end),
-                    status: Set(SubscriptionStatus::Active.as_str().to_owned()),
-                    version: Set(row.version + 1),
-                    scheduled_plan_id: Set(None),
-                    scheduled_effective_date: Set(None),
-                    updated_at: Set(now),
-                    ..Default::default()
-                })
-                .exec(&txn)
-                .await
-                .map_err(db_err)?;
-                row.id
-            }
-            None => {
-                let id = format!("sub_{}", uuid::Uuid::new_v4().simple());
-                subscriptions::Entity::insert(subscriptions::ActiveModel {
-                    id: Set(id.clone()),
-                    customer_id: Set(customer.to_string()),
-                    plan_id: Set(plan.to_string()),
-                    start_date: Set(start),
-                    end_date: Set(end),
-                    status: Set(SubscriptionStatus::Active.as_str().to_owned()),
-                    version: Set(1),
-                    scheduled_plan_id: Set(None),
-                    scheduled_effective_date: Set(None),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                })
-                .exec_without_returning(&txn)
-                .await
-                .map_err(db_err)?;
-                id
-            }
-        };
-        let row = subscriptions::Entity::find_by_id(id)
-            .one(&txn)
-            .await
-            .map_err(db_err)?
-            .ok_or_else(|| RepositoryError::Other(anyhow::anyhow!("subscription vanished")))?;
-        txn.commit().await.map_err(db_err)?;
-        convert::subscription(row)
-    }
-
-    async fn billable(&self, period: Month) -> Result<Vec<Subscription>, RepositoryError> {
-        subscriptions::Entity::find()
-            .filter(subscriptions::Column::Status.ne(SubscriptionStatus::Cancelled.as_str()))
-            .filter(subscriptions::Column::StartDate.lte(period.last_day()))
-            .filter(subscriptions::Column::EndDate.gte(period.first_day()))
-            .order_by_asc(subscriptions::Column::CustomerId)
-            .all(&self.db)
-            .await
-            .map_err(db_err)?
-            .into_iter()
-            .map(convert::subscription)
-            .collect()
-    }
-
-    async fn apply_due_changes(&self, on: NaiveDate) -> Result<u64, RepositoryError> {
-        // One statement: SET reads the row's old values on both backends.
-        let result = subscriptions::Entity::update_many()
-            .col_expr(
-                subscriptions::Column::PlanId,
-                Expr::col(subscriptions::Column::ScheduledPlanId),
-            )
-            .col_expr(
-                subscriptions::Column::ScheduledPlanId,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                subscriptions::Column::ScheduledEffectiveDate,
-                Expr::value(Option::<NaiveDate>::None),
-            )
-            .col_expr(
-                subscriptions::Column::Version,
-                Expr::col(subscriptions::Column::Version).add(1),
-            )
-            .col_expr(subscriptions::Column::UpdatedAt, Expr::value(Utc::now()))
-            .filter(subscriptions::Column::ScheduledPlanId.is_not_null())
-            .filter(subscriptions::Column::ScheduledEffectiveDate.lte(on))
-            .exec(&self.db)
-            .await
-            .map_err(db_err)?;
-        Ok(result.rows_affected)
     }
 
     async fn expire_ended(&self, today: NaiveDate) -> Result<u64, RepositoryError> {
@@ -786,16 +615,7 @@ impl InvoiceRepository for SeaOrmStore {
         customer: &CustomerId,
         id: &InvoiceId,
     ) -> Result<Option<Invoice>, RepositoryError> {
-        let Some(row) = invoices::Entity::find_by_id(id.as_str())
-            .filter(invoices::Column::CustomerId.eq(customer.as_str()))
-            .one(&self.db)
-            .await
-            .map_err(db_err)?
-        else {
-            return Ok(None);
-        };
-        let lines = Self::lines_of(&self.db, &row.id).await?;
-        convert::invoice(row, lines).map(Some)
+        Self::load_invoice(&self.db, id, Some(customer)).await
     }
 
     async fn mark_overdue(&self, today: NaiveDate) -> Result<u64, RepositoryError> {
@@ -806,68 +626,60 @@ impl InvoiceRepository for SeaOrmStore {
             )
             .filter(invoices::Column::Status.eq(InvoiceStatus::Pending.as_str()))
             .filter(invoices::Column::DueDate.lt(today))
+            // A credit (a negative adjustment) is owed to the customer: never overdue.
+            .filter(invoices::Column::AmountMinor.gt(0))
             .exec(&self.db)
             .await
             .map_err(db_err)?;
         Ok(result.rows_affected)
     }
 
-    async fn mark_paid(&self, id: &InvoiceId) -> Result<Option<Invoice>, RepositoryError> {
-        invoices::Entity::update_many()
+    async fn find_any(&self, id: &InvoiceId) -> Result<Option<Invoice>, RepositoryError> {
+        Self::load_invoice(&self.db, id, None).await
+    }
+
+    async fn record_payment(
+        &self,
+        id: &InvoiceId,
+        payment: &Payment,
+        audit: &AuditEntry,
+    ) -> Result<Invoice, RepositoryError> {
+        let txn = self.db.begin().await.map_err(db_err)?;
+        let updated = invoices::Entity::update_many()
             .col_expr(
                 invoices::Column::Status,
                 Expr::value(InvoiceStatus::Paid.as_str()),
             )
             .filter(invoices::Column::Id.eq(id.as_str()))
-            .exec(&self.db)
+            .filter(invoices::Column::Status.ne(InvoiceStatus::Paid.as_str()))
+            .exec(&txn)
             .await
             .map_err(db_err)?;
-        let Some(row) = invoices::Entity::find_by_id(id.as_str())
-            .one(&self.db)
-            .await
-            .map_err(db_err)?
-        else {
-            return Ok(None);
-        };
-        let lines = Self::lines_of(&self.db, &row.id).await?;
-        convert::invoice(row, lines).map(Some)
-    }
-
-    async fn issue_for_period(
-        &self,
-        invoice: &NewInvoice,
-    ) -> Result<Option<Invoice>, RepositoryError> {
-        let txn = self.db.begin().await.map_err(db_err)?;
-        let existing = invoices::Entity::find()
-            .filter(invoices::Column::CustomerId.eq(invoice.customer_id.as_str()))
-            .filter(invoices::Column::Period.eq(invoice.period.to_string()))
-            .filter(invoices::Column::Kind.eq(InvoiceKind::Subscription.as_str()))
-            .one(&txn)
-            .await
-            .map_err(db_err)?;
-        if existing.is_some() {
+        if updated.rows_affected != 1 {
             txn.rollback().await.map_err(db_err)?;
-            return Ok(None);
+            return Err(RepositoryError::Conflict);
         }
-        match Self::insert_invoice(&txn, invoice).await {
-            Ok(issued) => {
-                txn.commit().await.map_err(db_err)?;
-                Ok(Some(issued))
-            }
-            // A concurrent run issued it first; our number returns with the rollback.
-            Err(RepositoryError::Other(e)) if is_unique_violation(&e) => {
-                txn.rollback().await.map_err(db_err)?;
-                Ok(None)
-            }
-            Err(e) => Err(e),
-        }
+        payments::Entity::insert(payments::ActiveModel {
+            invoice_id: Set(id.to_string()),
+            amount_minor: Set(convert::minor(&payment.amount)?),
+            currency: Set(payment.amount.currency().code().to_owned()),
+            reference: Set(payment.reference.clone()),
+            paid_at: Set(payment.paid_at),
+            ..Default::default()
+        })
+        .exec_without_returning(&txn)
+        .await
+        .map_err(db_err)?;
+        audit_log::Entity::insert(convert::audit_row(audit)?)
+            .exec_without_returning(&txn)
+            .await
+            .map_err(db_err)?;
+        let paid = Self::load_invoice(&txn, id, None)
+            .await?
+            .ok_or_else(|| RepositoryError::Other(anyhow::anyhow!("paid invoice vanished")))?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(paid)
     }
-}
-
-fn is_unique_violation(err: &anyhow::Error) -> bool {
-    err.downcast_ref::<sea_orm::DbErr>()
-        .and_then(sea_orm::DbErr::sql_err)
-        .is_some_and(|e| matches!(e, SqlErr::UniqueConstraintViolation(_)))
 }
 
 #[async_trait]

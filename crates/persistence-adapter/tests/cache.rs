@@ -12,7 +12,7 @@ use portal_billing::test_support::TextRenderer;
 use portal_billing::{
     AccountEdit, BillingService, CustomerRepository, Ports, Principal, Role, SystemClock,
 };
-use portal_domain::{CustomerId, UserId};
+use portal_domain::{CustomerId, PlanId, UserId};
 use portal_persistence::{CachedStore, RedisCache, SeaOrmStore};
 use serde_json::Value;
 
@@ -131,6 +131,7 @@ async fn world() -> World {
         customers: shared.clone(),
         plans: shared.clone(),
         subscriptions: shared.clone(),
+        ledger: shared.clone(),
         usage: shared.clone(),
         invoices: shared.clone(),
         audit: shared.clone(),
@@ -138,6 +139,7 @@ async fn world() -> World {
         health: shared,
         renderer: Arc::new(TextRenderer::default()),
         clock: Arc::new(SystemClock),
+        calendar: Default::default(),
     });
     service.seed_demo().await.unwrap();
     World {
@@ -196,9 +198,9 @@ async fn keys_and_fields_follow_the_contract() {
     for field in ["invoice_id", "amount", "period", "status", "created_at"] {
         assert!(!first[field].is_null(), "{field} in {first}");
     }
-    assert_eq!(invoices.as_array().unwrap().len(), 3);
+    assert_eq!(invoices.as_array().unwrap().len(), 4);
 
-    let today = Utc::now().date_naive();
+    let today = portal_domain::BusinessCalendar::default().date_of(Utc::now());
     let month = today.format("%Y-%m").to_string();
     let day = w
         .redis
@@ -232,14 +234,14 @@ async fn writes_are_in_redis_right_after_the_request() {
         company_name: Some("新名字科技".into()),
         ..Default::default()
     };
-    w.service.update_account(&admin(), edit).await.unwrap();
+    w.service.update_account(&admin(), edit, None).await.unwrap();
     assert_eq!(
         w.redis.json("customer:cust_demo:info").unwrap()["company_name"],
         "新名字科技"
     );
 
     w.service
-        .upgrade(&admin(), "enterprise", None)
+        .upgrade(&admin(), &PlanId::parse("enterprise").unwrap(), None)
         .await
         .unwrap();
     assert_eq!(
@@ -253,7 +255,8 @@ async fn writes_are_in_redis_right_after_the_request() {
             .as_array()
             .unwrap()
             .len(),
-        4
+        5,
+        "the four seeded and the upgrade's"
     );
 
     let caller = portal_billing::PlatformCaller { name: "t".into() };
@@ -292,7 +295,7 @@ async fn requests_succeed_while_redis_is_dead_and_the_cache_refills_after() {
             contact_name: Some(format!("联系人{i}")),
             ..Default::default()
         };
-        let updated = w.service.update_account(&admin(), edit).await.unwrap();
+        let updated = w.service.update_account(&admin(), edit, None).await.unwrap();
         assert_eq!(w.service.account(&admin()).await.unwrap(), updated);
     }
     w.service.subscription(&admin()).await.unwrap();
@@ -322,7 +325,7 @@ async fn a_hung_redis_neither_stalls_requests_nor_leaves_a_stale_value() {
         contact_name: Some("王五".into()),
         ..Default::default()
     };
-    w.service.update_account(&admin(), edit).await.unwrap();
+    w.service.update_account(&admin(), edit, None).await.unwrap();
     // Reads see the change while Redis hangs: the key is known to be stale.
     assert_eq!(
         w.service.account(&admin()).await.unwrap().contact_name,
@@ -382,7 +385,7 @@ async fn with_redis_dead_reads_are_answered_without_a_database_read_each() {
         ..Default::default()
     };
     w.service
-        .update_account(&admin(), edit("李四"))
+        .update_account(&admin(), edit("李四"), None)
         .await
         .unwrap();
     let before = w.cached.cache_fills();
@@ -409,7 +412,7 @@ async fn with_redis_dead_reads_are_answered_without_a_database_read_each() {
     // Another write on this process is seen at once, Redis still dead.
     let updated = w
         .service
-        .update_account(&admin(), edit("王五"))
+        .update_account(&admin(), edit("王五"), None)
         .await
         .unwrap();
     assert_eq!(
@@ -419,4 +422,24 @@ async fn with_redis_dead_reads_are_answered_without_a_database_read_each() {
             .unwrap(),
         updated
     );
+}
+
+/// Prices charged come from the database inside the charging transaction: another
+/// service writing a different price into `plans:enterprise` changes nothing charged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_redis_plan_price_does_not_change_what_is_charged() {
+    let w = world().await;
+    let enterprise = PlanId::parse("enterprise").unwrap();
+    let honest = w.service.preview_upgrade(&admin(), &enterprise).await.unwrap();
+    let mut forged = w.redis.json("plans:enterprise").unwrap_or_else(|| {
+        serde_json::json!({"name": "企业版", "price": "2999.00", "period": "monthly",
+            "features": {"ai_chat_quota": 50000, "agent_seats": 20, "email_quota": 5000},
+            "plan_id": "enterprise", "currency": "CNY"})
+    });
+    forged["price"] = serde_json::json!("1.00");
+    w.redis.cli(&["SET", "plans:enterprise", &forged.to_string()]);
+    let outcome = w.service.upgrade(&admin(), &enterprise, None).await.unwrap();
+    let invoice = outcome.invoice.expect("the upgrade owes money");
+    assert_eq!(invoice.amount, honest.amount);
+    assert!(invoice.amount.amount() > rust_decimal::Decimal::ONE);
 }

@@ -1,6 +1,7 @@
 //! Configuration from the environment (and an optional `.env`). Every setting is checked
 //! before anything starts; a bad one is reported in one line that names the variable.
 
+use portal_domain::BusinessCalendar;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -53,6 +54,8 @@ pub struct Settings {
     pub demo_sign_in: bool,
     /// The issuer printed on invoices (`PORTAL_SELLER_*`); unset fields use demo values.
     pub seller: SellerSettings,
+    /// `PORTAL_TIME_ZONE`: the business calendar (contract §9).
+    pub calendar: BusinessCalendar,
 }
 
 /// `PORTAL_SELLER_NAME`, `_ADDRESS`, `_TAX_ID`, `_BANK_NAME`, `_BANK_ACCOUNT`.
@@ -140,6 +143,17 @@ impl Settings {
             }
         };
 
+        let zone = get("PORTAL_TIME_ZONE");
+        let calendar = match zone.as_deref() {
+            None => BusinessCalendar::default(),
+            Some(name) => BusinessCalendar::parse(name).ok_or_else(|| {
+                ConfigError::new(
+                    "PORTAL_TIME_ZONE",
+                    format!("'{name}' is not an IANA time zone like Asia/Shanghai"),
+                )
+            })?,
+        };
+
         let seller = SellerSettings {
             name: get("PORTAL_SELLER_NAME"),
             address: get("PORTAL_SELLER_ADDRESS"),
@@ -149,6 +163,7 @@ impl Settings {
         };
 
         Ok(Self {
+            calendar,
             seller,
             demo_sign_in,
             database_url,
@@ -228,6 +243,8 @@ mod tests {
             ("REDIS_URL", "http://x"),
             ("PORTAL_JWT_SECRET", "short"),
             ("PORTAL_BIND", "localhost"),
+            ("PORTAL_TIME_ZONE", "+08:00"),
+            ("PORTAL_TIME_ZONE", "China Standard Time"),
             ("PORTAL_ALLOWED_PARENT_ORIGINS", "https://ok.example.com,*"),
             (
                 "PORTAL_ALLOWED_PARENT_ORIGINS",

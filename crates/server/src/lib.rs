@@ -32,11 +32,12 @@ pub async fn open_service(
         None => Arc::new(MemoryCache::default()),
     };
     let renderer = KrillaInvoiceRenderer::new(seller(settings))?;
-    let shared = Arc::new(CachedStore::new(store.clone(), cache));
+    let shared = Arc::new(CachedStore::new(store.clone(), cache).with_calendar(settings.calendar));
     let ports = Ports {
         customers: shared.clone(),
         plans: shared.clone(),
         subscriptions: shared.clone(),
+        ledger: shared.clone(),
         usage: shared.clone(),
         invoices: shared.clone(),
         audit: shared.clone(),
@@ -44,6 +45,7 @@ pub async fn open_service(
         health: shared,
         renderer: Arc::new(renderer),
         clock: Arc::new(SystemClock),
+        calendar: settings.calendar,
     };
     Ok((Arc::new(BillingService::new(ports)), store))
 }

@@ -136,10 +136,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                         .map_err(|e| anyhow::anyhow!("--period: {}", e.why))?;
                     let r = service.billing_run(&caller, period).await?;
                     println!(
-                        "billing run {period}: {} invoices created, {} skipped, {} scheduled changes applied, {} invoices overdue, {} subscriptions expired, {} idempotency keys purged",
+                        "billing run {period}: {} invoices created, {} skipped, {} invoices overdue, {} subscriptions expired, {} idempotency keys purged",
                         r.created,
                         r.skipped,
-                        r.scheduled_changes_applied,
                         r.invoices_overdue,
                         r.subscriptions_expired,
                         r.idempotency_keys_purged

@@ -4,10 +4,12 @@
 use actix_web::{HttpResponse, post, put, web};
 use chrono::NaiveDate;
 use portal_api_types::{
-    Account, BillingRunRequest, BillingRunResult, ErrorBody, Invoice, ProvisionCustomerRequest,
-    ProvisionSubscriptionRequest, Subscription, UsageBatch, UsageBatchResult,
+    Account, BillingRunRequest, BillingRunResult, ErrorBody, Invoice, PaymentRequest,
+    ProvisionCustomerRequest, ProvisionSubscriptionRequest, Subscription, UsageBatch,
+    UsageBatchResult,
 };
-use portal_domain::{FieldErrors, Month, RawUsageEvent};
+use portal_billing::PaymentReport;
+use portal_domain::{FieldErrors, Language, Month, RawUsageEvent};
 
 use crate::auth::ServiceCaller;
 use crate::error::ApiError;
@@ -126,8 +128,8 @@ pub async fn post_usage(
     }))
 }
 
-/// Issues one invoice per subscription active in the period; running it again creates
-/// nothing. Also applies due scheduled changes and marks overdue invoices.
+/// Issues, per subscription serving the period, what its charges owe beyond what was
+/// invoiced; running it again creates nothing. Also marks overdue invoices.
 #[utoipa::path(
     context_path = "/api",
     tag = "internal",
@@ -150,23 +152,28 @@ pub async fn billing_run(
     Ok(web::Json(BillingRunResult {
         created: report.created,
         skipped: report.skipped,
-        scheduled_changes_applied: report.scheduled_changes_applied,
         invoices_overdue: report.invoices_overdue,
         subscriptions_expired: report.subscriptions_expired,
         idempotency_keys_purged: report.idempotency_keys_purged,
     }))
 }
 
-/// Records an invoice's payment.
+/// Records an invoice's payment: the body (optional) gives its amount (must be the
+/// invoice's), reference and time. Reporting a paid invoice again with the same
+/// reference answers it unchanged.
 #[utoipa::path(
     context_path = "/api",
     tag = "internal",
     security(("bearer" = [])),
     params(("invoice_id" = String, Path)),
+    request_body(content = Option<PaymentRequest>),
     responses(
         (status = 200, body = Invoice),
+        (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
+        (status = 409, description = "already paid under another reference", body = ErrorBody),
+        (status = 422, description = "an amount other than the invoice's", body = ErrorBody),
     )
 )]
 #[post("/internal/invoices/{invoice_id}/paid")]
@@ -174,10 +181,23 @@ pub async fn mark_paid(
     state: web::Data<AppState>,
     ServiceCaller(caller): ServiceCaller,
     invoice_id: web::Path<String>,
+    body: web::Bytes,
 ) -> Result<web::Json<Invoice>, ApiError> {
+    let request: PaymentRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        PaymentRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            crate::error::json_error(actix_web::error::JsonPayloadError::Deserialize(e))
+        })?
+    };
+    let report = PaymentReport {
+        amount: request.amount,
+        reference: request.reference,
+        paid_at: request.paid_at,
+    };
     let invoice = state
         .service
-        .mark_invoice_paid(&caller, &invoice_id)
+        .mark_invoice_paid(&caller, &invoice_id, report)
         .await?;
-    Ok(web::Json(dto::invoice(&invoice)))
+    Ok(web::Json(dto::invoice(&invoice, Language::Zh)))
 }

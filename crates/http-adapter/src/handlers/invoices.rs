@@ -34,9 +34,12 @@ pub async fn list_invoices(
     context_path = "/api",
     tag = "invoices",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Invoice number, e.g. INV202512001")),
+    params(
+        ("id" = String, Path, description = "Invoice number, e.g. INV202512001"),
+        PdfQuery,
+    ),
     responses(
-        (status = 200, body = Invoice),
+        (status = 200, description = "lines worded in `?lang=` or Accept-Language (zh by default)", body = Invoice),
         (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody),
     )
@@ -46,9 +49,14 @@ pub async fn get_invoice(
     state: web::Data<AppState>,
     CustomerUser(user): CustomerUser,
     id: web::Path<String>,
-) -> Result<web::Json<Invoice>, ApiError> {
+    query: web::Query<PdfQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let language = document_language(query.lang.as_deref(), &req)?;
     let invoice = state.service.invoice(&user, &id).await?;
-    Ok(web::Json(dto::invoice(&invoice)))
+    Ok(HttpResponse::Ok()
+        .insert_header((header::VARY, "Accept-Language"))
+        .json(dto::invoice(&invoice, language)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -59,7 +67,10 @@ pub struct PdfQuery {
 
 /// The language asked for: `?lang=` first, else the first language of `Accept-Language`
 /// that we write (by quality), else Chinese.
-fn document_language(query: Option<&str>, req: &HttpRequest) -> Result<DocumentLanguage, ApiError> {
+pub(crate) fn document_language(
+    query: Option<&str>,
+    req: &HttpRequest,
+) -> Result<DocumentLanguage, ApiError> {
     match query {
         Some("zh") | Some("zh-CN") => return Ok(DocumentLanguage::Zh),
         Some("en") => return Ok(DocumentLanguage::En),

@@ -78,9 +78,12 @@ pub async fn preview_upgrade(
     state: web::Data<AppState>,
     CustomerUser(user): CustomerUser,
     query: web::Query<PreviewQuery>,
+    req: HttpRequest,
 ) -> Result<web::Json<UpgradePreview>, ApiError> {
-    let quote = state.service.preview_upgrade(&user, &query.plan_id).await?;
-    Ok(web::Json(dto::upgrade_preview(&quote)))
+    let plan = dto::plan_id(&query.plan_id)?;
+    let language = super::invoices::document_language(None, &req)?;
+    let quote = state.service.preview_upgrade(&user, &plan).await?;
+    Ok(web::Json(dto::upgrade_preview(&quote, language)))
 }
 
 /// Parses an optional `YYYY-MM-DD` field of a body.
@@ -130,10 +133,12 @@ pub async fn upgrade(
         })?),
         None => None,
     };
+    let plan = dto::plan_id(&body.plan_id)?;
+    let language = super::invoices::document_language(None, &req)?;
     let reply = state
         .service
-        .upgrade_once(&user, key, &body.plan_id, proration_date, |outcome| {
-            serde_json::to_vec(&dto::upgrade_response(outcome)).unwrap_or_default()
+        .upgrade_once(&user, key, &plan, proration_date, |outcome| {
+            serde_json::to_vec(&dto::upgrade_response(outcome, language)).unwrap_or_default()
         })
         .await?;
     let (bytes, replayed) = match reply {
@@ -166,10 +171,8 @@ pub async fn downgrade(
     CustomerUser(user): CustomerUser,
     body: web::Json<DowngradeRequest>,
 ) -> Result<web::Json<Subscription>, ApiError> {
-    let view = state
-        .service
-        .schedule_downgrade(&user, &body.plan_id)
-        .await?;
+    let plan = dto::plan_id(&body.plan_id)?;
+    let view = state.service.schedule_downgrade(&user, &plan).await?;
     Ok(web::Json(dto::subscription(&view)))
 }
 

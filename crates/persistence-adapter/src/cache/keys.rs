@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use portal_domain::{
     ContactEmail, Customer, CustomerId, InvoiceId, InvoiceStatus, InvoiceSummary, Money, Month,
-    Plan, PlanId, Quotas, ScheduledChange, Subscription, SubscriptionId, SubscriptionStatus,
+    Plan, PlanId, Quotas, Segment, Subscription, SubscriptionId, SubscriptionStatus,
 };
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -43,6 +43,8 @@ pub struct CustomerInfo {
     pub contact_email: String,
     pub created_at: DateTime<Utc>,
     pub customer_id: String,
+    #[serde(default)]
+    pub version: i64,
 }
 
 impl CustomerInfo {
@@ -53,6 +55,7 @@ impl CustomerInfo {
             contact_email: c.contact_email.as_str().to_owned(),
             created_at: c.created_at,
             customer_id: c.id.to_string(),
+            version: c.version,
         }
     }
 
@@ -63,10 +66,22 @@ impl CustomerInfo {
             contact_name: self.contact_name,
             contact_email: ContactEmail::parse(&self.contact_email).ok()?,
             created_at: self.created_at,
+            version: self.version,
         })
     }
 }
 
+/// A segment of the timeline, as kept in the subscription key for rebuilding.
+#[derive(Serialize, Deserialize)]
+pub struct SegmentInfo {
+    pub plan_id: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+/// `customer:{id}:subscription`. The contract's fields describe the plan serving the day
+/// the key was written; `segments` (the whole timeline) is what the portal itself reads,
+/// so a change that takes effect on its date is right here from that day on.
 #[derive(Serialize, Deserialize)]
 pub struct SubscriptionInfo {
     pub plan_id: String,
@@ -79,41 +94,57 @@ pub struct SubscriptionInfo {
     pub version: i64,
     pub scheduled_plan_id: Option<String>,
     pub scheduled_effective_date: Option<NaiveDate>,
+    pub segments: Vec<SegmentInfo>,
 }
 
 impl SubscriptionInfo {
-    pub fn of(s: &Subscription, plan_name: &str) -> Self {
+    pub fn of(s: &Subscription, plan_name: &str, today: NaiveDate) -> Self {
+        let scheduled = s.scheduled_change(today);
         Self {
-            plan_id: s.plan_id.to_string(),
+            plan_id: s
+                .plan_on(today)
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             plan_name: plan_name.to_owned(),
-            start_date: s.start_date,
-            end_date: s.end_date,
-            status: s.status.as_str().to_owned(),
+            start_date: s.start_date(),
+            end_date: s.end_date(),
+            status: s.status_on(today).as_str().to_owned(),
             subscription_id: s.id.to_string(),
             customer_id: s.customer_id.to_string(),
             version: s.version,
-            scheduled_plan_id: s.scheduled_change.as_ref().map(|c| c.plan_id.to_string()),
-            scheduled_effective_date: s.scheduled_change.as_ref().map(|c| c.effective_date),
+            scheduled_plan_id: scheduled.as_ref().map(|c| c.plan_id.to_string()),
+            scheduled_effective_date: scheduled.as_ref().map(|c| c.effective_date),
+            segments: s
+                .segments
+                .iter()
+                .map(|g| SegmentInfo {
+                    plan_id: g.plan_id.to_string(),
+                    from: g.from,
+                    to: g.to,
+                })
+                .collect(),
         }
     }
 
     pub fn into_domain(self) -> Option<Subscription> {
-        let scheduled_change = match (self.scheduled_plan_id, self.scheduled_effective_date) {
-            (Some(p), Some(d)) => Some(ScheduledChange {
-                plan_id: PlanId::parse(&p).ok()?,
-                effective_date: d,
-            }),
-            _ => None,
-        };
+        let segments = self
+            .segments
+            .into_iter()
+            .map(|g| Some(Segment::new(PlanId::parse(&g.plan_id).ok()?, g.from, g.to)))
+            .collect::<Option<Vec<_>>>()?;
+        if segments.is_empty() {
+            return None;
+        }
         Some(Subscription {
             id: SubscriptionId::parse(&self.subscription_id).ok()?,
             customer_id: CustomerId::parse(&self.customer_id).ok()?,
-            plan_id: PlanId::parse(&self.plan_id).ok()?,
-            start_date: self.start_date,
-            end_date: self.end_date,
-            status: SubscriptionStatus::parse(&self.status)?,
+            segments,
+            // The stored status, not the day's: `expired` is derived again on reading.
+            status: match SubscriptionStatus::parse(&self.status)? {
+                SubscriptionStatus::Expired => SubscriptionStatus::Active,
+                other => other,
+            },
             version: self.version,
-            scheduled_change,
         })
     }
 }

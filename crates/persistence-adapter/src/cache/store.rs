@@ -14,13 +14,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use portal_billing::{
     Actor, AuditRepository, CustomerRepository, HealthProbe, IdempotencyRepository,
-    InvoiceRepository, KeyClaim, PlanCatalog, PlanChangeCommit, RepositoryError,
+    InvoiceRepository, InvoicedLines, KeyClaim, Ledger, LedgerTxn, PlanCatalog, RepositoryError,
     SubscriptionRepository, UsageRepository,
 };
 use portal_domain::product::Metering;
 use portal_domain::{
-    AccountChanges, AuditEntry, Customer, CustomerId, DateRange, Invoice, InvoiceId,
-    InvoiceSummary, Month, NewCustomer, NewInvoice, Plan, PlanId, Product, ScheduledChange,
+    AccountChanges, AuditEntry, BusinessCalendar, Customer, CustomerId, DateRange, Invoice,
+    InvoiceId, InvoiceSummary, Month, NewCustomer, NewInvoice, Payment, Plan, PlanId, Product,
     Subscription, UsageEvent, UsageRecord,
 };
 use serde::Serialize;
@@ -75,6 +75,7 @@ pub struct CachedStore {
     flights: Arc<Mutex<HashMap<String, Flight>>>,
     plans: moka::sync::Cache<PlanId, Plan>,
     loads: Arc<AtomicU64>,
+    calendar: BusinessCalendar,
 }
 
 impl CachedStore {
@@ -88,7 +89,18 @@ impl CachedStore {
                 .time_to_live(PLAN_LOCAL_TTL)
                 .build(),
             loads: Arc::default(),
+            calendar: BusinessCalendar::default(),
         }
+    }
+
+    /// The business calendar whose "today" the subscription key describes.
+    pub fn with_calendar(mut self, calendar: BusinessCalendar) -> Self {
+        self.calendar = calendar;
+        self
+    }
+
+    fn today(&self) -> NaiveDate {
+        self.calendar.date_of(Utc::now())
     }
 
     /// Database reads made to fill the cache (for tests of single flight).
@@ -228,9 +240,14 @@ impl CachedStore {
 
     async fn refresh_subscription(&self, subscription: &Subscription) {
         let key = keys::customer_subscription(&subscription.customer_id);
-        match self.find_plan(&subscription.plan_id).await {
+        let today = self.today();
+        let plan = match subscription.plan_on(today) {
+            Some(id) => self.find_plan(id).await,
+            None => Ok(None),
+        };
+        match plan {
             Ok(Some(plan)) => {
-                self.write(&key, &SubscriptionInfo::of(subscription, &plan.name))
+                self.write(&key, &SubscriptionInfo::of(subscription, &plan.name, today))
                     .await
             }
             _ => self.forget(&[key]).await,
@@ -331,9 +348,10 @@ impl CustomerRepository for CachedStore {
         &self,
         id: &CustomerId,
         changes: &AccountChanges,
+        expected_version: Option<i64>,
         actor: &Actor,
     ) -> Result<Option<Customer>, RepositoryError> {
-        let updated = self.db.update(id, changes, actor).await?;
+        let updated = self.db.update(id, changes, expected_version, actor).await?;
         if let Some(c) = &updated {
             self.write(&keys::customer_info(id), &CustomerInfo::of(c))
                 .await;
@@ -389,7 +407,9 @@ impl SubscriptionRepository for CachedStore {
         let found = self
             .cached(
                 &keys::customer_subscription(customer),
-                |(s, plan_name): &(Subscription, String)| SubscriptionInfo::of(s, plan_name),
+                |(s, plan_name): &(Subscription, String)| {
+                    SubscriptionInfo::of(s, plan_name, self.today())
+                },
                 |info: SubscriptionInfo| {
                     let name = info.plan_name.clone();
                     info.into_domain().map(|s| (s, name))
@@ -398,12 +418,12 @@ impl SubscriptionRepository for CachedStore {
                     let Some(s) = self.db.current(customer).await? else {
                         return Ok(None);
                     };
-                    // The key carries the plan's name (contract §5).
-                    let name = self
-                        .find_plan(&s.plan_id)
-                        .await?
-                        .map(|p| p.name)
-                        .unwrap_or_default();
+                    // The key carries the name of today's plan (contract §5).
+                    let name = match s.plan_on(self.today()) {
+                        Some(id) => self.find_plan(id).await?.map(|p| p.name),
+                        None => None,
+                    }
+                    .unwrap_or_default();
                     Ok(Some((s, name)))
                 },
             )
@@ -417,56 +437,6 @@ impl SubscriptionRepository for CachedStore {
             self.refresh_subscription(&current).await;
         }
         Ok(inserted)
-    }
-
-    async fn change_plan(
-        &self,
-        change: &PlanChangeCommit,
-    ) -> Result<(Subscription, Option<Invoice>), RepositoryError> {
-        let result = self.db.change_plan(change).await?;
-        self.refresh_subscription(&result.0).await;
-        if result.1.is_some() {
-            self.refresh_invoices(&change.customer_id).await;
-        }
-        Ok(result)
-    }
-
-    async fn set_scheduled_change(
-        &self,
-        subscription: &Subscription,
-        change: Option<&ScheduledChange>,
-        audit: &AuditEntry,
-    ) -> Result<Subscription, RepositoryError> {
-        let changed = self
-            .db
-            .set_scheduled_change(subscription, change, audit)
-            .await?;
-        self.refresh_subscription(&changed).await;
-        Ok(changed)
-    }
-
-    async fn replace(
-        &self,
-        customer: &CustomerId,
-        plan: &PlanId,
-        start: NaiveDate,
-        end: NaiveDate,
-    ) -> Result<Subscription, RepositoryError> {
-        let replaced = self.db.replace(customer, plan, start, end).await?;
-        self.refresh_subscription(&replaced).await;
-        Ok(replaced)
-    }
-
-    async fn billable(&self, period: Month) -> Result<Vec<Subscription>, RepositoryError> {
-        self.db.billable(period).await
-    }
-
-    async fn apply_due_changes(&self, on: NaiveDate) -> Result<u64, RepositoryError> {
-        let n = self.db.apply_due_changes(on).await?;
-        if n > 0 {
-            self.forget_matching("customer:*:subscription").await;
-        }
-        Ok(n)
     }
 
     async fn expire_ended(&self, today: NaiveDate) -> Result<u64, RepositoryError> {
@@ -498,7 +468,7 @@ impl UsageRepository for CachedStore {
         if accepted > 0 {
             let touched = events
                 .iter()
-                .map(|e| (e.customer_id.clone(), e.date()))
+                .map(|e| (e.customer_id.clone(), e.date))
                 .collect();
             self.refresh_usage(&touched).await;
         }
@@ -554,23 +524,91 @@ impl InvoiceRepository for CachedStore {
         Ok(n)
     }
 
-    async fn mark_paid(&self, id: &InvoiceId) -> Result<Option<Invoice>, RepositoryError> {
-        let paid = self.db.mark_paid(id).await?;
-        if let Some(invoice) = &paid {
-            self.refresh_invoices(&invoice.customer_id).await;
-        }
-        Ok(paid)
+    async fn find_any(&self, id: &InvoiceId) -> Result<Option<Invoice>, RepositoryError> {
+        self.db.find_any(id).await
     }
 
-    async fn issue_for_period(
+    async fn record_payment(
         &self,
-        invoice: &NewInvoice,
-    ) -> Result<Option<Invoice>, RepositoryError> {
-        let issued = self.db.issue_for_period(invoice).await?;
-        if issued.is_some() {
-            self.refresh_invoices(&invoice.customer_id).await;
+        id: &InvoiceId,
+        payment: &Payment,
+        audit: &AuditEntry,
+    ) -> Result<Invoice, RepositoryError> {
+        let paid = self.db.record_payment(id, payment, audit).await?;
+        self.refresh_invoices(&paid.customer_id).await;
+        Ok(paid)
+    }
+}
+
+/// A ledger unit of work of the store; after its commit, the customer's subscription
+/// and invoice keys are brought up to date.
+struct CachedLedgerTxn {
+    inner: Box<dyn LedgerTxn>,
+    store: CachedStore,
+    saved: Option<Subscription>,
+    issued: bool,
+}
+
+#[async_trait]
+impl Ledger for CachedStore {
+    async fn begin(&self, customer: &CustomerId) -> Result<Box<dyn LedgerTxn>, RepositoryError> {
+        Ok(Box::new(CachedLedgerTxn {
+            inner: self.db.begin(customer).await?,
+            store: self.clone(),
+            saved: None,
+            issued: false,
+        }))
+    }
+
+    async fn billable(&self, period: Month) -> Result<Vec<CustomerId>, RepositoryError> {
+        self.db.billable(period).await
+    }
+}
+
+#[async_trait]
+impl LedgerTxn for CachedLedgerTxn {
+    async fn subscription(&mut self) -> Result<Option<Subscription>, RepositoryError> {
+        self.inner.subscription().await
+    }
+
+    async fn plans(&mut self) -> Result<Vec<Plan>, RepositoryError> {
+        self.inner.plans().await
+    }
+
+    async fn invoiced_lines(&mut self, from: Month) -> Result<InvoicedLines, RepositoryError> {
+        self.inner.invoiced_lines(from).await
+    }
+
+    async fn save(&mut self, subscription: &Subscription) -> Result<Subscription, RepositoryError> {
+        let saved = self.inner.save(subscription).await?;
+        self.saved = Some(saved.clone());
+        Ok(saved)
+    }
+
+    async fn issue(&mut self, invoice: &NewInvoice) -> Result<Invoice, RepositoryError> {
+        self.issued = true;
+        self.inner.issue(invoice).await
+    }
+
+    async fn record(&mut self, audit: &AuditEntry) -> Result<(), RepositoryError> {
+        self.inner.record(audit).await
+    }
+
+    async fn commit(self: Box<Self>) -> Result<(), RepositoryError> {
+        let CachedLedgerTxn {
+            inner,
+            store,
+            saved,
+            issued,
+        } = *self;
+        inner.commit().await?;
+        if let Some(subscription) = &saved {
+            store.refresh_subscription(subscription).await;
+            if issued {
+                store.refresh_invoices(&subscription.customer_id).await;
+            }
         }
-        Ok(issued)
+        Ok(())
     }
 }
 

@@ -11,6 +11,16 @@ pub struct Model {
     pub quantity: i64,
     pub unit_price_minor: i64,
     pub amount_minor: i64,
+    /// `fee`, `reversal` or `legacy` (a line of the previous version, text only).
+    pub kind: String,
+    pub plan_id: Option<String>,
+    pub plan_name: Option<String>,
+    /// The period the line's days belong to (for legacy lines, its invoice's).
+    pub period: Option<String>,
+    pub from_date: Option<Date>,
+    pub to_date: Option<Date>,
+    pub days: Option<i32>,
+    pub days_in_month: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,6 +6,7 @@ pub mod customers;
 pub mod idempotency_keys;
 pub mod invoice_lines;
 pub mod invoices;
+pub mod payments;
 pub mod plans;
 pub mod subscriptions;
 pub mod usage_events;

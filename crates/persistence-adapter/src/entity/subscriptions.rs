@@ -11,10 +11,11 @@ pub struct Model {
     pub end_date: Date,
     pub status: String,
     pub version: i64,
-    pub scheduled_plan_id: Option<String>,
-    pub scheduled_effective_date: Option<Date>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The timeline as JSON: `[{plan_id, from, to}]`, oldest first. `plan_id`,
+    /// `start_date` and `end_date` repeat its last plan and its bounds for SQL readers.
+    pub segments: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

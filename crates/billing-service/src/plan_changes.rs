@@ -1,0 +1,363 @@
+//! Plan changes a customer's admin makes: an upgrade now (charged at once for the
+//! periods already invoiced), a downgrade scheduled for the end of the period, and
+//! calling a scheduled change off. Each is one ledger unit of work: read the
+//! subscription, the prices and the invoiced lines, compute the new timeline and what
+//! settles it, then store the timeline (compare-and-set on its version), the invoice and
+//! the audit entries together.
+
+use chrono::NaiveDate;
+use portal_domain::invoice::total_of;
+use portal_domain::timeline::{switch_from, without_changes_after};
+use portal_domain::{
+    AuditAction, FieldErrors, InvoiceKind, Month, Plan, PlanChange, PlanId, ScheduledChange,
+    Segment, Subscription, TimelineError,
+};
+use tracing::instrument;
+
+use crate::charging::settlement;
+use crate::error::BillingError;
+use crate::ports::{LedgerTxn, RepositoryError};
+use crate::principal::Principal;
+use crate::service::{BillingService, SubscriptionView, UpgradeOutcome, UpgradeQuote};
+
+/// An upgrade worked out inside a unit of work, not yet stored.
+struct PlannedUpgrade {
+    subscription: Subscription,
+    current: Plan,
+    target: Plan,
+    segments: Vec<Segment>,
+    removed: Option<ScheduledChange>,
+    quote: UpgradeQuote,
+}
+
+fn no_such_plan() -> BillingError {
+    FieldErrors::single("plan_id", "no such plan").into()
+}
+
+fn unchangeable(subscription: &Subscription, today: NaiveDate) -> BillingError {
+    BillingError::Conflict(format!(
+        "the subscription is {} and cannot be changed",
+        subscription.status_on(today).as_str()
+    ))
+}
+
+fn timeline_conflict(err: TimelineError) -> BillingError {
+    BillingError::Conflict(err.to_string())
+}
+
+impl BillingService {
+    /// Reads the subscription and the catalogue in `txn` and finds `plan_id` in it.
+    async fn subscription_and_target(
+        &self,
+        txn: &mut Box<dyn LedgerTxn>,
+        plan_id: &PlanId,
+    ) -> Result<(Subscription, Vec<Plan>, Plan), BillingError> {
+        let subscription = txn
+            .subscription()
+            .await?
+            .ok_or(BillingError::NotFound("subscription"))?;
+        let plans = txn.plans().await?;
+        let target = plans
+            .iter()
+            .find(|p| &p.id == plan_id)
+            .cloned()
+            .ok_or_else(no_such_plan)?;
+        Ok((subscription, plans, target))
+    }
+
+    async fn plan_upgrade(
+        &self,
+        txn: &mut Box<dyn LedgerTxn>,
+        plan_id: &PlanId,
+        proration_date: Option<NaiveDate>,
+    ) -> Result<PlannedUpgrade, BillingError> {
+        let (subscription, plans, target) = self.subscription_and_target(txn, plan_id).await?;
+        let today = self.today();
+        let on = match proration_date {
+            None => today,
+            Some(d)
+                if d <= today
+                    && Month::of(d) == Month::of(today)
+                    && d >= subscription.start_date() =>
+            {
+                d
+            }
+            Some(_) => {
+                return Err(FieldErrors::single(
+                    "proration_date",
+                    "must be a day of the current period, not after today",
+                )
+                .into());
+            }
+        };
+        if !subscription.is_changeable_on(today) {
+            return Err(unchangeable(&subscription, today));
+        }
+        let current = subscription
+            .plan_on(on)
+            .and_then(|id| plans.iter().find(|p| &p.id == id))
+            .cloned()
+            .ok_or_else(|| {
+                anyhow::anyhow!("subscription {} names no known plan", subscription.id)
+            })?;
+        match PlanChange::between(&current, &target) {
+            PlanChange::Upgrade => {}
+            PlanChange::Same => {
+                return Err(BillingError::Conflict(format!(
+                    "the subscription is already on {} or a plan of the same price",
+                    target.id
+                )));
+            }
+            PlanChange::Downgrade => {
+                return Err(BillingError::Conflict(format!(
+                    "{} is cheaper than the current plan; that is a downgrade, not an upgrade",
+                    target.id
+                )));
+            }
+        }
+        let segments =
+            switch_from(&subscription.segments, &target.id, on).map_err(timeline_conflict)?;
+        let invoiced = txn.invoiced_lines(Month::of(on)).await?;
+        let lines = settlement(&segments, &plans, &invoiced, invoiced.keys().copied())?;
+        let amount = total_of(target.price.currency(), &lines)?;
+        Ok(PlannedUpgrade {
+            removed: subscription.scheduled_change(today),
+            quote: UpgradeQuote {
+                plan_id: target.id.clone(),
+                proration_date: on,
+                amount,
+                lines,
+            },
+            subscription,
+            current,
+            target,
+            segments,
+        })
+    }
+
+    /// What upgrading to `plan_id` would charge now: the difference the new timeline
+    /// makes to the periods already invoiced.
+    #[instrument(skip_all, fields(customer = %principal.customer_id))]
+    pub async fn preview_upgrade(
+        &self,
+        principal: &Principal,
+        plan_id: &PlanId,
+    ) -> Result<UpgradeQuote, BillingError> {
+        let mut txn = self.ports().ledger.begin(&principal.customer_id).await?;
+        // Read only: dropped without a commit.
+        Ok(self.plan_upgrade(&mut txn, plan_id, None).await?.quote)
+    }
+
+    /// Moves the subscription to a dearer plan from today (or the preview's
+    /// `proration_date`), invoices the difference for the periods already invoiced and
+    /// removes a scheduled downgrade, in one unit of work. Of concurrent changes of one
+    /// subscription one wins; the others get a conflict.
+    #[instrument(skip_all, fields(customer = %principal.customer_id, plan = %plan_id))]
+    pub async fn upgrade(
+        &self,
+        principal: &Principal,
+        plan_id: &PlanId,
+        proration_date: Option<NaiveDate>,
+    ) -> Result<UpgradeOutcome, BillingError> {
+        principal.require_admin("change the plan")?;
+        let customer = &principal.customer_id;
+        let mut txn = self.ports().ledger.begin(customer).await?;
+        let planned = self.plan_upgrade(&mut txn, plan_id, proration_date).await?;
+        let period = Month::of(self.today());
+        let invoice = self.invoice_of(
+            customer,
+            period,
+            InvoiceKind::Adjustment,
+            planned.quote.lines.clone(),
+        )?;
+        let saved = txn
+            .save(&Subscription {
+                segments: planned.segments.clone(),
+                ..planned.subscription.clone()
+            })
+            .await?;
+        let issued = match &invoice {
+            Some(new) => Some(txn.issue(new).await?),
+            None => None,
+        };
+        let mut after = vec![
+            ("plan_id", planned.target.id.to_string()),
+            ("proration_date", planned.quote.proration_date.to_string()),
+            ("amount", planned.quote.amount.amount().to_string()),
+        ];
+        if let Some(i) = &issued {
+            after.push(("invoice_id", i.id.to_string()));
+        }
+        txn.record(&self.audit(
+            principal,
+            AuditAction::PlanUpgraded,
+            &[("plan_id", planned.current.id.to_string())],
+            &after,
+        ))
+        .await?;
+        if let Some(removed) = &planned.removed {
+            txn.record(&self.audit(
+                principal,
+                AuditAction::DowngradeRemoved,
+                &[
+                    ("plan_id", removed.plan_id.to_string()),
+                    ("effective_date", removed.effective_date.to_string()),
+                ],
+                &[
+                    ("reason", "upgrade".to_owned()),
+                    ("plan_id", planned.target.id.to_string()),
+                ],
+            ))
+            .await?;
+        }
+        txn.commit().await?;
+        tracing::info!(
+            subscription = %saved.id,
+            invoice = issued.as_ref().map(|i| i.id.to_string()),
+            "plan upgraded"
+        );
+        Ok(UpgradeOutcome {
+            subscription: self.view(saved).await?,
+            invoice: issued,
+        })
+    }
+
+    /// Schedules a move to a cheaper plan on the first day of the next period (admins
+    /// only): a segment of the timeline that takes effect on its date by itself. Nothing
+    /// of the current period is refunded; a next period already invoiced is credited.
+    #[instrument(skip_all, fields(customer = %principal.customer_id, plan = %plan_id))]
+    pub async fn schedule_downgrade(
+        &self,
+        principal: &Principal,
+        plan_id: &PlanId,
+    ) -> Result<SubscriptionView, BillingError> {
+        principal.require_admin("change the plan")?;
+        let customer = &principal.customer_id;
+        let mut txn = self.ports().ledger.begin(customer).await?;
+        let (subscription, plans, target) = self.subscription_and_target(&mut txn, plan_id).await?;
+        let today = self.today();
+        if !subscription.is_changeable_on(today) {
+            return Err(unchangeable(&subscription, today));
+        }
+        let current = subscription
+            .plan_on(today)
+            .and_then(|id| plans.iter().find(|p| &p.id == id))
+            .ok_or_else(|| {
+                anyhow::anyhow!("subscription {} names no known plan", subscription.id)
+            })?;
+        if PlanChange::between(current, &target) != PlanChange::Downgrade {
+            return Err(BillingError::Conflict(format!(
+                "{} is not cheaper than the current plan; use an upgrade",
+                target.id
+            )));
+        }
+        let change = ScheduledChange::downgrade(target.id.clone(), today);
+        let segments = switch_from(&subscription.segments, &target.id, change.effective_date)
+            .map_err(timeline_conflict)?;
+        let audit = self.audit(
+            principal,
+            AuditAction::DowngradeScheduled,
+            &[("plan_id", current.id.to_string())],
+            &[
+                ("plan_id", target.id.to_string()),
+                ("effective_date", change.effective_date.to_string()),
+            ],
+        );
+        let saved = self
+            .commit_timeline(
+                txn,
+                subscription,
+                segments,
+                &plans,
+                Month::of(change.effective_date),
+                &audit,
+            )
+            .await?;
+        self.view(saved).await
+    }
+
+    /// Calls off a scheduled change (admins only); without one, nothing changes.
+    #[instrument(skip_all, fields(customer = %principal.customer_id))]
+    pub async fn cancel_scheduled_change(
+        &self,
+        principal: &Principal,
+    ) -> Result<SubscriptionView, BillingError> {
+        principal.require_admin("change the plan")?;
+        let customer = &principal.customer_id;
+        let mut txn = self.ports().ledger.begin(customer).await?;
+        let subscription = txn
+            .subscription()
+            .await?
+            .ok_or(BillingError::NotFound("subscription"))?;
+        let today = self.today();
+        let Some(scheduled) = subscription.scheduled_change(today) else {
+            drop(txn);
+            return self.view(subscription).await;
+        };
+        let plans = txn.plans().await?;
+        let segments = without_changes_after(&subscription.segments, today);
+        let kept = subscription
+            .plan_on(today)
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let audit = self.audit(
+            principal,
+            AuditAction::DowngradeCancelled,
+            &[
+                ("plan_id", scheduled.plan_id.to_string()),
+                ("effective_date", scheduled.effective_date.to_string()),
+            ],
+            &[("plan_id", kept)],
+        );
+        let saved = self
+            .commit_timeline(
+                txn,
+                subscription,
+                segments,
+                &plans,
+                Month::of(scheduled.effective_date),
+                &audit,
+            )
+            .await?;
+        self.view(saved).await
+    }
+
+    /// Stores a new timeline with `audit`, settling the invoiced periods from `from` on.
+    async fn commit_timeline(
+        &self,
+        mut txn: Box<dyn LedgerTxn>,
+        subscription: Subscription,
+        segments: Vec<Segment>,
+        plans: &[Plan],
+        from: Month,
+        audit: &portal_domain::AuditEntry,
+    ) -> Result<Subscription, BillingError> {
+        let customer = subscription.customer_id.clone();
+        let invoiced = txn.invoiced_lines(from).await?;
+        let lines = settlement(&segments, plans, &invoiced, invoiced.keys().copied())?;
+        let invoice = self.invoice_of(
+            &customer,
+            Month::of(self.today()),
+            InvoiceKind::Adjustment,
+            lines,
+        )?;
+        let saved = txn
+            .save(&Subscription {
+                segments,
+                ..subscription
+            })
+            .await?;
+        let mut audit = audit.clone();
+        if let Some(new) = &invoice {
+            let issued = txn.issue(new).await?;
+            audit
+                .after
+                .insert("invoice_id".into(), issued.id.to_string());
+        }
+        txn.record(&audit).await?;
+        txn.commit()
+            .await
+            .map_err(|e: RepositoryError| BillingError::from(e))?;
+        Ok(saved)
+    }
+}

@@ -1,0 +1,336 @@
+//! A randomized billing simulation and its independent oracle, for the tests of every
+//! store (in memory here, SQLite and PostgreSQL in `tests/`).
+//!
+//! A scenario is a year of customers' subscriptions, upgrades, scheduled downgrades,
+//! calls-off and billing runs of random periods at random days (early, late, repeated),
+//! driven through [`BillingService`] with a controllable clock. The oracle keeps its own
+//! plan for every day and counts each period's charges in integer fen, with its own
+//! half-up division; the service's invoices of every period must add up to it exactly.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{Datelike, Days, NaiveDate, TimeZone, Utc};
+use portal_domain::{Currency, CustomerId, Money, Month, Plan, PlanId, Quotas, UserId};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+
+use crate::principal::{PlatformCaller, Principal, Role};
+use crate::service::BillingService;
+use crate::test_support::FixedClock;
+
+/// The catalogue of the simulation: prices that do not divide evenly by month lengths.
+pub const PLANS: [(&str, i64); 4] = [
+    ("basic", 29_900),
+    ("pro", 99_900),
+    ("team", 123_457),
+    ("enterprise", 299_999),
+];
+
+/// What a customer does on a day.
+#[derive(Debug, Clone)]
+pub enum Action {
+    Upgrade(usize),
+    Downgrade(usize),
+    CallOff,
+    /// A billing run of the month this many months from today's (-1, 0 or 1).
+    Run(i32),
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// Days the clock moves before the action.
+    pub advance: u64,
+    pub customer: usize,
+    pub action: Action,
+}
+
+#[derive(Debug, Clone)]
+pub struct Customer {
+    /// First day, as days after 1 January 2026.
+    pub start: u64,
+    /// Days served.
+    pub length: u64,
+    pub plan: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub customers: Vec<Customer>,
+    pub steps: Vec<Step>,
+}
+
+impl Scenario {
+    /// Customers × steps, for reports.
+    pub fn size(&self) -> (usize, usize) {
+        (self.customers.len(), self.steps.len())
+    }
+}
+
+pub fn scenario(max_customers: usize, max_steps: usize) -> impl Strategy<Value = Scenario> {
+    let customer =
+        (0_u64..200, 1_u64..420, 0..PLANS.len()).prop_map(|(start, length, plan)| Customer {
+            start,
+            length,
+            plan,
+        });
+    let action = prop_oneof![
+        3 => (0..PLANS.len()).prop_map(Action::Upgrade),
+        2 => (0..PLANS.len()).prop_map(Action::Downgrade),
+        1 => Just(Action::CallOff),
+        3 => (-1_i32..=1).prop_map(Action::Run),
+    ];
+    let step = (0_u64..12, 0..max_customers, action).prop_map(|(advance, customer, action)| Step {
+        advance,
+        customer,
+        action,
+    });
+    (
+        proptest::collection::vec(customer, 1..=max_customers),
+        proptest::collection::vec(step, 1..=max_steps),
+    )
+        .prop_map(|(customers, steps)| Scenario { customers, steps })
+}
+
+fn day(offset: u64) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or(NaiveDate::MIN) + Days::new(offset)
+}
+
+/// Noon in Shanghai of `d`.
+fn noon(d: NaiveDate) -> chrono::DateTime<Utc> {
+    Utc.from_utc_datetime(&d.and_hms_opt(4, 0, 0).unwrap_or_default())
+}
+
+/// The oracle's subscription: a plan index for every day served.
+struct Book {
+    days: BTreeMap<NaiveDate, usize>,
+}
+
+impl Book {
+    fn plan_on(&self, d: NaiveDate) -> Option<usize> {
+        self.days.get(&d).copied()
+    }
+
+    fn set_from(&mut self, from: NaiveDate, plan: usize) {
+        for (_, p) in self.days.range_mut(from..) {
+            *p = plan;
+        }
+    }
+
+    /// Each period's charges in fen: runs of one plan within the month, each
+    /// `price × days / days in month` rounded half up.
+    fn charges(&self) -> BTreeMap<Month, i64> {
+        let mut runs: Vec<(Month, usize, i64)> = Vec::new();
+        let mut last: Option<NaiveDate> = None;
+        for (d, p) in &self.days {
+            let m = Month::of(*d);
+            match runs.last_mut() {
+                Some((rm, rp, n))
+                    if *rm == m && rp == p && last.map(|l| l.succ_opt()) == Some(Some(*d)) =>
+                {
+                    *n += 1
+                }
+                _ => runs.push((m, *p, 1)),
+            }
+            last = Some(*d);
+        }
+        let mut out = BTreeMap::new();
+        for (m, p, n) in runs {
+            let price = PLANS[p].1;
+            let month_days = i64::from(m.days());
+            *out.entry(m).or_insert(0) += (2 * price * n + month_days) / (2 * month_days);
+        }
+        out
+    }
+}
+
+/// Plans of [`PLANS`], to seed a store with.
+pub fn plans() -> Vec<Plan> {
+    PLANS
+        .iter()
+        .filter_map(|(id, fen)| {
+            Some(Plan {
+                id: PlanId::parse(id).ok()?,
+                name: (*id).to_owned(),
+                price: Money::from_minor(*fen, Currency::Cny),
+                quotas: Quotas {
+                    ai_chat: 1,
+                    agent_seats: 1,
+                    email: 1,
+                },
+            })
+        })
+        .collect()
+}
+
+fn cid(i: usize) -> CustomerId {
+    CustomerId::parse(&format!("cust_sim{i}")).unwrap_or_else(|_| unreachable!())
+}
+
+/// Plays `scenario` on `service` (whose store holds [`plans`] and nothing else of these
+/// customers) and checks every period's invoices against the oracle: `Err` names the
+/// first difference.
+pub async fn play(
+    service: &BillingService,
+    clock: &Arc<FixedClock>,
+    scenario: &Scenario,
+) -> Result<(), String> {
+    let platform = PlatformCaller { name: "sim".into() };
+    let mut today = day(0);
+    clock.set(noon(today));
+    let mut books = Vec::new();
+    for (i, c) in scenario.customers.iter().enumerate() {
+        let (start, end) = (day(c.start), day(c.start + c.length - 1));
+        service
+            .provision_customer(
+                &platform,
+                cid(i).as_str(),
+                "Sim Co",
+                "Sim",
+                "sim@example.com",
+            )
+            .await
+            .map_err(|e| format!("provision customer: {e}"))?;
+        service
+            .provision_subscription(&platform, cid(i).as_str(), PLANS[c.plan].0, start, end)
+            .await
+            .map_err(|e| format!("provision subscription: {e}"))?;
+        let mut days = BTreeMap::new();
+        let mut d = start;
+        while d <= end {
+            days.insert(d, c.plan);
+            d = d.succ_opt().ok_or("date overflow")?;
+        }
+        books.push(Book { days });
+    }
+    for (n, step) in scenario.steps.iter().enumerate() {
+        today = today + Days::new(step.advance);
+        clock.set(noon(today));
+        let i = step.customer % books.len();
+        let who = Principal::new(
+            cid(i),
+            UserId::parse("admin").map_err(|e| e.to_string())?,
+            Role::Admin,
+        );
+        let book = &mut books[i];
+        let current = book.plan_on(today);
+        let result = match &step.action {
+            Action::Upgrade(p) => {
+                let expect = current.is_some_and(|c| PLANS[*p].1 > PLANS[c].1);
+                let plan = PlanId::parse(PLANS[*p].0).map_err(|e| e.to_string())?;
+                let got = service.upgrade(&who, &plan, None).await;
+                if expect && got.is_ok() {
+                    book.set_from(today, *p);
+                }
+                (expect, got.map(|_| ()).map_err(|e| e.to_string()))
+            }
+            Action::Downgrade(p) => {
+                let effective = Month::of(today).next().first_day();
+                let expect = current.is_some_and(|c| PLANS[*p].1 < PLANS[c].1)
+                    && book.plan_on(effective).is_some();
+                let plan = PlanId::parse(PLANS[*p].0).map_err(|e| e.to_string())?;
+                let got = service.schedule_downgrade(&who, &plan).await;
+                if expect && got.is_ok() {
+                    book.set_from(effective, *p);
+                }
+                (expect, got.map(|_| ()).map_err(|e| e.to_string()))
+            }
+            Action::CallOff => {
+                let got = service.cancel_scheduled_change(&who).await;
+                if let (Some(c), Ok(_)) = (current, &got) {
+                    if let Some(next) = today.succ_opt() {
+                        book.set_from(next, c);
+                    }
+                }
+                (true, got.map(|_| ()).map_err(|e| e.to_string()))
+            }
+            Action::Run(offset) => {
+                let mut m = Month::of(today);
+                for _ in 0..offset.unsigned_abs() {
+                    m = if *offset < 0 { m.prev() } else { m.next() };
+                }
+                let got = service.billing_run(&platform, m).await;
+                (true, got.map(|_| ()).map_err(|e| e.to_string()))
+            }
+        };
+        match result {
+            (true, Err(e)) if !matches!(step.action, Action::Upgrade(_) | Action::Downgrade(_)) => {
+                return Err(format!("step {n} {step:?} on {today}: {e}"));
+            }
+            (true, Err(e)) => return Err(format!("step {n} {step:?} on {today} refused: {e}")),
+            (false, Ok(())) => return Err(format!("step {n} {step:?} on {today} was allowed")),
+            _ => {}
+        }
+        // Invoiced periods are settled at every moment.
+        check(service, i, &books[i], false)
+            .await
+            .map_err(|e| format!("after step {n} ({step:?} on {today}): {e}"))?;
+    }
+    // Then every period is billed (late runs), and each adds up to its charges.
+    for (i, book) in books.iter().enumerate() {
+        let (Some(first), Some(last)) = (book.days.keys().next(), book.days.keys().last()) else {
+            continue;
+        };
+        let mut m = Month::of(*first);
+        while m <= Month::of(*last) {
+            service
+                .billing_run(&platform, m)
+                .await
+                .map_err(|e| format!("final run {m}: {e}"))?;
+            m = m.next();
+        }
+        check(service, i, book, true).await?;
+    }
+    Ok(())
+}
+
+/// Compares customer `i`'s invoices per period with the oracle: periods with invoices
+/// always; every period when `all`.
+async fn check(service: &BillingService, i: usize, book: &Book, all: bool) -> Result<(), String> {
+    let who = Principal::new(
+        cid(i),
+        UserId::parse("auditor").map_err(|e| e.to_string())?,
+        Role::Member,
+    );
+    let mut invoiced: BTreeMap<Month, i64> = BTreeMap::new();
+    for summary in service.invoices(&who).await.map_err(|e| e.to_string())? {
+        let invoice = service
+            .invoice(&who, summary.id.as_str())
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut total = 0;
+        for line in &invoice.lines {
+            let period = line.period().ok_or("a line without its period")?;
+            let fen = line.amount.to_minor().map_err(|e| e.to_string())?;
+            *invoiced.entry(period).or_insert(0) += fen;
+            total += fen;
+        }
+        if Money::from_minor(total, Currency::Cny) != invoice.amount {
+            return Err(format!(
+                "invoice {} total differs from its lines",
+                invoice.id
+            ));
+        }
+    }
+    let owed = book.charges();
+    let periods: std::collections::BTreeSet<Month> = if all {
+        owed.keys().chain(invoiced.keys()).copied().collect()
+    } else {
+        invoiced.keys().copied().collect()
+    };
+    for m in periods {
+        let (a, b) = (
+            invoiced.get(&m).copied().unwrap_or(0),
+            owed.get(&m).copied().unwrap_or(0),
+        );
+        if a != b {
+            return Err(format!(
+                "customer {i} period {m}: invoiced {} but charges are {}",
+                Decimal::new(a, 2),
+                Decimal::new(b, 2)
+            ));
+        }
+    }
+    let _ = Datelike::day(&NaiveDate::MIN);
+    Ok(())
+}

@@ -1,0 +1,193 @@
+//! [`Ledger`] on sea-orm: a unit of work is one database transaction on one customer.
+//!
+//! Concurrency needs no backend-specific locking: `save` is a compare-and-set on the
+//! subscription's version. On PostgreSQL a concurrent unit of work that read the same
+//! version waits on the row lock of the first `UPDATE` and then matches no row (the
+//! version moved): it gets [`RepositoryError::Conflict`] and rolls back. On SQLite the
+//! store has one connection, so units of work run one after another.
+
+use async_trait::async_trait;
+use chrono::Utc;
+use portal_billing::{InvoicedLines, Ledger, LedgerTxn, RepositoryError};
+use portal_domain::{AuditEntry, CustomerId, Invoice, Month, NewInvoice, Plan, Subscription};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+
+use crate::SeaOrmStore;
+use crate::convert::{self, db_err};
+use crate::entity::{audit_log, invoice_lines, invoices, plans, subscriptions};
+
+/// One open transaction of the ledger.
+pub struct SeaOrmLedgerTxn {
+    txn: DatabaseTransaction,
+    customer: CustomerId,
+}
+
+#[async_trait]
+impl Ledger for SeaOrmStore {
+    async fn begin(&self, customer: &CustomerId) -> Result<Box<dyn LedgerTxn>, RepositoryError> {
+        let txn = self.db.begin().await.map_err(db_err)?;
+        Ok(Box::new(SeaOrmLedgerTxn {
+            txn,
+            customer: customer.clone(),
+        }))
+    }
+
+    async fn billable(&self, period: Month) -> Result<Vec<CustomerId>, RepositoryError> {
+        let ids: Vec<String> = subscriptions::Entity::find()
+            .select_only()
+            .column(subscriptions::Column::CustomerId)
+            .distinct()
+            .filter(subscriptions::Column::Status.ne("cancelled"))
+            .filter(subscriptions::Column::StartDate.lte(period.last_day()))
+            .filter(subscriptions::Column::EndDate.gte(period.first_day()))
+            .order_by_asc(subscriptions::Column::CustomerId)
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| CustomerId::parse(id).ok())
+            .collect())
+    }
+}
+
+#[async_trait]
+impl LedgerTxn for SeaOrmLedgerTxn {
+    async fn subscription(&mut self) -> Result<Option<Subscription>, RepositoryError> {
+        subscriptions::Entity::find()
+            .filter(subscriptions::Column::CustomerId.eq(self.customer.as_str()))
+            .order_by_desc(subscriptions::Column::StartDate)
+            .order_by_desc(subscriptions::Column::CreatedAt)
+            .one(&self.txn)
+            .await
+            .map_err(db_err)?
+            .map(convert::subscription)
+            .transpose()
+    }
+
+    async fn plans(&mut self) -> Result<Vec<Plan>, RepositoryError> {
+        plans::Entity::find()
+            .all(&self.txn)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(convert::plan)
+            .collect()
+    }
+
+    async fn invoiced_lines(&mut self, from: Month) -> Result<InvoicedLines, RepositoryError> {
+        let owned: Vec<(String, String)> = invoices::Entity::find()
+            .select_only()
+            .column(invoices::Column::Id)
+            .column(invoices::Column::Currency)
+            .filter(invoices::Column::CustomerId.eq(self.customer.as_str()))
+            .into_tuple()
+            .all(&self.txn)
+            .await
+            .map_err(db_err)?;
+        let mut out = InvoicedLines::new();
+        for chunk in owned.chunks(500) {
+            let rows = invoice_lines::Entity::find()
+                .filter(
+                    invoice_lines::Column::InvoiceId.is_in(chunk.iter().map(|(id, _)| id.as_str())),
+                )
+                .filter(invoice_lines::Column::Period.gte(from.to_string()))
+                .order_by_asc(invoice_lines::Column::Id)
+                .all(&self.txn)
+                .await
+                .map_err(db_err)?;
+            for row in rows {
+                let currency = chunk
+                    .iter()
+                    .find(|(id, _)| id == &row.invoice_id)
+                    .map(|(_, c)| c.clone())
+                    .unwrap_or_default();
+                let Some(Ok(period)) = row.period.as_deref().map(Month::parse) else {
+                    continue;
+                };
+                out.entry(period)
+                    .or_default()
+                    .push(convert::invoice_line(row, &currency)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn save(&mut self, subscription: &Subscription) -> Result<Subscription, RepositoryError> {
+        let now = Utc::now();
+        let next = subscription.version + 1;
+        if subscription.version == 0 {
+            if self.subscription().await?.is_some() {
+                return Err(RepositoryError::Conflict);
+            }
+            subscriptions::Entity::insert(convert::subscription_row(subscription, next, now)?)
+                .exec_without_returning(&self.txn)
+                .await
+                .map_err(db_err)?;
+        } else {
+            let last = subscription.segments.last().ok_or_else(|| {
+                RepositoryError::Other(anyhow::anyhow!("a subscription without segments"))
+            })?;
+            let updated = subscriptions::Entity::update_many()
+                .col_expr(
+                    subscriptions::Column::Segments,
+                    Expr::value(convert::segments_json(&subscription.segments)?),
+                )
+                .col_expr(
+                    subscriptions::Column::PlanId,
+                    Expr::value(last.plan_id.to_string()),
+                )
+                .col_expr(
+                    subscriptions::Column::StartDate,
+                    Expr::value(subscription.start_date()),
+                )
+                .col_expr(
+                    subscriptions::Column::EndDate,
+                    Expr::value(subscription.end_date()),
+                )
+                .col_expr(
+                    subscriptions::Column::Status,
+                    Expr::value(subscription.status.as_str()),
+                )
+                .col_expr(
+                    subscriptions::Column::Version,
+                    Expr::col(subscriptions::Column::Version).add(1),
+                )
+                .col_expr(subscriptions::Column::UpdatedAt, Expr::value(now))
+                .filter(subscriptions::Column::Id.eq(subscription.id.as_str()))
+                .filter(subscriptions::Column::CustomerId.eq(self.customer.as_str()))
+                .filter(subscriptions::Column::Version.eq(subscription.version))
+                .exec(&self.txn)
+                .await
+                .map_err(db_err)?;
+            if updated.rows_affected != 1 {
+                return Err(RepositoryError::Conflict);
+            }
+        }
+        Ok(Subscription {
+            version: next,
+            ..subscription.clone()
+        })
+    }
+
+    async fn issue(&mut self, invoice: &NewInvoice) -> Result<Invoice, RepositoryError> {
+        SeaOrmStore::insert_invoice(&self.txn, invoice).await
+    }
+
+    async fn record(&mut self, audit: &AuditEntry) -> Result<(), RepositoryError> {
+        audit_log::Entity::insert(convert::audit_row(audit)?)
+            .exec_without_returning(&self.txn)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn commit(self: Box<Self>) -> Result<(), RepositoryError> {
+        self.txn.commit().await.map_err(db_err)
+    }
+}
