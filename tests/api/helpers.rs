@@ -235,3 +235,8 @@ macro_rules! on_both_databases {
         )*
     };
 }
+
+/// Today on the portal's business calendar (the default, Asia/Shanghai).
+pub fn today() -> chrono::NaiveDate {
+    portal_domain::BusinessCalendar::default().date_of(chrono::Utc::now())
+}

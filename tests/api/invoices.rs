@@ -1,4 +1,4 @@
-use chrono::{Months, Utc};
+use chrono::Months;
 use portal_http::TokenRole;
 use serde_json::Value;
 
@@ -14,7 +14,7 @@ async fn invoices_follow_the_demo_data(backend: Backend) {
     let app = spawn_app(backend).await;
     let list = app.read("/api/portal/invoices").await;
     let invoices = list["invoices"].as_array().unwrap();
-    let today = Utc::now().date_naive();
+    let today = crate::helpers::today();
     let month = |back: u32| (today - Months::new(back)).format("%Y%m").to_string();
     let ids: Vec<&str> = invoices
         .iter()
@@ -23,34 +23,57 @@ async fn invoices_follow_the_demo_data(backend: Backend) {
     assert_eq!(
         ids,
         [
+            format!("INV{}001", month(0)),
             format!("INV{}001", month(1)),
             format!("INV{}001", month(2)),
             format!("INV{}001", month(3))
         ],
-        "newest first, one for each of the three previous months"
+        "newest first, one for the current month and each of the three previous"
     );
     let statuses: Vec<&str> = invoices
         .iter()
         .map(|i| i["status"].as_str().unwrap())
         .collect();
-    assert_eq!(statuses, ["pending", "paid", "paid"]);
+    assert_eq!(&statuses[1..], ["pending", "paid", "paid"]);
+    assert!(["pending", "overdue"].contains(&statuses[0]));
     for i in invoices {
         assert_eq!(i["amount"], "999.00");
         assert_eq!(i["currency"], "CNY");
     }
 
-    let detail = app.read(&format!("/api/portal/invoices/{}", ids[0])).await;
-    assert_eq!(detail["invoice_id"], ids[0]);
-    assert_eq!(
-        detail["period"],
-        (today - Months::new(1)).format("%Y-%m").to_string()
-    );
+    let detail = app.read(&format!("/api/portal/invoices/{}", ids[1])).await;
+    assert_eq!(detail["invoice_id"], ids[1]);
+    let period = (today - Months::new(1)).format("%Y-%m").to_string();
+    assert_eq!(detail["period"], period);
+    assert_eq!(detail["kind"], "subscription");
     let lines = detail["lines"].as_array().unwrap();
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["quantity"], 1);
     assert_eq!(lines[0]["unit_price"], "999.00");
     assert_eq!(lines[0]["amount"], "999.00");
-    assert!(lines[0]["description"].as_str().unwrap().contains("专业版"));
+    // One line per segment, as data, worded in the reader's language (zh by default).
+    assert_eq!(lines[0]["kind"], "fee");
+    assert_eq!(lines[0]["plan_id"], "pro");
+    assert_eq!(lines[0]["period"], period);
+    assert_eq!(lines[0]["from"], format!("{period}-01"));
+    assert_eq!(lines[0]["days"], lines[0]["days_in_month"]);
+    let zh = lines[0]["description"].as_str().unwrap();
+    assert!(zh.contains("专业版") && !zh.contains("plan"), "{zh}");
+    let en = app
+        .get(&format!("/api/portal/invoices/{}", ids[1]), &app.member())
+        .header("Accept-Language", "en-US,en;q=0.9")
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let en = en["lines"][0]["description"].as_str().unwrap().to_owned();
+    assert!(en.contains("pro plan") && !en.contains("专业版"), "{en}");
+    let by_query = app
+        .read(&format!("/api/portal/invoices/{}?lang=en", ids[1]))
+        .await;
+    assert_eq!(by_query["lines"][0]["description"], en.as_str());
 
     let other = app
         .get(
@@ -62,11 +85,11 @@ async fn invoices_follow_the_demo_data(backend: Backend) {
         .unwrap();
     let other: Value = other.json().await.unwrap();
     let theirs = other["invoices"].as_array().unwrap();
-    assert_eq!(theirs.len(), 1);
-    assert_eq!(theirs[0]["status"], "paid");
-    assert_eq!(theirs[0]["amount"], "299.00");
+    assert_eq!(theirs.len(), 2, "the previous month and the current one");
+    assert_eq!(theirs[1]["status"], "paid");
+    assert_eq!(theirs[1]["amount"], "299.00");
     assert_eq!(
-        theirs[0]["invoice_id"],
+        theirs[1]["invoice_id"],
         format!("INV{}002", month(1)),
         "numbered after cust_demo's"
     );

@@ -5,6 +5,7 @@
 
 mod account;
 mod auth;
+mod billing_model;
 mod health;
 mod helpers;
 mod invoices;

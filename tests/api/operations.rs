@@ -70,7 +70,7 @@ async fn provisioning_creates_and_replaces(backend: Backend) {
     .await;
     assert_error(bad, 422, "validation_failed").await;
 
-    let today = Utc::now().date_naive();
+    let today = crate::helpers::today();
     let start = today.with_day(1).unwrap();
     let end = start + Months::new(12);
     let sub = put(
@@ -178,7 +178,7 @@ async fn usage_events_count_once_even_under_concurrent_replays(backend: Backend)
     );
 
     // A later batch adds to the day; seats only move up.
-    let more = json!({"events": [ev("late-1", "cust_demo", "ai_chat", 11, "2001-02-03T23:59:59Z"), ev("late-2", "cust_demo", "agent_seats", 3, at), ev("evt-0", "cust_demo", "ai_chat", 2, at)]});
+    let more = json!({"events": [ev("late-1", "cust_demo", "ai_chat", 11, "2001-02-03T15:59:59Z"), ev("late-2", "cust_demo", "agent_seats", 3, at), ev("evt-0", "cust_demo", "ai_chat", 2, at)]});
     let body: Value = post(&app, "/api/internal/usage", &svc, &more)
         .await
         .json()
@@ -232,7 +232,7 @@ async fn invalid_usage_batches_change_nothing(backend: Backend) {
 async fn billing_runs_are_idempotent_gap_free_and_mark_overdue(backend: Backend) {
     let app = spawn_app(backend).await;
     let svc = app.service_token();
-    let today = Utc::now().date_naive();
+    let today = crate::helpers::today();
     let period = today.format("%Y-%m").to_string();
     let next = (today.with_day(1).unwrap() + Months::new(1))
         .format("%Y-%m")
@@ -248,12 +248,15 @@ async fn billing_runs_are_idempotent_gap_free_and_mark_overdue(backend: Backend)
     .json()
     .await
     .unwrap();
+    // The demo data invoiced the current month already: nothing more is owed.
     assert_eq!(
         (first["created"].as_u64(), first["skipped"].as_u64()),
-        (Some(2), Some(0))
+        (Some(0), Some(2))
     );
-    // The demo's latest invoice (last month, due on the 16th of last month) is overdue now.
-    assert_eq!(first["invoices_overdue"], 1);
+    // Last month's pending invoice is overdue; this month's two (issued on the 1st,
+    // due on the 16th) are too from the 17th on.
+    let this_month_due_passed = if today.day() > 16 { 2 } else { 0 };
+    assert_eq!(first["invoices_overdue"], 1 + this_month_due_passed);
     let again: Value = post(
         &app,
         "/api/internal/billing/run",
@@ -311,7 +314,12 @@ async fn billing_runs_are_idempotent_gap_free_and_mark_overdue(backend: Backend)
         .iter()
         .map(|i| i["status"].as_str().unwrap())
         .collect();
-    assert_eq!(statuses, ["pending", "pending", "overdue", "paid", "paid"]);
+    let this_month = if today.day() > 16 { "overdue" } else { "pending" };
+    assert_eq!(
+        statuses,
+        ["pending", this_month, "overdue", "paid", "paid"],
+        "next month's, this month's, then the demo's"
+    );
     let newest = invoices["invoices"][0]["invoice_id"]
         .as_str()
         .unwrap()
@@ -403,7 +411,7 @@ async fn upgrade_preview_date_and_idempotency_key(backend: Backend) {
     let other_body = send("upgrade-1", json!({"plan_id": "pro"})).await;
     assert_error(other_body, 422, "validation_failed").await;
 
-    let future = Utc::now().date_naive() + chrono::Days::new(40);
+    let future = crate::helpers::today() + chrono::Days::new(40);
     let bad_date = send(
         "upgrade-2",
         json!({"plan_id": "enterprise", "proration_date": future.to_string()}),
@@ -453,7 +461,7 @@ async fn upgrade_preview_date_and_idempotency_key(backend: Backend) {
 
 async fn downgrades_are_scheduled_cancelled_applied_and_audited(backend: Backend) {
     let app = spawn_app(backend).await;
-    let first_of_next = Utc::now().date_naive().with_day(1).unwrap() + Months::new(1);
+    let first_of_next = crate::helpers::today().with_day(1).unwrap() + Months::new(1);
 
     let member = post(
         &app,
@@ -535,10 +543,14 @@ async fn downgrades_are_scheduled_cancelled_applied_and_audited(backend: Backend
     .json()
     .await
     .unwrap();
-    assert_eq!(run["scheduled_changes_applied"], 1);
+    assert_eq!(run["created"], 2);
+    // Billing next month in advance does not apply its downgrade today.
     let sub = app.read("/api/portal/subscription").await;
-    assert_eq!(sub["plan_id"], "basic");
-    assert_eq!(sub["scheduled_change"], Value::Null);
+    assert_eq!(sub["plan_id"], "pro");
+    assert_eq!(sub["scheduled_change"]["plan_id"], "basic");
+    let segments = sub["segments"].as_array().unwrap();
+    assert_eq!(segments.last().unwrap()["plan_id"], "basic");
+    assert_eq!(segments.last().unwrap()["from"], first_of_next.to_string());
     let newest = &app.read("/api/portal/invoices").await["invoices"][0];
     assert_eq!(
         (newest["period"].as_str(), newest["amount"].as_str()),

@@ -1,4 +1,4 @@
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, assert_error, spawn_app};
@@ -11,10 +11,11 @@ on_both_databases!(
     concurrent_upgrades_leave_one_change_and_one_invoice,
 );
 
-/// Independent oracle: (2999 - 999) CNY for the rest of this month, today included, in fen,
-/// rounded half up.
+/// Independent oracle: this month was invoiced as pro (999.00); from today it is pro for
+/// the days before and enterprise for the rest, each rounded half up in fen; the upgrade
+/// charges the difference.
 fn expected_proration_today() -> String {
-    let today = Utc::now().date_naive();
+    let today = crate::helpers::today();
     let first_next = if today.month() == 12 {
         NaiveDate::from_ymd_opt(today.year() + 1, 1, 1)
     } else {
@@ -23,7 +24,8 @@ fn expected_proration_today() -> String {
     .unwrap();
     let days = i64::from(first_next.pred_opt().unwrap().day());
     let remaining = days - i64::from(today.day()) + 1;
-    let fen = (2 * 200_000 * remaining + days) / (2 * days);
+    let part = |price: i64, n: i64| (2 * price * n + days) / (2 * days);
+    let fen = part(99_900, days - remaining) + part(299_900, remaining) - 99_900;
     format!("{}.{:02}", fen / 100, fen % 100)
 }
 
@@ -35,7 +37,7 @@ async fn subscription_and_plans_follow_the_contract(backend: Backend) {
     assert_eq!(sub["status"], "active");
     let start = NaiveDate::parse_from_str(sub["start_date"].as_str().unwrap(), "%Y-%m-%d").unwrap();
     let end = NaiveDate::parse_from_str(sub["end_date"].as_str().unwrap(), "%Y-%m-%d").unwrap();
-    let today = Utc::now().date_naive();
+    let today = crate::helpers::today();
     assert!(start <= today && today <= end);
 
     let plans = app.read("/api/portal/plans").await;
@@ -89,7 +91,7 @@ async fn upgrade_charges_the_previewed_proration(backend: Backend) {
     assert_eq!(preview["currency"], "CNY");
     assert_eq!(
         preview["proration_date"],
-        Utc::now().date_naive().to_string()
+        crate::helpers::today().to_string()
     );
 
     let resp = app
@@ -108,8 +110,13 @@ async fn upgrade_charges_the_previewed_proration(backend: Backend) {
     let invoice = &body["invoice"];
     assert_eq!(invoice["amount"], expected.as_str());
     assert_eq!(invoice["status"], "pending");
-    let month = Utc::now().format("%Y%m").to_string();
-    assert_eq!(invoice["invoice_id"], format!("INV{month}001"));
+    let month = crate::helpers::today().format("%Y%m").to_string();
+    assert_eq!(
+        invoice["invoice_id"],
+        format!("INV{month}003"),
+        "after the demo's two of this month"
+    );
+    assert_eq!(invoice["kind"], "adjustment");
     let line_sum: rust_decimal::Decimal = invoice["lines"]
         .as_array()
         .unwrap()
@@ -223,7 +230,7 @@ async fn concurrent_upgrades_leave_one_change_and_one_invoice(backend: Backend) 
         "{statuses:?}"
     );
 
-    let month = Utc::now().format("%Y-%m").to_string();
+    let month = crate::helpers::today().format("%Y-%m").to_string();
     let invoices = app.read("/api/portal/invoices").await;
     let this_month = invoices["invoices"]
         .as_array()
@@ -231,7 +238,7 @@ async fn concurrent_upgrades_leave_one_change_and_one_invoice(backend: Backend) 
         .iter()
         .filter(|i| i["period"] == month.as_str())
         .count();
-    assert_eq!(this_month, 1, "one proration invoice");
+    assert_eq!(this_month, 2, "the month's invoice and one upgrade invoice");
     assert_eq!(
         app.read("/api/portal/subscription").await["plan_id"],
         "enterprise"

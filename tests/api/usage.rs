@@ -1,4 +1,4 @@
-use chrono::{Datelike, Days, Utc};
+use chrono::{Datelike, Days};
 use serde_json::Value;
 
 use crate::helpers::{Backend, assert_error, spawn_app};
@@ -11,7 +11,7 @@ on_both_databases!(
 
 async fn usage_overview_matches_the_daily_detail(backend: Backend) {
     let app = spawn_app(backend).await;
-    let today = Utc::now().date_naive();
+    let today = crate::helpers::today();
     let month = today.format("%Y-%m").to_string();
     let overview = app.read("/api/portal/usage").await;
     assert_eq!(
@@ -102,7 +102,7 @@ async fn usage_overview_matches_the_daily_detail(backend: Backend) {
 
 async fn usage_detail_checks_its_query(backend: Backend) {
     let app = spawn_app(backend).await;
-    let today = Utc::now().date_naive();
+    let today = crate::helpers::today();
     let week_ago = today - Days::new(6);
 
     let only_email = app
