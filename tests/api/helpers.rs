@@ -240,3 +240,25 @@ macro_rules! on_both_databases {
 pub fn today() -> chrono::NaiveDate {
     portal_domain::BusinessCalendar::default().date_of(chrono::Utc::now())
 }
+
+/// The billing service straight over a sea-orm store, with a clock the test moves.
+pub fn service_on(
+    store: portal_persistence::SeaOrmStore,
+    clock: std::sync::Arc<portal_billing::test_support::FixedClock>,
+) -> portal_billing::BillingService {
+    let store = std::sync::Arc::new(store);
+    portal_billing::BillingService::new(portal_billing::Ports {
+        customers: store.clone(),
+        plans: store.clone(),
+        subscriptions: store.clone(),
+        ledger: store.clone(),
+        usage: store.clone(),
+        invoices: store.clone(),
+        audit: store.clone(),
+        idempotency: store.clone(),
+        health: store,
+        renderer: std::sync::Arc::new(portal_billing::test_support::TextRenderer::default()),
+        clock,
+        calendar: portal_domain::BusinessCalendar::default(),
+    })
+}
