@@ -222,10 +222,8 @@ async fn backfill_timelines(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
             let details: serde_json::Value =
                 serde_json::from_str(&text_of(row, "details")?).map_err(|e| bad(e.to_string()))?;
             let field = |side: &str, name: &str| details[side][name].as_str().map(str::to_owned);
-            if i == 0 {
-                if let Some(before) = field("before", "plan_id") {
-                    first_plan = before;
-                }
+            if let (0, Some(before)) = (i, field("before", "plan_id")) {
+                first_plan = before;
             }
             if let (Some(plan), Some(on)) =
                 (field("after", "plan_id"), field("after", "proration_date"))

@@ -3,7 +3,7 @@
 //! downgrade; partial months pay for the days served; the business calendar decides the
 //! day of a usage event; account edits honour `If-Match`; payments are kept.
 
-use chrono::{Datelike, Days, Months, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
@@ -37,7 +37,8 @@ async fn provision(app: &TestApp, id: &str, plan: &str, start: NaiveDate, end: N
     let path = format!("/api/internal/customers/{id}");
     let body = json!({"company_name": "测试公司", "contact_name": "王五", "contact_email": "w@example.com"});
     ok(app.put_json(&path, &svc, &body).send().await.unwrap()).await;
-    let body = json!({"plan_id": plan, "start_date": start.to_string(), "end_date": end.to_string()});
+    let body =
+        json!({"plan_id": plan, "start_date": start.to_string(), "end_date": end.to_string()});
     ok(app
         .put_json(&format!("{path}/subscription"), &svc, &body)
         .send()
@@ -60,7 +61,12 @@ async fn run(app: &TestApp, period: &str) -> Value {
 /// The sum of `customer`'s invoice lines whose days belong to `period`.
 async fn invoiced(app: &TestApp, customer: &str, period: &str) -> Decimal {
     let token = app.token(customer, TokenRole::Member);
-    let list = ok(app.get("/api/portal/invoices", &token).send().await.unwrap()).await;
+    let list = ok(app
+        .get("/api/portal/invoices", &token)
+        .send()
+        .await
+        .unwrap())
+    .await;
     let mut sum = Decimal::ZERO;
     for i in list["invoices"].as_array().unwrap() {
         let path = format!("/api/portal/invoices/{}", i["invoice_id"].as_str().unwrap());
@@ -120,7 +126,10 @@ async fn a_mid_month_upgrade_costs_the_same_whether_billed_before_or_after(backe
     let oracle = part(99_900, before, n) + part(299_900, n - before, n);
     let expected = Decimal::new(oracle, 2);
     assert_eq!(invoiced(&app, "cust_run_first", &period).await, expected);
-    assert_eq!(invoiced(&app, "cust_upgrade_first", &period).await, expected);
+    assert_eq!(
+        invoiced(&app, "cust_upgrade_first", &period).await,
+        expected
+    );
     // Runs repeated later change nothing.
     let again = run(&app, &period).await;
     assert_eq!(again["created"], 0);
@@ -162,7 +171,10 @@ async fn a_paid_upgrade_removes_the_scheduled_downgrade(backend: Backend) {
     );
     let log = app.read("/api/portal/audit-log").await;
     let entries = log["entries"].as_array().unwrap();
-    let actions: Vec<&str> = entries.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> = entries
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
     assert_eq!(
         actions,
         [
@@ -272,7 +284,13 @@ async fn payments_are_checked_and_kept(backend: Backend) {
         .clone();
     let id = pending["invoice_id"].as_str().unwrap();
     let path = format!("/api/internal/invoices/{id}/paid");
-    let wrong = post(&app, &path, &svc, &json!({"amount": "1.00", "reference": "BANK-1"})).await;
+    let wrong = post(
+        &app,
+        &path,
+        &svc,
+        &json!({"amount": "1.00", "reference": "BANK-1"}),
+    )
+    .await;
     let body = assert_error(wrong, 422, "validation_failed").await;
     assert!(body["error"]["fields"]["amount"].is_string());
     let unchanged = app.read(&format!("/api/portal/invoices/{id}")).await;
@@ -297,5 +315,4 @@ async fn payments_are_checked_and_kept(backend: Backend) {
     let log = app.read("/api/portal/audit-log").await;
     assert_eq!(log["entries"][0]["action"], "invoice.paid");
     assert_eq!(log["entries"][0]["details"]["after"]["reference"], "BANK-1");
-    let _ = Days::new(0);
 }

@@ -78,7 +78,10 @@ async fn the_previous_versions_data_migrates_forward(backend: Backend) {
             ),
         ]
     );
-    assert_eq!(sub.plan_on(d(11, 26)), Some(&PlanId::parse("enterprise").unwrap()));
+    assert_eq!(
+        sub.plan_on(d(11, 26)),
+        Some(&PlanId::parse("enterprise").unwrap())
+    );
 
     // Fee lines know their segment; the old upgrade's line is kept as it was.
     let october = store
@@ -88,7 +91,10 @@ async fn the_previous_versions_data_migrates_forward(backend: Backend) {
         .unwrap();
     let detail = october.lines[0].detail.clone().unwrap();
     assert_eq!(detail.kind, LineKind::Fee);
-    assert_eq!((detail.from, detail.to, detail.days, detail.days_in_month), (d(10, 1), d(10, 31), 31, 31));
+    assert_eq!(
+        (detail.from, detail.to, detail.days, detail.days_in_month),
+        (d(10, 1), d(10, 31), 31, 31)
+    );
     assert_eq!(detail.plan_name, "专业版");
     let upgrade = store
         .find(&customer, &InvoiceId::parse("INV202611002").unwrap())
@@ -103,12 +109,20 @@ async fn the_previous_versions_data_migrates_forward(backend: Backend) {
     // previous version's invoices.
     let clock = FixedClock::at(Utc.with_ymd_and_hms(2026, 11, 26, 4, 0, 0).unwrap());
     let service = service_on(store.clone(), clock);
-    let caller = PlatformCaller { name: "test".into() };
+    let caller = PlatformCaller {
+        name: "test".into(),
+    };
     for period in ["2026-08", "2026-09", "2026-10", "2026-11"] {
-        let r = service.billing_run(&caller, Month::parse(period).unwrap()).await.unwrap();
+        let r = service
+            .billing_run(&caller, Month::parse(period).unwrap())
+            .await
+            .unwrap();
         assert_eq!(r.created, 0, "{period}");
     }
-    let december = service.billing_run(&caller, Month::parse("2026-12").unwrap()).await.unwrap();
+    let december = service
+        .billing_run(&caller, Month::parse("2026-12").unwrap())
+        .await
+        .unwrap();
     assert_eq!(december.created, 1);
     let list = store.list(&customer).await.unwrap();
     assert_eq!(list[0].id.as_str(), "INV202611003");

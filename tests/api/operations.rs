@@ -314,7 +314,11 @@ async fn billing_runs_are_idempotent_gap_free_and_mark_overdue(backend: Backend)
         .iter()
         .map(|i| i["status"].as_str().unwrap())
         .collect();
-    let this_month = if today.day() > 16 { "overdue" } else { "pending" };
+    let this_month = if today.day() > 16 {
+        "overdue"
+    } else {
+        "pending"
+    };
     assert_eq!(
         statuses,
         ["pending", this_month, "overdue", "paid", "paid"],

@@ -4,7 +4,7 @@
 
 use chrono::{TimeZone, Utc};
 use portal_billing::PlanCatalog;
-use portal_billing::simulation::{play, plans, scenario};
+use portal_billing::simulation::{plans, play, scenario};
 use portal_billing::test_support::FixedClock;
 use portal_persistence::SeaOrmStore;
 use proptest::prelude::*;

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::{Datelike, Days, NaiveDate, TimeZone, Utc};
+use chrono::{Days, NaiveDate, TimeZone, Utc};
 use portal_domain::{Currency, CustomerId, Money, Month, Plan, PlanId, Quotas, UserId};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -237,10 +237,8 @@ pub async fn play(
             }
             Action::CallOff => {
                 let got = service.cancel_scheduled_change(&who).await;
-                if let (Some(c), Ok(_)) = (current, &got) {
-                    if let Some(next) = today.succ_opt() {
-                        book.set_from(next, c);
-                    }
+                if let (Some(c), Ok(_), Some(next)) = (current, &got, today.succ_opt()) {
+                    book.set_from(next, c);
                 }
                 (true, got.map(|_| ()).map_err(|e| e.to_string()))
             }
@@ -331,6 +329,5 @@ async fn check(service: &BillingService, i: usize, book: &Book, all: bool) -> Re
             ));
         }
     }
-    let _ = Datelike::day(&NaiveDate::MIN);
     Ok(())
 }

@@ -234,7 +234,10 @@ async fn writes_are_in_redis_right_after_the_request() {
         company_name: Some("新名字科技".into()),
         ..Default::default()
     };
-    w.service.update_account(&admin(), edit, None).await.unwrap();
+    w.service
+        .update_account(&admin(), edit, None)
+        .await
+        .unwrap();
     assert_eq!(
         w.redis.json("customer:cust_demo:info").unwrap()["company_name"],
         "新名字科技"
@@ -295,7 +298,11 @@ async fn requests_succeed_while_redis_is_dead_and_the_cache_refills_after() {
             contact_name: Some(format!("联系人{i}")),
             ..Default::default()
         };
-        let updated = w.service.update_account(&admin(), edit, None).await.unwrap();
+        let updated = w
+            .service
+            .update_account(&admin(), edit, None)
+            .await
+            .unwrap();
         assert_eq!(w.service.account(&admin()).await.unwrap(), updated);
     }
     w.service.subscription(&admin()).await.unwrap();
@@ -325,7 +332,10 @@ async fn a_hung_redis_neither_stalls_requests_nor_leaves_a_stale_value() {
         contact_name: Some("王五".into()),
         ..Default::default()
     };
-    w.service.update_account(&admin(), edit, None).await.unwrap();
+    w.service
+        .update_account(&admin(), edit, None)
+        .await
+        .unwrap();
     // Reads see the change while Redis hangs: the key is known to be stale.
     assert_eq!(
         w.service.account(&admin()).await.unwrap().contact_name,
@@ -430,15 +440,24 @@ async fn with_redis_dead_reads_are_answered_without_a_database_read_each() {
 async fn a_changed_redis_plan_price_does_not_change_what_is_charged() {
     let w = world().await;
     let enterprise = PlanId::parse("enterprise").unwrap();
-    let honest = w.service.preview_upgrade(&admin(), &enterprise).await.unwrap();
+    let honest = w
+        .service
+        .preview_upgrade(&admin(), &enterprise)
+        .await
+        .unwrap();
     let mut forged = w.redis.json("plans:enterprise").unwrap_or_else(|| {
         serde_json::json!({"name": "企业版", "price": "2999.00", "period": "monthly",
             "features": {"ai_chat_quota": 50000, "agent_seats": 20, "email_quota": 5000},
             "plan_id": "enterprise", "currency": "CNY"})
     });
     forged["price"] = serde_json::json!("1.00");
-    w.redis.cli(&["SET", "plans:enterprise", &forged.to_string()]);
-    let outcome = w.service.upgrade(&admin(), &enterprise, None).await.unwrap();
+    w.redis
+        .cli(&["SET", "plans:enterprise", &forged.to_string()]);
+    let outcome = w
+        .service
+        .upgrade(&admin(), &enterprise, None)
+        .await
+        .unwrap();
     let invoice = outcome.invoice.expect("the upgrade owes money");
     assert_eq!(invoice.amount, honest.amount);
     assert!(invoice.amount.amount() > rust_decimal::Decimal::ONE);
