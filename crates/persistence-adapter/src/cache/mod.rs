@@ -4,6 +4,7 @@
 
 mod keys;
 mod kv;
+mod ledger;
 mod store;
 
 pub use kv::{CacheStats, KeyValue, MemoryCache, RedisCache};

@@ -14,14 +14,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use portal_billing::{
     Actor, AuditRepository, CustomerRepository, HealthProbe, IdempotencyRepository,
-    InvoiceRepository, InvoicedLines, KeyClaim, Ledger, LedgerTxn, PlanCatalog, RepositoryError,
-    SubscriptionRepository, UsageRepository,
+    InvoiceRepository, KeyClaim, PlanCatalog, RepositoryError, SubscriptionRepository,
+    UsageRepository,
 };
 use portal_domain::product::Metering;
 use portal_domain::{
     AccountChanges, AuditEntry, BusinessCalendar, Customer, CustomerId, DateRange, Invoice,
-    InvoiceId, InvoiceSummary, Month, NewCustomer, NewInvoice, Payment, Plan, PlanId, Product,
-    Subscription, UsageEvent, UsageRecord,
+    InvoiceId, InvoiceSummary, Month, NewCustomer, Payment, Plan, PlanId, Product, Subscription,
+    UsageEvent, UsageRecord,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -70,7 +70,7 @@ enum Read<T> {
 /// The repositories with a cache in front.
 #[derive(Clone)]
 pub struct CachedStore {
-    db: SeaOrmStore,
+    pub(super) db: SeaOrmStore,
     cache: Arc<dyn KeyValue>,
     flights: Arc<Mutex<HashMap<String, Flight>>>,
     plans: moka::sync::Cache<PlanId, Plan>,
@@ -238,7 +238,7 @@ impl CachedStore {
         }
     }
 
-    async fn refresh_subscription(&self, subscription: &Subscription) {
+    pub(super) async fn refresh_subscription(&self, subscription: &Subscription) {
         let key = keys::customer_subscription(&subscription.customer_id);
         let today = self.today();
         let plan = match subscription.plan_on(today) {
@@ -254,7 +254,7 @@ impl CachedStore {
         }
     }
 
-    async fn refresh_invoices(&self, customer: &CustomerId) {
+    pub(super) async fn refresh_invoices(&self, customer: &CustomerId) {
         let key = keys::invoices(customer);
         match InvoiceRepository::list(&self.db, customer).await {
             Ok(list) => {
@@ -537,78 +537,6 @@ impl InvoiceRepository for CachedStore {
         let paid = self.db.record_payment(id, payment, audit).await?;
         self.refresh_invoices(&paid.customer_id).await;
         Ok(paid)
-    }
-}
-
-/// A ledger unit of work of the store; after its commit, the customer's subscription
-/// and invoice keys are brought up to date.
-struct CachedLedgerTxn {
-    inner: Box<dyn LedgerTxn>,
-    store: CachedStore,
-    saved: Option<Subscription>,
-    issued: bool,
-}
-
-#[async_trait]
-impl Ledger for CachedStore {
-    async fn begin(&self, customer: &CustomerId) -> Result<Box<dyn LedgerTxn>, RepositoryError> {
-        Ok(Box::new(CachedLedgerTxn {
-            inner: self.db.begin(customer).await?,
-            store: self.clone(),
-            saved: None,
-            issued: false,
-        }))
-    }
-
-    async fn billable(&self, period: Month) -> Result<Vec<CustomerId>, RepositoryError> {
-        self.db.billable(period).await
-    }
-}
-
-#[async_trait]
-impl LedgerTxn for CachedLedgerTxn {
-    async fn subscription(&mut self) -> Result<Option<Subscription>, RepositoryError> {
-        self.inner.subscription().await
-    }
-
-    async fn plans(&mut self) -> Result<Vec<Plan>, RepositoryError> {
-        self.inner.plans().await
-    }
-
-    async fn invoiced_lines(&mut self, from: Month) -> Result<InvoicedLines, RepositoryError> {
-        self.inner.invoiced_lines(from).await
-    }
-
-    async fn save(&mut self, subscription: &Subscription) -> Result<Subscription, RepositoryError> {
-        let saved = self.inner.save(subscription).await?;
-        self.saved = Some(saved.clone());
-        Ok(saved)
-    }
-
-    async fn issue(&mut self, invoice: &NewInvoice) -> Result<Invoice, RepositoryError> {
-        self.issued = true;
-        self.inner.issue(invoice).await
-    }
-
-    async fn record(&mut self, audit: &AuditEntry) -> Result<(), RepositoryError> {
-        self.inner.record(audit).await
-    }
-
-    async fn commit(self: Box<Self>) -> Result<(), RepositoryError> {
-        let CachedLedgerTxn {
-            inner,
-            store,
-            saved,
-            issued,
-        } = *self;
-        inner.commit().await?;
-        if let Some(subscription) = &saved {
-            store.refresh_subscription(subscription).await;
-            if issued {
-                store.refresh_invoices(&subscription.customer_id).await;
-            }
-        }
-        Ok(())
     }
 }
 

@@ -1,0 +1,143 @@
+//! The in-memory [`Ledger`]: optimistic units of work over the fakes' state.
+
+use async_trait::async_trait;
+use portal_domain::invoice::invoice_number;
+use portal_domain::{AuditEntry, CustomerId, Invoice, Month, NewInvoice, Plan, Subscription};
+
+use super::{InMemoryStore, issue};
+use crate::ports::{
+    InvoicedLines, Ledger, LedgerTxn, PlanCatalog, RepositoryError, SubscriptionRepository,
+};
+
+/// A unit of work over the in-memory state: reads see the state as it is, writes are
+/// kept until commit and applied then, all at once, only if the subscription is still at
+/// the version that was read (the same promise as the database's compare-and-set).
+struct InMemoryTxn {
+    store: InMemoryStore,
+    customer: CustomerId,
+    /// The subscription saved: its id and the version it was read at.
+    saved: Option<(Subscription, i64)>,
+    invoices: Vec<NewInvoice>,
+    audit: Vec<AuditEntry>,
+}
+
+#[async_trait]
+impl Ledger for InMemoryStore {
+    async fn begin(&self, customer: &CustomerId) -> Result<Box<dyn LedgerTxn>, RepositoryError> {
+        Ok(Box::new(InMemoryTxn {
+            store: self.clone(),
+            customer: customer.clone(),
+            saved: None,
+            invoices: Vec::new(),
+            audit: Vec::new(),
+        }))
+    }
+
+    async fn billable(&self, period: Month) -> Result<Vec<CustomerId>, RepositoryError> {
+        let state = self.lock()?;
+        let mut ids: Vec<CustomerId> = state
+            .subscriptions
+            .iter()
+            .filter(|s| s.serves(period))
+            .map(|s| s.customer_id.clone())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        Ok(ids)
+    }
+}
+
+#[async_trait]
+impl LedgerTxn for InMemoryTxn {
+    async fn subscription(&mut self) -> Result<Option<Subscription>, RepositoryError> {
+        let found = SubscriptionRepository::current(&self.store, &self.customer).await?;
+        let barrier = self.store.read_barrier.lock().ok().and_then(|b| b.clone());
+        if let Some(barrier) = barrier {
+            barrier.wait().await;
+        }
+        Ok(found)
+    }
+
+    async fn plans(&mut self) -> Result<Vec<Plan>, RepositoryError> {
+        PlanCatalog::list(&self.store).await
+    }
+
+    async fn invoiced_lines(&mut self, from: Month) -> Result<InvoicedLines, RepositoryError> {
+        let state = self.store.lock()?;
+        let mut out = InvoicedLines::new();
+        for invoice in state
+            .invoices
+            .iter()
+            .filter(|i| i.customer_id == self.customer)
+        {
+            for line in &invoice.lines {
+                let period = line.period().unwrap_or(invoice.period);
+                if period >= from {
+                    out.entry(period).or_default().push(line.clone());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn save(&mut self, subscription: &Subscription) -> Result<Subscription, RepositoryError> {
+        let state = self.store.lock()?;
+        let stored = state.subscriptions.iter().find(|s| s.id == subscription.id);
+        match stored {
+            Some(s) if s.version != subscription.version => return Err(RepositoryError::Conflict),
+            None if subscription.version != 0 => return Err(RepositoryError::Conflict),
+            _ => {}
+        }
+        let saved = Subscription {
+            version: subscription.version + 1,
+            ..subscription.clone()
+        };
+        self.saved = Some((saved.clone(), subscription.version));
+        Ok(saved)
+    }
+
+    async fn issue(&mut self, invoice: &NewInvoice) -> Result<Invoice, RepositoryError> {
+        let state = self.store.lock()?;
+        let month = invoice.numbering_month();
+        let pending = self
+            .invoices
+            .iter()
+            .filter(|i| i.numbering_month() == month)
+            .count() as u32;
+        let seq = state.sequences.get(&month).copied().unwrap_or(0) + pending + 1;
+        self.invoices.push(invoice.clone());
+        Ok(Invoice {
+            id: invoice_number(month, seq),
+            customer_id: invoice.customer_id.clone(),
+            period: invoice.period,
+            kind: invoice.kind,
+            status: invoice.status,
+            amount: invoice.total().map_err(anyhow::Error::new)?,
+            lines: invoice.lines.clone(),
+            created_at: invoice.created_at,
+            due_date: invoice.due_date,
+            payments: Vec::new(),
+        })
+    }
+
+    async fn record(&mut self, audit: &AuditEntry) -> Result<(), RepositoryError> {
+        self.audit.push(audit.clone());
+        Ok(())
+    }
+
+    async fn commit(self: Box<Self>) -> Result<(), RepositoryError> {
+        let mut state = self.store.lock()?;
+        if let Some((saved, read_at)) = &self.saved {
+            match state.subscriptions.iter_mut().find(|s| s.id == saved.id) {
+                Some(stored) if stored.version == *read_at => *stored = saved.clone(),
+                None if *read_at == 0 => state.subscriptions.push(saved.clone()),
+                _ => return Err(RepositoryError::Conflict),
+            }
+        }
+        for invoice in &self.invoices {
+            issue(&mut state, invoice)?;
+        }
+        state.audit.extend(self.audit.iter().cloned());
+        Ok(())
+    }
+}
