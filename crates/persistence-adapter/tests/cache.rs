@@ -126,8 +126,19 @@ async fn world() -> World {
         .unwrap();
     db.migrate().await.unwrap();
     let cached = CachedStore::new(db, Arc::new(RedisCache::connect(&redis.url()).unwrap()));
-    let shared = Arc::new(cached.clone());
-    let service = BillingService::new(Ports {
+    let service = service_over(cached.clone());
+    service.seed_demo().await.unwrap();
+    World {
+        service,
+        cached,
+        redis,
+        _dir: dir,
+    }
+}
+
+fn service_over(cached: CachedStore) -> BillingService {
+    let shared = Arc::new(cached);
+    BillingService::new(Ports {
         customers: shared.clone(),
         plans: shared.clone(),
         subscriptions: shared.clone(),
@@ -140,14 +151,7 @@ async fn world() -> World {
         renderer: Arc::new(TextRenderer::default()),
         clock: Arc::new(SystemClock),
         calendar: Default::default(),
-    });
-    service.seed_demo().await.unwrap();
-    World {
-        service,
-        cached,
-        redis,
-        _dir: dir,
-    }
+    })
 }
 
 fn admin() -> Principal {
@@ -435,7 +439,8 @@ async fn with_redis_dead_reads_are_answered_without_a_database_read_each() {
 }
 
 /// Prices charged come from the database inside the charging transaction: another
-/// service writing a different price into `plans:enterprise` changes nothing charged.
+/// service writing a different price into `plans:enterprise` changes nothing charged,
+/// even for a portal process that has not read the plan yet (nothing in process).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_changed_redis_plan_price_does_not_change_what_is_charged() {
     let w = world().await;
@@ -445,19 +450,20 @@ async fn a_changed_redis_plan_price_does_not_change_what_is_charged() {
         .preview_upgrade(&admin(), &enterprise)
         .await
         .unwrap();
-    let mut forged = w.redis.json("plans:enterprise").unwrap_or_else(|| {
-        serde_json::json!({"name": "企业版", "price": "2999.00", "period": "monthly",
-            "features": {"ai_chat_quota": 50000, "agent_seats": 20, "email_quota": 5000},
-            "plan_id": "enterprise", "currency": "CNY"})
-    });
+    let mut forged = w.redis.json("plans:enterprise").unwrap();
     forged["price"] = serde_json::json!("1.00");
     w.redis
         .cli(&["SET", "plans:enterprise", &forged.to_string()]);
-    let outcome = w
-        .service
-        .upgrade(&admin(), &enterprise, None)
+
+    // A second portal process on the same database and Redis.
+    let db = SeaOrmStore::connect(&format!("sqlite://{}/p.db?mode=rwc", w._dir.display()))
         .await
         .unwrap();
+    let other = CachedStore::new(db, Arc::new(RedisCache::connect(&w.redis.url()).unwrap()));
+    let service = service_over(other);
+    let listed = service.plans(&admin()).await.unwrap();
+    assert!(listed.iter().any(|p| p.id == enterprise));
+    let outcome = service.upgrade(&admin(), &enterprise, None).await.unwrap();
     let invoice = outcome.invoice.expect("the upgrade owes money");
     assert_eq!(invoice.amount, honest.amount);
     assert!(invoice.amount.amount() > rust_decimal::Decimal::ONE);
