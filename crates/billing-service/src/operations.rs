@@ -17,6 +17,25 @@ use crate::ports::RepositoryError;
 use crate::principal::PlatformCaller;
 use crate::service::{BillingService, SubscriptionView};
 
+/// `segments` up to the day before `start`, then `plan` from `start` to `end`.
+fn replaced_from(
+    segments: &[Segment],
+    plan: PlanId,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> Vec<Segment> {
+    let mut kept: Vec<Segment> = segments
+        .iter()
+        .filter(|s| s.from < start)
+        .map(|s| {
+            let to = s.to.min(start.pred_opt().unwrap_or(start));
+            Segment::new(s.plan_id.clone(), s.from, to)
+        })
+        .collect();
+    kept.push(Segment::new(plan, start, end));
+    portal_domain::timeline::normalized(kept)
+}
+
 /// A payment as reported by the platform, not yet checked.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PaymentReport {
@@ -55,7 +74,9 @@ impl BillingService {
         Ok(self.ports().customers.upsert(&id, &data, now).await?)
     }
 
-    /// Puts a customer on a plan for `start..=end`, replacing the current subscription.
+    /// Puts a customer on a plan from `start` to `end`, replacing what served those days
+    /// (and any later ones); the days before `start` keep their plans, so a renewal keeps
+    /// the history. Invoiced periods from `start`'s on are settled at once.
     #[instrument(skip_all, fields(caller = %caller.name, customer = customer))]
     pub async fn provision_subscription(
         &self,
@@ -81,9 +102,11 @@ impl BillingService {
         }
         let mut txn = self.ports().ledger.begin(&customer).await?;
         let plans = txn.plans().await?;
+        // From `start` on the subscription is `plan` until `end`; the days before keep
+        // what served them (a renewal keeps its history).
         let subscription = match txn.subscription().await? {
             Some(current) => Subscription {
-                segments: vec![Segment::new(plan.id.clone(), start, end)],
+                segments: replaced_from(&current.segments, plan.id.clone(), start, end),
                 status: SubscriptionStatus::Active,
                 ..current
             },
@@ -99,10 +122,8 @@ impl BillingService {
                 )
             },
         };
-        // The replaced timeline may change periods already invoiced: settle them now.
-        let invoiced = txn
-            .invoiced_lines(Month::of(start.min(self.today())))
-            .await?;
+        // Days from `start` on may have changed: settle the invoiced periods from there.
+        let invoiced = txn.invoiced_lines(Month::of(start)).await?;
         let lines = settlement(
             &subscription.segments,
             &plans,

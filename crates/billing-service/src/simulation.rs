@@ -35,6 +35,13 @@ pub enum Action {
     CallOff,
     /// A billing run of the month this many months from today's (-1, 0 or 1).
     Run(i32),
+    /// The platform puts the customer on a plan from this many days from today (maybe
+    /// past) for so many days: a renewal, a correction or an early end.
+    Provision {
+        plan: usize,
+        from: i64,
+        length: u64,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -79,6 +86,8 @@ pub fn scenario(max_customers: usize, max_steps: usize) -> impl Strategy<Value =
         2 => (0..PLANS.len()).prop_map(Action::Downgrade),
         1 => Just(Action::CallOff),
         3 => (-1_i32..=1).prop_map(Action::Run),
+        1 => (0..PLANS.len(), -40_i64..40, 1_u64..200)
+            .prop_map(|(plan, from, length)| Action::Provision { plan, from, length }),
     ];
     let step = (0_u64..12, 0..max_customers, action).prop_map(|(advance, customer, action)| Step {
         advance,
@@ -239,6 +248,26 @@ pub async fn play(
                 let got = service.cancel_scheduled_change(&who).await;
                 if let (Some(c), Ok(_), Some(next)) = (current, &got, today.succ_opt()) {
                     book.set_from(next, c);
+                }
+                (true, got.map(|_| ()).map_err(|e| e.to_string()))
+            }
+            Action::Provision { plan, from, length } => {
+                let start = if *from < 0 {
+                    today - Days::new(from.unsigned_abs())
+                } else {
+                    today + Days::new(from.unsigned_abs())
+                };
+                let end = start + Days::new(length - 1);
+                let got = service
+                    .provision_subscription(&platform, cid(i).as_str(), PLANS[*plan].0, start, end)
+                    .await;
+                if got.is_ok() {
+                    book.days.retain(|d, _| *d < start);
+                    let mut d = start;
+                    while d <= end {
+                        book.days.insert(d, *plan);
+                        d = d.succ_opt().ok_or("date overflow")?;
+                    }
                 }
                 (true, got.map(|_| ()).map_err(|e| e.to_string()))
             }

@@ -77,19 +77,14 @@ impl Subscription {
         self.segments.last().map(|s| s.to).unwrap_or(NaiveDate::MIN)
     }
 
-    /// The plan serving `day`; before the first day the first plan, after the last day
-    /// the last one.
+    /// The plan serving `day`; on a day not served, the plan served last before it (the
+    /// first plan before the first day).
     pub fn plan_on(&self, day: NaiveDate) -> Option<&PlanId> {
         self.segments
             .iter()
             .find(|s| s.contains(day))
-            .or_else(|| {
-                if day < self.start_date() {
-                    self.segments.first()
-                } else {
-                    self.segments.last()
-                }
-            })
+            .or_else(|| self.segments.iter().rev().find(|s| s.to < day))
+            .or_else(|| self.segments.first())
             .map(|s| &s.plan_id)
     }
 
@@ -113,9 +108,10 @@ impl Subscription {
         }
     }
 
-    /// Whether the plan may be changed on `today`.
+    /// Whether the plan may be changed on `today`: active, and serving today.
     pub fn is_changeable_on(&self, today: NaiveDate) -> bool {
-        self.status_on(today) == SubscriptionStatus::Active && today >= self.start_date()
+        self.status_on(today) == SubscriptionStatus::Active
+            && self.segments.iter().any(|s| s.contains(today))
     }
 
     /// Whether the subscription is charged for `period`: it serves a day of it and was

@@ -86,38 +86,37 @@ fn last_day(segments: &[Segment]) -> Option<NaiveDate> {
     segments.last().map(|s| s.to)
 }
 
-/// Serves `plan` from `day` to the last day; what served those days before is dropped.
+/// Serves `plan` on every served day from `day` on (`day` itself must be served); what
+/// served those days before is dropped. Days not served stay unserved.
 pub fn switch_from(
     segments: &[Segment],
     plan: &PlanId,
     day: NaiveDate,
 ) -> Result<Vec<Segment>, TimelineError> {
     let end = last_day(segments).ok_or(TimelineError::NotServed(day))?;
-    let start = segments.first().map(|s| s.from).unwrap_or(day);
     if day > end {
         return Err(TimelineError::EndsBefore(day));
     }
-    if day < start {
+    if !segments.iter().any(|s| s.contains(day)) {
         return Err(TimelineError::NotServed(day));
     }
     let mut out = before(segments, day);
-    out.push(Segment::new(plan.clone(), day, end));
+    out.extend(
+        segments
+            .iter()
+            .filter(|s| s.to >= day)
+            .map(|s| Segment::new(plan.clone(), s.from.max(day), s.to)),
+    );
     Ok(normalized(out))
 }
 
-/// Calls off every change after `today`: the plan serving `today` serves to the end.
+/// Calls off every change after `today`: the plan serving `today` serves every later
+/// served day.
 pub fn without_changes_after(segments: &[Segment], today: NaiveDate) -> Vec<Segment> {
     let Some(current) = segments.iter().find(|s| s.contains(today)) else {
         return segments.to_vec();
     };
-    let end = last_day(segments).unwrap_or(current.to);
-    let mut out: Vec<Segment> = segments
-        .iter()
-        .filter(|s| s.to < current.from)
-        .cloned()
-        .collect();
-    out.push(Segment::new(current.plan_id.clone(), current.from, end));
-    normalized(out)
+    switch_from(segments, &current.plan_id, today).unwrap_or_else(|_| segments.to_vec())
 }
 
 /// The segments serving days of `period`, cut to it.
@@ -180,6 +179,24 @@ mod tests {
         );
         // On the downgrade's own days there is nothing after today to call off.
         assert_eq!(without_changes_after(&t, d(12, 2)), t);
+    }
+
+    #[test]
+    fn days_not_served_stay_unserved() {
+        // Served in March, and again from May (a renewal after a gap).
+        let t = vec![seg("pro", d(3, 1), d(3, 31)), seg("pro", d(5, 1), d(5, 31))];
+        assert_eq!(
+            switch_from(&t, &p("enterprise"), d(3, 20)).unwrap(),
+            vec![
+                seg("pro", d(3, 1), d(3, 19)),
+                seg("enterprise", d(3, 20), d(3, 31)),
+                seg("enterprise", d(5, 1), d(5, 31))
+            ]
+        );
+        assert_eq!(
+            switch_from(&t, &p("basic"), d(4, 1)),
+            Err(TimelineError::NotServed(d(4, 1)))
+        );
     }
 
     #[test]
