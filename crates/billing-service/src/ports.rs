@@ -119,7 +119,9 @@ pub trait LedgerTxn: Send {
     /// (another unit of work changed or charged it since it was read).
     async fn save(&mut self, subscription: &Subscription) -> Result<Subscription, RepositoryError>;
 
-    /// Numbers and stores an invoice with its lines.
+    /// Numbers and stores an invoice with its lines, the next number of its month. MUST
+    /// return [`RepositoryError::Conflict`] for a second `subscription` invoice of one
+    /// customer and period.
     async fn issue(&mut self, invoice: &NewInvoice) -> Result<Invoice, RepositoryError>;
 
     /// Records an audit entry.
@@ -209,7 +211,14 @@ pub enum KeyClaim {
     },
 }
 
-/// Stored results of requests made with an `Idempotency-Key`, per customer.
+/// A claim older than this whose request never finished (the process died) may be taken
+/// over by a retry with the same fingerprint.
+pub const STALE_CLAIM: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+
+/// Stored results of requests made with an `Idempotency-Key`, per customer. A claim is
+/// `Claimed` once; then `InProgress` until completed (or, after [`STALE_CLAIM`], taken
+/// over by the same fingerprint), then `Completed` with its response. `release` frees
+/// only an unanswered claim.
 #[async_trait]
 pub trait IdempotencyRepository: Send + Sync {
     async fn claim(

@@ -30,7 +30,7 @@ use portal_migration::{Migrator, MigratorTrait};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, SqlErr,
     TransactionTrait,
 };
 
@@ -163,7 +163,11 @@ impl SeaOrmStore {
         invoices::Entity::insert(row)
             .exec_without_returning(txn)
             .await
-            .map_err(db_err)?;
+            .map_err(|e| match e.sql_err() {
+                // A period's first invoice exists already (the partial unique index).
+                Some(SqlErr::UniqueConstraintViolation(_)) => RepositoryError::Conflict,
+                _ => db_err(e),
+            })?;
         let line_rows = new
             .lines
             .iter()
@@ -702,10 +706,6 @@ impl AuditRepository for SeaOrmStore {
     }
 }
 
-/// A claim older than this whose request never finished (the process died) may be taken
-/// over by a retry.
-const STALE_CLAIM_SECONDS: i64 = 300;
-
 #[async_trait]
 impl IdempotencyRepository for SeaOrmStore {
     async fn claim(
@@ -739,7 +739,7 @@ impl IdempotencyRepository for SeaOrmStore {
                 fingerprint: row.fingerprint,
                 response: response.into_bytes(),
             }),
-            None if (now - row.created_at).num_seconds() > STALE_CLAIM_SECONDS
+            None if now - row.created_at > portal_billing::ports::STALE_CLAIM
                 && row.fingerprint == fingerprint =>
             {
                 // Take over an abandoned claim, unless another retry did first.

@@ -3,7 +3,6 @@
 //! `redis-cli`, as the platform's other services would.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,101 +13,9 @@ use portal_billing::{
 };
 use portal_domain::{CustomerId, PlanId, UserId};
 use portal_persistence::{CachedStore, RedisCache, SeaOrmStore};
-use serde_json::Value;
 
-struct TestRedis {
-    port: u16,
-    child: Option<Child>,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-impl TestRedis {
-    fn start() -> Self {
-        let mut me = Self {
-            port: free_port(),
-            child: None,
-        };
-        me.spawn();
-        me
-    }
-
-    fn spawn(&mut self) {
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &self.port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server must be installed (see .ci/run)");
-        self.child = Some(child);
-        for _ in 0..100 {
-            if self.cli(&["PING"]).trim() == "PONG" {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("redis-server did not start");
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    fn cli(&self, args: &[&str]) -> String {
-        let out = Command::new("redis-cli")
-            .args(["-p", &self.port.to_string(), "--raw"])
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn json(&self, key: &str) -> Option<Value> {
-        let raw = self.cli(&["GET", key]);
-        serde_json::from_str(raw.trim()).ok()
-    }
-
-    fn signal(&self, sig: &str) {
-        let pid = self.child.as_ref().unwrap().id().to_string();
-        Command::new("kill").args([sig, &pid]).status().unwrap();
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-impl Drop for TestRedis {
-    fn drop(&mut self) {
-        self.signal_if_running("-CONT");
-        self.kill();
-    }
-}
-
-impl TestRedis {
-    fn signal_if_running(&self, sig: &str) {
-        if self.child.is_some() {
-            self.signal(sig);
-        }
-    }
-}
+mod common;
+use common::TestRedis;
 
 struct World {
     service: BillingService,

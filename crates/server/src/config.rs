@@ -180,7 +180,7 @@ impl Settings {
         self.jwt_secret.as_ref().ok_or_else(|| {
             ConfigError::new(
                 "PORTAL_JWT_SECRET",
-                "is not set; it is the HS256 key shared with the platform's security module",
+                "is not set; it is the HS256 key shared with the platform's security module (for development, `just dev-env` writes one to .env)",
             )
         })
     }

@@ -2,7 +2,9 @@
 
 use async_trait::async_trait;
 use portal_domain::invoice::invoice_number;
-use portal_domain::{AuditEntry, CustomerId, Invoice, Month, NewInvoice, Plan, Subscription};
+use portal_domain::{
+    AuditEntry, CustomerId, Invoice, InvoiceKind, Month, NewInvoice, Plan, Subscription,
+};
 
 use super::{InMemoryStore, issue};
 use crate::ports::{
@@ -98,6 +100,23 @@ impl LedgerTxn for InMemoryTxn {
 
     async fn issue(&mut self, invoice: &NewInvoice) -> Result<Invoice, RepositoryError> {
         let state = self.store.lock()?;
+        let is_period_invoice = |customer: &CustomerId, period: Month, kind: InvoiceKind| {
+            kind == InvoiceKind::Subscription
+                && customer == &invoice.customer_id
+                && period == invoice.period
+        };
+        if invoice.kind == InvoiceKind::Subscription
+            && (state
+                .invoices
+                .iter()
+                .any(|i| is_period_invoice(&i.customer_id, i.period, i.kind))
+                || self
+                    .invoices
+                    .iter()
+                    .any(|i| is_period_invoice(&i.customer_id, i.period, i.kind)))
+        {
+            return Err(RepositoryError::Conflict);
+        }
         let month = invoice.numbering_month();
         let pending = self
             .invoices

@@ -24,6 +24,7 @@ use crate::ports::{
     RepositoryError, SubscriptionRepository, UsageRepository,
 };
 
+pub mod contract;
 mod ledger;
 
 /// An idempotency key's fingerprint and, once finished, its response.
@@ -409,6 +410,12 @@ impl IdempotencyRepository for InMemoryStore {
                 state.keys.insert(slot, (fingerprint.to_owned(), None, now));
                 KeyClaim::Claimed
             }
+            Some((f, None, claimed))
+                if now - *claimed > crate::ports::STALE_CLAIM && f == fingerprint =>
+            {
+                state.keys.insert(slot, (fingerprint.to_owned(), None, now));
+                KeyClaim::Claimed
+            }
             Some((f, None, _)) => KeyClaim::InProgress {
                 fingerprint: f.clone(),
             },
@@ -436,9 +443,11 @@ impl IdempotencyRepository for InMemoryStore {
     }
 
     async fn release(&self, customer: &CustomerId, key: &str) -> Result<(), RepositoryError> {
-        self.lock()?
-            .keys
-            .remove(&(customer.clone(), key.to_owned()));
+        let mut state = self.lock()?;
+        let slot = (customer.clone(), key.to_owned());
+        if matches!(state.keys.get(&slot), Some((_, None, _))) {
+            state.keys.remove(&slot);
+        }
         Ok(())
     }
 

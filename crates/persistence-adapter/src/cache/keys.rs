@@ -95,6 +95,8 @@ pub struct SubscriptionInfo {
     pub scheduled_plan_id: Option<String>,
     pub scheduled_effective_date: Option<NaiveDate>,
     pub segments: Vec<SegmentInfo>,
+    /// The status as stored (`status` is the day's: `expired` after the last day).
+    pub stored_status: String,
 }
 
 impl SubscriptionInfo {
@@ -112,6 +114,7 @@ impl SubscriptionInfo {
             subscription_id: s.id.to_string(),
             customer_id: s.customer_id.to_string(),
             version: s.version,
+            stored_status: s.status.as_str().to_owned(),
             scheduled_plan_id: scheduled.as_ref().map(|c| c.plan_id.to_string()),
             scheduled_effective_date: scheduled.as_ref().map(|c| c.effective_date),
             segments: s
@@ -139,11 +142,7 @@ impl SubscriptionInfo {
             id: SubscriptionId::parse(&self.subscription_id).ok()?,
             customer_id: CustomerId::parse(&self.customer_id).ok()?,
             segments,
-            // The stored status, not the day's: `expired` is derived again on reading.
-            status: match SubscriptionStatus::parse(&self.status)? {
-                SubscriptionStatus::Expired => SubscriptionStatus::Active,
-                other => other,
-            },
+            status: SubscriptionStatus::parse(&self.stored_status)?,
             version: self.version,
         })
     }
