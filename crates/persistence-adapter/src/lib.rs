@@ -4,7 +4,6 @@
 pub mod cache;
 mod convert;
 mod entity;
-mod ledger;
 mod store;
 
 pub use cache::{CachedStore, KeyValue, MemoryCache, RedisCache};

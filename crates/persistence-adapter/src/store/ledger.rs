@@ -16,7 +16,7 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use crate::SeaOrmStore;
+use super::SeaOrmStore;
 use crate::convert::{self, db_err};
 use crate::entity::{audit_log, invoice_lines, invoices, plans, subscriptions};
 

@@ -1,0 +1,238 @@
+//! Invoices: numbering, lines, payments, overdue.
+
+use async_trait::async_trait;
+
+use chrono::NaiveDate;
+use portal_billing::{InvoiceRepository, RepositoryError};
+use portal_domain::invoice::invoice_number;
+use portal_domain::{
+    AuditEntry, CustomerId, Invoice, InvoiceId, InvoiceStatus, InvoiceSummary, NewInvoice, Payment,
+};
+
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, SqlErr, TransactionTrait,
+};
+
+use crate::convert::{self, db_err};
+use crate::entity::{audit_log, invoice_lines, invoices, payments};
+
+use super::{INSERT_CHUNK, SeaOrmStore};
+
+impl SeaOrmStore {
+    async fn lines_of(
+        db: &impl ConnectionTrait,
+        invoice_id: &str,
+    ) -> Result<Vec<invoice_lines::Model>, RepositoryError> {
+        invoice_lines::Entity::find()
+            .filter(invoice_lines::Column::InvoiceId.eq(invoice_id))
+            .order_by_asc(invoice_lines::Column::Position)
+            .all(db)
+            .await
+            .map_err(db_err)
+    }
+
+    /// Allocates the next number of `month` inside `txn`. The counter row stays locked
+    /// until `txn` ends, so numbers are handed out one at a time and a rollback returns
+    /// the number.
+    async fn next_invoice_sequence(
+        txn: &DatabaseTransaction,
+        month: &str,
+    ) -> Result<u32, RepositoryError> {
+        let table = Alias::new("invoice_sequences");
+        let last = Alias::new("last_seq");
+        let stmt = Query::insert()
+            .into_table(table.clone())
+            .columns([Alias::new("month"), last.clone()])
+            .values([month.into(), 1_i64.into()])
+            .map_err(|e| RepositoryError::Other(anyhow::Error::new(e)))?
+            .on_conflict(
+                OnConflict::column(Alias::new("month"))
+                    .value(last.clone(), Expr::col((table, last.clone())).add(1))
+                    .to_owned(),
+            )
+            .returning_col(last)
+            .to_owned();
+        let row = txn
+            .query_one(&stmt)
+            .await
+            .map_err(db_err)?
+            .ok_or_else(|| RepositoryError::Other(anyhow::anyhow!("no sequence returned")))?;
+        let seq: i64 = row.try_get("", "last_seq").map_err(db_err)?;
+        u32::try_from(seq).map_err(|e| RepositoryError::Other(anyhow::Error::new(e)))
+    }
+
+    /// Numbers and stores an invoice with its lines inside `txn`.
+    pub(crate) async fn insert_invoice(
+        txn: &DatabaseTransaction,
+        new: &NewInvoice,
+    ) -> Result<Invoice, RepositoryError> {
+        let month = new.numbering_month();
+        let seq = Self::next_invoice_sequence(txn, &month.compact()).await?;
+        let id = invoice_number(month, seq);
+        let total = new
+            .total()
+            .map_err(|e| RepositoryError::Other(anyhow::Error::new(e)))?;
+        let row = invoices::ActiveModel {
+            id: Set(id.to_string()),
+            customer_id: Set(new.customer_id.to_string()),
+            period: Set(new.period.to_string()),
+            kind: Set(new.kind.as_str().to_owned()),
+            status: Set(new.status.as_str().to_owned()),
+            amount_minor: Set(convert::minor(&total)?),
+            currency: Set(new.currency.code().to_owned()),
+            created_at: Set(new.created_at),
+            due_date: Set(new.due_date),
+        };
+        invoices::Entity::insert(row)
+            .exec_without_returning(txn)
+            .await
+            .map_err(|e| match e.sql_err() {
+                // A period's first invoice exists already (the partial unique index).
+                Some(SqlErr::UniqueConstraintViolation(_)) => RepositoryError::Conflict,
+                _ => db_err(e),
+            })?;
+        let line_rows = new
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(position, line)| convert::invoice_line_row(id.as_str(), position, line))
+            .collect::<Result<Vec<_>, _>>()?;
+        for chunk in line_rows.chunks(INSERT_CHUNK) {
+            invoice_lines::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(txn)
+                .await
+                .map_err(db_err)?;
+        }
+        Ok(Invoice {
+            id,
+            customer_id: new.customer_id.clone(),
+            period: new.period,
+            kind: new.kind,
+            status: new.status,
+            amount: total,
+            lines: new.lines.clone(),
+            created_at: new.created_at,
+            due_date: new.due_date,
+            payments: Vec::new(),
+        })
+    }
+
+    async fn payments_of(
+        db: &impl ConnectionTrait,
+        invoice_id: &str,
+    ) -> Result<Vec<payments::Model>, RepositoryError> {
+        payments::Entity::find()
+            .filter(payments::Column::InvoiceId.eq(invoice_id))
+            .order_by_asc(payments::Column::Id)
+            .all(db)
+            .await
+            .map_err(db_err)
+    }
+
+    /// The invoice `id` with its lines and payments, scoped to `customer` when given.
+    pub(crate) async fn load_invoice(
+        db: &impl ConnectionTrait,
+        id: &InvoiceId,
+        customer: Option<&CustomerId>,
+    ) -> Result<Option<Invoice>, RepositoryError> {
+        let mut query = invoices::Entity::find_by_id(id.as_str());
+        if let Some(customer) = customer {
+            query = query.filter(invoices::Column::CustomerId.eq(customer.as_str()));
+        }
+        let Some(row) = query.one(db).await.map_err(db_err)? else {
+            return Ok(None);
+        };
+        let lines = Self::lines_of(db, &row.id).await?;
+        let payments = Self::payments_of(db, &row.id).await?;
+        convert::invoice(row, lines, payments).map(Some)
+    }
+}
+
+#[async_trait]
+impl InvoiceRepository for SeaOrmStore {
+    async fn list(&self, customer: &CustomerId) -> Result<Vec<InvoiceSummary>, RepositoryError> {
+        invoices::Entity::find()
+            .filter(invoices::Column::CustomerId.eq(customer.as_str()))
+            .order_by_desc(invoices::Column::CreatedAt)
+            .order_by_desc(invoices::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(convert::invoice_summary)
+            .collect()
+    }
+
+    async fn find(
+        &self,
+        customer: &CustomerId,
+        id: &InvoiceId,
+    ) -> Result<Option<Invoice>, RepositoryError> {
+        Self::load_invoice(&self.db, id, Some(customer)).await
+    }
+
+    async fn mark_overdue(&self, today: NaiveDate) -> Result<u64, RepositoryError> {
+        let result = invoices::Entity::update_many()
+            .col_expr(
+                invoices::Column::Status,
+                Expr::value(InvoiceStatus::Overdue.as_str()),
+            )
+            .filter(invoices::Column::Status.eq(InvoiceStatus::Pending.as_str()))
+            .filter(invoices::Column::DueDate.lt(today))
+            // A credit (a negative adjustment) is owed to the customer: never overdue.
+            .filter(invoices::Column::AmountMinor.gt(0))
+            .exec(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(result.rows_affected)
+    }
+
+    async fn find_any(&self, id: &InvoiceId) -> Result<Option<Invoice>, RepositoryError> {
+        Self::load_invoice(&self.db, id, None).await
+    }
+
+    async fn record_payment(
+        &self,
+        id: &InvoiceId,
+        payment: &Payment,
+        audit: &AuditEntry,
+    ) -> Result<Invoice, RepositoryError> {
+        let txn = self.db.begin().await.map_err(db_err)?;
+        let updated = invoices::Entity::update_many()
+            .col_expr(
+                invoices::Column::Status,
+                Expr::value(InvoiceStatus::Paid.as_str()),
+            )
+            .filter(invoices::Column::Id.eq(id.as_str()))
+            .filter(invoices::Column::Status.ne(InvoiceStatus::Paid.as_str()))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        if updated.rows_affected != 1 {
+            txn.rollback().await.map_err(db_err)?;
+            return Err(RepositoryError::Conflict);
+        }
+        payments::Entity::insert(payments::ActiveModel {
+            invoice_id: Set(id.to_string()),
+            amount_minor: Set(convert::minor(&payment.amount)?),
+            currency: Set(payment.amount.currency().code().to_owned()),
+            reference: Set(payment.reference.clone()),
+            paid_at: Set(payment.paid_at),
+            ..Default::default()
+        })
+        .exec_without_returning(&txn)
+        .await
+        .map_err(db_err)?;
+        audit_log::Entity::insert(convert::audit_row(audit)?)
+            .exec_without_returning(&txn)
+            .await
+            .map_err(db_err)?;
+        let paid = Self::load_invoice(&txn, id, None)
+            .await?
+            .ok_or_else(|| RepositoryError::Other(anyhow::anyhow!("paid invoice vanished")))?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(paid)
+    }
+}
