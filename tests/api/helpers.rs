@@ -246,19 +246,10 @@ pub fn service_on(
     store: portal_persistence::SeaOrmStore,
     clock: std::sync::Arc<portal_billing::test_support::FixedClock>,
 ) -> portal_billing::BillingService {
-    let store = std::sync::Arc::new(store);
-    portal_billing::BillingService::new(portal_billing::Ports {
-        customers: store.clone(),
-        plans: store.clone(),
-        subscriptions: store.clone(),
-        ledger: store.clone(),
-        usage: store.clone(),
-        invoices: store.clone(),
-        audit: store.clone(),
-        idempotency: store.clone(),
-        health: store,
-        renderer: std::sync::Arc::new(portal_billing::test_support::TextRenderer::default()),
+    portal_billing::BillingService::new(portal_billing::Ports::from_store(
+        std::sync::Arc::new(store),
+        std::sync::Arc::new(portal_billing::test_support::TextRenderer::default()),
         clock,
-        calendar: portal_domain::BusinessCalendar::default(),
-    })
+        portal_domain::BusinessCalendar::default(),
+    ))
 }

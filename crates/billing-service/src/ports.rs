@@ -305,3 +305,41 @@ pub struct Ports {
     /// The business calendar every date is derived in (`PORTAL_TIME_ZONE`).
     pub calendar: BusinessCalendar,
 }
+
+impl Ports {
+    /// Every port from one store that implements them all (the sea-orm store, the
+    /// in-memory fakes), with `renderer`, `clock` and `calendar`.
+    pub fn from_store<S>(
+        store: Arc<S>,
+        renderer: Arc<dyn InvoiceRenderer>,
+        clock: Arc<dyn Clock>,
+        calendar: BusinessCalendar,
+    ) -> Self
+    where
+        S: CustomerRepository
+            + PlanCatalog
+            + SubscriptionRepository
+            + Ledger
+            + UsageRepository
+            + InvoiceRepository
+            + AuditRepository
+            + IdempotencyRepository
+            + HealthProbe
+            + 'static,
+    {
+        Self {
+            customers: store.clone(),
+            plans: store.clone(),
+            subscriptions: store.clone(),
+            ledger: store.clone(),
+            usage: store.clone(),
+            invoices: store.clone(),
+            audit: store.clone(),
+            idempotency: store.clone(),
+            health: store,
+            renderer,
+            clock,
+            calendar,
+        }
+    }
+}

@@ -32,8 +32,11 @@ async fn world() -> World {
         .await
         .unwrap();
     db.migrate().await.unwrap();
-    let cached = CachedStore::new(db, Arc::new(RedisCache::connect(&redis.url()).unwrap()));
-    let service = service_over(cached.clone());
+    let cached = CachedStore::new(
+        db.clone(),
+        Arc::new(RedisCache::connect(&redis.url()).unwrap()),
+    );
+    let service = service_over(cached.clone(), db);
     service.seed_demo().await.unwrap();
     World {
         service,
@@ -43,21 +46,22 @@ async fn world() -> World {
     }
 }
 
-fn service_over(cached: CachedStore) -> BillingService {
-    let shared = Arc::new(cached);
+/// The service as the server wires it: through `cached` what the cache touches.
+fn service_over(cached: CachedStore, db: SeaOrmStore) -> BillingService {
+    let cached = Arc::new(cached);
     BillingService::new(Ports {
-        customers: shared.clone(),
-        plans: shared.clone(),
-        subscriptions: shared.clone(),
-        ledger: shared.clone(),
-        usage: shared.clone(),
-        invoices: shared.clone(),
-        audit: shared.clone(),
-        idempotency: shared.clone(),
-        health: shared,
-        renderer: Arc::new(TextRenderer::default()),
-        clock: Arc::new(SystemClock),
-        calendar: Default::default(),
+        customers: cached.clone(),
+        plans: cached.clone(),
+        subscriptions: cached.clone(),
+        ledger: cached.clone(),
+        usage: cached.clone(),
+        invoices: cached,
+        ..Ports::from_store(
+            Arc::new(db),
+            Arc::new(TextRenderer::default()),
+            Arc::new(SystemClock),
+            Default::default(),
+        )
     })
 }
 
@@ -366,8 +370,11 @@ async fn a_changed_redis_plan_price_does_not_change_what_is_charged() {
     let db = SeaOrmStore::connect(&format!("sqlite://{}/p.db?mode=rwc", w._dir.display()))
         .await
         .unwrap();
-    let other = CachedStore::new(db, Arc::new(RedisCache::connect(&w.redis.url()).unwrap()));
-    let service = service_over(other);
+    let other = CachedStore::new(
+        db.clone(),
+        Arc::new(RedisCache::connect(&w.redis.url()).unwrap()),
+    );
+    let service = service_over(other, db);
     let listed = service.plans(&admin()).await.unwrap();
     assert!(listed.iter().any(|p| p.id == enterprise));
     let outcome = service.upgrade(&admin(), &enterprise, None).await.unwrap();

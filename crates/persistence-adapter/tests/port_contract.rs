@@ -8,51 +8,15 @@ mod common;
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
-use common::{TestPg, TestRedis, sqlite_url};
+use common::{TestPg, TestRedis, ports_of, sqlite_url};
 use portal_billing::Ports;
-use portal_billing::test_support::{FixedClock, TextRenderer, contract};
-use portal_persistence::{CachedStore, KeyValue, MemoryCache, RedisCache, SeaOrmStore};
+use portal_billing::test_support::{FixedClock, contract};
+use portal_persistence::{KeyValue, MemoryCache, RedisCache, SeaOrmStore};
 
 /// Ports of `store` (or of the cache over it, when given).
 fn ports(store: SeaOrmStore, cache: Option<Arc<dyn KeyValue>>) -> Ports {
     let clock = FixedClock::at(Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap());
-    let renderer = Arc::new(TextRenderer::default());
-    match cache {
-        None => {
-            let s = Arc::new(store);
-            Ports {
-                customers: s.clone(),
-                plans: s.clone(),
-                subscriptions: s.clone(),
-                ledger: s.clone(),
-                usage: s.clone(),
-                invoices: s.clone(),
-                audit: s.clone(),
-                idempotency: s.clone(),
-                health: s,
-                renderer,
-                clock,
-                calendar: Default::default(),
-            }
-        }
-        Some(cache) => {
-            let s = Arc::new(CachedStore::new(store, cache));
-            Ports {
-                customers: s.clone(),
-                plans: s.clone(),
-                subscriptions: s.clone(),
-                ledger: s.clone(),
-                usage: s.clone(),
-                invoices: s.clone(),
-                audit: s.clone(),
-                idempotency: s.clone(),
-                health: s,
-                renderer,
-                clock,
-                calendar: Default::default(),
-            }
-        }
-    }
+    ports_of(store, cache, clock)
 }
 
 async fn sqlite() -> SeaOrmStore {

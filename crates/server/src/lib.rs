@@ -32,17 +32,19 @@ pub async fn open_service(
         None => Arc::new(MemoryCache::default()),
     };
     let renderer = KrillaInvoiceRenderer::new(seller(settings))?;
-    let shared = Arc::new(CachedStore::new(store.clone(), cache).with_calendar(settings.calendar));
+    let cached = Arc::new(CachedStore::new(store.clone(), cache).with_calendar(settings.calendar));
+    // What the cache does not touch is wired to the store itself.
+    let direct = Arc::new(store.clone());
     let ports = Ports {
-        customers: shared.clone(),
-        plans: shared.clone(),
-        subscriptions: shared.clone(),
-        ledger: shared.clone(),
-        usage: shared.clone(),
-        invoices: shared.clone(),
-        audit: shared.clone(),
-        idempotency: shared.clone(),
-        health: shared,
+        customers: cached.clone(),
+        plans: cached.clone(),
+        subscriptions: cached.clone(),
+        ledger: cached.clone(),
+        usage: cached.clone(),
+        invoices: cached,
+        audit: direct.clone(),
+        idempotency: direct.clone(),
+        health: direct,
         renderer: Arc::new(renderer),
         clock: Arc::new(SystemClock),
         calendar: settings.calendar,

@@ -162,96 +162,41 @@ fn audit(
     })
 }
 
+/// `name => function` pairs as cases.
+macro_rules! cases {
+    ($($name:literal => $case:ident),* $(,)?) => {
+        vec![$(($name, (|p| Box::pin($case(p))) as Case)),*]
+    };
+}
+
 /// Every case, by name.
 pub fn cases() -> Vec<(&'static str, Case)> {
-    vec![
-        ("customer upsert creates, then replaces", |p| {
-            Box::pin(customer_upsert_creates_then_replaces(p))
-        }),
-        (
-            "customer update bumps the version and records the audit entry",
-            |p| Box::pin(customer_update_bumps_version_and_audits(p)),
-        ),
-        (
-            "customer update at a stale version conflicts and changes nothing",
-            |p| Box::pin(customer_update_at_a_stale_version_conflicts(p)),
-        ),
-        ("customer update of an unknown customer is none", |p| {
-            Box::pin(customer_update_of_unknown_is_none(p))
-        }),
-        ("existing names only known customers", |p| {
-            Box::pin(existing_names_only_known_customers(p))
-        }),
-        ("plans are found and listed after upsert", |p| {
-            Box::pin(plans_are_found_and_listed(p))
-        }),
-        ("subscription insert_if_absent stores once", |p| {
-            Box::pin(subscription_insert_if_absent_stores_once(p))
-        }),
-        ("ledger creates a subscription at version 0 once", |p| {
-            Box::pin(ledger_creates_a_subscription_once(p))
-        }),
-        (
-            "ledger save at a stale version conflicts and writes nothing",
-            |p| Box::pin(ledger_stale_save_conflicts(p)),
-        ),
-        (
-            "ledger unit of work dropped without commit writes nothing",
-            |p| Box::pin(ledger_dropped_unit_writes_nothing(p)),
-        ),
-        ("ledger numbers invoices per month without gaps", |p| {
-            Box::pin(ledger_numbers_invoices_without_gaps(p))
-        }),
-        ("ledger refuses a second subscription invoice of a period", |p| {
-            Box::pin(ledger_refuses_a_second_period_invoice(p))
-        }),
-        (
-            "ledger reads invoiced lines by period, from a month on, of one customer",
-            |p| Box::pin(ledger_reads_invoiced_lines_by_period(p)),
-        ),
-        ("ledger lists the customers a period bills", |p| {
-            Box::pin(ledger_lists_billable_customers(p))
-        }),
-        (
-            "invoices are listed newest first and found only by their customer",
-            |p| Box::pin(invoices_are_scoped_and_newest_first(p)),
-        ),
-        (
-            "mark_overdue takes only pending, positive invoices past due",
-            |p| Box::pin(mark_overdue_takes_pending_positive_past_due(p)),
-        ),
-        ("record_payment pays once, then conflicts", |p| {
-            Box::pin(record_payment_pays_once(p))
-        }),
-        (
-            "expire_ended expires only active subscriptions past their end",
-            |p| Box::pin(expire_ended_expires_active_past_end(p)),
-        ),
-        ("audit entries are newest first, limited and scoped", |p| {
-            Box::pin(audit_is_newest_first_limited_scoped(p))
-        }),
-        ("idempotency: claim, complete, replay", |p| {
-            Box::pin(idempotency_claim_complete_replay(p))
-        }),
-        ("idempotency: release frees only an unanswered claim", |p| {
-            Box::pin(idempotency_release_frees_only_unanswered(p))
-        }),
-        (
-            "idempotency: a stale claim with the same fingerprint is taken over",
-            |p| Box::pin(idempotency_stale_claim_is_taken_over(p)),
-        ),
-        (
-            "idempotency: purge deletes keys claimed before the cutoff",
-            |p| Box::pin(idempotency_purge_before_cutoff(p)),
-        ),
-        (
-            "usage: each event counts once, seats keep the highest",
-            |p| Box::pin(usage_events_count_once(p)),
-        ),
-        (
-            "usage: daily values are ordered, filtered and scoped; seeding never overwrites",
-            |p| Box::pin(usage_daily_is_ordered_and_scoped(p)),
-        ),
+    cases![
+        "customer upsert creates, then replaces" => customer_upsert_creates_then_replaces,
+        "customer update bumps the version and records the audit entry" => customer_update_bumps_version_and_audits,
+        "customer update at a stale version conflicts and changes nothing" => customer_update_at_a_stale_version_conflicts,
+        "customer update of an unknown customer is none" => customer_update_of_unknown_is_none,
+        "existing names only known customers" => existing_names_only_known_customers,
+        "plans are found and listed after upsert" => plans_are_found_and_listed,
+        "subscription insert_if_absent stores once" => subscription_insert_if_absent_stores_once,
+        "ledger creates a subscription at version 0 once" => ledger_creates_a_subscription_once,
+        "ledger save at a stale version conflicts and writes nothing" => ledger_stale_save_conflicts,
+        "ledger unit of work dropped without commit writes nothing" => ledger_dropped_unit_writes_nothing,
+        "ledger numbers invoices per month without gaps" => ledger_numbers_invoices_without_gaps,
+        "ledger refuses a second subscription invoice of a period" => ledger_refuses_a_second_period_invoice,
+        "ledger reads invoiced lines by period, from a month on, of one customer" => ledger_reads_invoiced_lines_by_period,
+        "ledger lists the customers a period bills" => ledger_lists_billable_customers,
+        "invoices are listed newest first and found only by their customer" => invoices_are_scoped_and_newest_first,
+        "mark_overdue takes only pending, positive invoices past due" => mark_overdue_takes_pending_positive_past_due,
+        "record_payment pays once, then conflicts" => record_payment_pays_once,
+        "expire_ended expires only active subscriptions past their end" => expire_ended_expires_active_past_end,
+        "audit entries are newest first, limited and scoped" => audit_is_newest_first_limited_scoped,
+        "idempotency: claim, complete, replay" => idempotency_claim_complete_replay,
+        "idempotency: release frees only an unanswered claim" => idempotency_release_frees_only_unanswered,
+        "idempotency: a stale claim with the same fingerprint is taken over" => idempotency_stale_claim_is_taken_over,
+        "idempotency: purge deletes keys claimed before the cutoff" => idempotency_purge_before_cutoff,
+        "usage: each event counts once, seats keep the highest" => usage_events_count_once,
+        "usage: daily values are ordered, filtered and scoped; seeding never overwrites" => usage_daily_is_ordered_and_scoped,
     ]
 }
 

@@ -66,21 +66,12 @@ impl InMemoryStore {
     }
 
     pub fn ports_with(&self, clock: Arc<dyn Clock>, renderer: Arc<dyn InvoiceRenderer>) -> Ports {
-        let me = Arc::new(self.clone());
-        Ports {
-            customers: me.clone(),
-            plans: me.clone(),
-            subscriptions: me.clone(),
-            ledger: me.clone(),
-            usage: me.clone(),
-            invoices: me.clone(),
-            audit: me.clone(),
-            idempotency: me.clone(),
-            health: me,
+        Ports::from_store(
+            Arc::new(self.clone()),
             renderer,
             clock,
-            calendar: BusinessCalendar::default(),
-        }
+            BusinessCalendar::default(),
+        )
     }
 
     /// Makes the next ledger units of work wait after their read until `parties` of

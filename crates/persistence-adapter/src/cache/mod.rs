@@ -2,6 +2,7 @@
 //! read-through reads, behind the same ports as the database ([`CachedStore`]).
 //! PostgreSQL stays the source of truth: a failing cache never fails a request.
 
+mod flight;
 mod keys;
 mod kv;
 mod ledger;

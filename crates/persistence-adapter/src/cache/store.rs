@@ -4,18 +4,17 @@
 //! A cache failure is logged, the key remembered for repair, and the request served
 //! from the database.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::future::Future;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use portal_billing::{
-    Actor, AuditRepository, CustomerRepository, HealthProbe, IdempotencyRepository,
-    InvoiceRepository, KeyClaim, PlanCatalog, RepositoryError, SubscriptionRepository,
-    UsageRepository,
+    Actor, CustomerRepository, InvoiceRepository, PlanCatalog, RepositoryError,
+    SubscriptionRepository, UsageRepository,
 };
 use portal_domain::product::Metering;
 use portal_domain::{
@@ -26,20 +25,10 @@ use portal_domain::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::flight::{Flights, Loaded};
 use super::keys::{self, CustomerInfo, InvoiceListItem, PlanInfo, SubscriptionInfo};
 use super::kv::KeyValue;
 use crate::SeaOrmStore;
-
-/// One load in flight: its result (the value's JSON, or `None` when absent) is shared
-/// with every request for the key until a write to the key or [`FLIGHT_REUSE`] passes.
-/// The cell holds when the load finished and what it found.
-type Flight = Arc<(Instant, tokio::sync::OnceCell<(Instant, Option<String>)>)>;
-
-/// How long a finished load answers later misses of its key in process (when the cache
-/// itself is too slow or down to answer them). With Redis down, this bounds both the
-/// database reads (one per key per second per process) and how late a write made by
-/// another process is seen (one second).
-const FLIGHT_REUSE: Duration = Duration::from_secs(1);
 
 /// Plans are the platform's catalogue: read on every subscription view, changed by a
 /// release, not by customers. Each process keeps them this long after reading them
@@ -67,12 +56,13 @@ enum Read<T> {
     Failed,
 }
 
-/// The repositories with a cache in front.
+/// The repositories with a cache in front. Only what the cache touches goes through it:
+/// the audit log, idempotency keys and the health probe are wired to the store itself.
 #[derive(Clone)]
 pub struct CachedStore {
     pub(super) db: SeaOrmStore,
     cache: Arc<dyn KeyValue>,
-    flights: Arc<Mutex<HashMap<String, Flight>>>,
+    flights: Arc<Flights>,
     plans: moka::sync::Cache<PlanId, Plan>,
     loads: Arc<AtomicU64>,
     calendar: BusinessCalendar,
@@ -137,26 +127,10 @@ impl CachedStore {
         // cache cannot (down, hung or the key dirty); after a plain miss, only a load that
         // finished after the read began (the fill racing with it) does, otherwise the key
         // is loaded and stored again.
-        let flight = {
-            let mut flights = self
-                .flights
-                .lock()
-                .map_err(|_| RepositoryError::Other(anyhow::anyhow!("flights poisoned")))?;
-            let fresh = || Arc::new((Instant::now(), tokio::sync::OnceCell::new()));
-            let entry = flights.entry(key.to_owned()).or_insert_with(fresh);
-            let stale = match entry.1.get() {
-                None => false,
-                Some((finished, _)) if cache_answered => *finished < read_started,
-                Some(_) => entry.0.elapsed() > FLIGHT_REUSE,
-            };
-            if stale {
-                *entry = fresh();
-            }
-            entry.clone()
-        };
+        let flight = self.flights.join(key, cache_answered, read_started)?;
         // Boxed: the load's future (a database query) is large, and kept inline it would
         // make every read's future as large, to be allocated and copied on a cache hit too.
-        let result = Box::pin(flight.1.get_or_try_init(|| async {
+        let result = Box::pin(flight.result.get_or_try_init(|| async {
             self.loads.fetch_add(1, Ordering::SeqCst);
             let loaded = load().await?;
             let json = match &loaded {
@@ -171,11 +145,14 @@ impl CachedStore {
                 }
                 None => None,
             };
-            Ok::<_, RepositoryError>((Instant::now(), json))
+            Ok::<_, RepositoryError>(Loaded {
+                finished: Instant::now(),
+                json,
+            })
         }))
         .await
         .cloned();
-        match result?.1 {
+        match result?.json {
             Some(json) => Ok(serde_json::from_str::<V>(&json).ok().and_then(from_value)),
             None => Ok(None),
         }
@@ -200,17 +177,9 @@ impl CachedStore {
         }
     }
 
-    fn drop_flights(&self, keys: &[String]) {
-        if let Ok(mut flights) = self.flights.lock() {
-            for k in keys {
-                flights.remove(k);
-            }
-        }
-    }
-
     /// Stores a value; on failure the key is remembered for repair.
     async fn write<V: Serialize>(&self, key: &str, value: &V) {
-        self.drop_flights(&[key.to_owned()]);
+        self.flights.forget(&[key.to_owned()]);
         let Ok(json) = serde_json::to_string(value) else {
             return;
         };
@@ -221,7 +190,7 @@ impl CachedStore {
     }
 
     async fn forget(&self, keys: &[String]) {
-        self.drop_flights(keys);
+        self.flights.forget(keys);
         if let Err(e) = self.cache.del(keys).await {
             tracing::warn!(error = %e, "cache invalidation failed; keys queued for repair");
             self.cache.mark_dirty(keys);
@@ -229,9 +198,7 @@ impl CachedStore {
     }
 
     async fn forget_matching(&self, pattern: &str) {
-        if let Ok(mut flights) = self.flights.lock() {
-            flights.clear();
-        }
+        self.flights.clear();
         if let Err(e) = self.cache.del_matching(pattern).await {
             // Which keys is unknown: they expire within the TTL.
             tracing::warn!(pattern, error = %e, "cache bulk invalidation failed");
@@ -537,53 +504,5 @@ impl InvoiceRepository for CachedStore {
         let paid = self.db.record_payment(id, payment, audit).await?;
         self.refresh_invoices(&paid.customer_id).await;
         Ok(paid)
-    }
-}
-
-#[async_trait]
-impl AuditRepository for CachedStore {
-    async fn list(
-        &self,
-        customer: &CustomerId,
-        limit: u64,
-    ) -> Result<Vec<AuditEntry>, RepositoryError> {
-        AuditRepository::list(&self.db, customer, limit).await
-    }
-}
-
-#[async_trait]
-impl IdempotencyRepository for CachedStore {
-    async fn claim(
-        &self,
-        customer: &CustomerId,
-        key: &str,
-        fingerprint: &str,
-        now: DateTime<Utc>,
-    ) -> Result<KeyClaim, RepositoryError> {
-        self.db.claim(customer, key, fingerprint, now).await
-    }
-
-    async fn complete(
-        &self,
-        customer: &CustomerId,
-        key: &str,
-        response: &[u8],
-    ) -> Result<(), RepositoryError> {
-        self.db.complete(customer, key, response).await
-    }
-
-    async fn release(&self, customer: &CustomerId, key: &str) -> Result<(), RepositoryError> {
-        self.db.release(customer, key).await
-    }
-
-    async fn purge_claimed_before(&self, cutoff: DateTime<Utc>) -> Result<u64, RepositoryError> {
-        self.db.purge_claimed_before(cutoff).await
-    }
-}
-
-#[async_trait]
-impl HealthProbe for CachedStore {
-    async fn ready(&self) -> bool {
-        self.db.ready().await
     }
 }
