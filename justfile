@@ -2,8 +2,6 @@
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
-# A development key; production sets PORTAL_JWT_SECRET to the platform's shared key.
-export PORTAL_JWT_SECRET := env_var_or_default("PORTAL_JWT_SECRET", "dev-only-secret-change-me-0123456789")
 bind := env_var_or_default("PORTAL_BIND", "127.0.0.1:8080")
 
 # The single-page app's build tools (see `frontend-tools`).
@@ -38,18 +36,40 @@ build: frontend-tools
     cargo build --release --bin portal
     CARGO_TARGET_DIR={{wasm_target_dir}} trunk build --release
 
+# Write `.env` with a generated development key, unless it names one already. The `portal` binary reads `.env`, so its commands work the same from any shell in this directory; production sets PORTAL_JWT_SECRET to the platform's shared key instead.
+dev-env:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if ! grep -qs '^PORTAL_JWT_SECRET=' .env; then
+        key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+        echo "PORTAL_JWT_SECRET=$key" >> .env
+        echo "wrote a development key to .env"
+    fi
+
 # Run the portal on the embedded default (SQLite, in-process cache) with the demo data, and print a sign-in link.
-run: build
+run: build dev-env
     ./target/release/portal migrate
     ./target/release/portal seed --demo
     @echo ""
     @echo "客户控制台 is starting on http://{{bind}}"
     @echo "Sign in as the demo admin (token valid 8 h):"
     @echo "  http://{{bind}}/?token=$(./target/release/portal token --customer cust_demo --user user_demo_admin --role admin --ttl 28800)"
-    @echo "Try the API:"
+    @echo "Try the API (from this directory, in any shell: the key is in .env):"
     @echo "  curl -H \"Authorization: Bearer \$(./target/release/portal token --customer cust_demo --user u1 --role member)\" http://{{bind}}/api/portal/account"
+    @echo "  curl -H \"Authorization: Bearer \$(just token)\" http://{{bind}}/api/portal/invoices"
     @echo ""
     PORTAL_BIND={{bind}} PORTAL_DEMO_SIGN_IN=true ./target/release/portal serve
+
+# Print a token for the demo customer (role admin, member or service), signed with the key in .env.
+token role="admin": dev-env
+    #!/usr/bin/env bash
+    set -euo pipefail
+    [ -x target/release/portal ] || cargo build --release --bin portal >&2
+    if [ "{{role}}" = service ]; then
+        ./target/release/portal token --user billing --role service
+    else
+        ./target/release/portal token --customer cust_demo --user u1 --role {{role}}
+    fi
 
 # The app with live reload on http://127.0.0.1:8081, /api proxied to a portal on 127.0.0.1:8080 (start one with `just run`).
 dev: frontend-tools
@@ -120,6 +140,7 @@ invoice-pngs:
     work=$(mktemp -d); pid=""
     trap '[ -z "$pid" ] || kill "$pid"; rm -rf "$work"' EXIT
     export DATABASE_URL="sqlite://$work/p.db?mode=rwc" PORTAL_BIND=127.0.0.1:8093
+    export PORTAL_JWT_SECRET=invoice-pngs-0123456789abcdef
     ./target/release/portal seed --demo >/dev/null
     RUST_LOG=warn ./target/release/portal serve & pid=$!
     for _ in $(seq 1 50); do curl -sf http://$PORTAL_BIND/healthz >/dev/null && break; sleep 0.2; done
@@ -134,7 +155,7 @@ invoice-pngs:
     ls artifacts/invoices
 
 # Print the OpenAPI document.
-openapi: build
+openapi: build dev-env
     #!/usr/bin/env bash
     set -euo pipefail
     ./target/release/portal serve & pid=$!
