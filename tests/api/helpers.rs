@@ -253,3 +253,11 @@ pub fn service_on(
         portal_domain::BusinessCalendar::default(),
     ))
 }
+
+/// The entry of `product` in a usage overview's `products`, found by name.
+pub fn product<'a>(overview: &'a Value, product: &str) -> &'a Value {
+    overview["products"]
+        .as_array()
+        .and_then(|all| all.iter().find(|p| p["product"] == product))
+        .unwrap_or_else(|| panic!("no {product} in {overview}"))
+}

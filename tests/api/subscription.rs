@@ -147,7 +147,7 @@ async fn upgrade_charges_the_previewed_proration(backend: Backend) {
     assert_eq!(detail["amount"], expected.as_str());
     // Quotas follow the new plan.
     let usage = app.read("/api/portal/usage").await;
-    assert_eq!(usage["products"][0]["quota"], 50000);
+    assert_eq!(crate::helpers::product(&usage, "ai_chat")["quota"], 50000);
 }
 
 async fn refused_upgrades_change_nothing(backend: Backend) {

@@ -87,7 +87,7 @@ async fn usage_overview_matches_the_daily_detail(backend: Backend) {
         .await
         .unwrap();
     let other: Value = other.json().await.unwrap();
-    assert_eq!(other["products"][0]["quota"], 2000);
+    assert_eq!(crate::helpers::product(&other, "ai_chat")["quota"], 2000);
 
     // A month without data reads zero.
     let empty = app.read("/api/portal/usage?month=2001-01").await;

@@ -416,7 +416,7 @@ async fn ledger_creates_a_subscription_once(p: Ports) -> Outcome {
     ensure!(saved.version == 1, "version {}", saved.version);
     let again = subscribe(&p, &id, "pro", d(1, 1), d(12, 31)).await;
     ensure!(
-        again.is_err(),
+        matches!(&again, Err(why) if *why == RepositoryError::Conflict.to_string()),
         "a second subscription at version 0 was created"
     );
     let current = p
