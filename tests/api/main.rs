@@ -3,11 +3,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
+pub use portal_tests::{helpers, on_both_databases};
+
 mod account;
 mod auth;
 mod billing_model;
 mod health;
-mod helpers;
 mod invoices;
 mod migration;
 mod money;

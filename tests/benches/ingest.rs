@@ -4,15 +4,11 @@
 //! asserts nothing about speed. `just bench-ingest` (INGEST_BATCHES, INGEST_CLIENTS).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // benchmark code
 
-#[allow(dead_code)]
-#[path = "../api/helpers.rs"]
-mod helpers;
-
 use std::time::Instant;
 
 use chrono::{Days, Utc};
 use futures::future::join_all;
-use helpers::{Backend, spawn_app};
+use portal_tests::helpers::{Backend, spawn_app};
 use serde_json::{Value, json};
 
 fn env(name: &str, default: usize) -> usize {

@@ -38,18 +38,19 @@ fn check_key(key: &str) -> Result<(), BillingError> {
 
 impl BillingService {
     /// [`BillingService::upgrade`], made safe to retry with `key`. `encode` turns the
-    /// outcome into the response body that is stored and replayed.
+    /// outcome into the response body that is stored and replayed; if it fails, nothing
+    /// is stored and the caller gets an internal error, never an empty body.
     pub async fn upgrade_once(
         &self,
         principal: &Principal,
         key: Option<&str>,
         plan_id: &PlanId,
         proration_date: Option<NaiveDate>,
-        encode: impl FnOnce(&UpgradeOutcome) -> Vec<u8>,
+        encode: impl FnOnce(&UpgradeOutcome) -> anyhow::Result<Vec<u8>>,
     ) -> Result<Replayable<Vec<u8>>, BillingError> {
         let Some(key) = key else {
             let outcome = self.upgrade(principal, plan_id, proration_date).await?;
-            return Ok(Replayable::Fresh(encode(&outcome)));
+            return Ok(Replayable::Fresh(encode(&outcome)?));
         };
         check_key(key)?;
         principal.require_admin("change the plan")?;
@@ -86,9 +87,12 @@ impl BillingService {
                 ));
             }
         }
-        match self.upgrade(principal, plan_id, proration_date).await {
-            Ok(outcome) => {
-                let body = encode(&outcome);
+        let encoded = self
+            .upgrade(principal, plan_id, proration_date)
+            .await
+            .and_then(|outcome| Ok(encode(&outcome)?));
+        match encoded {
+            Ok(body) => {
                 store.complete(customer, key, &body).await?;
                 Ok(Replayable::Fresh(body))
             }

@@ -138,7 +138,9 @@ pub async fn upgrade(
     let reply = state
         .service
         .upgrade_once(&user, key, &plan, proration_date, |outcome| {
-            serde_json::to_vec(&dto::upgrade_response(outcome, language)).unwrap_or_default()
+            Ok(serde_json::to_vec(&dto::upgrade_response(
+                outcome, language,
+            ))?)
         })
         .await?;
     let (bytes, replayed) = match reply {

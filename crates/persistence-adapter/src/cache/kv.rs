@@ -2,7 +2,7 @@
 //! repair of keys whose update failed; or an in-process cache (moka) without Redis.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::ThreadId;
 use std::time::{Duration, Instant};
@@ -46,13 +46,6 @@ pub trait KeyValue: Send + Sync {
     /// deleted as soon as the cache answers again.
     fn mark_dirty(&self, keys: &[String]);
     fn is_dirty(&self, key: &str) -> bool;
-}
-
-/// Counters for tests and logs.
-#[derive(Debug, Default)]
-pub struct CacheStats {
-    pub failures: AtomicU64,
-    pub repairs: AtomicU64,
 }
 
 /// A circuit breaker: closed while Redis answers; open (every command skipped at once)
@@ -129,7 +122,6 @@ struct RedisInner {
     lanes: Mutex<HashMap<ThreadId, deadpool_redis::Connection>>,
     breaker: Breaker,
     dirty: Mutex<HashSet<String>>,
-    stats: CacheStats,
 }
 
 /// Redis behind deadpool, failing fast.
@@ -161,7 +153,6 @@ impl RedisCache {
                 lanes: Mutex::new(HashMap::new()),
                 breaker: Breaker::default(),
                 dirty: Mutex::new(HashSet::new()),
-                stats: CacheStats::default(),
             }),
         };
         let weak = Arc::downgrade(&cache.inner);
@@ -173,10 +164,6 @@ impl RedisCache {
             }
         });
         Ok(cache)
-    }
-
-    pub fn stats(&self) -> &CacheStats {
-        &self.inner.stats
     }
 
     /// Deletes the keys whose update failed, once Redis answers.
@@ -195,10 +182,6 @@ impl RedisCache {
                     d.remove(k);
                 }
             }
-            self.inner
-                .stats
-                .repairs
-                .fetch_add(keys.len() as u64, Ordering::Relaxed);
             tracing::info!(keys = keys.len(), "cache repaired after an outage");
         }
     }
@@ -247,7 +230,6 @@ impl RedisCache {
         match &result {
             Ok(_) => self.inner.breaker.success(),
             Err(e) => {
-                self.inner.stats.failures.fetch_add(1, Ordering::Relaxed);
                 self.inner.breaker.failure();
                 self.drop_connection();
                 tracing::debug!(error = %e, "cache command failed");

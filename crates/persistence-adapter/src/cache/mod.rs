@@ -8,5 +8,5 @@ mod kv;
 mod ledger;
 mod store;
 
-pub use kv::{CacheStats, KeyValue, MemoryCache, RedisCache};
+pub use kv::{KeyValue, MemoryCache, RedisCache};
 pub use store::CachedStore;
