@@ -4,14 +4,13 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use portal_domain::billing_ops::{first_of_each_id, validate_batch};
 use portal_domain::{
-    AuditAction, AuditEntry, Customer, CustomerId, FieldErrors, Invoice, InvoiceId, InvoiceKind,
-    InvoiceStatus, Month, NewCustomer, Payment, PlanId, RawUsageEvent, Segment, Subscription,
-    SubscriptionId, SubscriptionStatus, UserId,
+    AuditAction, AuditEntry, Customer, CustomerId, FieldErrors, Invoice, InvoiceId, InvoiceStatus,
+    Month, NewCustomer, Payment, PlanId, RawUsageEvent, Segment, Subscription, SubscriptionId,
+    SubscriptionStatus, UserId,
 };
 use rust_decimal::Decimal;
 use tracing::instrument;
 
-use crate::charging::settlement;
 use crate::error::BillingError;
 use crate::ports::RepositoryError;
 use crate::principal::PlatformCaller;
@@ -123,24 +122,9 @@ impl BillingService {
             },
         };
         // Days from `start` on may have changed: settle the invoiced periods from there.
-        let invoiced = txn.invoiced_lines(Month::of(start)).await?;
-        let lines = settlement(
-            &subscription.segments,
-            &plans,
-            &invoiced,
-            invoiced.keys().copied(),
-        )?;
-        let invoice = self.invoice_of(
-            &customer,
-            Month::of(self.today()),
-            InvoiceKind::Adjustment,
-            lines,
-        )?;
-        let saved = txn.save(&subscription).await?;
-        if let Some(new) = &invoice {
-            txn.issue(new).await?;
-        }
-        txn.commit().await?;
+        let saved = self
+            .commit_timeline(txn, subscription, &plans, Month::of(start), None)
+            .await?;
         self.view(saved).await
     }
 

@@ -16,7 +16,7 @@ use tracing::instrument;
 
 use crate::charging::settlement;
 use crate::error::BillingError;
-use crate::ports::{LedgerTxn, RepositoryError};
+use crate::ports::LedgerTxn;
 use crate::principal::Principal;
 use crate::service::{BillingService, SubscriptionView, UpgradeOutcome, UpgradeQuote};
 
@@ -263,15 +263,13 @@ impl BillingService {
                 ("effective_date", change.effective_date.to_string()),
             ],
         );
+        let from = Month::of(change.effective_date);
+        let changed = Subscription {
+            segments,
+            ..subscription
+        };
         let saved = self
-            .commit_timeline(
-                txn,
-                subscription,
-                segments,
-                &plans,
-                Month::of(change.effective_date),
-                &audit,
-            )
+            .commit_timeline(txn, changed, &plans, from, Some(audit))
             .await?;
         self.view(saved).await
     }
@@ -296,7 +294,7 @@ impl BillingService {
         };
         let plans = txn.plans().await?;
         let segments = without_changes_after(&subscription.segments, today);
-        let kept = subscription
+        let current_plan = subscription
             .plan_on(today)
             .map(ToString::to_string)
             .unwrap_or_default();
@@ -307,57 +305,57 @@ impl BillingService {
                 ("plan_id", scheduled.plan_id.to_string()),
                 ("effective_date", scheduled.effective_date.to_string()),
             ],
-            &[("plan_id", kept)],
+            &[("plan_id", current_plan)],
         );
+        let from = Month::of(scheduled.effective_date);
+        let kept = Subscription {
+            segments,
+            ..subscription
+        };
         let saved = self
-            .commit_timeline(
-                txn,
-                subscription,
-                segments,
-                &plans,
-                Month::of(scheduled.effective_date),
-                &audit,
-            )
+            .commit_timeline(txn, kept, &plans, from, Some(audit))
             .await?;
         self.view(saved).await
     }
 
-    /// Stores a new timeline with `audit`, settling the invoiced periods from `from` on.
-    async fn commit_timeline(
+    /// Stores `changed` (its new timeline) with `audit`, settling the invoiced periods
+    /// from `from` on with an adjustment invoice when anything is owed or credited.
+    pub(crate) async fn commit_timeline(
         &self,
         mut txn: Box<dyn LedgerTxn>,
-        subscription: Subscription,
-        segments: Vec<Segment>,
+        changed: Subscription,
         plans: &[Plan],
         from: Month,
-        audit: &portal_domain::AuditEntry,
+        audit: Option<portal_domain::AuditEntry>,
     ) -> Result<Subscription, BillingError> {
-        let customer = subscription.customer_id.clone();
+        let customer = changed.customer_id.clone();
         let invoiced = txn.invoiced_lines(from).await?;
-        let lines = settlement(&segments, plans, &invoiced, invoiced.keys().copied())?;
+        let lines = settlement(
+            &changed.segments,
+            plans,
+            &invoiced,
+            invoiced.keys().copied(),
+        )?;
         let invoice = self.invoice_of(
             &customer,
             Month::of(self.today()),
             InvoiceKind::Adjustment,
             lines,
         )?;
-        let saved = txn
-            .save(&Subscription {
-                segments,
-                ..subscription
-            })
-            .await?;
-        let mut audit = audit.clone();
-        if let Some(new) = &invoice {
-            let issued = txn.issue(new).await?;
-            audit
-                .after
-                .insert("invoice_id".into(), issued.id.to_string());
+        let saved = txn.save(&changed).await?;
+        let issued = match &invoice {
+            Some(new) => Some(txn.issue(new).await?),
+            None => None,
+        };
+        if let Some(mut audit) = audit {
+            if let Some(issued) = &issued {
+                audit
+                    .after
+                    .insert("invoice_id".into(), issued.id.to_string());
+            }
+            txn.record(&audit).await?;
         }
-        txn.record(&audit).await?;
-        txn.commit()
-            .await
-            .map_err(|e: RepositoryError| BillingError::from(e))?;
+        txn.commit().await?;
         Ok(saved)
     }
 }

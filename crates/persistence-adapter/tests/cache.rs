@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::Utc;
 use portal_billing::test_support::TextRenderer;
 use portal_billing::{
-    AccountEdit, BillingService, CustomerRepository, Ports, Principal, Role, SystemClock,
+    AccountEdit, BillingService, CustomerRepository, Principal, Role, SystemClock,
 };
 use portal_domain::{CustomerId, PlanId, UserId};
 use portal_persistence::{CachedStore, RedisCache, SeaOrmStore};
@@ -32,11 +32,8 @@ async fn world() -> World {
         .await
         .unwrap();
     db.migrate().await.unwrap();
-    let cached = CachedStore::new(
-        db.clone(),
-        Arc::new(RedisCache::connect(&redis.url()).unwrap()),
-    );
-    let service = service_over(cached.clone(), db);
+    let cached = CachedStore::new(db, Arc::new(RedisCache::connect(&redis.url()).unwrap()));
+    let service = service_over(cached.clone());
     service.seed_demo().await.unwrap();
     World {
         service,
@@ -46,23 +43,9 @@ async fn world() -> World {
     }
 }
 
-/// The service as the server wires it: through `cached` what the cache touches.
-fn service_over(cached: CachedStore, db: SeaOrmStore) -> BillingService {
-    let cached = Arc::new(cached);
-    BillingService::new(Ports {
-        customers: cached.clone(),
-        plans: cached.clone(),
-        subscriptions: cached.clone(),
-        ledger: cached.clone(),
-        usage: cached.clone(),
-        invoices: cached,
-        ..Ports::from_store(
-            Arc::new(db),
-            Arc::new(TextRenderer::default()),
-            Arc::new(SystemClock),
-            Default::default(),
-        )
-    })
+/// The service as the server wires it.
+fn service_over(cached: CachedStore) -> BillingService {
+    BillingService::new(cached.ports(Arc::new(TextRenderer::default()), Arc::new(SystemClock)))
 }
 
 fn admin() -> Principal {
@@ -382,11 +365,8 @@ async fn a_changed_redis_plan_price_does_not_change_what_is_charged() {
     let db = SeaOrmStore::connect(&format!("sqlite://{}/p.db?mode=rwc", w._dir.display()))
         .await
         .unwrap();
-    let other = CachedStore::new(
-        db.clone(),
-        Arc::new(RedisCache::connect(&w.redis.url()).unwrap()),
-    );
-    let service = service_over(other, db);
+    let other = CachedStore::new(db, Arc::new(RedisCache::connect(&w.redis.url()).unwrap()));
+    let service = service_over(other);
     let listed = service.plans(&admin()).await.unwrap();
     assert!(listed.iter().any(|p| p.id == enterprise));
     let outcome = service.upgrade(&admin(), &enterprise, None).await.unwrap();

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
-use portal_billing::{BillingService, Ports, SystemClock};
+use portal_billing::{BillingService, SystemClock};
 use portal_http::{AppState, HttpSettings, TokenKeys};
 use portal_pdf::{KrillaInvoiceRenderer, Seller};
 use portal_persistence::{CachedStore, KeyValue, MemoryCache, RedisCache, SeaOrmStore};
@@ -32,23 +32,9 @@ pub async fn open_service(
         None => Arc::new(MemoryCache::default()),
     };
     let renderer = KrillaInvoiceRenderer::new(seller(settings))?;
-    let cached = Arc::new(CachedStore::new(store.clone(), cache).with_calendar(settings.calendar));
-    // What the cache does not touch is wired to the store itself.
-    let direct = Arc::new(store.clone());
-    let ports = Ports {
-        customers: cached.clone(),
-        plans: cached.clone(),
-        subscriptions: cached.clone(),
-        ledger: cached.clone(),
-        usage: cached.clone(),
-        invoices: cached,
-        audit: direct.clone(),
-        idempotency: direct.clone(),
-        health: direct,
-        renderer: Arc::new(renderer),
-        clock: Arc::new(SystemClock),
-        calendar: settings.calendar,
-    };
+    let ports = CachedStore::new(store.clone(), cache)
+        .with_calendar(settings.calendar)
+        .ports(Arc::new(renderer), Arc::new(SystemClock));
     Ok((Arc::new(BillingService::new(ports)), store))
 }
 

@@ -83,6 +83,27 @@ impl CachedStore {
         }
     }
 
+    /// The service's ports as served: through this cache what it keeps current, the
+    /// store itself for the rest (the audit log, idempotency keys, the health probe).
+    pub fn ports(
+        self,
+        renderer: Arc<dyn portal_billing::InvoiceRenderer>,
+        clock: Arc<dyn portal_billing::Clock>,
+    ) -> portal_billing::Ports {
+        let calendar = self.calendar;
+        let direct = Arc::new(self.db.clone());
+        let cached = Arc::new(self);
+        portal_billing::Ports {
+            customers: cached.clone(),
+            plans: cached.clone(),
+            subscriptions: cached.clone(),
+            ledger: cached.clone(),
+            usage: cached.clone(),
+            invoices: cached,
+            ..portal_billing::Ports::from_store(direct, renderer, clock, calendar)
+        }
+    }
+
     /// The business calendar whose "today" the subscription key describes.
     pub fn with_calendar(mut self, calendar: BusinessCalendar) -> Self {
         self.calendar = calendar;

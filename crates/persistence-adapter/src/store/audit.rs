@@ -31,3 +31,15 @@ impl AuditRepository for SeaOrmStore {
             .collect()
     }
 }
+
+/// Records `entry` (inside the caller's transaction).
+pub(super) async fn record(
+    db: &impl sea_orm::ConnectionTrait,
+    entry: &portal_domain::AuditEntry,
+) -> Result<(), RepositoryError> {
+    audit_log::Entity::insert(convert::audit_row(entry)?)
+        .exec_without_returning(db)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}

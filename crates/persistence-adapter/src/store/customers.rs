@@ -12,7 +12,7 @@ use sea_orm::{
 };
 
 use crate::convert::{self, db_err};
-use crate::entity::{audit_log, customers};
+use crate::entity::customers;
 
 use super::{INSERT_CHUNK, SeaOrmStore};
 
@@ -71,15 +71,9 @@ impl CustomerRepository for SeaOrmStore {
             .exec(&txn)
             .await
             .map_err(db_err)?;
-        if updated.rows_affected != 1 {
-            txn.rollback().await.map_err(db_err)?;
-            return Err(RepositoryError::Conflict);
-        }
+        super::one_row(updated.rows_affected)?;
         let audit = account_audit(&before, &after, &actor.user_id, actor.at);
-        audit_log::Entity::insert(convert::audit_row(&audit)?)
-            .exec_without_returning(&txn)
-            .await
-            .map_err(db_err)?;
+        super::audit::record(&txn, &audit).await?;
         txn.commit().await.map_err(db_err)?;
         Ok(Some(after))
     }

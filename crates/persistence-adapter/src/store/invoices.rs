@@ -16,7 +16,7 @@ use sea_orm::{
 };
 
 use crate::convert::{self, db_err};
-use crate::entity::{audit_log, invoice_lines, invoices, payments};
+use crate::entity::{invoice_lines, invoices, payments};
 
 use super::{INSERT_CHUNK, SeaOrmStore};
 
@@ -210,10 +210,7 @@ impl InvoiceRepository for SeaOrmStore {
             .exec(&txn)
             .await
             .map_err(db_err)?;
-        if updated.rows_affected != 1 {
-            txn.rollback().await.map_err(db_err)?;
-            return Err(RepositoryError::Conflict);
-        }
+        super::one_row(updated.rows_affected)?;
         payments::Entity::insert(payments::ActiveModel {
             invoice_id: Set(id.to_string()),
             amount_minor: Set(convert::minor(&payment.amount)?),
@@ -225,10 +222,7 @@ impl InvoiceRepository for SeaOrmStore {
         .exec_without_returning(&txn)
         .await
         .map_err(db_err)?;
-        audit_log::Entity::insert(convert::audit_row(audit)?)
-            .exec_without_returning(&txn)
-            .await
-            .map_err(db_err)?;
+        super::audit::record(&txn, audit).await?;
         let paid = Self::load_invoice(&txn, id, None)
             .await?
             .ok_or_else(|| RepositoryError::Other(anyhow::anyhow!("paid invoice vanished")))?;

@@ -18,7 +18,7 @@ use sea_orm::{
 
 use super::SeaOrmStore;
 use crate::convert::{self, db_err};
-use crate::entity::{audit_log, invoice_lines, invoices, plans, subscriptions};
+use crate::entity::{invoice_lines, invoices, plans, subscriptions};
 
 /// One open transaction of the ledger.
 pub struct SeaOrmLedgerTxn {
@@ -165,9 +165,7 @@ impl LedgerTxn for SeaOrmLedgerTxn {
                 .exec(&self.txn)
                 .await
                 .map_err(db_err)?;
-            if updated.rows_affected != 1 {
-                return Err(RepositoryError::Conflict);
-            }
+            super::one_row(updated.rows_affected)?;
         }
         Ok(Subscription {
             version: next,
@@ -180,11 +178,7 @@ impl LedgerTxn for SeaOrmLedgerTxn {
     }
 
     async fn record(&mut self, audit: &AuditEntry) -> Result<(), RepositoryError> {
-        audit_log::Entity::insert(convert::audit_row(audit)?)
-            .exec_without_returning(&self.txn)
-            .await
-            .map_err(db_err)?;
-        Ok(())
+        super::audit::record(&self.txn, audit).await
     }
 
     async fn commit(self: Box<Self>) -> Result<(), RepositoryError> {

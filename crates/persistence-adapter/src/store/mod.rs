@@ -41,6 +41,16 @@ pub struct SeaOrmStore {
     pub(crate) db: DatabaseConnection,
 }
 
+/// A compare-and-set's outcome: it changed exactly one row, or the row moved on
+/// ([`RepositoryError::Conflict`]; dropping the caller's transaction rolls it back).
+fn one_row(rows_affected: u64) -> Result<(), portal_billing::RepositoryError> {
+    if rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(portal_billing::RepositoryError::Conflict)
+    }
+}
+
 /// Rows per multi-row insert: well below SQLite's and PostgreSQL's parameter limits.
 const INSERT_CHUNK: usize = 500;
 

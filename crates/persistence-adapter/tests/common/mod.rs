@@ -161,8 +161,7 @@ pub fn sqlite_url() -> String {
     format!("sqlite://{}/p.db?mode=rwc", dir.display())
 }
 
-/// The ports as the server wires them: the cached store for what the cache touches,
-/// the store itself for the rest; or the store alone without a cache.
+/// The ports as the server wires them (the cache over `store`), or the store alone.
 pub fn ports_of(
     store: portal_persistence::SeaOrmStore,
     cache: Option<std::sync::Arc<dyn portal_persistence::KeyValue>>,
@@ -170,20 +169,10 @@ pub fn ports_of(
 ) -> portal_billing::Ports {
     use std::sync::Arc;
     let renderer = Arc::new(portal_billing::test_support::TextRenderer::default());
-    let direct = Arc::new(store.clone());
-    let plain =
-        portal_billing::Ports::from_store(direct.clone(), renderer, clock, Default::default());
-    let Some(cache) = cache else {
-        return plain;
-    };
-    let cached = Arc::new(portal_persistence::CachedStore::new(store, cache));
-    portal_billing::Ports {
-        customers: cached.clone(),
-        plans: cached.clone(),
-        subscriptions: cached.clone(),
-        ledger: cached.clone(),
-        usage: cached.clone(),
-        invoices: cached,
-        ..plain
+    match cache {
+        Some(cache) => portal_persistence::CachedStore::new(store, cache).ports(renderer, clock),
+        None => {
+            portal_billing::Ports::from_store(Arc::new(store), renderer, clock, Default::default())
+        }
     }
 }
