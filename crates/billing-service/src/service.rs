@@ -1,7 +1,6 @@
 //! [`BillingService`]: one method per use case of the portal.
 
 use chrono::NaiveDate;
-use portal_domain::timeline::in_period;
 use portal_domain::{
     AccountChanges, AuditAction, AuditEntry, Customer, DateRange, FieldErrors, Invoice, InvoiceId,
     InvoiceLine, InvoiceSummary, Month, Plan, PlanId, Product, ScheduledChange, Segment,
@@ -197,12 +196,18 @@ impl BillingService {
             ))
         })?;
         let this = Month::of(today);
-        let mut segments = in_period(&subscription.segments, this);
-        segments.extend(in_period(&subscription.segments, this.next()));
+        // The segments cut to the current and the next period (one range of days).
+        let (from, to) = (this.first_day(), this.next().last_day());
+        let segments = subscription
+            .segments
+            .iter()
+            .filter(|s| s.to >= from && s.from <= to)
+            .map(|s| Segment::new(s.plan_id.clone(), s.from.max(from), s.to.min(to)))
+            .collect();
         Ok(SubscriptionView {
             status: subscription.status_on(today),
             scheduled_change: subscription.scheduled_change(today),
-            segments: portal_domain::timeline::normalized(segments),
+            segments,
             subscription,
             plan,
         })

@@ -9,7 +9,8 @@ use std::time::Duration;
 use chrono::Utc;
 use portal_billing::test_support::TextRenderer;
 use portal_billing::{
-    AccountEdit, BillingService, CustomerRepository, Principal, Role, SystemClock,
+    AccountEdit, BillingService, CustomerRepository, Principal, Role, SubscriptionRepository,
+    SystemClock,
 };
 use portal_domain::{CustomerId, PlanId, UserId};
 use portal_persistence::{CachedStore, RedisCache, SeaOrmStore};
@@ -373,4 +374,27 @@ async fn a_changed_redis_plan_price_does_not_change_what_is_charged() {
     let invoice = outcome.invoice.expect("the upgrade owes money");
     assert_eq!(invoice.amount, honest.amount);
     assert!(invoice.amount.amount() > rust_decimal::Decimal::ONE);
+}
+
+/// A filled subscription key answers later reads: the database is read once, however
+/// many reads follow (each key's value must read back as what was written).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filled_keys_answer_later_reads_without_the_database() {
+    let w = world().await;
+    let id = CustomerId::parse("cust_demo").unwrap();
+    for key in ["customer:cust_demo:subscription", "customer:cust_demo:info"] {
+        w.redis.cli(&["DEL", key]);
+    }
+    let before = w.cached.cache_fills();
+    for _ in 0..50 {
+        SubscriptionRepository::current(&w.cached, &id)
+            .await
+            .unwrap()
+            .unwrap();
+        CustomerRepository::find(&w.cached, &id)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    assert_eq!(w.cached.cache_fills() - before, 2, "one fill per key");
 }

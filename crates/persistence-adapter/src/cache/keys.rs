@@ -128,7 +128,21 @@ impl SubscriptionInfo {
                 .collect(),
         }
     }
+}
 
+/// What the portal reads back from `customer:{id}:subscription`: only the fields that
+/// rebuild the subscription (the contract's other fields are skipped, not parsed).
+#[derive(Deserialize)]
+pub struct SubscriptionKey {
+    pub plan_name: String,
+    pub subscription_id: String,
+    pub customer_id: String,
+    pub version: i64,
+    pub segments: Vec<SegmentInfo>,
+    pub stored_status: String,
+}
+
+impl SubscriptionKey {
     pub fn into_domain(self) -> Option<Subscription> {
         let segments = self
             .segments

@@ -26,7 +26,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::flight::{Flights, Loaded};
-use super::keys::{self, CustomerInfo, InvoiceListItem, PlanInfo, SubscriptionInfo};
+use super::keys::{
+    self, CustomerInfo, InvoiceListItem, PlanInfo, SubscriptionInfo, SubscriptionKey,
+};
 use super::kv::KeyValue;
 use crate::SeaOrmStore;
 
@@ -119,15 +121,18 @@ impl CachedStore {
         self.loads.load(Ordering::SeqCst)
     }
 
-    async fn cached<T, V, L, Fut>(
+    /// `to_value` gives what is written (the contract's fields and more); `from_value`
+    /// rebuilds the value from what is read, which may be a leaner view of the same JSON.
+    async fn cached<T, W, V, L, Fut>(
         &self,
         key: &str,
-        to_value: impl Fn(&T) -> V,
+        to_value: impl Fn(&T) -> W,
         from_value: impl Fn(V) -> Option<T>,
         load: L,
     ) -> Result<Option<T>, RepositoryError>
     where
-        V: Serialize + DeserializeOwned,
+        W: Serialize,
+        V: DeserializeOwned,
         L: FnOnce() -> Fut,
         Fut: Future<Output = Result<Option<T>, RepositoryError>>,
     {
@@ -398,9 +403,9 @@ impl SubscriptionRepository for CachedStore {
                 |(s, plan_name): &(Subscription, String)| {
                     SubscriptionInfo::of(s, plan_name, self.today())
                 },
-                |info: SubscriptionInfo| {
-                    let name = info.plan_name.clone();
-                    info.into_domain().map(|s| (s, name))
+                |mut key: SubscriptionKey| {
+                    let name = std::mem::take(&mut key.plan_name);
+                    key.into_domain().map(|s| (s, name))
                 },
                 || async move {
                     let Some(s) = self.db.current(customer).await? else {
