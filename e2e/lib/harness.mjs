@@ -80,10 +80,27 @@ export async function startPortal({ allowedOrigins = [], demoSignIn = false } = 
         { env, encoding: "utf8" },
       ).trim();
     },
+    /** A token of one of the platform's own services (role `service`, no customer). */
+    serviceToken({ user = "billing-service", ttl = 3600 } = {}) {
+      return execFileSync(PORTAL_BIN, ["token", "--user", user, "--role", "service", "--ttl", String(ttl)], {
+        env,
+        encoding: "utf8",
+      }).trim();
+    },
     /** Calls the API as a test would check it, outside the browser. */
     async api(path, token) {
       const res = await fetch(url + path, { headers: { Authorization: `Bearer ${token}` } });
       if (!res.ok) throw new Error(`${path}: ${res.status}`);
+      return res.json();
+    },
+    /** POSTs a JSON body to the API, as another of the platform's programs would. */
+    async post(path, token, body) {
+      const res = await fetch(url + path, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
       return res.json();
     },
     async stop() {

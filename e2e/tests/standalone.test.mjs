@@ -139,7 +139,7 @@ test("every page has a labelled, keyboard-reachable navigation", async () => {
     await page.goto(`${portal.url}/?token=${portal.token()}`);
     await page.locator(".plan-name").waitFor();
     const nav = page.getByRole("navigation", { name: "主导航" });
-    assert.equal(await nav.getByRole("link").count(), 5);
+    assert.equal(await nav.getByRole("link").count(), 6);
     // Tab from the top reaches the skip link first, then the controls in order.
     await page.keyboard.press("Tab");
     assert.equal(await page.evaluate(() => document.activeElement.className), "skip");
@@ -159,6 +159,7 @@ const PAGES = [
   { name: "plans", path: "/plans", ready: "table.plans" },
   { name: "usage", path: "/usage", ready: "svg.usage-chart rect.bar" },
   { name: "invoices", path: "/invoices", ready: "table.invoices" },
+  { name: "history", path: "/history", ready: "ul.history, .state.empty" },
 ];
 
 for (const lang of ["zh", "en"]) {
@@ -178,6 +179,7 @@ for (const lang of ["zh", "en"]) {
         assert.equal(new URL(page.url()).pathname, path);
         await screenshot(page, `${name}-${lang}`);
       }
+      await page.locator('nav a[href="/invoices"]').click();
       await page.locator("table.invoices tbody tr th a").first().click();
       await page.locator("table.invoice-lines").waitFor();
       await screenshot(page, `invoice-detail-${lang}`);

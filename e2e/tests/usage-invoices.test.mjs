@@ -141,7 +141,9 @@ test("a reversed range is refused before asking the API", async () => {
 test("invoices: the list with status badges, then one invoice with its lines", async () => {
   const { page } = browser;
   const { invoices } = await portal.api("/api/portal/invoices", token);
-  assert.equal(invoices.length, 3);
+  // The demo data invoices the three previous months, and the current one when fees are
+  // billed in advance (contract §9).
+  assert.ok(invoices.length >= 3, `${invoices.length} invoices`);
   await page.goto(`${portal.url}/invoices?token=${token}`);
   await page.locator("table.invoices tbody tr").first().waitFor();
   const rows = page.locator("table.invoices tbody tr");
@@ -166,6 +168,23 @@ test("invoices: the list with status badges, then one invoice with its lines", a
   assert.equal(new URL(page.url()).pathname, `/invoices/${first.invoice_id}`);
 });
 
+test("an invoice's lines are worded in the app's language, as the API words them", async () => {
+  const { page } = browser;
+  const { invoices } = await portal.api("/api/portal/invoices", token);
+  const id = invoices[0].invoice_id;
+  const zh = await portal.api(`/api/portal/invoices/${id}?lang=zh`, token);
+  const en = await portal.api(`/api/portal/invoices/${id}?lang=en`, token);
+  const first = page.locator("table.invoice-lines tbody tr").first();
+  await page.goto(`${portal.url}/invoices/${id}?lang=zh&token=${token}`);
+  await first.filter({ hasText: zh.lines[0].description }).waitFor();
+  await page.getByRole("button", { name: /Switch to English/ }).click();
+  await page.getByRole("heading", { name: `Invoice ${id}` }).waitFor();
+  await first.filter({ hasText: en.lines[0].description }).waitFor();
+  assert.equal(await page.locator("table.invoice-lines tbody tr").count(), en.lines.length);
+  await page.getByRole("button", { name: /切换到中文/ }).click();
+  await first.filter({ hasText: zh.lines[0].description }).waitFor();
+});
+
 test("the PDF downloads from the invoice page", async () => {
   const { page } = browser;
   const { invoices } = await portal.api("/api/portal/invoices", token);
@@ -188,13 +207,17 @@ test("when the PDF cannot be made, the app says so and saves nothing", async () 
   const { invoices } = await portal.api("/api/portal/invoices", token);
   const id = invoices[0].invoice_id;
   // The server answering as it does while PDFs are unavailable.
-  await context.route(`${portal.url}/api/portal/invoices/${id}/pdf`, (route) =>
-    route.fulfill({
+  // (The app asks for the PDF in its language: `…/pdf?lang=zh`.)
+  const langs = [];
+  const pdf = (url) => url.pathname === `/api/portal/invoices/${id}/pdf`;
+  await context.route(pdf, (route) => {
+    langs.push(new URL(route.request().url()).searchParams.get("lang"));
+    return route.fulfill({
       status: 503,
       contentType: "application/json",
       body: JSON.stringify({ error: { code: "unavailable", message: "invoice PDFs are not rendered yet" } }),
-    }),
-  );
+    });
+  });
   try {
     let downloads = 0;
     page.on("download", () => {
@@ -208,7 +231,90 @@ test("when the PDF cannot be made, the app says so and saves nothing", async () 
     assert.match(await alert.textContent(), /PDF 暂不可用，请稍后再试/);
     assert.equal(downloads, 0);
     assert.ok(await page.getByRole("button", { name: "下载 PDF" }).isEnabled(), "the person can try again");
+    assert.deepEqual(langs, ["zh"], "the PDF is asked for in the app's language");
   } finally {
-    await context.unroute(`${portal.url}/api/portal/invoices/${id}/pdf`);
+    await context.unroute(pdf);
+  }
+});
+
+test("an invoice's lines in the app's language, with their days, reversals and payments", async () => {
+  const { page, context } = browser;
+  // A stubbed answer of the invoice endpoint, worded in the language asked for (the app
+  // shows what the API sends; the demo data has no reversal or payment to show).
+  const id = "INV209901001";
+  const asked = [];
+  const words = {
+    zh: ["企业版 2026-11-26 至 2026-11-30", "冲销：专业版 2026-11-26 至 2026-11-30"],
+    en: ["Enterprise 2026-11-26 to 2026-11-30", "Reversal: Pro 2026-11-26 to 2026-11-30"],
+  };
+  const line = (description, kind, plan_id, amount) => ({
+    description,
+    quantity: 1,
+    unit_price: amount,
+    amount,
+    kind,
+    plan_id,
+    period: "2026-11",
+    from: "2026-11-26",
+    to: "2026-11-30",
+    days: 5,
+    days_in_month: 30,
+  });
+  const stub = (url) => url.pathname === `/api/portal/invoices/${id}`;
+  await context.route(stub, (route) => {
+    const lang = new URL(route.request().url()).searchParams.get("lang");
+    asked.push(lang);
+    const [fee, reversal] = words[lang] ?? words.zh;
+    return route.fulfill({
+      contentType: "application/json",
+      body: JSON.stringify({
+        invoice_id: id,
+        amount: "333.33",
+        currency: "CNY",
+        period: "2026-11",
+        status: "paid",
+        created_at: "2026-11-26T17:30:00Z",
+        due_date: "2026-12-10",
+        kind: "adjustment",
+        lines: [line(fee, "fee", "enterprise", "499.83"), line(reversal, "reversal", "pro", "-166.50")],
+        payments: [{ amount: "333.33", reference: "PAY-2026-0042", paid_at: "2026-11-30T16:15:00Z" }],
+      }),
+    });
+  });
+  try {
+    await page.goto(`${portal.url}/invoices/${id}?lang=zh&token=${token}`);
+    const rows = page.locator("table.invoice-lines tbody tr");
+    await rows.first().waitFor();
+    assert.deepEqual(asked, ["zh"]);
+    assert.equal(await rows.count(), 2);
+    assert.match(await rows.nth(0).textContent(), /企业版 2026-11-26 至 2026-11-30/);
+    assert.equal(await rows.nth(0).locator(".line-meta").textContent(), "2026-11-26 – 2026-11-30 · 5/30 天");
+    assert.equal(await rows.nth(0).locator(".credit-mark").count(), 0);
+    // The reversal: marked, and its amount negative.
+    assert.ok((await rows.nth(1).getAttribute("class")).includes("credit"));
+    assert.equal(await rows.nth(1).locator(".credit-mark").textContent(), "冲销");
+    assert.equal(await rows.nth(1).locator("td.amount").textContent(), "¥-166.50");
+    assert.equal(await page.locator("table.invoice-lines tfoot td").textContent(), "¥333.33");
+    // Issued on the 27th in Shanghai (17:30 UTC on the 26th).
+    assert.match(await page.locator(".facts").textContent(), /2026-11-27/);
+    const payments = page.locator("table.payments tbody tr");
+    assert.equal(await payments.count(), 1);
+    assert.deepEqual(
+      (await payments.first().locator("td").allTextContents()).map((t) => t.trim()),
+      ["2026-12-01 00:15", "PAY-2026-0042", "¥333.33"],
+    );
+    await page.getByRole("heading", { name: "付款记录" }).waitFor();
+
+    // The language switch asks again, in English.
+    await page.getByRole("button", { name: /Switch to English/ }).click();
+    await page.locator("table.invoice-lines tbody tr").filter({ hasText: "Enterprise 2026-11-26 to 2026-11-30" }).waitFor();
+    assert.deepEqual(asked, ["zh", "en"]);
+    assert.equal(await rows.nth(0).locator(".line-meta").textContent(), "2026-11-26 – 2026-11-30 · 5 of 30 days");
+    assert.equal(await rows.nth(1).locator(".credit-mark").textContent(), "Reversal");
+    await page.getByRole("heading", { name: "Payments" }).waitFor();
+    await page.getByRole("button", { name: /切换到中文/ }).click();
+    await page.getByRole("heading", { name: "付款记录" }).waitFor();
+  } finally {
+    await context.unroute(stub);
   }
 });

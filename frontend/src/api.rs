@@ -3,17 +3,21 @@
 //! the session (see [`crate::auth::Session::expire`]).
 
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
+use leptos_i18n::I18nContext;
 use portal_api_types::{
-    Account, AppConfig, DemoToken, DowngradeRequest, ErrorBody, Invoice, InvoiceList, PlanList,
-    Subscription, UpdateAccountRequest, UpgradePreview, UpgradeRequest, UpgradeResponse,
+    Account, AppConfig, AuditLog, DemoToken, DowngradeRequest, ErrorBody, Invoice, InvoiceList,
+    PlanList, Subscription, UpdateAccountRequest, UpgradePreview, UpgradeRequest, UpgradeResponse,
     UsageDetail, UsageOverview,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::auth::{Session, use_session};
+use crate::i18n::{Locale, html_lang, use_i18n};
 
 /// Why a call failed, in the terms the screens explain to people.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,11 +65,13 @@ pub struct Download {
 #[derive(Clone, Copy)]
 pub struct Api {
     session: Session,
+    i18n: I18nContext<Locale>,
 }
 
 pub fn use_api() -> Api {
     Api {
         session: use_session(),
+        i18n: use_i18n(),
     }
 }
 
@@ -75,62 +81,89 @@ async fn error_of(response: &Response) -> ApiError {
     ApiError::Status { status, body }
 }
 
+/// A call under way. Every endpoint awaits one of these rather than its own copy of the
+/// sending and checking, which keeps each endpoint's code (and the wasm) small.
+type Pending<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
 impl Api {
-    async fn send(&self, request: RequestBuilder) -> Result<Response, ApiError> {
-        self.send_with(request, None::<&()>).await
+    /// Sends `request` with the bearer token and the app's language; a 401 ends the
+    /// session, any other refusal becomes [`ApiError::Status`] with the error body.
+    fn dispatch(self, request: RequestBuilder, json_body: Option<String>) -> Pending<Response> {
+        Box::pin(async move {
+            let Some(token) = self.session.token() else {
+                return Err(ApiError::Unauthorized);
+            };
+            // The app's language, for whatever the API words for people (invoice lines).
+            let lang = html_lang(self.i18n.get_locale_untracked());
+            let request = request
+                .header("Authorization", &format!("Bearer {token}"))
+                .header("Accept-Language", lang);
+            let request = match json_body {
+                Some(json) => request
+                    .header("Content-Type", "application/json")
+                    .body(json)
+                    .map_err(|_| ApiError::Unexpected)?,
+                None => request.build().map_err(|_| ApiError::Unexpected)?,
+            };
+            let response = request.send().await.map_err(|_| ApiError::Network)?;
+            if response.status() == 401 {
+                self.session.expire(&token);
+                return Err(ApiError::Unauthorized);
+            }
+            if !response.ok() {
+                return Err(error_of(&response).await);
+            }
+            Ok(response)
+        })
     }
 
-    async fn send_with<B: Serialize>(
-        &self,
+    /// The answer's body as text.
+    fn text(self, request: RequestBuilder, json_body: Option<String>) -> Pending<String> {
+        Box::pin(async move {
+            let response = self.dispatch(request, json_body).await?;
+            response.text().await.map_err(|_| ApiError::Unexpected)
+        })
+    }
+
+    /// Sends `request` (with `body` as JSON) and reads the answer as a `T`.
+    async fn call<T: DeserializeOwned>(
+        self,
         request: RequestBuilder,
-        body: Option<&B>,
-    ) -> Result<Response, ApiError> {
-        let Some(token) = self.session.token() else {
-            return Err(ApiError::Unauthorized);
+        body: Option<&impl Serialize>,
+    ) -> Result<T, ApiError> {
+        let json_body = match body {
+            Some(body) => Some(serde_json::to_string(body).map_err(|_| ApiError::Unexpected)?),
+            None => None,
         };
-        let request = request.header("Authorization", &format!("Bearer {token}"));
-        let request = match body {
-            Some(body) => request.json(body).map_err(|_| ApiError::Unexpected)?,
-            None => request.build().map_err(|_| ApiError::Unexpected)?,
-        };
-        let response = request.send().await.map_err(|_| ApiError::Network)?;
-        if response.status() == 401 {
-            self.session.expire(&token);
-            return Err(ApiError::Unauthorized);
-        }
-        if !response.ok() {
-            return Err(error_of(&response).await);
-        }
-        Ok(response)
+        let text = self.text(request, json_body).await?;
+        serde_json::from_str(&text).map_err(|_| ApiError::Unexpected)
     }
 
-    async fn json<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
-        response.json::<T>().await.map_err(|_| ApiError::Unexpected)
+    async fn get<T: DeserializeOwned>(self, request: RequestBuilder) -> Result<T, ApiError> {
+        self.call(request, None::<&()>).await
     }
 
     pub async fn account(self) -> Result<Account, ApiError> {
-        Self::json(self.send(Request::get("/api/portal/account")).await?).await
+        self.get(Request::get("/api/portal/account")).await
     }
 
     pub async fn update_account(self, body: UpdateAccountRequest) -> Result<Account, ApiError> {
-        let response = self
-            .send_with(Request::put("/api/portal/account"), Some(&body))
-            .await?;
-        Self::json(response).await
+        self.call(Request::put("/api/portal/account"), Some(&body))
+            .await
     }
 
     pub async fn subscription(self) -> Result<Subscription, ApiError> {
-        Self::json(self.send(Request::get("/api/portal/subscription")).await?).await
+        self.get(Request::get("/api/portal/subscription")).await
     }
 
     pub async fn plans(self) -> Result<PlanList, ApiError> {
-        Self::json(self.send(Request::get("/api/portal/plans")).await?).await
+        self.get(Request::get("/api/portal/plans")).await
     }
 
     pub async fn upgrade_preview(self, plan_id: String) -> Result<UpgradePreview, ApiError> {
         let request = Request::get("/api/portal/subscription/upgrade/preview")
             .query([("plan_id", plan_id.as_str())]);
-        Self::json(self.send(request).await?).await
+        self.get(request).await
     }
 
     /// Upgrades at the preview's proration date, so the charge is the amount the person
@@ -147,26 +180,23 @@ impl Api {
             plan_id,
             proration_date: Some(proration_date),
         };
-        let response = self.send_with(request, Some(&body)).await?;
-        Self::json(response).await
+        self.call(request, Some(&body)).await
     }
 
     /// Schedules a move to a cheaper plan at the end of the current period.
     pub async fn downgrade(self, plan_id: String) -> Result<Subscription, ApiError> {
         let body = DowngradeRequest { plan_id };
-        let response = self
-            .send_with(
-                Request::post("/api/portal/subscription/downgrade"),
-                Some(&body),
-            )
-            .await?;
-        Self::json(response).await
+        self.call(
+            Request::post("/api/portal/subscription/downgrade"),
+            Some(&body),
+        )
+        .await
     }
 
     /// Drops a scheduled plan change.
     pub async fn cancel_scheduled_change(self) -> Result<Subscription, ApiError> {
         let request = Request::delete("/api/portal/subscription/scheduled-change");
-        Self::json(self.send(request).await?).await
+        self.get(request).await
     }
 
     /// The month's usage; `None` asks for the current month.
@@ -175,7 +205,7 @@ impl Api {
         if let Some(month) = month {
             request = request.query([("month", month.as_str())]);
         }
-        Self::json(self.send(request).await?).await
+        self.get(request).await
     }
 
     pub async fn usage_detail(
@@ -189,21 +219,26 @@ impl Api {
         if let Some(product) = product {
             request = request.query([("product", product.as_str())]);
         }
-        Self::json(self.send(request).await?).await
+        self.get(request).await
     }
 
     pub async fn invoices(self) -> Result<InvoiceList, ApiError> {
-        Self::json(self.send(Request::get("/api/portal/invoices")).await?).await
+        self.get(Request::get("/api/portal/invoices")).await
     }
 
-    pub async fn invoice(self, id: String) -> Result<Invoice, ApiError> {
+    /// One invoice, its lines worded in `lang` (`zh` or `en`).
+    pub async fn invoice(self, id: String, lang: &'static str) -> Result<Invoice, ApiError> {
         let url = format!("/api/portal/invoices/{}", path_segment(&id));
-        Self::json(self.send(Request::get(&url)).await?).await
+        let request = Request::get(&url).query([("lang", lang)]);
+        self.get(request).await
     }
 
-    pub async fn invoice_pdf(self, id: String) -> Result<Download, ApiError> {
+    /// The invoice's PDF, in `lang` (`zh` or `en`).
+    pub async fn invoice_pdf(self, id: String, lang: &'static str) -> Result<Download, ApiError> {
         let url = format!("/api/portal/invoices/{}/pdf", path_segment(&id));
-        let response = self.send(Request::get(&url)).await?;
+        let response = self
+            .dispatch(Request::get(&url).query([("lang", lang)]), None)
+            .await?;
         let content_type = response.headers().get("content-type").unwrap_or_default();
         let bytes = response.binary().await.map_err(|_| ApiError::Network)?;
         Ok(Download {
@@ -211,29 +246,32 @@ impl Api {
             bytes,
         })
     }
+
+    /// The changes made through the portal (and payments recorded), newest first.
+    pub async fn audit_log(self) -> Result<AuditLog, ApiError> {
+        self.get(Request::get("/api/portal/audit-log")).await
+    }
 }
 
-/// Calls that need no token.
+/// Calls that need no token: sends `request` and reads the answer's body as text.
+fn untokened(request: RequestBuilder) -> Pending<String> {
+    Box::pin(async move {
+        let response = request.send().await.map_err(|_| ApiError::Network)?;
+        if !response.ok() {
+            return Err(error_of(&response).await);
+        }
+        response.text().await.map_err(|_| ApiError::Unexpected)
+    })
+}
+
 pub async fn app_config() -> Result<AppConfig, ApiError> {
-    let response = Request::get("/api/app-config")
-        .send()
-        .await
-        .map_err(|_| ApiError::Network)?;
-    if !response.ok() {
-        return Err(error_of(&response).await);
-    }
-    Api::json(response).await
+    let text = untokened(Request::get("/api/app-config")).await?;
+    serde_json::from_str(&text).map_err(|_| ApiError::Unexpected)
 }
 
 pub async fn demo_token() -> Result<DemoToken, ApiError> {
-    let response = Request::post("/api/demo/token")
-        .send()
-        .await
-        .map_err(|_| ApiError::Network)?;
-    if !response.ok() {
-        return Err(error_of(&response).await);
-    }
-    Api::json(response).await
+    let text = untokened(Request::post("/api/demo/token")).await?;
+    serde_json::from_str(&text).map_err(|_| ApiError::Unexpected)
 }
 
 /// Percent-encodes one path segment (invoice numbers are plain, but a link may be edited).

@@ -13,6 +13,7 @@ use crate::components::{ErrorNotice, Loading, error_text};
 use crate::i18n::*;
 use crate::loader::Loader;
 use crate::pages::account::AccountPage;
+use crate::pages::history::HistoryPage;
 use crate::pages::invoices::{InvoiceDetailPage, InvoicesPage};
 use crate::pages::overview::OverviewPage;
 use crate::pages::plans::PlansPage;
@@ -141,6 +142,7 @@ fn Shell() -> impl IntoView {
             <A href="/plans">{tx!(i18n, nav.plans)}</A>
             <A href="/usage">{tx!(i18n, nav.usage)}</A>
             <A href="/invoices">{tx!(i18n, nav.invoices)}</A>
+            <A href="/history">{tx!(i18n, nav.history)}</A>
         </nav>
         <main id="main" tabindex="-1">
             <Routes fallback=NotFound>
@@ -150,6 +152,7 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/usage") view=UsagePage />
                 <Route path=path!("/invoices") view=InvoicesPage />
                 <Route path=path!("/invoices/:id") view=InvoiceDetailPage />
+                <Route path=path!("/history") view=HistoryPage />
             </Routes>
         </main>
     }

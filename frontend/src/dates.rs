@@ -1,5 +1,6 @@
-//! Calendar arithmetic on UTC dates (`YYYY-MM-DD`) and months (`YYYY-MM`), the way the
-//! API counts them. Small and exact, so the app needs no date library in its wasm.
+//! Calendar arithmetic on dates (`YYYY-MM-DD`) and months (`YYYY-MM`), the way the API
+//! counts them, and the API's RFC 3339 UTC timestamps read in the business calendar
+//! (Asia/Shanghai). Small and exact, so the app needs no date library in its wasm.
 
 use std::fmt;
 
@@ -159,6 +160,87 @@ impl fmt::Display for Month {
     }
 }
 
+/// The business calendar's offset from UTC, in seconds. The portal's calendar is
+/// Asia/Shanghai (contract §9), which has kept UTC+8 all year since 1991: a fixed offset
+/// is exact for every date the portal handles and needs no time-zone database.
+pub const BUSINESS_OFFSET_SECONDS: i64 = 8 * 3600;
+
+/// A moment as the business calendar writes it: its day and its time of day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalTime {
+    pub day: Day,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+}
+
+/// Two ASCII digits at `at`, as a number.
+fn two_digits(text: &[u8], at: usize) -> Option<i64> {
+    let (high, low) = (*text.get(at)?, *text.get(at + 1)?);
+    (high.is_ascii_digit() && low.is_ascii_digit())
+        .then(|| i64::from(high - b'0') * 10 + i64::from(low - b'0'))
+}
+
+/// Seconds since the Unix epoch of an RFC 3339 timestamp (`2025-12-19T10:00:00Z`,
+/// optional fraction, `Z` or a `±HH:MM` offset); `None` for anything else.
+pub fn parse_timestamp(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    let day = Day::parse(text.get(..10)?)?;
+    if !matches!(b.get(10), Some(b'T' | b't' | b' '))
+        || b.get(13) != Some(&b':')
+        || b.get(16) != Some(&b':')
+    {
+        return None;
+    }
+    let (hour, minute, second) = (two_digits(b, 11)?, two_digits(b, 14)?, two_digits(b, 17)?);
+    if hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let mut at = 19;
+    if b.get(at) == Some(&b'.') {
+        at += 1;
+        let digits = at;
+        while b.get(at).is_some_and(u8::is_ascii_digit) {
+            at += 1;
+        }
+        if at == digits {
+            return None;
+        }
+    }
+    let offset = match (b.get(at), b.len() - at) {
+        (Some(b'Z' | b'z'), 1) => 0,
+        (Some(sign @ (b'+' | b'-')), 6) if b.get(at + 3) == Some(&b':') => {
+            let minutes = two_digits(b, at + 1)? * 60 + two_digits(b, at + 4)?;
+            if *sign == b'-' {
+                -minutes * 60
+            } else {
+                minutes * 60
+            }
+        }
+        _ => return None,
+    };
+    Some(day.to_days() * 86_400 + hour * 3600 + minute * 60 + second - offset)
+}
+
+impl LocalTime {
+    /// The business calendar's day and time of a moment (seconds since the epoch).
+    pub fn from_epoch_seconds(seconds: i64) -> LocalTime {
+        let local = seconds + BUSINESS_OFFSET_SECONDS;
+        let of_day = local.rem_euclid(86_400);
+        LocalTime {
+            day: Day::from_days(local.div_euclid(86_400)),
+            hour: u32::try_from(of_day / 3600).unwrap_or(0),
+            minute: u32::try_from(of_day % 3600 / 60).unwrap_or(0),
+            second: u32::try_from(of_day % 60).unwrap_or(0),
+        }
+    }
+
+    /// The business calendar's reading of an RFC 3339 timestamp.
+    pub fn of_timestamp(text: &str) -> Option<LocalTime> {
+        parse_timestamp(text).map(LocalTime::from_epoch_seconds)
+    }
+}
+
 /// Days from `from` to `to`, both included (0 when reversed).
 pub fn days_inclusive(from: Day, to: Day) -> i64 {
     (to.to_days() - from.to_days() + 1).max(0)
@@ -195,6 +277,52 @@ mod tests {
             Day::parse("2025-12-31").unwrap().add_days(1).to_string(),
             "2026-01-01"
         );
+    }
+
+    #[test]
+    fn timestamps_are_read_in_the_business_calendar() {
+        let at = |text: &str| {
+            LocalTime::of_timestamp(text)
+                .map(|t| format!("{} {:02}:{:02}:{:02}", t.day, t.hour, t.minute, t.second))
+        };
+        assert_eq!(
+            at("2025-12-19T10:00:00Z").as_deref(),
+            Some("2025-12-19 18:00:00")
+        );
+        // Half past four in the afternoon UTC is the next day in Shanghai.
+        assert_eq!(
+            at("2025-12-31T16:30:05Z").as_deref(),
+            Some("2026-01-01 00:30:05")
+        );
+        assert_eq!(
+            at("2024-02-28T16:00:00.123456Z").as_deref(),
+            Some("2024-02-29 00:00:00")
+        );
+        assert_eq!(
+            at("2025-12-19T10:00:00+08:00").as_deref(),
+            Some("2025-12-19 10:00:00")
+        );
+        assert_eq!(
+            at("2025-12-19T10:00:00-06:30").as_deref(),
+            Some("2025-12-20 00:30:00")
+        );
+        assert_eq!(
+            at("1970-01-01T00:00:00Z").as_deref(),
+            Some("1970-01-01 08:00:00")
+        );
+        assert_eq!(parse_timestamp("1970-01-01T00:00:00Z"), Some(0));
+        for bad in [
+            "",
+            "2025-12-19",
+            "2025-12-19T10:00:00",
+            "2025-12-19T25:00:00Z",
+            "2025-12-19T10:00Z",
+            "2025-12-19T10:00:00.Z",
+            "2025-12-19T10:00:00+0800",
+            "2025-13-19T10:00:00Z",
+        ] {
+            assert_eq!(parse_timestamp(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -4,6 +4,8 @@
 use portal_api_types::UsageItem;
 use rust_decimal::Decimal;
 
+use crate::dates::LocalTime;
+
 /// `12345678` → `12,345,678` (the grouping both Chinese and English readers expect).
 pub fn grouped(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
@@ -72,9 +74,53 @@ fn csv_field(value: &str) -> String {
     }
 }
 
-/// `2025-12-19T10:00:00Z` → `2025-12-19`.
-pub fn date_of(timestamp: &str) -> &str {
-    timestamp.get(..10).unwrap_or(timestamp)
+/// The business calendar's date of a timestamp (Asia/Shanghai, as the API dates its
+/// invoices): `2025-12-19T10:00:00Z` → `2025-12-19`, `2025-12-19T17:00:00Z` → `2025-12-20`.
+/// Text that is not a timestamp is shown as it is.
+pub fn date_of(timestamp: &str) -> String {
+    match LocalTime::of_timestamp(timestamp) {
+        Some(local) => local.day.to_string(),
+        None => timestamp.get(..10).unwrap_or(timestamp).to_owned(),
+    }
+}
+
+/// A timestamp's date and time in the business calendar, to the minute:
+/// `2025-12-19T10:00:00Z` → `2025-12-19 18:00`.
+pub fn date_time_of(timestamp: &str) -> String {
+    match LocalTime::of_timestamp(timestamp) {
+        Some(t) => format!("{} {:02}:{:02}", t.day, t.hour, t.minute),
+        None => timestamp.to_owned(),
+    }
+}
+
+/// Fills `{name}` placeholders of a translated template. The app's sentences with several
+/// values go through this one function rather than a generated formatter per text.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let value = after.find('}').and_then(|end| {
+            let name = &after[..end];
+            values
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value, end))
+        });
+        match value {
+            Some((value, end)) => {
+                out.push_str(value);
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -130,8 +176,28 @@ mod tests {
     }
 
     #[test]
-    fn dates_of_timestamps() {
+    fn dates_of_timestamps_in_the_business_calendar() {
         assert_eq!(date_of("2025-12-19T10:00:00Z"), "2025-12-19");
+        assert_eq!(date_of("2025-12-19T16:00:00Z"), "2025-12-20");
+        assert_eq!(date_of("2025-12-19T15:59:59Z"), "2025-12-19");
         assert_eq!(date_of("short"), "short");
+        assert_eq!(date_time_of("2025-12-19T10:05:59Z"), "2025-12-19 18:05");
+        assert_eq!(date_time_of("2025-12-31T23:00:00Z"), "2026-01-01 07:00");
+        assert_eq!(date_time_of("not a time"), "not a time");
+    }
+
+    #[test]
+    fn templates_are_filled_by_name() {
+        let values = [("plan", "企业版（enterprise）"), ("amount", "¥333.33")];
+        assert_eq!(
+            fill("升级到 {plan}，补收 {amount}", &values),
+            "升级到 企业版（enterprise），补收 ¥333.33"
+        );
+        assert_eq!(fill("{amount} {amount}", &values), "¥333.33 ¥333.33");
+        // Unknown or unclosed placeholders stay as they are.
+        assert_eq!(fill("{other} {plan", &values), "{other} {plan");
+        assert_eq!(fill("no placeholders", &[]), "no placeholders");
+        // A value is never filled again.
+        assert_eq!(fill("{a}", &[("a", "{a}")]), "{a}");
     }
 }

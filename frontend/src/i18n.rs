@@ -154,4 +154,42 @@ mod tests {
         assert_eq!(a, b);
         assert!(a.len() > 50);
     }
+
+    #[test]
+    fn both_locales_fill_the_same_placeholders() {
+        // Texts with values have `{name}` placeholders, filled by `format::fill`: a name
+        // missing from one language would show as `{name}` there.
+        fn placeholders(text: &str) -> Vec<&str> {
+            let mut names: Vec<&str> = text
+                .split('{')
+                .skip(1)
+                .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+                .collect();
+            names.sort_unstable();
+            names
+        }
+        fn walk(zh: &serde_json::Value, en: &serde_json::Value, path: &str) {
+            match (zh, en) {
+                (serde_json::Value::Object(zh), serde_json::Value::Object(en)) => {
+                    for (key, value) in zh {
+                        walk(value, &en[key], &format!("{path}.{key}"));
+                    }
+                }
+                (serde_json::Value::String(zh), serde_json::Value::String(en)) => {
+                    assert_eq!(placeholders(zh), placeholders(en), "{path}");
+                    assert!(
+                        !zh.contains("{{") && !en.contains("{{"),
+                        "{path}: use {{name}}"
+                    );
+                }
+                _ => panic!("{path}: not the same shape"),
+            }
+        }
+        let zh: serde_json::Value =
+            serde_json::from_str(include_str!("../locales/zh.json")).unwrap();
+        let en: serde_json::Value =
+            serde_json::from_str(include_str!("../locales/en.json")).unwrap();
+        walk(&zh, &en, "");
+        assert_eq!(placeholders("{plan} on {date}"), ["date", "plan"]);
+    }
 }

@@ -5,12 +5,16 @@
 
 use std::cell::Cell;
 use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::ApiError;
+
+/// One fetch under way.
+type Request<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 
 pub struct Loader<T: 'static> {
     value: RwSignal<Option<Result<T, ApiError>>>,
@@ -32,6 +36,11 @@ impl<T: Clone + Send + Sync + 'static> Loader<T> {
     where
         Fut: Future<Output = Result<T, ApiError>> + 'static,
     {
+        // The work is done once per loaded type, not once per page that loads it.
+        Self::start(Box::new(move || Box::pin(fetch())))
+    }
+
+    fn start(fetch: Box<dyn Fn() -> Request<T>>) -> Self {
         let value = RwSignal::new(None);
         let reload = RwSignal::new(0_u32);
         let latest = Rc::new(Cell::new(0_u64));

@@ -369,7 +369,10 @@ pub struct ProductUsage {
     pub used: i64,
     pub quota: i64,
     /// `used / quota * 100`, at most one decimal.
-    #[serde(with = "rust_decimal::serde::float")]
+    #[serde(
+        serialize_with = "rust_decimal::serde::float::serialize",
+        deserialize_with = "percent_number"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = f64, example = 66.7))]
     pub percent: Decimal,
     /// The month-end value at the month's pace so far.
@@ -421,6 +424,16 @@ pub struct DemoToken {
     pub expires_at: u64,
 }
 
+/// Reads a JSON number with at most one decimal as a plain `f64` (reading it through
+/// `rust_decimal`'s float text path would pull float formatting into the wasm app),
+/// rounded back to one decimal half away from zero.
+fn percent_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+    let value = <f64 as Deserialize>::deserialize(d)?;
+    Decimal::try_from(value)
+        .map(|v| v.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
+        .map_err(serde::de::Error::custom)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -449,7 +462,10 @@ mod tests {
             projected: 3,
             alert: "none".into(),
         };
-        assert_eq!(serde_json::to_value(&usage).unwrap()["percent"], 66.7);
+        let json = serde_json::to_value(&usage).unwrap();
+        assert_eq!(json["percent"], 66.7);
+        let back: ProductUsage = serde_json::from_value(json).unwrap();
+        assert_eq!(back.percent, Decimal::new(667, 1), "read back exactly");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Pieces every page uses: the loading, empty and error states, status badges, product
 //! names and quota bars.
 
+pub mod invoice_lines;
 pub mod usage_chart;
 
 use leptos::prelude::*;
@@ -72,9 +73,13 @@ pub fn Loading() -> impl IntoView {
     }
 }
 
+/// A translated text, as [`tx!`] draws it: `|i| t_string!(i, invoices.empty)`.
+pub type Text = fn(leptos_i18n::I18nContext<Locale>) -> &'static str;
+
 #[component]
-pub fn Empty(#[prop(into)] message: Signal<String>) -> impl IntoView {
-    view! { <p class="state empty">{message}</p> }
+pub fn Empty(message: Text) -> impl IntoView {
+    let i18n = use_i18n();
+    view! { <p class="state empty">{tr(i18n, message)}</p> }
 }
 
 /// An error with its explanation and, when the action can be repeated, a retry button.
@@ -109,6 +114,14 @@ where
     T: Clone + Send + Sync + 'static,
     V: IntoView + 'static,
 {
+    // The states are drawn once per loaded type, not once per place that shows one.
+    loaded_any(resource, Box::new(move |value| ok(value).into_any()))
+}
+
+fn loaded_any<T>(resource: Loader<T>, ok: Box<dyn Fn(T) -> AnyView + Send + Sync>) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+{
     move || match resource.get() {
         None => view! { <Loading /> }.into_any(),
         // A 401 ends the session and the gate replaces the page: nothing to show here.
@@ -117,7 +130,7 @@ where
             let retry = Callback::new(move |()| resource.refetch());
             view! { <ErrorNotice error retry /> }.into_any()
         }
-        Some(Ok(value)) => ok(value).into_any(),
+        Some(Ok(value)) => ok(value),
     }
 }
 

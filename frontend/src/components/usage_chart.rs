@@ -83,8 +83,12 @@ pub fn layout(days: &[(String, i64)]) -> Layout {
     }
 }
 
-fn num(value: f64) -> String {
-    format!("{value:.1}")
+/// A coordinate to a tenth, `12.3`: written from integers, so the wasm carries no float
+/// formatting for it.
+pub fn num(value: f64) -> String {
+    let tenths = (value.abs() * 10.0 + 0.5) as i64;
+    let sign = if value < 0.0 && tenths > 0 { "-" } else { "" };
+    format!("{sign}{}.{}", tenths / 10, tenths % 10)
 }
 
 /// The chart. `label` names it for screen readers (the detail table below it has the
@@ -119,7 +123,7 @@ pub fn UsageChart(days: Vec<(String, i64)>, #[prop(into)] label: Signal<String>)
     view! {
         <svg
             class="usage-chart"
-            viewBox=format!("0 0 {WIDTH} {HEIGHT}")
+            viewBox="0 0 640 240"
             role="img"
             aria-label=label
             preserveAspectRatio="xMidYMid meet"
@@ -190,6 +194,19 @@ mod tests {
         let last = &layout.bars[29];
         assert!(last.x + last.width <= WIDTH - RIGHT + 1e-9);
         assert!(layout.bars[0].x >= LEFT);
+    }
+
+    #[test]
+    fn coordinates_are_written_to_a_tenth() {
+        assert_eq!(num(0.0), "0.0");
+        assert_eq!(num(52.0), "52.0");
+        assert_eq!(num(12.345), "12.3");
+        assert_eq!(num(12.36), "12.4");
+        assert_eq!(num(0.04), "0.0");
+        assert_eq!(num(-3.26), "-3.3");
+        assert_eq!(num(-0.01), "0.0");
+        // The view box the chart is drawn in.
+        assert_eq!((WIDTH, HEIGHT), (640.0, 240.0));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use portal_api_types::{Account, UpdateAccountRequest};
 
 use crate::api::{ApiError, use_api};
 use crate::auth::use_session;
-use crate::components::{ErrorNotice, loaded};
+use crate::components::{ErrorNotice, Text, loaded};
 use crate::format;
 use crate::i18n::*;
 use crate::loader::Loader;
@@ -50,7 +50,7 @@ fn AccountFacts(account: Account) -> impl IntoView {
                 <dt>{tx!(i18n, account.customer_id)}</dt>
                 <dd>{account.customer_id.clone()}</dd>
                 <dt>{tx!(i18n, account.created_at)}</dt>
-                <dd>{format::date_of(&account.created_at).to_owned()}</dd>
+                <dd>{format::date_of(&account.created_at)}</dd>
             </dl>
             <p class="note">{tx!(i18n, account.read_only)}</p>
         </section>
@@ -118,7 +118,7 @@ fn AccountForm(account: Account) -> impl IntoView {
                 <dt>{tx!(i18n, account.customer_id)}</dt>
                 <dd>{account.customer_id.clone()}</dd>
                 <dt>{tx!(i18n, account.created_at)}</dt>
-                <dd>{format::date_of(&account.created_at).to_owned()}</dd>
+                <dd>{format::date_of(&account.created_at)}</dd>
             </dl>
         </section>
         <form class="card form" on:submit=on_submit novalidate aria-labelledby="account-edit">
@@ -128,8 +128,8 @@ fn AccountForm(account: Account) -> impl IntoView {
                 kind="text"
                 autocomplete="organization"
                 value=company
-                label=Signal::derive(move || t_string!(i18n, account.company_name).to_string())
-                hint=Signal::derive(move || t_string!(i18n, account.hint_company).to_string())
+                label=|i| t_string!(i, account.company_name)
+                hint=|i| t_string!(i, account.hint_company)
                 error=field_error("company_name")
             />
             <TextField
@@ -137,8 +137,8 @@ fn AccountForm(account: Account) -> impl IntoView {
                 kind="text"
                 autocomplete="name"
                 value=contact
-                label=Signal::derive(move || t_string!(i18n, account.contact_name).to_string())
-                hint=Signal::derive(move || t_string!(i18n, account.hint_contact).to_string())
+                label=|i| t_string!(i, account.contact_name)
+                hint=|i| t_string!(i, account.hint_contact)
                 error=field_error("contact_name")
             />
             <TextField
@@ -146,8 +146,8 @@ fn AccountForm(account: Account) -> impl IntoView {
                 kind="email"
                 autocomplete="email"
                 value=email
-                label=Signal::derive(move || t_string!(i18n, account.contact_email).to_string())
-                hint=Signal::derive(move || t_string!(i18n, account.hint_email).to_string())
+                label=|i| t_string!(i, account.contact_email)
+                hint=|i| t_string!(i, account.hint_email)
                 error=field_error("contact_email")
             />
             <div class="actions">
@@ -182,8 +182,7 @@ fn reason_text(i18n: leptos_i18n::I18nContext<Locale>, reason: &str) -> String {
         .strip_prefix("must be at most ")
         .and_then(|r| r.strip_suffix(" characters"))
     {
-        let max = max.to_owned();
-        t_string!(i18n, account.reason_too_long, max).to_string()
+        format::fill(t_string!(i18n, account.reason_too_long), &[("max", max)])
     } else if reason.starts_with("must be an e-mail address") {
         t_string!(i18n, account.reason_email).to_string()
     } else if reason.contains("control characters") {
@@ -200,8 +199,8 @@ fn TextField(
     kind: &'static str,
     autocomplete: &'static str,
     value: RwSignal<String>,
-    label: Signal<String>,
-    hint: Signal<String>,
+    label: Text,
+    hint: Text,
     error: Signal<Option<String>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -210,7 +209,7 @@ fn TextField(
     let described_by = format!("{hint_id} {error_id}");
     view! {
         <div class="field" class:invalid=move || error.with(Option::is_some)>
-            <label for=id>{label}</label>
+            <label for=id>{tr(i18n, label)}</label>
             <input
                 id=id
                 name=id
@@ -221,7 +220,7 @@ fn TextField(
                 aria-describedby=described_by
             />
             <p class="hint" id=hint_id>
-                {hint}
+                {tr(i18n, hint)}
             </p>
             <p class="field-error" id=error_id aria-live="polite">
                 {move || error.get().map(|reason| reason_text(i18n, &reason))}

@@ -1,13 +1,15 @@
-//! 账单 Invoices: the list with status badges, one invoice with its lines, and its PDF,
-//! fetched with the bearer header and saved from a Blob.
+//! 账单 Invoices: the list with status badges, one invoice with its lines (worded by the
+//! API in the app's language) and its payments, and its PDF, fetched with the bearer
+//! header and saved from a Blob.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
-use portal_api_types::{Invoice, InvoiceList};
+use portal_api_types::{Invoice, InvoiceList, Payment};
 
 use crate::api::{ApiError, use_api};
+use crate::components::invoice_lines::InvoiceLines;
 use crate::components::{Empty, StatusBadge, error_text, loaded};
 use crate::download;
 use crate::format;
@@ -30,7 +32,7 @@ fn InvoiceTable(list: InvoiceList) -> impl IntoView {
     let i18n = use_i18n();
     if list.invoices.is_empty() {
         return view! {
-            <Empty message=Signal::derive(move || t_string!(i18n, invoices.empty).to_string()) />
+            <Empty message=|i| t_string!(i, invoices.empty) />
         }
         .into_any();
     }
@@ -50,7 +52,7 @@ fn InvoiceTable(list: InvoiceList) -> impl IntoView {
                     <td>
                         <StatusBadge status=inv.status.clone() />
                     </td>
-                    <td class="hide-narrow">{format::date_of(&inv.created_at).to_owned()}</td>
+                    <td class="hide-narrow">{format::date_of(&inv.created_at)}</td>
                 </tr>
             }
         })
@@ -79,9 +81,11 @@ pub fn InvoiceDetailPage() -> impl IntoView {
     let api = use_api();
     let i18n = use_i18n();
     let params = use_params_map();
+    // Asked again in the other language when the switch changes it: the API words the
+    // lines' descriptions.
     let invoice = Loader::new(move || {
         let id = params.with(|p| p.get("id")).unwrap_or_default();
-        api.invoice(id)
+        api.invoice(id, i18n.get_locale().as_str())
     });
     view! {
         <p class="back">
@@ -117,10 +121,7 @@ fn InvoiceDetail(invoice: Invoice) -> impl IntoView {
     let id = invoice.invoice_id.clone();
     let title = {
         let id = id.clone();
-        move || {
-            let id = id.clone();
-            t_string!(i18n, invoices.detail_heading, id).to_string()
-        }
+        move || format::fill(t_string!(i18n, invoices.detail_heading), &[("id", &id)])
     };
 
     let download_pdf = {
@@ -131,8 +132,9 @@ fn InvoiceDetail(invoice: Invoice) -> impl IntoView {
             }
             pdf.set(Pdf::Downloading);
             let id = id.clone();
+            let lang = i18n.get_locale_untracked().as_str();
             spawn_local(async move {
-                let next = match api.invoice_pdf(id.clone()).await {
+                let next = match api.invoice_pdf(id.clone(), lang).await {
                     Ok(file) if is_pdf(&file.content_type, &file.bytes) => {
                         let name = format!("{id}.pdf");
                         match download::save_bytes(&name, "application/pdf", &file.bytes) {
@@ -153,8 +155,7 @@ fn InvoiceDetail(invoice: Invoice) -> impl IntoView {
         Pdf::Saved(file) => view! {
             <p class="success" role="status">
                 {move || {
-                    let file = file.clone();
-                    t_string!(i18n, invoices.downloaded, file).to_string()
+                    format::fill(t_string!(i18n, invoices.downloaded), &[("file", &file)])
                 }}
             </p>
         }
@@ -183,22 +184,9 @@ fn InvoiceDetail(invoice: Invoice) -> impl IntoView {
         }
     };
 
-    let currency = invoice.currency.clone();
-    let lines = invoice
-        .lines
-        .iter()
-        .map(|line| {
-            view! {
-                <tr>
-                    <td>{line.description.clone()}</td>
-                    <td class="num">{format::grouped(line.quantity)}</td>
-                    <td class="num">{format::money(line.unit_price, &currency)}</td>
-                    <td class="num">{format::money(line.amount, &currency)}</td>
-                </tr>
-            }
-        })
-        .collect_view();
     let has_lines = !invoice.lines.is_empty();
+    let payments = (!invoice.payments.is_empty())
+        .then(|| view! { <Payments payments=invoice.payments.clone() currency=invoice.currency.clone() /> });
 
     view! {
         <h1>{title}</h1>
@@ -213,7 +201,7 @@ fn InvoiceDetail(invoice: Invoice) -> impl IntoView {
                 <dt>{tx!(i18n, invoices.amount)}</dt>
                 <dd class="money invoice-total">{format::money(invoice.amount, &invoice.currency)}</dd>
                 <dt>{tx!(i18n, invoices.created)}</dt>
-                <dd>{format::date_of(&invoice.created_at).to_owned()}</dd>
+                <dd>{format::date_of(&invoice.created_at)}</dd>
                 <dt>{tx!(i18n, invoices.due)}</dt>
                 <dd>{invoice.due_date.clone()}</dd>
             </dl>
@@ -239,33 +227,59 @@ fn InvoiceDetail(invoice: Invoice) -> impl IntoView {
             <h2 id="invoice-lines">{tx!(i18n, invoices.lines)}</h2>
             {if has_lines {
                 view! {
-                    <div class="table-wrap">
-                        <table class="invoice-lines">
-                            <thead>
-                                <tr>
-                                    <th scope="col">{tx!(i18n, invoices.description)}</th>
-                                    <th scope="col" class="num">{tx!(i18n, invoices.quantity)}</th>
-                                    <th scope="col" class="num">{tx!(i18n, invoices.unit_price)}</th>
-                                    <th scope="col" class="num">{tx!(i18n, invoices.line_amount)}</th>
-                                </tr>
-                            </thead>
-                            <tbody>{lines}</tbody>
-                            <tfoot>
-                                <tr>
-                                    <th scope="row" colspan="3">{tx!(i18n, invoices.total)}</th>
-                                    <td class="num">{format::money(invoice.amount, &invoice.currency)}</td>
-                                </tr>
-                            </tfoot>
-                        </table>
-                    </div>
+                    <InvoiceLines
+                        lines=invoice.lines.clone()
+                        currency=invoice.currency.clone()
+                        total=invoice.amount
+                    />
                 }
                     .into_any()
             } else {
                 view! {
-                    <Empty message=Signal::derive(move || t_string!(i18n, invoices.no_lines).to_string()) />
+                    <Empty message=|i| t_string!(i, invoices.no_lines) />
                 }
                     .into_any()
             }}
+        </section>
+        {payments}
+    }
+}
+
+/// The payments recorded against an invoice.
+#[component]
+fn Payments(payments: Vec<Payment>, currency: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let rows = payments
+        .into_iter()
+        .map(|payment| {
+            view! {
+                <tr>
+                    <td>
+                        <time datetime=payment.paid_at.clone()>{format::date_time_of(&payment.paid_at)}</time>
+                    </td>
+                    <td class="reference">
+                        {if payment.reference.is_empty() { "—".to_owned() } else { payment.reference }}
+                    </td>
+                    <td class="num">{format::money(payment.amount, &currency)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card" aria-labelledby="invoice-payments">
+            <h2 id="invoice-payments">{tx!(i18n, invoices.payments)}</h2>
+            <div class="table-wrap">
+                <table class="payments">
+                    <thead>
+                        <tr>
+                            <th scope="col">{tx!(i18n, invoices.paid_at)}</th>
+                            <th scope="col">{tx!(i18n, invoices.reference)}</th>
+                            <th scope="col" class="num">{tx!(i18n, invoices.amount)}</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
         </section>
     }
 }

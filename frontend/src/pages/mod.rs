@@ -1,6 +1,7 @@
 //! One module per screen of the app.
 
 pub mod account;
+pub mod history;
 pub mod invoices;
 pub mod overview;
 pub mod plans;

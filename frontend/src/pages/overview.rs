@@ -124,8 +124,7 @@ fn plan_card(state: Option<Result<Subscription, ApiError>>) -> AnyView {
         None => view! { <Loading /> }.into_any(),
         Some(Err(ApiError::Unauthorized)) => ().into_any(),
         Some(Err(ApiError::Status { status: 404, .. })) => {
-            view! { <Empty message=Signal::derive(move || t_string!(i18n, overview.no_subscription).to_string()) /> }
-                .into_any()
+            view! { <Empty message=|i| t_string!(i, overview.no_subscription) /> }.into_any()
         }
         Some(Err(error)) => view! { <ErrorNotice error /> }.into_any(),
         Some(Ok(sub)) => view! {
@@ -148,8 +147,7 @@ fn plan_card(state: Option<Result<Subscription, ApiError>>) -> AnyView {
 fn latest_invoice(invoice: Option<InvoiceSummary>) -> AnyView {
     let i18n = use_i18n();
     match invoice {
-        None => view! { <Empty message=Signal::derive(move || t_string!(i18n, overview.no_invoices).to_string()) /> }
-            .into_any(),
+        None => view! { <Empty message=|i| t_string!(i, overview.no_invoices) /> }.into_any(),
         Some(inv) => view! {
             <p class="latest-invoice">
                 <A href=format!("/invoices/{}", inv.invoice_id)>{inv.invoice_id.clone()}</A>
@@ -176,8 +174,7 @@ fn attention_card(
         (Some(Ok(usage)), Some(Ok(list))) => {
             let items = attention_items(&usage, &list.invoices);
             if items.is_empty() {
-                return view! { <Empty message=Signal::derive(move || t_string!(i18n, overview.all_clear).to_string()) /> }
-                    .into_any();
+                return view! { <Empty message=|i| t_string!(i, overview.all_clear) /> }.into_any();
             }
             let rows = items
                 .into_iter()
@@ -204,11 +201,16 @@ fn attention_row(i18n: leptos_i18n::I18nContext<Locale>, item: Attention) -> Any
             let href = format!("/invoices/{id}");
             let amount = format::money(amount, &currency);
             let text = move || {
-                let (id, amount) = (id.clone(), amount.clone());
                 if overdue {
-                    t_string!(i18n, overview.invoice_overdue, id, amount).to_string()
+                    format::fill(
+                        t_string!(i18n, overview.invoice_overdue),
+                        &[("id", &id), ("amount", &amount)],
+                    )
                 } else {
-                    t_string!(i18n, overview.invoice_pending, id, amount).to_string()
+                    format::fill(
+                        t_string!(i18n, overview.invoice_pending),
+                        &[("id", &id), ("amount", &amount)],
+                    )
                 }
             };
             let class = if overdue { "danger" } else { "warning" };
@@ -226,11 +228,17 @@ fn attention_row(i18n: leptos_i18n::I18nContext<Locale>, item: Attention) -> Any
         } => {
             let percent = format::percent(percent);
             let text = move || {
-                let (product, percent) = (product_label(i18n, &product), percent.clone());
+                let product = product_label(i18n, &product);
                 if exceeded {
-                    t_string!(i18n, overview.quota_exceeded, product, percent).to_string()
+                    format::fill(
+                        t_string!(i18n, overview.quota_exceeded),
+                        &[("product", &product), ("percent", &percent)],
+                    )
                 } else {
-                    t_string!(i18n, overview.quota_warning, product, percent).to_string()
+                    format::fill(
+                        t_string!(i18n, overview.quota_warning),
+                        &[("product", &product), ("percent", &percent)],
+                    )
                 }
             };
             let class = if exceeded { "danger" } else { "warning" };

@@ -10,6 +10,7 @@ use portal_api_types::{Plan, PlanList, Subscription, UpgradePreview, UpgradeResp
 
 use crate::api::{ApiError, use_api};
 use crate::auth::use_session;
+use crate::components::invoice_lines::InvoiceLines;
 use crate::components::{ErrorNotice, Loading};
 use crate::format;
 use crate::i18n::*;
@@ -199,8 +200,7 @@ fn PlanTable(
                     let plan = plan.clone();
                     let name = plan.name.clone();
                     let label = move || {
-                        let name = name.clone();
-                        t_string!(i18n, plans.downgrade_to, name).to_string()
+                        format::fill(t_string!(i18n, plans.downgrade_to), &[("name", &name)])
                     };
                     view! {
                         <button
@@ -220,8 +220,7 @@ fn PlanTable(
                         {eligible
                             .then(|| {
                                 let label = move || {
-                                    let name = name.clone();
-                                    t_string!(i18n, plans.upgrade_to, name).to_string()
+                                    format::fill(t_string!(i18n, plans.upgrade_to), &[("name", &name)])
                                 };
                                 let plan = plan.clone();
                                 view! {
@@ -290,8 +289,10 @@ fn ScheduledNotice(
         .map_or_else(|| change.plan_id.clone(), |p| p.name.clone());
     let date = change.effective_date.clone();
     let text = move || {
-        let (name, date) = (name.clone(), date.clone());
-        t_string!(i18n, plans.scheduled, name, date).to_string()
+        format::fill(
+            t_string!(i18n, plans.scheduled),
+            &[("name", &name), ("date", &date)],
+        )
     };
     let cancel = move |_| {
         sending.set(true);
@@ -364,10 +365,8 @@ fn DowngradePanel(downgrade: RwSignal<Downgrade>, changed: Callback<()>) -> impl
             Downgrade::Failed(plan, error) => (plan, false, Some(error)),
         };
         let name = plan.name.clone();
-        let title = move || {
-            let name = name.clone();
-            t_string!(i18n, plans.downgrade_heading, name).to_string()
-        };
+        let title =
+            move || format::fill(t_string!(i18n, plans.downgrade_heading), &[("name", &name)]);
         view! {
             <section class="card confirm-panel downgrade-panel" aria-labelledby="downgrade-title">
                 <h2 id="downgrade-title" tabindex="-1" node_ref=heading>
@@ -442,10 +441,7 @@ fn UpgradePanel(flow: RwSignal<Flow>) -> impl IntoView {
         };
         let title = {
             let name = plan_name.clone();
-            move || {
-                let name = name.clone();
-                t_string!(i18n, plans.confirm_heading, name).to_string()
-            }
+            move || format::fill(t_string!(i18n, plans.confirm_heading), &[("name", &name)])
         };
         let body = match state {
             Flow::Idle => ().into_any(),
@@ -477,14 +473,13 @@ fn UpgradePanel(flow: RwSignal<Flow>) -> impl IntoView {
                 view! {
                     <p class="success" role="status">
                         {move || {
-                            let name = name.clone();
-                            t_string!(i18n, plans.upgraded, name).to_string()
+                            format::fill(t_string!(i18n, plans.upgraded), &[("name", &name)])
                         }} " "
                         {move || match &invoice {
                             Some(inv) => {
                                 let id = inv.invoice_id.clone();
                                 let amount = format::money(inv.amount, &inv.currency);
-                                t_string!(i18n, plans.invoice_issued, id, amount).to_string()
+                                format::fill(t_string!(i18n, plans.invoice_issued), &[("id", &id), ("amount", &amount)])
                             }
                             None => t_string!(i18n, plans.nothing_owed).to_string(),
                         }}
@@ -517,20 +512,15 @@ fn UpgradePanel(flow: RwSignal<Flow>) -> impl IntoView {
 #[component]
 fn PreviewFacts(preview: UpgradePreview) -> impl IntoView {
     let i18n = use_i18n();
-    let lines = preview
-        .lines
-        .iter()
-        .map(|line| {
-            view! {
-                <tr>
-                    <td>{line.description.clone()}</td>
-                    <td class="num">{line.quantity}</td>
-                    <td class="num">{format::money(line.unit_price, &preview.currency)}</td>
-                    <td class="num">{format::money(line.amount, &preview.currency)}</td>
-                </tr>
-            }
-        })
-        .collect_view();
+    let lines = (!preview.lines.is_empty()).then(|| {
+        view! {
+            <InvoiceLines
+                lines=preview.lines.clone()
+                currency=preview.currency.clone()
+                caption=|i| t_string!(i, plans.details)
+            />
+        }
+    });
     view! {
         <dl class="facts">
             <dt>{tx!(i18n, plans.due_now)}</dt>
@@ -540,25 +530,7 @@ fn PreviewFacts(preview: UpgradePreview) -> impl IntoView {
             <dt>{tx!(i18n, plans.prorated_from)}</dt>
             <dd>{preview.proration_date.clone()}</dd>
         </dl>
-        {(!preview.lines.is_empty())
-            .then(|| {
-                view! {
-                    <div class="table-wrap">
-                        <table>
-                            <caption>{tx!(i18n, plans.details)}</caption>
-                            <thead>
-                                <tr>
-                                    <th scope="col">{tx!(i18n, invoices.description)}</th>
-                                    <th scope="col" class="num">{tx!(i18n, invoices.quantity)}</th>
-                                    <th scope="col" class="num">{tx!(i18n, invoices.unit_price)}</th>
-                                    <th scope="col" class="num">{tx!(i18n, invoices.line_amount)}</th>
-                                </tr>
-                            </thead>
-                            <tbody>{lines}</tbody>
-                        </table>
-                    </div>
-                }
-            })}
+        {lines}
     }
 }
 

@@ -266,7 +266,7 @@ fn DailyDetail(query: DetailQuery, detail: UsageDetail) -> impl IntoView {
         .collect();
     if items.is_empty() {
         return view! {
-            <Empty message=Signal::derive(move || t_string!(i18n, usage.no_data).to_string()) />
+            <Empty message=|i| t_string!(i, usage.no_data) />
         }
         .into_any();
     }
@@ -276,9 +276,16 @@ fn DailyDetail(query: DetailQuery, detail: UsageDetail) -> impl IntoView {
         let q = query.clone();
         Signal::derive(move || {
             let product = product_label(i18n, &q.product);
-            let (from, to) = (q.from.clone(), q.to.clone());
             let max = format::grouped(max);
-            t_string!(i18n, usage.chart_label, product, from, to, max).to_string()
+            format::fill(
+                t_string!(i18n, usage.chart_label),
+                &[
+                    ("product", &product),
+                    ("from", &q.from),
+                    ("to", &q.to),
+                    ("max", &max),
+                ],
+            )
         })
     };
     let total: i64 = items.iter().map(|i| i.count).sum();
