@@ -19,12 +19,13 @@ use portal_domain::{
 };
 
 use crate::ports::{
-    Actor, AuditRepository, Clock, CustomerRepository, HealthProbe, IdempotencyRepository,
-    InvoiceDocument, InvoiceRenderer, InvoiceRepository, KeyClaim, PlanCatalog, Ports, RenderError,
-    RepositoryError, SubscriptionRepository, UsageRepository,
+    Actor, AuditRepository, Clock, CustomerRepository, HealthProbe, InvoiceDocument,
+    InvoiceRenderer, InvoiceRepository, PlanCatalog, Ports, RenderError, RepositoryError,
+    SubscriptionRepository, UsageRepository,
 };
 
 pub mod contract;
+mod keys;
 mod ledger;
 
 /// An idempotency key's fingerprint and, once finished, its response.
@@ -382,71 +383,6 @@ impl AuditRepository for InMemoryStore {
         entries.reverse();
         entries.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         Ok(entries)
-    }
-}
-
-#[async_trait]
-impl IdempotencyRepository for InMemoryStore {
-    async fn claim(
-        &self,
-        customer: &CustomerId,
-        key: &str,
-        fingerprint: &str,
-        now: DateTime<Utc>,
-    ) -> Result<KeyClaim, RepositoryError> {
-        let mut state = self.lock()?;
-        let slot = (customer.clone(), key.to_owned());
-        Ok(match state.keys.get(&slot) {
-            None => {
-                state.keys.insert(slot, (fingerprint.to_owned(), None, now));
-                KeyClaim::Claimed
-            }
-            Some((f, None, claimed))
-                if now - *claimed > crate::ports::STALE_CLAIM && f == fingerprint =>
-            {
-                state.keys.insert(slot, (fingerprint.to_owned(), None, now));
-                KeyClaim::Claimed
-            }
-            Some((f, None, _)) => KeyClaim::InProgress {
-                fingerprint: f.clone(),
-            },
-            Some((f, Some(r), _)) => KeyClaim::Completed {
-                fingerprint: f.clone(),
-                response: r.clone(),
-            },
-        })
-    }
-
-    async fn complete(
-        &self,
-        customer: &CustomerId,
-        key: &str,
-        response: &[u8],
-    ) -> Result<(), RepositoryError> {
-        if let Some(entry) = self
-            .lock()?
-            .keys
-            .get_mut(&(customer.clone(), key.to_owned()))
-        {
-            entry.1 = Some(response.to_vec());
-        }
-        Ok(())
-    }
-
-    async fn release(&self, customer: &CustomerId, key: &str) -> Result<(), RepositoryError> {
-        let mut state = self.lock()?;
-        let slot = (customer.clone(), key.to_owned());
-        if matches!(state.keys.get(&slot), Some((_, None, _))) {
-            state.keys.remove(&slot);
-        }
-        Ok(())
-    }
-
-    async fn purge_claimed_before(&self, cutoff: DateTime<Utc>) -> Result<u64, RepositoryError> {
-        let mut state = self.lock()?;
-        let before = state.keys.len();
-        state.keys.retain(|_, (_, _, claimed)| *claimed >= cutoff);
-        Ok((before - state.keys.len()) as u64)
     }
 }
 

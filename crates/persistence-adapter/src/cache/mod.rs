@@ -6,6 +6,7 @@ mod flight;
 mod keys;
 mod kv;
 mod ledger;
+mod records;
 mod store;
 
 pub use kv::{KeyValue, MemoryCache, RedisCache};

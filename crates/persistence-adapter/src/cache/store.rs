@@ -18,9 +18,8 @@ use portal_billing::{
 };
 use portal_domain::product::Metering;
 use portal_domain::{
-    AccountChanges, AuditEntry, BusinessCalendar, Customer, CustomerId, DateRange, Invoice,
-    InvoiceId, InvoiceSummary, Month, NewCustomer, Payment, Plan, PlanId, Product, Subscription,
-    UsageEvent, UsageRecord,
+    AccountChanges, BusinessCalendar, Customer, CustomerId, DateRange, Month, NewCustomer, Plan,
+    PlanId, Product, Subscription,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -123,7 +122,7 @@ impl CachedStore {
 
     /// `to_value` gives what is written (the contract's fields and more); `from_value`
     /// rebuilds the value from what is read, which may be a leaner view of the same JSON.
-    async fn cached<T, W, V, L, Fut>(
+    pub(super) async fn cached<T, W, V, L, Fut>(
         &self,
         key: &str,
         to_value: impl Fn(&T) -> W,
@@ -223,7 +222,7 @@ impl CachedStore {
         }
     }
 
-    async fn forget_matching(&self, pattern: &str) {
+    pub(super) async fn forget_matching(&self, pattern: &str) {
         self.flights.clear();
         if let Err(e) = self.cache.del_matching(pattern).await {
             // Which keys is unknown: they expire within the TTL.
@@ -260,7 +259,7 @@ impl CachedStore {
 
     /// Writes the daily hashes and monthly summaries of the touched days from the
     /// database's values, so they are right even if the cache had missed earlier writes.
-    async fn refresh_usage(&self, touched: &HashSet<(CustomerId, NaiveDate)>) {
+    pub(super) async fn refresh_usage(&self, touched: &HashSet<(CustomerId, NaiveDate)>) {
         let now = Utc::now();
         let mut months: HashSet<(CustomerId, Month)> = HashSet::new();
         for (customer, date) in touched {
@@ -438,97 +437,5 @@ impl SubscriptionRepository for CachedStore {
             self.forget_matching("customer:*:subscription").await;
         }
         Ok(n)
-    }
-}
-
-#[async_trait]
-impl UsageRepository for CachedStore {
-    async fn daily(
-        &self,
-        customer: &CustomerId,
-        range: DateRange,
-        product: Option<Product>,
-    ) -> Result<Vec<UsageRecord>, RepositoryError> {
-        self.db.daily(customer, range, product).await
-    }
-
-    async fn ingest(
-        &self,
-        events: &[UsageEvent],
-        received_at: DateTime<Utc>,
-    ) -> Result<u64, RepositoryError> {
-        let accepted = self.db.ingest(events, received_at).await?;
-        if accepted > 0 {
-            let touched = events
-                .iter()
-                .map(|e| (e.customer_id.clone(), e.date))
-                .collect();
-            self.refresh_usage(&touched).await;
-        }
-        Ok(accepted)
-    }
-
-    async fn insert_if_absent(
-        &self,
-        customer: &CustomerId,
-        records: &[UsageRecord],
-    ) -> Result<u64, RepositoryError> {
-        let added = UsageRepository::insert_if_absent(&self.db, customer, records).await?;
-        if added > 0 {
-            let touched = records.iter().map(|r| (customer.clone(), r.date)).collect();
-            self.refresh_usage(&touched).await;
-        }
-        Ok(added)
-    }
-}
-
-#[async_trait]
-impl InvoiceRepository for CachedStore {
-    async fn list(&self, customer: &CustomerId) -> Result<Vec<InvoiceSummary>, RepositoryError> {
-        let list = self
-            .cached(
-                &keys::invoices(customer),
-                |l: &Vec<InvoiceSummary>| l.iter().map(InvoiceListItem::of).collect::<Vec<_>>(),
-                |items: Vec<InvoiceListItem>| {
-                    items
-                        .into_iter()
-                        .map(InvoiceListItem::into_domain)
-                        .collect::<Option<Vec<_>>>()
-                },
-                || async move { InvoiceRepository::list(&self.db, customer).await.map(Some) },
-            )
-            .await?;
-        Ok(list.unwrap_or_default())
-    }
-
-    async fn find(
-        &self,
-        customer: &CustomerId,
-        id: &InvoiceId,
-    ) -> Result<Option<Invoice>, RepositoryError> {
-        InvoiceRepository::find(&self.db, customer, id).await
-    }
-
-    async fn mark_overdue(&self, today: NaiveDate) -> Result<u64, RepositoryError> {
-        let n = self.db.mark_overdue(today).await?;
-        if n > 0 {
-            self.forget_matching("billing:*:invoices").await;
-        }
-        Ok(n)
-    }
-
-    async fn find_any(&self, id: &InvoiceId) -> Result<Option<Invoice>, RepositoryError> {
-        self.db.find_any(id).await
-    }
-
-    async fn record_payment(
-        &self,
-        id: &InvoiceId,
-        payment: &Payment,
-        audit: &AuditEntry,
-    ) -> Result<Invoice, RepositoryError> {
-        let paid = self.db.record_payment(id, payment, audit).await?;
-        self.refresh_invoices(&paid.customer_id).await;
-        Ok(paid)
     }
 }

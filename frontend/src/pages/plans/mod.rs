@@ -3,18 +3,22 @@
 //! (`GET …/upgrade/preview`) before `POST …/upgrade`, and schedule a move to a cheaper
 //! plan at the end of the period (`POST …/downgrade`), which they can call off again.
 
-use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use portal_api_types::{Plan, PlanList, Subscription, UpgradePreview, UpgradeResponse};
 
 use crate::api::{ApiError, use_api};
 use crate::auth::use_session;
-use crate::components::invoice_lines::InvoiceLines;
 use crate::components::{ErrorNotice, Loading};
 use crate::format;
 use crate::i18n::*;
 use crate::loader::Loader;
+
+mod downgrade;
+mod upgrade;
+
+use downgrade::{DowngradePanel, ScheduledNotice};
+use upgrade::UpgradePanel;
 
 /// Where an upgrade stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -265,273 +269,6 @@ fn PlanTable(
         {(!admin).then(|| view! { <p class="note">{tx!(i18n, plans.member_note)}</p> })}
     }
     .into_any()
-}
-
-/// A scheduled plan change, with a way for admins to call it off.
-#[component]
-fn ScheduledNotice(
-    list: PlanList,
-    current: Option<Subscription>,
-    changed: Callback<()>,
-) -> impl IntoView {
-    let api = use_api();
-    let i18n = use_i18n();
-    let session = use_session();
-    let failed = RwSignal::new(None::<ApiError>);
-    let sending = RwSignal::new(false);
-    let Some(change) = current.and_then(|s| s.scheduled_change) else {
-        return ().into_any();
-    };
-    let name = list
-        .plans
-        .iter()
-        .find(|p| p.plan_id == change.plan_id)
-        .map_or_else(|| change.plan_id.clone(), |p| p.name.clone());
-    let date = change.effective_date.clone();
-    let text = move || {
-        format::fill(
-            t_string!(i18n, plans.scheduled),
-            &[("name", &name), ("date", &date)],
-        )
-    };
-    let cancel = move |_| {
-        sending.set(true);
-        spawn_local(async move {
-            match api.cancel_scheduled_change().await {
-                Ok(_) => {
-                    failed.set(None);
-                    changed.run(());
-                }
-                Err(error) => failed.set(Some(error)),
-            }
-            sending.set(false);
-        });
-    };
-    view! {
-        <div class="notice scheduled-change" role="status" data-plan=change.plan_id.clone()>
-            <span>{text}</span>
-            {session
-                .is_admin()
-                .then(|| {
-                    view! {
-                        <button type="button" class="secondary cancel-change" on:click=cancel disabled=sending>
-                            {tx!(i18n, plans.cancel_scheduled)}
-                        </button>
-                    }
-                })}
-        </div>
-        {move || failed.get().map(|error| view! { <ErrorNotice error /> })}
-    }
-    .into_any()
-}
-
-/// The confirmation step of a downgrade.
-#[component]
-fn DowngradePanel(downgrade: RwSignal<Downgrade>, changed: Callback<()>) -> impl IntoView {
-    let api = use_api();
-    let i18n = use_i18n();
-    let heading = NodeRef::<html::H2>::new();
-    Effect::new(move |_| {
-        let open = matches!(
-            downgrade.get(),
-            Downgrade::Confirming(..) | Downgrade::Failed(..)
-        );
-        if let (true, Some(h)) = (open, heading.get()) {
-            let _ = h.focus();
-        }
-    });
-    let confirm = move |_| {
-        let Downgrade::Confirming(plan) = downgrade.get_untracked() else {
-            return;
-        };
-        downgrade.set(Downgrade::Sending(plan.clone()));
-        spawn_local(async move {
-            match api.downgrade(plan.plan_id.clone()).await {
-                Ok(_) => {
-                    downgrade.set(Downgrade::Idle);
-                    changed.run(());
-                }
-                Err(error) => downgrade.set(Downgrade::Failed(plan, error)),
-            }
-        });
-    };
-    let cancel = move |_| downgrade.set(Downgrade::Idle);
-    move || {
-        let state = downgrade.get();
-        let (plan, sending, error) = match state {
-            Downgrade::Idle => return ().into_any(),
-            Downgrade::Confirming(plan) => (plan, false, None),
-            Downgrade::Sending(plan) => (plan, true, None),
-            Downgrade::Failed(plan, error) => (plan, false, Some(error)),
-        };
-        let name = plan.name.clone();
-        let title =
-            move || format::fill(t_string!(i18n, plans.downgrade_heading), &[("name", &name)]);
-        view! {
-            <section class="card confirm-panel downgrade-panel" aria-labelledby="downgrade-title">
-                <h2 id="downgrade-title" tabindex="-1" node_ref=heading>
-                    {title}
-                </h2>
-                <p>{tx!(i18n, plans.downgrade_explain)}</p>
-                {error.map(|error| view! { <ErrorNotice error /> })}
-                <div class="actions">
-                    <button type="button" class="confirm" on:click=confirm disabled=sending>
-                        {move || {
-                            if sending {
-                                t_string!(i18n, plans.downgrading).to_string()
-                            } else {
-                                t_string!(i18n, plans.downgrade_confirm).to_string()
-                            }
-                        }}
-                    </button>
-                    <button type="button" class="secondary" on:click=cancel disabled=sending>
-                        {tx!(i18n, common.cancel)}
-                    </button>
-                </div>
-            </section>
-        }
-        .into_any()
-    }
-}
-
-/// The confirmation step and the outcome of an upgrade.
-#[component]
-fn UpgradePanel(flow: RwSignal<Flow>) -> impl IntoView {
-    let api = use_api();
-    let i18n = use_i18n();
-    let heading = NodeRef::<html::H2>::new();
-
-    // Move keyboard focus to the panel when it opens, so the confirmation is next.
-    Effect::new(move |_| {
-        let open = matches!(
-            flow.get(),
-            Flow::Confirming(..) | Flow::Done(..) | Flow::Failed(..)
-        );
-        if let (true, Some(h)) = (open, heading.get()) {
-            let _ = h.focus();
-        }
-    });
-
-    let confirm = move |_| {
-        let Flow::Confirming(plan, preview) = flow.get_untracked() else {
-            return;
-        };
-        let date = preview.proration_date.clone();
-        flow.set(Flow::Upgrading(plan.clone(), preview));
-        spawn_local(async move {
-            let key = idempotency_key();
-            let next = match api.upgrade(plan.plan_id.clone(), date, key).await {
-                Ok(outcome) => Flow::Done(plan, Box::new(outcome)),
-                Err(error) => Flow::Failed(plan, error),
-            };
-            flow.set(next);
-        });
-    };
-    let cancel = move |_| flow.set(Flow::Idle);
-
-    move || {
-        let state = flow.get();
-        let plan_name = match &state {
-            Flow::Idle => return ().into_any(),
-            Flow::Previewing(plan)
-            | Flow::Confirming(plan, _)
-            | Flow::Upgrading(plan, _)
-            | Flow::Done(plan, _)
-            | Flow::Failed(plan, _) => plan.name.clone(),
-        };
-        let title = {
-            let name = plan_name.clone();
-            move || format::fill(t_string!(i18n, plans.confirm_heading), &[("name", &name)])
-        };
-        let body = match state {
-            Flow::Idle => ().into_any(),
-            Flow::Previewing(_) => view! { <Loading /> }.into_any(),
-            Flow::Confirming(_, preview) | Flow::Upgrading(_, preview) => {
-                let upgrading = matches!(flow.get_untracked(), Flow::Upgrading(..));
-                view! {
-                    <PreviewFacts preview />
-                    <div class="actions">
-                        <button type="button" class="confirm" on:click=confirm disabled=upgrading>
-                            {move || {
-                                if upgrading {
-                                    t_string!(i18n, plans.upgrading).to_string()
-                                } else {
-                                    t_string!(i18n, plans.confirm).to_string()
-                                }
-                            }}
-                        </button>
-                        <button type="button" class="secondary" on:click=cancel disabled=upgrading>
-                            {tx!(i18n, common.cancel)}
-                        </button>
-                    </div>
-                }
-                .into_any()
-            }
-            Flow::Done(_, outcome) => {
-                let name = outcome.subscription.plan_name.clone();
-                let invoice = outcome.invoice.clone();
-                view! {
-                    <p class="success" role="status">
-                        {move || {
-                            format::fill(t_string!(i18n, plans.upgraded), &[("name", &name)])
-                        }} " "
-                        {move || match &invoice {
-                            Some(inv) => {
-                                let id = inv.invoice_id.clone();
-                                let amount = format::money(inv.amount, &inv.currency);
-                                format::fill(t_string!(i18n, plans.invoice_issued), &[("id", &id), ("amount", &amount)])
-                            }
-                            None => t_string!(i18n, plans.nothing_owed).to_string(),
-                        }}
-                    </p>
-                }
-                .into_any()
-            }
-            Flow::Failed(_, error) => view! {
-                <ErrorNotice error />
-                <div class="actions">
-                    <button type="button" class="secondary" on:click=cancel>
-                        {tx!(i18n, common.cancel)}
-                    </button>
-                </div>
-            }
-            .into_any(),
-        };
-        view! {
-            <section class="card confirm-panel" aria-labelledby="upgrade-title">
-                <h2 id="upgrade-title" tabindex="-1" node_ref=heading>
-                    {title}
-                </h2>
-                {body}
-            </section>
-        }
-        .into_any()
-    }
-}
-
-#[component]
-fn PreviewFacts(preview: UpgradePreview) -> impl IntoView {
-    let i18n = use_i18n();
-    let lines = (!preview.lines.is_empty()).then(|| {
-        view! {
-            <InvoiceLines
-                lines=preview.lines.clone()
-                currency=preview.currency.clone()
-                caption=|i| t_string!(i, plans.details)
-            />
-        }
-    });
-    view! {
-        <dl class="facts">
-            <dt>{tx!(i18n, plans.due_now)}</dt>
-            <dd class="money due-now" data-amount=preview.amount.to_string()>
-                {format::money(preview.amount, &preview.currency)}
-            </dd>
-            <dt>{tx!(i18n, plans.prorated_from)}</dt>
-            <dd>{preview.proration_date.clone()}</dd>
-        </dl>
-        {lines}
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,199 @@
+//! Promises about invoices, payments, expiry and the audit log.
+
+use super::*;
+
+pub(super) async fn invoices_are_scoped_and_newest_first(p: Ports) -> Outcome {
+    let a = customer(&p, "cust_a").await?;
+    let b = customer(&p, "cust_b").await?;
+    let m = Month::of(d(3, 1));
+    let first = issue(&p, &invoice(&a, at(2, 0), vec![fee("pro", m, 1)?])).await?;
+    let theirs = issue(&p, &invoice(&b, at(3, 0), vec![fee("pro", m, 1)?])).await?;
+    let second = issue(&p, &invoice(&a, at(4, 0), vec![fee("pro", m, 1)?])).await?;
+    let listed: Vec<_> = p
+        .invoices
+        .list(&a)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    ensure!(
+        listed == [second.id.clone(), first.id.clone()],
+        "listed {listed:?}"
+    );
+    ensure!(
+        p.invoices
+            .find(&a, &theirs.id)
+            .await
+            .map_err(err)?
+            .is_none(),
+        "another customer's invoice was found"
+    );
+    ensure!(
+        p.invoices
+            .find_any(&theirs.id)
+            .await
+            .map_err(err)?
+            .is_some(),
+        "find_any missed it"
+    );
+    Ok(())
+}
+
+pub(super) async fn mark_overdue_takes_pending_positive_past_due(p: Ports) -> Outcome {
+    let a = customer(&p, "cust_a").await?;
+    let m = Month::of(d(3, 1));
+    let due = issue(&p, &invoice(&a, at(1, 0), vec![fee("pro", m, 100)?])).await?;
+    let credit = issue(
+        &p,
+        &invoice(&a, at(1, 0), vec![fee("pro", m, 100)?.reversed()]),
+    )
+    .await?;
+    let later = issue(&p, &invoice(&a, at(20, 0), vec![fee("pro", m, 100)?])).await?;
+    // Due on the 16th: overdue from the 17th.
+    ensure!(
+        p.invoices.mark_overdue(d(3, 16)).await.map_err(err)? == 0,
+        "overdue on its due date"
+    );
+    let n = p.invoices.mark_overdue(d(3, 17)).await.map_err(err)?;
+    ensure!(n == 1, "{n} marked");
+    for (id, want) in [
+        (&due.id, InvoiceStatus::Overdue),
+        (&credit.id, InvoiceStatus::Pending),
+        (&later.id, InvoiceStatus::Pending),
+    ] {
+        let got = p
+            .invoices
+            .find(&a, id)
+            .await
+            .map_err(err)?
+            .ok_or("missing")?
+            .status;
+        ensure!(got == want, "{id} is {got:?}");
+    }
+    Ok(())
+}
+
+pub(super) async fn record_payment_pays_once(p: Ports) -> Outcome {
+    let a = customer(&p, "cust_a").await?;
+    let inv = issue(
+        &p,
+        &invoice(&a, at(1, 0), vec![fee("pro", Month::of(d(3, 1)), 99_900)?]),
+    )
+    .await?;
+    let payment = Payment {
+        amount: inv.amount,
+        reference: "BANK-1".into(),
+        paid_at: at(5, 0),
+    };
+    let paid = p
+        .invoices
+        .record_payment(
+            &inv.id,
+            &payment,
+            &audit(&a, AuditAction::InvoicePaid, at(5, 0))?,
+        )
+        .await
+        .map_err(err)?;
+    ensure!(
+        paid.status == InvoiceStatus::Paid,
+        "status {:?}",
+        paid.status
+    );
+    ensure!(
+        paid.payments == vec![payment.clone()],
+        "payments {:?}",
+        paid.payments
+    );
+    let again = p
+        .invoices
+        .record_payment(
+            &inv.id,
+            &payment,
+            &audit(&a, AuditAction::InvoicePaid, at(6, 0))?,
+        )
+        .await;
+    ensure!(
+        matches!(again, Err(RepositoryError::Conflict)),
+        "second payment: {again:?}"
+    );
+    let stored = p
+        .invoices
+        .find(&a, &inv.id)
+        .await
+        .map_err(err)?
+        .ok_or("missing")?;
+    ensure!(
+        stored.payments.len() == 1,
+        "{} payments stored",
+        stored.payments.len()
+    );
+    ensure!(
+        p.audit.list(&a, 10).await.map_err(err)?.len() == 1,
+        "audit entries"
+    );
+    Ok(())
+}
+
+pub(super) async fn expire_ended_expires_active_past_end(p: Ports) -> Outcome {
+    plan(&p, "pro", 99_900).await?;
+    let a = customer(&p, "cust_a").await?;
+    let b = customer(&p, "cust_b").await?;
+    subscribe(&p, &a, "pro", d(1, 1), d(3, 10)).await?;
+    subscribe(&p, &b, "pro", d(1, 1), d(3, 11)).await?;
+    let n = p.subscriptions.expire_ended(d(3, 11)).await.map_err(err)?;
+    ensure!(n == 1, "{n} expired");
+    let sa = p
+        .subscriptions
+        .current(&a)
+        .await
+        .map_err(err)?
+        .ok_or("missing")?;
+    let sb = p
+        .subscriptions
+        .current(&b)
+        .await
+        .map_err(err)?
+        .ok_or("missing")?;
+    ensure!(
+        sa.status == SubscriptionStatus::Expired,
+        "a is {:?}",
+        sa.status
+    );
+    ensure!(
+        sb.status == SubscriptionStatus::Active,
+        "b is {:?}",
+        sb.status
+    );
+    Ok(())
+}
+
+pub(super) async fn audit_is_newest_first_limited_scoped(p: Ports) -> Outcome {
+    let a = customer(&p, "cust_a").await?;
+    let b = customer(&p, "cust_b").await?;
+    plan(&p, "pro", 99_900).await?;
+    subscribe(&p, &a, "pro", d(1, 1), d(12, 31)).await?;
+    for (who, action, hour) in [
+        (&a, AuditAction::DowngradeScheduled, 1),
+        (&b, AuditAction::PlanUpgraded, 2),
+        (&a, AuditAction::DowngradeCancelled, 3),
+        (&a, AuditAction::PlanUpgraded, 4),
+    ] {
+        let mut txn = p.ledger.begin(who).await.map_err(err)?;
+        txn.record(&audit(who, action, at(2, hour))?)
+            .await
+            .map_err(err)?;
+        txn.commit().await.map_err(err)?;
+    }
+    let log = p.audit.list(&a, 2).await.map_err(err)?;
+    let actions: Vec<AuditAction> = log.iter().map(|e| e.action).collect();
+    ensure!(
+        actions == [AuditAction::PlanUpgraded, AuditAction::DowngradeCancelled],
+        "got {actions:?}"
+    );
+    ensure!(
+        log.iter().all(|e| e.customer_id == a),
+        "another customer's entry"
+    );
+    Ok(())
+}

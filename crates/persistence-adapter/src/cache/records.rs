@@ -1,0 +1,105 @@
+//! Usage and invoices through the cache: writes refresh the contract's usage hashes and
+//! invoice lists; the list is read through the cache, an invoice from the store.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use portal_billing::{InvoiceRepository, RepositoryError, UsageRepository};
+use portal_domain::{
+    AuditEntry, CustomerId, DateRange, Invoice, InvoiceId, InvoiceSummary, Payment, Product,
+    UsageEvent, UsageRecord,
+};
+
+use super::keys::{self, InvoiceListItem};
+use super::store::CachedStore;
+
+#[async_trait]
+impl UsageRepository for CachedStore {
+    async fn daily(
+        &self,
+        customer: &CustomerId,
+        range: DateRange,
+        product: Option<Product>,
+    ) -> Result<Vec<UsageRecord>, RepositoryError> {
+        self.db.daily(customer, range, product).await
+    }
+
+    async fn ingest(
+        &self,
+        events: &[UsageEvent],
+        received_at: DateTime<Utc>,
+    ) -> Result<u64, RepositoryError> {
+        let accepted = self.db.ingest(events, received_at).await?;
+        if accepted > 0 {
+            let touched = events
+                .iter()
+                .map(|e| (e.customer_id.clone(), e.date))
+                .collect();
+            self.refresh_usage(&touched).await;
+        }
+        Ok(accepted)
+    }
+
+    async fn insert_if_absent(
+        &self,
+        customer: &CustomerId,
+        records: &[UsageRecord],
+    ) -> Result<u64, RepositoryError> {
+        let added = UsageRepository::insert_if_absent(&self.db, customer, records).await?;
+        if added > 0 {
+            let touched = records.iter().map(|r| (customer.clone(), r.date)).collect();
+            self.refresh_usage(&touched).await;
+        }
+        Ok(added)
+    }
+}
+
+#[async_trait]
+impl InvoiceRepository for CachedStore {
+    async fn list(&self, customer: &CustomerId) -> Result<Vec<InvoiceSummary>, RepositoryError> {
+        let list = self
+            .cached(
+                &keys::invoices(customer),
+                |l: &Vec<InvoiceSummary>| l.iter().map(InvoiceListItem::of).collect::<Vec<_>>(),
+                |items: Vec<InvoiceListItem>| {
+                    items
+                        .into_iter()
+                        .map(InvoiceListItem::into_domain)
+                        .collect::<Option<Vec<_>>>()
+                },
+                || async move { InvoiceRepository::list(&self.db, customer).await.map(Some) },
+            )
+            .await?;
+        Ok(list.unwrap_or_default())
+    }
+
+    async fn find(
+        &self,
+        customer: &CustomerId,
+        id: &InvoiceId,
+    ) -> Result<Option<Invoice>, RepositoryError> {
+        InvoiceRepository::find(&self.db, customer, id).await
+    }
+
+    async fn mark_overdue(&self, today: NaiveDate) -> Result<u64, RepositoryError> {
+        let n = self.db.mark_overdue(today).await?;
+        if n > 0 {
+            self.forget_matching("billing:*:invoices").await;
+        }
+        Ok(n)
+    }
+
+    async fn find_any(&self, id: &InvoiceId) -> Result<Option<Invoice>, RepositoryError> {
+        self.db.find_any(id).await
+    }
+
+    async fn record_payment(
+        &self,
+        id: &InvoiceId,
+        payment: &Payment,
+        audit: &AuditEntry,
+    ) -> Result<Invoice, RepositoryError> {
+        let paid = self.db.record_payment(id, payment, audit).await?;
+        self.refresh_invoices(&paid.customer_id).await;
+        Ok(paid)
+    }
+}
