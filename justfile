@@ -98,8 +98,12 @@ lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
 
-# Every test: lints, unit tests of each layer, the black-box tests on SQLite, PostgreSQL and Redis, and the browser tests.
-test: services lint unit e2e
+# Every test: lints, unit tests of each layer, the black-box tests on SQLite, PostgreSQL and Redis, the browser tests, and schemathesis over the OpenAPI document.
+test: services lint unit e2e api-fuzz
+
+# Schemathesis (from PyPI) against the release build: generated calls of every operation; a 5xx or a status the OpenAPI document does not declare fails.
+api-fuzz: build
+    scripts/schemathesis.sh
 
 # The Rust tests only (unit tests of each layer and the black-box API tests).
 unit: services
@@ -140,7 +144,7 @@ invoice-pngs:
     work=$(mktemp -d); pid=""
     trap '[ -z "$pid" ] || kill "$pid"; rm -rf "$work"' EXIT
     export DATABASE_URL="sqlite://$work/p.db?mode=rwc" PORTAL_BIND=127.0.0.1:8093
-    export PORTAL_JWT_SECRET=invoice-pngs-0123456789abcdef
+    export PORTAL_JWT_SECRET=invoice-pngs-0123456789abcdef-0123456789
     ./target/release/portal seed --demo >/dev/null
     RUST_LOG=warn ./target/release/portal serve & pid=$!
     for _ in $(seq 1 50); do curl -sf http://$PORTAL_BIND/healthz >/dev/null && break; sleep 0.2; done

@@ -6,86 +6,60 @@ use std::sync::Once;
 
 use chrono::Utc;
 use portal_http::{Claims, TokenKeys, TokenRole};
+use portal_persistence::test_support::{TestPg, TestRedis};
 use portal_server::{Application, Settings};
 use reqwest::{Client, RequestBuilder, Response};
-use sea_orm::{ConnectionTrait, Database};
 use serde_json::Value;
 
-pub const SECRET: &str = "test-secret-0123456789abcdef";
+pub const SECRET: &str = "test-secret-0123456789abcdef-0123456789";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
     Postgres,
+    /// PostgreSQL with a Redis server as the cache (contract §5).
+    PostgresRedis,
 }
 
-/// The machine's PostgreSQL server (trust auth); override with `PORTAL_TEST_PG_URL`.
-fn pg_admin_url() -> String {
-    std::env::var("PORTAL_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
-/// A fresh database for one test, removed when dropped.
+/// A fresh database for one test, removed when dropped; with Redis, a `redis-server` of
+/// the test's own beside it.
 pub enum TestDatabase {
     Sqlite(std::path::PathBuf),
-    Postgres(String),
+    Postgres(TestPg, Option<TestRedis>),
 }
 
 impl TestDatabase {
     pub async fn create(backend: Backend) -> (Self, String) {
-        let name = format!("portal_test_{}", uuid::Uuid::new_v4().simple());
         match backend {
             Backend::Sqlite => {
+                let name = format!("portal_test_{}", uuid::Uuid::new_v4().simple());
                 let path = std::env::temp_dir().join(format!("{name}.db"));
                 let url = format!("sqlite://{}?mode=rwc", path.display());
                 (TestDatabase::Sqlite(path), url)
             }
-            Backend::Postgres => {
-                let admin = Database::connect(pg_admin_url())
-                    .await
-                    .expect("PostgreSQL must run on 127.0.0.1:5432 (see .ci/run)");
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .expect("create test database");
-                admin.close().await.ok();
-                let base = pg_admin_url();
-                let server = base.rsplit_once('/').map(|(s, _)| s).unwrap_or(&base);
-                let url = format!("{server}/{name}");
-                (TestDatabase::Postgres(name), url)
+            Backend::Postgres | Backend::PostgresRedis => {
+                let pg = TestPg::create().await;
+                let url = pg.url.clone();
+                let redis = (backend == Backend::PostgresRedis).then(TestRedis::start);
+                (TestDatabase::Postgres(pg, redis), url)
             }
+        }
+    }
+
+    /// The Redis server's URL, when the test has one.
+    pub fn redis_url(&self) -> Option<String> {
+        match self {
+            TestDatabase::Postgres(_, Some(redis)) => Some(redis.url()),
+            _ => None,
         }
     }
 }
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        match self {
-            TestDatabase::Sqlite(path) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-                }
-            }
-            TestDatabase::Postgres(name) => {
-                let name = name.clone();
-                // Drop runs outside async; a short-lived runtime on its own thread does it.
-                let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .ok()?;
-                    rt.block_on(async {
-                        let admin = Database::connect(pg_admin_url()).await.ok()?;
-                        admin
-                            .execute_unprepared(&format!(
-                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                            ))
-                            .await
-                            .ok()?;
-                        admin.close().await.ok()
-                    })
-                })
-                .join();
+        if let TestDatabase::Sqlite(path) = self {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
             }
         }
     }
@@ -110,9 +84,15 @@ fn init_logs() {
 
 /// The server on port 0 over a fresh database with the demo data.
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, &[]).await
+}
+
+/// [`spawn_app`] with settings of the test's own, over the defaults of the tests (rate
+/// limits high enough for any test that does not test them).
+pub async fn spawn_app_with(backend: Backend, overrides: &[(&str, String)]) -> TestApp {
     init_logs();
     let (db, database_url) = TestDatabase::create(backend).await;
-    let vars = [
+    let defaults = [
         ("DATABASE_URL", database_url.clone()),
         ("PORTAL_JWT_SECRET", SECRET.to_owned()),
         ("PORTAL_BIND", "127.0.0.1:0".to_owned()),
@@ -121,13 +101,19 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
             "http://127.0.0.1:9999".to_owned(),
         ),
         ("PORTAL_STATIC_DIR", "/nonexistent-portal-dist".to_owned()),
+        ("PORTAL_RATE_LIMIT", "1000000".to_owned()),
     ];
+    let redis = db.redis_url().map(|url| ("REDIS_URL", url));
     let settings = Settings::from_lookup(|k| {
-        vars.iter()
+        overrides
+            .iter()
+            .chain(redis.iter())
+            .chain(defaults.iter())
             .find(|(name, _)| *name == k)
             .map(|(_, v)| v.clone())
     })
     .expect("test settings");
+    let keys = TokenKeys::with_ring(&settings.key_ring().expect("a key ring"));
     let app = Application::build(settings).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     app.service().seed_demo().await.expect("seed demo data");
@@ -136,7 +122,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         address,
         client: Client::new(),
         database_url,
-        keys: TokenKeys::new(SECRET.as_bytes()),
+        keys,
         _db: db,
     }
 }
@@ -193,6 +179,18 @@ impl TestApp {
             .json(body)
     }
 
+    /// The OpenAPI document as served.
+    pub async fn openapi(&self) -> Value {
+        self.client
+            .get(format!("{}/api/openapi.json", self.address))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// GET as the demo admin, asserting 200, returning the JSON.
     pub async fn read(&self, path: &str) -> Value {
         let resp = self.get(path, &self.admin()).send().await.unwrap();
@@ -230,6 +228,11 @@ macro_rules! on_both_databases {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
                     super::$name($crate::helpers::Backend::Postgres).await
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres_redis() {
+                    super::$name($crate::helpers::Backend::PostgresRedis).await
                 }
             }
         )*

@@ -17,7 +17,7 @@ export const PORTAL_BIN = process.env.PORTAL_BIN ?? join(ROOT, "target", "releas
 export const DIST = process.env.PORTAL_STATIC_DIR ?? join(ROOT, "dist");
 export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 export const SCREENSHOTS = join(ROOT, "artifacts", "screenshots");
-const SECRET = "e2e-secret-0123456789abcdef";
+const SECRET = "e2e-secret-0123456789abcdef-0123456789";
 
 export async function freePort() {
   return new Promise((ok, fail) => {
@@ -58,6 +58,8 @@ export async function startPortal({ allowedOrigins = [], demoSignIn = false } = 
     ...process.env,
     DATABASE_URL: `sqlite://${join(dir, "portal.db")}?mode=rwc`,
     PORTAL_JWT_SECRET: SECRET,
+    // Many tests share one server and one address: limits are tested in the API suite.
+    PORTAL_RATE_LIMIT: "1000",
     PORTAL_BIND: `127.0.0.1:${port}`,
     PORTAL_ALLOWED_PARENT_ORIGINS: allowedOrigins.join(","),
     PORTAL_STATIC_DIR: DIST,

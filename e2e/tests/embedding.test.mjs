@@ -64,13 +64,16 @@ test("embedded with ?token= in the frame's address: read, then removed", async (
 test("a parent that is not allowed cannot embed the app", async () => {
   await withBrowser(async ({ page }) => {
     const token = portal.token();
+    // frame-ancestors keeps the browser from showing the app at all: it says so on the
+    // console when it refuses the frame, which is when the check below can be made.
+    const refused = page.waitForEvent("console", {
+      predicate: (message) => message.text().includes("frame-ancestors"),
+      timeout: 20_000,
+    });
     await page.goto(stranger.url({ portal: `${portal.url}/`, token, autoload: "1" }));
-    // frame-ancestors keeps the browser from showing the app at all.
-    await page.waitForTimeout(2000);
+    await refused;
     const frames = page.frames().map((f) => f.url());
     assert.ok(!frames.some((url) => url.startsWith(portal.url)), `the app was framed: ${frames}`);
-    await page.locator("#send").click();
-    await page.waitForTimeout(1000);
     assert.equal(await portalFrame(page).locator(".plan-name").count(), 0);
     assert.deepEqual(await events(page), []);
   });
@@ -89,12 +92,23 @@ test("even where the frame loads, a parent that is not allowed gets nothing and 
     await page.goto(stranger.url({ portal: `${portal.url}/`, token, autoload: "1" }));
     const frame = portalFrame(page);
     await frame.getByText("正在等待工作台登录…").waitFor();
+    // Count the messages the app's window receives, with a listener added after the
+    // app's own: once it has seen both, the app has handled them too.
+    const app = page.frames().find((f) => f.url().startsWith(portal.url));
+    await app.evaluate(() => {
+      window.testSeen = 0;
+      window.addEventListener("message", () => {
+        window.testSeen += 1;
+      });
+    });
     // The page sends the token anyway, to the portal's origin.
     await page.locator("#send").click();
     await page.locator("#send").click();
-    await page.waitForTimeout(1500);
+    await app.waitForFunction(() => window.testSeen === 2);
+    // Let the app's reactive effects run (they would replace the waiting notice).
+    await app.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    assert.ok(await frame.getByText("正在等待工作台登录…").isVisible(), "the token was accepted");
     assert.equal(await frame.locator(".plan-name").count(), 0, "the token was accepted");
-    assert.ok(await frame.getByText("正在等待工作台登录…").isVisible());
     assert.deepEqual(await events(page), [], "the app posted to a parent not in the list");
   });
 });

@@ -217,7 +217,9 @@ test("a failed history load says why and retries", async () => {
   const { page, context } = browser;
   const token = portal.token({ role: "member" });
   let calls = 0;
-  await context.route(`${portal.url}/api/portal/audit-log`, (route) => {
+  // The app asks for a page (`?limit=`): match the path, whatever the query.
+  const log = (url) => url.pathname === "/api/portal/audit-log";
+  await context.route(log, (route) => {
     calls += 1;
     return calls === 1
       ? route.fulfill({
@@ -235,7 +237,7 @@ test("a failed history load says why and retries", async () => {
     await page.locator("ul.history li.entry").first().waitFor();
     assert.equal(calls, 2);
   } finally {
-    await context.unroute(`${portal.url}/api/portal/audit-log`);
+    await context.unroute(log);
   }
 });
 
@@ -249,8 +251,10 @@ test("an action the app has no words for is shown by its raw name", async () => 
       details: { before: {}, after: { request_id: "FP-1" } },
     },
   ];
-  const log = `${portal.url}/api/portal/audit-log`;
-  await context.route(log, (route) => route.fulfill({ contentType: "application/json", body: JSON.stringify({ entries }) }));
+  const log = (url) => url.pathname === "/api/portal/audit-log";
+  await context.route(log, (route) =>
+    route.fulfill({ contentType: "application/json", body: JSON.stringify({ entries, next_cursor: null }) }),
+  );
   try {
     await page.goto(`${portal.url}/history?lang=zh&token=${portal.token({ role: "member" })}`);
     const entry = page.locator('li.entry[data-action="fapiao.requested"]');

@@ -48,6 +48,30 @@ test("?token= signs in, then leaves the address bar, web storage and cookies", a
   });
 });
 
+test("the app runs under its Content-Security-Policy: no violation, meters drawn", async () => {
+  await withBrowser({}, async ({ page }) => {
+    const violations = [];
+    page.on("console", (message) => {
+      if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
+    });
+    const token = portal.token({ role: "admin" });
+    const response = await page.goto(`${portal.url}/?token=${token}`);
+    const csp = response.headers()["content-security-policy"];
+    assert.match(csp, /default-src 'self'/);
+    assert.match(csp, /script-src 'self' 'wasm-unsafe-eval' 'sha256-/);
+    assert.equal(response.headers()["cache-control"], "no-store");
+    await page.locator(".plan-name").waitFor();
+    // Usage bars are widths set through the CSSOM, which the policy allows.
+    const widths = await page
+      .locator(".meter-fill")
+      .evaluateAll((bars) => bars.map((bar) => bar.getBoundingClientRect().width));
+    assert.ok(widths.length === 3 && widths.some((w) => w > 0), `meter widths ${widths}`);
+    await page.getByRole("link", { name: "用量", exact: true }).click();
+    await page.getByRole("heading", { name: "用量", level: 1 }).waitFor();
+    assert.deepEqual(violations, []);
+  });
+});
+
 test("the overview lists what needs attention: the pending invoice", async () => {
   await withBrowser({}, async ({ page }) => {
     const token = portal.token();

@@ -19,6 +19,9 @@ use serde::de::DeserializeOwned;
 use crate::auth::{Session, use_session};
 use crate::i18n::{Locale, html_lang, use_i18n};
 
+/// The `limit` of the lists the app reads: the largest page the API gives (contract §13).
+const LARGEST_PAGE: &str = "200";
+
 /// Why a call failed, in the terms the screens explain to people.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ApiError {
@@ -222,8 +225,10 @@ impl Api {
         self.get(request).await
     }
 
+    /// The newest invoices: the largest page (the app shows no further pages).
     pub async fn invoices(self) -> Result<InvoiceList, ApiError> {
-        self.get(Request::get("/api/portal/invoices")).await
+        let request = Request::get("/api/portal/invoices").query([("limit", LARGEST_PAGE)]);
+        self.get(request).await
     }
 
     /// One invoice, its lines worded in `lang` (`zh` or `en`).
@@ -248,8 +253,10 @@ impl Api {
     }
 
     /// The changes made through the portal (and payments recorded), newest first.
+    /// The newest entries: the largest page (the app shows no further pages).
     pub async fn audit_log(self) -> Result<AuditLog, ApiError> {
-        self.get(Request::get("/api/portal/audit-log")).await
+        let request = Request::get("/api/portal/audit-log").query([("limit", LARGEST_PAGE)]);
+        self.get(request).await
     }
 }
 

@@ -6,7 +6,7 @@
 use chrono::{NaiveDate, TimeZone, Utc};
 use portal_billing::test_support::FixedClock;
 use portal_billing::{InvoiceRepository, PlatformCaller, SubscriptionRepository};
-use portal_domain::{CustomerId, InvoiceId, LineKind, Month, PlanId};
+use portal_domain::{CustomerId, InvoiceId, LineKind, Month, PageRequest, PlanId};
 use portal_migration::{Migrator, MigratorTrait};
 use portal_persistence::SeaOrmStore;
 use sea_orm::{ConnectionTrait, Database};
@@ -124,7 +124,11 @@ async fn the_previous_versions_data_migrates_forward(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(december.created, 1);
-    let list = store.list(&customer).await.unwrap();
+    let list = store
+        .list(&customer, &PageRequest::default())
+        .await
+        .unwrap()
+        .items;
     assert_eq!(list[0].id.as_str(), "INV202611003");
     assert_eq!(list[0].amount.amount().to_string(), "999.00");
     store.close().await.unwrap();

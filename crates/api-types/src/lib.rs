@@ -125,6 +125,10 @@ pub struct AuditLogEntry {
 pub struct AuditLog {
     /// Newest first.
     pub entries: Vec<AuditLogEntry>,
+    /// The `cursor` of the next page; `null` on the last page.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub next_cursor: Option<String>,
 }
 
 /// `PUT /api/internal/customers/{customer_id}`.
@@ -316,6 +320,10 @@ pub struct InvoiceSummary {
 pub struct InvoiceList {
     /// Newest first.
     pub invoices: Vec<InvoiceSummary>,
+    /// The `cursor` of the next page; `null` on the last page.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -466,6 +474,18 @@ mod tests {
         assert_eq!(json["percent"], 66.7);
         let back: ProductUsage = serde_json::from_value(json).unwrap();
         assert_eq!(back.percent, Decimal::new(667, 1), "read back exactly");
+    }
+
+    #[test]
+    fn the_last_page_has_a_null_next_cursor() {
+        let list = InvoiceList {
+            invoices: Vec::new(),
+            next_cursor: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&list).unwrap(),
+            r#"{"invoices":[],"next_cursor":null}"#
+        );
     }
 
     #[test]

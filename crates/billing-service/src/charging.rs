@@ -118,6 +118,8 @@ impl BillingService {
             .idempotency
             .purge_claimed_before(ports.clock.now() - crate::IDEMPOTENCY_KEY_RETENTION)
             .await?;
+        metrics::counter!("portal_billing_runs_total").increment(1);
+        metrics::counter!("portal_billing_invoices_created_total").increment(report.created);
         tracing::info!(?report, "billing run finished");
         Ok(report)
     }

@@ -155,6 +155,8 @@ impl BillingService {
         errors.into_result()?;
         let now = self.ports().clock.now();
         let accepted = self.ports().usage.ingest(&unique, now).await?;
+        metrics::counter!("portal_usage_events_accepted_total").increment(accepted);
+        metrics::counter!("portal_usage_events_duplicate_total").increment(total - accepted);
         Ok(IngestReport {
             accepted,
             duplicates: total - accepted,

@@ -10,9 +10,10 @@ use std::collections::{BTreeMap, HashSet};
 
 use chrono::NaiveDate;
 use portal_domain::{
-    AccountChanges, AuditEntry, BusinessCalendar, Customer, CustomerId, DateRange, Invoice,
-    InvoiceId, InvoiceLine, InvoiceSummary, Month, NewCustomer, NewInvoice, Payment, Plan, PlanId,
-    Product, Subscription, UsageEvent, UsageRecord, UserId,
+    AccountChanges, AuditEntry, AuditKey, AuditPage, BusinessCalendar, Customer, CustomerId,
+    DateRange, Invoice, InvoiceId, InvoiceKey, InvoiceLine, InvoicePage, Month, NewCustomer,
+    NewInvoice, PageRequest, Payment, Plan, PlanId, Product, Subscription, UsageEvent, UsageRecord,
+    UserId,
 };
 
 /// What a storage adapter can fail with.
@@ -160,8 +161,15 @@ pub trait UsageRepository: Send + Sync {
 
 #[async_trait]
 pub trait InvoiceRepository: Send + Sync {
-    /// The customer's invoices, newest first.
-    async fn list(&self, customer: &CustomerId) -> Result<Vec<InvoiceSummary>, RepositoryError>;
+    /// A page of the customer's invoices, newest first: by creation time, then by number
+    /// ([`InvoiceKey`]), those below `page.after`. MUST hold at most `page.size` invoices,
+    /// only the customer's, and set `next` to the last one's key exactly when more follow,
+    /// so that following `next` from the first page lists each invoice once.
+    async fn list(
+        &self,
+        customer: &CustomerId,
+        page: &PageRequest<InvoiceKey>,
+    ) -> Result<InvoicePage, RepositoryError>;
 
     async fn find(
         &self,
@@ -189,12 +197,15 @@ pub trait InvoiceRepository: Send + Sync {
 /// The audit trail of a customer.
 #[async_trait]
 pub trait AuditRepository: Send + Sync {
-    /// The customer's entries, newest first, at most `limit`.
+    /// A page of the customer's entries, newest first (highest [`AuditKey`] first), those
+    /// below `page.after`. MUST hold at most `page.size` entries, only the customer's,
+    /// and set `next` to the last one's key exactly when more follow, so that following
+    /// `next` from the first page lists each entry once.
     async fn list(
         &self,
         customer: &CustomerId,
-        limit: u64,
-    ) -> Result<Vec<AuditEntry>, RepositoryError>;
+        page: &PageRequest<AuditKey>,
+    ) -> Result<AuditPage, RepositoryError>;
 }
 
 /// The state of an idempotency key.

@@ -2,9 +2,10 @@
 
 use chrono::NaiveDate;
 use portal_domain::{
-    AccountChanges, AuditAction, AuditEntry, Customer, DateRange, FieldErrors, Invoice, InvoiceId,
-    InvoiceLine, InvoiceSummary, Month, Plan, PlanId, Product, ScheduledChange, Segment,
-    Subscription, SubscriptionStatus, UsageRecord, UsageSummary, plan,
+    AccountChanges, AuditAction, AuditEntry, AuditKey, AuditPage, Customer, DateRange, FieldErrors,
+    Invoice, InvoiceId, InvoiceKey, InvoiceLine, InvoicePage, Month, PageRequest, Plan, PlanId,
+    Product, ScheduledChange, Segment, Subscription, SubscriptionStatus, UsageRecord, UsageSummary,
+    plan,
 };
 use tracing::instrument;
 
@@ -12,8 +13,9 @@ use crate::error::BillingError;
 use crate::ports::{Actor, Ports};
 use crate::principal::Principal;
 
-/// The most audit entries one read returns.
-const AUDIT_PAGE: u64 = 500;
+/// How often an account edit without If-Match is tried when a concurrent edit wins the
+/// version compare: each retry reads the row again, so with few writers one succeeds.
+const UNCONDITIONAL_EDIT_ATTEMPTS: u32 = 5;
 
 /// A subscription with its plan and its status as of today.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,18 +123,28 @@ impl BillingService {
             .into());
         }
         let actor = self.actor(principal);
-        match self
-            .ports
-            .customers
-            .update(&principal.customer_id, &changes, expected_version, &actor)
-            .await
-        {
-            Ok(Some(updated)) => Ok(updated),
-            Ok(None) => Err(BillingError::NotFound("account")),
-            Err(crate::ports::RepositoryError::Conflict) => Err(BillingError::PreconditionFailed(
-                "the account was changed since it was read; reload it and try again".into(),
-            )),
-            Err(e) => Err(e.into()),
+        // Without If-Match the caller asked for no precondition: a concurrent change of
+        // the row (the store compares versions to record before and after) is retried.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self
+                .ports
+                .customers
+                .update(&principal.customer_id, &changes, expected_version, &actor)
+                .await
+            {
+                Ok(Some(updated)) => return Ok(updated),
+                Ok(None) => return Err(BillingError::NotFound("account")),
+                Err(crate::ports::RepositoryError::Conflict)
+                    if expected_version.is_none() && attempt < UNCONDITIONAL_EDIT_ATTEMPTS => {}
+                Err(crate::ports::RepositoryError::Conflict) => {
+                    return Err(BillingError::PreconditionFailed(
+                        "the account was changed since it was read; reload it and try again".into(),
+                    ));
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
     }
 
@@ -221,14 +233,14 @@ impl BillingService {
         Ok(plans)
     }
 
-    /// Every change made through the portal, newest first.
+    /// A page of the changes made through the portal, newest first.
     #[instrument(skip_all, fields(customer = %principal.customer_id))]
-    pub async fn audit_log(&self, principal: &Principal) -> Result<Vec<AuditEntry>, BillingError> {
-        Ok(self
-            .ports
-            .audit
-            .list(&principal.customer_id, AUDIT_PAGE)
-            .await?)
+    pub async fn audit_log(
+        &self,
+        principal: &Principal,
+        page: PageRequest<AuditKey>,
+    ) -> Result<AuditPage, BillingError> {
+        Ok(self.ports.audit.list(&principal.customer_id, &page).await?)
     }
 
     /// Usage of `month` (default: the current month) against the current plan's quotas.
@@ -279,12 +291,18 @@ impl BillingService {
             .await?)
     }
 
+    /// A page of the customer's invoices, newest first.
     #[instrument(skip_all, fields(customer = %principal.customer_id))]
     pub async fn invoices(
         &self,
         principal: &Principal,
-    ) -> Result<Vec<InvoiceSummary>, BillingError> {
-        Ok(self.ports.invoices.list(&principal.customer_id).await?)
+        page: PageRequest<InvoiceKey>,
+    ) -> Result<InvoicePage, BillingError> {
+        Ok(self
+            .ports
+            .invoices
+            .list(&principal.customer_id, &page)
+            .await?)
     }
 
     #[instrument(skip_all, fields(customer = %principal.customer_id))]

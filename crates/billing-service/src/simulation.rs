@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{Days, NaiveDate, TimeZone, Utc};
-use portal_domain::{Currency, CustomerId, Money, Month, Plan, PlanId, Quotas, UserId};
+use portal_domain::{
+    Currency, CustomerId, Money, Month, PageRequest, PageSize, Plan, PlanId, Quotas, UserId,
+};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
@@ -320,7 +322,20 @@ async fn check(service: &BillingService, i: usize, book: &Book, all: bool) -> Re
         Role::Member,
     );
     let mut invoiced: BTreeMap<Month, i64> = BTreeMap::new();
-    for summary in service.invoices(&who).await.map_err(|e| e.to_string())? {
+    let mut summaries = Vec::new();
+    let mut page = PageRequest::first(PageSize::new(PageSize::MAX).map_err(|e| e.to_string())?);
+    loop {
+        let found = service
+            .invoices(&who, page.clone())
+            .await
+            .map_err(|e| e.to_string())?;
+        summaries.extend(found.items);
+        match found.next {
+            Some(key) => page.after = Some(key),
+            None => break,
+        }
+    }
+    for summary in summaries {
         let invoice = service
             .invoice(&who, summary.id.as_str())
             .await

@@ -7,7 +7,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use portal_billing::test_support::{FixedClock, InMemoryStore};
 use portal_billing::{AccountEdit, BillingError, BillingService, Principal, Role};
 use portal_domain::{
-    CustomerId, DateRange, InvoiceKind, InvoiceStatus, Month, PlanId, Product, UserId,
+    CustomerId, DateRange, InvoiceKind, InvoiceStatus, Month, PageRequest, PlanId, Product, UserId,
 };
 use rust_decimal_macros::dec;
 
@@ -67,7 +67,7 @@ async fn demo_seed_matches_the_contract_and_is_idempotent() {
     assert_eq!(sub.plan.id.as_str(), "pro");
     assert_eq!(sub.status.as_str(), "active");
 
-    let invoices = w.service.invoices(&member()).await.unwrap();
+    let invoices = first_invoice_page(&w.service, &member()).await;
     let ids: Vec<_> = invoices.iter().map(|i| i.id.to_string()).collect();
     // The three previous months and the current one, each invoiced on its first day.
     assert_eq!(
@@ -95,9 +95,10 @@ async fn demo_seed_matches_the_contract_and_is_idempotent() {
 
     let other = w
         .service
-        .invoices(&who("cust_demo2", Role::Member))
+        .invoices(&who("cust_demo2", Role::Member), PageRequest::default())
         .await
-        .unwrap();
+        .unwrap()
+        .items;
     assert_eq!(other.len(), 2);
     assert_eq!(
         other[1].id.as_str(),
@@ -260,10 +261,12 @@ async fn invoice_pdf_is_tenant_scoped_and_cached_by_etag() {
     let service = BillingService::new(store.ports_with(clock, renderer.clone()));
     service.seed_demo().await.unwrap();
 
-    let zh = service
-        .invoice_pdf(&member(), "INV202511001", DocumentLanguage::Zh, None)
-        .await
-        .unwrap();
+    let pdf = async |who: &Principal, language, etag: Option<&str>| {
+        service
+            .invoice_pdf(who, "INV202511001", language, etag)
+            .await
+    };
+    let zh = pdf(&member(), DocumentLanguage::Zh, None).await.unwrap();
     assert_eq!(zh.filename, "INV202511001.pdf");
     let PdfBody::Document(bytes) = &zh.body else {
         panic!("expected a document")
@@ -271,13 +274,7 @@ async fn invoice_pdf_is_tenant_scoped_and_cached_by_etag() {
     let text = String::from_utf8(bytes.clone()).unwrap();
     assert!(text.contains("示例科技有限公司") && text.contains("999.00"));
 
-    let again = service
-        .invoice_pdf(
-            &member(),
-            "INV202511001",
-            DocumentLanguage::Zh,
-            Some(&zh.etag),
-        )
+    let again = pdf(&member(), DocumentLanguage::Zh, Some(&zh.etag))
         .await
         .unwrap();
     assert_eq!(again.body, PdfBody::NotModified);
@@ -287,25 +284,13 @@ async fn invoice_pdf_is_tenant_scoped_and_cached_by_etag() {
         "a current copy is not rendered again"
     );
 
-    let en = service
-        .invoice_pdf(
-            &member(),
-            "INV202511001",
-            DocumentLanguage::En,
-            Some(&zh.etag),
-        )
+    let en = pdf(&member(), DocumentLanguage::En, Some(&zh.etag))
         .await
         .unwrap();
     assert_ne!(en.etag, zh.etag, "the language is part of the ETag");
     assert!(matches!(en.body, PdfBody::Document(_)));
 
-    let other = service
-        .invoice_pdf(
-            &who("cust_demo2", Role::Member),
-            "INV202511001",
-            DocumentLanguage::Zh,
-            None,
-        )
+    let other = pdf(&who("cust_demo2", Role::Member), DocumentLanguage::Zh, None)
         .await
         .unwrap_err();
     assert!(matches!(other, BillingError::NotFound("invoice")));
@@ -354,7 +339,12 @@ async fn a_scheduled_downgrade_takes_effect_on_its_date_by_itself() {
     assert_eq!(jan.created, 2);
     let sub = w.service.subscription(&member()).await.unwrap();
     assert_eq!(sub.plan.id.as_str(), "pro", "still pro in December");
-    let newest = &w.service.invoices(&member()).await.unwrap()[0];
+    let newest = &w
+        .service
+        .invoices(&member(), PageRequest::default())
+        .await
+        .unwrap()
+        .items[0];
     assert_eq!(newest.period, Month::parse("2026-01").unwrap());
     assert_eq!(newest.amount.amount(), dec!(299.00));
 
@@ -388,7 +378,7 @@ async fn cancelling_a_scheduled_downgrade_keeps_the_plan_and_is_audited() {
             .as_str(),
         "pro"
     );
-    let log = w.service.audit_log(&member()).await.unwrap();
+    let log = first_audit_page(&w.service, &member()).await;
     let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions,
@@ -437,7 +427,7 @@ async fn account_edits_are_audited_with_before_and_after() {
         .update_account(&admin(), edit, None)
         .await
         .unwrap();
-    let log = w.service.audit_log(&member()).await.unwrap();
+    let log = first_audit_page(&w.service, &member()).await;
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].action.as_str(), "account.updated");
     assert_eq!(log[0].before["contact_name"], "张三");
@@ -448,9 +438,34 @@ async fn account_edits_are_audited_with_before_and_after() {
     );
     assert!(
         w.service
-            .audit_log(&who("cust_demo2", Role::Member))
+            .audit_log(&who("cust_demo2", Role::Member), PageRequest::default())
             .await
             .unwrap()
+            .items
             .is_empty()
     );
+}
+
+/// The first page of a customer's invoices (all of them, in these small worlds).
+async fn first_invoice_page(
+    service: &BillingService,
+    who: &Principal,
+) -> Vec<portal_domain::InvoiceSummary> {
+    service
+        .invoices(who, PageRequest::default())
+        .await
+        .unwrap()
+        .items
+}
+
+/// The first page of the audit log.
+async fn first_audit_page(
+    service: &BillingService,
+    who: &Principal,
+) -> Vec<portal_domain::AuditEntry> {
+    service
+        .audit_log(who, PageRequest::default())
+        .await
+        .unwrap()
+        .items
 }

@@ -12,6 +12,7 @@ pub mod ids;
 pub mod invoice;
 pub mod money;
 pub mod month;
+pub mod page;
 pub mod plan;
 pub mod product;
 pub mod subscription;
@@ -30,6 +31,7 @@ pub use invoice::{
 };
 pub use money::{Currency, Money, MoneyError};
 pub use month::Month;
+pub use page::{AuditKey, AuditPage, InvoiceKey, InvoicePage, Page, PageRequest, PageSize};
 pub use plan::{Plan, PlanChange, Quotas};
 pub use product::{Metering, Product};
 pub use subscription::{ScheduledChange, Subscription, SubscriptionStatus};

@@ -123,13 +123,21 @@ pub fn invoice_summary(i: &InvoiceSummary) -> api::InvoiceSummary {
 }
 
 pub fn invoice(i: &Invoice, language: Language) -> api::Invoice {
+    let api::InvoiceSummary {
+        invoice_id,
+        amount,
+        currency,
+        period,
+        status,
+        created_at,
+    } = invoice_summary(&i.summary());
     api::Invoice {
-        invoice_id: i.id.to_string(),
-        amount: i.amount.amount(),
-        currency: i.amount.currency().code().to_owned(),
-        period: i.period.to_string(),
-        status: i.status.as_str().to_owned(),
-        created_at: timestamp(i.created_at),
+        invoice_id,
+        amount,
+        currency,
+        period,
+        status,
+        created_at,
         due_date: date(i.due_date),
         lines: i.lines.iter().map(|l| line(l, language)).collect(),
         kind: i.kind.as_str().to_owned(),

@@ -62,6 +62,14 @@ impl ApiError {
         )
     }
 
+    pub fn rate_limited() -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many requests; try again after the number of seconds in Retry-After",
+        )
+    }
+
     pub fn into_response(self) -> HttpResponse {
         self.error_response()
     }

@@ -2,10 +2,13 @@
 //! the contract's error mapping, the OpenAPI document, and serving the single-page app.
 //! Handlers hold the service, never a connection pool.
 
+pub mod access;
 pub mod auth;
 mod dto;
 pub mod error;
 mod handlers;
+mod keys;
+pub mod limits;
 pub mod openapi;
 mod spa;
 
@@ -17,13 +20,17 @@ use actix_web::middleware::DefaultHeaders;
 use actix_web::{HttpRequest, HttpResponse, web};
 use portal_billing::BillingService;
 
-pub use auth::{Claims, TokenKeys, TokenRole};
+pub use auth::{Claims, TokenRole};
 pub use error::ApiError;
+pub use keys::{KeyRing, TokenKeys};
 
-/// Shared state of every worker: the service and the token keys.
+/// Shared state of every worker: the service, the token keys and the rate limits.
 pub struct AppState {
     pub service: Arc<BillingService>,
     pub keys: TokenKeys,
+    pub limits: limits::RateLimits,
+    /// Renders the Prometheus text of every metric (the exporter is the server's).
+    pub metrics: Arc<dyn Fn() -> String + Send + Sync>,
 }
 
 /// Settings of the HTTP layer.
@@ -60,8 +67,10 @@ pub fn configure(
             }))
             .service(handlers::health::healthz)
             .service(handlers::health::readyz)
+            .service(handlers::health::metrics)
             .service(
                 web::scope("/api")
+                    .wrap(actix_web::middleware::from_fn(limits::limit))
                     .wrap(
                         DefaultHeaders::new()
                             .add((header::CACHE_CONTROL, "no-store"))

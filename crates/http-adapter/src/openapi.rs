@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, get};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::handlers;
@@ -20,6 +21,69 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// The answers every call under `/api/portal` and `/api/internal` can give whatever it
+/// does: 401 (no valid token), 403 (a token of the other kind), 429 (past the rate
+/// limit, contract §13) and 503 (the database unreachable).
+struct CommonResponses;
+
+fn error_response(description: &str) -> RefOr<Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build(),
+    )
+}
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let common = [
+            (
+                "401",
+                "`unauthorized`: the bearer token is missing, invalid or expired",
+            ),
+            (
+                "403",
+                "`forbidden`: the token's role may not make this call",
+            ),
+            (
+                "429",
+                "`rate_limited`: past the rate limit; see Retry-After",
+            ),
+            (
+                "503",
+                "`unavailable`: the database cannot be reached; try again",
+            ),
+        ];
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if !path.starts_with("/api/portal/") && !path.starts_with("/api/internal/") {
+                continue;
+            }
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                for (status, description) in common {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| error_response(description));
+                }
+            }
+        }
     }
 }
 
@@ -53,8 +117,9 @@ impl Modify for BearerAuth {
         handlers::app::demo_token,
         handlers::health::healthz,
         handlers::health::readyz,
+        handlers::health::metrics,
     ),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &CommonResponses)
 )]
 pub struct ApiDoc;
 

@@ -2,13 +2,9 @@
 //! `cargo bench -p portal-pdf` (or `just bench-pdf`). Sizes are printed before timing.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // benchmark code
 
-use chrono::{NaiveDate, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use portal_billing::{DocumentLanguage, InvoiceDocument};
-use portal_domain::{
-    ContactEmail, Currency, Customer, CustomerId, Invoice, InvoiceId, InvoiceKind, InvoiceLine,
-    InvoiceStatus, Money, Month, invoice::total_of,
-};
+use portal_domain::{Currency, InvoiceLine, InvoiceStatus, Money};
 use portal_pdf::{KrillaInvoiceRenderer, Seller};
 use rust_decimal::Decimal;
 
@@ -22,29 +18,13 @@ fn document(lines: usize) -> InvoiceDocument {
             )
         })
         .collect();
-    InvoiceDocument {
-        invoice: Invoice {
-            id: InvoiceId::parse("INV202512001").unwrap(),
-            customer_id: CustomerId::parse("cust_demo").unwrap(),
-            period: Month::parse("2025-12").unwrap(),
-            kind: InvoiceKind::Subscription,
-            status: InvoiceStatus::Pending,
-            amount: total_of(Currency::Cny, &lines).unwrap(),
-            lines,
-            created_at: Utc.with_ymd_and_hms(2025, 12, 1, 0, 0, 0).unwrap(),
-            due_date: NaiveDate::from_ymd_opt(2025, 12, 16).unwrap(),
-            payments: Vec::new(),
-        },
-        bill_to: Customer {
-            id: CustomerId::parse("cust_demo").unwrap(),
-            company_name: "示例科技有限公司".into(),
-            contact_name: "张三".into(),
-            contact_email: ContactEmail::parse("zhangsan@example.com").unwrap(),
-            created_at: Utc::now(),
-            version: 1,
-        },
-        language: DocumentLanguage::Zh,
-    }
+    portal_pdf::sample::document(
+        lines,
+        "示例科技有限公司",
+        InvoiceStatus::Pending,
+        DocumentLanguage::Zh,
+    )
+    .unwrap()
 }
 
 fn bench(c: &mut Criterion) {

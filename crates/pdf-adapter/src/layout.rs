@@ -323,22 +323,12 @@ pub fn lay_out(doc: &InvoiceDocument, seller: &Seller, metrics: &FontMetrics) ->
         300.0,
         &doc.bill_to.company_name,
     );
-    by = w.paragraph(
-        MARGIN,
-        by,
-        9.0,
-        BLACK,
-        300.0,
-        &format!("{}: {}", l.contact, doc.bill_to.contact_name),
-    );
-    by = w.paragraph(
-        MARGIN,
-        by,
-        9.0,
-        BLACK,
-        300.0,
-        &format!("{}: {}", l.email, doc.bill_to.contact_email.as_str()),
-    );
+    for (label, value) in [
+        (l.contact, doc.bill_to.contact_name.as_str()),
+        (l.email, doc.bill_to.contact_email.as_str()),
+    ] {
+        by = w.paragraph(MARGIN, by, 9.0, BLACK, 300.0, &format!("{label}: {value}"));
+    }
 
     // The table of lines.
     let mut ty = by.max(fy + 40.0) + 14.0;

@@ -8,8 +8,10 @@ mod format;
 pub mod layout;
 mod metrics;
 mod paint;
+pub mod sample;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use portal_billing::{InvoiceDocument, InvoiceRenderer, RenderError};
@@ -34,6 +36,11 @@ struct Inner {
     font: krilla::text::Font,
     metrics: FontMetrics,
     seller: Seller,
+    /// Renders at once: a render takes a core for milliseconds to a second (a long
+    /// invoice), so the rest wait their turn and the server keeps answering.
+    renders: tokio::sync::Semaphore,
+    in_flight: AtomicUsize,
+    peak: AtomicUsize,
 }
 
 /// Renders invoices to PDF; cheap to clone and share.
@@ -43,8 +50,15 @@ pub struct KrillaInvoiceRenderer {
 }
 
 impl KrillaInvoiceRenderer {
-    /// Parses the embedded font once; call at start-up.
+    /// Parses the embedded font once; call at start-up. Renders one invoice at a time
+    /// per core but one (at least one).
     pub fn new(seller: Seller) -> Result<Self, FontError> {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        Self::with_concurrency(seller, cores.saturating_sub(1).max(1))
+    }
+
+    /// At most `renders` invoices rendered at once.
+    pub fn with_concurrency(seller: Seller, renders: usize) -> Result<Self, FontError> {
         let font = krilla::text::Font::new(krilla::Data::from(FONT_DATA), 0)
             .ok_or(FontError::Unreadable)?;
         let metrics = FontMetrics::new(FONT_DATA).ok_or(FontError::Unreadable)?;
@@ -53,8 +67,16 @@ impl KrillaInvoiceRenderer {
                 font,
                 metrics,
                 seller,
+                renders: tokio::sync::Semaphore::new(renders.max(1)),
+                in_flight: AtomicUsize::new(0),
+                peak: AtomicUsize::new(0),
             }),
         })
+    }
+
+    /// The most renders that ran at once so far.
+    pub fn peak_renders(&self) -> usize {
+        self.inner.peak.load(Ordering::SeqCst)
     }
 
     /// Renders synchronously (a few milliseconds of CPU).
@@ -72,10 +94,18 @@ impl InvoiceRenderer for KrillaInvoiceRenderer {
     }
 
     async fn render(&self, document: InvoiceDocument) -> Result<Vec<u8>, RenderError> {
+        let _turn = self
+            .inner
+            .renders
+            .acquire()
+            .await
+            .map_err(|e| RenderError(anyhow::Error::new(e)))?;
+        let now = self.inner.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.inner.peak.fetch_max(now, Ordering::SeqCst);
         // CPU work off the async workers.
         let renderer = self.clone();
-        tokio::task::spawn_blocking(move || renderer.render_now(&document))
-            .await
-            .map_err(|e| RenderError(anyhow::Error::new(e)))?
+        let rendered = tokio::task::spawn_blocking(move || renderer.render_now(&document)).await;
+        self.inner.in_flight.fetch_sub(1, Ordering::SeqCst);
+        rendered.map_err(|e| RenderError(anyhow::Error::new(e)))?
     }
 }

@@ -7,6 +7,7 @@ use krilla::metadata::Metadata;
 use krilla::num::NormalizedF32;
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
+use krilla::surface::Surface;
 use krilla::text::{Font, TextDirection};
 use portal_billing::{DocumentLanguage, InvoiceDocument};
 
@@ -85,13 +86,7 @@ pub fn paint(pages: &[Page], doc: &InvoiceDocument, font: &Font) -> Result<Vec<u
                     width,
                 } => {
                     if let Some(path) = rect_path(*x, *y, *w, *h) {
-                        surface.set_fill(None);
-                        surface.set_stroke(Some(Stroke {
-                            paint: color(*c).into(),
-                            width: *width,
-                            ..Default::default()
-                        }));
-                        surface.draw_path(&path);
+                        stroke(&mut surface, &path, *c, *width);
                     }
                 }
                 Op::Line {
@@ -106,13 +101,7 @@ pub fn paint(pages: &[Page], doc: &InvoiceDocument, font: &Font) -> Result<Vec<u
                     pb.move_to(*x1, *y1);
                     pb.line_to(*x2, *y2);
                     if let Some(path) = pb.finish() {
-                        surface.set_fill(None);
-                        surface.set_stroke(Some(Stroke {
-                            paint: color(*c).into(),
-                            width: *width,
-                            ..Default::default()
-                        }));
-                        surface.draw_path(&path);
+                        stroke(&mut surface, &path, *c, *width);
                     }
                 }
             }
@@ -127,4 +116,14 @@ fn rect_path(x: f32, y: f32, w: f32, h: f32) -> Option<krilla::geom::Path> {
     let mut pb = PathBuilder::new();
     pb.push_rect(Rect::from_xywh(x, y, w, h)?);
     pb.finish()
+}
+
+fn stroke(surface: &mut Surface<'_>, path: &krilla::geom::Path, c: Rgb, width: f32) {
+    surface.set_fill(None);
+    surface.set_stroke(Some(Stroke {
+        paint: color(c).into(),
+        width,
+        ..Default::default()
+    }));
+    surface.draw_path(path);
 }

@@ -1,12 +1,8 @@
 //! Rendered PDFs, read back with a PDF text extractor as a reader's software would.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
-use chrono::{NaiveDate, TimeZone, Utc};
 use portal_billing::{DocumentLanguage, InvoiceDocument};
-use portal_domain::{
-    ContactEmail, Currency, Customer, CustomerId, Invoice, InvoiceId, InvoiceKind, InvoiceLine,
-    InvoiceStatus, Money, Month, invoice::total_of,
-};
+use portal_domain::{Currency, InvoiceLine, InvoiceStatus, Money};
 use portal_pdf::{KrillaInvoiceRenderer, Seller};
 use rust_decimal::Decimal;
 
@@ -16,29 +12,7 @@ fn document(
     status: InvoiceStatus,
     language: DocumentLanguage,
 ) -> InvoiceDocument {
-    InvoiceDocument {
-        invoice: Invoice {
-            id: InvoiceId::parse("INV202512007").unwrap(),
-            customer_id: CustomerId::parse("cust_demo").unwrap(),
-            period: Month::parse("2025-12").unwrap(),
-            kind: InvoiceKind::Subscription,
-            status,
-            amount: total_of(Currency::Cny, &lines).unwrap(),
-            lines,
-            created_at: Utc.with_ymd_and_hms(2025, 12, 1, 0, 0, 0).unwrap(),
-            due_date: NaiveDate::from_ymd_opt(2025, 12, 16).unwrap(),
-            payments: Vec::new(),
-        },
-        bill_to: Customer {
-            id: CustomerId::parse("cust_demo").unwrap(),
-            company_name: company.into(),
-            contact_name: "张三".into(),
-            contact_email: ContactEmail::parse("zhangsan@example.com").unwrap(),
-            created_at: Utc::now(),
-            version: 1,
-        },
-        language,
-    }
+    portal_pdf::sample::document(lines, company, status, language).unwrap()
 }
 
 fn cny(s: &str) -> Money {
@@ -240,4 +214,28 @@ fn the_layout_keeps_text_inside_the_page() {
             }
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn no_more_invoices_render_at_once_than_the_bound() {
+    use portal_billing::InvoiceRenderer;
+    let renderer = KrillaInvoiceRenderer::with_concurrency(Seller::demo(), 2).unwrap();
+    let lines: Vec<InvoiceLine> = (0..120)
+        .map(|i| InvoiceLine::new(format!("第{i}项 / item {i}"), 1, cny("1.00")))
+        .collect();
+    let renders = (0..8).map(|_| {
+        let renderer = renderer.clone();
+        let doc = document(
+            lines.clone(),
+            "示例科技有限公司",
+            InvoiceStatus::Pending,
+            DocumentLanguage::Zh,
+        );
+        tokio::spawn(async move { renderer.render(doc).await })
+    });
+    for render in futures::future::join_all(renders).await {
+        assert!(render.unwrap().unwrap().starts_with(b"%PDF"));
+    }
+    let peak = renderer.peak_renders();
+    assert!((1..=2).contains(&peak), "{peak} renders at once");
 }

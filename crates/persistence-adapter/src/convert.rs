@@ -49,12 +49,44 @@ fn segments_of(json: &str) -> Result<Vec<Segment>, RepositoryError> {
         .collect()
 }
 
+/// A database error as the service sees it: anything that says the database cannot be
+/// reached or is going away (a restart mid-query, a full pool, a statement timeout) is
+/// `Unavailable` (503, worth a retry); the rest is a bug or corrupt data.
 pub(crate) fn db_err(err: DbErr) -> RepositoryError {
+    if unreachable(&err) {
+        RepositoryError::Unavailable(anyhow::Error::new(err))
+    } else {
+        RepositoryError::Other(anyhow::Error::new(err))
+    }
+}
+
+fn unreachable(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
     match err {
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
-            RepositoryError::Unavailable(anyhow::Error::new(err))
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            sqlx_unreachable(e)
         }
-        other => RepositoryError::Other(anyhow::Error::new(other)),
+        _ => false,
+    }
+}
+
+fn sqlx_unreachable(err: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error;
+    match err {
+        Error::Io(_)
+        | Error::Tls(_)
+        | Error::Protocol(_)
+        | Error::PoolTimedOut
+        | Error::PoolClosed
+        | Error::WorkerCrashed => true,
+        Error::Database(db) => db.code().is_some_and(|code| {
+            // Connection exceptions (08…), the server shutting down or starting (57P01–
+            // 57P03), too many connections (53300), a statement timeout (57014).
+            code.starts_with("08")
+                || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300" | "57014")
+        }),
+        _ => false,
     }
 }
 

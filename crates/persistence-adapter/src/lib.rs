@@ -5,6 +5,8 @@ pub mod cache;
 mod convert;
 mod entity;
 mod store;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 
 pub use cache::{CachedStore, KeyValue, MemoryCache, RedisCache};
 pub use store::{ConnectError, SeaOrmStore};

@@ -12,7 +12,7 @@ use portal_billing::{
     AccountEdit, BillingService, CustomerRepository, Principal, Role, SubscriptionRepository,
     SystemClock,
 };
-use portal_domain::{CustomerId, PlanId, UserId};
+use portal_domain::{CustomerId, PageRequest, PageSize, PlanId, UserId};
 use portal_persistence::{CachedStore, RedisCache, SeaOrmStore};
 
 mod common;
@@ -62,7 +62,11 @@ async fn keys_and_fields_follow_the_contract() {
     let w = world().await;
     w.service.account(&admin()).await.unwrap();
     w.service.subscription(&admin()).await.unwrap();
-    w.service.invoices(&admin()).await.unwrap();
+    // A page of one: the key still holds the whole list (below).
+    let one = PageRequest::first(PageSize::new(1).unwrap());
+    let page = w.service.invoices(&admin(), one).await.unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert!(page.next.is_some());
 
     let info = w.redis.json("customer:cust_demo:info").unwrap();
     assert_eq!(info["company_name"], "示例科技有限公司");
@@ -138,10 +142,7 @@ async fn writes_are_in_redis_right_after_the_request() {
         company_name: Some("新名字科技".into()),
         ..Default::default()
     };
-    w.service
-        .update_account(&admin(), edit, None)
-        .await
-        .unwrap();
+    edit_account(&w, edit).await;
     assert_eq!(
         w.redis.json("customer:cust_demo:info").unwrap()["company_name"],
         "新名字科技"
@@ -198,15 +199,7 @@ async fn requests_succeed_while_redis_is_dead_and_the_cache_refills_after() {
     w.service.account(&admin()).await.unwrap();
     w.redis.kill();
     for i in 0..20 {
-        let edit = AccountEdit {
-            contact_name: Some(format!("联系人{i}")),
-            ..Default::default()
-        };
-        let updated = w
-            .service
-            .update_account(&admin(), edit, None)
-            .await
-            .unwrap();
+        let updated = edit_account(&w, contact(&format!("联系人{i}"))).await;
         assert_eq!(w.service.account(&admin()).await.unwrap(), updated);
     }
     w.service.subscription(&admin()).await.unwrap();
@@ -239,14 +232,7 @@ async fn a_hung_redis_neither_stalls_requests_nor_leaves_a_stale_value() {
     );
 
     w.redis.signal("-STOP");
-    let edit = AccountEdit {
-        contact_name: Some("王五".into()),
-        ..Default::default()
-    };
-    w.service
-        .update_account(&admin(), edit, None)
-        .await
-        .unwrap();
+    edit_account(&w, contact("王五")).await;
     // Reads see the change while Redis hangs: the key is known to be stale.
     assert_eq!(
         w.service.account(&admin()).await.unwrap().contact_name,
@@ -301,14 +287,7 @@ async fn with_redis_dead_reads_are_answered_without_a_database_read_each() {
     CustomerRepository::find(&w.cached, &id).await.unwrap();
     w.redis.kill();
     // A write whose Redis update fails: the key is dirty from now on.
-    let edit = |name: &str| AccountEdit {
-        contact_name: Some(name.into()),
-        ..Default::default()
-    };
-    w.service
-        .update_account(&admin(), edit("李四"), None)
-        .await
-        .unwrap();
+    edit_account(&w, contact("李四")).await;
     let before = w.cached.cache_fills();
     for _ in 0..5 {
         let reads = (0..200).map(|_| {
@@ -331,11 +310,7 @@ async fn with_redis_dead_reads_are_answered_without_a_database_read_each() {
     );
 
     // Another write on this process is seen at once, Redis still dead.
-    let updated = w
-        .service
-        .update_account(&admin(), edit("王五"), None)
-        .await
-        .unwrap();
+    let updated = edit_account(&w, contact("王五")).await;
     assert_eq!(
         CustomerRepository::find(&w.cached, &id)
             .await
@@ -397,4 +372,20 @@ async fn filled_keys_answer_later_reads_without_the_database() {
             .unwrap();
     }
     assert_eq!(w.cached.cache_fills() - before, 2, "one fill per key");
+}
+
+/// An edit of the contact name alone.
+fn contact(name: &str) -> AccountEdit {
+    AccountEdit {
+        contact_name: Some(name.into()),
+        ..Default::default()
+    }
+}
+
+/// Saves an edit as the demo admin and returns the account as saved.
+async fn edit_account(w: &World, edit: AccountEdit) -> portal_domain::Customer {
+    w.service
+        .update_account(&admin(), edit, None)
+        .await
+        .unwrap()
 }

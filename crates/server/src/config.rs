@@ -8,7 +8,9 @@ use std::path::PathBuf;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://portal.db?mode=rwc";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 /// HS256 keys shorter than this are refused: they can be brute-forced.
-pub const MIN_SECRET_BYTES: usize = 16;
+pub const MIN_SECRET_BYTES: usize = 32;
+/// Requests per second per customer token (and per client address without one).
+pub const DEFAULT_RATE_LIMIT: u32 = 50;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{variable}: {why}")]
@@ -47,6 +49,12 @@ pub struct Settings {
     pub database_url: String,
     pub redis_url: Option<String>,
     pub jwt_secret: Option<JwtSecret>,
+    /// The only key for service tokens, when set.
+    pub service_jwt_secret: Option<JwtSecret>,
+    /// Keys still accepted while keys rotate.
+    pub previous_jwt_secrets: Vec<JwtSecret>,
+    /// Requests per second per token or client address (`PORTAL_RATE_LIMIT`).
+    pub rate_limit: u32,
     pub bind: SocketAddr,
     pub allowed_parent_origins: Vec<String>,
     pub static_dir: PathBuf,
@@ -106,15 +114,31 @@ impl Settings {
             ));
         }
 
-        let jwt_secret = match lookup("PORTAL_JWT_SECRET") {
-            None => None,
-            Some(s) if s.len() < MIN_SECRET_BYTES => {
-                return Err(ConfigError::new(
-                    "PORTAL_JWT_SECRET",
-                    format!("must be at least {MIN_SECRET_BYTES} bytes"),
-                ));
-            }
-            Some(s) => Some(JwtSecret(s)),
+        let jwt_secret = lookup("PORTAL_JWT_SECRET")
+            .map(|s| secret("PORTAL_JWT_SECRET", s))
+            .transpose()?;
+        let service_jwt_secret = get("PORTAL_SERVICE_JWT_SECRET")
+            .map(|s| secret("PORTAL_SERVICE_JWT_SECRET", s))
+            .transpose()?;
+        let previous_jwt_secrets = get("PORTAL_JWT_PREVIOUS_SECRETS")
+            .map(|raw| {
+                raw.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| secret("PORTAL_JWT_PREVIOUS_SECRETS", s.to_owned()))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+
+        let rate_limit = match get("PORTAL_RATE_LIMIT") {
+            None => DEFAULT_RATE_LIMIT,
+            Some(raw) => raw.trim().parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                ConfigError::new(
+                    "PORTAL_RATE_LIMIT",
+                    format!("'{raw}' is not a positive number of requests per second"),
+                )
+            })?,
         };
 
         let bind_raw = get("PORTAL_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned());
@@ -142,6 +166,12 @@ impl Settings {
                 ));
             }
         };
+        if demo_sign_in && is_postgres {
+            return Err(ConfigError::new(
+                "PORTAL_DEMO_SIGN_IN",
+                "is for demo servers on SQLite only: anyone could sign in as the demo customer of a real PostgreSQL database",
+            ));
+        }
 
         let zone = get("PORTAL_TIME_ZONE");
         let calendar = match zone.as_deref() {
@@ -169,6 +199,9 @@ impl Settings {
             database_url,
             redis_url,
             jwt_secret,
+            service_jwt_secret,
+            previous_jwt_secrets,
+            rate_limit,
             bind,
             allowed_parent_origins,
             static_dir,
@@ -176,6 +209,22 @@ impl Settings {
     }
 
     /// The key, required by `serve` and `token`.
+    /// Every key, for verifying and signing tokens.
+    pub fn key_ring(&self) -> Result<portal_http::KeyRing, ConfigError> {
+        Ok(portal_http::KeyRing {
+            current: self.require_secret()?.expose().to_vec(),
+            previous: self
+                .previous_jwt_secrets
+                .iter()
+                .map(|s| s.expose().to_vec())
+                .collect(),
+            service: self
+                .service_jwt_secret
+                .as_ref()
+                .map(|s| s.expose().to_vec()),
+        })
+    }
+
     pub fn require_secret(&self) -> Result<&JwtSecret, ConfigError> {
         self.jwt_secret.as_ref().ok_or_else(|| {
             ConfigError::new(
@@ -187,6 +236,17 @@ impl Settings {
 }
 
 /// `scheme://host[:port]`, exactly as a browser reports an origin.
+/// A key of at least [`MIN_SECRET_BYTES`] bytes.
+fn secret(variable: &'static str, value: String) -> Result<JwtSecret, ConfigError> {
+    if value.len() < MIN_SECRET_BYTES {
+        return Err(ConfigError::new(
+            variable,
+            format!("must be at least {MIN_SECRET_BYTES} bytes"),
+        ));
+    }
+    Ok(JwtSecret(value))
+}
+
 fn parse_origins(raw: &str) -> Result<Vec<String>, ConfigError> {
     raw.split(',')
         .map(str::trim)
@@ -242,6 +302,16 @@ mod tests {
             ("DATABASE_URL", "mysql://x"),
             ("REDIS_URL", "http://x"),
             ("PORTAL_JWT_SECRET", "short"),
+            // 31 bytes: one short of the minimum.
+            ("PORTAL_JWT_SECRET", "0123456789012345678901234567890"),
+            ("PORTAL_SERVICE_JWT_SECRET", "short"),
+            (
+                "PORTAL_JWT_PREVIOUS_SECRETS",
+                "0123456789012345678901234567890123,short",
+            ),
+            ("PORTAL_RATE_LIMIT", "0"),
+            ("PORTAL_RATE_LIMIT", "many"),
+            ("PORTAL_DEMO_SIGN_IN", "yes"),
             ("PORTAL_BIND", "localhost"),
             ("PORTAL_TIME_ZONE", "+08:00"),
             ("PORTAL_TIME_ZONE", "China Standard Time"),
@@ -273,7 +343,67 @@ mod tests {
 
     #[test]
     fn the_secret_is_never_printed() {
-        let s = settings(&[("PORTAL_JWT_SECRET", "super-secret-value-123")]).unwrap();
-        assert!(!format!("{s:?}").contains("super-secret"));
+        let s = settings(&[
+            ("PORTAL_JWT_SECRET", "super-secret-value-123-super-secret"),
+            (
+                "PORTAL_SERVICE_JWT_SECRET",
+                "service-secret-value-service-secret",
+            ),
+            (
+                "PORTAL_JWT_PREVIOUS_SECRETS",
+                "old-secret-value-old-secret-value-old",
+            ),
+        ])
+        .unwrap();
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("super-secret"), "{printed}");
+        assert!(!printed.contains("service-secret"), "{printed}");
+        assert!(!printed.contains("old-secret"), "{printed}");
+    }
+
+    #[test]
+    fn the_key_ring_holds_every_key_and_a_32_byte_key_is_enough() {
+        let s = settings(&[
+            ("PORTAL_JWT_SECRET", "01234567890123456789012345678901"),
+            (
+                "PORTAL_SERVICE_JWT_SECRET",
+                "s1234567890123456789012345678901",
+            ),
+            (
+                "PORTAL_JWT_PREVIOUS_SECRETS",
+                " a1234567890123456789012345678901 , b1234567890123456789012345678901",
+            ),
+        ])
+        .unwrap();
+        let ring = s.key_ring().unwrap();
+        assert_eq!(ring.current, b"01234567890123456789012345678901");
+        assert_eq!(ring.previous.len(), 2);
+        assert_eq!(ring.previous[1], b"b1234567890123456789012345678901");
+        assert_eq!(
+            ring.service.as_deref(),
+            Some(&b"s1234567890123456789012345678901"[..])
+        );
+        assert_eq!(s.rate_limit, DEFAULT_RATE_LIMIT);
+    }
+
+    #[test]
+    fn the_demo_sign_in_is_refused_with_postgresql() {
+        let err = settings(&[
+            ("DATABASE_URL", "postgres://localhost/portal"),
+            ("PORTAL_DEMO_SIGN_IN", "true"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.variable, "PORTAL_DEMO_SIGN_IN");
+        assert!(
+            settings(&[("PORTAL_DEMO_SIGN_IN", "true")])
+                .unwrap()
+                .demo_sign_in
+        );
+        assert!(
+            settings(&[("DATABASE_URL", "postgres://localhost/portal")])
+                .unwrap()
+                .redis_url
+                .is_none()
+        );
     }
 }

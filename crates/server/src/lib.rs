@@ -11,6 +11,8 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 use portal_billing::{BillingService, SystemClock};
+use portal_http::access::PortalRootSpan;
+use portal_http::limits::RateLimits;
 use portal_http::{AppState, HttpSettings, TokenKeys};
 use portal_pdf::{KrillaInvoiceRenderer, Seller};
 use portal_persistence::{CachedStore, KeyValue, MemoryCache, RedisCache, SeaOrmStore};
@@ -61,14 +63,16 @@ pub struct Application {
 impl Application {
     /// Connects, migrates and binds `settings.bind` (port 0 picks a free port).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let secret = settings.require_secret()?.clone();
+        let ring = settings.key_ring()?;
         let (service, _store) = open_service(&settings).await?;
         let listener = TcpListener::bind(settings.bind)
             .map_err(|e| anyhow::anyhow!("PORTAL_BIND: cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState {
             service: service.clone(),
-            keys: TokenKeys::new(secret.expose()),
+            keys: TokenKeys::with_ring(&ring),
+            limits: RateLimits::per_second(settings.rate_limit),
+            metrics: telemetry::metrics(),
         });
         let http = HttpSettings {
             allowed_parent_origins: settings.allowed_parent_origins.clone(),
@@ -77,7 +81,7 @@ impl Application {
         };
         let server = HttpServer::new(move || {
             App::new()
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<PortalRootSpan>::new())
                 .configure(portal_http::configure(state.clone(), http.clone()))
         })
         .listen(listener)?

@@ -40,9 +40,12 @@ enum Command {
         user: Option<String>,
         #[arg(long, value_enum)]
         role: RoleArg,
-        /// Lifetime in seconds.
+        /// Lifetime in seconds (at most 86400 without --long-lived).
         #[arg(long, default_value_t = 3600)]
         ttl: u64,
+        /// Allow a lifetime over 24 hours (a leaked long-lived token stays valid that long).
+        #[arg(long)]
+        long_lived: bool,
     },
 }
 
@@ -58,6 +61,9 @@ enum BillingCommand {
     /// Mark pending invoices past their due date overdue and ended subscriptions expired.
     Overdue,
 }
+
+/// The longest lifetime `portal token` mints without `--long-lived`, in seconds.
+const MAX_TOKEN_TTL: u64 = 24 * 3600;
 
 #[derive(Clone, Copy, ValueEnum)]
 enum RoleArg {
@@ -155,8 +161,14 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             user,
             role,
             ttl,
+            long_lived,
         } => {
-            let keys = TokenKeys::new(settings.require_secret()?.expose());
+            if ttl > MAX_TOKEN_TTL && !long_lived {
+                anyhow::bail!(
+                    "--ttl {ttl} is over 24 hours ({MAX_TOKEN_TTL} s): pass --long-lived to mint it anyway"
+                );
+            }
+            let keys = TokenKeys::with_ring(&settings.key_ring()?);
             let role = match role {
                 RoleArg::Admin => TokenRole::Admin,
                 RoleArg::Member => TokenRole::Member,

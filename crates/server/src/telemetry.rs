@@ -1,6 +1,12 @@
 //! Structured logs with `tracing`: human-readable by default, JSON with
 //! `PORTAL_LOG_FORMAT=json`; the level from `RUST_LOG` (default `info`). Each request's
-//! span carries a request id (tracing-actix-web).
+//! span carries a request id (tracing-actix-web), and its end is one access line
+//! (`portal_http::access`). Metrics go to a Prometheus recorder, rendered at `/metrics`.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use tracing_subscriber::EnvFilter;
 
@@ -16,4 +22,42 @@ pub fn init() {
     } else {
         builder.compact().try_init()
     };
+}
+
+/// Seconds: the buckets of `http_request_duration_seconds`.
+const DURATION_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
+
+/// The process's Prometheus recorder (installed on first use), as a renderer of its text.
+pub fn metrics() -> Arc<dyn Fn() -> String + Send + Sync> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    let handle = HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new()
+                .set_buckets_for_metric(
+                    Matcher::Full("http_request_duration_seconds".into()),
+                    DURATION_BUCKETS,
+                )
+                .ok()?
+                .build_recorder();
+            let handle = recorder.handle();
+            metrics::set_global_recorder(recorder).ok()?;
+            // Histograms keep their samples until upkeep folds them in.
+            let upkeep = handle.clone();
+            std::thread::spawn(move || {
+                loop {
+                    std::thread::sleep(Duration::from_secs(5));
+                    upkeep.run_upkeep();
+                }
+            });
+            Some(handle)
+        })
+        .clone();
+    Arc::new(move || {
+        handle
+            .as_ref()
+            .map(PrometheusHandle::render)
+            .unwrap_or_default()
+    })
 }

@@ -153,7 +153,8 @@ pub fn QuotaBar(usage: ProductUsage) -> impl IntoView {
         let alert = alert.clone();
         move || alert_label(i18n, &alert)
     };
-    let width = format!("width: {}", format::bar_width(usage.percent));
+    // Set through the CSSOM (`style:`), which the app's CSP allows; a style attribute it refuses.
+    let width = format::bar_width(usage.percent);
     let percent = format::percent(usage.percent);
     let figures = format!(
         "{} / {}",
@@ -179,7 +180,7 @@ pub fn QuotaBar(usage: ProductUsage) -> impl IntoView {
                 aria-valuenow=usage.percent.to_string()
                 aria-label=label
             >
-                <div class="meter-fill" style=width></div>
+                <div class="meter-fill" style:width=width></div>
             </div>
             {(alert != "none")
                 .then(|| view! { <span class=format!("badge alert-{alert}")>{alert_text}</span> })}

@@ -13,9 +13,10 @@ use portal_domain::billing_ops::daily_deltas;
 use portal_domain::invoice::invoice_number;
 use portal_domain::product::Metering;
 use portal_domain::{
-    AccountChanges, AuditEntry, BusinessCalendar, Customer, CustomerId, DateRange, Invoice,
-    InvoiceId, InvoiceStatus, InvoiceSummary, Month, NewCustomer, NewInvoice, Payment, Plan,
-    PlanId, Product, Subscription, SubscriptionStatus, UsageEvent, UsageRecord, account_audit,
+    AccountChanges, AuditEntry, AuditKey, AuditPage, BusinessCalendar, Customer, CustomerId,
+    DateRange, Invoice, InvoiceId, InvoiceKey, InvoicePage, InvoiceStatus, Month, NewCustomer,
+    NewInvoice, Page, PageRequest, Payment, Plan, PlanId, Product, Subscription,
+    SubscriptionStatus, UsageEvent, UsageRecord, account_audit,
 };
 
 use crate::ports::{
@@ -298,16 +299,18 @@ impl UsageRepository for InMemoryStore {
 
 #[async_trait]
 impl InvoiceRepository for InMemoryStore {
-    async fn list(&self, customer: &CustomerId) -> Result<Vec<InvoiceSummary>, RepositoryError> {
-        let mut list: Vec<_> = self
-            .lock()?
+    async fn list(
+        &self,
+        customer: &CustomerId,
+        page: &PageRequest<InvoiceKey>,
+    ) -> Result<InvoicePage, RepositoryError> {
+        let state = self.lock()?;
+        let theirs = state
             .invoices
             .iter()
             .filter(|i| &i.customer_id == customer)
-            .map(Invoice::summary)
-            .collect();
-        list.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
-        Ok(list)
+            .map(Invoice::summary);
+        Ok(Page::newest_first(theirs, page, InvoiceKey::of))
     }
 
     async fn find(
@@ -371,18 +374,16 @@ impl AuditRepository for InMemoryStore {
     async fn list(
         &self,
         customer: &CustomerId,
-        limit: u64,
-    ) -> Result<Vec<AuditEntry>, RepositoryError> {
-        let mut entries: Vec<AuditEntry> = self
-            .lock()?
-            .audit
-            .iter()
-            .filter(|e| &e.customer_id == customer)
-            .cloned()
-            .collect();
-        entries.reverse();
-        entries.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-        Ok(entries)
+        page: &PageRequest<AuditKey>,
+    ) -> Result<AuditPage, RepositoryError> {
+        let state = self.lock()?;
+        // An entry's key is its place in the log of every customer, from 1, like the
+        // database's row id.
+        let theirs = (1_i64..)
+            .zip(&state.audit)
+            .filter(|(_, e)| &e.customer_id == customer)
+            .map(|(key, e)| (AuditKey(key), e.clone()));
+        Ok(Page::newest_first(theirs, page, |(key, _)| *key).map(|(_, entry)| entry))
     }
 }
 

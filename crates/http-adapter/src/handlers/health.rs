@@ -24,3 +24,17 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         crate::error::ApiError::unavailable().into_response()
     }
 }
+
+/// Every metric in the Prometheus text format (contract §13): requests by method, route
+/// and status, their durations, cache hits and misses, billing runs and usage ingestion.
+#[utoipa::path(
+    tag = "health",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain"))
+)]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .body((state.metrics)())
+}

@@ -7,25 +7,33 @@ use portal_billing::{DocumentLanguage, PdfBody};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::paging::{self, PageQuery};
 use crate::auth::CustomerUser;
 use crate::error::ApiError;
 use crate::{AppState, dto};
 
-/// The customer's invoices, newest first.
+/// A page of the customer's invoices, newest first; `next_cursor` asks for the next.
 #[utoipa::path(
     context_path = "/api",
     tag = "invoices",
     security(("bearer" = [])),
-    responses((status = 200, body = InvoiceList), (status = 401, body = ErrorBody))
+    params(PageQuery),
+    responses(
+        (status = 200, body = InvoiceList),
+        (status = 400, description = "`limit` not from 1 to 200, or `cursor` not a `next_cursor` of this list", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+    )
 )]
 #[get("/portal/invoices")]
 pub async fn list_invoices(
     state: web::Data<AppState>,
     CustomerUser(user): CustomerUser,
+    query: web::Query<PageQuery>,
 ) -> Result<web::Json<InvoiceList>, ApiError> {
-    let invoices = state.service.invoices(&user).await?;
+    let page = state.service.invoices(&user, query.request()?).await?;
     Ok(web::Json(InvoiceList {
-        invoices: invoices.iter().map(dto::invoice_summary).collect(),
+        invoices: page.items.iter().map(dto::invoice_summary).collect(),
+        next_cursor: page.next.as_ref().map(paging::encode),
     }))
 }
 
@@ -40,6 +48,7 @@ pub async fn list_invoices(
     ),
     responses(
         (status = 200, description = "lines worded in `?lang=` or Accept-Language (zh by default)", body = Invoice),
+        (status = 400, description = "`lang` is not zh or en", body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody),
     )

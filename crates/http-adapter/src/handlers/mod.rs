@@ -5,5 +5,6 @@ pub mod app;
 pub mod health;
 pub mod internal;
 pub mod invoices;
+pub mod paging;
 pub mod plans;
 pub mod usage;

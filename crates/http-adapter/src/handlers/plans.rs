@@ -11,6 +11,7 @@ use portal_domain::FieldErrors;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::paging::{self, PageQuery};
 use crate::auth::CustomerUser;
 use crate::error::ApiError;
 use crate::{AppState, dto};
@@ -194,20 +195,28 @@ pub async fn cancel_scheduled_change(
     Ok(web::Json(dto::subscription(&view)))
 }
 
-/// Every change made through the portal, newest first.
+/// A page of the changes made through the portal, newest first; `next_cursor` asks for
+/// the next.
 #[utoipa::path(
     context_path = "/api",
     tag = "account",
     security(("bearer" = [])),
-    responses((status = 200, body = AuditLog), (status = 401, body = ErrorBody))
+    params(PageQuery),
+    responses(
+        (status = 200, body = AuditLog),
+        (status = 400, description = "`limit` not from 1 to 200, or `cursor` not a `next_cursor` of this list", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+    )
 )]
 #[get("/portal/audit-log")]
 pub async fn audit_log(
     state: web::Data<AppState>,
     CustomerUser(user): CustomerUser,
+    query: web::Query<PageQuery>,
 ) -> Result<web::Json<AuditLog>, ApiError> {
-    let entries = state.service.audit_log(&user).await?;
+    let page = state.service.audit_log(&user, query.request()?).await?;
     Ok(web::Json(AuditLog {
-        entries: entries.iter().map(dto::audit_entry).collect(),
+        entries: page.items.iter().map(dto::audit_entry).collect(),
+        next_cursor: page.next.as_ref().map(paging::encode),
     }))
 }

@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use portal_billing::{InvoiceRepository, RepositoryError, UsageRepository};
 use portal_domain::{
-    AuditEntry, CustomerId, DateRange, Invoice, InvoiceId, InvoiceSummary, Payment, Product,
-    UsageEvent, UsageRecord,
+    AuditEntry, CustomerId, DateRange, Invoice, InvoiceId, InvoiceKey, InvoicePage, InvoiceSummary,
+    Page, PageRequest, Payment, Product, UsageEvent, UsageRecord,
 };
 
 use super::keys::{self, InvoiceListItem};
@@ -55,7 +55,13 @@ impl UsageRepository for CachedStore {
 
 #[async_trait]
 impl InvoiceRepository for CachedStore {
-    async fn list(&self, customer: &CustomerId) -> Result<Vec<InvoiceSummary>, RepositoryError> {
+    /// Pages the whole list, read through the contract's key (which holds every invoice
+    /// of the customer): every page is answered from the cache when it holds the key.
+    async fn list(
+        &self,
+        customer: &CustomerId,
+        page: &PageRequest<InvoiceKey>,
+    ) -> Result<InvoicePage, RepositoryError> {
         let list = self
             .cached(
                 &keys::invoices(customer),
@@ -66,10 +72,14 @@ impl InvoiceRepository for CachedStore {
                         .map(InvoiceListItem::into_domain)
                         .collect::<Option<Vec<_>>>()
                 },
-                || async move { InvoiceRepository::list(&self.db, customer).await.map(Some) },
+                || async move { self.db.all_invoices(customer).await.map(Some) },
             )
             .await?;
-        Ok(list.unwrap_or_default())
+        Ok(Page::newest_first(
+            list.unwrap_or_default(),
+            page,
+            InvoiceKey::of,
+        ))
     }
 
     async fn find(

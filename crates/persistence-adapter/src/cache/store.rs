@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use portal_billing::{
-    Actor, CustomerRepository, InvoiceRepository, PlanCatalog, RepositoryError,
-    SubscriptionRepository, UsageRepository,
+    Actor, CustomerRepository, PlanCatalog, RepositoryError, SubscriptionRepository,
+    UsageRepository,
 };
 use portal_domain::product::Metering;
 use portal_domain::{
@@ -142,11 +142,15 @@ impl CachedStore {
             false
         } else {
             match self.read(key, &from_value).await {
-                Read::Hit(hit) => return Ok(Some(hit)),
+                Read::Hit(hit) => {
+                    metrics::counter!("portal_cache_hits_total").increment(1);
+                    return Ok(Some(hit));
+                }
                 Read::Miss => true,
                 Read::Failed => false,
             }
         };
+        metrics::counter!("portal_cache_misses_total").increment(1);
         // Single flight: the first miss loads; everyone waiting on the same key gets
         // that result. A finished load also answers later requests for a while when the
         // cache cannot (down, hung or the key dirty); after a plain miss, only a load that
@@ -248,7 +252,7 @@ impl CachedStore {
 
     pub(super) async fn refresh_invoices(&self, customer: &CustomerId) {
         let key = keys::invoices(customer);
-        match InvoiceRepository::list(&self.db, customer).await {
+        match self.db.all_invoices(customer).await {
             Ok(list) => {
                 let items: Vec<InvoiceListItem> = list.iter().map(InvoiceListItem::of).collect();
                 self.write(&key, &items).await;

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use portal_billing::{AuditRepository, RepositoryError};
-use portal_domain::{AuditEntry, CustomerId};
+use portal_domain::{AuditKey, AuditPage, CustomerId, Page, PageRequest};
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -17,18 +17,25 @@ impl AuditRepository for SeaOrmStore {
     async fn list(
         &self,
         customer: &CustomerId,
-        limit: u64,
-    ) -> Result<Vec<AuditEntry>, RepositoryError> {
-        audit_log::Entity::find()
+        page: &PageRequest<AuditKey>,
+    ) -> Result<AuditPage, RepositoryError> {
+        // Ids grow with every entry: newest first is highest id first.
+        let mut query = audit_log::Entity::find()
             .filter(audit_log::Column::CustomerId.eq(customer.as_str()))
-            .order_by_desc(audit_log::Column::Id)
-            .limit(limit)
+            .order_by_desc(audit_log::Column::Id);
+        if let Some(AuditKey(after)) = page.after {
+            query = query.filter(audit_log::Column::Id.lt(after));
+        }
+        // One more than the page: whether it is read tells whether another page follows.
+        let rows = query
+            .limit(u64::from(page.size.get()) + 1)
             .all(&self.db)
             .await
             .map_err(db_err)?
             .into_iter()
-            .map(convert::audit_entry)
-            .collect()
+            .map(|row| Ok((AuditKey(i64::from(row.id)), convert::audit_entry(row)?)))
+            .collect::<Result<Vec<_>, RepositoryError>>()?;
+        Ok(Page::from_probe(rows, page.size, |(key, _)| *key).map(|(_, entry)| entry))
     }
 }
 

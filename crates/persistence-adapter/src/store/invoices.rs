@@ -6,13 +6,14 @@ use chrono::NaiveDate;
 use portal_billing::{InvoiceRepository, RepositoryError};
 use portal_domain::invoice::invoice_number;
 use portal_domain::{
-    AuditEntry, CustomerId, Invoice, InvoiceId, InvoiceStatus, InvoiceSummary, NewInvoice, Payment,
+    AuditEntry, CustomerId, Invoice, InvoiceId, InvoiceKey, InvoicePage, InvoiceStatus,
+    InvoiceSummary, NewInvoice, Page, PageRequest, Payment,
 };
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, SqlErr, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select, SqlErr, TransactionTrait,
 };
 
 use crate::convert::{self, db_err};
@@ -150,19 +151,61 @@ impl SeaOrmStore {
     }
 }
 
-#[async_trait]
-impl InvoiceRepository for SeaOrmStore {
-    async fn list(&self, customer: &CustomerId) -> Result<Vec<InvoiceSummary>, RepositoryError> {
-        invoices::Entity::find()
-            .filter(invoices::Column::CustomerId.eq(customer.as_str()))
-            .order_by_desc(invoices::Column::CreatedAt)
-            .order_by_desc(invoices::Column::Id)
+/// The customer's invoices, newest first (by creation time, then number).
+fn newest_first(customer: &CustomerId) -> Select<invoices::Entity> {
+    invoices::Entity::find()
+        .filter(invoices::Column::CustomerId.eq(customer.as_str()))
+        .order_by_desc(invoices::Column::CreatedAt)
+        .order_by_desc(invoices::Column::Id)
+}
+
+/// The invoices listed after `key` newest first: `(created_at, id) < key`.
+fn below(key: &InvoiceKey) -> Condition {
+    let (created_at, id) = (invoices::Column::CreatedAt, invoices::Column::Id);
+    Condition::any().add(created_at.lt(key.created_at)).add(
+        Condition::all()
+            .add(created_at.eq(key.created_at))
+            .add(id.lt(key.id.as_str())),
+    )
+}
+
+impl SeaOrmStore {
+    /// Every invoice of the customer, newest first: the cache's copy of the list.
+    pub(crate) async fn all_invoices(
+        &self,
+        customer: &CustomerId,
+    ) -> Result<Vec<InvoiceSummary>, RepositoryError> {
+        newest_first(customer)
             .all(&self.db)
             .await
             .map_err(db_err)?
             .iter()
             .map(convert::invoice_summary)
             .collect()
+    }
+}
+
+#[async_trait]
+impl InvoiceRepository for SeaOrmStore {
+    async fn list(
+        &self,
+        customer: &CustomerId,
+        page: &PageRequest<InvoiceKey>,
+    ) -> Result<InvoicePage, RepositoryError> {
+        let mut query = newest_first(customer);
+        if let Some(after) = &page.after {
+            query = query.filter(below(after));
+        }
+        // One more than the page: whether it is read tells whether another page follows.
+        let rows = query
+            .limit(u64::from(page.size.get()) + 1)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(convert::invoice_summary)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_probe(rows, page.size, InvoiceKey::of))
     }
 
     async fn find(

@@ -63,19 +63,20 @@ impl SeaOrmStore {
         if !is_sqlite && !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
             return Err(ConnectError::UnsupportedUrl);
         }
-        let mut options = ConnectOptions::new(url.to_owned());
-        options
-            .connect_timeout(Duration::from_secs(5))
-            .acquire_timeout(Duration::from_secs(10))
-            .sqlx_logging(false);
-        if is_sqlite {
-            options.max_connections(1).min_connections(1);
+        let db = if is_sqlite {
+            let mut options = ConnectOptions::new(url.to_owned());
+            options
+                .connect_timeout(Duration::from_secs(3))
+                .acquire_timeout(Duration::from_secs(5))
+                .sqlx_logging(false)
+                .max_connections(1)
+                .min_connections(1);
+            Database::connect(options)
+                .await
+                .map_err(ConnectError::Connect)?
         } else {
-            options.max_connections(16).min_connections(1);
-        }
-        let db = Database::connect(options)
-            .await
-            .map_err(ConnectError::Connect)?;
+            postgres(url).await?
+        };
         Ok(Self { db })
     }
 
@@ -95,5 +96,69 @@ impl SeaOrmStore {
 impl HealthProbe for SeaOrmStore {
     async fn ready(&self) -> bool {
         self.db.ping().await.is_ok()
+    }
+}
+
+/// How long one PostgreSQL statement may run before the server cancels it (a 503).
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A PostgreSQL pool built here rather than by `Database::connect`, whose trace span
+/// prints the URL, password included. While the database is down a request waits at
+/// most 5 s for a connection, then answers 503; the pool checks a connection before
+/// handing it out, so service resumes by itself once the database is back. Every session
+/// has `statement_timeout` set, unless the URL's `options` set one.
+async fn postgres(url: &str) -> Result<DatabaseConnection, ConnectError> {
+    use sea_orm::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+    let mut options: PgConnectOptions = url.parse().map_err(sqlx_connect_error)?;
+    if !url.contains("statement_timeout") {
+        options = options.options([(
+            "statement_timeout",
+            format!("{}ms", STATEMENT_TIMEOUT.as_millis()),
+        )]);
+    }
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(5))
+        .test_before_acquire(true)
+        .connect_with(options)
+        .await
+        .map_err(sqlx_connect_error)?;
+    Ok(sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(
+        pool,
+    ))
+}
+
+fn sqlx_connect_error(e: sea_orm::sqlx::Error) -> ConnectError {
+    ConnectError::Connect(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(
+        std::sync::Arc::new(e),
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
+    use sea_orm::{ConnectionTrait, Statement};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn every_postgresql_session_has_the_statement_timeout() {
+        // The machine's server (nothing is written), as the other tests use it.
+        let url = std::env::var("PORTAL_TEST_PG_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let store = SeaOrmStore::connect(&url).await.unwrap();
+        let row = store
+            .db
+            .query_one_raw(Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                "SHOW statement_timeout",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let value: String = row.try_get("", "statement_timeout").unwrap();
+        assert_eq!(value, "15s");
     }
 }

@@ -43,7 +43,7 @@ pub(super) async fn customer_update_bumps_version_and_audits(p: Ports) -> Outcom
     ensure!(after.version > before.version, "version not bumped");
     let stored = p.customers.find(&id).await.map_err(err)?;
     ensure!(stored.as_ref() == Some(&after), "stored {stored:?}");
-    let log = p.audit.list(&id, 10).await.map_err(err)?;
+    let log = audit_of(&p, &id).await?;
     ensure!(log.len() == 1, "{} audit entries", log.len());
     ensure!(
         log[0].action == AuditAction::AccountUpdated,
@@ -85,7 +85,7 @@ pub(super) async fn customer_update_at_a_stale_version_conflicts(p: Ports) -> Ou
         "the stale edit changed it: {now:?}"
     );
     ensure!(
-        p.audit.list(&id, 10).await.map_err(err)?.len() == 1,
+        audit_of(&p, &id).await?.len() == 1,
         "the stale edit was audited"
     );
     Ok(())

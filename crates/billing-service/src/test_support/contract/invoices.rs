@@ -9,11 +9,8 @@ pub(super) async fn invoices_are_scoped_and_newest_first(p: Ports) -> Outcome {
     let first = issue(&p, &invoice(&a, at(2, 0), vec![fee("pro", m, 1)?])).await?;
     let theirs = issue(&p, &invoice(&b, at(3, 0), vec![fee("pro", m, 1)?])).await?;
     let second = issue(&p, &invoice(&a, at(4, 0), vec![fee("pro", m, 1)?])).await?;
-    let listed: Vec<_> = p
-        .invoices
-        .list(&a)
-        .await
-        .map_err(err)?
+    let listed: Vec<_> = invoices_of(&p, &a)
+        .await?
         .into_iter()
         .map(|i| i.id)
         .collect();
@@ -128,10 +125,7 @@ pub(super) async fn record_payment_pays_once(p: Ports) -> Outcome {
         "{} payments stored",
         stored.payments.len()
     );
-    ensure!(
-        p.audit.list(&a, 10).await.map_err(err)?.len() == 1,
-        "audit entries"
-    );
+    ensure!(audit_of(&p, &a).await?.len() == 1, "audit entries");
     Ok(())
 }
 
@@ -185,7 +179,12 @@ pub(super) async fn audit_is_newest_first_limited_scoped(p: Ports) -> Outcome {
             .map_err(err)?;
         txn.commit().await.map_err(err)?;
     }
-    let log = p.audit.list(&a, 2).await.map_err(err)?;
+    let page = p.audit.list(&a, &page_of(2)?).await.map_err(err)?;
+    ensure!(
+        page.next.is_some(),
+        "a third entry follows, yet no next page"
+    );
+    let log = page.items;
     let actions: Vec<AuditAction> = log.iter().map(|e| e.action).collect();
     ensure!(
         actions == [AuditAction::PlanUpgraded, AuditAction::DowngradeCancelled],

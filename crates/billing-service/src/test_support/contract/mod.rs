@@ -11,9 +11,9 @@ use std::pin::Pin;
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use portal_domain::{
     AccountChanges, AuditAction, AuditEntry, Currency, CustomerId, DateRange, InvoiceKind,
-    InvoiceLine, InvoiceStatus, LineDetail, LineKind, Money, Month, NewCustomer, NewInvoice,
-    Payment, Plan, PlanId, Product, Quotas, Subscription, SubscriptionId, SubscriptionStatus,
-    UsageEvent, UsageRecord, UserId,
+    InvoiceLine, InvoiceStatus, InvoiceSummary, LineDetail, LineKind, Money, Month, NewCustomer,
+    NewInvoice, Page, PageRequest, PageSize, Payment, Plan, PlanId, Product, Quotas, Subscription,
+    SubscriptionId, SubscriptionStatus, UsageEvent, UsageRecord, UserId,
 };
 
 use crate::ports::{Actor, KeyClaim, Ports, RepositoryError};
@@ -37,6 +37,7 @@ mod accounts;
 mod invoices;
 mod keys_usage;
 mod ledger;
+mod pages;
 
 fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
@@ -168,6 +169,28 @@ fn audit(
     })
 }
 
+/// The first page of `size`.
+fn page_of<K>(size: u32) -> Result<PageRequest<K>, String> {
+    Ok(PageRequest::first(PageSize::new(size).map_err(err)?))
+}
+
+/// The customer's invoices: a first page as large as pages go.
+async fn invoices_of(ports: &Ports, customer: &CustomerId) -> Result<Vec<InvoiceSummary>, String> {
+    let page = page_of(PageSize::MAX)?;
+    Ok(ports
+        .invoices
+        .list(customer, &page)
+        .await
+        .map_err(err)?
+        .items)
+}
+
+/// The customer's audit entries: a first page as large as pages go.
+async fn audit_of(ports: &Ports, customer: &CustomerId) -> Result<Vec<AuditEntry>, String> {
+    let page = page_of(PageSize::MAX)?;
+    Ok(ports.audit.list(customer, &page).await.map_err(err)?.items)
+}
+
 /// `name => function` pairs as cases.
 macro_rules! cases {
     ($($name:literal => $case:path),* $(,)?) => {
@@ -197,6 +220,8 @@ pub fn cases() -> Vec<(&'static str, Case)> {
         "record_payment pays once, then conflicts" => invoices::record_payment_pays_once,
         "expire_ended expires only active subscriptions past their end" => invoices::expire_ended_expires_active_past_end,
         "audit entries are newest first, limited and scoped" => invoices::audit_is_newest_first_limited_scoped,
+        "invoice pages of 2 over 5 list each invoice once, newest first, then end" => pages::invoice_pages_walk_the_list_once,
+        "audit pages of 2 over 5 list each entry once, newest first, then end" => pages::audit_pages_walk_the_log_once,
         "idempotency: claim, complete, replay" => keys_usage::idempotency_claim_complete_replay,
         "idempotency: release frees only an unanswered claim" => keys_usage::idempotency_release_frees_only_unanswered,
         "idempotency: a stale claim with the same fingerprint is taken over" => keys_usage::idempotency_stale_claim_is_taken_over,

@@ -1,0 +1,89 @@
+//! One access line per request, and the HTTP metrics. The request's span (under
+//! tracing-actix-web) carries its id, method and route — never the query string, which
+//! may hold `?token=` — so every log line of a request can be found by its id. When it
+//! ends, one `portal::access` event gives the id, method, route, status and latency
+//! (`PORTAL_LOG_FORMAT=json` writes it as one JSON line), and the request is counted in
+//! `http_requests_total{method,route,status}` and `http_request_duration_seconds`.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::{Error, HttpMessage};
+use tracing::Span;
+use tracing_actix_web::{RequestId, RootSpanBuilder};
+
+/// When the request started.
+#[derive(Clone, Copy)]
+struct Started(Instant);
+
+/// The route pattern (`/api/portal/invoices/{id}`), so that ids do not make a label
+/// each; requests no route matches share one.
+fn route_of(req: &actix_web::HttpRequest) -> String {
+    req.match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned())
+}
+
+/// The root span of each request, for `TracingLogger::<PortalRootSpan>`.
+pub struct PortalRootSpan;
+
+impl RootSpanBuilder for PortalRootSpan {
+    fn on_request_start(request: &ServiceRequest) -> Span {
+        request.extensions_mut().insert(Started(Instant::now()));
+        let request_id = request
+            .extensions()
+            .get::<RequestId>()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        tracing::info_span!(
+            "request",
+            request_id = %request_id,
+            method = %request.method(),
+            route = %route_of(request.request()),
+        )
+    }
+
+    fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
+        let (req, status) = match outcome {
+            Ok(res) => (res.request(), res.status()),
+            Err(e) => {
+                // An error outcome carries no request: log what the span knows.
+                let status = e.as_response_error().status_code().as_u16();
+                let _in = span.enter();
+                tracing::info!(target: "portal::access", status, "request");
+                return;
+            }
+        };
+        let latency = req
+            .extensions()
+            .get::<Started>()
+            .map(|s| s.0.elapsed())
+            .unwrap_or_default();
+        let route = route_of(req);
+        let method = req.method().to_string();
+        let request_id = req
+            .extensions()
+            .get::<RequestId>()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let status = status.as_u16();
+        let _in = span.enter();
+        tracing::info!(
+            target: "portal::access",
+            request_id = %request_id,
+            method = %method,
+            route = %route,
+            status,
+            latency_ms = latency.as_secs_f64() * 1000.0,
+            "request"
+        );
+        let labels = [
+            ("method", method),
+            ("route", route),
+            ("status", status.to_string()),
+        ];
+        metrics::counter!("http_requests_total", &labels).increment(1);
+        metrics::histogram!("http_request_duration_seconds", &labels[..2])
+            .record(latency.as_secs_f64());
+    }
+}
