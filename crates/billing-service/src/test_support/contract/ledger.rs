@@ -12,12 +12,7 @@ pub(super) async fn ledger_creates_a_subscription_once(p: Ports) -> Outcome {
         matches!(&again, Err(why) if *why == RepositoryError::Conflict.to_string()),
         "a second subscription at version 0 was created"
     );
-    let current = p
-        .subscriptions
-        .current(&id)
-        .await
-        .map_err(err)?
-        .ok_or("missing")?;
+    let current = current_subscription(&p, &id).await?;
     ensure!(current == saved, "current {current:?} saved {saved:?}");
     Ok(())
 }
@@ -51,12 +46,7 @@ pub(super) async fn ledger_stale_save_conflicts(p: Ports) -> Outcome {
         }
     };
     outcome?;
-    let current = p
-        .subscriptions
-        .current(&id)
-        .await
-        .map_err(err)?
-        .ok_or("missing")?;
+    let current = current_subscription(&p, &id).await?;
     ensure!(
         current.segments[0].plan_id.as_str() == "max",
         "now {current:?}"

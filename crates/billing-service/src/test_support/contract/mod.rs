@@ -76,6 +76,19 @@ async fn customer(ports: &Ports, id: &str) -> Result<CustomerId, String> {
     Ok(id)
 }
 
+/// The customer's current subscription, which the case expects to exist.
+async fn current_subscription(
+    ports: &Ports,
+    id: &CustomerId,
+) -> Result<portal_domain::Subscription, String> {
+    ports
+        .subscriptions
+        .current(id)
+        .await
+        .map_err(err)?
+        .ok_or_else(|| "missing".to_owned())
+}
+
 async fn plan(ports: &Ports, id: &str, fen: i64) -> Result<Plan, String> {
     let plan = Plan {
         id: pid(id)?,
