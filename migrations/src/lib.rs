@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20251201_000001_create_portal_tables;
 mod m20251215_000002_billing_operations;
 mod m20261126_000003_billing_timeline;
+mod m20261127_000004_plan_overage;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20251201_000001_create_portal_tables::Migration),
             Box::new(m20251215_000002_billing_operations::Migration),
             Box::new(m20261126_000003_billing_timeline::Migration),
+            Box::new(m20261127_000004_plan_overage::Migration),
         ]
     }
 }

@@ -15,6 +15,7 @@ mod invoices;
 mod migration;
 mod money;
 mod operations;
+mod overage;
 mod pagination;
 mod pdf;
 mod simulation;

@@ -4,8 +4,8 @@
 use chrono::{Days, Utc};
 use portal_billing::{InvoiceRepository, Ledger, PlanCatalog};
 use portal_domain::{
-    Currency, CustomerId, InvoiceKind, InvoiceLine, InvoiceStatus, Money, Month, NewInvoice, Plan,
-    PlanId, Quotas,
+    Currency, CustomerId, InvoiceKind, InvoiceLine, InvoiceStatus, Money, Month, NewInvoice,
+    OveragePrices, Plan, PlanId, Quotas,
 };
 use portal_persistence::SeaOrmStore;
 use rust_decimal::Decimal;
@@ -31,10 +31,16 @@ async fn money_round_trips_and_sums_exactly(backend: Backend) {
             agent_seats: 1,
             email: 1,
         },
+        overage: OveragePrices {
+            ai_chat: Money::new(dec!(0.01), Currency::Cny).unwrap(),
+            email: Money::new(dec!(0.02), Currency::Cny).unwrap(),
+            agent_seats: Money::new(dec!(98765432109.87), Currency::Cny).unwrap(),
+        },
     };
     store.upsert(&plan).await.unwrap();
     let back = PlanCatalog::find(&store, &plan.id).await.unwrap().unwrap();
     assert_eq!(back.price.amount(), dec!(12345678901234.56));
+    assert_eq!(back.overage, plan.overage);
     let api = app.read("/api/portal/plans").await;
     let galactic = api["plans"]
         .as_array()

@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
 
+mod usage;
+pub use usage::{ProductUsage, UsageDetail, UsageItem, UsageOverview};
+
 /// `{"error": {"code", "message", "fields"?}}`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
@@ -221,6 +224,24 @@ pub struct Plan {
     /// `month`.
     pub period: String,
     pub features: PlanFeatures,
+    /// The price of one unit beyond the quotas (§10).
+    pub overage: PlanOverage,
+}
+
+/// Prices beyond a plan's quotas, CNY strings with two decimals: one conversation, one
+/// e-mail, one seat for one month (charged per seat-day).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PlanOverage {
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "0.05"))]
+    pub ai_chat: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "0.03"))]
+    pub email: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "99.00"))]
+    pub agent_seats: Decimal,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -369,50 +390,6 @@ pub struct UpgradePreview {
     pub lines: Vec<InvoiceLine>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
-pub struct ProductUsage {
-    /// `ai_chat`, `email` or `agent_seats`.
-    pub product: String,
-    pub used: i64,
-    pub quota: i64,
-    /// `used / quota * 100`, at most one decimal.
-    #[serde(
-        serialize_with = "rust_decimal::serde::float::serialize",
-        deserialize_with = "percent_number"
-    )]
-    #[cfg_attr(feature = "openapi", schema(value_type = f64, example = 66.7))]
-    pub percent: Decimal,
-    /// The month-end value at the month's pace so far.
-    pub projected: i64,
-    /// `none`, `warning` (≥ 80%) or `exceeded` (≥ 100%).
-    pub alert: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
-pub struct UsageOverview {
-    pub month: String,
-    pub products: Vec<ProductUsage>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
-pub struct UsageItem {
-    pub date: String,
-    pub product: String,
-    pub count: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
-pub struct UsageDetail {
-    pub from: String,
-    pub to: String,
-    /// Ordered by date, then product.
-    pub items: Vec<UsageItem>,
-}
-
 /// What the single-page app needs to know before it has a token (`GET /api/app-config`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
@@ -432,16 +409,6 @@ pub struct DemoToken {
     pub expires_at: u64,
 }
 
-/// Reads a JSON number with at most one decimal as a plain `f64` (reading it through
-/// `rust_decimal`'s float text path would pull float formatting into the wasm app),
-/// rounded back to one decimal half away from zero.
-fn percent_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
-    let value = <f64 as Deserialize>::deserialize(d)?;
-    Decimal::try_from(value)
-        .map(|v| v.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
-        .map_err(serde::de::Error::custom)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -459,9 +426,15 @@ mod tests {
                 agent_seats: 5,
                 email_quota: 1000,
             },
+            overage: PlanOverage {
+                ai_chat: Decimal::new(5, 2),
+                email: Decimal::new(3, 2),
+                agent_seats: Decimal::new(9_900, 2),
+            },
         };
         let json = serde_json::to_value(&plan).unwrap();
         assert_eq!(json["price"], "999.00");
+        assert_eq!(json["overage"]["agent_seats"], "99.00");
         let usage = ProductUsage {
             product: "ai_chat".into(),
             used: 2,
@@ -469,6 +442,9 @@ mod tests {
             percent: Decimal::new(667, 1),
             projected: 3,
             alert: "none".into(),
+            included: 3,
+            overage_units: 0,
+            overage_amount: Decimal::new(0, 2),
         };
         let json = serde_json::to_value(&usage).unwrap();
         assert_eq!(json["percent"], 66.7);

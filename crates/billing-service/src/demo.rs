@@ -5,8 +5,8 @@
 use chrono::{Datelike, Days, NaiveTime};
 use portal_domain::invoice::PAYMENT_TERM_DAYS;
 use portal_domain::{
-    Currency, CustomerId, InvoiceKind, InvoiceStatus, Month, NewCustomer, NewInvoice, Plan, PlanId,
-    Product, Quotas, Subscription, SubscriptionId, UsageRecord,
+    Currency, CustomerId, InvoiceKind, InvoiceStatus, Money, Month, NewCustomer, NewInvoice,
+    OveragePrices, Plan, PlanId, Product, Quotas, Subscription, SubscriptionId, UsageRecord,
 };
 
 use crate::charging::settlement;
@@ -69,7 +69,9 @@ const CUSTOMERS: [DemoCustomer; 2] = [
 
 /// The demo catalogue of the contract.
 pub fn demo_plans() -> Result<Vec<Plan>, BillingError> {
-    let plan = |id: &str, name: &str, price: i64, ai_chat, agent_seats, email| {
+    // Overage prices in fen: a conversation, an e-mail, a seat for a month (§10).
+    let plan = |id: &str, name: &str, price: i64, (ai_chat, agent_seats, email), overage| {
+        let (chat_fen, email_fen, seat_fen) = overage;
         Ok::<_, BillingError>(Plan {
             id: PlanId::parse(id).map_err(anyhow::Error::new)?,
             name: name.to_owned(),
@@ -79,12 +81,23 @@ pub fn demo_plans() -> Result<Vec<Plan>, BillingError> {
                 agent_seats,
                 email,
             },
+            overage: OveragePrices {
+                ai_chat: Money::from_minor(chat_fen, Currency::Cny),
+                email: Money::from_minor(email_fen, Currency::Cny),
+                agent_seats: Money::from_minor(seat_fen, Currency::Cny),
+            },
         })
     };
     Ok(vec![
-        plan("basic", "基础版", 299, 2000, 2, 200)?,
-        plan("pro", "专业版", 999, 10000, 5, 1000)?,
-        plan("enterprise", "企业版", 2999, 50000, 20, 5000)?,
+        plan("basic", "基础版", 299, (2000, 2, 200), (8, 5, 12_900))?,
+        plan("pro", "专业版", 999, (10000, 5, 1000), (5, 3, 9_900))?,
+        plan(
+            "enterprise",
+            "企业版",
+            2999,
+            (50000, 20, 5000),
+            (3, 2, 7_900),
+        )?,
     ])
 }
 

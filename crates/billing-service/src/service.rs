@@ -60,6 +60,8 @@ pub struct UpgradeQuote {
 pub struct UsageOverview {
     pub month: Month,
     pub products: Vec<UsageSummary>,
+    /// Each product's usage beyond its plan so far (§10), in the same order.
+    pub overage: Vec<portal_domain::ProductOverage>,
 }
 
 pub struct BillingService {
@@ -252,13 +254,13 @@ impl BillingService {
     ) -> Result<UsageOverview, BillingError> {
         let today = self.today();
         let month = month.unwrap_or_else(|| Month::of(today));
-        let quotas = match self
+        let subscription = self
             .ports
             .subscriptions
             .current(&principal.customer_id)
-            .await?
-        {
-            Some(subscription) => Some(self.view(subscription).await?.plan.quotas),
+            .await?;
+        let quotas = match &subscription {
+            Some(subscription) => Some(self.view(subscription.clone()).await?.plan.quotas),
             None => None,
         };
         let records = self
@@ -273,7 +275,19 @@ impl BillingService {
                 UsageSummary::of_month(product, month, quota, &records, today)
             })
             .collect();
-        Ok(UsageOverview { month, products })
+        let plans = self.ports.plans.list().await?;
+        let segments = subscription.map(|s| s.segments).unwrap_or_default();
+        let currency = plans
+            .first()
+            .map_or(portal_domain::Currency::Cny, |p| p.price.currency());
+        let overage = portal_domain::overage::month_overage(
+            &segments, &plans, month, &records, today, currency,
+        );
+        Ok(UsageOverview {
+            month,
+            products,
+            overage,
+        })
     }
 
     /// Daily values in an inclusive range, optionally of one product.

@@ -12,7 +12,8 @@ use std::sync::Arc;
 
 use chrono::{Days, NaiveDate, TimeZone, Utc};
 use portal_domain::{
-    Currency, CustomerId, Money, Month, PageRequest, PageSize, Plan, PlanId, Quotas, UserId,
+    Currency, CustomerId, Money, Month, OveragePrices, PageRequest, PageSize, Plan, PlanId, Quotas,
+    UserId,
 };
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -169,6 +170,7 @@ pub fn plans() -> Vec<Plan> {
                     agent_seats: 1,
                     email: 1,
                 },
+                overage: OveragePrices::free(Currency::Cny),
             })
         })
         .collect()

@@ -12,6 +12,7 @@ pub mod ids;
 pub mod invoice;
 pub mod money;
 pub mod month;
+pub mod overage;
 pub mod page;
 pub mod plan;
 pub mod product;
@@ -31,8 +32,9 @@ pub use invoice::{
 };
 pub use money::{Currency, Money, MoneyError};
 pub use month::Month;
+pub use overage::ProductOverage;
 pub use page::{AuditKey, AuditPage, InvoiceKey, InvoicePage, Page, PageRequest, PageSize};
-pub use plan::{Plan, PlanChange, Quotas};
+pub use plan::{OveragePrices, Plan, PlanChange, Quotas};
 pub use product::{Metering, Product};
 pub use subscription::{ScheduledChange, Subscription, SubscriptionStatus};
 pub use timeline::{Segment, TimelineError};

@@ -24,6 +24,35 @@ impl Quotas {
     }
 }
 
+/// The price of one unit beyond what a plan includes (contract §10): one conversation,
+/// one e-mail, one seat for one month (charged per seat-day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OveragePrices {
+    pub ai_chat: Money,
+    pub email: Money,
+    pub agent_seats: Money,
+}
+
+impl OveragePrices {
+    pub fn for_product(&self, product: Product) -> Money {
+        match product {
+            Product::AiChat => self.ai_chat,
+            Product::Email => self.email,
+            Product::AgentSeats => self.agent_seats,
+        }
+    }
+
+    /// No charge beyond the plan.
+    pub fn free(currency: crate::money::Currency) -> Self {
+        let zero = Money::zero(currency);
+        Self {
+            ai_chat: zero,
+            email: zero,
+            agent_seats: zero,
+        }
+    }
+}
+
 /// A plan, priced per month.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
@@ -31,6 +60,7 @@ pub struct Plan {
     pub name: String,
     pub price: Money,
     pub quotas: Quotas,
+    pub overage: OveragePrices,
 }
 
 impl Plan {
@@ -78,14 +108,34 @@ pub(crate) mod tests {
     use rust_decimal::Decimal;
 
     pub fn plan(id: &str, price: &str) -> Plan {
+        plan_with(id, price, (1000, 2, 100), ("0.05", "99.00", "0.03"))
+    }
+
+    fn cny(amount: &str) -> Money {
+        Money::new(amount.parse::<Decimal>().unwrap(), Currency::Cny).unwrap()
+    }
+
+    /// A plan with quotas `(ai_chat, agent_seats, email)` and overage prices in the same
+    /// order.
+    pub fn plan_with(
+        id: &str,
+        price: &str,
+        (ai_chat, agent_seats, email): (i64, i64, i64),
+        overage: (&str, &str, &str),
+    ) -> Plan {
         Plan {
             id: PlanId::parse(id).unwrap(),
             name: id.to_owned(),
-            price: Money::new(price.parse::<Decimal>().unwrap(), Currency::Cny).unwrap(),
+            price: cny(price),
             quotas: Quotas {
-                ai_chat: 1000,
-                agent_seats: 2,
-                email: 100,
+                ai_chat,
+                agent_seats,
+                email,
+            },
+            overage: OveragePrices {
+                ai_chat: cny(overage.0),
+                agent_seats: cny(overage.1),
+                email: cny(overage.2),
             },
         }
     }

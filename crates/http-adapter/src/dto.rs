@@ -90,6 +90,11 @@ pub fn plan(p: &Plan) -> api::Plan {
             agent_seats: p.quotas.agent_seats,
             email_quota: p.quotas.email,
         },
+        overage: api::PlanOverage {
+            ai_chat: p.overage.ai_chat.amount(),
+            email: p.overage.email.amount(),
+            agent_seats: p.overage.agent_seats.amount(),
+        },
     }
 }
 
@@ -169,13 +174,20 @@ pub fn usage_overview(o: &UsageOverview) -> api::UsageOverview {
         products: o
             .products
             .iter()
-            .map(|s| api::ProductUsage {
-                product: s.product.as_str().to_owned(),
-                used: s.used,
-                quota: s.quota,
-                percent: s.percent,
-                projected: s.projected,
-                alert: s.alert.as_str().to_owned(),
+            .map(|s| {
+                let overage = o.overage.iter().find(|x| x.product == s.product);
+                api::ProductUsage {
+                    product: s.product.as_str().to_owned(),
+                    used: s.used,
+                    quota: s.quota,
+                    percent: s.percent,
+                    projected: s.projected,
+                    alert: s.alert.as_str().to_owned(),
+                    included: overage.map_or(0, |x| x.included),
+                    overage_units: overage.map_or(0, |x| x.overage_units),
+                    overage_amount: overage
+                        .map_or(rust_decimal::Decimal::ZERO, |x| x.overage_amount.amount()),
+                }
             })
             .collect(),
     }

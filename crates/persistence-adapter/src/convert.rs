@@ -6,7 +6,7 @@ use portal_billing::RepositoryError;
 use portal_domain::{
     AuditAction, AuditEntry, ContactEmail, Currency, Customer, CustomerId, Invoice, InvoiceId,
     InvoiceKind, InvoiceLine, InvoiceStatus, InvoiceSummary, LineDetail, LineKind, Money, Month,
-    Payment, Plan, PlanId, Product, Quotas, Segment, Subscription, SubscriptionId,
+    OveragePrices, Payment, Plan, PlanId, Product, Quotas, Segment, Subscription, SubscriptionId,
     SubscriptionStatus, UsageRecord, UserId,
 };
 use sea_orm::DbErr;
@@ -111,6 +111,11 @@ pub(crate) fn plan(row: plans::Model) -> Result<Plan, RepositoryError> {
     Ok(Plan {
         id: PlanId::parse(&row.id).map_err(|e| corrupt("plan", e))?,
         price: money(row.price_minor, &row.currency)?,
+        overage: OveragePrices {
+            ai_chat: money(row.overage_ai_chat_minor, &row.currency)?,
+            email: money(row.overage_email_minor, &row.currency)?,
+            agent_seats: money(row.overage_agent_seats_minor, &row.currency)?,
+        },
         name: row.name,
         quotas: Quotas {
             ai_chat: row.ai_chat_quota,

@@ -276,6 +276,9 @@ mod tests {
             percent: Decimal::new(percent, 0),
             projected: percent,
             alert: alert.into(),
+            included: 100,
+            overage_units: 0,
+            overage_amount: Decimal::ZERO,
         }
     }
 

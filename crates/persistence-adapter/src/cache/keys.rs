@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use portal_domain::{
     ContactEmail, Customer, CustomerId, InvoiceId, InvoiceStatus, InvoiceSummary, Money, Month,
-    Plan, PlanId, Quotas, Segment, Subscription, SubscriptionId, SubscriptionStatus,
+    OveragePrices, Plan, PlanId, Quotas, Segment, Subscription, SubscriptionId, SubscriptionStatus,
 };
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -178,6 +178,17 @@ pub struct PlanInfo {
     pub features: Features,
     pub plan_id: String,
     pub currency: String,
+    /// Prices beyond the quotas (§10), two decimals as strings. A value cached before
+    /// they existed lacks them and is read again from the database.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overage: Option<OverageInfo>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct OverageInfo {
+    pub ai_chat: String,
+    pub email: String,
+    pub agent_seats: String,
 }
 
 impl PlanInfo {
@@ -193,12 +204,24 @@ impl PlanInfo {
             },
             plan_id: p.id.to_string(),
             currency: p.price.currency().code().to_owned(),
+            overage: Some(OverageInfo {
+                ai_chat: p.overage.ai_chat.amount().to_string(),
+                email: p.overage.email.amount().to_string(),
+                agent_seats: p.overage.agent_seats.amount().to_string(),
+            }),
         }
     }
 
     pub fn into_domain(self) -> Option<Plan> {
         let currency = portal_domain::Currency::parse(&self.currency).ok()?;
+        let price = |raw: &str| Money::new(raw.parse::<Decimal>().ok()?, currency).ok();
+        let overage = self.overage?;
         Some(Plan {
+            overage: OveragePrices {
+                ai_chat: price(&overage.ai_chat)?,
+                email: price(&overage.email)?,
+                agent_seats: price(&overage.agent_seats)?,
+            },
             id: PlanId::parse(&self.plan_id).ok()?,
             name: self.name,
             price: Money::new(self.price.parse::<Decimal>().ok()?, currency).ok()?,

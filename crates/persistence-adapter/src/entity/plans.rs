@@ -11,6 +11,9 @@ pub struct Model {
     pub ai_chat_quota: i64,
     pub agent_seats: i64,
     pub email_quota: i64,
+    pub overage_ai_chat_minor: i64,
+    pub overage_email_minor: i64,
+    pub overage_agent_seats_minor: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -44,6 +44,9 @@ impl PlanCatalog for SeaOrmStore {
             ai_chat_quota: Set(plan.quotas.ai_chat),
             agent_seats: Set(plan.quotas.agent_seats),
             email_quota: Set(plan.quotas.email),
+            overage_ai_chat_minor: Set(convert::minor(&plan.overage.ai_chat)?),
+            overage_email_minor: Set(convert::minor(&plan.overage.email)?),
+            overage_agent_seats_minor: Set(convert::minor(&plan.overage.agent_seats)?),
         };
         plans::Entity::insert(row)
             .on_conflict(
@@ -55,6 +58,9 @@ impl PlanCatalog for SeaOrmStore {
                         plans::Column::AiChatQuota,
                         plans::Column::AgentSeats,
                         plans::Column::EmailQuota,
+                        plans::Column::OverageAiChatMinor,
+                        plans::Column::OverageEmailMinor,
+                        plans::Column::OverageAgentSeatsMinor,
                     ])
                     .to_owned(),
             )

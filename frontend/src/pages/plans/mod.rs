@@ -289,6 +289,7 @@ mod tests {
                 agent_seats: 1,
                 email_quota: 1,
             },
+            overage: Default::default(),
         }
     }
 

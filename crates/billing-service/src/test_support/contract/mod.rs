@@ -12,8 +12,8 @@ use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use portal_domain::{
     AccountChanges, AuditAction, AuditEntry, Currency, CustomerId, DateRange, InvoiceKind,
     InvoiceLine, InvoiceStatus, InvoiceSummary, LineDetail, LineKind, Money, Month, NewCustomer,
-    NewInvoice, Page, PageRequest, PageSize, Payment, Plan, PlanId, Product, Quotas, Subscription,
-    SubscriptionId, SubscriptionStatus, UsageEvent, UsageRecord, UserId,
+    NewInvoice, OveragePrices, Page, PageRequest, PageSize, Payment, Plan, PlanId, Product, Quotas,
+    Subscription, SubscriptionId, SubscriptionStatus, UsageEvent, UsageRecord, UserId,
 };
 
 use crate::ports::{Actor, KeyClaim, Ports, RepositoryError};
@@ -98,6 +98,11 @@ async fn plan(ports: &Ports, id: &str, fen: i64) -> Result<Plan, String> {
             ai_chat: 10,
             agent_seats: 1,
             email: 10,
+        },
+        overage: OveragePrices {
+            ai_chat: cny(5),
+            email: cny(3),
+            agent_seats: cny(9_900),
         },
     };
     ports.plans.upsert(&plan).await.map_err(err)?;
