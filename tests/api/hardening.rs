@@ -60,7 +60,9 @@ async fn service_tokens_take_the_service_key_and_old_user_keys_still_work() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn past_the_rate_limit_a_token_gets_429_with_retry_after_and_others_go_on() {
-    let app = spawn_app_with(Backend::Sqlite, &[("PORTAL_RATE_LIMIT", "5".to_owned())]).await;
+    // One request a second, bursts of two: 30 quick requests pass the limit even on a
+    // slow, loaded machine.
+    let app = spawn_app_with(Backend::Sqlite, &[("PORTAL_RATE_LIMIT", "1".to_owned())]).await;
     let token = app.member();
     let mut statuses = Vec::new();
     let mut limited = None;
@@ -71,15 +73,15 @@ async fn past_the_rate_limit_a_token_gets_429_with_retry_after_and_others_go_on(
             limited = Some(resp);
         }
     }
-    // A burst of twice the rate passes; the rest of the 30 quick requests do not.
-    assert!(statuses[..10].iter().all(|s| *s == 200), "{statuses:?}");
+    // A burst of twice the rate passes; most of the other 30 quick requests do not.
+    assert!(statuses[..2].iter().all(|s| *s == 200), "{statuses:?}");
     let resp = limited.unwrap_or_else(|| panic!("never limited: {statuses:?}"));
     let retry_after: u64 = resp.headers()["retry-after"]
         .to_str()
         .unwrap()
         .parse()
         .unwrap();
-    assert!((1..=2).contains(&retry_after), "Retry-After: {retry_after}");
+    assert_eq!(retry_after, 1, "one request comes back within a second");
     assert_error(resp, 429, "rate_limited").await;
     // Another customer's token has its own budget.
     let other = app.token("cust_demo2", TokenRole::Member);
@@ -87,7 +89,7 @@ async fn past_the_rate_limit_a_token_gets_429_with_retry_after_and_others_go_on(
     assert_eq!(resp.status(), 200);
     // The platform's service calls are not limited.
     let service = app.service_token();
-    for _ in 0..20 {
+    for _ in 0..10 {
         let resp = app
             .post_json("/api/internal/usage", &service, &json!({"events": []}))
             .send()
