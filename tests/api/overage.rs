@@ -59,21 +59,18 @@ async fn usage_beyond_the_plan_is_counted_and_priced(backend: Backend) {
     let days = last_month_end.day();
     // Enough conversations on one day to pass the quota.
     let day = NaiveDate::from_ymd_opt(last_month_end.year(), last_month_end.month(), 10).unwrap();
-    let conversations = json!({
-        "event_id": "overage-test-1",
-        "customer_id": "cust_demo",
-        "product": "ai_chat",
-        "count": 12_345,
-        "occurred_at": format!("{day}T04:00:00Z"),
-    });
+    let event = |id: &str, product: &str, count: i64, hour: u32| {
+        json!({
+            "event_id": id,
+            "customer_id": "cust_demo",
+            "product": product,
+            "count": count,
+            "occurred_at": format!("{day}T{hour:02}:00:00Z"),
+        })
+    };
+    let conversations = event("overage-test-1", "ai_chat", 12_345, 4);
     // Eight seats in use one day: three beyond pro's five.
-    let seats_used = json!({
-        "event_id": "overage-test-2",
-        "customer_id": "cust_demo",
-        "product": "agent_seats",
-        "count": 8,
-        "occurred_at": format!("{day}T05:00:00Z"),
-    });
+    let seats_used = event("overage-test-2", "agent_seats", 8, 5);
     let resp = app
         .post_json(
             "/api/internal/usage",
