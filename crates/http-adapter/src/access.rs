@@ -61,22 +61,24 @@ impl RootSpanBuilder for PortalRootSpan {
             .unwrap_or_default();
         let route = route_of(req);
         let method = req.method().to_string();
-        let request_id = req
-            .extensions()
-            .get::<RequestId>()
-            .map(ToString::to_string)
-            .unwrap_or_default();
         let status = status.as_u16();
-        let _in = span.enter();
-        tracing::info!(
-            target: "portal::access",
-            request_id = %request_id,
-            method = %method,
-            route = %route,
-            status,
-            latency_ms = latency.as_secs_f64() * 1000.0,
-            "request"
-        );
+        if tracing::enabled!(target: "portal::access", tracing::Level::INFO) {
+            let request_id = req
+                .extensions()
+                .get::<RequestId>()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            let _in = span.enter();
+            tracing::info!(
+                target: "portal::access",
+                request_id = %request_id,
+                method = %method,
+                route = %route,
+                status,
+                latency_ms = latency.as_secs_f64() * 1000.0,
+                "request"
+            );
+        }
         let labels = [
             ("method", method),
             ("route", route),

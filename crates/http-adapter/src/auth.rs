@@ -55,9 +55,10 @@ pub(crate) fn bearer(req: &HttpRequest) -> Result<&str, ApiError> {
 }
 
 fn claims_of(req: &HttpRequest) -> Result<Claims, ApiError> {
-    // Verified already by the rate limiter in front of the handler.
-    if let Some(claims) = req.extensions().get::<Claims>() {
-        return Ok(claims.clone());
+    // Verified already by the rate limiter in front of the handler: taken, not copied
+    // (one extractor per request reads the claims).
+    if let Some(claims) = req.extensions_mut().remove::<Claims>() {
+        return Ok(claims);
     }
     let state = req
         .app_data::<web::Data<AppState>>()
