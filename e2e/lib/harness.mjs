@@ -188,3 +188,9 @@ export async function webStorage(page) {
     return [...dump(localStorage), ...dump(sessionStorage)].join("\n");
   });
 }
+
+/** `¥1,234.50` from the API's `"1234.50"`, as the app writes CNY. */
+export function yuan(amount) {
+  const [int, frac] = amount.split(".");
+  return `¥${Number(int).toLocaleString("en-US")}.${frac}`;
+}

@@ -3,7 +3,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startPortal, openBrowser, screenshot } from "../lib/harness.mjs";
+import { startPortal, openBrowser, screenshot, yuan } from "../lib/harness.mjs";
 
 let portal;
 let browser;
@@ -15,12 +15,6 @@ after(async () => {
   await browser?.close();
   await portal?.stop();
 });
-
-/** `¥1,234.50` from the API's `"1234.50"`, as the app writes CNY. */
-function yuan(amount) {
-  const [int, frac] = amount.split(".");
-  return `¥${Number(int).toLocaleString("en-US")}.${frac}`;
-}
 
 test("an admin sees the API's reasons beside the fields, then saves the account", async () => {
   const { page } = browser;

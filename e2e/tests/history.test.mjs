@@ -4,7 +4,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startPortal, openBrowser, screenshot } from "../lib/harness.mjs";
+import { startPortal, openBrowser, screenshot, yuan } from "../lib/harness.mjs";
 
 let portal;
 let browser;
@@ -16,12 +16,6 @@ after(async () => {
   await browser?.close();
   await portal?.stop();
 });
-
-/** `¥1,234.50` from the API's `"1234.50"`, as the app writes CNY. */
-function yuan(amount) {
-  const [int, frac] = amount.split(".");
-  return `¥${Number(int).toLocaleString("en-US")}.${frac}`;
-}
 
 /** An RFC 3339 UTC instant as the app shows it: Asia/Shanghai (UTC+8), to the minute. */
 function shanghai(at) {

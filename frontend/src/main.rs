@@ -12,6 +12,8 @@ mod download;
 mod format;
 mod loader;
 mod pages;
+#[cfg(test)]
+mod test_support;
 
 fn main() {
     // Before anything reads the address: take the token out of it (contract §6).

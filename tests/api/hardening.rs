@@ -249,20 +249,23 @@ async fn metrics_count_requests_by_route_and_status_in_the_prometheus_format() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_openapi_document_declares_401_and_429_for_customer_calls() {
+async fn the_openapi_document_declares_401_403_429_and_503_for_customer_and_internal_calls() {
     let app = spawn_app_with(Backend::Sqlite, &[]).await;
     let doc = app.openapi().await;
-    for (path, method) in [
-        ("/api/portal/account", "get"),
-        ("/api/portal/invoices", "get"),
-        ("/api/internal/usage", "post"),
-    ] {
-        let responses = &doc["paths"][path][method]["responses"];
-        for status in ["401", "429"] {
-            assert!(
-                responses[status].is_object(),
-                "{method} {path} lacks {status}"
-            );
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if !path.starts_with("/api/portal/") && !path.starts_with("/api/internal/") {
+            continue;
+        }
+        for (method, operation) in item.as_object().unwrap() {
+            for status in ["401", "403", "429", "503"] {
+                assert!(
+                    operation["responses"][status].is_object(),
+                    "{method} {path} lacks {status}"
+                );
+            }
+            checked += 1;
         }
     }
+    assert!(checked >= 19, "{checked} operations checked");
 }

@@ -274,23 +274,10 @@ fn PlanTable(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use portal_api_types::PlanFeatures;
     use rust_decimal::Decimal;
 
     fn plan(id: &str, price: i64) -> Plan {
-        Plan {
-            plan_id: id.into(),
-            name: id.into(),
-            price: Decimal::new(price, 0),
-            currency: "CNY".into(),
-            period: "month".into(),
-            features: PlanFeatures {
-                ai_chat_quota: 1,
-                agent_seats: 1,
-                email_quota: 1,
-            },
-            overage: Default::default(),
-        }
+        crate::test_support::plan(id, id, Decimal::new(price, 0))
     }
 
     #[test]
