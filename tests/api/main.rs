@@ -18,6 +18,7 @@ mod operations;
 mod overage;
 mod pagination;
 mod pdf;
+mod plan_changes;
 mod simulation;
 mod subscription;
 mod usage;
