@@ -119,15 +119,16 @@ async fn a_stopped_database_is_503_never_500_and_service_resumes_when_it_is_back
         200,
         "/readyz once the database is back"
     );
-    assert_eq!(
-        app.read("/api/portal/account").await["contact_name"],
-        "恢复"
-    );
-
     running.store(false, std::sync::atomic::Ordering::SeqCst);
     for task in load {
         task.await.unwrap();
     }
+    // With the load's writer stopped, the last edit is the one read back.
+    assert_eq!(edit_status(&app, "恢复").await, 200);
+    assert_eq!(
+        app.read("/api/portal/account").await["contact_name"],
+        "恢复"
+    );
     let seen = seen.lock().unwrap().clone();
     assert!(!seen.contains_key(&500), "a 500 under load: {seen:?}");
     assert!(
