@@ -9,6 +9,7 @@ mod m20251201_000001_create_portal_tables;
 mod m20251215_000002_billing_operations;
 mod m20261126_000003_billing_timeline;
 mod m20261127_000004_plan_overage;
+mod m20261128_000005_usage_billing;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20251215_000002_billing_operations::Migration),
             Box::new(m20261126_000003_billing_timeline::Migration),
             Box::new(m20261127_000004_plan_overage::Migration),
+            Box::new(m20261128_000005_usage_billing::Migration),
         ]
     }
 }

@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
 
+mod billing;
 mod usage;
+pub use billing::UpcomingBill;
 pub use usage::{ProductUsage, UsageDetail, UsageItem, UsageOverview};
 
 /// `{"error": {"code", "message", "fields"?}}`
@@ -273,9 +275,24 @@ pub struct InvoiceLine {
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "999.00"))]
     pub amount: Decimal,
     /// `fee` (a plan segment's days in a period), `reversal` (takes back an earlier fee
-    /// line of the same segment) or `legacy` (a line issued before segments existed).
+    /// line of the same segment), `overage` (a month's usage beyond the plan, billed on
+    /// the next month's invoice), `adjustment` (usage that changed a month already
+    /// billed: the difference) or `legacy` (a line issued before segments existed).
     #[serde(default)]
     pub kind: String,
+    /// Usage lines: `ai_chat`, `email` or `agent_seats`. Their `quantity` is the units
+    /// beyond the plan (for `agent_seats`, seat-days; for `adjustment`, the change) and
+    /// `unit_price` the plan's overage price (for `agent_seats`, per seat and month:
+    /// the amount is seat-days × price / days in the month).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product: Option<String>,
+    /// Usage lines: the month's usage when the line was issued (for `agent_seats`, the
+    /// highest day).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used: Option<i64>,
+    /// Usage lines: what the month's plan segments include.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub included: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan_id: Option<String>,
     /// The period (`YYYY-MM`) the line's days belong to.

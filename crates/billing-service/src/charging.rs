@@ -8,6 +8,8 @@ use portal_domain::invoice::{PAYMENT_TERM_DAYS, total_of};
 use portal_domain::{
     Currency, CustomerId, InvoiceKind, InvoiceLine, InvoiceStatus, Month, NewInvoice, Plan, Segment,
 };
+
+use crate::period_bill::{BillInputs, UsageView};
 use tracing::instrument;
 
 use crate::error::BillingError;
@@ -134,23 +136,21 @@ impl BillingService {
         let Some(subscription) = txn.subscription().await? else {
             return Ok(false);
         };
-        if !subscription.serves(period) {
+        // A period's invoice bills its fees and, in arrears, the month before's usage.
+        if !subscription.serves(period) && !subscription.serves(period.prev()) {
             return Ok(false);
         }
         let plans = txn.plans().await?;
-        let invoiced = txn.invoiced_lines(period).await?;
-        let lines = settlement(&subscription.segments, &plans, &invoiced, [period])?;
-        let kind = if invoiced.get(&period).is_some_and(|l| !l.is_empty()) {
-            InvoiceKind::Adjustment
-        } else {
-            InvoiceKind::Subscription
-        };
-        let Some(invoice) = self.invoice_of(customer, period, kind, lines)? else {
+        let read_at = self.ports().clock.now();
+        let inputs = BillInputs::read(txn.as_mut(), period).await?;
+        let bill = inputs.bill(&subscription, &plans, UsageView::Recorded)?;
+        let Some(invoice) = self.invoice_of(customer, period, bill.kind, bill.lines)? else {
             return Ok(false);
         };
         // Bumping the version makes a concurrent run of the same period conflict.
         txn.save(&subscription).await.map_err(conflict_is_retry)?;
         txn.issue(&invoice).await?;
+        txn.set_usage_watermark(inputs.watermark(read_at)).await?;
         txn.commit().await?;
         Ok(true)
     }

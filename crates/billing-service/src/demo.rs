@@ -9,7 +9,7 @@ use portal_domain::{
     OveragePrices, Plan, PlanId, Product, Quotas, Subscription, SubscriptionId, UsageRecord,
 };
 
-use crate::charging::settlement;
+use crate::period_bill::{BillInputs, UsageView};
 use rust_decimal::Decimal;
 
 use crate::error::BillingError;
@@ -208,11 +208,14 @@ impl BillingService {
             return Ok(false);
         };
         let plans = txn.plans().await?;
-        let invoiced = txn.invoiced_lines(month).await?;
-        if invoiced.contains_key(&month) {
+        if txn.period_invoices().await?.contains(&month) {
             return Ok(false);
         }
-        let lines = settlement(&subscription.segments, &plans, &invoiced, [month])?;
+        // Its fees and the month before's usage, as the billing run bills them.
+        let inputs = BillInputs::read(txn.as_mut(), month).await?;
+        let lines = inputs
+            .bill(&subscription, &plans, UsageView::Recorded)?
+            .lines;
         let issued_on = month.first_day();
         let invoice = NewInvoice {
             customer_id: customer.clone(),
@@ -227,6 +230,8 @@ impl BillingService {
         };
         txn.save(&subscription).await?;
         txn.issue(&invoice).await?;
+        txn.set_usage_watermark(inputs.watermark(self.ports().clock.now()))
+            .await?;
         txn.commit().await?;
         Ok(true)
     }

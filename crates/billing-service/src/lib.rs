@@ -8,10 +8,12 @@ mod documents;
 pub mod error;
 mod idempotent;
 mod operations;
+mod period_bill;
 mod plan_changes;
 pub mod ports;
 pub mod principal;
 mod service;
+mod upcoming;
 
 #[cfg(feature = "test-support")]
 pub mod simulation;
@@ -27,10 +29,11 @@ pub use ports::{
     Actor, AuditRepository, Clock, CustomerRepository, DocumentLanguage, HealthProbe,
     IdempotencyRepository, InvoiceDocument, InvoiceRenderer, InvoiceRepository, InvoicedLines,
     KeyClaim, Ledger, LedgerTxn, PlanCatalog, Ports, RenderError, RepositoryError,
-    SubscriptionRepository, SystemClock, UsageRepository,
+    SubscriptionRepository, SystemClock, USAGE_WATERMARK_MARGIN, UsageRepository,
 };
 pub use principal::{PlatformCaller, Principal, Role};
 pub use service::{
     AccountEdit, BillingService, SubscriptionView, UpgradeOutcome, UpgradeQuote, UsageOverview,
     account_etag,
 };
+pub use upcoming::UpcomingBill;

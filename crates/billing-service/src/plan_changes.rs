@@ -16,6 +16,7 @@ use tracing::instrument;
 
 use crate::charging::settlement;
 use crate::error::BillingError;
+use crate::period_bill::rebilled_usage;
 use crate::ports::LedgerTxn;
 use crate::principal::Principal;
 use crate::service::{BillingService, SubscriptionView, UpgradeOutcome, UpgradeQuote};
@@ -118,7 +119,10 @@ impl BillingService {
         let segments =
             switch_from(&subscription.segments, &target.id, on).map_err(timeline_conflict)?;
         let invoiced = txn.invoiced_lines(Month::of(on)).await?;
-        let lines = settlement(&segments, &plans, &invoiced, invoiced.keys().copied())?;
+        let mut lines = settlement(&segments, &plans, &invoiced, invoiced.keys().copied())?;
+        lines.extend(
+            rebilled_usage(txn.as_mut(), &segments, &plans, Month::of(on), &invoiced).await?,
+        );
         let amount = total_of(target.price.currency(), &lines)?;
         Ok(PlannedUpgrade {
             removed: subscription.scheduled_change(today),
@@ -330,12 +334,14 @@ impl BillingService {
     ) -> Result<Subscription, BillingError> {
         let customer = changed.customer_id.clone();
         let invoiced = txn.invoiced_lines(from).await?;
-        let lines = settlement(
+        let mut lines = settlement(
             &changed.segments,
             plans,
             &invoiced,
             invoiced.keys().copied(),
         )?;
+        lines
+            .extend(rebilled_usage(txn.as_mut(), &changed.segments, plans, from, &invoiced).await?);
         let invoice = self.invoice_of(
             &customer,
             Month::of(self.today()),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use chrono::NaiveDate;
 use portal_domain::{
@@ -85,6 +85,12 @@ pub trait SubscriptionRepository: Send + Sync {
     async fn expire_ended(&self, today: NaiveDate) -> Result<u64, RepositoryError>;
 }
 
+/// A billing run looks again at every month whose usage changed after its customer's
+/// watermark less this margin: an ingestion that committed after the run read the usage
+/// but stamped its rows a little before the run's time is still seen by the next run.
+/// (Ingestion transactions end long before: statements time out after 15 s.)
+pub const USAGE_WATERMARK_MARGIN: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+
 /// The invoiced lines of a customer, by the period their days belong to.
 pub type InvoicedLines = BTreeMap<Month, Vec<InvoiceLine>>;
 
@@ -127,6 +133,28 @@ pub trait LedgerTxn: Send {
 
     /// Records an audit entry.
     async fn record(&mut self, audit: &AuditEntry) -> Result<(), RepositoryError>;
+
+    /// The periods that have their `subscription` invoice (a billing run's first).
+    async fn period_invoices(&mut self) -> Result<BTreeSet<Month>, RepositoryError>;
+
+    /// The customer's daily usage in `range`, every product, as
+    /// [`UsageRepository::daily`], read from the source of truth.
+    async fn usage(&mut self, range: DateRange) -> Result<Vec<UsageRecord>, RepositoryError>;
+
+    /// The months whose usage changed after `since` (every month with usage when
+    /// `None`), each with the earliest `updated_at` among its days changed after `since`.
+    /// MUST hold every such month; MAY hold more (settling an unchanged month adds
+    /// nothing).
+    async fn usage_changed_since(
+        &mut self,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<BTreeMap<Month, DateTime<Utc>>, RepositoryError>;
+
+    /// When a billing run last settled the customer's usage ([`USAGE_WATERMARK_MARGIN`]).
+    async fn usage_watermark(&mut self) -> Result<Option<DateTime<Utc>>, RepositoryError>;
+
+    /// Records that the customer's usage was settled as it stood at `at`.
+    async fn set_usage_watermark(&mut self, at: DateTime<Utc>) -> Result<(), RepositoryError>;
 
     async fn commit(self: Box<Self>) -> Result<(), RepositoryError>;
 }

@@ -57,6 +57,7 @@ impl SegmentCharge {
                 to: self.segment.to,
                 days: self.segment.days(),
                 days_in_month: self.period.days(),
+                usage: None,
             },
             self.amount,
         )
@@ -92,7 +93,7 @@ type SegmentKey = (PlanId, NaiveDate, NaiveDate);
 
 /// The lines that bring what `invoiced` holds for a period to `owed`: reversals of fee
 /// lines no longer owed, then fees not yet invoiced. Empty when nothing changes. Lines
-/// without a segment (issued before segments existed) are left alone.
+/// without a segment (issued before segments existed) and usage lines are left alone.
 pub fn settle(owed: &[SegmentCharge], invoiced: &[InvoiceLine]) -> Vec<InvoiceLine> {
     // Fee lines in force, per segment: fees add one, reversals take one back.
     let mut in_force: BTreeMap<SegmentKey, Vec<InvoiceLine>> = BTreeMap::new();
@@ -110,6 +111,8 @@ pub fn settle(owed: &[SegmentCharge], invoiced: &[InvoiceLine]) -> Vec<InvoiceLi
                     }
                 }
             }
+            // Usage lines are settled by `usage_lines`, never here.
+            LineKind::Overage | LineKind::Adjustment => {}
         }
     }
     let mut added = Vec::new();

@@ -86,6 +86,10 @@ pub enum LineKind {
     Fee,
     /// Takes back an earlier fee line of the same segment, whole.
     Reversal,
+    /// A month's usage beyond the plan, billed in arrears on the next period's invoice.
+    Overage,
+    /// Usage that changed a month already billed: the difference from what was billed.
+    Adjustment,
 }
 
 impl LineKind {
@@ -93,19 +97,30 @@ impl LineKind {
         match self {
             LineKind::Fee => "fee",
             LineKind::Reversal => "reversal",
+            LineKind::Overage => "overage",
+            LineKind::Adjustment => "adjustment",
         }
+    }
+
+    /// Whether the line bills usage (`overage`, `adjustment`) rather than a plan's fee.
+    pub fn is_usage(self) -> bool {
+        matches!(self, LineKind::Overage | LineKind::Adjustment)
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
         match raw {
             "fee" => Some(LineKind::Fee),
             "reversal" => Some(LineKind::Reversal),
+            "overage" => Some(LineKind::Overage),
+            "adjustment" => Some(LineKind::Adjustment),
             _ => None,
         }
     }
 }
 
-/// What a line is, kept as data and worded when shown.
+/// What a line is, kept as data and worded when shown. A fee or reversal names its plan
+/// segment's days in `period`; a usage line (`overage`, `adjustment`) names the usage
+/// month as `period`, its days as the whole month, the plan that priced it, and `usage`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineDetail {
     pub kind: LineKind,
@@ -117,6 +132,18 @@ pub struct LineDetail {
     pub to: NaiveDate,
     pub days: u32,
     pub days_in_month: u32,
+    /// Usage lines only: the product and the month's figures when issued.
+    pub usage: Option<UsageFacts>,
+}
+
+/// A usage line's product and the month's figures when the line was issued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UsageFacts {
+    pub product: crate::product::Product,
+    /// Used in the month (for `agent_seats`, the highest day).
+    pub used: i64,
+    /// What the month's plan segments include.
+    pub included: i64,
 }
 
 /// One line of an invoice. Its amount is the unit price times the quantity, rounded.
@@ -146,11 +173,12 @@ impl InvoiceLine {
         }
     }
 
-    /// A line of `amount` for what `detail` names: one unit, or minus one for a reversal.
+    /// A fee line of `amount` for what `detail` names: one unit, or minus one for a
+    /// reversal. (Usage lines carry their units: see `usage_lines`.)
     pub fn from_detail(detail: LineDetail, amount: Money) -> Self {
         let (quantity, unit_price) = match detail.kind {
-            LineKind::Fee => (1, amount),
             LineKind::Reversal => (-1, amount.negated()),
+            _ => (1, amount),
         };
         let mut line = Self {
             description: String::new(),
@@ -191,6 +219,9 @@ impl InvoiceLine {
         let Some(d) = &self.detail else {
             return self.description.clone();
         };
+        if let Some(usage) = &d.usage {
+            return crate::usage_lines::describe(self, d, usage, language);
+        }
         match (language, d.kind) {
             (Language::Zh, kind) => format!(
                 "{}{}（{}）{} 至 {}，{}/{} 天",

@@ -19,6 +19,7 @@ pub mod product;
 pub mod subscription;
 pub mod timeline;
 pub mod usage;
+pub mod usage_lines;
 
 pub use billing_ops::{AuditAction, AuditEntry, RawUsageEvent, UsageEvent, account_audit};
 pub use calendar::BusinessCalendar;
@@ -28,7 +29,7 @@ pub use error::{FieldErrors, ParseError};
 pub use ids::{CustomerId, InvoiceId, PlanId, SubscriptionId, UserId};
 pub use invoice::{
     Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, InvoiceSummary, Language, LineDetail,
-    LineKind, NewInvoice, Payment,
+    LineKind, NewInvoice, Payment, UsageFacts,
 };
 pub use money::{Currency, Money, MoneyError};
 pub use month::Month;

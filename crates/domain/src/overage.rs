@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use crate::ids::PlanId;
 use crate::money::{Currency, Money};
 use crate::month::Month;
 use crate::plan::Plan;
@@ -26,12 +27,21 @@ use crate::usage::UsageRecord;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProductOverage {
     pub product: Product,
+    /// Used on the days a plan serves (for `agent_seats`, the highest such day).
+    pub used: i64,
     /// Units the month's segments include; for `agent_seats`, the seats included on the
     /// last day considered.
     pub included: i64,
     /// Units beyond it; for `agent_seats`, seat-days beyond the seats included each day.
     pub overage_units: i64,
     pub overage_amount: Money,
+    /// The plan whose overage price is quoted: the month's last segment's (for
+    /// `agent_seats`, each day is priced by its own plan). `None` when no plan serves the
+    /// month.
+    pub priced_by: Option<PlanId>,
+    /// That plan's name and price of one unit (one seat for a month for `agent_seats`).
+    pub plan_name: String,
+    pub unit_price: Money,
 }
 
 /// What the month's segments include of a counted product (`ai_chat`, `email`).
@@ -75,43 +85,104 @@ pub fn month_overage(
     currency: Currency,
 ) -> Vec<ProductOverage> {
     let last = through.min(month.last_day());
-    let in_month = |r: &&UsageRecord| month.contains(r.date) && r.date <= last;
+    // Days no plan serves count nothing.
+    let counts = |r: &&UsageRecord| {
+        month.contains(r.date) && r.date <= last && segments.iter().any(|s| s.contains(r.date))
+    };
+    // The plan of the month's last segment quotes the price of the units beyond.
+    let pricing = in_period(segments, month)
+        .last()
+        .and_then(|s| plans.iter().find(|p| p.id == s.plan_id));
     Product::ALL
         .into_iter()
-        .map(|product| match product {
-            Product::AgentSeats => {
-                let seats: BTreeMap<NaiveDate, i64> = records
-                    .iter()
-                    .filter(in_month)
-                    .filter(|r| r.product == product)
-                    .map(|r| (r.date, r.count))
-                    .collect();
-                seat_overage(segments, plans, month, &seats, last, currency)
-            }
-            _ => {
-                let used: i64 = records
-                    .iter()
-                    .filter(in_month)
-                    .filter(|r| r.product == product)
-                    .map(|r| r.count)
-                    .sum();
-                let included = included_units(segments, plans, month, product);
-                let units = (used - included).max(0);
-                // The plan of the month's last segment prices the units beyond.
-                let price = in_period(segments, month)
-                    .last()
-                    .and_then(|s| plans.iter().find(|p| p.id == s.plan_id))
-                    .map(|p| p.overage.for_product(product).amount())
-                    .unwrap_or_default();
-                ProductOverage {
-                    product,
-                    included,
-                    overage_units: units,
-                    overage_amount: Money::rounded(price * Decimal::from(units), currency),
+        .map(|product| {
+            let unit_price = pricing.map_or(Money::zero(currency), |p| {
+                Money::rounded(p.overage.for_product(product).amount(), currency)
+            });
+            let mut overage = match product {
+                Product::AgentSeats => {
+                    let seats: BTreeMap<NaiveDate, i64> = records
+                        .iter()
+                        .filter(counts)
+                        .filter(|r| r.product == product)
+                        .map(|r| (r.date, r.count))
+                        .collect();
+                    seat_overage(segments, plans, month, &seats, last, currency)
                 }
-            }
+                _ => {
+                    let used: i64 = records
+                        .iter()
+                        .filter(counts)
+                        .filter(|r| r.product == product)
+                        .map(|r| r.count)
+                        .sum();
+                    let included = included_units(segments, plans, month, product);
+                    let units = (used - included).max(0);
+                    ProductOverage {
+                        product,
+                        used,
+                        included,
+                        overage_units: units,
+                        overage_amount: Money::rounded(
+                            unit_price.amount() * Decimal::from(units),
+                            currency,
+                        ),
+                        priced_by: None,
+                        plan_name: String::new(),
+                        unit_price,
+                    }
+                }
+            };
+            overage.unit_price = unit_price;
+            overage.priced_by = pricing.map(|p| p.id.clone());
+            overage.plan_name = pricing.map(|p| p.name.clone()).unwrap_or_default();
+            overage
         })
         .collect()
+}
+
+/// `records` with the month of `today` carried to its end at its pace so far: counted
+/// products add what [`crate::usage::projected`] expects beyond what was used (counted
+/// on `today`), and every remaining day has the seats of the latest day reported.
+/// Other months are left as they are.
+pub fn projected_records(records: &[UsageRecord], today: NaiveDate) -> Vec<UsageRecord> {
+    let month = Month::of(today);
+    let mut out: Vec<UsageRecord> = records.to_vec();
+    for product in Product::ALL {
+        let mine = || {
+            records
+                .iter()
+                .filter(move |r| r.product == product && month.contains(r.date) && r.date <= today)
+        };
+        match product.metering() {
+            crate::product::Metering::Counted => {
+                let used: i64 = mine().map(|r| r.count).sum();
+                let extra = crate::usage::projected(product, month, used, today) - used;
+                if extra > 0 {
+                    out.push(UsageRecord {
+                        date: today,
+                        product,
+                        count: extra,
+                    });
+                }
+            }
+            crate::product::Metering::Gauge => {
+                let Some(latest) = mine().max_by_key(|r| r.date) else {
+                    continue;
+                };
+                let mut day = today;
+                while let Some(next) = day.succ_opt().filter(|d| month.contains(*d)) {
+                    out.push(UsageRecord {
+                        date: next,
+                        product,
+                        count: latest.count,
+                    });
+                    day = next;
+                }
+            }
+        }
+    }
+    out
 }
 
 fn seat_overage(
@@ -124,6 +195,7 @@ fn seat_overage(
 ) -> ProductOverage {
     let mut seat_days = 0;
     let mut exact = Decimal::ZERO;
+    let highest = seats.values().copied().max().unwrap_or(0);
     for (day, used) in seats {
         let Some(plan) = plan_on(segments, plans, *day) else {
             continue;
@@ -134,9 +206,13 @@ fn seat_overage(
     }
     ProductOverage {
         product: Product::AgentSeats,
+        used: highest,
         included: plan_on(segments, plans, last).map_or(0, |p| p.quotas.agent_seats),
         overage_units: seat_days,
         overage_amount: Money::rounded(exact / Decimal::from(month.days()), currency),
+        priced_by: None,
+        plan_name: String::new(),
+        unit_price: Money::zero(currency),
     }
 }
 
@@ -145,7 +221,6 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use crate::ids::PlanId;
     use crate::plan::tests::plan_with;
 
     fn d(day: u32) -> NaiveDate {

@@ -101,6 +101,7 @@ pub fn plan(p: &Plan) -> api::Plan {
 /// A line worded in `language`, with what it is as data.
 pub fn line(l: &InvoiceLine, language: Language) -> api::InvoiceLine {
     let d = l.detail.as_ref();
+    let u = d.and_then(|d| d.usage.as_ref());
     api::InvoiceLine {
         description: l.describe(language),
         quantity: l.quantity,
@@ -113,6 +114,24 @@ pub fn line(l: &InvoiceLine, language: Language) -> api::InvoiceLine {
         to: d.map(|d| date(d.to)),
         days: d.map(|d| d.days),
         days_in_month: d.map(|d| d.days_in_month),
+        product: u.map(|u| u.product.as_str().to_owned()),
+        used: u.map(|u| u.used),
+        included: u.map(|u| u.included),
+    }
+}
+
+pub fn upcoming(b: &portal_billing::UpcomingBill, language: Language) -> api::UpcomingBill {
+    api::UpcomingBill {
+        period: b.period.to_string(),
+        currency: b.currency.code().to_owned(),
+        amount: b.amount.amount(),
+        lines: b.lines.iter().map(|l| line(l, language)).collect(),
+        projected_amount: b.projected_amount.amount(),
+        projected_lines: b
+            .projected_lines
+            .iter()
+            .map(|l| line(l, language))
+            .collect(),
     }
 }
 

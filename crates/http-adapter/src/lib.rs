@@ -99,6 +99,7 @@ pub fn configure(
                     .service(handlers::invoices::list_invoices)
                     .service(handlers::invoices::get_invoice)
                     .service(handlers::invoices::get_invoice_pdf)
+                    .service(handlers::billing::get_upcoming)
                     .default_service(web::to(api_not_found)),
             )
             .configure(spa::configure(settings));

@@ -113,6 +113,7 @@ impl Modify for CommonResponses {
         handlers::invoices::list_invoices,
         handlers::invoices::get_invoice,
         handlers::invoices::get_invoice_pdf,
+        handlers::billing::get_upcoming,
         handlers::app::app_config,
         handlers::app::demo_token,
         handlers::health::healthz,

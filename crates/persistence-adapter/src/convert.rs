@@ -7,7 +7,7 @@ use portal_domain::{
     AuditAction, AuditEntry, ContactEmail, Currency, Customer, CustomerId, Invoice, InvoiceId,
     InvoiceKind, InvoiceLine, InvoiceStatus, InvoiceSummary, LineDetail, LineKind, Money, Month,
     OveragePrices, Payment, Plan, PlanId, Product, Quotas, Segment, Subscription, SubscriptionId,
-    SubscriptionStatus, UsageRecord, UserId,
+    SubscriptionStatus, UsageFacts, UsageRecord, UserId,
 };
 use sea_orm::DbErr;
 
@@ -90,7 +90,7 @@ fn sqlx_unreachable(err: &sea_orm::sqlx::Error) -> bool {
     }
 }
 
-fn corrupt(what: &str, detail: impl std::fmt::Display) -> RepositoryError {
+pub(crate) fn corrupt(what: &str, detail: impl std::fmt::Display) -> RepositoryError {
     RepositoryError::Other(anyhow!("corrupt {what} row: {detail}"))
 }
 
@@ -211,7 +211,16 @@ pub(crate) fn invoice_line(
         l.days_in_month,
     ) {
         (Some(kind), Some(plan), Some(Ok(period)), Some(from), Some(to), Some(days), Some(n)) => {
+            let usage = match (l.product.as_deref(), l.used, l.included) {
+                (Some(product), Some(used), Some(included)) => Some(UsageFacts {
+                    product: Product::parse(product).map_err(|e| corrupt("invoice line", e))?,
+                    used,
+                    included,
+                }),
+                _ => None,
+            };
             Some(LineDetail {
+                usage,
                 kind,
                 plan_id: PlanId::parse(&plan).map_err(|e| corrupt("invoice line", e))?,
                 plan_name: l.plan_name.unwrap_or_default(),
@@ -240,6 +249,7 @@ pub(crate) fn invoice_line_row(
 ) -> Result<invoice_lines::ActiveModel, RepositoryError> {
     use sea_orm::ActiveValue::Set;
     let d = line.detail.as_ref();
+    let u = d.and_then(|d| d.usage.as_ref());
     let int = |v: u32| i32::try_from(v).map_err(|e| RepositoryError::Other(anyhow::Error::new(e)));
     Ok(invoice_lines::ActiveModel {
         invoice_id: Set(invoice_id.to_owned()),
@@ -258,6 +268,9 @@ pub(crate) fn invoice_line_row(
         to_date: Set(d.map(|d| d.to)),
         days: Set(d.map(|d| int(d.days)).transpose()?),
         days_in_month: Set(d.map(|d| int(d.days_in_month)).transpose()?),
+        product: Set(u.map(|u| u.product.as_str().to_owned())),
+        used: Set(u.map(|u| u.used)),
+        included: Set(u.map(|u| u.included)),
         ..Default::default()
     })
 }

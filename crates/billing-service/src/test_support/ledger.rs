@@ -1,14 +1,19 @@
 //! The in-memory [`Ledger`]: optimistic units of work over the fakes' state.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use portal_domain::invoice::invoice_number;
 use portal_domain::{
-    AuditEntry, CustomerId, Invoice, InvoiceKind, Month, NewInvoice, Plan, Subscription,
+    AuditEntry, CustomerId, DateRange, Invoice, InvoiceKind, Month, NewInvoice, Plan, Subscription,
+    UsageRecord,
 };
 
 use super::{InMemoryStore, issue};
 use crate::ports::{
     InvoicedLines, Ledger, LedgerTxn, PlanCatalog, RepositoryError, SubscriptionRepository,
+    UsageRepository,
 };
 
 /// A unit of work over the in-memory state: reads see the state as it is, writes are
@@ -21,6 +26,7 @@ struct InMemoryTxn {
     saved: Option<(Subscription, i64)>,
     invoices: Vec<NewInvoice>,
     audit: Vec<AuditEntry>,
+    watermark: Option<DateTime<Utc>>,
 }
 
 #[async_trait]
@@ -32,6 +38,7 @@ impl Ledger for InMemoryStore {
             saved: None,
             invoices: Vec::new(),
             audit: Vec::new(),
+            watermark: None,
         }))
     }
 
@@ -40,7 +47,7 @@ impl Ledger for InMemoryStore {
         let mut ids: Vec<CustomerId> = state
             .subscriptions
             .iter()
-            .filter(|s| s.serves(period))
+            .filter(|s| s.serves(period) || s.serves(period.prev()))
             .map(|s| s.customer_id.clone())
             .collect();
         ids.sort();
@@ -144,6 +151,49 @@ impl LedgerTxn for InMemoryTxn {
         Ok(())
     }
 
+    async fn period_invoices(&mut self) -> Result<BTreeSet<Month>, RepositoryError> {
+        Ok(self
+            .store
+            .lock()?
+            .invoices
+            .iter()
+            .filter(|i| i.customer_id == self.customer && i.kind == InvoiceKind::Subscription)
+            .map(|i| i.period)
+            .collect())
+    }
+
+    async fn usage(&mut self, range: DateRange) -> Result<Vec<UsageRecord>, RepositoryError> {
+        UsageRepository::daily(&self.store, &self.customer, range, None).await
+    }
+
+    async fn usage_changed_since(
+        &mut self,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<BTreeMap<Month, DateTime<Utc>>, RepositoryError> {
+        let mut out: BTreeMap<Month, DateTime<Utc>> = BTreeMap::new();
+        for ((c, date), at) in &self.store.lock()?.usage_updated {
+            if c == &self.customer && since.is_none_or(|s| *at > s) {
+                let slot = out.entry(Month::of(*date)).or_insert(*at);
+                *slot = (*slot).min(*at);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn usage_watermark(&mut self) -> Result<Option<DateTime<Utc>>, RepositoryError> {
+        Ok(self
+            .store
+            .lock()?
+            .usage_watermarks
+            .get(&self.customer)
+            .copied())
+    }
+
+    async fn set_usage_watermark(&mut self, at: DateTime<Utc>) -> Result<(), RepositoryError> {
+        self.watermark = Some(at);
+        Ok(())
+    }
+
     async fn commit(self: Box<Self>) -> Result<(), RepositoryError> {
         let mut state = self.store.lock()?;
         if let Some((saved, read_at)) = &self.saved {
@@ -157,6 +207,9 @@ impl LedgerTxn for InMemoryTxn {
             issue(&mut state, invoice)?;
         }
         state.audit.extend(self.audit.iter().cloned());
+        if let Some(at) = self.watermark {
+            state.usage_watermarks.insert(self.customer.clone(), at);
+        }
         Ok(())
     }
 }

@@ -39,6 +39,10 @@ struct State {
     plans: BTreeMap<PlanId, Plan>,
     subscriptions: Vec<Subscription>,
     usage: BTreeMap<(CustomerId, chrono::NaiveDate, &'static str), UsageRecord>,
+    /// When each customer's day last changed (as `usage_logs.updated_at`).
+    usage_updated: BTreeMap<(CustomerId, chrono::NaiveDate), DateTime<Utc>>,
+    /// When a billing run last settled each customer's usage.
+    usage_watermarks: HashMap<CustomerId, DateTime<Utc>>,
     invoices: Vec<Invoice>,
     sequences: HashMap<Month, u32>,
     audit: Vec<AuditEntry>,
@@ -256,7 +260,7 @@ impl UsageRepository for InMemoryStore {
     async fn ingest(
         &self,
         events: &[UsageEvent],
-        _received_at: DateTime<Utc>,
+        received_at: DateTime<Utc>,
     ) -> Result<u64, RepositoryError> {
         let mut state = self.lock()?;
         let fresh: Vec<UsageEvent> = events
@@ -265,6 +269,9 @@ impl UsageRepository for InMemoryStore {
             .cloned()
             .collect();
         for ((customer, date, product), value) in daily_deltas(&fresh) {
+            state
+                .usage_updated
+                .insert((customer.clone(), date), received_at);
             let key = (customer, date, product.as_str());
             let record = state.usage.entry(key).or_insert(UsageRecord {
                 date,

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod app;
+pub mod billing;
 pub mod health;
 pub mod internal;
 pub mod invoices;

@@ -2,9 +2,14 @@
 //! customer's subscription and invoice keys are brought up to date. Prices are read in
 //! the transaction, never from the cache.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use portal_billing::{InvoicedLines, Ledger, LedgerTxn, RepositoryError};
-use portal_domain::{AuditEntry, CustomerId, Invoice, Month, NewInvoice, Plan, Subscription};
+use portal_domain::{
+    AuditEntry, CustomerId, DateRange, Invoice, Month, NewInvoice, Plan, Subscription, UsageRecord,
+};
 
 use super::store::CachedStore;
 
@@ -60,6 +65,31 @@ impl LedgerTxn for CachedLedgerTxn {
 
     async fn record(&mut self, audit: &AuditEntry) -> Result<(), RepositoryError> {
         self.inner.record(audit).await
+    }
+
+    async fn period_invoices(&mut self) -> Result<BTreeSet<Month>, RepositoryError> {
+        self.inner.period_invoices().await
+    }
+
+    /// Read from the database in the unit of work: what is charged never comes from
+    /// the cache.
+    async fn usage(&mut self, range: DateRange) -> Result<Vec<UsageRecord>, RepositoryError> {
+        self.inner.usage(range).await
+    }
+
+    async fn usage_changed_since(
+        &mut self,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<BTreeMap<Month, DateTime<Utc>>, RepositoryError> {
+        self.inner.usage_changed_since(since).await
+    }
+
+    async fn usage_watermark(&mut self) -> Result<Option<DateTime<Utc>>, RepositoryError> {
+        self.inner.usage_watermark().await
+    }
+
+    async fn set_usage_watermark(&mut self, at: DateTime<Utc>) -> Result<(), RepositoryError> {
+        self.inner.set_usage_watermark(at).await
     }
 
     async fn commit(self: Box<Self>) -> Result<(), RepositoryError> {

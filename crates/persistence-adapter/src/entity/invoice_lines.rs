@@ -11,7 +11,8 @@ pub struct Model {
     pub quantity: i64,
     pub unit_price_minor: i64,
     pub amount_minor: i64,
-    /// `fee`, `reversal` or `legacy` (a line of the previous version, text only).
+    /// `fee`, `reversal`, `overage`, `adjustment` or `legacy` (a line of the previous
+    /// version, text only).
     pub kind: String,
     pub plan_id: Option<String>,
     pub plan_name: Option<String>,
@@ -21,6 +22,11 @@ pub struct Model {
     pub to_date: Option<Date>,
     pub days: Option<i32>,
     pub days_in_month: Option<i32>,
+    /// Usage lines (`overage`, `adjustment`): the product, the month's usage and what
+    /// its plan segments include when the line was issued.
+    pub product: Option<String>,
+    pub used: Option<i64>,
+    pub included: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,3 +11,4 @@ pub mod plans;
 pub mod subscriptions;
 pub mod usage_events;
 pub mod usage_logs;
+pub mod usage_settlements;

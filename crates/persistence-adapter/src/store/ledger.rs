@@ -6,19 +6,24 @@
 //! version moved): it gets [`RepositoryError::Conflict`] and rolls back. On SQLite the
 //! store has one connection, so units of work run one after another.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, NaiveDate, Utc};
 use portal_billing::{InvoicedLines, Ledger, LedgerTxn, RepositoryError};
-use portal_domain::{AuditEntry, CustomerId, Invoice, Month, NewInvoice, Plan, Subscription};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use portal_domain::{
+    AuditEntry, CustomerId, DateRange, Invoice, InvoiceKind, Month, NewInvoice, Plan, Subscription,
+    UsageRecord,
+};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
 };
 
 use super::SeaOrmStore;
 use crate::convert::{self, db_err};
-use crate::entity::{invoice_lines, invoices, plans, subscriptions};
+use crate::entity::{invoice_lines, invoices, plans, subscriptions, usage_logs, usage_settlements};
 
 /// One open transaction of the ledger.
 pub struct SeaOrmLedgerTxn {
@@ -42,8 +47,9 @@ impl Ledger for SeaOrmStore {
             .column(subscriptions::Column::CustomerId)
             .distinct()
             .filter(subscriptions::Column::Status.ne("cancelled"))
+            // The period's fees, and in arrears the month before's usage.
             .filter(subscriptions::Column::StartDate.lte(period.last_day()))
-            .filter(subscriptions::Column::EndDate.gte(period.first_day()))
+            .filter(subscriptions::Column::EndDate.gte(period.prev().first_day()))
             .order_by_asc(subscriptions::Column::CustomerId)
             .into_tuple()
             .all(&self.db)
@@ -179,6 +185,85 @@ impl LedgerTxn for SeaOrmLedgerTxn {
 
     async fn record(&mut self, audit: &AuditEntry) -> Result<(), RepositoryError> {
         super::audit::record(&self.txn, audit).await
+    }
+
+    async fn period_invoices(&mut self) -> Result<BTreeSet<Month>, RepositoryError> {
+        let periods: Vec<String> = invoices::Entity::find()
+            .select_only()
+            .column(invoices::Column::Period)
+            .filter(invoices::Column::CustomerId.eq(self.customer.as_str()))
+            .filter(invoices::Column::Kind.eq(InvoiceKind::Subscription.as_str()))
+            .into_tuple()
+            .all(&self.txn)
+            .await
+            .map_err(db_err)?;
+        periods
+            .iter()
+            .map(|p| Month::parse(p).map_err(|e| convert::corrupt("invoice", e)))
+            .collect()
+    }
+
+    async fn usage(&mut self, range: DateRange) -> Result<Vec<UsageRecord>, RepositoryError> {
+        usage_logs::Entity::find()
+            .filter(usage_logs::Column::CustomerId.eq(self.customer.as_str()))
+            .filter(usage_logs::Column::Date.gte(range.from()))
+            .filter(usage_logs::Column::Date.lte(range.to()))
+            .order_by_asc(usage_logs::Column::Date)
+            .order_by_asc(usage_logs::Column::Product)
+            .all(&self.txn)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(convert::usage)
+            .collect()
+    }
+
+    async fn usage_changed_since(
+        &mut self,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<BTreeMap<Month, DateTime<Utc>>, RepositoryError> {
+        let mut query = usage_logs::Entity::find()
+            .select_only()
+            .column(usage_logs::Column::Date)
+            .column(usage_logs::Column::UpdatedAt)
+            .filter(usage_logs::Column::CustomerId.eq(self.customer.as_str()));
+        if let Some(since) = since {
+            query = query.filter(usage_logs::Column::UpdatedAt.gt(since));
+        }
+        let rows: Vec<(NaiveDate, DateTime<Utc>)> =
+            query.into_tuple().all(&self.txn).await.map_err(db_err)?;
+        let mut out: BTreeMap<Month, DateTime<Utc>> = BTreeMap::new();
+        for (date, at) in rows {
+            let slot = out.entry(Month::of(date)).or_insert(at);
+            *slot = Ord::min(*slot, at);
+        }
+        Ok(out)
+    }
+
+    async fn usage_watermark(&mut self) -> Result<Option<DateTime<Utc>>, RepositoryError> {
+        Ok(
+            usage_settlements::Entity::find_by_id(self.customer.as_str())
+                .one(&self.txn)
+                .await
+                .map_err(db_err)?
+                .map(|row| row.settled_at),
+        )
+    }
+
+    async fn set_usage_watermark(&mut self, at: DateTime<Utc>) -> Result<(), RepositoryError> {
+        usage_settlements::Entity::insert(usage_settlements::ActiveModel {
+            customer_id: Set(self.customer.to_string()),
+            settled_at: Set(at),
+        })
+        .on_conflict(
+            OnConflict::column(usage_settlements::Column::CustomerId)
+                .update_column(usage_settlements::Column::SettledAt)
+                .to_owned(),
+        )
+        .exec_without_returning(&self.txn)
+        .await
+        .map_err(db_err)?;
+        Ok(())
     }
 
     async fn commit(self: Box<Self>) -> Result<(), RepositoryError> {

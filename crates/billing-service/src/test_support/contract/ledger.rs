@@ -207,6 +207,7 @@ pub(super) async fn ledger_lists_billable_customers(p: Ports) -> Outcome {
         ("cust_b", d(3, 31), d(5, 1)),
         ("cust_c", d(4, 1), d(5, 1)),
         ("cust_d", d(1, 1), d(2, 28)),
+        ("cust_e", d(1, 1), d(1, 31)),
     ] {
         let c = customer(&p, id).await?;
         subscribe(&p, &c, "pro", from, to).await?;
@@ -219,7 +220,11 @@ pub(super) async fn ledger_lists_billable_customers(p: Ports) -> Outcome {
         .iter()
         .map(ToString::to_string)
         .collect();
-    ensure!(billed == ["cust_a", "cust_b"], "billable {billed:?}");
+    // cust_d's February usage is billed on March's invoice; cust_e ended in January.
+    ensure!(
+        billed == ["cust_a", "cust_b", "cust_d"],
+        "billable {billed:?}"
+    );
     Ok(())
 }
 

@@ -38,6 +38,7 @@ mod invoices;
 mod keys_usage;
 mod ledger;
 mod pages;
+mod usage_billing;
 
 fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
@@ -120,6 +121,7 @@ fn fee(plan: &str, period: Month, fen: i64) -> Result<InvoiceLine, String> {
             to: period.last_day(),
             days: period.days(),
             days_in_month: period.days(),
+            usage: None,
         },
         cny(fen),
     ))
@@ -233,6 +235,8 @@ pub fn cases() -> Vec<(&'static str, Case)> {
         "ledger refuses a second subscription invoice of a period" => ledger::ledger_refuses_a_second_period_invoice,
         "ledger reads invoiced lines by period, from a month on, of one customer" => ledger::ledger_reads_invoiced_lines_by_period,
         "ledger lists the customers a period bills" => ledger::ledger_lists_billable_customers,
+        "ledger reads usage, the months changed and the watermark in its unit of work" => usage_billing::ledger_reads_usage_changes_and_the_watermark,
+        "ledger names the periods with their first invoice" => usage_billing::ledger_names_the_periods_with_their_first_invoice,
         "invoices are listed newest first and found only by their customer" => invoices::invoices_are_scoped_and_newest_first,
         "mark_overdue takes only pending, positive invoices past due" => invoices::mark_overdue_takes_pending_positive_past_due,
         "record_payment pays once, then conflicts" => invoices::record_payment_pays_once,

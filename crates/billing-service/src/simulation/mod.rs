@@ -2,10 +2,12 @@
 //! store (in memory here, SQLite and PostgreSQL in `tests/`).
 //!
 //! A scenario is a year of customers' subscriptions, upgrades, scheduled downgrades,
-//! calls-off and billing runs of random periods at random days (early, late, repeated),
-//! driven through [`BillingService`] with a controllable clock. The oracle keeps its own
-//! plan for every day and counts each period's charges in integer fen, with its own
-//! half-up division; the service's invoices of every period must add up to it exactly.
+//! calls-off, usage events (some weeks late, some sent twice) and billing runs of random
+//! periods at random days (early, late, repeated), driven through [`BillingService`] with
+//! a controllable clock. The oracle ([`oracle::Book`]) keeps its own plan and usage for
+//! every day and counts each period's charges and each month's overage in integer fen;
+//! the service's fee lines of every period, and in the end its usage lines of every
+//! month, must add up to them exactly.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -13,7 +15,7 @@ use std::sync::Arc;
 use chrono::{Days, NaiveDate, TimeZone, Utc};
 use portal_domain::{
     Currency, CustomerId, Money, Month, OveragePrices, PageRequest, PageSize, Plan, PlanId, Quotas,
-    UserId,
+    RawUsageEvent, UserId,
 };
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -22,13 +24,9 @@ use crate::principal::{PlatformCaller, Principal, Role};
 use crate::service::BillingService;
 use crate::test_support::FixedClock;
 
-/// The catalogue of the simulation: prices that do not divide evenly by month lengths.
-pub const PLANS: [(&str, i64); 4] = [
-    ("basic", 29_900),
-    ("pro", 99_900),
-    ("team", 123_457),
-    ("enterprise", 299_999),
-];
+pub mod oracle;
+
+use oracle::{Book, PLANS, PRODUCTS};
 
 /// What a customer does on a day.
 #[derive(Debug, Clone)]
@@ -38,6 +36,14 @@ pub enum Action {
     CallOff,
     /// A billing run of the month this many months from today's (-1, 0 or 1).
     Run(i32),
+    /// A usage event of product (ai_chat, email, agent_seats) for the day this many days
+    /// before today (late when in an earlier month); sent twice when `twice`.
+    Usage {
+        product: usize,
+        count: i64,
+        back: u64,
+        twice: bool,
+    },
     /// The platform puts the customer on a plan from this many days from today (maybe
     /// past) for so many days: a renewal, a correction or an early end.
     Provision {
@@ -89,6 +95,15 @@ pub fn scenario(max_customers: usize, max_steps: usize) -> impl Strategy<Value =
         2 => (0..PLANS.len()).prop_map(Action::Downgrade),
         1 => Just(Action::CallOff),
         3 => (-1_i32..=1).prop_map(Action::Run),
+        5 => (0..PRODUCTS, 0_i64..700, 0_u64..70, proptest::bool::weighted(0.2)).prop_map(
+            |(product, count, back, twice)| Action::Usage {
+                product,
+                // Seats report a gauge of a few dozen at most.
+                count: if product == 2 { count % 30 } else { count },
+                back,
+                twice,
+            }
+        ),
         1 => (0..PLANS.len(), -40_i64..40, 1_u64..200)
             .prop_map(|(plan, from, length)| Action::Provision { plan, from, length }),
     ];
@@ -113,66 +128,29 @@ fn noon(d: NaiveDate) -> chrono::DateTime<Utc> {
     Utc.from_utc_datetime(&d.and_hms_opt(4, 0, 0).unwrap_or_default())
 }
 
-/// The oracle's subscription: a plan index for every day served.
-struct Book {
-    days: BTreeMap<NaiveDate, usize>,
-}
-
-impl Book {
-    fn plan_on(&self, d: NaiveDate) -> Option<usize> {
-        self.days.get(&d).copied()
-    }
-
-    fn set_from(&mut self, from: NaiveDate, plan: usize) {
-        for (_, p) in self.days.range_mut(from..) {
-            *p = plan;
-        }
-    }
-
-    /// Each period's charges in fen: runs of one plan within the month, each
-    /// `price × days / days in month` rounded half up.
-    fn charges(&self) -> BTreeMap<Month, i64> {
-        let mut runs: Vec<(Month, usize, i64)> = Vec::new();
-        let mut last: Option<NaiveDate> = None;
-        for (d, p) in &self.days {
-            let m = Month::of(*d);
-            match runs.last_mut() {
-                Some((rm, rp, n))
-                    if *rm == m && rp == p && last.map(|l| l.succ_opt()) == Some(Some(*d)) =>
-                {
-                    *n += 1
-                }
-                _ => runs.push((m, *p, 1)),
-            }
-            last = Some(*d);
-        }
-        let mut out = BTreeMap::new();
-        for (m, p, n) in runs {
-            let price = PLANS[p].1;
-            let month_days = i64::from(m.days());
-            *out.entry(m).or_insert(0) += (2 * price * n + month_days) / (2 * month_days);
-        }
-        out
-    }
-}
-
 /// Plans of [`PLANS`], to seed a store with.
 pub fn plans() -> Vec<Plan> {
     PLANS
         .iter()
-        .filter_map(|(id, fen)| {
-            Some(Plan {
-                id: PlanId::parse(id).ok()?,
-                name: (*id).to_owned(),
-                price: Money::from_minor(*fen, Currency::Cny),
-                quotas: Quotas {
-                    ai_chat: 1,
-                    agent_seats: 1,
-                    email: 1,
-                },
-                overage: OveragePrices::free(Currency::Cny),
-            })
-        })
+        .filter_map(
+            |(id, fen, (ai_chat, agent_seats, email), (chat_fen, email_fen, seat_fen))| {
+                Some(Plan {
+                    id: PlanId::parse(id).ok()?,
+                    name: (*id).to_owned(),
+                    price: Money::from_minor(*fen, Currency::Cny),
+                    quotas: Quotas {
+                        ai_chat: *ai_chat,
+                        agent_seats: *agent_seats,
+                        email: *email,
+                    },
+                    overage: OveragePrices {
+                        ai_chat: Money::from_minor(*chat_fen, Currency::Cny),
+                        email: Money::from_minor(*email_fen, Currency::Cny),
+                        agent_seats: Money::from_minor(*seat_fen, Currency::Cny),
+                    },
+                })
+            },
+        )
         .collect()
 }
 
@@ -214,8 +192,12 @@ pub async fn play(
             days.insert(d, c.plan);
             d = d.succ_opt().ok_or("date overflow")?;
         }
-        books.push(Book { days });
+        books.push(Book {
+            days,
+            ..Book::default()
+        });
     }
+    let mut ran = std::collections::BTreeSet::new();
     for (n, step) in scenario.steps.iter().enumerate() {
         today = today + Days::new(step.advance);
         clock.set(noon(today));
@@ -275,12 +257,42 @@ pub async fn play(
                 }
                 (true, got.map(|_| ()).map_err(|e| e.to_string()))
             }
+            Action::Usage {
+                product,
+                count,
+                back,
+                twice,
+            } => {
+                let day = today - Days::new(*back);
+                let event = RawUsageEvent {
+                    event_id: format!("ev{n}"),
+                    customer_id: cid(i).to_string(),
+                    product: ["ai_chat", "email", "agent_seats"][*product].to_owned(),
+                    count: *count,
+                    occurred_at: noon(day).to_rfc3339(),
+                };
+                let mut got = service.ingest_usage(&platform, &[event.clone()]).await;
+                if let (Ok(report), true) = (&got, *twice) {
+                    if report.accepted != 1 {
+                        return Err(format!("step {n}: accepted {}", report.accepted));
+                    }
+                    got = service.ingest_usage(&platform, &[event]).await;
+                    if got.as_ref().is_ok_and(|r| r.accepted != 0) {
+                        return Err(format!("step {n}: an event counted twice"));
+                    }
+                }
+                if got.is_ok() {
+                    book.record(day, *product, *count);
+                }
+                (true, got.map(|_| ()).map_err(|e| e.to_string()))
+            }
             Action::Run(offset) => {
                 let mut m = Month::of(today);
                 for _ in 0..offset.unsigned_abs() {
                     m = if *offset < 0 { m.prev() } else { m.next() };
                 }
                 let got = service.billing_run(&platform, m).await;
+                ran.insert(m);
                 (true, got.map(|_| ()).map_err(|e| e.to_string()))
             }
         };
@@ -293,37 +305,79 @@ pub async fn play(
             _ => {}
         }
         // Invoiced periods are settled at every moment.
-        check(service, i, &books[i], false)
+        check(service, i, &books[i], Scope::Invoiced)
             .await
             .map_err(|e| format!("after step {n} ({step:?} on {today}): {e}"))?;
     }
-    // Then every period is billed (late runs), and each adds up to its charges.
-    for (i, book) in books.iter().enumerate() {
-        let (Some(first), Some(last)) = (book.days.keys().next(), book.days.keys().last()) else {
-            continue;
-        };
-        let mut m = Month::of(*first);
-        while m <= Month::of(*last) {
+    // Then every period not run yet is run, in order, as a monthly schedule would; and
+    // each customer's month after its last once more: usage that came late for months
+    // billed already is settled by that run through the watermark, never by running
+    // their own periods again.
+    let firsts = books.iter().filter_map(|b| b.days.keys().next().copied());
+    let lasts: std::collections::BTreeSet<Month> = books
+        .iter()
+        .filter_map(|b| b.days.keys().last().map(|d| Month::of(*d).next()))
+        .collect();
+    if let (Some(first), Some(after)) = (firsts.min(), lasts.last().copied()) {
+        let mut m = Month::of(first);
+        let unrun = std::iter::from_fn(|| {
+            let this = m;
+            m = m.next();
+            (this <= after).then_some(this)
+        })
+        .filter(|m| !ran.contains(m));
+        for m in unrun.chain(lasts.iter().copied()).collect::<Vec<_>>() {
+            service
+                .billing_run(&platform, m)
+                .await
+                .map_err(|e| format!("final run {m}: {e}"))?;
+        }
+        for (i, book) in books.iter().enumerate() {
+            check(service, i, book, Scope::Usage).await?;
+        }
+        // Periods whose days a correction added after their run are billed when they
+        // are run again: every period is, and then every period adds up.
+        let mut m = Month::of(first);
+        while m <= after {
             service
                 .billing_run(&platform, m)
                 .await
                 .map_err(|e| format!("final run {m}: {e}"))?;
             m = m.next();
         }
-        check(service, i, book, true).await?;
+    }
+    for (i, book) in books.iter().enumerate() {
+        check(service, i, book, Scope::All).await?;
     }
     Ok(())
 }
 
-/// Compares customer `i`'s invoices per period with the oracle: periods with invoices
-/// always; every period when `all`.
-async fn check(service: &BillingService, i: usize, book: &Book, all: bool) -> Result<(), String> {
+/// What [`check`] compares with the oracle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// The fees of the periods invoiced so far.
+    Invoiced,
+    /// Every month's usage lines.
+    Usage,
+    /// The fees of every period and every month's usage lines.
+    All,
+}
+
+/// Compares customer `i`'s invoices with the oracle, as far as `scope` says.
+async fn check(
+    service: &BillingService,
+    i: usize,
+    book: &Book,
+    scope: Scope,
+) -> Result<(), String> {
+    let all = scope == Scope::All;
     let who = Principal::new(
         cid(i),
         UserId::parse("auditor").map_err(|e| e.to_string())?,
         Role::Member,
     );
     let mut invoiced: BTreeMap<Month, i64> = BTreeMap::new();
+    let mut usage_billed: BTreeMap<Month, i64> = BTreeMap::new();
     let mut summaries = Vec::new();
     let mut page = PageRequest::first(PageSize::new(PageSize::MAX).map_err(|e| e.to_string())?);
     loop {
@@ -346,7 +400,13 @@ async fn check(service: &BillingService, i: usize, book: &Book, all: bool) -> Re
         for line in &invoice.lines {
             let period = line.period().ok_or("a line without its period")?;
             let fen = line.amount.to_minor().map_err(|e| e.to_string())?;
-            *invoiced.entry(period).or_insert(0) += fen;
+            let usage = line.detail.as_ref().is_some_and(|d| d.kind.is_usage());
+            let tally = if usage {
+                &mut usage_billed
+            } else {
+                &mut invoiced
+            };
+            *tally.entry(period).or_insert(0) += fen;
             total += fen;
         }
         if Money::from_minor(total, Currency::Cny) != invoice.amount {
@@ -355,6 +415,28 @@ async fn check(service: &BillingService, i: usize, book: &Book, all: bool) -> Re
                 invoice.id
             ));
         }
+    }
+    if scope != Scope::Invoiced {
+        // Every month's usage, late events included, billed once: zero fen apart.
+        let overage = book.overage();
+        let months: std::collections::BTreeSet<Month> =
+            overage.keys().chain(usage_billed.keys()).copied().collect();
+        for m in months {
+            let (billed, owed) = (
+                usage_billed.get(&m).copied().unwrap_or(0),
+                overage.get(&m).copied().unwrap_or(0),
+            );
+            if billed != owed {
+                return Err(format!(
+                    "customer {i} usage of {m}: billed {} but the overage is {}",
+                    Decimal::new(billed, 2),
+                    Decimal::new(owed, 2)
+                ));
+            }
+        }
+    }
+    if scope == Scope::Usage {
+        return Ok(());
     }
     let owed = book.charges();
     let periods: std::collections::BTreeSet<Month> = if all {

@@ -1,0 +1,206 @@
+//! What a period's billing owes now: the period's fees (settled against what was
+//! invoiced, `portal_domain::charges`) and usage billed in arrears — the previous month's
+//! overage and the difference of any earlier month whose usage changed since it was
+//! billed (`portal_domain::usage_lines`). The billing run issues it, and the upcoming
+//! bill shows it, by this one function: preview = charge.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use portal_domain::overage::{month_overage, projected_records};
+use portal_domain::usage_lines::settle_usage;
+use portal_domain::{
+    Currency, DateRange, InvoiceKind, InvoiceLine, Month, Plan, Segment, Subscription, UsageRecord,
+};
+
+use crate::charging::settlement;
+use crate::error::BillingError;
+use crate::ports::{InvoicedLines, LedgerTxn, USAGE_WATERMARK_MARGIN};
+
+/// Which usage a bill counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UsageView {
+    /// Usage as recorded: what a billing run charges.
+    Recorded,
+    /// The month of this day carried to its end at its pace so far.
+    ProjectedFrom(NaiveDate),
+}
+
+/// A period's billing as it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PeriodBill {
+    pub lines: Vec<InvoiceLine>,
+    /// `subscription` for the period's first invoice, `adjustment` after it.
+    pub kind: InvoiceKind,
+}
+
+/// The months whose usage a bill of `period` settles: the month before it always, and
+/// months that changed since the last settlement if they were billed already (their next
+/// period has its invoice) or are older than the month before.
+fn usage_months(
+    period: Month,
+    changed: &BTreeMap<Month, DateTime<Utc>>,
+    period_invoices: &BTreeSet<Month>,
+) -> BTreeSet<Month> {
+    let previous = period.prev();
+    let mut months: BTreeSet<Month> = changed
+        .keys()
+        .copied()
+        .filter(|m| *m < previous || period_invoices.contains(&m.next()))
+        .collect();
+    months.insert(previous);
+    months
+}
+
+/// What a bill of a period is computed from, read in one unit of work.
+pub(crate) struct BillInputs {
+    period: Month,
+    /// The usage months it settles, with their daily usage.
+    usage: BTreeMap<Month, Vec<UsageRecord>>,
+    invoiced: InvoicedLines,
+    period_invoices: BTreeSet<Month>,
+    /// The earliest change of the months that changed but are not settled by this bill
+    /// (months from `period` on, billed later): the watermark must not pass it.
+    unsettled_since: Option<DateTime<Utc>>,
+}
+
+impl BillInputs {
+    /// Reads what `period`'s bill needs in the open unit of work `txn`.
+    pub(crate) async fn read(txn: &mut dyn LedgerTxn, period: Month) -> Result<Self, BillingError> {
+        let since = txn
+            .usage_watermark()
+            .await?
+            .map(|at| at - USAGE_WATERMARK_MARGIN);
+        let changed = txn.usage_changed_since(since).await?;
+        let period_invoices = txn.period_invoices().await?;
+        let months = usage_months(period, &changed, &period_invoices);
+        let unsettled_since = changed
+            .iter()
+            .filter(|(m, _)| !months.contains(m))
+            .map(|(_, at)| *at)
+            .min();
+        let earliest = months.first().copied().unwrap_or(period).min(period);
+        let invoiced = txn.invoiced_lines(earliest).await?;
+        let mut usage = BTreeMap::new();
+        for month in months {
+            usage.insert(month, txn.usage(DateRange::month(month)).await?);
+        }
+        Ok(Self {
+            period,
+            usage,
+            invoiced,
+            period_invoices,
+            unsettled_since,
+        })
+    }
+
+    /// The watermark a billing run that read the usage at `read_at` and issued this bill
+    /// may record: `read_at`, or earlier if a changed month waits for a later bill.
+    pub(crate) fn watermark(&self, read_at: DateTime<Utc>) -> DateTime<Utc> {
+        self.unsettled_since.map_or(read_at, |at| at.min(read_at))
+    }
+
+    /// What the period's billing owes now for `subscription`.
+    pub(crate) fn bill(
+        &self,
+        subscription: &Subscription,
+        plans: &[Plan],
+        view: UsageView,
+    ) -> Result<PeriodBill, BillingError> {
+        let (period, invoiced) = (self.period, &self.invoiced);
+        let segments = &subscription.segments;
+        let mut lines = if subscription.serves(period) {
+            settlement(segments, plans, invoiced, [period])?
+        } else {
+            Vec::new()
+        };
+        let currency = plans.first().map_or(Currency::Cny, |p| p.price.currency());
+        for (month, recorded) in &self.usage {
+            let projected;
+            let records = match view {
+                UsageView::ProjectedFrom(today) => {
+                    projected = projected_records(recorded, today);
+                    &projected
+                }
+                UsageView::Recorded => recorded,
+            };
+            let owed = month_overage(segments, plans, *month, records, month.last_day(), currency);
+            let billed = invoiced.get(month).map(Vec::as_slice).unwrap_or(&[]);
+            let first = *month == period.prev() && !self.period_invoices.contains(&period);
+            lines.extend(settle_usage(*month, &owed, billed, first));
+        }
+        let fee_lines_exist = invoiced.get(&period).is_some_and(|lines| {
+            lines
+                .iter()
+                .any(|l| !l.detail.as_ref().is_some_and(|d| d.kind.is_usage()))
+        });
+        let kind = if self.period_invoices.contains(&period) || fee_lines_exist {
+            InvoiceKind::Adjustment
+        } else {
+            InvoiceKind::Subscription
+        };
+        Ok(PeriodBill { lines, kind })
+    }
+}
+
+/// The usage lines a new timeline `segments` owes to the usage months from `from` on
+/// that were billed already (their next period has its invoice): a plan change's
+/// difference to usage billed under the old timeline (its included quota, its prices).
+/// `invoiced` holds the lines from `from` on.
+pub(crate) async fn rebilled_usage(
+    txn: &mut dyn LedgerTxn,
+    segments: &[Segment],
+    plans: &[Plan],
+    from: Month,
+    invoiced: &InvoicedLines,
+) -> Result<Vec<InvoiceLine>, BillingError> {
+    let period_invoices = txn.period_invoices().await?;
+    let currency = plans.first().map_or(Currency::Cny, |p| p.price.currency());
+    let mut lines = Vec::new();
+    for month in period_invoices
+        .iter()
+        .map(Month::prev)
+        .filter(|m| *m >= from)
+    {
+        let records = txn.usage(DateRange::month(month)).await?;
+        let owed = month_overage(segments, plans, month, &records, month.last_day(), currency);
+        let billed = invoiced.get(&month).map(Vec::as_slice).unwrap_or(&[]);
+        lines.extend(settle_usage(month, &owed, billed, false));
+    }
+    Ok(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn m(raw: &str) -> Month {
+        Month::parse(raw).unwrap()
+    }
+
+    #[test]
+    fn a_bill_settles_the_month_before_and_changed_months_already_billed() {
+        let changed: BTreeMap<Month, DateTime<Utc>> =
+            [m("2026-08"), m("2026-10"), m("2026-11"), m("2026-12")]
+                .into_iter()
+                .map(|month| (month, DateTime::UNIX_EPOCH))
+                .collect();
+        // December's invoice exists (November's usage was billed on it).
+        let invoices: BTreeSet<Month> = [m("2026-09"), m("2026-12")].into_iter().collect();
+        let months = usage_months(m("2026-12"), &changed, &invoices);
+        // August: older than November. October: older. November: the month before.
+        // December: not billed yet (January has no invoice), so it waits for January.
+        assert_eq!(
+            months.into_iter().collect::<Vec<_>>(),
+            [m("2026-08"), m("2026-10"), m("2026-11")]
+        );
+        // A late run of October after December's: November changed and was billed.
+        let months = usage_months(m("2026-10"), &changed, &invoices);
+        assert_eq!(
+            months.into_iter().collect::<Vec<_>>(),
+            [m("2026-08"), m("2026-09"), m("2026-11")]
+        );
+    }
+}

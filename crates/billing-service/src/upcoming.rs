@@ -1,0 +1,60 @@
+//! The bill to come (contract §10): the next period's invoice as a billing run would
+//! issue it now, and the same with this month's usage carried to its end. Computed by the
+//! billing run's own code in a unit of work that writes nothing, so a run with nothing
+//! changed in between issues exactly these lines.
+
+use portal_domain::invoice::total_of;
+use portal_domain::{Currency, InvoiceLine, Money, Month};
+use tracing::instrument;
+
+use crate::error::BillingError;
+use crate::period_bill::{BillInputs, UsageView};
+use crate::principal::Principal;
+use crate::service::BillingService;
+
+/// The next period's bill as it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpcomingBill {
+    /// Next month: its fees and this month's usage are billed on its invoice.
+    pub period: Month,
+    pub currency: Currency,
+    pub amount: Money,
+    pub lines: Vec<InvoiceLine>,
+    pub projected_amount: Money,
+    pub projected_lines: Vec<InvoiceLine>,
+}
+
+impl BillingService {
+    /// The bill the next period's billing run would issue now, and projected. Nothing
+    /// owed (no subscription, or nothing to bill) is a bill of 0.00 without lines.
+    #[instrument(skip_all, fields(customer = %principal.customer_id))]
+    pub async fn upcoming_bill(&self, principal: &Principal) -> Result<UpcomingBill, BillingError> {
+        let today = self.today();
+        let period = Month::of(today).next();
+        let mut txn = self.ports().ledger.begin(&principal.customer_id).await?;
+        let (lines, projected_lines, currency) = match txn.subscription().await? {
+            Some(subscription)
+                if subscription.serves(period) || subscription.serves(period.prev()) =>
+            {
+                let plans = txn.plans().await?;
+                let inputs = BillInputs::read(txn.as_mut(), period).await?;
+                let now = inputs.bill(&subscription, &plans, UsageView::Recorded)?;
+                let projected =
+                    inputs.bill(&subscription, &plans, UsageView::ProjectedFrom(today))?;
+                let currency = plans.first().map_or(Currency::Cny, |p| p.price.currency());
+                (now.lines, projected.lines, currency)
+            }
+            _ => (Vec::new(), Vec::new(), Currency::Cny),
+        };
+        // Read only: dropped without a commit, the unit of work writes nothing.
+        drop(txn);
+        Ok(UpcomingBill {
+            period,
+            currency,
+            amount: total_of(currency, &lines)?,
+            lines,
+            projected_amount: total_of(currency, &projected_lines)?,
+            projected_lines,
+        })
+    }
+}

@@ -1,0 +1,38 @@
+//! The bill to come (contract §10).
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use portal_api_types::{ErrorBody, UpcomingBill};
+
+use crate::auth::CustomerUser;
+use crate::error::ApiError;
+use crate::handlers::invoices::{PdfQuery, document_language};
+use crate::{AppState, dto};
+
+/// The invoice next month's billing run would issue now (next month's fees, this
+/// month's usage beyond the plan so far, late usage of months already billed), and the
+/// same with this month's usage at its pace to the month's end. Computed by the billing
+/// run's own code from the database: a run with nothing changed issues exactly `lines`.
+#[utoipa::path(
+    context_path = "/api",
+    tag = "invoices",
+    security(("bearer" = [])),
+    params(PdfQuery),
+    responses(
+        (status = 200, description = "lines worded in `?lang=` or Accept-Language (zh by default)", body = UpcomingBill),
+        (status = 400, description = "`lang` is not zh or en", body = ErrorBody),
+    )
+)]
+#[get("/portal/billing/upcoming")]
+pub async fn get_upcoming(
+    state: web::Data<AppState>,
+    CustomerUser(user): CustomerUser,
+    query: web::Query<PdfQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let language = document_language(query.lang.as_deref(), &req)?;
+    let bill = state.service.upcoming_bill(&user).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::VARY, "Accept-Language"))
+        .json(dto::upcoming(&bill, language)))
+}
