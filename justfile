@@ -135,6 +135,7 @@ size: build
 bench: services
     cargo bench -p portal-pdf --bench render
     cargo bench -p portal-tests --bench ingest
+    cargo bench -p portal-tests --bench upcoming
     scripts/need.sh wrk wrk
     scripts/bench-cache.sh
 

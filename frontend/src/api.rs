@@ -7,17 +7,16 @@ use std::future::Future;
 use std::pin::Pin;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
-use leptos_i18n::I18nContext;
 use portal_api_types::{
     Account, AppConfig, AuditLog, DemoToken, DowngradeRequest, ErrorBody, Invoice, InvoiceList,
-    PlanList, Subscription, UpdateAccountRequest, UpgradePreview, UpgradeRequest, UpgradeResponse,
-    UsageDetail, UsageOverview,
+    PlanList, Subscription, UpcomingBill, UpdateAccountRequest, UpgradePreview, UpgradeRequest,
+    UpgradeResponse, UsageDetail, UsageOverview,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::auth::{Session, use_session};
-use crate::i18n::{Locale, html_lang, use_i18n};
+use crate::i18n::{I18nContext, html_lang, use_i18n};
 
 /// The `limit` of the lists the app reads: the largest page the API gives (contract §13).
 const LARGEST_PAGE: &str = "200";
@@ -68,7 +67,7 @@ pub struct Download {
 #[derive(Clone, Copy)]
 pub struct Api {
     session: Session,
-    i18n: I18nContext<Locale>,
+    i18n: I18nContext,
 }
 
 pub fn use_api() -> Api {
@@ -235,6 +234,13 @@ impl Api {
     pub async fn invoice(self, id: String, lang: &'static str) -> Result<Invoice, ApiError> {
         let url = format!("/api/portal/invoices/{}", path_segment(&id));
         let request = Request::get(&url).query([("lang", lang)]);
+        self.get(request).await
+    }
+
+    /// The invoice the next billing run would issue now, and the same at this month's
+    /// pace to its end; its lines worded in `lang` (`zh` or `en`).
+    pub async fn upcoming_bill(self, lang: &'static str) -> Result<UpcomingBill, ApiError> {
+        let request = Request::get("/api/portal/billing/upcoming").query([("lang", lang)]);
         self.get(request).await
     }
 

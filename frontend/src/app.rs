@@ -21,6 +21,9 @@ use crate::pages::usage::UsagePage;
 
 #[component]
 pub fn App(initial_token: Option<String>, initial_locale: Locale) -> impl IntoView {
+    // The app's language comes from `?lang=` or the saved preference, never from the
+    // browser's languages.
+    provide_i18n(initial_locale);
     let session = Session::new(initial_token, auth::is_embedded());
     provide_session(session);
 
@@ -40,13 +43,7 @@ pub fn App(initial_token: Option<String>, initial_locale: Locale) -> impl IntoVi
         }
     });
 
-    view! {
-        // A root subcontext with an explicit starting locale: the app's language comes
-        // from `?lang=` or the saved preference, never from the browser's languages.
-        <I18nSubContextProvider initial_locale=Signal::stored(initial_locale)>
-            <Root config />
-        </I18nSubContextProvider>
-    }
+    view! { <Root config /> }
 }
 
 #[component]

@@ -41,6 +41,17 @@ pub fn money(amount: Decimal, currency: &str) -> String {
     }
 }
 
+/// Units of a product's usage beyond its plan: conversations and e-mails as counted,
+/// seats in seat-days through the `seat_days` template (`{n} 席·天`): `3 席·天`.
+pub fn usage_units(product: &str, units: i64, seat_days: &str) -> String {
+    let n = grouped(units);
+    if product == "agent_seats" {
+        fill(seat_days, &[("n", &n)])
+    } else {
+        n
+    }
+}
+
 /// `66.7` → `66.7%`, `80` → `80%`.
 pub fn percent(value: Decimal) -> String {
     format!("{}%", value.round_dp(1).normalize())
@@ -143,6 +154,17 @@ mod tests {
         assert_eq!(money(Decimal::new(5, 1), "USD"), "0.50 USD");
         assert_eq!(money(Decimal::new(-1_050, 2), "CNY"), "¥-10.50");
         assert_eq!(money(Decimal::ZERO, "CNY"), "¥0.00");
+    }
+
+    #[test]
+    fn seats_beyond_the_plan_are_counted_in_seat_days() {
+        assert_eq!(usage_units("ai_chat", 12_345, "{n} 席·天"), "12,345");
+        assert_eq!(usage_units("email", 0, "{n} seat-days"), "0");
+        assert_eq!(usage_units("agent_seats", 3, "{n} 席·天"), "3 席·天");
+        assert_eq!(
+            usage_units("agent_seats", 1_250, "{n} seat-days"),
+            "1,250 seat-days"
+        );
     }
 
     #[test]

@@ -22,3 +22,4 @@ mod plan_changes;
 mod simulation;
 mod subscription;
 mod usage;
+mod usage_billing;

@@ -169,7 +169,9 @@ async fn writes_are_in_redis_right_after_the_request() {
 
     let caller = portal_billing::PlatformCaller { name: "t".into() };
     let now = Utc::now();
-    let key = format!("usage:cust_demo:{}:email", now.date_naive());
+    // The day an event counts for is its business date (Asia/Shanghai), not UTC's.
+    let day = portal_domain::BusinessCalendar::default().date_of(now);
+    let key = format!("usage:cust_demo:{day}:email");
     let before: i64 = w
         .redis
         .cli(&["HGET", &key, "count"])

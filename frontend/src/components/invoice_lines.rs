@@ -1,7 +1,8 @@
-//! The lines of an invoice or of an upgrade's preview, as one table: each line's
-//! description as the API words it (in the app's language), the days it covers and how
-//! they were counted, and its amount; a reversal (an amount taken back) is marked and
-//! drawn as a negative amount.
+//! The lines of an invoice, of an upgrade's preview or of the bill to come, as one table:
+//! each line's description as the API words it (in the app's language), the days a fee
+//! covers and how they were counted, and its amount. A reversal (an amount taken back) is
+//! marked and drawn as a negative amount; usage beyond the plan (`overage`) and late usage
+//! of a month already billed (`adjustment`) are marked too, their seats in seat-days.
 
 use leptos::prelude::*;
 use portal_api_types::InvoiceLine;
@@ -26,6 +27,42 @@ pub fn is_credit(line: &InvoiceLine) -> bool {
     line.kind == "reversal" || (line.amount.is_sign_negative() && !line.amount.is_zero())
 }
 
+/// The badge beside a line's description.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    /// 冲销: money taken back.
+    Reversal,
+    /// 超额: a month's usage beyond the plan.
+    Overage,
+    /// 用量调整: usage that changed a month already billed.
+    Adjustment,
+}
+
+pub fn mark_of(line: &InvoiceLine) -> Option<Mark> {
+    match line.kind.as_str() {
+        "overage" => Some(Mark::Overage),
+        "adjustment" => Some(Mark::Adjustment),
+        _ if is_credit(line) => Some(Mark::Reversal),
+        _ => None,
+    }
+}
+
+/// The small print under a fee's description: the days it covers and how they were
+/// counted (`days`: `{days}/{month_days} 天`). Usage lines have none: the API's description
+/// already says the month, what was used and what the plan includes.
+pub fn line_meta(line: &InvoiceLine, days: &str) -> Option<String> {
+    let counted = line.days.zip(line.days_in_month).map(|(n, of)| {
+        format::fill(
+            days,
+            &[("days", &n.to_string()), ("month_days", &of.to_string())],
+        )
+    });
+    match (line_dates(line), counted) {
+        (Some(dates), Some(counted)) => Some(format!("{dates} · {counted}")),
+        (dates, counted) => dates.or(counted),
+    }
+}
+
 #[component]
 pub fn InvoiceLines(
     lines: Vec<InvoiceLine>,
@@ -42,32 +79,30 @@ pub fn InvoiceLines(
         .into_iter()
         .map(|line| {
             let credit = is_credit(&line);
-            // The days served of the month's days, `5/30 天`. Worded once: an invoice is
-            // asked for again when the language changes.
-            let days = line.days.zip(line.days_in_month).map(|(days, of)| {
-                format::fill(
-                    t_string!(i18n, invoices.days),
-                    &[("days", &days.to_string()), ("month_days", &of.to_string())],
-                )
-            });
-            let meta = match (line_dates(&line), days) {
-                (Some(dates), Some(days)) => Some(format!("{dates} · {days}")),
-                (dates, days) => dates.or(days),
-            }
+            // Worded once: an invoice (and the bill to come) is asked for again when the
+            // language changes.
+            let meta = line_meta(&line, t_string!(i18n, invoices.days))
             .map(|meta| view! { <span class="line-meta">{meta}</span> });
+            let mark = mark_of(&line).map(|mark| {
+                let (class, text): (&str, Text) = match mark {
+                    Mark::Reversal => ("badge credit-mark", |i| t_string!(i, invoices.reversal)),
+                    Mark::Overage => ("badge usage-mark", |i| t_string!(i, invoices.overage)),
+                    Mark::Adjustment => {
+                        ("badge usage-mark", |i| t_string!(i, invoices.adjustment))
+                    }
+                };
+                view! { <span class=class>{tr(i18n, text)}</span> }
+            });
+            // Seats beyond the plan are seat-days.
+            let product = line.product.clone().unwrap_or_default();
+            let quantity =
+                format::usage_units(&product, line.quantity, t_string!(i18n, usage.seat_days));
             view! {
-                <tr class:credit=credit data-kind=line.kind.clone()>
+                <tr class:credit=credit data-kind=line.kind.clone() data-product=line.product.clone()>
                     <td>
-                        {credit
-                            .then(|| {
-                                view! {
-                                    <span class="badge credit-mark">
-                                        {tx!(i18n, invoices.reversal)}
-                                    </span>
-                                }
-                            })} <span class="line-text">{line.description.clone()}</span> {meta}
+                        {mark} <span class="line-text">{line.description.clone()}</span> {meta}
                     </td>
-                    <td class="num">{format::grouped(line.quantity)}</td>
+                    <td class="num">{quantity}</td>
                     <td class="num">{format::money(line.unit_price, &currency)}</td>
                     <td class="num amount">{format::money(line.amount, &currency)}</td>
                 </tr>
@@ -116,6 +151,9 @@ mod tests {
             unit_price: Decimal::new(amount, 2),
             amount: Decimal::new(amount, 2),
             kind: kind.into(),
+            product: None,
+            used: None,
+            included: None,
             plan_id: None,
             period: None,
             from: None,
@@ -143,5 +181,51 @@ mod tests {
         assert!(is_credit(&line("legacy", -100)));
         assert!(!is_credit(&line("fee", 100)));
         assert!(!is_credit(&line("fee", 0)));
+    }
+
+    #[test]
+    fn usage_lines_are_marked_by_their_kind() {
+        assert_eq!(mark_of(&line("reversal", -33_333)), Some(Mark::Reversal));
+        assert_eq!(mark_of(&line("legacy", -100)), Some(Mark::Reversal));
+        assert_eq!(mark_of(&line("overage", 11_725)), Some(Mark::Overage));
+        assert_eq!(mark_of(&line("adjustment", 500)), Some(Mark::Adjustment));
+        // A negative adjustment is a credit, but still named for what it is.
+        let credit = line("adjustment", -500);
+        assert!(is_credit(&credit));
+        assert_eq!(mark_of(&credit), Some(Mark::Adjustment));
+        assert_eq!(mark_of(&line("fee", 99_900)), None);
+    }
+
+    const DAYS: &str = "{days}/{month_days} 天";
+
+    #[test]
+    fn a_fee_line_tells_its_days() {
+        let mut l = line("fee", 16_650);
+        assert_eq!(line_meta(&l, DAYS), None);
+        l.period = Some("2026-11".into());
+        l.from = Some("2026-11-26".into());
+        l.to = Some("2026-11-30".into());
+        l.days = Some(5);
+        l.days_in_month = Some(30);
+        assert_eq!(
+            line_meta(&l, DAYS).as_deref(),
+            Some("2026-11-26 – 2026-11-30 · 5/30 天")
+        );
+        l.days = None;
+        assert_eq!(
+            line_meta(&l, DAYS).as_deref(),
+            Some("2026-11-26 – 2026-11-30")
+        );
+    }
+
+    #[test]
+    fn a_usage_line_has_no_small_print() {
+        // Its description, worded by the API, names the month and what was used.
+        let mut l = line("overage", 11_725);
+        l.product = Some("ai_chat".into());
+        l.period = Some("2026-11".into());
+        l.used = Some(12_345);
+        l.included = Some(10_000);
+        assert_eq!(line_meta(&l, DAYS), None);
     }
 }

@@ -1,5 +1,5 @@
 //! Pieces every page uses: the loading, empty and error states, status badges, product
-//! names and quota bars.
+//! names and quota bars (with the usage beyond the plan, when there is some).
 
 pub mod invoice_lines;
 pub mod usage_chart;
@@ -13,7 +13,7 @@ use crate::i18n::*;
 use crate::loader::Loader;
 
 /// The translated name of a product id (`ai_chat`, `email`, `agent_seats`).
-pub fn product_label(i18n: leptos_i18n::I18nContext<Locale>, product: &str) -> String {
+pub fn product_label(i18n: I18nContext, product: &str) -> String {
     match product {
         "ai_chat" => t_string!(i18n, products.ai_chat).to_string(),
         "email" => t_string!(i18n, products.email).to_string(),
@@ -23,7 +23,7 @@ pub fn product_label(i18n: leptos_i18n::I18nContext<Locale>, product: &str) -> S
 }
 
 /// The translated name of a subscription or invoice status.
-pub fn status_label(i18n: leptos_i18n::I18nContext<Locale>, status: &str) -> String {
+pub fn status_label(i18n: I18nContext, status: &str) -> String {
     match status {
         "active" => t_string!(i18n, status.active).to_string(),
         "expired" => t_string!(i18n, status.expired).to_string(),
@@ -36,7 +36,7 @@ pub fn status_label(i18n: leptos_i18n::I18nContext<Locale>, status: &str) -> Str
 }
 
 /// The translated quota alert (`none`, `warning`, `exceeded`).
-pub fn alert_label(i18n: leptos_i18n::I18nContext<Locale>, alert: &str) -> String {
+pub fn alert_label(i18n: I18nContext, alert: &str) -> String {
     match alert {
         "warning" => t_string!(i18n, alert.warning).to_string(),
         "exceeded" => t_string!(i18n, alert.exceeded).to_string(),
@@ -45,7 +45,7 @@ pub fn alert_label(i18n: leptos_i18n::I18nContext<Locale>, alert: &str) -> Strin
 }
 
 /// What went wrong, in words for the person using the app.
-pub fn error_text(i18n: leptos_i18n::I18nContext<Locale>, error: &ApiError) -> String {
+pub fn error_text(i18n: I18nContext, error: &ApiError) -> String {
     match error {
         ApiError::Network => t_string!(i18n, errors.network).to_string(),
         ApiError::Unauthorized => t_string!(i18n, errors.session).to_string(),
@@ -74,7 +74,7 @@ pub fn Loading() -> impl IntoView {
 }
 
 /// A translated text, as [`tx!`] draws it: `|i| t_string!(i, invoices.empty)`.
-pub type Text = fn(leptos_i18n::I18nContext<Locale>) -> &'static str;
+pub type Text = fn(I18nContext) -> &'static str;
 
 #[component]
 pub fn Empty(message: Text) -> impl IntoView {
@@ -161,6 +161,22 @@ pub fn QuotaBar(usage: ProductUsage) -> impl IntoView {
         format::grouped(usage.used),
         format::grouped(usage.quota)
     );
+    // Usage beyond what the month includes, and its charge so far.
+    let beyond = (usage.overage_units > 0).then(|| {
+        let product = usage.product.clone();
+        let (units, amount) = (
+            usage.overage_units,
+            format::money(usage.overage_amount, "CNY"),
+        );
+        let text = move || {
+            let units = format::usage_units(&product, units, t_string!(i18n, usage.seat_days));
+            format::fill(
+                t_string!(i18n, usage.beyond),
+                &[("units", &units), ("amount", &amount)],
+            )
+        };
+        view! { <span class="quota-beyond">{text}</span> }
+    });
     let label = {
         let (percent, figures) = (percent.clone(), figures.clone());
         let name = name.clone();
@@ -184,6 +200,7 @@ pub fn QuotaBar(usage: ProductUsage) -> impl IntoView {
             </div>
             {(alert != "none")
                 .then(|| view! { <span class=format!("badge alert-{alert}")>{alert_text}</span> })}
+            {beyond}
         </div>
     }
 }

@@ -174,7 +174,7 @@ fn AccountForm(account: Account) -> impl IntoView {
 
 /// The API's reason for refusing a field, in the reader's language when it is one of
 /// the contract's known rules, else as the API wrote it.
-fn reason_text(i18n: leptos_i18n::I18nContext<Locale>, reason: &str) -> String {
+fn reason_text(i18n: I18nContext, reason: &str) -> String {
     let reason = reason.trim();
     if reason == "must not be empty" {
         t_string!(i18n, account.reason_empty).to_string()

@@ -3,10 +3,11 @@
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use portal_api_types::{InvoiceSummary, Subscription, UsageOverview};
+use portal_api_types::{InvoiceSummary, Subscription, UpcomingBill, UsageOverview};
 use rust_decimal::Decimal;
 
 use crate::api::{ApiError, use_api};
+use crate::components::invoice_lines::InvoiceLines;
 use crate::components::{
     Empty, ErrorNotice, Loading, QuotaBar, StatusBadge, loaded, product_label,
 };
@@ -76,6 +77,8 @@ pub fn OverviewPage() -> impl IntoView {
     let subscription = Loader::new(move || api.subscription());
     let usage = Loader::new(move || api.usage(None));
     let invoices = Loader::new(move || api.invoices());
+    // Asked again in the other language on a switch: the API words the lines.
+    let upcoming = Loader::new(move || api.upcoming_bill(i18n.get_locale().as_str()));
 
     view! {
         <h1>{tx!(i18n, nav.overview)}</h1>
@@ -114,6 +117,10 @@ pub fn OverviewPage() -> impl IntoView {
                     <A href="/invoices">{tx!(i18n, overview.all_invoices)}</A>
                 </p>
             </section>
+            <section class="card wide upcoming" aria-labelledby="ov-upcoming">
+                <h2 id="ov-upcoming">{tx!(i18n, overview.upcoming_heading)}</h2>
+                {move || upcoming_card(upcoming.get())}
+            </section>
         </div>
     }
 }
@@ -141,6 +148,52 @@ fn plan_card(state: Option<Result<Subscription, ApiError>>) -> AnyView {
             </dl>
         }
         .into_any(),
+    }
+}
+
+/// The next period's bill as it stands: what a billing run would issue now (next
+/// month's fee and this month's usage beyond the plan so far), and at this month's pace.
+fn upcoming_card(state: Option<Result<UpcomingBill, ApiError>>) -> AnyView {
+    let i18n = use_i18n();
+    match state {
+        None => view! { <Loading /> }.into_any(),
+        Some(Err(ApiError::Unauthorized)) => ().into_any(),
+        // No subscription: nothing to bill.
+        Some(Err(ApiError::Status { status: 404, .. })) => {
+            view! { <Empty message=|i| t_string!(i, overview.no_subscription) /> }.into_any()
+        }
+        Some(Err(error)) => view! { <ErrorNotice error /> }.into_any(),
+        Some(Ok(bill)) => {
+            let lines = if bill.lines.is_empty() {
+                view! { <Empty message=|i| t_string!(i, overview.upcoming_empty) /> }.into_any()
+            } else {
+                view! {
+                    <InvoiceLines
+                        lines=bill.lines
+                        currency=bill.currency.clone()
+                        total=bill.amount
+                        caption=|i| t_string!(i, invoices.lines)
+                    />
+                }
+                .into_any()
+            };
+            view! {
+                <dl class="facts">
+                    <dt>{tx!(i18n, invoices.period)}</dt>
+                    <dd class="upcoming-period">{bill.period}</dd>
+                    <dt>{tx!(i18n, overview.upcoming_amount)}</dt>
+                    <dd class="money upcoming-amount" data-amount=bill.amount.to_string()>
+                        {format::money(bill.amount, &bill.currency)}
+                    </dd>
+                    <dt>{tx!(i18n, overview.upcoming_projected)}</dt>
+                    <dd class="money upcoming-projected" data-amount=bill.projected_amount.to_string()>
+                        {format::money(bill.projected_amount, &bill.currency)}
+                    </dd>
+                </dl>
+                {lines}
+            }
+            .into_any()
+        }
     }
 }
 
@@ -190,7 +243,7 @@ fn attention_card(
     }
 }
 
-fn attention_row(i18n: leptos_i18n::I18nContext<Locale>, item: Attention) -> AnyView {
+fn attention_row(i18n: I18nContext, item: Attention) -> AnyView {
     match item {
         Attention::Invoice {
             id,

@@ -212,6 +212,11 @@ fn UsageSummary(overview: UsageOverview) -> impl IntoView {
         .map(|p| {
             let product = p.product.clone();
             let alert = p.alert.clone();
+            // Seats beyond the plan are seat-days; the unit follows a language switch.
+            let units = {
+                let (product, units) = (p.product.clone(), p.overage_units);
+                move || format::usage_units(&product, units, t_string!(i18n, usage.seat_days))
+            };
             view! {
                 <tr data-product=p.product.clone()>
                     <th scope="row">{move || product_label(i18n, &product)}</th>
@@ -219,6 +224,9 @@ fn UsageSummary(overview: UsageOverview) -> impl IntoView {
                     <td class="num">{format::grouped(p.quota)}</td>
                     <td class="num">{format::percent(p.percent)}</td>
                     <td class="num hide-narrow">{format::grouped(p.projected)}</td>
+                    <td class="num included">{format::grouped(p.included)}</td>
+                    <td class="num overage-units">{units}</td>
+                    <td class="num overage-amount">{format::money(p.overage_amount, "CNY")}</td>
                     <td>
                         <span class=format!(
                             "badge alert-{}",
@@ -246,12 +254,16 @@ fn UsageSummary(overview: UsageOverview) -> impl IntoView {
                         <th scope="col" class="num">{tx!(i18n, usage.quota)}</th>
                         <th scope="col" class="num">{tx!(i18n, usage.percent)}</th>
                         <th scope="col" class="num hide-narrow">{tx!(i18n, usage.projected)}</th>
+                        <th scope="col" class="num">{tx!(i18n, usage.included)}</th>
+                        <th scope="col" class="num">{tx!(i18n, usage.overage_units)}</th>
+                        <th scope="col" class="num">{tx!(i18n, usage.overage_amount)}</th>
                         <th scope="col">{tx!(i18n, usage.status)}</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
         </div>
+        <p class="note">{tx!(i18n, usage.seat_days_note)}</p>
     }
 }
 

@@ -6,7 +6,6 @@
 use std::str::FromStr;
 
 use leptos::prelude::*;
-use leptos_i18n::I18nContext;
 use leptos_router::components::A;
 use portal_api_types::{AuditLog, AuditLogEntry, Plan};
 use rust_decimal::Decimal;
@@ -186,7 +185,7 @@ pub fn describe(
 }
 
 /// The template of `key` in the app's current language.
-fn translated(i18n: I18nContext<Locale>, key: Template) -> &'static str {
+fn translated(i18n: I18nContext, key: Template) -> &'static str {
     match key {
         Template::Plan => t_string!(i18n, history.plan),
         Template::Change => t_string!(i18n, history.change),
@@ -235,7 +234,7 @@ pub fn HistoryPage() -> impl IntoView {
     }
 }
 
-fn history_list(i18n: I18nContext<Locale>, log: AuditLog, plans: &[Plan]) -> AnyView {
+fn history_list(i18n: I18nContext, log: AuditLog, plans: &[Plan]) -> AnyView {
     if log.entries.is_empty() {
         return view! { <Empty message=|i| t_string!(i, history.empty) /> }.into_any();
     }

@@ -9,7 +9,7 @@ use portal_api_types::{Plan, PlanList, Subscription, UpgradePreview, UpgradeResp
 
 use crate::api::{ApiError, use_api};
 use crate::auth::use_session;
-use crate::components::{ErrorNotice, Loading};
+use crate::components::{ErrorNotice, Loading, Text};
 use crate::format;
 use crate::i18n::*;
 use crate::loader::Loader;
@@ -159,31 +159,58 @@ fn PlanTable(
             }
         })
         .collect_view();
-    let row = |label: AnyView, cell: &dyn Fn(&Plan) -> String| {
+    let row = |name: &'static str, label: Text, cell: &dyn Fn(&Plan) -> String| {
         let cells = list
             .plans
             .iter()
             .map(|plan| view! { <td class:current=is_current(plan)>{cell(plan)}</td> })
             .collect_view();
         view! {
-            <tr>
-                <th scope="row">{label}</th>
+            <tr data-row=name>
+                <th scope="row">{tr(i18n, label)}</th>
                 {cells}
             </tr>
         }
     };
-    let price_row = row(tx!(i18n, plans.price).into_any(), &|p| {
+    let price_row = row("price", |i| t_string!(i, plans.price), &|p| {
         format::money(p.price, &p.currency)
     });
-    let chat_row = row(tx!(i18n, plans.ai_chat_quota).into_any(), &|p| {
-        format::grouped(p.features.ai_chat_quota)
-    });
-    let email_row = row(tx!(i18n, plans.email_quota).into_any(), &|p| {
+    let chat_row = row(
+        "ai_chat_quota",
+        |i| t_string!(i, plans.ai_chat_quota),
+        &|p| format::grouped(p.features.ai_chat_quota),
+    );
+    let email_row = row("email_quota", |i| t_string!(i, plans.email_quota), &|p| {
         format::grouped(p.features.email_quota)
     });
-    let seats_row = row(tx!(i18n, plans.agent_seats).into_any(), &|p| {
+    let seats_row = row("agent_seats", |i| t_string!(i, plans.agent_seats), &|p| {
         format::grouped(p.features.agent_seats)
     });
+    // The price of one unit beyond the plan (contract §10), under a heading of its own.
+    let overage_head = view! {
+        <tr class="group">
+            <th scope="rowgroup" colspan=list.plans.len() + 1>
+                {tx!(i18n, plans.overage_heading)}
+            </th>
+        </tr>
+    };
+    let overage_rows = (
+        row(
+            "overage.ai_chat",
+            |i| t_string!(i, plans.overage_ai_chat),
+            &|p| format::money(p.overage.ai_chat, &p.currency),
+        ),
+        row(
+            "overage.email",
+            |i| t_string!(i, plans.overage_email),
+            &|p| format::money(p.overage.email, &p.currency),
+        ),
+        row(
+            "overage.agent_seats",
+            |i| t_string!(i, plans.overage_seats),
+            &|p| format::money(p.overage.agent_seats, &p.currency),
+        ),
+    );
 
     let admin = session.is_admin();
     let actions = admin.then(|| {
@@ -263,7 +290,9 @@ fn PlanTable(
                         {head}
                     </tr>
                 </thead>
-                <tbody>{price_row} {chat_row} {email_row} {seats_row} {actions}</tbody>
+                <tbody>{price_row} {chat_row} {email_row} {seats_row}</tbody>
+                <tbody class="overage">{overage_head} {overage_rows}</tbody>
+                <tbody>{actions}</tbody>
             </table>
         </div>
         {(!admin).then(|| view! { <p class="note">{tx!(i18n, plans.member_note)}</p> })}
