@@ -271,7 +271,9 @@ pub async fn play(
                     count: *count,
                     occurred_at: noon(day).to_rfc3339(),
                 };
-                let mut got = service.ingest_usage(&platform, &[event.clone()]).await;
+                let mut got = service
+                    .ingest_usage(&platform, std::slice::from_ref(&event))
+                    .await;
                 if let (Ok(report), true) = (&got, *twice) {
                     if report.accepted != 1 {
                         return Err(format!("step {n}: accepted {}", report.accepted));

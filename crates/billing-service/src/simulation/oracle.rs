@@ -10,12 +10,15 @@ use portal_domain::Month;
 /// The catalogue of the simulation: prices that do not divide evenly by month lengths.
 /// `(id, monthly fee, (ai_chat, agent_seats, email) quotas, (ai_chat, email,
 /// agent_seats) overage prices)`, all in fen.
-pub const PLANS: [(&str, i64, (i64, i64, i64), (i64, i64, i64)); 4] = [
+pub const PLANS: [SimPlan; 4] = [
     ("basic", 29_900, (300, 2, 100), (7, 3, 12_345)),
     ("pro", 99_900, (1_000, 5, 300), (5, 2, 9_877)),
     ("team", 123_457, (2_000, 8, 700), (4, 2, 8_765)),
     ("enterprise", 299_999, (5_000, 20, 1_500), (3, 1, 7_901)),
 ];
+
+/// `(id, monthly fee, quotas, overage prices)`, in fen.
+pub type SimPlan = (&'static str, i64, (i64, i64, i64), (i64, i64, i64));
 
 /// The products in the simulation's order: ai_chat, email, agent_seats.
 pub const PRODUCTS: usize = 3;
