@@ -52,6 +52,23 @@ fn usage_months(
     months
 }
 
+/// `months` as runs of consecutive months, each at most 11 months long.
+fn month_runs(months: &BTreeSet<Month>) -> Vec<(Month, Month)> {
+    let mut runs: Vec<(Month, Month, u32)> = Vec::new();
+    for m in months {
+        match runs.last_mut() {
+            Some((_, last, n)) if last.next() == *m && *n < 11 => {
+                *last = *m;
+                *n += 1;
+            }
+            _ => runs.push((*m, *m, 1)),
+        }
+    }
+    runs.into_iter()
+        .map(|(first, last, _)| (first, last))
+        .collect()
+}
+
 /// What a bill of a period is computed from, read in one unit of work.
 pub(crate) struct BillInputs {
     period: Month,
@@ -81,9 +98,16 @@ impl BillInputs {
             .min();
         let earliest = months.first().copied().unwrap_or(period).min(period);
         let invoiced = txn.invoiced_lines(earliest).await?;
-        let mut usage = BTreeMap::new();
-        for month in months {
-            usage.insert(month, txn.usage(DateRange::month(month)).await?);
+        let mut usage: BTreeMap<Month, Vec<UsageRecord>> =
+            months.iter().map(|m| (*m, Vec::new())).collect();
+        // One read per run of consecutive months (at most 11: a range is ≤ 366 days).
+        for (first, last) in month_runs(&months) {
+            let range = DateRange::new(first.first_day(), last.last_day())?;
+            for record in txn.usage(range).await? {
+                if let Some(records) = usage.get_mut(&Month::of(record.date)) {
+                    records.push(record);
+                }
+            }
         }
         Ok(Self {
             period,
@@ -178,6 +202,28 @@ mod tests {
 
     fn m(raw: &str) -> Month {
         Month::parse(raw).unwrap()
+    }
+
+    #[test]
+    fn consecutive_months_are_read_together_up_to_eleven() {
+        let months: BTreeSet<Month> = ["2025-01", "2025-02", "2025-03", "2025-06"]
+            .into_iter()
+            .map(m)
+            .collect();
+        assert_eq!(
+            month_runs(&months),
+            [(m("2025-01"), m("2025-03")), (m("2025-06"), m("2025-06"))]
+        );
+        let mut year: BTreeSet<Month> = BTreeSet::new();
+        let mut month = m("2025-01");
+        for _ in 0..13 {
+            year.insert(month);
+            month = month.next();
+        }
+        assert_eq!(
+            month_runs(&year),
+            [(m("2025-01"), m("2025-11")), (m("2025-12"), m("2026-01"))]
+        );
     }
 
     #[test]
