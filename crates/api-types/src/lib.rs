@@ -11,8 +11,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 mod billing;
+mod guard;
 mod usage;
 pub use billing::UpcomingBill;
+pub use guard::{
+    AlertRule, AlertRules, Cap, Caps, Entitlement, Entitlements, Notification, Notifications,
+    Threshold,
+};
 pub use usage::{ProductUsage, UsageDetail, UsageItem, UsageOverview};
 
 /// `{"error": {"code", "message", "fields"?}}`
