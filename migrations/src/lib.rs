@@ -10,6 +10,7 @@ mod m20251215_000002_billing_operations;
 mod m20261126_000003_billing_timeline;
 mod m20261127_000004_plan_overage;
 mod m20261128_000005_usage_billing;
+mod m20261129_000006_spend_guard;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_billing_timeline::Migration),
             Box::new(m20261127_000004_plan_overage::Migration),
             Box::new(m20261128_000005_usage_billing::Migration),
+            Box::new(m20261129_000006_spend_guard::Migration),
         ]
     }
 }

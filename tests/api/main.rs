@@ -20,6 +20,7 @@ mod pagination;
 mod pdf;
 mod plan_changes;
 mod simulation;
+mod spend_guard;
 mod subscription;
 mod usage;
 mod usage_billing;

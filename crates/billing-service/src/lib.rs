@@ -6,6 +6,7 @@ mod charging;
 pub mod demo;
 mod documents;
 pub mod error;
+mod guard;
 mod idempotent;
 mod operations;
 mod period_bill;
@@ -23,6 +24,7 @@ pub mod test_support;
 pub use charging::BillingRunReport;
 pub use documents::{InvoicePdf, PdfBody};
 pub use error::BillingError;
+pub use guard::{GuardRepository, NOTIFICATIONS_LISTED, Notification, ProductEntitlement};
 pub use idempotent::Replayable;
 pub use operations::{IDEMPOTENCY_KEY_RETENTION, IngestReport, PaymentReport};
 pub use ports::{

@@ -155,6 +155,10 @@ impl BillingService {
         errors.into_result()?;
         let now = self.ports().clock.now();
         let accepted = self.ports().usage.ingest(&unique, now).await?;
+        // The ingestion path evaluates the alert rules of the customers it touched.
+        if accepted > 0 {
+            self.evaluate_alerts(&ids).await;
+        }
         metrics::counter!("portal_usage_events_accepted_total").increment(accepted);
         metrics::counter!("portal_usage_events_duplicate_total").increment(total - accepted);
         Ok(IngestReport {

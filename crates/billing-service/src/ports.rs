@@ -338,6 +338,7 @@ pub struct Ports {
     pub invoices: Arc<dyn InvoiceRepository>,
     pub audit: Arc<dyn AuditRepository>,
     pub idempotency: Arc<dyn IdempotencyRepository>,
+    pub guard: Arc<dyn crate::guard::GuardRepository>,
     pub health: Arc<dyn HealthProbe>,
     pub renderer: Arc<dyn InvoiceRenderer>,
     pub clock: Arc<dyn Clock>,
@@ -363,6 +364,7 @@ impl Ports {
             + InvoiceRepository
             + AuditRepository
             + IdempotencyRepository
+            + crate::guard::GuardRepository
             + HealthProbe
             + 'static,
     {
@@ -375,6 +377,7 @@ impl Ports {
             invoices: store.clone(),
             audit: store.clone(),
             idempotency: store.clone(),
+            guard: store.clone(),
             health: store,
             renderer,
             clock,

@@ -252,13 +252,19 @@ impl BillingService {
         principal: &Principal,
         month: Option<Month>,
     ) -> Result<UsageOverview, BillingError> {
+        self.month_usage(&principal.customer_id, month).await
+    }
+
+    /// A customer's usage of `month` (default: the current month), as
+    /// [`Self::usage_overview`] shows it.
+    pub(crate) async fn month_usage(
+        &self,
+        customer: &portal_domain::CustomerId,
+        month: Option<Month>,
+    ) -> Result<UsageOverview, BillingError> {
         let today = self.today();
         let month = month.unwrap_or_else(|| Month::of(today));
-        let subscription = self
-            .ports
-            .subscriptions
-            .current(&principal.customer_id)
-            .await?;
+        let subscription = self.ports.subscriptions.current(customer).await?;
         let quotas = match &subscription {
             Some(subscription) => Some(self.view(subscription.clone()).await?.plan.quotas),
             None => None,
@@ -266,7 +272,7 @@ impl BillingService {
         let records = self
             .ports
             .usage
-            .daily(&principal.customer_id, DateRange::month(month), None)
+            .daily(customer, DateRange::month(month), None)
             .await?;
         let products = Product::ALL
             .into_iter()

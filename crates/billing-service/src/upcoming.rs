@@ -29,9 +29,17 @@ impl BillingService {
     /// owed (no subscription, or nothing to bill) is a bill of 0.00 without lines.
     #[instrument(skip_all, fields(customer = %principal.customer_id))]
     pub async fn upcoming_bill(&self, principal: &Principal) -> Result<UpcomingBill, BillingError> {
+        self.upcoming_for(&principal.customer_id).await
+    }
+
+    /// [`Self::upcoming_bill`] of `customer`.
+    pub(crate) async fn upcoming_for(
+        &self,
+        customer: &portal_domain::CustomerId,
+    ) -> Result<UpcomingBill, BillingError> {
         let today = self.today();
         let period = Month::of(today).next();
-        let mut txn = self.ports().ledger.begin(&principal.customer_id).await?;
+        let mut txn = self.ports().ledger.begin(customer).await?;
         let (lines, projected_lines, currency) = match txn.subscription().await? {
             Some(subscription)
                 if subscription.serves(period) || subscription.serves(period.prev()) =>

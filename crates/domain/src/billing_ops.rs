@@ -140,6 +140,10 @@ pub enum AuditAction {
     /// A paid upgrade removed a scheduled downgrade.
     DowngradeRemoved,
     InvoicePaid,
+    /// The alert rules were replaced (§11).
+    AlertsUpdated,
+    /// The caps were replaced (§11).
+    CapsUpdated,
 }
 
 impl AuditAction {
@@ -151,6 +155,8 @@ impl AuditAction {
             AuditAction::DowngradeCancelled => "subscription.downgrade_cancelled",
             AuditAction::DowngradeRemoved => "subscription.downgrade_removed",
             AuditAction::InvoicePaid => "invoice.paid",
+            AuditAction::AlertsUpdated => "alerts.updated",
+            AuditAction::CapsUpdated => "caps.updated",
         }
     }
 
@@ -162,6 +168,8 @@ impl AuditAction {
             AuditAction::DowngradeCancelled,
             AuditAction::DowngradeRemoved,
             AuditAction::InvoicePaid,
+            AuditAction::AlertsUpdated,
+            AuditAction::CapsUpdated,
         ]
         .into_iter()
         .find(|a| a.as_str() == raw)

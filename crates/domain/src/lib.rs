@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod charges;
 pub mod customer;
 pub mod error;
+pub mod guard;
 pub mod ids;
 pub mod invoice;
 pub mod money;

@@ -100,6 +100,13 @@ pub fn configure(
                     .service(handlers::invoices::get_invoice)
                     .service(handlers::invoices::get_invoice_pdf)
                     .service(handlers::billing::get_upcoming)
+                    .service(handlers::guard::get_alerts)
+                    .service(handlers::guard::put_alerts)
+                    .service(handlers::guard::get_caps)
+                    .service(handlers::guard::put_caps)
+                    .service(handlers::guard::get_notifications)
+                    .service(handlers::guard::read_notification)
+                    .service(handlers::guard::get_entitlements)
                     .default_service(web::to(api_not_found)),
             )
             .configure(spa::configure(settings));

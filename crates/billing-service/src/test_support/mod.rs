@@ -26,6 +26,7 @@ use crate::ports::{
 };
 
 pub mod contract;
+mod guard;
 mod keys;
 mod ledger;
 
@@ -43,6 +44,10 @@ struct State {
     usage_updated: BTreeMap<(CustomerId, chrono::NaiveDate), DateTime<Utc>>,
     /// When a billing run last settled each customer's usage.
     usage_watermarks: HashMap<CustomerId, DateTime<Utc>>,
+    rules: BTreeMap<CustomerId, Vec<portal_domain::guard::AlertRule>>,
+    caps: BTreeMap<CustomerId, Vec<portal_domain::guard::Cap>>,
+    firings: HashSet<(CustomerId, Month, String)>,
+    notifications: Vec<crate::guard::Notification>,
     invoices: Vec<Invoice>,
     sequences: HashMap<Month, u32>,
     audit: Vec<AuditEntry>,

@@ -1,11 +1,15 @@
 //! sea-orm models of the tables; private to the adapter, converted to domain types at
 //! its edge and never serialised.
 
+pub mod alert_firings;
+pub mod alert_rules;
 pub mod audit_log;
+pub mod caps;
 pub mod customers;
 pub mod idempotency_keys;
 pub mod invoice_lines;
 pub mod invoices;
+pub mod notifications;
 pub mod payments;
 pub mod plans;
 pub mod subscriptions;

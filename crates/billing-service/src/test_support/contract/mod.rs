@@ -34,6 +34,7 @@ macro_rules! ensure {
 
 // After `ensure!`: the cases use it.
 mod accounts;
+mod guard;
 mod invoices;
 mod keys_usage;
 mod ledger;
@@ -237,6 +238,8 @@ pub fn cases() -> Vec<(&'static str, Case)> {
         "ledger lists the customers a period bills" => ledger::ledger_lists_billable_customers,
         "ledger reads usage, the months changed and the watermark in its unit of work" => usage_billing::ledger_reads_usage_changes_and_the_watermark,
         "ledger names the periods with their first invoice" => usage_billing::ledger_names_the_periods_with_their_first_invoice,
+        "guard: rules and caps are replaced whole, audited and scoped" => guard::guard_rules_and_caps_are_replaced_whole_and_scoped,
+        "guard: a rule fires once a month, concurrent firings included; notifications newest first" => guard::guard_a_rule_fires_once_a_month,
         "invoices are listed newest first and found only by their customer" => invoices::invoices_are_scoped_and_newest_first,
         "mark_overdue takes only pending, positive invoices past due" => invoices::mark_overdue_takes_pending_positive_past_due,
         "record_payment pays once, then conflicts" => invoices::record_payment_pays_once,

@@ -1,0 +1,249 @@
+//! The spend guard (contract §11): alert rules, caps, notifications and entitlements.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use portal_api_types::{
+    AlertRule, AlertRules, Cap, Caps, Entitlement, Entitlements, ErrorBody, Notification,
+    Notifications, Threshold,
+};
+use portal_billing::DocumentLanguage;
+use portal_domain::guard::{self as rules, AlertCondition, RawAlertRule, RawThreshold};
+
+use crate::auth::{CustomerUser, ServiceCaller};
+use crate::error::ApiError;
+use crate::handlers::invoices::{PdfQuery, document_language};
+use crate::{AppState, dto};
+
+fn rule(r: &rules::AlertRule) -> AlertRule {
+    let (product, threshold) = match &r.condition {
+        AlertCondition::QuotaPercent { product, percent } => (
+            Some(product.as_str().to_owned()),
+            Threshold::Percent(*percent),
+        ),
+        AlertCondition::ProjectedAmount { amount } => (None, Threshold::Amount(amount.amount())),
+    };
+    AlertRule {
+        kind: r.kind().to_owned(),
+        product,
+        threshold,
+        channels: r.channels.iter().map(|c| c.as_str().to_owned()).collect(),
+    }
+}
+
+fn rule_set(list: &[rules::AlertRule]) -> AlertRules {
+    AlertRules {
+        rules: list.iter().map(rule).collect(),
+    }
+}
+
+/// The customer's alert rules.
+#[utoipa::path(
+    context_path = "/api",
+    tag = "spend guard",
+    security(("bearer" = [])),
+    responses((status = 200, body = AlertRules))
+)]
+#[get("/portal/alerts")]
+pub async fn get_alerts(
+    state: web::Data<AppState>,
+    CustomerUser(user): CustomerUser,
+) -> Result<web::Json<AlertRules>, ApiError> {
+    Ok(web::Json(rule_set(
+        &state.service.alert_rules(&user).await?,
+    )))
+}
+
+/// Replaces the alert rules (admins only): at most 20; each fires once a month when
+/// ingested usage crosses it. `email` and `webhook` channels are refused (422) until
+/// this server delivers them.
+#[utoipa::path(
+    context_path = "/api",
+    tag = "spend guard",
+    security(("bearer" = [])),
+    request_body = AlertRules,
+    responses(
+        (status = 200, body = AlertRules),
+        (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[put("/portal/alerts")]
+pub async fn put_alerts(
+    state: web::Data<AppState>,
+    CustomerUser(user): CustomerUser,
+    body: web::Json<AlertRules>,
+) -> Result<web::Json<AlertRules>, ApiError> {
+    let raw: Vec<RawAlertRule> = body
+        .rules
+        .iter()
+        .map(|r| RawAlertRule {
+            kind: r.kind.clone(),
+            product: r.product.clone(),
+            threshold: match &r.threshold {
+                Threshold::Percent(p) => RawThreshold::Percent(*p),
+                Threshold::Amount(a) => RawThreshold::Amount(*a),
+            },
+            channels: r.channels.clone(),
+        })
+        .collect();
+    let saved = state.service.set_alert_rules(&user, &raw).await?;
+    Ok(web::Json(rule_set(&saved)))
+}
+
+fn cap_set(list: &[rules::Cap]) -> Caps {
+    Caps {
+        caps: list
+            .iter()
+            .map(|c| Cap {
+                product: c.product.as_str().to_owned(),
+                stop_at_percent: c.stop_at_percent,
+            })
+            .collect(),
+    }
+}
+
+/// The customer's caps.
+#[utoipa::path(
+    context_path = "/api",
+    tag = "spend guard",
+    security(("bearer" = [])),
+    responses((status = 200, body = Caps))
+)]
+#[get("/portal/caps")]
+pub async fn get_caps(
+    state: web::Data<AppState>,
+    CustomerUser(user): CustomerUser,
+) -> Result<web::Json<Caps>, ApiError> {
+    Ok(web::Json(cap_set(&state.service.caps(&user).await?)))
+}
+
+/// Replaces the caps (admins only): a counted product stops at a share of its quota.
+#[utoipa::path(
+    context_path = "/api",
+    tag = "spend guard",
+    security(("bearer" = [])),
+    request_body = Caps,
+    responses(
+        (status = 200, body = Caps),
+        (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[put("/portal/caps")]
+pub async fn put_caps(
+    state: web::Data<AppState>,
+    CustomerUser(user): CustomerUser,
+    body: web::Json<Caps>,
+) -> Result<web::Json<Caps>, ApiError> {
+    let raw: Vec<(String, i64)> = body
+        .caps
+        .iter()
+        .map(|c| (c.product.clone(), c.stop_at_percent))
+        .collect();
+    Ok(web::Json(cap_set(
+        &state.service.set_caps(&user, &raw).await?,
+    )))
+}
+
+fn notification(n: &portal_billing::Notification, language: DocumentLanguage) -> Notification {
+    let (title, body) = n.crossing.words(language);
+    Notification {
+        id: n.id.clone(),
+        at: dto::timestamp(n.at),
+        kind: n.crossing.kind().to_owned(),
+        title,
+        body,
+        read: n.read,
+    }
+}
+
+/// The newest notifications (at most 100) and how many are unread.
+#[utoipa::path(
+    context_path = "/api",
+    tag = "spend guard",
+    security(("bearer" = [])),
+    params(PdfQuery),
+    responses(
+        (status = 200, description = "worded in `?lang=` or Accept-Language (zh by default)", body = Notifications),
+        (status = 400, description = "`lang` is not zh or en", body = ErrorBody),
+    )
+)]
+#[get("/portal/notifications")]
+pub async fn get_notifications(
+    state: web::Data<AppState>,
+    CustomerUser(user): CustomerUser,
+    query: web::Query<PdfQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let language = document_language(query.lang.as_deref(), &req)?;
+    let (unread, list) = state.service.notifications(&user).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::VARY, "Accept-Language"))
+        .json(Notifications {
+            unread,
+            notifications: list.iter().map(|n| notification(n, language)).collect(),
+        }))
+}
+
+/// Marks a notification read; another customer's is 404 like a missing one.
+#[utoipa::path(
+    context_path = "/api",
+    tag = "spend guard",
+    security(("bearer" = [])),
+    params(("id" = String, Path), PdfQuery),
+    responses(
+        (status = 200, body = Notification),
+        (status = 400, description = "`lang` is not zh or en", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    )
+)]
+#[post("/portal/notifications/{id}/read")]
+pub async fn read_notification(
+    state: web::Data<AppState>,
+    CustomerUser(user): CustomerUser,
+    id: web::Path<String>,
+    query: web::Query<PdfQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let language = document_language(query.lang.as_deref(), &req)?;
+    let read = state.service.mark_notification_read(&user, &id).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::VARY, "Accept-Language"))
+        .json(notification(&read, language)))
+}
+
+/// Whether the platform may serve more of each product now (service tokens only).
+#[utoipa::path(
+    context_path = "/api",
+    tag = "internal",
+    security(("bearer" = [])),
+    params(("customer_id" = String, Path)),
+    responses(
+        (status = 200, body = Entitlements),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    )
+)]
+#[get("/internal/entitlements/{customer_id}")]
+pub async fn get_entitlements(
+    state: web::Data<AppState>,
+    ServiceCaller(caller): ServiceCaller,
+    customer_id: web::Path<String>,
+) -> Result<web::Json<Entitlements>, ApiError> {
+    let products = state.service.entitlements(&caller, &customer_id).await?;
+    Ok(web::Json(Entitlements {
+        customer_id: customer_id.into_inner(),
+        products: products
+            .iter()
+            .map(|p| Entitlement {
+                product: p.product.as_str().to_owned(),
+                allowed: p.allowed,
+                used: p.used,
+                limit: p.limit,
+                remaining: p.remaining(),
+            })
+            .collect(),
+    }))
+}
