@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Read throughput of GET /api/portal/subscription with Redis, with the in-process cache,
-# with Redis killed, and of a bare actix JSON handler, in one run on loopback:
+# with Redis killed, of the entitlement check the platform's products ask before serving
+# (GET /api/internal/entitlements/{id}, §11), and of a bare actix JSON handler, in one
+# run on loopback:
 # wrk -t2 -c64 for 10 s each. Prints req/s, p99 and errors. Needs wrk and redis-server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +14,7 @@ redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --d
 export PORTAL_RATE_LIMIT=1000000000 PORTAL_JWT_SECRET=bench-secret-0123456789-0123456789 DATABASE_URL="sqlite://$work/p.db?mode=rwc"
 RUST_LOG=warn ./target/release/portal seed --demo >/dev/null
 token=$(./target/release/portal token --customer cust_demo --user bench --role member --ttl 3600)
+service=$(./target/release/portal token --user bench --role service --ttl 3600)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; [ -f "$work/redis.pid" ] && kill "$(cat "$work/redis.pid")" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
@@ -39,5 +42,7 @@ wait_up http://127.0.0.1:8099/bare; wait_up http://127.0.0.1:8097/healthz; wait_
 measure "bare actix JSON handler" http://127.0.0.1:8099/bare
 measure "subscription, Redis" http://127.0.0.1:8097/api/portal/subscription "$token"
 measure "subscription, in-process" http://127.0.0.1:8098/api/portal/subscription "$token"
+measure "entitlements, Redis" http://127.0.0.1:8097/api/internal/entitlements/cust_demo "$service"
 kill "$(cat "$work/redis.pid")"; rm -f "$work/redis.pid"; sleep 0.5
 measure "subscription, Redis killed" http://127.0.0.1:8097/api/portal/subscription "$token"
+measure "entitlements, Redis killed" http://127.0.0.1:8097/api/internal/entitlements/cust_demo "$service"
