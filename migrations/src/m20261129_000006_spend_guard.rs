@@ -20,7 +20,7 @@ enum AlertRules {
 enum Caps {
     Table,
     CustomerId,
-    Caps,
+    Entries,
     UpdatedAt,
 }
 
@@ -64,7 +64,7 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(Caps::Table)
                     .col(string(Caps::CustomerId).primary_key())
-                    .col(text(Caps::Caps))
+                    .col(text(Caps::Entries))
                     .col(timestamp_with_time_zone(Caps::UpdatedAt))
                     .to_owned(),
             )

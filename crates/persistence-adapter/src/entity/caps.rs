@@ -6,7 +6,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub customer_id: String,
-    pub caps: String,
+    pub entries: String,
     pub updated_at: DateTimeUtc,
 }
 

@@ -236,7 +236,8 @@ impl GuardRepository for SeaOrmStore {
         else {
             return Ok(Vec::new());
         };
-        let rows: Vec<CapRow> = serde_json::from_str(&row.caps).map_err(|e| corrupt("caps", e))?;
+        let rows: Vec<CapRow> =
+            serde_json::from_str(&row.entries).map_err(|e| corrupt("caps", e))?;
         rows.into_iter()
             .map(|r| {
                 Ok(Cap {
@@ -263,12 +264,12 @@ impl GuardRepository for SeaOrmStore {
         let txn = self.db.begin().await.map_err(db_err)?;
         caps::Entity::insert(caps::ActiveModel {
             customer_id: Set(customer.to_string()),
-            caps: Set(serde_json::to_string(&rows).map_err(json_err)?),
+            entries: Set(serde_json::to_string(&rows).map_err(json_err)?),
             updated_at: Set(Utc::now()),
         })
         .on_conflict(
             OnConflict::column(caps::Column::CustomerId)
-                .update_columns([caps::Column::Caps, caps::Column::UpdatedAt])
+                .update_columns([caps::Column::Entries, caps::Column::UpdatedAt])
                 .to_owned(),
         )
         .exec_without_returning(&txn)
