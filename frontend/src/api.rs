@@ -12,6 +12,8 @@ use portal_api_types::{
     PlanList, Subscription, UpcomingBill, UpdateAccountRequest, UpgradePreview, UpgradeRequest,
     UpgradeResponse, UsageDetail, UsageOverview,
 };
+#[cfg(feature = "spend-guard")]
+use portal_api_types::{AlertRules, Caps, Notification, Notifications};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -85,7 +87,7 @@ async fn error_of(response: &Response) -> ApiError {
 
 /// A call under way. Every endpoint awaits one of these rather than its own copy of the
 /// sending and checking, which keeps each endpoint's code (and the wasm) small.
-type Pending<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+pub type Pending<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 
 impl Api {
     /// Sends `request` with the bearer token and the app's language; a 401 ends the
@@ -256,6 +258,52 @@ impl Api {
             content_type,
             bytes,
         })
+    }
+
+    /// The alert rules (contract §11).
+    #[cfg(feature = "spend-guard")]
+    pub async fn alerts(self) -> Result<AlertRules, ApiError> {
+        self.get(Request::get("/api/portal/alerts")).await
+    }
+
+    /// Replaces the alert rules (admins). The form keeps what it sent: the answer's body
+    /// is not read.
+    #[cfg(feature = "spend-guard")]
+    pub async fn save_alerts(self, body: AlertRules) -> Result<(), ApiError> {
+        let json = serde_json::to_string(&body).map_err(|_| ApiError::Unexpected)?;
+        self.text(Request::put("/api/portal/alerts"), Some(json))
+            .await
+            .map(drop)
+    }
+
+    /// The caps: where counted products stop (contract §11).
+    #[cfg(feature = "spend-guard")]
+    pub async fn caps(self) -> Result<Caps, ApiError> {
+        self.get(Request::get("/api/portal/caps")).await
+    }
+
+    /// Replaces the caps (admins); as [`Api::save_alerts`], the answer's body is not read.
+    #[cfg(feature = "spend-guard")]
+    pub async fn save_caps(self, body: Caps) -> Result<(), ApiError> {
+        let json = serde_json::to_string(&body).map_err(|_| ApiError::Unexpected)?;
+        self.text(Request::put("/api/portal/caps"), Some(json))
+            .await
+            .map(drop)
+    }
+
+    /// The notifications, newest first, worded in `lang` (`zh` or `en`).
+    #[cfg(feature = "spend-guard")]
+    pub async fn notifications(self, lang: &'static str) -> Result<Notifications, ApiError> {
+        let request = Request::get("/api/portal/notifications").query([("lang", lang)]);
+        self.get(request).await
+    }
+
+    /// Marks one notification read; the answer is the notification (worded in the
+    /// app's language, which `Accept-Language` says).
+    #[cfg(feature = "spend-guard")]
+    pub async fn mark_read(self, id: String) -> Result<Notification, ApiError> {
+        let url = format!("/api/portal/notifications/{}/read", path_segment(&id));
+        self.get(Request::post(&url)).await
     }
 
     /// The changes made through the portal (and payments recorded), newest first.

@@ -198,6 +198,7 @@ impl Session {
         if self.embedded {
             post_to_parent(
                 "portal:token-expired",
+                None,
                 &self.allowed_origins.get_untracked(),
             );
         }
@@ -211,7 +212,20 @@ impl Session {
             return;
         }
         listen_for_auth(*self, allowed_origins.clone());
-        post_to_parent("portal:ready", &allowed_origins);
+        post_to_parent("portal:ready", None, &allowed_origins);
+    }
+
+    /// Tells the embedding workbench that a notification arrived (contract §11):
+    /// `{type: "portal:notice", notice: {kind, title}}`, to the allowed origins only.
+    #[cfg(feature = "spend-guard")]
+    pub fn notify_parent(&self, kind: &str, title: &str) {
+        if self.embedded {
+            post_to_parent(
+                "portal:notice",
+                Some((kind, title)),
+                &self.allowed_origins.get_untracked(),
+            );
+        }
     }
 }
 
@@ -225,18 +239,31 @@ pub fn use_session() -> Session {
     use_context::<Session>().unwrap_or_else(|| Session::new(None, false))
 }
 
-/// Posts `{type}` to the parent, once per allowed origin: the browser delivers it only
-/// where the target origin matches the parent's, and the app never posts to `"*"`.
-fn post_to_parent(kind: &str, origins: &[String]) {
+/// Posts `{type}` (with `notice: {kind, title}` when given) to the parent, once per
+/// allowed origin: the browser delivers it only where the target origin matches the
+/// parent's, and the app never posts to `"*"`.
+fn post_to_parent(kind: &str, notice: Option<(&str, &str)>, origins: &[String]) {
     let Some(window) = web_sys::window() else {
         return;
     };
     let Ok(Some(parent)) = window.parent() else {
         return;
     };
+    let set = |object: &js_sys::Object, key: &str, value: &str| {
+        js_sys::Reflect::set(object, &key.into(), &value.into()).is_ok()
+    };
     let message = js_sys::Object::new();
-    if js_sys::Reflect::set(&message, &"type".into(), &kind.into()).is_err() {
+    if !set(&message, "type", kind) {
         return;
+    }
+    if let Some((notice_kind, title)) = notice {
+        let inner = js_sys::Object::new();
+        let built = set(&inner, "kind", notice_kind)
+            && set(&inner, "title", title)
+            && js_sys::Reflect::set(&message, &"notice".into(), &inner).is_ok();
+        if !built {
+            return;
+        }
     }
     for origin in origins {
         // A mismatching target origin is dropped by the browser (with a console note):

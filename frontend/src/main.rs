@@ -11,6 +11,8 @@ mod dates;
 mod download;
 mod format;
 mod loader;
+#[cfg(feature = "spend-guard")]
+mod notices;
 mod pages;
 #[cfg(test)]
 mod test_support;
