@@ -138,7 +138,7 @@ impl BillInputs {
         } else {
             Vec::new()
         };
-        let currency = plans.first().map_or(Currency::Cny, |p| p.price.currency());
+        let currency = Plan::currency_of(plans);
         for (month, recorded) in &self.usage {
             let projected;
             let records = match view {
@@ -179,7 +179,7 @@ pub(crate) async fn rebilled_usage(
     invoiced: &InvoicedLines,
 ) -> Result<Vec<InvoiceLine>, BillingError> {
     let period_invoices = txn.period_invoices().await?;
-    let currency = plans.first().map_or(Currency::Cny, |p| p.price.currency());
+    let currency = Plan::currency_of(plans);
     let mut lines = Vec::new();
     for month in period_invoices
         .iter()

@@ -283,9 +283,7 @@ impl BillingService {
             .collect();
         let plans = self.ports.plans.list().await?;
         let segments = subscription.map(|s| s.segments).unwrap_or_default();
-        let currency = plans
-            .first()
-            .map_or(portal_domain::Currency::Cny, |p| p.price.currency());
+        let currency = Plan::currency_of(&plans);
         let overage = portal_domain::overage::month_overage(
             &segments, &plans, month, &records, today, currency,
         );

@@ -4,7 +4,7 @@
 //! changed in between issues exactly these lines.
 
 use portal_domain::invoice::total_of;
-use portal_domain::{Currency, InvoiceLine, Money, Month};
+use portal_domain::{Currency, InvoiceLine, Money, Month, Plan};
 use tracing::instrument;
 
 use crate::error::BillingError;
@@ -49,7 +49,7 @@ impl BillingService {
                 let now = inputs.bill(&subscription, &plans, UsageView::Recorded)?;
                 let projected =
                     inputs.bill(&subscription, &plans, UsageView::ProjectedFrom(today))?;
-                let currency = plans.first().map_or(Currency::Cny, |p| p.price.currency());
+                let currency = Plan::currency_of(&plans);
                 (now.lines, projected.lines, currency)
             }
             _ => (Vec::new(), Vec::new(), Currency::Cny),

@@ -263,14 +263,7 @@ impl Crossing {
 
     /// Title and body in `language`.
     pub fn words(&self, language: Language) -> (String, String) {
-        let product_name = |p: Product| match (p, language) {
-            (Product::AiChat, Language::Zh) => "AI 对话",
-            (Product::Email, Language::Zh) => "邮件",
-            (Product::AgentSeats, Language::Zh) => "坐席",
-            (Product::AiChat, Language::En) => "AI chat",
-            (Product::Email, Language::En) => "E-mail",
-            (Product::AgentSeats, Language::En) => "Agent seats",
-        };
+        let product_name = |p: Product| p.name(language);
         match (self, language) {
             (
                 Crossing::Quota {

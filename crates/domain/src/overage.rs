@@ -99,44 +99,35 @@ pub fn month_overage(
             let unit_price = pricing.map_or(Money::zero(currency), |p| {
                 Money::rounded(p.overage.for_product(product).amount(), currency)
             });
-            let mut overage = match product {
+            let mine = records
+                .iter()
+                .filter(counts)
+                .filter(|r| r.product == product);
+            let figures = match product {
                 Product::AgentSeats => {
-                    let seats: BTreeMap<NaiveDate, i64> = records
-                        .iter()
-                        .filter(counts)
-                        .filter(|r| r.product == product)
-                        .map(|r| (r.date, r.count))
-                        .collect();
+                    let seats: BTreeMap<NaiveDate, i64> = mine.map(|r| (r.date, r.count)).collect();
                     seat_overage(segments, plans, month, &seats, last, currency)
                 }
                 _ => {
-                    let used: i64 = records
-                        .iter()
-                        .filter(counts)
-                        .filter(|r| r.product == product)
-                        .map(|r| r.count)
-                        .sum();
+                    let used: i64 = mine.map(|r| r.count).sum();
                     let included = included_units(segments, plans, month, product);
                     let units = (used - included).max(0);
-                    ProductOverage {
-                        product,
-                        used,
-                        included,
-                        overage_units: units,
-                        overage_amount: Money::rounded(
-                            unit_price.amount() * Decimal::from(units),
-                            currency,
-                        ),
-                        priced_by: None,
-                        plan_name: String::new(),
-                        unit_price,
-                    }
+                    let amount =
+                        Money::rounded(unit_price.amount() * Decimal::from(units), currency);
+                    (used, included, units, amount)
                 }
             };
-            overage.unit_price = unit_price;
-            overage.priced_by = pricing.map(|p| p.id.clone());
-            overage.plan_name = pricing.map(|p| p.name.clone()).unwrap_or_default();
-            overage
+            let (used, included, overage_units, overage_amount) = figures;
+            ProductOverage {
+                product,
+                used,
+                included,
+                overage_units,
+                overage_amount,
+                priced_by: pricing.map(|p| p.id.clone()),
+                plan_name: pricing.map(|p| p.name.clone()).unwrap_or_default(),
+                unit_price,
+            }
         })
         .collect()
 }
@@ -185,6 +176,7 @@ pub fn projected_records(records: &[UsageRecord], today: NaiveDate) -> Vec<Usage
     out
 }
 
+/// Seats' (highest day, included on the last day, seat-days beyond, amount).
 fn seat_overage(
     segments: &[Segment],
     plans: &[Plan],
@@ -192,10 +184,9 @@ fn seat_overage(
     seats: &BTreeMap<NaiveDate, i64>,
     last: NaiveDate,
     currency: Currency,
-) -> ProductOverage {
+) -> (i64, i64, i64, Money) {
     let mut seat_days = 0;
     let mut exact = Decimal::ZERO;
-    let highest = seats.values().copied().max().unwrap_or(0);
     for (day, used) in seats {
         let Some(plan) = plan_on(segments, plans, *day) else {
             continue;
@@ -204,16 +195,12 @@ fn seat_overage(
         seat_days += beyond;
         exact += Decimal::from(beyond) * plan.overage.agent_seats.amount();
     }
-    ProductOverage {
-        product: Product::AgentSeats,
-        used: highest,
-        included: plan_on(segments, plans, last).map_or(0, |p| p.quotas.agent_seats),
-        overage_units: seat_days,
-        overage_amount: Money::rounded(exact / Decimal::from(month.days()), currency),
-        priced_by: None,
-        plan_name: String::new(),
-        unit_price: Money::zero(currency),
-    }
+    (
+        seats.values().copied().max().unwrap_or(0),
+        plan_on(segments, plans, last).map_or(0, |p| p.quotas.agent_seats),
+        seat_days,
+        Money::rounded(exact / Decimal::from(month.days()), currency),
+    )
 }
 
 #[cfg(test)]

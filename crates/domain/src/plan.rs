@@ -66,6 +66,13 @@ pub struct Plan {
 impl Plan {
     /// The billing period of every plan today.
     pub const PERIOD: &'static str = "month";
+
+    /// The currency a catalogue charges in (its plans share one; CNY when empty).
+    pub fn currency_of(catalogue: &[Plan]) -> crate::money::Currency {
+        catalogue
+            .first()
+            .map_or(crate::money::Currency::Cny, |p| p.price.currency())
+    }
 }
 
 /// What moving from one plan to another is.

@@ -37,19 +37,21 @@ pub fn settle_usage(
     };
     let mut out = Vec::new();
     for o in owed {
-        let mine = usage_lines.iter().filter(|(_, _, p)| *p == o.product);
-        let mut units = 0_i64;
-        let mut amount = Money::zero(o.overage_amount.currency());
-        let mut last_plan = None;
-        for (line, detail, _) in mine {
-            units += line.quantity;
-            amount = amount
-                .checked_add(&line.amount)
-                .unwrap_or_else(|_| Money::zero(amount.currency()));
-            last_plan = Some((detail.plan_id.clone(), detail.plan_name.clone()));
-        }
+        let mine: Vec<&(&InvoiceLine, &LineDetail, Product)> = usage_lines
+            .iter()
+            .filter(|(_, _, p)| *p == o.product)
+            .collect();
+        let units: i64 = mine.iter().map(|(line, _, _)| line.quantity).sum();
+        let billed = Money::sum(
+            o.overage_amount.currency(),
+            mine.iter().map(|(line, _, _)| &line.amount),
+        );
+        let last_plan = mine
+            .last()
+            .map(|(_, detail, _)| (detail.plan_id.clone(), detail.plan_name.clone()));
         let delta_units = o.overage_units - units;
-        let Ok(delta) = o.overage_amount.checked_sub(&amount) else {
+        // Lines of another currency cannot be settled against: left as they are.
+        let Ok(delta) = billed.and_then(|billed| o.overage_amount.checked_sub(&billed)) else {
             continue;
         };
         if delta_units == 0 && delta.is_zero() {
@@ -91,17 +93,6 @@ pub fn settle_usage(
     out
 }
 
-fn product_name(product: Product, language: Language) -> &'static str {
-    match (product, language) {
-        (Product::AiChat, Language::Zh) => "AI 对话",
-        (Product::Email, Language::Zh) => "邮件",
-        (Product::AgentSeats, Language::Zh) => "坐席",
-        (Product::AiChat, Language::En) => "AI chat",
-        (Product::Email, Language::En) => "E-mail",
-        (Product::AgentSeats, Language::En) => "Agent seats",
-    }
-}
-
 /// A usage line in words.
 pub(crate) fn describe(
     line: &InvoiceLine,
@@ -109,7 +100,7 @@ pub(crate) fn describe(
     facts: &UsageFacts,
     language: Language,
 ) -> String {
-    let name = product_name(facts.product, language);
+    let name = facts.product.name(language);
     let (month, units, price) = (d.period, line.quantity, line.unit_price.amount());
     let late = d.kind == LineKind::Adjustment;
     match (language, facts.product) {
