@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use portal_domain::overage::{month_overage, projected_records};
 use portal_domain::usage_lines::settle_usage;
 use portal_domain::{
-    Currency, DateRange, InvoiceKind, InvoiceLine, Month, Plan, Segment, Subscription, UsageRecord,
+    DateRange, InvoiceKind, InvoiceLine, Month, Plan, Segment, Subscription, UsageRecord,
 };
 
 use crate::charging::settlement;

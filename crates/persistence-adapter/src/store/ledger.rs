@@ -204,18 +204,7 @@ impl LedgerTxn for SeaOrmLedgerTxn {
     }
 
     async fn usage(&mut self, range: DateRange) -> Result<Vec<UsageRecord>, RepositoryError> {
-        usage_logs::Entity::find()
-            .filter(usage_logs::Column::CustomerId.eq(self.customer.as_str()))
-            .filter(usage_logs::Column::Date.gte(range.from()))
-            .filter(usage_logs::Column::Date.lte(range.to()))
-            .order_by_asc(usage_logs::Column::Date)
-            .order_by_asc(usage_logs::Column::Product)
-            .all(&self.txn)
-            .await
-            .map_err(db_err)?
-            .into_iter()
-            .map(convert::usage)
-            .collect()
+        super::usage::daily(&self.txn, &self.customer, range, None).await
     }
 
     async fn usage_changed_since(

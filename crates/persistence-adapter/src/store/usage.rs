@@ -19,6 +19,32 @@ use crate::entity::{usage_events, usage_logs};
 
 use super::{INSERT_CHUNK, SeaOrmStore};
 
+/// A customer's daily values in `range`, ordered by date, then product, on `db` (the
+/// store's connection, or a ledger unit of work's transaction).
+pub(super) async fn daily(
+    db: &impl ConnectionTrait,
+    customer: &CustomerId,
+    range: DateRange,
+    product: Option<Product>,
+) -> Result<Vec<UsageRecord>, RepositoryError> {
+    let mut query = usage_logs::Entity::find()
+        .filter(usage_logs::Column::CustomerId.eq(customer.as_str()))
+        .filter(usage_logs::Column::Date.gte(range.from()))
+        .filter(usage_logs::Column::Date.lte(range.to()));
+    if let Some(p) = product {
+        query = query.filter(usage_logs::Column::Product.eq(p.as_str()));
+    }
+    query
+        .order_by_asc(usage_logs::Column::Date)
+        .order_by_asc(usage_logs::Column::Product)
+        .all(db)
+        .await
+        .map_err(db_err)?
+        .into_iter()
+        .map(convert::usage)
+        .collect()
+}
+
 #[async_trait]
 impl UsageRepository for SeaOrmStore {
     async fn daily(
@@ -27,22 +53,7 @@ impl UsageRepository for SeaOrmStore {
         range: DateRange,
         product: Option<Product>,
     ) -> Result<Vec<UsageRecord>, RepositoryError> {
-        let mut query = usage_logs::Entity::find()
-            .filter(usage_logs::Column::CustomerId.eq(customer.as_str()))
-            .filter(usage_logs::Column::Date.gte(range.from()))
-            .filter(usage_logs::Column::Date.lte(range.to()));
-        if let Some(p) = product {
-            query = query.filter(usage_logs::Column::Product.eq(p.as_str()));
-        }
-        query
-            .order_by_asc(usage_logs::Column::Date)
-            .order_by_asc(usage_logs::Column::Product)
-            .all(&self.db)
-            .await
-            .map_err(db_err)?
-            .into_iter()
-            .map(convert::usage)
-            .collect()
+        daily(&self.db, customer, range, product).await
     }
 
     async fn ingest(
