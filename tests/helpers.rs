@@ -193,8 +193,25 @@ impl TestApp {
 
     /// GET as the demo admin, asserting 200, returning the JSON.
     pub async fn read(&self, path: &str) -> Value {
-        let resp = self.get(path, &self.admin()).send().await.unwrap();
+        self.read_as(path, &self.admin()).await
+    }
+
+    /// GET with `token`, asserting 200, returning the JSON.
+    pub async fn read_as(&self, path: &str, token: &str) -> Value {
+        let resp = self.get(path, token).send().await.unwrap();
         assert_eq!(resp.status(), 200, "GET {path}");
+        resp.json().await.unwrap()
+    }
+
+    /// A billing run of `period` as a platform service, asserting 200: `{created, skipped}`.
+    pub async fn billing_run(&self, period: &str) -> Value {
+        let body = serde_json::json!({ "period": period });
+        let resp = self
+            .post_json("/api/internal/billing/run", &self.service_token(), &body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "billing run of {period}");
         resp.json().await.unwrap()
     }
 }

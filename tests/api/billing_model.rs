@@ -47,17 +47,6 @@ async fn provision(app: &TestApp, id: &str, plan: &str, start: NaiveDate, end: N
     .await;
 }
 
-async fn run(app: &TestApp, period: &str) -> Value {
-    ok(post(
-        app,
-        "/api/internal/billing/run",
-        &app.service_token(),
-        &json!({"period": period}),
-    )
-    .await)
-    .await
-}
-
 /// The sum of `customer`'s invoice lines whose days belong to `period`.
 async fn invoiced(app: &TestApp, customer: &str, period: &str) -> Decimal {
     let token = app.token(customer, TokenRole::Member);
@@ -112,14 +101,14 @@ async fn a_mid_month_upgrade_costs_the_same_whether_billed_before_or_after(backe
         }
     };
     // Billed first, upgraded afterwards: the upgrade invoices the difference.
-    run(&app, &period).await;
+    app.billing_run(&period).await;
     let charged = upgrade("cust_run_first").await;
     assert_eq!(charged["invoice"]["kind"], "adjustment");
     // Upgraded first, billed afterwards: nothing is invoiced yet, the run bills both.
     provision(&app, "cust_upgrade_first", "pro", first, end).await;
     let not_yet = upgrade("cust_upgrade_first").await;
     assert_eq!(not_yet["invoice"], Value::Null);
-    run(&app, &period).await;
+    app.billing_run(&period).await;
 
     let n = month_days(today);
     let before = i64::from(today.day()) - 1;
@@ -131,7 +120,7 @@ async fn a_mid_month_upgrade_costs_the_same_whether_billed_before_or_after(backe
         expected
     );
     // Runs repeated later change nothing.
-    let again = run(&app, &period).await;
+    let again = app.billing_run(&period).await;
     assert_eq!(again["created"], 0);
     assert_eq!(invoiced(&app, "cust_run_first", &period).await, expected);
 }
@@ -164,7 +153,7 @@ async fn a_paid_upgrade_removes_the_scheduled_downgrade(backend: Backend) {
     let next = (today().with_day(1).unwrap() + Months::new(1))
         .format("%Y-%m")
         .to_string();
-    run(&app, &next).await;
+    app.billing_run(&next).await;
     assert_eq!(
         invoiced(&app, "cust_demo", &next).await,
         Decimal::new(299_900, 2)
@@ -193,7 +182,7 @@ async fn partial_months_pay_for_the_days_served(backend: Backend) {
     // From 20 March to 10 May: 12 of 31 days, April whole, 10 of 31 days.
     provision(&app, "cust_partial", "pro", d(3, 20), d(5, 10)).await;
     for period in ["2026-02", "2026-03", "2026-04", "2026-05", "2026-06"] {
-        run(&app, period).await;
+        app.billing_run(period).await;
     }
     let amounts = [
         ("2026-02", 0),

@@ -5,7 +5,8 @@ use crate::on_both_databases;
 
 on_both_databases!(invoice_pdf_matches_the_api_and_is_cacheable);
 
-fn squashed_text(pdf: &[u8]) -> String {
+/// The PDF's text without whitespace (layout breaks lines anywhere).
+pub(crate) fn squashed_text(pdf: &[u8]) -> String {
     pdf_extract::extract_text_from_mem(pdf)
         .unwrap()
         .chars()

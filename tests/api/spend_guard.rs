@@ -13,13 +13,7 @@ on_both_databases!(
 );
 
 async fn put(app: &TestApp, path: &str, token: &str, body: &Value) -> reqwest::Response {
-    app.client
-        .put(format!("{}{path}", app.address))
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
+    app.put_json(path, token, body).send().await.unwrap()
 }
 
 /// Conversations for the demo customer today.
@@ -165,13 +159,8 @@ async fn a_crossed_rule_notifies_once_a_month(backend: Backend) {
 async fn caps_stop_a_product_in_the_entitlements(backend: Backend) {
     let app = spawn_app(backend).await;
     let service = app.service_token();
-    let entitlements = |app: &TestApp| {
-        let token = service.clone();
-        let path = "/api/internal/entitlements/cust_demo".to_owned();
-        let request = app.get(&path, &token);
-        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
-    };
-    let open = entitlements(&app).await;
+    let entitlements = || app.read_as("/api/internal/entitlements/cust_demo", &service);
+    let open = entitlements().await;
     assert!(
         open["products"]
             .as_array()
@@ -206,7 +195,7 @@ async fn caps_stop_a_product_in_the_entitlements(backend: Backend) {
     assert_eq!(app.read("/api/portal/caps").await, cap);
     let overview = app.read("/api/portal/usage").await;
     let included = product(&overview, "ai_chat")["included"].as_i64().unwrap();
-    let capped = entitlements(&app).await;
+    let capped = entitlements().await;
     let ai = capped["products"]
         .as_array()
         .unwrap()
@@ -220,7 +209,7 @@ async fn caps_stop_a_product_in_the_entitlements(backend: Backend) {
     assert_eq!(ai["allowed"], used < included);
     // Up to the cap: stopped, at once.
     chats(&app, "cap-1", (included - used).max(0) + 1).await;
-    let stopped = entitlements(&app).await;
+    let stopped = entitlements().await;
     let ai = stopped["products"]
         .as_array()
         .unwrap()

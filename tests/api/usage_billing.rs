@@ -10,6 +10,7 @@ use portal_http::TokenRole;
 
 use crate::helpers::{Backend, TestApp, spawn_app, today};
 use crate::on_both_databases;
+use crate::pdf::squashed_text;
 
 on_both_databases!(
     a_month_below_and_above_quota_is_billed_on_the_next_invoice,
@@ -77,40 +78,17 @@ async fn ingest(app: &TestApp, customer: &str, events: &[(&str, &str, i64, &str)
     resp.json().await.unwrap()
 }
 
-async fn run(app: &TestApp, period: &str) -> Value {
-    let resp = app
-        .post_json(
-            "/api/internal/billing/run",
-            &app.service_token(),
-            &json!({ "period": period }),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    resp.json().await.unwrap()
-}
-
 /// `customer`'s invoices, oldest first, each with its lines (in English).
 async fn invoices_of(app: &TestApp, customer: &str) -> Vec<Value> {
     let token = app.token(customer, TokenRole::Member);
-    let list: Value = app
-        .get("/api/portal/invoices?limit=200", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = app.read_as("/api/portal/invoices?limit=200", &token).await;
     let mut out = Vec::new();
     for summary in list["invoices"].as_array().unwrap().iter().rev() {
         let id = summary["invoice_id"].as_str().unwrap();
-        let resp = app
-            .get(&format!("/api/portal/invoices/{id}?lang=en"), &token)
-            .send()
-            .await
-            .unwrap();
-        out.push(resp.json().await.unwrap());
+        out.push(
+            app.read_as(&format!("/api/portal/invoices/{id}?lang=en"), &token)
+                .await,
+        );
     }
     out
 }
@@ -140,8 +118,8 @@ async fn a_month_below_and_above_quota_is_billed_on_the_next_invoice(backend: Ba
         ],
     )
     .await;
-    run(&app, "2026-03").await;
-    run(&app, "2026-04").await;
+    app.billing_run("2026-03").await;
+    app.billing_run("2026-04").await;
     let invoices = invoices_of(&app, "cust_ovr").await;
     let march = invoices.iter().find(|i| i["period"] == "2026-03").unwrap();
     assert!(
@@ -175,7 +153,7 @@ async fn a_month_below_and_above_quota_is_billed_on_the_next_invoice(backend: Ba
     assert_eq!(dec(&email["amount"]), Decimal::new(600, 2)); // 200 × 0.03
     // April's fee and March's usage: 999.00 + 25.00 + 6.00.
     assert_eq!(dec(&april["amount"]), Decimal::new(103_000, 2));
-    // The PDF words the same lines.
+    // The PDF words the same lines, in Chinese.
     let token = app.token("cust_ovr", TokenRole::Member);
     let id = april["invoice_id"].as_str().unwrap();
     let pdf = app
@@ -184,6 +162,10 @@ async fn a_month_below_and_above_quota_is_billed_on_the_next_invoice(backend: Ba
         .await
         .unwrap();
     assert_eq!(pdf.status(), 200);
+    let text = squashed_text(&pdf.bytes().await.unwrap());
+    for words in ["AI对话超额（2026-03）", "已用10500，含10000，超出500×¥0.05"] {
+        assert!(text.contains(words), "{words} not in the PDF: {text}");
+    }
 }
 
 async fn a_mid_month_upgrade_includes_quota_by_segment_and_seats_by_day(backend: Backend) {
@@ -204,19 +186,12 @@ async fn a_mid_month_upgrade_includes_quota_by_segment_and_seats_by_day(backend:
     )
     .await;
     let token = app.token("cust_seg", TokenRole::Member);
-    let overview: Value = app
-        .get("/api/portal/usage?month=2026-03", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let overview = app.read_as("/api/portal/usage?month=2026-03", &token).await;
     let ai = crate::helpers::product(&overview, "ai_chat");
     // 10,000 × 18/31 + 50,000 × 13/31 = 26,774.19… → 26,774.
     assert_eq!(ai["included"], 26_774);
     assert_eq!(ai["overage_units"], 226);
-    run(&app, "2026-04").await;
+    app.billing_run("2026-04").await;
     let invoices = invoices_of(&app, "cust_seg").await;
     let april = invoices.iter().find(|i| i["period"] == "2026-04").unwrap();
     let lines = usage_lines(april);
@@ -242,14 +217,14 @@ async fn a_late_event_after_billing_is_one_adjustment_once(backend: Backend) {
         &[("a1", "ai_chat", 10_500, "2026-03-03")],
     )
     .await;
-    run(&app, "2026-04").await;
+    app.billing_run("2026-04").await;
     // 300 conversations of March arrive after March was billed, and again.
     let late = [("late-1", "ai_chat", 300, "2026-03-30")];
     assert_eq!(ingest(&app, "cust_late", &late).await["accepted"], 1);
     assert_eq!(ingest(&app, "cust_late", &late).await["duplicates"], 1);
-    run(&app, "2026-05").await;
-    run(&app, "2026-05").await;
-    run(&app, "2026-06").await;
+    app.billing_run("2026-05").await;
+    app.billing_run("2026-05").await;
+    app.billing_run("2026-06").await;
     let invoices = invoices_of(&app, "cust_late").await;
     let march: Vec<&Value> = invoices
         .iter()
@@ -286,14 +261,9 @@ async fn the_upcoming_bill_is_the_invoice_the_run_then_issues(backend: Backend) 
     )
     .await;
     let token = app.token("cust_next", TokenRole::Member);
-    let upcoming: Value = app
-        .get("/api/portal/billing/upcoming?lang=en", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let upcoming = app
+        .read_as("/api/portal/billing/upcoming?lang=en", &token)
+        .await;
     let next = if day.month() == 12 {
         format!("{}-01", day.year() + 1)
     } else {
@@ -333,19 +303,12 @@ async fn the_upcoming_bill_is_the_invoice_the_run_then_issues(backend: Backend) 
 
     // The run of that period issues exactly these lines.
     // (The run bills the demo customers too.)
-    assert!(run(&app, &next).await["created"].as_u64() >= Some(1));
+    assert!(app.billing_run(&next).await["created"].as_u64() >= Some(1));
     let invoices = invoices_of(&app, "cust_next").await;
     let issued = invoices.iter().find(|i| i["period"] == next).unwrap();
     assert_eq!(issued["lines"], upcoming["lines"]);
     assert_eq!(issued["amount"], upcoming["amount"]);
     // Afterwards the bill to come owes nothing more for that period.
-    let after: Value = app
-        .get("/api/portal/billing/upcoming", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let after = app.read_as("/api/portal/billing/upcoming", &token).await;
     assert_eq!(after["amount"], "0.00", "{after}");
 }
