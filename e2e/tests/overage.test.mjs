@@ -46,6 +46,37 @@ async function ingestAboveQuota() {
   ingested = true;
 }
 
+// A stubbed fee line: pro's February 2099, whole.
+const feeLine = (description) => ({
+  description,
+  quantity: 1,
+  unit_price: "999.00",
+  amount: "999.00",
+  kind: "fee",
+  plan_id: "pro",
+  period: "2099-02",
+  from: "2099-02-01",
+  to: "2099-02-28",
+  days: 28,
+  days_in_month: 28,
+});
+
+// A stubbed usage line (`overage` or `adjustment`).
+const usageLine = (
+  description, kind, product, quantity, unit_price, amount,
+  period = "2099-01", used = 12345, included = 10000,
+) => ({
+  description,
+  quantity,
+  unit_price,
+  amount,
+  kind,
+  product,
+  period,
+  used,
+  included,
+});
+
 test("the plan comparison shows each plan's overage prices", async () => {
   const { page } = browser;
   const { plans } = await portal.api("/api/portal/plans", token);
@@ -250,17 +281,6 @@ test("usage lines of an invoice: overage and adjustment marked, seats in seat-da
       "Usage adjustment: AI chat overage, 2098-12: 10100 used, 10000 included, 100 more × 0.05",
     ],
   };
-  const usageLine = (description, kind, product, quantity, unit_price, amount, period, used, included) => ({
-    description,
-    quantity,
-    unit_price,
-    amount,
-    kind,
-    product,
-    period,
-    used,
-    included,
-  });
   const stub = (url) => url.pathname === `/api/portal/invoices/${id}`;
   await context.route(stub, (route) => {
     const lang = new URL(route.request().url()).searchParams.get("lang");
@@ -277,19 +297,7 @@ test("usage lines of an invoice: overage and adjustment marked, seats in seat-da
         due_date: "2099-02-16",
         kind: "subscription",
         lines: [
-          {
-            description: fee,
-            quantity: 1,
-            unit_price: "999.00",
-            amount: "999.00",
-            kind: "fee",
-            plan_id: "pro",
-            period: "2099-02",
-            from: "2099-02-01",
-            to: "2099-02-28",
-            days: 28,
-            days_in_month: 28,
-          },
+          feeLine(fee),
           usageLine(chat, "overage", "ai_chat", 2345, "0.05", "117.25", "2099-01", 12345, 10000),
           // 4 seat-days × 99.00 / 31 days.
           usageLine(seats, "overage", "agent_seats", 4, "99.00", "12.77", "2099-01", 9, 5),
@@ -336,17 +344,6 @@ test("usage lines of an invoice: overage and adjustment marked, seats in seat-da
 test("a 360 px side panel shows the upcoming bill's lines without horizontal scrolling", async () => {
   const { page, context } = browser;
   const stub = (url) => url.pathname === "/api/portal/billing/upcoming";
-  const line = (description, kind, product, quantity, unit_price, amount) => ({
-    description,
-    quantity,
-    unit_price,
-    amount,
-    kind,
-    product,
-    period: "2099-01",
-    used: 12345,
-    included: 10000,
-  });
   await context.route(stub, (route) =>
     route.fulfill({
       contentType: "application/json",
@@ -355,20 +352,8 @@ test("a 360 px side panel shows the upcoming bill's lines without horizontal scr
         currency: "CNY",
         amount: "1116.25",
         lines: [
-          {
-            description: "专业版 2099-02-01 至 2099-02-28（长描述用来检查换行与横向滚动）",
-            quantity: 1,
-            unit_price: "999.00",
-            amount: "999.00",
-            kind: "fee",
-            plan_id: "pro",
-            period: "2099-02",
-            from: "2099-02-01",
-            to: "2099-02-28",
-            days: 28,
-            days_in_month: 28,
-          },
-          line("AI 对话超额（2099-01）：已用 12345，含 10000，超出 2345 × ¥0.05", "overage", "ai_chat", 2345, "0.05", "117.25"),
+          feeLine("专业版 2099-02-01 至 2099-02-28（长描述用来检查换行与横向滚动）"),
+          usageLine("AI 对话超额（2099-01）：已用 12345，含 10000，超出 2345 × ¥0.05", "overage", "ai_chat", 2345, "0.05", "117.25"),
         ],
         projected_amount: "1250.00",
         projected_lines: [],
