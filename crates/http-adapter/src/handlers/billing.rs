@@ -1,12 +1,11 @@
 //! The bill to come (contract §10).
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use portal_api_types::{ErrorBody, UpcomingBill};
 
 use crate::auth::CustomerUser;
 use crate::error::ApiError;
-use crate::handlers::invoices::{PdfQuery, document_language};
+use crate::handlers::invoices::{PdfQuery, document_language, worded};
 use crate::{AppState, dto};
 
 /// The invoice next month's billing run would issue now (next month's fees, this
@@ -32,7 +31,5 @@ pub async fn get_upcoming(
 ) -> Result<HttpResponse, ApiError> {
     let language = document_language(query.lang.as_deref(), &req)?;
     let bill = state.service.upcoming_bill(&user).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::VARY, "Accept-Language"))
-        .json(dto::upcoming(&bill, language)))
+    Ok(worded(dto::upcoming(&bill, language)))
 }

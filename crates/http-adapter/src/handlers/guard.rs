@@ -1,6 +1,5 @@
 //! The spend guard (contract §11): alert rules, caps, notifications and entitlements.
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use portal_api_types::{
     AlertRule, AlertRules, Cap, Caps, Entitlement, Entitlements, ErrorBody, Notification,
@@ -11,7 +10,7 @@ use portal_domain::guard::{self as rules, AlertCondition, RawAlertRule, RawThres
 
 use crate::auth::{CustomerUser, ServiceCaller};
 use crate::error::ApiError;
-use crate::handlers::invoices::{PdfQuery, document_language};
+use crate::handlers::invoices::{PdfQuery, document_language, worded};
 use crate::{AppState, dto};
 
 fn rule(r: &rules::AlertRule) -> AlertRule {
@@ -179,12 +178,10 @@ pub async fn get_notifications(
 ) -> Result<HttpResponse, ApiError> {
     let language = document_language(query.lang.as_deref(), &req)?;
     let (unread, list) = state.service.notifications(&user).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::VARY, "Accept-Language"))
-        .json(Notifications {
-            unread,
-            notifications: list.iter().map(|n| notification(n, language)).collect(),
-        }))
+    Ok(worded(Notifications {
+        unread,
+        notifications: list.iter().map(|n| notification(n, language)).collect(),
+    }))
 }
 
 /// Marks a notification read; another customer's is 404 like a missing one.
@@ -209,9 +206,7 @@ pub async fn read_notification(
 ) -> Result<HttpResponse, ApiError> {
     let language = document_language(query.lang.as_deref(), &req)?;
     let read = state.service.mark_notification_read(&user, &id).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::VARY, "Accept-Language"))
-        .json(notification(&read, language)))
+    Ok(worded(notification(&read, language)))
 }
 
 /// Whether the platform may serve more of each product now (service tokens only).

@@ -63,9 +63,14 @@ pub async fn get_invoice(
 ) -> Result<HttpResponse, ApiError> {
     let language = document_language(query.lang.as_deref(), &req)?;
     let invoice = state.service.invoice(&user, &id).await?;
-    Ok(HttpResponse::Ok()
+    Ok(worded(dto::invoice(&invoice, language)))
+}
+
+/// A 200 answer worded in the language asked for: it varies with `Accept-Language`.
+pub(crate) fn worded(body: impl serde::Serialize) -> HttpResponse {
+    HttpResponse::Ok()
         .insert_header((header::VARY, "Accept-Language"))
-        .json(dto::invoice(&invoice, language)))
+        .json(body)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
