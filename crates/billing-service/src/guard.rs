@@ -9,12 +9,12 @@ use chrono::{DateTime, Utc};
 use portal_domain::guard::{
     AlertCondition, AlertRule, Cap, Channel, Crossing, RawAlertRule, validate_caps, validate_rules,
 };
-use portal_domain::{AuditAction, AuditEntry, CustomerId, Month, Product};
+use portal_domain::{AuditAction, AuditEntry, CustomerId, Month};
 use tracing::instrument;
 
 use crate::error::BillingError;
 use crate::ports::RepositoryError;
-use crate::principal::{PlatformCaller, Principal};
+use crate::principal::Principal;
 use crate::service::BillingService;
 
 /// The most notifications listed.
@@ -83,21 +83,6 @@ pub trait GuardRepository: Send + Sync {
         customer: &CustomerId,
         id: &str,
     ) -> Result<Option<Notification>, RepositoryError>;
-}
-
-/// One product's entitlement now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProductEntitlement {
-    pub product: Product,
-    pub allowed: bool,
-    pub used: i64,
-    pub limit: Option<i64>,
-}
-
-impl ProductEntitlement {
-    pub fn remaining(&self) -> Option<i64> {
-        self.limit.map(|l| (l - self.used).max(0))
-    }
 }
 
 /// The channels this server delivers: in the app. (E-mail and webhooks are refused
@@ -171,6 +156,8 @@ impl BillingService {
         guard
             .set_caps(&principal.customer_id, &caps, &audit)
             .await?;
+        self.entitlements_changed(std::slice::from_ref(&principal.customer_id))
+            .await;
         Ok(caps)
     }
 
@@ -197,41 +184,6 @@ impl BillingService {
             .mark_read(&principal.customer_id, id)
             .await?
             .ok_or(BillingError::NotFound("notification"))
-    }
-
-    /// Whether the platform may serve more of each product now: a capped product stops
-    /// at its cap's share of the month's included quota.
-    #[instrument(skip_all, fields(caller = %caller.name, customer = customer))]
-    pub async fn entitlements(
-        &self,
-        caller: &PlatformCaller,
-        customer: &str,
-    ) -> Result<Vec<ProductEntitlement>, BillingError> {
-        let Ok(customer) = CustomerId::parse(customer) else {
-            return Err(BillingError::NotFound("customer"));
-        };
-        if self.ports().customers.find(&customer).await?.is_none() {
-            return Err(BillingError::NotFound("customer"));
-        }
-        let caps = self.ports().guard.caps(&customer).await?;
-        let usage = self.month_usage(&customer, None).await?;
-        Ok(usage
-            .products
-            .iter()
-            .zip(&usage.overage)
-            .map(|(summary, overage)| {
-                let limit = caps
-                    .iter()
-                    .find(|c| c.product == summary.product)
-                    .map(|c| c.limit(overage.included));
-                ProductEntitlement {
-                    product: summary.product,
-                    allowed: limit.is_none_or(|l| summary.used < l),
-                    used: summary.used,
-                    limit,
-                }
-            })
-            .collect())
     }
 
     /// Fires the rules of `customers` that their usage this month now crosses, once per

@@ -5,6 +5,7 @@
 mod charging;
 pub mod demo;
 mod documents;
+mod entitlements;
 pub mod error;
 mod guard;
 mod idempotent;
@@ -23,8 +24,9 @@ pub mod test_support;
 
 pub use charging::BillingRunReport;
 pub use documents::{InvoicePdf, PdfBody};
+pub use entitlements::{ENTITLEMENT_MEMO_TTL, ProductEntitlement};
 pub use error::BillingError;
-pub use guard::{GuardRepository, NOTIFICATIONS_LISTED, Notification, ProductEntitlement};
+pub use guard::{GuardRepository, NOTIFICATIONS_LISTED, Notification};
 pub use idempotent::Replayable;
 pub use operations::{IDEMPOTENCY_KEY_RETENTION, IngestReport, PaymentReport};
 pub use ports::{

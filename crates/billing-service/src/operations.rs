@@ -157,6 +157,7 @@ impl BillingService {
         let accepted = self.ports().usage.ingest(&unique, now).await?;
         // The ingestion path evaluates the alert rules of the customers it touched.
         if accepted > 0 {
+            self.entitlements_changed(&ids).await;
             self.evaluate_alerts(&ids).await;
         }
         metrics::counter!("portal_usage_events_accepted_total").increment(accepted);

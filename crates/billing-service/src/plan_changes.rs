@@ -215,6 +215,8 @@ impl BillingService {
             .await?;
         }
         txn.commit().await?;
+        self.entitlements_changed(std::slice::from_ref(customer))
+            .await;
         tracing::info!(
             subscription = %saved.id,
             invoice = issued.as_ref().map(|i| i.id.to_string()),
@@ -362,6 +364,8 @@ impl BillingService {
             txn.record(&audit).await?;
         }
         txn.commit().await?;
+        self.entitlements_changed(std::slice::from_ref(&customer))
+            .await;
         Ok(saved)
     }
 }

@@ -9,6 +9,7 @@ use portal_domain::{
 };
 use tracing::instrument;
 
+use crate::entitlements::{ENTITLEMENT_MEMO_TTL, EntitlementMemo};
 use crate::error::BillingError;
 use crate::ports::{Actor, Ports};
 use crate::principal::Principal;
@@ -66,15 +67,35 @@ pub struct UsageOverview {
 
 pub struct BillingService {
     ports: Ports,
+    memo: EntitlementMemo,
 }
 
 impl BillingService {
     pub fn new(ports: Ports) -> Self {
-        Self { ports }
+        Self {
+            ports,
+            memo: EntitlementMemo::new(ENTITLEMENT_MEMO_TTL),
+        }
+    }
+
+    /// How long an entitlement answer is kept in this process (zero: not at all).
+    pub fn with_entitlement_ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.memo = EntitlementMemo::new(ttl);
+        self
     }
 
     pub(crate) fn ports(&self) -> &Ports {
         &self.ports
+    }
+
+    pub(crate) fn memo(&self) -> &EntitlementMemo {
+        &self.memo
+    }
+
+    /// Forgets this process's entitlement answers of customers whose usage, caps or
+    /// plan it just changed.
+    pub(crate) async fn entitlements_changed(&self, customers: &[portal_domain::CustomerId]) {
+        self.memo.forget(customers, self.today()).await;
     }
 
     /// Today on the business calendar.
