@@ -149,7 +149,9 @@ impl BillingService {
         };
         // Bumping the version makes a concurrent run of the same period conflict.
         txn.save(&subscription).await.map_err(conflict_is_retry)?;
-        txn.issue(&invoice).await?;
+        let issued = txn.issue(&invoice).await?;
+        self.enqueue(txn.as_mut(), [self.invoice_issued(&issued)])
+            .await?;
         txn.set_usage_watermark(inputs.watermark(read_at)).await?;
         txn.commit().await?;
         Ok(true)

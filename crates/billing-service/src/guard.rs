@@ -12,6 +12,7 @@ use portal_domain::guard::{
 use portal_domain::{AuditAction, AuditEntry, CustomerId, Month};
 use tracing::instrument;
 
+use crate::delivery::OutboxMessage;
 use crate::error::BillingError;
 use crate::ports::RepositoryError;
 use crate::principal::Principal;
@@ -60,14 +61,16 @@ pub trait GuardRepository: Send + Sync {
     ) -> Result<(), RepositoryError>;
 
     /// Records that the rule `rule_key` fired for the customer in `month`, and stores
-    /// `notification` with it, in one transaction. MUST store nothing and answer `false`
-    /// when the rule fired in that month already (concurrent firings: exactly one wins).
+    /// `notification` and writes `outbox` (its e-mail, its webhook) with it, in one
+    /// transaction. MUST store nothing and answer `false` when the rule fired in that
+    /// month already (concurrent firings: exactly one wins).
     async fn fire(
         &self,
         customer: &CustomerId,
         month: Month,
         rule_key: &str,
         notification: Option<&Notification>,
+        outbox: &[OutboxMessage],
     ) -> Result<bool, RepositoryError>;
 
     /// The number unread and the newest `limit` notifications, newest first.
@@ -85,13 +88,21 @@ pub trait GuardRepository: Send + Sync {
     ) -> Result<Option<Notification>, RepositoryError>;
 }
 
-/// The channels this server delivers: in the app. (E-mail and webhooks are refused
-/// until their delivery exists.)
-fn available_channels() -> BTreeSet<Channel> {
-    [Channel::InApp].into_iter().collect()
-}
-
 impl BillingService {
+    /// The channels this server delivers: in the app always; e-mail and webhooks when
+    /// configured (a rule on a channel that is not is refused).
+    fn available_channels(&self) -> BTreeSet<Channel> {
+        let ports = self.ports();
+        [
+            Some(Channel::InApp),
+            ports.mailer.as_ref().map(|_| Channel::Email),
+            ports.webhooks.as_ref().map(|_| Channel::Webhook),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
     fn guard_audit(
         &self,
         principal: &Principal,
@@ -126,7 +137,7 @@ impl BillingService {
         raw: &[RawAlertRule],
     ) -> Result<Vec<AlertRule>, BillingError> {
         principal.require_admin("change the alert rules")?;
-        let rules = validate_rules(raw, &available_channels())?;
+        let rules = validate_rules(raw, &self.available_channels())?;
         let guard = &self.ports().guard;
         let before = guard.alert_rules(&principal.customer_id).await?.len();
         let audit = self.guard_audit(principal, AuditAction::AlertsUpdated, before, rules.len());
@@ -199,6 +210,9 @@ impl BillingService {
         let month = Month::of(self.today());
         let rules = self.ports().guard.rules_of(customers).await?;
         for (customer, rules) in rules {
+            let Some(account) = self.ports().customers.find(&customer).await? else {
+                continue;
+            };
             let usage = self.month_usage(&customer, Some(month)).await?;
             let wants_bill = rules
                 .iter()
@@ -237,6 +251,7 @@ impl BillingService {
                         }),
                 };
                 let Some(crossing) = crossing else { continue };
+                let outbox = self.alert_messages(&account, month, rule, &crossing);
                 let notification = rule
                     .channels
                     .contains(&Channel::InApp)
@@ -250,7 +265,13 @@ impl BillingService {
                 let fired = self
                     .ports()
                     .guard
-                    .fire(&customer, month, &rule.key(), notification.as_ref())
+                    .fire(
+                        &customer,
+                        month,
+                        &rule.key(),
+                        notification.as_ref(),
+                        &outbox,
+                    )
                     .await?;
                 if fired {
                     metrics::counter!("portal_alerts_fired_total").increment(1);

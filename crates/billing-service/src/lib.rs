@@ -3,10 +3,12 @@
 //! Authorisation by [`Principal`] happens here, not in the HTTP layer.
 
 mod charging;
+pub mod delivery;
 pub mod demo;
 mod documents;
 mod entitlements;
 pub mod error;
+mod events;
 mod guard;
 mod idempotent;
 mod operations;

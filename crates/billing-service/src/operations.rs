@@ -123,7 +123,14 @@ impl BillingService {
         };
         // Days from `start` on may have changed: settle the invoiced periods from there.
         let saved = self
-            .commit_timeline(txn, subscription, &plans, Month::of(start), None)
+            .commit_timeline(
+                txn,
+                subscription,
+                &plans,
+                Month::of(start),
+                None,
+                crate::events::SubscriptionChange::Provisioned,
+            )
             .await?;
         self.view(saved).await
     }
@@ -175,7 +182,8 @@ impl BillingService {
         _caller: &PlatformCaller,
     ) -> Result<(u64, u64), BillingError> {
         let today = self.today();
-        let overdue = self.ports().invoices.mark_overdue(today).await?;
+        let announce = |invoice: &Invoice| self.invoice_overdue(invoice);
+        let overdue = self.ports().invoices.mark_overdue(today, &announce).await?;
         let expired = self.ports().subscriptions.expire_ended(today).await?;
         Ok((overdue, expired))
     }

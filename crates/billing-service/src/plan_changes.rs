@@ -16,6 +16,7 @@ use tracing::instrument;
 
 use crate::charging::settlement;
 use crate::error::BillingError;
+use crate::events::SubscriptionChange;
 use crate::period_bill::rebilled_usage;
 use crate::ports::LedgerTxn;
 use crate::principal::Principal;
@@ -184,6 +185,14 @@ impl BillingService {
             Some(new) => Some(txn.issue(new).await?),
             None => None,
         };
+        self.enqueue(
+            txn.as_mut(),
+            [
+                issued.as_ref().and_then(|i| self.invoice_issued(i)),
+                self.subscription_changed(&saved, SubscriptionChange::Upgraded),
+            ],
+        )
+        .await?;
         let mut after = vec![
             ("plan_id", planned.target.id.to_string()),
             ("proration_date", planned.quote.proration_date.to_string()),
@@ -275,7 +284,14 @@ impl BillingService {
             ..subscription
         };
         let saved = self
-            .commit_timeline(txn, changed, &plans, from, Some(audit))
+            .commit_timeline(
+                txn,
+                changed,
+                &plans,
+                from,
+                Some(audit),
+                SubscriptionChange::DowngradeScheduled,
+            )
             .await?;
         self.view(saved).await
     }
@@ -319,7 +335,14 @@ impl BillingService {
             ..subscription
         };
         let saved = self
-            .commit_timeline(txn, kept, &plans, from, Some(audit))
+            .commit_timeline(
+                txn,
+                kept,
+                &plans,
+                from,
+                Some(audit),
+                SubscriptionChange::DowngradeCancelled,
+            )
             .await?;
         self.view(saved).await
     }
@@ -333,6 +356,7 @@ impl BillingService {
         plans: &[Plan],
         from: Month,
         audit: Option<portal_domain::AuditEntry>,
+        change: SubscriptionChange,
     ) -> Result<Subscription, BillingError> {
         let customer = changed.customer_id.clone();
         let invoiced = txn.invoiced_lines(from).await?;
@@ -355,6 +379,14 @@ impl BillingService {
             Some(new) => Some(txn.issue(new).await?),
             None => None,
         };
+        self.enqueue(
+            txn.as_mut(),
+            [
+                issued.as_ref().and_then(|i| self.invoice_issued(i)),
+                self.subscription_changed(&saved, change),
+            ],
+        )
+        .await?;
         if let Some(mut audit) = audit {
             if let Some(issued) = &issued {
                 audit

@@ -16,6 +16,8 @@ use portal_domain::{
     UserId,
 };
 
+pub use crate::delivery::{Mailer, Outbox, OutboxMessage, WebhookSender};
+
 /// What a storage adapter can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum RepositoryError {
@@ -134,6 +136,10 @@ pub trait LedgerTxn: Send {
     /// Records an audit entry.
     async fn record(&mut self, audit: &AuditEntry) -> Result<(), RepositoryError>;
 
+    /// Writes a message to the outbox, delivered once the unit of work commits (never
+    /// when it does not).
+    async fn enqueue(&mut self, message: &OutboxMessage) -> Result<(), RepositoryError>;
+
     /// The periods that have their `subscription` invoice (a billing run's first).
     async fn period_invoices(&mut self) -> Result<BTreeSet<Month>, RepositoryError>;
 
@@ -205,8 +211,13 @@ pub trait InvoiceRepository: Send + Sync {
         id: &InvoiceId,
     ) -> Result<Option<Invoice>, RepositoryError>;
 
-    /// Marks pending invoices due before `today` overdue; returns how many.
-    async fn mark_overdue(&self, today: NaiveDate) -> Result<u64, RepositoryError>;
+    /// Marks pending invoices due before `today` overdue; returns how many. Writes the
+    /// message `announce` gives for each of them to the outbox in the same transaction.
+    async fn mark_overdue(
+        &self,
+        today: NaiveDate,
+        announce: &Announce<'_>,
+    ) -> Result<u64, RepositoryError>;
 
     /// The invoice, whichever customer it belongs to (platform operations).
     async fn find_any(&self, id: &InvoiceId) -> Result<Option<Invoice>, RepositoryError>;
@@ -327,6 +338,9 @@ impl Clock for SystemClock {
     }
 }
 
+/// The outbox message (if any) that tells of an invoice just marked overdue.
+pub type Announce<'a> = dyn Fn(&Invoice) -> Option<OutboxMessage> + Send + Sync + 'a;
+
 /// The adapters the service runs on, chosen by the composition root.
 #[derive(Clone)]
 pub struct Ports {
@@ -339,6 +353,11 @@ pub struct Ports {
     pub audit: Arc<dyn AuditRepository>,
     pub idempotency: Arc<dyn IdempotencyRepository>,
     pub guard: Arc<dyn crate::guard::GuardRepository>,
+    pub outbox: Arc<dyn Outbox>,
+    /// E-mail, when `PORTAL_SMTP_URL` is set.
+    pub mailer: Option<Arc<dyn Mailer>>,
+    /// Webhooks, when `PORTAL_WEBHOOK_URL` is set.
+    pub webhooks: Option<Arc<dyn WebhookSender>>,
     pub health: Arc<dyn HealthProbe>,
     pub renderer: Arc<dyn InvoiceRenderer>,
     pub clock: Arc<dyn Clock>,
@@ -365,6 +384,7 @@ impl Ports {
             + AuditRepository
             + IdempotencyRepository
             + crate::guard::GuardRepository
+            + Outbox
             + HealthProbe
             + 'static,
     {
@@ -378,6 +398,9 @@ impl Ports {
             audit: store.clone(),
             idempotency: store.clone(),
             guard: store.clone(),
+            outbox: store.clone(),
+            mailer: None,
+            webhooks: None,
             health: store,
             renderer,
             clock,

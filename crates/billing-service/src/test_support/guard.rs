@@ -69,17 +69,21 @@ impl GuardRepository for InMemoryStore {
         month: Month,
         rule_key: &str,
         notification: Option<&Notification>,
+        outbox: &[crate::delivery::OutboxMessage],
     ) -> Result<bool, RepositoryError> {
-        let mut state = self.lock()?;
-        if !state
-            .firings
-            .insert((customer.clone(), month, rule_key.to_owned()))
         {
-            return Ok(false);
+            let mut state = self.lock()?;
+            if !state
+                .firings
+                .insert((customer.clone(), month, rule_key.to_owned()))
+            {
+                return Ok(false);
+            }
+            if let Some(n) = notification {
+                state.notifications.push(n.clone());
+            }
         }
-        if let Some(n) = notification {
-            state.notifications.push(n.clone());
-        }
+        self.push_outbox(outbox)?;
         Ok(true)
     }
 

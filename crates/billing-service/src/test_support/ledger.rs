@@ -26,6 +26,7 @@ struct InMemoryTxn {
     saved: Option<(Subscription, i64)>,
     invoices: Vec<NewInvoice>,
     audit: Vec<AuditEntry>,
+    outbox: Vec<crate::delivery::OutboxMessage>,
     watermark: Option<DateTime<Utc>>,
 }
 
@@ -38,6 +39,7 @@ impl Ledger for InMemoryStore {
             saved: None,
             invoices: Vec::new(),
             audit: Vec::new(),
+            outbox: Vec::new(),
             watermark: None,
         }))
     }
@@ -151,6 +153,14 @@ impl LedgerTxn for InMemoryTxn {
         Ok(())
     }
 
+    async fn enqueue(
+        &mut self,
+        message: &crate::delivery::OutboxMessage,
+    ) -> Result<(), RepositoryError> {
+        self.outbox.push(message.clone());
+        Ok(())
+    }
+
     async fn period_invoices(&mut self) -> Result<BTreeSet<Month>, RepositoryError> {
         Ok(self
             .store
@@ -207,6 +217,9 @@ impl LedgerTxn for InMemoryTxn {
             issue(&mut state, invoice)?;
         }
         state.audit.extend(self.audit.iter().cloned());
+        state
+            .outbox
+            .extend(self.outbox.iter().cloned().map(super::outbox::Stored::new));
         if let Some(at) = self.watermark {
             state.usage_watermarks.insert(self.customer.clone(), at);
         }

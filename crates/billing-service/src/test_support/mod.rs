@@ -29,6 +29,7 @@ pub mod contract;
 mod guard;
 mod keys;
 mod ledger;
+mod outbox;
 
 /// An idempotency key's fingerprint and, once finished, its response.
 /// Fingerprint, stored response, when claimed.
@@ -48,6 +49,7 @@ struct State {
     caps: BTreeMap<CustomerId, Vec<portal_domain::guard::Cap>>,
     firings: HashSet<(CustomerId, Month, String)>,
     notifications: Vec<crate::guard::Notification>,
+    outbox: Vec<outbox::Stored>,
     invoices: Vec<Invoice>,
     sequences: HashMap<Month, u32>,
     audit: Vec<AuditEntry>,
@@ -338,9 +340,13 @@ impl InvoiceRepository for InMemoryStore {
             .cloned())
     }
 
-    async fn mark_overdue(&self, today: NaiveDate) -> Result<u64, RepositoryError> {
+    async fn mark_overdue(
+        &self,
+        today: NaiveDate,
+        announce: &crate::ports::Announce<'_>,
+    ) -> Result<u64, RepositoryError> {
         let mut state = self.lock()?;
-        let mut marked = 0;
+        let mut marked = Vec::new();
         for i in &mut state.invoices {
             if i.status == InvoiceStatus::Pending
                 && i.due_date < today
@@ -348,10 +354,15 @@ impl InvoiceRepository for InMemoryStore {
                 && !i.amount.is_zero()
             {
                 i.status = InvoiceStatus::Overdue;
-                marked += 1;
+                marked.push(i.clone());
             }
         }
-        Ok(marked)
+        for invoice in &marked {
+            if let Some(message) = announce(invoice) {
+                state.outbox.push(outbox::Stored::new(message));
+            }
+        }
+        Ok(marked.len() as u64)
     }
 
     async fn find_any(&self, id: &InvoiceId) -> Result<Option<Invoice>, RepositoryError> {

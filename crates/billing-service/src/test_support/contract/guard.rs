@@ -101,8 +101,8 @@ pub(super) async fn guard_a_rule_fires_once_a_month(p: Ports) -> Outcome {
     // Two firings at once: exactly one wins.
     let (n1, n2) = (note(&a, "ntf_1", 1), note(&a, "ntf_2", 2));
     let (first, second) = tokio::join!(
-        p.guard.fire(&a, mar, key, Some(&n1)),
-        p.guard.fire(&a, mar, key, Some(&n2)),
+        p.guard.fire(&a, mar, key, Some(&n1), &[]),
+        p.guard.fire(&a, mar, key, Some(&n2), &[]),
     );
     let won = [first.map_err(err)?, second.map_err(err)?];
     ensure!(
@@ -111,20 +111,20 @@ pub(super) async fn guard_a_rule_fires_once_a_month(p: Ports) -> Outcome {
     );
     ensure!(
         !p.guard
-            .fire(&a, mar, key, Some(&note(&a, "ntf_3", 3)))
+            .fire(&a, mar, key, Some(&note(&a, "ntf_3", 3)), &[])
             .await
             .map_err(err)?,
         "fired twice in March"
     );
     ensure!(
         p.guard
-            .fire(&a, apr, key, Some(&note(&a, "ntf_4", 4)))
+            .fire(&a, apr, key, Some(&note(&a, "ntf_4", 4)), &[])
             .await
             .map_err(err)?,
         "April is another month"
     );
     ensure!(
-        p.guard.fire(&b, mar, key, None).await.map_err(err)?,
+        p.guard.fire(&b, mar, key, None, &[]).await.map_err(err)?,
         "another customer's rule"
     );
     let (unread, list) = p.guard.notifications(&a, 10).await.map_err(err)?;

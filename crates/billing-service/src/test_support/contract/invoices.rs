@@ -47,13 +47,40 @@ pub(super) async fn mark_overdue_takes_pending_positive_past_due(p: Ports) -> Ou
     )
     .await?;
     let later = issue(&p, &invoice(&a, at(20, 0), vec![fee("pro", m, 100)?])).await?;
+    let announce = |i: &portal_domain::Invoice| {
+        Some(super::outbox::message(
+            &i.customer_id,
+            &format!("evt_{}", i.id),
+            at(17, 0),
+        ))
+    };
+    let due_id = due.id.clone();
     // Due on the 16th: overdue from the 17th.
     ensure!(
-        p.invoices.mark_overdue(d(3, 16)).await.map_err(err)? == 0,
+        p.invoices
+            .mark_overdue(d(3, 16), &announce)
+            .await
+            .map_err(err)?
+            == 0,
         "overdue on its due date"
     );
-    let n = p.invoices.mark_overdue(d(3, 17)).await.map_err(err)?;
+    let n = p
+        .invoices
+        .mark_overdue(d(3, 17), &announce)
+        .await
+        .map_err(err)?;
     ensure!(n == 1, "{n} marked");
+    // Each invoice marked is announced in the same transaction, once.
+    let claimed = p
+        .outbox
+        .claim_due(at(17, 0), std::time::Duration::from_secs(60), 10)
+        .await
+        .map_err(err)?;
+    let announced: Vec<&str> = claimed.iter().map(|d| d.message.id.as_str()).collect();
+    ensure!(
+        announced == [format!("evt_{}", due_id)],
+        "announced {announced:?}"
+    );
     for (id, want) in [
         (&due.id, InvoiceStatus::Overdue),
         (&credit.id, InvoiceStatus::Pending),

@@ -38,6 +38,7 @@ mod guard;
 mod invoices;
 mod keys_usage;
 mod ledger;
+mod outbox;
 mod pages;
 mod usage_billing;
 
@@ -240,6 +241,8 @@ pub fn cases() -> Vec<(&'static str, Case)> {
         "ledger names the periods with their first invoice" => usage_billing::ledger_names_the_periods_with_their_first_invoice,
         "guard: rules and caps are replaced whole, audited and scoped" => guard::guard_rules_and_caps_are_replaced_whole_and_scoped,
         "guard: a rule fires once a month, concurrent firings included; notifications newest first" => guard::guard_a_rule_fires_once_a_month,
+        "outbox: messages are written with their change (unit of work, firing) and only then" => outbox::outbox_is_written_with_its_change_only,
+        "outbox: claims lease their messages, concurrent claims split them, failed tries come back at their time" => outbox::outbox_claims_lease_and_retries_come_back,
         "invoices are listed newest first and found only by their customer" => invoices::invoices_are_scoped_and_newest_first,
         "mark_overdue takes only pending, positive invoices past due" => invoices::mark_overdue_takes_pending_positive_past_due,
         "record_payment pays once, then conflicts" => invoices::record_payment_pays_once,

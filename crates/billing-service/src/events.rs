@@ -1,0 +1,166 @@
+//! The messages the portal's changes cause (contract §11): the webhook events
+//! `usage.threshold_crossed`, `invoice.issued`, `invoice.overdue`,
+//! `subscription.changed`, and the spend alert's e-mail. Built here, written to the
+//! outbox by the unit of work of the change.
+
+use portal_domain::guard::{AlertCondition, AlertRule, Crossing};
+use portal_domain::{Customer, Invoice, Language, Month, Subscription};
+use serde_json::{Value, json};
+
+use crate::delivery::{EventType, OutboxMessage};
+use crate::ports::LedgerTxn;
+use crate::ports::RepositoryError;
+use crate::service::BillingService;
+
+/// A money amount as the API writes it: a decimal string with its currency.
+fn money(m: portal_domain::Money) -> Value {
+    json!({"amount": format!("{:.2}", m.amount()), "currency": m.currency().code()})
+}
+
+fn invoice_data(invoice: &Invoice) -> Value {
+    json!({
+        "invoice_id": invoice.id.as_str(),
+        "period": invoice.period.to_string(),
+        "kind": invoice.kind.as_str(),
+        "status": invoice.status.as_str(),
+        "amount": money(invoice.amount),
+        "due_date": invoice.due_date.to_string(),
+    })
+}
+
+/// How a subscription changed, in `subscription.changed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SubscriptionChange {
+    Upgraded,
+    DowngradeScheduled,
+    DowngradeCancelled,
+    /// Set by the platform (`PUT /api/internal/customers/{id}`).
+    Provisioned,
+}
+
+impl SubscriptionChange {
+    fn as_str(self) -> &'static str {
+        match self {
+            SubscriptionChange::Upgraded => "upgraded",
+            SubscriptionChange::DowngradeScheduled => "downgrade_scheduled",
+            SubscriptionChange::DowngradeCancelled => "downgrade_cancelled",
+            SubscriptionChange::Provisioned => "provisioned",
+        }
+    }
+}
+
+impl BillingService {
+    /// `invoice.issued`, when webhooks are sent.
+    pub(crate) fn invoice_issued(&self, invoice: &Invoice) -> Option<OutboxMessage> {
+        self.webhook(
+            &invoice.customer_id,
+            EventType::InvoiceIssued,
+            invoice_data(invoice),
+        )
+    }
+
+    /// `invoice.overdue`, when webhooks are sent.
+    pub(crate) fn invoice_overdue(&self, invoice: &Invoice) -> Option<OutboxMessage> {
+        self.webhook(
+            &invoice.customer_id,
+            EventType::InvoiceOverdue,
+            invoice_data(invoice),
+        )
+    }
+
+    /// `subscription.changed`, when webhooks are sent.
+    pub(crate) fn subscription_changed(
+        &self,
+        subscription: &Subscription,
+        change: SubscriptionChange,
+    ) -> Option<OutboxMessage> {
+        let today = self.today();
+        let segments: Vec<Value> = subscription
+            .segments
+            .iter()
+            .filter(|s| s.to >= today)
+            .map(|s| {
+                json!({
+                    "plan_id": s.plan_id.as_str(),
+                    "from": s.from.to_string(),
+                    "to": s.to.to_string(),
+                })
+            })
+            .collect();
+        self.webhook(
+            &subscription.customer_id,
+            EventType::SubscriptionChanged,
+            json!({
+                "subscription_id": subscription.id.as_str(),
+                "change": change.as_str(),
+                "plan_id": subscription.plan_on(today).map(|p| p.as_str()),
+                "segments": segments,
+            }),
+        )
+    }
+
+    /// Writes the messages (those that exist) in the unit of work.
+    pub(crate) async fn enqueue(
+        &self,
+        txn: &mut dyn LedgerTxn,
+        messages: impl IntoIterator<Item = Option<OutboxMessage>>,
+    ) -> Result<(), RepositoryError> {
+        for message in messages.into_iter().flatten() {
+            txn.enqueue(&message).await?;
+        }
+        Ok(())
+    }
+
+    /// What a fired rule sends besides the notification: its webhook and its e-mail
+    /// (each on the rule's channels, when this server sends it).
+    pub(crate) fn alert_messages(
+        &self,
+        customer: &Customer,
+        month: Month,
+        rule: &AlertRule,
+        crossing: &Crossing,
+    ) -> Vec<OutboxMessage> {
+        use portal_domain::guard::Channel;
+        let mut messages = Vec::new();
+        if rule.channels.contains(&Channel::Webhook) {
+            messages.extend(self.webhook(
+                &customer.id,
+                EventType::UsageThresholdCrossed,
+                threshold_data(month, rule, crossing),
+            ));
+        }
+        if rule.channels.contains(&Channel::Email) {
+            let (zh_title, zh_body) = crossing.words(Language::Zh);
+            let (en_title, en_body) = crossing.words(Language::En);
+            let subject = format!("【费用预警】{zh_title} / Spend alert: {en_title}");
+            let body = format!(
+                "{company}：\n\n{zh_title}\n{zh_body}\n\
+                 可在客户控制台的“费用预警”页面修改预警规则。\n\n\
+                 ---\n\n{en_title}\n{en_body}\n\
+                 Change your alert rules on the Alerts page of the customer portal.\n",
+                company = customer.company_name,
+            );
+            messages.extend(self.mail_to(customer, subject, body));
+        }
+        messages
+    }
+}
+
+/// `usage.threshold_crossed`'s data: the rule and what crossed it.
+fn threshold_data(month: Month, rule: &AlertRule, crossing: &Crossing) -> Value {
+    let (product, threshold) = match &rule.condition {
+        AlertCondition::QuotaPercent { product, percent } => {
+            (Some(product.as_str()), json!(percent))
+        }
+        AlertCondition::ProjectedAmount { amount } => (None, money(*amount)),
+    };
+    let crossed = match crossing {
+        Crossing::Quota { used, included, .. } => json!({"used": used, "included": included}),
+        Crossing::ProjectedBill { projected, .. } => json!({"projected": money(*projected)}),
+    };
+    json!({
+        "month": month.to_string(),
+        "rule": {"kind": rule.kind(), "product": product, "threshold": threshold},
+        "crossed": crossed,
+    })
+}
