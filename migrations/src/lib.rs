@@ -11,6 +11,7 @@ mod m20261126_000003_billing_timeline;
 mod m20261127_000004_plan_overage;
 mod m20261128_000005_usage_billing;
 mod m20261129_000006_spend_guard;
+mod m20261130_000007_outbox;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_plan_overage::Migration),
             Box::new(m20261128_000005_usage_billing::Migration),
             Box::new(m20261129_000006_spend_guard::Migration),
+            Box::new(m20261130_000007_outbox::Migration),
         ]
     }
 }

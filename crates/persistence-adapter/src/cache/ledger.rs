@@ -67,6 +67,13 @@ impl LedgerTxn for CachedLedgerTxn {
         self.inner.record(audit).await
     }
 
+    async fn enqueue(
+        &mut self,
+        message: &portal_billing::delivery::OutboxMessage,
+    ) -> Result<(), RepositoryError> {
+        self.inner.enqueue(message).await
+    }
+
     async fn period_invoices(&mut self) -> Result<BTreeSet<Month>, RepositoryError> {
         self.inner.period_invoices().await
     }

@@ -90,8 +90,12 @@ impl InvoiceRepository for CachedStore {
         InvoiceRepository::find(&self.db, customer, id).await
     }
 
-    async fn mark_overdue(&self, today: NaiveDate) -> Result<u64, RepositoryError> {
-        let n = self.db.mark_overdue(today).await?;
+    async fn mark_overdue(
+        &self,
+        today: NaiveDate,
+        announce: &portal_billing::ports::Announce<'_>,
+    ) -> Result<u64, RepositoryError> {
+        let n = self.db.mark_overdue(today, announce).await?;
         if n > 0 {
             self.forget_matching("billing:*:invoices").await;
         }

@@ -10,6 +10,7 @@ pub mod idempotency_keys;
 pub mod invoice_lines;
 pub mod invoices;
 pub mod notifications;
+pub mod outbox;
 pub mod payments;
 pub mod plans;
 pub mod subscriptions;

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
 use chrono::Utc;
+use portal_billing::delivery::OutboxMessage;
 use portal_billing::{GuardRepository, Notification, RepositoryError};
 use portal_domain::guard::{AlertCondition, AlertRule, Cap, Channel, Crossing};
 use portal_domain::{AuditEntry, Currency, CustomerId, Money, Month, Product};
@@ -285,6 +286,7 @@ impl GuardRepository for SeaOrmStore {
         month: Month,
         rule_key: &str,
         notification: Option<&Notification>,
+        outbox: &[OutboxMessage],
     ) -> Result<bool, RepositoryError> {
         let txn = self.db.begin().await.map_err(db_err)?;
         // The key lets one firing of a rule per month through; a concurrent one waits on
@@ -322,6 +324,9 @@ impl GuardRepository for SeaOrmStore {
             .exec_without_returning(&txn)
             .await
             .map_err(db_err)?;
+        }
+        for message in outbox {
+            super::outbox::insert(&txn, message).await?;
         }
         txn.commit().await.map_err(db_err)?;
         Ok(true)

@@ -216,20 +216,46 @@ impl InvoiceRepository for SeaOrmStore {
         Self::load_invoice(&self.db, id, Some(customer)).await
     }
 
-    async fn mark_overdue(&self, today: NaiveDate) -> Result<u64, RepositoryError> {
-        let result = invoices::Entity::update_many()
-            .col_expr(
-                invoices::Column::Status,
-                Expr::value(InvoiceStatus::Overdue.as_str()),
-            )
+    async fn mark_overdue(
+        &self,
+        today: NaiveDate,
+        announce: &portal_billing::ports::Announce<'_>,
+    ) -> Result<u64, RepositoryError> {
+        let txn = self.db.begin().await.map_err(db_err)?;
+        let past_due = invoices::Entity::find()
             .filter(invoices::Column::Status.eq(InvoiceStatus::Pending.as_str()))
             .filter(invoices::Column::DueDate.lt(today))
             // A credit (a negative adjustment) is owed to the customer: never overdue.
             .filter(invoices::Column::AmountMinor.gt(0))
-            .exec(&self.db)
+            .lock_exclusive()
+            .all(&txn)
             .await
             .map_err(db_err)?;
-        Ok(result.rows_affected)
+        let mut marked = 0;
+        for row in past_due {
+            let result = invoices::Entity::update_many()
+                .col_expr(
+                    invoices::Column::Status,
+                    Expr::value(InvoiceStatus::Overdue.as_str()),
+                )
+                .filter(invoices::Column::Id.eq(row.id.as_str()))
+                .filter(invoices::Column::Status.eq(InvoiceStatus::Pending.as_str()))
+                .exec(&txn)
+                .await
+                .map_err(db_err)?;
+            if result.rows_affected == 0 {
+                continue;
+            }
+            marked += 1;
+            let id = InvoiceId::parse(&row.id).map_err(|e| convert::corrupt("invoice id", e))?;
+            if let Some(invoice) = Self::load_invoice(&txn, &id, None).await?
+                && let Some(message) = announce(&invoice)
+            {
+                super::outbox::insert(&txn, &message).await?;
+            }
+        }
+        txn.commit().await.map_err(db_err)?;
+        Ok(marked)
     }
 
     async fn find_any(&self, id: &InvoiceId) -> Result<Option<Invoice>, RepositoryError> {

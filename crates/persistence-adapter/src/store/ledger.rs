@@ -187,6 +187,13 @@ impl LedgerTxn for SeaOrmLedgerTxn {
         super::audit::record(&self.txn, audit).await
     }
 
+    async fn enqueue(
+        &mut self,
+        message: &portal_billing::delivery::OutboxMessage,
+    ) -> Result<(), RepositoryError> {
+        super::outbox::insert(&self.txn, message).await
+    }
+
     async fn period_invoices(&mut self) -> Result<BTreeSet<Month>, RepositoryError> {
         let periods: Vec<String> = invoices::Entity::find()
             .select_only()

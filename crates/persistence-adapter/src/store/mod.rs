@@ -21,6 +21,7 @@ mod guard;
 mod idempotency;
 mod invoices;
 mod ledger;
+pub(crate) mod outbox;
 mod plans;
 mod subscriptions;
 mod usage;

@@ -86,6 +86,22 @@ pub(super) async fn outbox_is_written_with_its_change_only(p: Ports) -> Outcome 
     Ok(())
 }
 
+/// Eight claims of two messages each, started together.
+async fn eight_claims_at_once(p: &Ports, now: DateTime<Utc>) -> Result<Vec<Vec<String>>, String> {
+    let claim = || async {
+        p.outbox
+            .claim_due(now, LEASE, 2)
+            .await
+            .map(|due| due.into_iter().map(|d| d.message.id).collect::<Vec<_>>())
+    };
+    let (a, b, c, d) = tokio::join!(claim(), claim(), claim(), claim());
+    let (e, f, g, h) = tokio::join!(claim(), claim(), claim(), claim());
+    [a, b, c, d, e, f, g, h]
+        .into_iter()
+        .map(|r| r.map_err(err))
+        .collect()
+}
+
 pub(super) async fn outbox_claims_lease_and_retries_come_back(p: Ports) -> Outcome {
     let a = customer(&p, "cust_a").await?;
     let now = at(2, 0);
@@ -100,15 +116,28 @@ pub(super) async fn outbox_claims_lease_and_retries_come_back(p: Ports) -> Outco
             .is_empty(),
         "due before it was written"
     );
-    // Two instances claim at once: each message goes to one of them.
-    let (first, second) = tokio::join!(due_ids(&p, now), due_ids(&p, now));
-    let (first, second) = (first?, second?);
-    ensure!(
-        first.is_disjoint(&second),
-        "claimed twice: {first:?} {second:?}"
-    );
-    let all: BTreeSet<String> = first.union(&second).cloned().collect();
-    ensure!(all.len() == 4, "claimed {all:?}");
+    // Instances claim at once: each message goes to one of them.
+    let mut more = p.ledger.begin(&a).await.map_err(err)?;
+    for i in 0..12 {
+        more.enqueue(&message(&a, &format!("evt_x{i:02}"), now))
+            .await
+            .map_err(err)?;
+    }
+    more.commit().await.map_err(err)?;
+    let claims = eight_claims_at_once(&p, now).await?;
+    let mut all = BTreeSet::new();
+    for claim in &claims {
+        for id in claim {
+            ensure!(all.insert(id.clone()), "{id} claimed twice: {claims:?}");
+        }
+    }
+    ensure!(all.len() == 16, "claimed {all:?}");
+    for i in 0..12 {
+        p.outbox
+            .delivered(&format!("evt_x{i:02}"), now)
+            .await
+            .map_err(err)?;
+    }
     ensure!(due_ids(&p, now).await?.is_empty(), "leased, yet due again");
     let one_second = now + chrono::Duration::seconds(1);
     p.outbox
