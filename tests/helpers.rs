@@ -203,6 +203,20 @@ impl TestApp {
         resp.json().await.unwrap()
     }
 
+    /// `count` AI conversations for the demo customer now, as one ingested event.
+    pub async fn chats(&self, event_id: &str, count: i64) {
+        let body = serde_json::json!({"events": [{
+            "event_id": event_id, "customer_id": "cust_demo", "product": "ai_chat",
+            "count": count, "occurred_at": Utc::now().to_rfc3339(),
+        }]});
+        let resp = self
+            .post_json("/api/internal/usage", &self.service_token(), &body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "usage of {event_id}");
+    }
+
     /// A billing run of `period` as a platform service, asserting 200: `{created, skipped}`.
     pub async fn billing_run(&self, period: &str) -> Value {
         let body = serde_json::json!({ "period": period });

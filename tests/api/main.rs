@@ -9,6 +9,7 @@ mod account;
 mod auth;
 mod billing_model;
 mod db_faults;
+mod delivery;
 mod hardening;
 mod health;
 mod invoices;

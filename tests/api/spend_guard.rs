@@ -16,23 +16,6 @@ async fn put(app: &TestApp, path: &str, token: &str, body: &Value) -> reqwest::R
     app.put_json(path, token, body).send().await.unwrap()
 }
 
-/// Conversations for the demo customer today.
-async fn chats(app: &TestApp, id: &str, count: i64) {
-    let resp = app
-        .post_json(
-            "/api/internal/usage",
-            &app.service_token(),
-            &json!({"events": [{
-                "event_id": id, "customer_id": "cust_demo", "product": "ai_chat",
-                "count": count, "occurred_at": chrono::Utc::now().to_rfc3339(),
-            }]}),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-}
-
 async fn admins_set_alert_rules_and_bad_ones_change_nothing(backend: Backend) {
     let app = spawn_app(backend).await;
     let rules = json!({"rules": [
@@ -106,10 +89,10 @@ async fn a_crossed_rule_notifies_once_a_month(backend: Backend) {
     );
     assert_eq!(app.read("/api/portal/notifications").await["unread"], 0);
     // Below the threshold: nothing.
-    chats(&app, "g-1", 1).await;
+    app.chats("g-1", 1).await;
     assert_eq!(app.read("/api/portal/notifications").await["unread"], 0);
     // Across it: one notification, in the reader's language.
-    chats(&app, "g-2", included * 6 / 100).await;
+    app.chats("g-2", included * 6 / 100).await;
     let list = app.read("/api/portal/notifications").await;
     assert_eq!(list["unread"], 1, "{list}");
     let n = &list["notifications"][0];
@@ -122,7 +105,7 @@ async fn a_crossed_rule_notifies_once_a_month(backend: Backend) {
         format!("AI chat usage reached {percent}%")
     );
     // More usage in the same month fires nothing more.
-    chats(&app, "g-3", included).await;
+    app.chats("g-3", included).await;
     assert_eq!(
         app.read("/api/portal/notifications").await["notifications"]
             .as_array()
@@ -208,7 +191,7 @@ async fn caps_stop_a_product_in_the_entitlements(backend: Backend) {
     assert_eq!(ai["remaining"], (included - used).max(0));
     assert_eq!(ai["allowed"], used < included);
     // Up to the cap: stopped, at once.
-    chats(&app, "cap-1", (included - used).max(0) + 1).await;
+    app.chats("cap-1", (included - used).max(0) + 1).await;
     let stopped = entitlements().await;
     let ai = stopped["products"]
         .as_array()

@@ -20,7 +20,7 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn new(variable: &'static str, why: impl Into<String>) -> Self {
+    pub(crate) fn new(variable: &'static str, why: impl Into<String>) -> Self {
         Self {
             variable,
             why: why.into(),
@@ -64,6 +64,11 @@ pub struct Settings {
     pub seller: SellerSettings,
     /// `PORTAL_TIME_ZONE`: the business calendar (contract §9).
     pub calendar: BusinessCalendar,
+    /// E-mail and webhooks (contract §11).
+    pub delivery: crate::delivery::DeliverySettings,
+    /// `PORTAL_ENTITLEMENT_TTL_MS` (0–1000, default 250): how long an entitlement answer
+    /// is kept in the process; another instance's changes show within it.
+    pub entitlement_ttl: std::time::Duration,
 }
 
 /// `PORTAL_SELLER_NAME`, `_ADDRESS`, `_TAX_ID`, `_BANK_NAME`, `_BANK_ACCOUNT`.
@@ -192,7 +197,23 @@ impl Settings {
             bank_account: get("PORTAL_SELLER_BANK_ACCOUNT"),
         };
 
+        let delivery = crate::delivery::DeliverySettings::from_lookup(get)?;
+        let entitlement_ttl = match get("PORTAL_ENTITLEMENT_TTL_MS") {
+            None => portal_billing::ENTITLEMENT_MEMO_TTL,
+            Some(raw) => match raw.trim().parse::<u64>() {
+                Ok(ms) if ms <= 1000 => std::time::Duration::from_millis(ms),
+                _ => {
+                    return Err(ConfigError::new(
+                        "PORTAL_ENTITLEMENT_TTL_MS",
+                        "must be a whole number of milliseconds from 0 to 1000",
+                    ));
+                }
+            },
+        };
+
         Ok(Self {
+            delivery,
+            entitlement_ttl,
             calendar,
             seller,
             demo_sign_in,

@@ -3,6 +3,7 @@
 //! same [`Application`] on port 0.
 
 pub mod config;
+pub mod delivery;
 pub mod telemetry;
 
 use std::net::TcpListener;
@@ -34,10 +35,13 @@ pub async fn open_service(
         None => Arc::new(MemoryCache::default()),
     };
     let renderer = KrillaInvoiceRenderer::new(seller(settings))?;
-    let ports = CachedStore::new(store.clone(), cache)
+    let mut ports = CachedStore::new(store.clone(), cache)
         .with_calendar(settings.calendar)
         .ports(Arc::new(renderer), Arc::new(SystemClock));
-    Ok((Arc::new(BillingService::new(ports)), store))
+    ports.mailer = settings.delivery.mailer()?;
+    ports.webhooks = settings.delivery.webhooks()?;
+    let service = BillingService::new(ports).with_entitlement_ttl(settings.entitlement_ttl);
+    Ok((Arc::new(service), store))
 }
 
 /// The invoice issuer: configured fields, demo placeholders for the rest.
@@ -58,6 +62,8 @@ pub struct Application {
     port: u16,
     server: Server,
     service: Arc<BillingService>,
+    /// Whether this instance runs the outbox's delivery runner.
+    delivers: bool,
 }
 
 impl Application {
@@ -90,6 +96,7 @@ impl Application {
             port,
             server,
             service,
+            delivers: settings.delivery.any(),
         })
     }
 
@@ -102,7 +109,16 @@ impl Application {
         self.service.clone()
     }
 
+    /// Serves, and delivers the outbox's messages when e-mail or webhooks are
+    /// configured, until the server stops.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let runner = self
+            .delivers
+            .then(|| tokio::spawn(delivery::run(self.service.clone())));
+        let served = self.server.await;
+        if let Some(runner) = runner {
+            runner.abort();
+        }
+        served
     }
 }

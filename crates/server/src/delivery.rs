@@ -1,0 +1,188 @@
+//! E-mail and webhooks (contract §11): their settings, the adapters they select, and the
+//! runner that hands the outbox's due messages to them.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use portal_billing::BillingService;
+use portal_billing::delivery::{Mailer, WebhookSender};
+use portal_notify::{HttpWebhookSender, SmtpMailer};
+
+use crate::config::ConfigError;
+
+/// The shortest webhook secret accepted.
+const MIN_WEBHOOK_SECRET_BYTES: usize = 16;
+/// How often the runner looks for due messages when the last pass found few.
+const POLL_INTERVAL: Duration = Duration::from_millis(250);
+/// How long the runner waits after the outbox could not be read.
+const AFTER_FAILURE: Duration = Duration::from_secs(2);
+
+/// `PORTAL_SMTP_URL`, `PORTAL_MAIL_FROM`, `PORTAL_WEBHOOK_URL`, `PORTAL_WEBHOOK_SECRET`.
+#[derive(Clone, Default)]
+pub struct DeliverySettings {
+    pub smtp_url: Option<String>,
+    pub mail_from: Option<String>,
+    pub webhook_url: Option<String>,
+    webhook_secret: Option<String>,
+}
+
+impl std::fmt::Debug for DeliverySettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeliverySettings")
+            .field("smtp_url", &self.smtp_url.as_ref().map(|_| "**set**"))
+            .field("mail_from", &self.mail_from)
+            .field("webhook_url", &self.webhook_url)
+            .field("webhook_secret", &"**redacted**")
+            .finish()
+    }
+}
+
+impl DeliverySettings {
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let smtp_url = get("PORTAL_SMTP_URL");
+        if let Some(url) = &smtp_url
+            && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
+        {
+            return Err(ConfigError::new(
+                "PORTAL_SMTP_URL",
+                "must start with smtp:// or smtps://",
+            ));
+        }
+        let mail_from = get("PORTAL_MAIL_FROM");
+        if smtp_url.is_some() && mail_from.is_none() {
+            return Err(ConfigError::new(
+                "PORTAL_MAIL_FROM",
+                "must be set with PORTAL_SMTP_URL (the sender, e.g. 客户控制台 <billing@example.com>)",
+            ));
+        }
+        let webhook_url = get("PORTAL_WEBHOOK_URL");
+        if let Some(url) = &webhook_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(ConfigError::new(
+                "PORTAL_WEBHOOK_URL",
+                "must start with http:// or https://",
+            ));
+        }
+        let webhook_secret = get("PORTAL_WEBHOOK_SECRET");
+        if webhook_url.is_some()
+            && webhook_secret
+                .as_ref()
+                .is_none_or(|s| s.len() < MIN_WEBHOOK_SECRET_BYTES)
+        {
+            return Err(ConfigError::new(
+                "PORTAL_WEBHOOK_SECRET",
+                format!(
+                    "must be set with PORTAL_WEBHOOK_URL, at least {MIN_WEBHOOK_SECRET_BYTES} bytes"
+                ),
+            ));
+        }
+        Ok(Self {
+            smtp_url,
+            mail_from,
+            webhook_url,
+            webhook_secret,
+        })
+    }
+
+    /// The mailer, when e-mail is configured. Inside the runtime.
+    pub fn mailer(&self) -> anyhow::Result<Option<Arc<dyn Mailer>>> {
+        match (&self.smtp_url, &self.mail_from) {
+            (Some(url), Some(from)) => Ok(Some(Arc::new(SmtpMailer::new(url, from)?))),
+            _ => Ok(None),
+        }
+    }
+
+    /// The webhook sender, when webhooks are configured.
+    pub fn webhooks(&self) -> anyhow::Result<Option<Arc<dyn WebhookSender>>> {
+        match (&self.webhook_url, &self.webhook_secret) {
+            (Some(url), Some(secret)) => Ok(Some(Arc::new(HttpWebhookSender::new(url, secret)?))),
+            _ => Ok(None),
+        }
+    }
+
+    pub fn any(&self) -> bool {
+        self.smtp_url.is_some() || self.webhook_url.is_some()
+    }
+}
+
+/// Delivers the outbox's due messages until the task is dropped: at once again after a
+/// full pass, after [`POLL_INTERVAL`] otherwise. Every instance runs one; a message is
+/// tried by one of them at a time (the outbox leases it).
+pub async fn run(service: Arc<BillingService>) {
+    loop {
+        let pause = match service.deliver_due().await {
+            Ok(report) if report.tried() > 0 && report.delivered == report.tried() => {
+                Duration::ZERO
+            }
+            Ok(_) => POLL_INTERVAL,
+            Err(error) => {
+                tracing::warn!(%error, "outbox not read");
+                AFTER_FAILURE
+            }
+        };
+        if pause.is_zero() {
+            tokio::task::yield_now().await;
+        } else {
+            tokio::time::sleep(pause).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<DeliverySettings, ConfigError> {
+        DeliverySettings::from_lookup(|k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| (*v).to_owned())
+        })
+    }
+
+    #[test]
+    fn each_bad_setting_is_named() {
+        for (pairs, variable) in [
+            (
+                vec![("PORTAL_SMTP_URL", "mail.example.com")],
+                "PORTAL_SMTP_URL",
+            ),
+            (
+                vec![("PORTAL_SMTP_URL", "smtp://127.0.0.1:25")],
+                "PORTAL_MAIL_FROM",
+            ),
+            (
+                vec![("PORTAL_WEBHOOK_URL", "ftp://x")],
+                "PORTAL_WEBHOOK_URL",
+            ),
+            (
+                vec![("PORTAL_WEBHOOK_URL", "https://hooks.example.com/portal")],
+                "PORTAL_WEBHOOK_SECRET",
+            ),
+            (
+                vec![
+                    ("PORTAL_WEBHOOK_URL", "https://hooks.example.com/portal"),
+                    ("PORTAL_WEBHOOK_SECRET", "short"),
+                ],
+                "PORTAL_WEBHOOK_SECRET",
+            ),
+        ] {
+            let error = settings(&pairs).unwrap_err();
+            assert_eq!(error.variable, variable, "{pairs:?}");
+        }
+        let none = settings(&[]).unwrap();
+        assert!(!none.any());
+        let both = settings(&[
+            ("PORTAL_SMTP_URL", "smtp://127.0.0.1:2525"),
+            ("PORTAL_MAIL_FROM", "客户控制台 <billing@example.com>"),
+            ("PORTAL_WEBHOOK_URL", "http://127.0.0.1:9/hooks"),
+            ("PORTAL_WEBHOOK_SECRET", "0123456789abcdef"),
+        ])
+        .unwrap();
+        assert!(both.any());
+        assert!(!format!("{both:?}").contains("0123456789abcdef"));
+    }
+}
