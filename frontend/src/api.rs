@@ -8,12 +8,11 @@ use std::pin::Pin;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use portal_api_types::{
-    Account, AppConfig, AuditLog, DemoToken, DowngradeRequest, ErrorBody, Invoice, InvoiceList,
-    PlanList, Subscription, UpcomingBill, UpdateAccountRequest, UpgradePreview, UpgradeRequest,
-    UpgradeResponse, UsageDetail, UsageOverview,
+    Account, AlertRules, AppConfig, AuditLog, Caps, DemoToken, DowngradeRequest, ErrorBody,
+    Invoice, InvoiceList, Notification, Notifications, PlanList, Subscription, UpcomingBill,
+    UpdateAccountRequest, UpgradePreview, UpgradeRequest, UpgradeResponse, UsageDetail,
+    UsageOverview,
 };
-#[cfg(feature = "spend-guard")]
-use portal_api_types::{AlertRules, Caps, Notification, Notifications};
 
 use crate::auth::{Session, use_session};
 use crate::bodies;
@@ -283,7 +282,6 @@ impl Api {
     }
 
     /// The alert rules (contract §11).
-    #[cfg(feature = "spend-guard")]
     pub async fn alerts(self) -> Result<AlertRules, ApiError> {
         self.get(Request::get("/api/portal/alerts"), bodies::alert_rules)
             .await
@@ -291,7 +289,6 @@ impl Api {
 
     /// Replaces the alert rules (admins). The form keeps what it sent: the answer's body
     /// is not read.
-    #[cfg(feature = "spend-guard")]
     pub async fn save_alerts(self, body: AlertRules) -> Result<(), ApiError> {
         let json = bodies::alert_rules_body(&body).to_text();
         self.text(Request::put("/api/portal/alerts"), Some(json))
@@ -300,14 +297,12 @@ impl Api {
     }
 
     /// The caps: where counted products stop (contract §11).
-    #[cfg(feature = "spend-guard")]
     pub async fn caps(self) -> Result<Caps, ApiError> {
         self.get(Request::get("/api/portal/caps"), bodies::caps)
             .await
     }
 
     /// Replaces the caps (admins); as [`Api::save_alerts`], the answer's body is not read.
-    #[cfg(feature = "spend-guard")]
     pub async fn save_caps(self, body: Caps) -> Result<(), ApiError> {
         let json = bodies::caps_body(&body).to_text();
         self.text(Request::put("/api/portal/caps"), Some(json))
@@ -316,7 +311,6 @@ impl Api {
     }
 
     /// The notifications, newest first, worded in `lang` (`zh` or `en`).
-    #[cfg(feature = "spend-guard")]
     pub async fn notifications(self, lang: &'static str) -> Result<Notifications, ApiError> {
         let request = Request::get("/api/portal/notifications").query([("lang", lang)]);
         self.get(request, bodies::notifications).await
@@ -324,7 +318,6 @@ impl Api {
 
     /// Marks one notification read; the answer is the notification (worded in the
     /// app's language, which `Accept-Language` says).
-    #[cfg(feature = "spend-guard")]
     pub async fn mark_read(self, id: String) -> Result<Notification, ApiError> {
         let url = format!("/api/portal/notifications/{}/read", path_segment(&id));
         self.get(Request::post(&url), bodies::notification).await

@@ -222,7 +222,6 @@ impl Session {
 
     /// Tells the embedding workbench that a notification arrived (contract §11):
     /// `{type: "portal:notice", notice: {kind, title}}`, to the allowed origins only.
-    #[cfg(feature = "spend-guard")]
     pub fn notify_parent(&self, kind: &str, title: &str) {
         if self.embedded {
             post_to_parent(

@@ -13,7 +13,6 @@ mod download;
 mod format;
 mod json;
 mod loader;
-#[cfg(feature = "spend-guard")]
 mod notices;
 mod pages;
 #[cfg(test)]

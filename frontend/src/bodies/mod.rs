@@ -4,7 +4,6 @@
 //! contract promises.
 
 mod billing;
-#[cfg(feature = "spend-guard")]
 mod guard;
 
 use portal_api_types::{
@@ -16,7 +15,6 @@ use portal_api_types::{
 pub use self::billing::{
     invoice, invoice_list, plan_list, upcoming_bill, upgrade_preview, usage_detail, usage_overview,
 };
-#[cfg(feature = "spend-guard")]
 pub use self::guard::{
     alert_rules, alert_rules_body, caps, caps_body, notification, notifications,
 };

@@ -249,7 +249,6 @@ fn requests_are_written_as_serde_writes_them() {
     writes_as_serde(&body, downgrade_body(&body));
 }
 
-#[cfg(feature = "spend-guard")]
 #[test]
 fn the_spend_guard() {
     use portal_api_types::{AlertRules, Caps};

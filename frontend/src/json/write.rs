@@ -10,7 +10,6 @@ impl Json {
     }
 
     /// A whole number.
-    #[cfg_attr(not(feature = "spend-guard"), allow(dead_code))]
     pub fn int(value: i64) -> Json {
         Json::Num(value.to_string())
     }
