@@ -100,8 +100,6 @@ services:
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
-    # The spend guard's screens, built only with their feature, are kept compiling.
-    cargo clippy -p portal-frontend --all-targets --features spend-guard -- -D warnings
 
 # Every test: lints, unit tests of each layer, the black-box tests on SQLite, PostgreSQL and Redis, the browser tests, and schemathesis over the OpenAPI document.
 test: services lint unit e2e api-fuzz
@@ -113,7 +111,6 @@ api-fuzz: build
 # The Rust tests only (unit tests of each layer and the black-box API tests).
 unit: services
     cargo test --workspace
-    cargo test -p portal-frontend --features spend-guard
 
 # The browser tests: the release build in Debian's headless Chromium (installed from apt when missing and root).
 e2e: build

@@ -8,17 +8,16 @@ use std::pin::Pin;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use portal_api_types::{
-    Account, AppConfig, AuditLog, DemoToken, DowngradeRequest, ErrorBody, Invoice, InvoiceList,
-    PlanList, Subscription, UpcomingBill, UpdateAccountRequest, UpgradePreview, UpgradeRequest,
-    UpgradeResponse, UsageDetail, UsageOverview,
+    Account, AlertRules, AppConfig, AuditLog, Caps, DemoToken, DowngradeRequest, ErrorBody,
+    Invoice, InvoiceList, Notification, Notifications, PlanList, Subscription, UpcomingBill,
+    UpdateAccountRequest, UpgradePreview, UpgradeRequest, UpgradeResponse, UsageDetail,
+    UsageOverview,
 };
-#[cfg(feature = "spend-guard")]
-use portal_api_types::{AlertRules, Caps, Notification, Notifications};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 use crate::auth::{Session, use_session};
+use crate::bodies;
 use crate::i18n::{I18nContext, html_lang, use_i18n};
+use crate::json::{self, Json};
 
 /// The `limit` of the lists the app reads: the largest page the API gives (contract §13).
 const LARGEST_PAGE: &str = "200";
@@ -81,8 +80,19 @@ pub fn use_api() -> Api {
 
 async fn error_of(response: &Response) -> ApiError {
     let status = response.status();
-    let body = response.json::<ErrorBody>().await.ok();
+    let body = match response.text().await {
+        Ok(text) => read(&text, bodies::error_body).ok(),
+        Err(_) => None,
+    };
     ApiError::Status { status, body }
+}
+
+/// Reads a body with `read` (see [`crate::bodies`]).
+fn read<T>(text: &str, read: fn(&Json) -> Option<T>) -> Result<T, ApiError> {
+    json::parse(text)
+        .as_ref()
+        .and_then(read)
+        .ok_or(ApiError::Unexpected)
 }
 
 /// A call under way. Every endpoint awaits one of these rather than its own copy of the
@@ -129,45 +139,57 @@ impl Api {
         })
     }
 
-    /// Sends `request` (with `body` as JSON) and reads the answer as a `T`.
-    async fn call<T: DeserializeOwned>(
+    /// Sends `request` (with `body`) and reads the answer with `read`.
+    async fn call<T>(
         self,
         request: RequestBuilder,
-        body: Option<&impl Serialize>,
+        body: Option<Json>,
+        read: fn(&Json) -> Option<T>,
     ) -> Result<T, ApiError> {
-        let json_body = match body {
-            Some(body) => Some(serde_json::to_string(body).map_err(|_| ApiError::Unexpected)?),
-            None => None,
-        };
-        let text = self.text(request, json_body).await?;
-        serde_json::from_str(&text).map_err(|_| ApiError::Unexpected)
+        let text = self.text(request, body.map(|body| body.to_text())).await?;
+        self::read(&text, read)
     }
 
-    async fn get<T: DeserializeOwned>(self, request: RequestBuilder) -> Result<T, ApiError> {
-        self.call(request, None::<&()>).await
+    async fn get<T>(
+        self,
+        request: RequestBuilder,
+        read: fn(&Json) -> Option<T>,
+    ) -> Result<T, ApiError> {
+        self.call(request, None, read).await
     }
 
     pub async fn account(self) -> Result<Account, ApiError> {
-        self.get(Request::get("/api/portal/account")).await
-    }
-
-    pub async fn update_account(self, body: UpdateAccountRequest) -> Result<Account, ApiError> {
-        self.call(Request::put("/api/portal/account"), Some(&body))
+        self.get(Request::get("/api/portal/account"), bodies::account)
             .await
     }
 
+    pub async fn update_account(self, body: UpdateAccountRequest) -> Result<Account, ApiError> {
+        let body = bodies::update_account_body(&body);
+        self.call(
+            Request::put("/api/portal/account"),
+            Some(body),
+            bodies::account,
+        )
+        .await
+    }
+
     pub async fn subscription(self) -> Result<Subscription, ApiError> {
-        self.get(Request::get("/api/portal/subscription")).await
+        self.get(
+            Request::get("/api/portal/subscription"),
+            bodies::subscription,
+        )
+        .await
     }
 
     pub async fn plans(self) -> Result<PlanList, ApiError> {
-        self.get(Request::get("/api/portal/plans")).await
+        self.get(Request::get("/api/portal/plans"), bodies::plan_list)
+            .await
     }
 
     pub async fn upgrade_preview(self, plan_id: String) -> Result<UpgradePreview, ApiError> {
         let request = Request::get("/api/portal/subscription/upgrade/preview")
             .query([("plan_id", plan_id.as_str())]);
-        self.get(request).await
+        self.get(request, bodies::upgrade_preview).await
     }
 
     /// Upgrades at the preview's proration date, so the charge is the amount the person
@@ -184,23 +206,22 @@ impl Api {
             plan_id,
             proration_date: Some(proration_date),
         };
-        self.call(request, Some(&body)).await
+        let body = bodies::upgrade_body(&body);
+        self.call(request, Some(body), bodies::upgrade_response)
+            .await
     }
 
     /// Schedules a move to a cheaper plan at the end of the current period.
     pub async fn downgrade(self, plan_id: String) -> Result<Subscription, ApiError> {
-        let body = DowngradeRequest { plan_id };
-        self.call(
-            Request::post("/api/portal/subscription/downgrade"),
-            Some(&body),
-        )
-        .await
+        let body = bodies::downgrade_body(&DowngradeRequest { plan_id });
+        let request = Request::post("/api/portal/subscription/downgrade");
+        self.call(request, Some(body), bodies::subscription).await
     }
 
     /// Drops a scheduled plan change.
     pub async fn cancel_scheduled_change(self) -> Result<Subscription, ApiError> {
         let request = Request::delete("/api/portal/subscription/scheduled-change");
-        self.get(request).await
+        self.get(request, bodies::subscription).await
     }
 
     /// The month's usage; `None` asks for the current month.
@@ -209,7 +230,7 @@ impl Api {
         if let Some(month) = month {
             request = request.query([("month", month.as_str())]);
         }
-        self.get(request).await
+        self.get(request, bodies::usage_overview).await
     }
 
     pub async fn usage_detail(
@@ -223,27 +244,27 @@ impl Api {
         if let Some(product) = product {
             request = request.query([("product", product.as_str())]);
         }
-        self.get(request).await
+        self.get(request, bodies::usage_detail).await
     }
 
     /// The newest invoices: the largest page (the app shows no further pages).
     pub async fn invoices(self) -> Result<InvoiceList, ApiError> {
         let request = Request::get("/api/portal/invoices").query([("limit", LARGEST_PAGE)]);
-        self.get(request).await
+        self.get(request, bodies::invoice_list).await
     }
 
     /// One invoice, its lines worded in `lang` (`zh` or `en`).
     pub async fn invoice(self, id: String, lang: &'static str) -> Result<Invoice, ApiError> {
         let url = format!("/api/portal/invoices/{}", path_segment(&id));
         let request = Request::get(&url).query([("lang", lang)]);
-        self.get(request).await
+        self.get(request, bodies::invoice).await
     }
 
     /// The invoice the next billing run would issue now, and the same at this month's
     /// pace to its end; its lines worded in `lang` (`zh` or `en`).
     pub async fn upcoming_bill(self, lang: &'static str) -> Result<UpcomingBill, ApiError> {
         let request = Request::get("/api/portal/billing/upcoming").query([("lang", lang)]);
-        self.get(request).await
+        self.get(request, bodies::upcoming_bill).await
     }
 
     /// The invoice's PDF, in `lang` (`zh` or `en`).
@@ -261,56 +282,52 @@ impl Api {
     }
 
     /// The alert rules (contract §11).
-    #[cfg(feature = "spend-guard")]
     pub async fn alerts(self) -> Result<AlertRules, ApiError> {
-        self.get(Request::get("/api/portal/alerts")).await
+        self.get(Request::get("/api/portal/alerts"), bodies::alert_rules)
+            .await
     }
 
     /// Replaces the alert rules (admins). The form keeps what it sent: the answer's body
     /// is not read.
-    #[cfg(feature = "spend-guard")]
     pub async fn save_alerts(self, body: AlertRules) -> Result<(), ApiError> {
-        let json = serde_json::to_string(&body).map_err(|_| ApiError::Unexpected)?;
+        let json = bodies::alert_rules_body(&body).to_text();
         self.text(Request::put("/api/portal/alerts"), Some(json))
             .await
             .map(drop)
     }
 
     /// The caps: where counted products stop (contract §11).
-    #[cfg(feature = "spend-guard")]
     pub async fn caps(self) -> Result<Caps, ApiError> {
-        self.get(Request::get("/api/portal/caps")).await
+        self.get(Request::get("/api/portal/caps"), bodies::caps)
+            .await
     }
 
     /// Replaces the caps (admins); as [`Api::save_alerts`], the answer's body is not read.
-    #[cfg(feature = "spend-guard")]
     pub async fn save_caps(self, body: Caps) -> Result<(), ApiError> {
-        let json = serde_json::to_string(&body).map_err(|_| ApiError::Unexpected)?;
+        let json = bodies::caps_body(&body).to_text();
         self.text(Request::put("/api/portal/caps"), Some(json))
             .await
             .map(drop)
     }
 
     /// The notifications, newest first, worded in `lang` (`zh` or `en`).
-    #[cfg(feature = "spend-guard")]
     pub async fn notifications(self, lang: &'static str) -> Result<Notifications, ApiError> {
         let request = Request::get("/api/portal/notifications").query([("lang", lang)]);
-        self.get(request).await
+        self.get(request, bodies::notifications).await
     }
 
     /// Marks one notification read; the answer is the notification (worded in the
     /// app's language, which `Accept-Language` says).
-    #[cfg(feature = "spend-guard")]
     pub async fn mark_read(self, id: String) -> Result<Notification, ApiError> {
         let url = format!("/api/portal/notifications/{}/read", path_segment(&id));
-        self.get(Request::post(&url)).await
+        self.get(Request::post(&url), bodies::notification).await
     }
 
     /// The changes made through the portal (and payments recorded), newest first.
     /// The newest entries: the largest page (the app shows no further pages).
     pub async fn audit_log(self) -> Result<AuditLog, ApiError> {
         let request = Request::get("/api/portal/audit-log").query([("limit", LARGEST_PAGE)]);
-        self.get(request).await
+        self.get(request, bodies::audit_log).await
     }
 }
 
@@ -327,12 +344,12 @@ fn untokened(request: RequestBuilder) -> Pending<String> {
 
 pub async fn app_config() -> Result<AppConfig, ApiError> {
     let text = untokened(Request::get("/api/app-config")).await?;
-    serde_json::from_str(&text).map_err(|_| ApiError::Unexpected)
+    read(&text, bodies::app_config)
 }
 
 pub async fn demo_token() -> Result<DemoToken, ApiError> {
     let text = untokened(Request::post("/api/demo/token")).await?;
-    serde_json::from_str(&text).map_err(|_| ApiError::Unexpected)
+    read(&text, bodies::demo_token)
 }
 
 /// Percent-encodes one path segment (invoice numbers are plain, but a link may be edited).
@@ -361,8 +378,9 @@ mod tests {
 
     #[test]
     fn field_errors_come_from_the_error_body() {
-        let body: ErrorBody = serde_json::from_str(
+        let body = read(
             r#"{"error":{"code":"validation_failed","message":"m","fields":{"contact_email":"not an address"}}}"#,
+            bodies::error_body,
         )
         .unwrap();
         let err = ApiError::Status {

@@ -7,18 +7,13 @@ use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 use portal_api_types::AppConfig;
 
-/// Without the spend guard's screens, `/alerts` is not found like any unknown path.
-#[cfg(not(feature = "spend-guard"))]
-use self::NotFound as AlertsPage;
 use crate::api::{self, ApiError};
 use crate::auth::{self, Session, SessionPhase, provide_session, use_session};
-#[cfg(feature = "spend-guard")]
 use crate::components::bell::Bell;
 use crate::components::{ErrorNotice, Loading, error_text};
 use crate::i18n::*;
 use crate::loader::Loader;
 use crate::pages::account::AccountPage;
-#[cfg(feature = "spend-guard")]
 use crate::pages::alerts::AlertsPage;
 use crate::pages::history::HistoryPage;
 use crate::pages::invoices::{InvoiceDetailPage, InvoicesPage};
@@ -147,7 +142,7 @@ fn Shell() -> impl IntoView {
             <A href="/plans">{tx!(i18n, nav.plans)}</A>
             <A href="/usage">{tx!(i18n, nav.usage)}</A>
             <A href="/invoices">{tx!(i18n, nav.invoices)}</A>
-            <AlertsLink />
+            <A href="/alerts">{tx!(i18n, nav.alerts)}</A>
             <A href="/history">{tx!(i18n, nav.history)}</A>
         </nav>
         <main id="main" tabindex="-1">
@@ -164,24 +159,6 @@ fn Shell() -> impl IntoView {
         </main>
     }
 }
-
-/// The nav's link to the alerts page (with the spend guard's screens).
-#[cfg(feature = "spend-guard")]
-#[component]
-fn AlertsLink() -> impl IntoView {
-    let i18n = use_i18n();
-    view! { <A href="/alerts">{tx!(i18n, nav.alerts)}</A> }
-}
-
-/// The spend guard's screens are built with the `spend-guard` feature only (they do not
-/// fit the first load's budget yet): without it, no link and no bell.
-#[cfg(not(feature = "spend-guard"))]
-#[component]
-fn AlertsLink() -> impl IntoView {}
-
-#[cfg(not(feature = "spend-guard"))]
-#[component]
-fn Bell() -> impl IntoView {}
 
 #[component]
 fn NotFound() -> impl IntoView {

@@ -6,12 +6,13 @@ mod i18n;
 mod api;
 mod app;
 mod auth;
+mod bodies;
 mod components;
 mod dates;
 mod download;
 mod format;
+mod json;
 mod loader;
-#[cfg(feature = "spend-guard")]
 mod notices;
 mod pages;
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! Pieces every page uses: the loading, empty and error states, status badges, product
 //! names and quota bars (with the usage beyond the plan, when there is some).
 
-#[cfg(feature = "spend-guard")]
 pub mod bell;
 pub mod invoice_lines;
 pub mod usage_chart;
@@ -139,23 +138,19 @@ where
 /// A part of a view drawn again whenever a signal `draw` reads changes. The alerts page and
 /// the bell draw every such part through here: the wasm then holds one copy of the
 /// redrawing code, not one per closure (which kept the first load within its budget).
-#[cfg(feature = "spend-guard")]
 pub fn redrawn(draw: impl Fn() -> AnyView + Send + Sync + 'static) -> impl IntoView {
     redrawn_boxed(Box::new(draw))
 }
 
-#[cfg(feature = "spend-guard")]
 fn redrawn_boxed(draw: Box<dyn Fn() -> AnyView + Send + Sync>) -> impl IntoView {
     move || draw()
 }
 
 /// A text drawn again whenever a signal `text` reads changes (as [`redrawn`]).
-#[cfg(feature = "spend-guard")]
 pub fn redrawn_text(text: impl Fn() -> Option<String> + Send + Sync + 'static) -> impl IntoView {
     redrawn_text_boxed(Box::new(text))
 }
 
-#[cfg(feature = "spend-guard")]
 fn redrawn_text_boxed(text: Box<dyn Fn() -> Option<String> + Send + Sync>) -> impl IntoView {
     move || text()
 }

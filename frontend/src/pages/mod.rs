@@ -1,7 +1,6 @@
 //! One module per screen of the app.
 
 pub mod account;
-#[cfg(feature = "spend-guard")]
 pub mod alerts;
 pub mod history;
 pub mod invoices;

@@ -1,10 +1,3 @@
-// PENDING: the app's spend-guard screens are built only with the frontend's
-// `spend-guard` feature (they do not fit the first load's 300 kB budget yet), so `just e2e`
-// does not run this file. To run it: build the app with the feature
-// (`CARGO_TARGET_DIR=target/wasm trunk build --release --features spend-guard`), then
-// `cd e2e && node --test pending/alerts.test.mjs` (6/6 passed so on 2026-11-26 against
-// the release server).
-//
 // The spend guard in the app (contract §11): the 费用预警 / Alerts page (alert rules and
 // caps; admins edit, members read), the notification bell in the header (unread count,
 // list, mark as read), and, embedded, `portal:notice` posted to the workbench when a

@@ -1,0 +1,162 @@
+//! Plans, usage, invoices and the upcoming bill.
+
+use portal_api_types::{
+    Invoice, InvoiceLine, InvoiceList, InvoiceSummary, Payment, Plan, PlanFeatures, PlanList,
+    PlanOverage, ProductUsage, UpcomingBill, UpgradePreview, UsageDetail, UsageItem, UsageOverview,
+};
+
+use crate::json::{Fields, Json, int, money, one_decimal, small, text};
+
+fn plan(value: &Json) -> Option<Plan> {
+    let f = Fields::of(value)?;
+    Some(Plan {
+        plan_id: f.req("plan_id", text)?,
+        name: f.req("name", text)?,
+        price: f.req("price", money)?,
+        currency: f.req("currency", text)?,
+        period: f.req("period", text)?,
+        features: f.req("features", |value| {
+            let f = Fields::of(value)?;
+            Some(PlanFeatures {
+                ai_chat_quota: f.req("ai_chat_quota", int)?,
+                agent_seats: f.req("agent_seats", int)?,
+                email_quota: f.req("email_quota", int)?,
+            })
+        })?,
+        overage: f.req("overage", |value| {
+            let f = Fields::of(value)?;
+            Some(PlanOverage {
+                ai_chat: f.req("ai_chat", money)?,
+                email: f.req("email", money)?,
+                agent_seats: f.req("agent_seats", money)?,
+            })
+        })?,
+    })
+}
+
+pub fn plan_list(value: &Json) -> Option<PlanList> {
+    Some(PlanList {
+        plans: Fields::of(value)?.list("plans", plan)?,
+    })
+}
+
+fn line(value: &Json) -> Option<InvoiceLine> {
+    let f = Fields::of(value)?;
+    Some(InvoiceLine {
+        description: f.req("description", text)?,
+        quantity: f.req("quantity", int)?,
+        unit_price: f.req("unit_price", money)?,
+        amount: f.req("amount", money)?,
+        kind: f.or_default("kind", text)?,
+        product: f.opt("product", text)?,
+        used: f.opt("used", int)?,
+        included: f.opt("included", int)?,
+        plan_id: f.opt("plan_id", text)?,
+        period: f.opt("period", text)?,
+        from: f.opt("from", text)?,
+        to: f.opt("to", text)?,
+        days: f.opt("days", small)?,
+        days_in_month: f.opt("days_in_month", small)?,
+    })
+}
+
+pub fn upgrade_preview(value: &Json) -> Option<UpgradePreview> {
+    let f = Fields::of(value)?;
+    Some(UpgradePreview {
+        plan_id: f.req("plan_id", text)?,
+        amount: f.req("amount", money)?,
+        currency: f.req("currency", text)?,
+        proration_date: f.req("proration_date", text)?,
+        lines: f.list("lines", line)?,
+    })
+}
+
+pub fn invoice_list(value: &Json) -> Option<InvoiceList> {
+    let f = Fields::of(value)?;
+    Some(InvoiceList {
+        invoices: f.list("invoices", |value| {
+            let f = Fields::of(value)?;
+            Some(InvoiceSummary {
+                invoice_id: f.req("invoice_id", text)?,
+                amount: f.req("amount", money)?,
+                currency: f.req("currency", text)?,
+                period: f.req("period", text)?,
+                status: f.req("status", text)?,
+                created_at: f.req("created_at", text)?,
+            })
+        })?,
+        next_cursor: f.opt("next_cursor", text)?,
+    })
+}
+
+pub fn invoice(value: &Json) -> Option<Invoice> {
+    let f = Fields::of(value)?;
+    Some(Invoice {
+        invoice_id: f.req("invoice_id", text)?,
+        amount: f.req("amount", money)?,
+        currency: f.req("currency", text)?,
+        period: f.req("period", text)?,
+        status: f.req("status", text)?,
+        created_at: f.req("created_at", text)?,
+        due_date: f.req("due_date", text)?,
+        lines: f.list("lines", line)?,
+        kind: f.or_default("kind", text)?,
+        payments: f.list_or_empty("payments", |value| {
+            let f = Fields::of(value)?;
+            Some(Payment {
+                amount: f.req("amount", money)?,
+                reference: f.req("reference", text)?,
+                paid_at: f.req("paid_at", text)?,
+            })
+        })?,
+    })
+}
+
+pub fn upcoming_bill(value: &Json) -> Option<UpcomingBill> {
+    let f = Fields::of(value)?;
+    Some(UpcomingBill {
+        period: f.req("period", text)?,
+        currency: f.req("currency", text)?,
+        amount: f.req("amount", money)?,
+        lines: f.list("lines", line)?,
+        projected_amount: f.req("projected_amount", money)?,
+        projected_lines: f.list("projected_lines", line)?,
+    })
+}
+
+pub fn usage_overview(value: &Json) -> Option<UsageOverview> {
+    let f = Fields::of(value)?;
+    Some(UsageOverview {
+        month: f.req("month", text)?,
+        products: f.list("products", |value| {
+            let f = Fields::of(value)?;
+            Some(ProductUsage {
+                product: f.req("product", text)?,
+                used: f.req("used", int)?,
+                quota: f.req("quota", int)?,
+                percent: f.req("percent", one_decimal)?,
+                projected: f.req("projected", int)?,
+                alert: f.req("alert", text)?,
+                included: f.or_default("included", int)?,
+                overage_units: f.or_default("overage_units", int)?,
+                overage_amount: f.or_default("overage_amount", money)?,
+            })
+        })?,
+    })
+}
+
+pub fn usage_detail(value: &Json) -> Option<UsageDetail> {
+    let f = Fields::of(value)?;
+    Some(UsageDetail {
+        from: f.req("from", text)?,
+        to: f.req("to", text)?,
+        items: f.list("items", |value| {
+            let f = Fields::of(value)?;
+            Some(UsageItem {
+                date: f.req("date", text)?,
+                product: f.req("product", text)?,
+                count: f.req("count", int)?,
+            })
+        })?,
+    })
+}

@@ -1,0 +1,271 @@
+//! Every reader against the derived serde code it replaces: the same answer (or the same
+//! refusal) for the API's bodies and for every way of spoiling one member of them.
+
+use std::fmt::Debug;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::*;
+use crate::json::{self, Json};
+
+/// What each member is replaced with, in turn.
+fn spoilers() -> Vec<Value> {
+    vec![
+        Value::Null,
+        json!("x"),
+        json!(""),
+        json!("12.50"),
+        json!("1e3"),
+        json!(7),
+        json!(-1),
+        json!(0),
+        json!(4_294_967_296_u64),
+        // Beyond `i64`; a float reads it exactly, as the percentage reader does.
+        json!(1_u64 << 63),
+        json!(1.5),
+        json!(-0.0),
+        json!(true),
+        json!([]),
+        json!(["a"]),
+        json!({}),
+        json!({"k": "v"}),
+    ]
+}
+
+/// Every variant of `value` with one member (at any depth) removed or replaced.
+fn variants(value: &Value) -> Vec<Value> {
+    let mut out = Vec::new();
+    match value {
+        Value::Object(map) => {
+            for (key, member) in map {
+                let mut removed = map.clone();
+                removed.remove(key);
+                out.push(Value::Object(removed));
+                for spoiler in spoilers().into_iter().chain(variants(member)) {
+                    let mut changed = map.clone();
+                    changed.insert(key.clone(), spoiler);
+                    out.push(Value::Object(changed));
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                for spoiler in spoilers().into_iter().chain(variants(item)) {
+                    let mut changed = items.clone();
+                    changed[i] = spoiler;
+                    out.push(Value::Array(changed));
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// `read` and serde agree on `body` and on every variant of it.
+fn agrees<T>(body: Value, read: fn(&Json) -> Option<T>)
+where
+    T: DeserializeOwned + PartialEq + Debug,
+{
+    let original = body.to_string();
+    let ours = json::parse(&original).as_ref().and_then(read);
+    assert!(ours.is_some(), "the body itself reads: {original}");
+    for value in std::iter::once(body.clone()).chain(variants(&body)) {
+        let text = value.to_string();
+        let ours = json::parse(&text).as_ref().and_then(read);
+        let theirs = serde_json::from_str::<T>(&text).ok();
+        assert_eq!(ours, theirs, "{text}");
+        // The `Debug` shows a `Decimal`'s scale, which `==` ignores.
+        assert_eq!(format!("{ours:?}"), format!("{theirs:?}"), "{text}");
+    }
+}
+
+/// The text written for `body` is the text serde writes.
+fn writes_as_serde<T: Serialize>(body: &T, ours: Json) {
+    assert_eq!(ours.to_text(), serde_json::to_string(body).unwrap());
+}
+
+fn line() -> Value {
+    json!({"description": "专业版 2025-12", "quantity": 1, "unit_price": "999.00",
+        "amount": "999.00", "kind": "fee", "plan_id": "pro", "period": "2025-12",
+        "from": "2025-12-01", "to": "2025-12-31", "days": 31, "days_in_month": 31})
+}
+
+fn usage_line() -> Value {
+    json!({"description": "AI 对话超额", "quantity": 120, "unit_price": "0.05",
+        "amount": "6.00", "kind": "overage", "product": "ai_chat", "used": 10120,
+        "included": 10000})
+}
+
+fn invoice_json() -> Value {
+    json!({"invoice_id": "INV202512001", "amount": "999.00", "currency": "CNY",
+        "period": "2025-12", "status": "paid", "created_at": "2025-12-01T00:00:00Z",
+        "due_date": "2025-12-15", "lines": [line(), usage_line()], "kind": "subscription",
+        "payments": [{"amount": "999.00", "reference": "bank-1", "paid_at": "2025-12-03T08:00:00Z"}]})
+}
+
+fn subscription_json() -> Value {
+    json!({"subscription_id": "sub_1", "plan_id": "pro", "plan_name": "专业版",
+        "start_date": "2025-01-01", "end_date": "2026-12-31", "status": "active",
+        "scheduled_change": {"plan_id": "basic", "effective_date": "2026-01-01"},
+        "segments": [{"plan_id": "pro", "from": "2025-12-01", "to": "2025-12-31"}]})
+}
+
+#[test]
+fn account_subscription_and_changes() {
+    agrees(
+        json!({"customer_id": "cust_demo", "company_name": "演示公司", "contact_name": "张三",
+            "contact_email": "a@b.cn", "created_at": "2025-01-01T00:00:00Z", "extra": 1}),
+        account,
+    );
+    agrees(subscription_json(), subscription);
+    agrees(
+        json!({"subscription": subscription_json(), "invoice": invoice_json()}),
+        upgrade_response,
+    );
+    agrees(
+        json!({"plan_id": "pro", "amount": "838.71", "currency": "CNY",
+            "proration_date": "2025-12-05", "lines": [line()]}),
+        upgrade_preview,
+    );
+}
+
+#[test]
+fn plans_usage_invoices_and_the_upcoming_bill() {
+    agrees(
+        json!({"plans": [{"plan_id": "pro", "name": "专业版", "price": "999.00",
+            "currency": "CNY", "period": "month",
+            "features": {"ai_chat_quota": 10000, "agent_seats": 5, "email_quota": 1000},
+            "overage": {"ai_chat": "0.05", "email": "0.03", "agent_seats": "99.00"}}]}),
+        plan_list,
+    );
+    agrees(
+        json!({"month": "2025-12", "products": [{"product": "ai_chat", "used": 2,
+            "quota": 3, "percent": 66.7, "projected": 3, "alert": "none", "included": 3,
+            "overage_units": 0, "overage_amount": "0.00"}]}),
+        usage_overview,
+    );
+    agrees(
+        json!({"from": "2025-12-01", "to": "2025-12-31",
+            "items": [{"date": "2025-12-01", "product": "email", "count": 12}]}),
+        usage_detail,
+    );
+    agrees(
+        json!({"invoices": [{"invoice_id": "INV1", "amount": "999.00", "currency": "CNY",
+            "period": "2025-12", "status": "pending", "created_at": "2025-12-01T00:00:00Z"}],
+            "next_cursor": "c1"}),
+        invoice_list,
+    );
+    agrees(invoice_json(), invoice);
+    agrees(
+        json!({"period": "2026-01", "currency": "CNY", "amount": "1005.00",
+            "lines": [line(), usage_line()], "projected_amount": "1130.00",
+            "projected_lines": [usage_line()]}),
+        upcoming_bill,
+    );
+}
+
+#[test]
+fn percentages_keep_the_scale_a_float_gives() {
+    for percent in [
+        "0", "0.0", "66.7", "100.0", "100", "12.5", "99.9", "0.1", "1000.0", "250.0", "33.3",
+        "1e2", "1.5E1", "2.5e-1", "7e-40", "-0.0",
+    ] {
+        let text = format!(
+            r#"{{"month":"2025-12","products":[{{"product":"email","used":1,"quota":2,
+            "percent":{percent},"projected":2,"alert":"none"}}]}}"#
+        );
+        let ours = json::parse(&text).as_ref().and_then(usage_overview);
+        let theirs = serde_json::from_str::<portal_api_types::UsageOverview>(&text).ok();
+        assert_eq!(format!("{ours:?}"), format!("{theirs:?}"), "{percent}");
+    }
+}
+
+#[test]
+fn the_audit_log_the_configuration_and_errors() {
+    agrees(
+        json!({"entries": [{"at": "2025-12-01T00:00:00Z", "user_id": "u1",
+            "action": "account.updated",
+            "details": {"before": {"company_name": "旧"}, "after": {"company_name": "新"}}}],
+            "next_cursor": null}),
+        audit_log,
+    );
+    agrees(
+        json!({"allowed_parent_origins": ["https://a.example"], "demo_sign_in": true}),
+        app_config,
+    );
+    agrees(
+        json!({"token": "t", "expires_at": 1_767_225_600}),
+        demo_token,
+    );
+    agrees(
+        json!({"error": {"code": "validation_failed", "message": "m",
+            "fields": {"contact_email": "not an address"}}}),
+        error_body,
+    );
+}
+
+#[test]
+fn names_written_twice() {
+    let texts = [
+        r#"{"plan_id":"a","effective_date":"b","plan_id":"c"}"#,
+        r#"{"plan_id":"a","effective_date":"b","other":1,"other":2}"#,
+    ];
+    for text in texts {
+        let ours = json::parse(text)
+            .as_ref()
+            .and_then(|value| Fields::of(value).and_then(|f| f.req("plan_id", crate::json::text)));
+        let theirs = serde_json::from_str::<ScheduledChange>(text).ok();
+        assert_eq!(ours.is_some(), theirs.is_some(), "{text}");
+    }
+    // In a map, the last one counts.
+    let text = r#"{"error":{"code":"c","message":"m","fields":{"a":"1","a":"2"}}}"#;
+    let ours = json::parse(text).as_ref().and_then(error_body);
+    assert_eq!(ours, serde_json::from_str::<ErrorBody>(text).ok());
+}
+
+#[test]
+fn requests_are_written_as_serde_writes_them() {
+    let empty = UpdateAccountRequest::default();
+    writes_as_serde(&empty, update_account_body(&empty));
+    let full = UpdateAccountRequest {
+        company_name: Some("新 \"公司\"\n\\".into()),
+        contact_name: None,
+        contact_email: Some("a@b.cn\u{1}\u{1f}\u{7f}".into()),
+    };
+    writes_as_serde(&full, update_account_body(&full));
+    for proration_date in [None, Some("2025-12-05".to_owned())] {
+        let body = UpgradeRequest {
+            plan_id: "pro".into(),
+            proration_date,
+        };
+        writes_as_serde(&body, upgrade_body(&body));
+    }
+    let body = DowngradeRequest {
+        plan_id: "basic".into(),
+    };
+    writes_as_serde(&body, downgrade_body(&body));
+}
+
+#[test]
+fn the_spend_guard() {
+    use portal_api_types::{AlertRules, Caps};
+
+    let rules = json!({"rules": [
+        {"kind": "quota_percent", "product": "email", "threshold": 80, "channels": ["in_app"]},
+        {"kind": "projected_amount", "product": null, "threshold": "1500.50",
+            "channels": ["in_app", "email"]}]});
+    agrees(rules.clone(), alert_rules);
+    let read: AlertRules = serde_json::from_value(rules).unwrap();
+    writes_as_serde(&read, alert_rules_body(&read));
+    let caps_json = json!({"caps": [{"product": "ai_chat", "stop_at_percent": 100}]});
+    agrees(caps_json.clone(), caps);
+    let read: Caps = serde_json::from_value(caps_json).unwrap();
+    writes_as_serde(&read, caps_body(&read));
+    let one = json!({"id": "n1", "at": "2025-12-19T10:00:00Z",
+        "kind": "usage.threshold_crossed", "title": "用量提醒", "body": "b", "read": false});
+    agrees(one.clone(), notification);
+    agrees(json!({"unread": 1, "notifications": [one]}), notifications);
+}
