@@ -179,7 +179,7 @@ async fn a_spend_alert_mails_the_contact_in_chinese_and_english(backend: Backend
     let mail = &mails[0];
     assert_eq!(mail.to, [contact]);
     assert_eq!(mail.from, "billing@portal.test");
-    let text = mail.text();
+    let text = format!("{}\n{}", mail.subject, mail.text);
     for expected in [
         "费用预警",
         "Spend alert",

@@ -1,71 +1,22 @@
-//! An SMTP server for tests: Python's aiosmtpd (installed from PyPI into
-//! `target/test-venv` on first use) on a loopback port, saving each accepted message.
+//! An SMTP server for tests: `scripts/smtp-sink.sh` (Python's aiosmtpd, installed from
+//! PyPI into `target/test-venv` on first use) on a loopback port, saving each accepted
+//! message.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
 
 use std::io::BufRead;
-
-/// The aiosmtpd release the tests run.
-const AIOSMTPD: &str = "aiosmtpd==1.4.6";
-
-const SINK: &str = r#"
-import json, os, sys, time
-from aiosmtpd.controller import Controller
-
-out, port = sys.argv[1], int(sys.argv[2])
-
-class Save:
-    async def handle_DATA(self, server, session, envelope):
-        name = os.path.join(out, "%d.json" % time.time_ns())
-        with open(name + ".tmp", "w") as f:
-            json.dump({"from": envelope.mail_from, "to": envelope.rcpt_tos,
-                       "data": envelope.original_content.decode("utf-8", "replace")}, f)
-        os.rename(name + ".tmp", name)
-        return "250 OK"
-
-controller = Controller(Save(), hostname="127.0.0.1", port=port)
-controller.start()
-print("ready", flush=True)
-sys.stdin.read()
-controller.stop()
-"#;
 
 /// A message as the sink received it.
 #[derive(Debug, Clone)]
 pub struct StoredMail {
     pub from: String,
     pub to: Vec<String>,
+    /// The subject and the plain text body, decoded as a mail client shows them.
+    pub subject: String,
+    pub text: String,
     /// The raw message (headers and body, as sent).
     pub data: String,
-}
-
-impl StoredMail {
-    /// The body decoded from its transfer encoding (quoted-printable or base64), and
-    /// the subject decoded from its encoded words: what a mail client shows.
-    pub fn text(&self) -> String {
-        let decoded = std::process::Command::new("python3")
-            .args([
-                "-c",
-                "import sys, email, email.policy\n\
-                 m = email.message_from_string(sys.stdin.read(), policy=email.policy.default)\n\
-                 print(m['subject']); print(m.get_content())",
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .and_then(|mut child| {
-                use std::io::Write;
-                if let Some(stdin) = child.stdin.as_mut() {
-                    stdin.write_all(self.data.as_bytes())?;
-                }
-                child.wait_with_output()
-            });
-        decoded
-            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-            .unwrap_or_default()
-    }
 }
 
 /// The sink: killed when dropped.
@@ -75,40 +26,13 @@ pub struct SmtpSink {
     child: Child,
 }
 
-static VENV: Mutex<()> = Mutex::new(());
-
-/// The venv's python, installing aiosmtpd on first use.
-fn python() -> std::io::Result<PathBuf> {
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-venv");
-    let python = venv.join("bin/python");
-    let marker = venv.join(".aiosmtpd");
-    let _one_at_a_time = VENV.lock();
-    if std::fs::read_to_string(&marker).ok().as_deref() != Some(AIOSMTPD) {
-        let run = |cmd: &mut Command| -> std::io::Result<()> {
-            let status = cmd.status()?;
-            if status.success() {
-                Ok(())
-            } else {
-                Err(std::io::Error::other(format!("{cmd:?} failed: {status}")))
-            }
-        };
-        run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
-        run(Command::new(&python).args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            AIOSMTPD,
-        ]))?;
-        std::fs::write(&marker, AIOSMTPD)?;
-    }
-    Ok(python)
+/// `scripts/smtp-sink.sh`: the sink, in the venv it installs on first use.
+fn script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/smtp-sink.sh")
 }
 
 impl SmtpSink {
     pub fn start() -> std::io::Result<Self> {
-        let python = python()?;
         let dir = std::env::temp_dir()
             .join(format!("portal-smtp-{}", std::process::id()))
             .join(format!(
@@ -122,9 +46,7 @@ impl SmtpSink {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
-        let mut child = Command::new(python)
-            .arg("-c")
-            .arg(SINK)
+        let mut child = Command::new(script())
             .arg(&dir)
             .arg(port.to_string())
             .stdin(Stdio::piped())
@@ -169,6 +91,8 @@ impl SmtpSink {
                             .collect()
                     })
                     .unwrap_or_default(),
+                subject: v["subject"].as_str().unwrap_or_default().to_owned(),
+                text: v["text"].as_str().unwrap_or_default().to_owned(),
                 data: v["data"].as_str().unwrap_or_default().to_owned(),
             })
             .collect()
