@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod charges;
 pub mod customer;
 pub mod error;
+pub mod fapiao;
 pub mod guard;
 pub mod ids;
 pub mod invoice;
@@ -27,6 +28,7 @@ pub use calendar::BusinessCalendar;
 pub use charges::{ChargeError, SegmentCharge};
 pub use customer::{AccountChanges, ContactEmail, Customer, NewCustomer};
 pub use error::{FieldErrors, ParseError};
+pub use fapiao::{UnifiedSocialCreditCode, UsccError};
 pub use ids::{CustomerId, InvoiceId, PlanId, SubscriptionId, UserId};
 pub use invoice::{
     Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, InvoiceSummary, Language, LineDetail,
