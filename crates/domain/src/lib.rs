@@ -28,7 +28,7 @@ pub use calendar::BusinessCalendar;
 pub use charges::{ChargeError, SegmentCharge};
 pub use customer::{AccountChanges, ContactEmail, Customer, NewCustomer};
 pub use error::{FieldErrors, ParseError};
-pub use fapiao::{UnifiedSocialCreditCode, UsccError};
+pub use fapiao::{FapiaoProfile, RawFapiaoProfile, TitleType, UnifiedSocialCreditCode, UsccError};
 pub use ids::{CustomerId, InvoiceId, PlanId, SubscriptionId, UserId};
 pub use invoice::{
     Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, InvoiceSummary, Language, LineDetail,

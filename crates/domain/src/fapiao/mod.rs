@@ -1,8 +1,13 @@
 //! Fapiao (发票, contract §12): the unified social credit code, the customer's fapiao
 //! profile, requests and their statuses, and the issued file.
 
+mod profile;
 mod uscc;
 
+pub use profile::{
+    ADDRESS_MAX, BANK_ACCOUNT_MAX, BANK_NAME_MAX, FapiaoProfile, PHONE_LEN, PHONE_MIN_DIGITS,
+    RawFapiaoProfile, TITLE_MAX, TitleType, validate_profile,
+};
 pub use uscc::{
     USCC_ALPHABET, USCC_EXCLUDED_LETTERS, USCC_LEN, UnifiedSocialCreditCode, UsccError,
     uscc_check_character,
