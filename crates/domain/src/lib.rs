@@ -28,7 +28,10 @@ pub use calendar::BusinessCalendar;
 pub use charges::{ChargeError, SegmentCharge};
 pub use customer::{AccountChanges, ContactEmail, Customer, NewCustomer};
 pub use error::{FieldErrors, ParseError};
-pub use fapiao::{FapiaoProfile, RawFapiaoProfile, TitleType, UnifiedSocialCreditCode, UsccError};
+pub use fapiao::{
+    FapiaoKind, FapiaoProfile, FapiaoRequestStatus, FapiaoTransitionError, InvoiceFapiaoStatus,
+    RawFapiaoProfile, TitleType, UnifiedSocialCreditCode, UsccError,
+};
 pub use ids::{CustomerId, InvoiceId, PlanId, SubscriptionId, UserId};
 pub use invoice::{
     Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, InvoiceSummary, Language, LineDetail,

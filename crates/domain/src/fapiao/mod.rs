@@ -2,11 +2,16 @@
 //! profile, requests and their statuses, and the issued file.
 
 mod profile;
+mod request;
 mod uscc;
 
 pub use profile::{
     ADDRESS_MAX, BANK_ACCOUNT_MAX, BANK_NAME_MAX, FapiaoProfile, PHONE_LEN, PHONE_MIN_DIGITS,
     RawFapiaoProfile, TITLE_MAX, TitleType, validate_profile,
+};
+pub use request::{
+    FapiaoKind, FapiaoRequestStatus, FapiaoTransitionError, InvoiceFapiaoStatus,
+    special_requirements,
 };
 pub use uscc::{
     USCC_ALPHABET, USCC_EXCLUDED_LETTERS, USCC_LEN, UnifiedSocialCreditCode, UsccError,
