@@ -29,8 +29,9 @@ pub use charges::{ChargeError, SegmentCharge};
 pub use customer::{AccountChanges, ContactEmail, Customer, NewCustomer};
 pub use error::{FieldErrors, ParseError};
 pub use fapiao::{
-    FapiaoKind, FapiaoProfile, FapiaoRequestStatus, FapiaoTransitionError, InvoiceFapiaoStatus,
-    RawFapiaoProfile, TitleType, UnifiedSocialCreditCode, UsccError,
+    FapiaoFileType, FapiaoKind, FapiaoNumber, FapiaoProfile, FapiaoRequestStatus,
+    FapiaoTransitionError, InvoiceFapiaoStatus, Issuance, RawFapiaoProfile, TitleType,
+    UnifiedSocialCreditCode, UsccError,
 };
 pub use ids::{CustomerId, InvoiceId, PlanId, SubscriptionId, UserId};
 pub use invoice::{
