@@ -47,9 +47,10 @@ async function waitFor(url, ms = 20_000) {
 
 /**
  * Starts `portal serve` on a fresh database with the demo data.
- * @param {{allowedOrigins?: string[], demoSignIn?: boolean}} options
+ * @param {{allowedOrigins?: string[], demoSignIn?: boolean, env?: Record<string, string>}} options
+ *   `env`: more settings (e.g. the SMTP server of `startSmtpSink`).
  */
-export async function startPortal({ allowedOrigins = [], demoSignIn = false } = {}) {
+export async function startPortal({ allowedOrigins = [], demoSignIn = false, env: more = {} } = {}) {
   if (!existsSync(PORTAL_BIN)) throw new Error(`no portal binary at ${PORTAL_BIN}: run \`just build\``);
   if (!existsSync(join(DIST, "index.html"))) throw new Error(`no built app in ${DIST}: run \`just build\``);
   const dir = mkdtempSync(join(tmpdir(), "portal-e2e-"));
@@ -65,6 +66,7 @@ export async function startPortal({ allowedOrigins = [], demoSignIn = false } = 
     PORTAL_STATIC_DIR: DIST,
     PORTAL_DEMO_SIGN_IN: demoSignIn ? "true" : "false",
     RUST_LOG: process.env.RUST_LOG ?? "warn",
+    ...more,
   };
   delete env.REDIS_URL;
   execFileSync(PORTAL_BIN, ["seed", "--demo"], { env, stdio: ["ignore", "ignore", "inherit"] });

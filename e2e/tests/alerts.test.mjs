@@ -2,21 +2,27 @@
 // caps; admins edit, members read), the notification bell in the header (unread count,
 // list, mark as read), and, embedded, `portal:notice` posted to the workbench when a
 // notification arrives. Usage comes in through the internal API with a service token, as
-// the platform sends it.
+// the platform sends it. The portal sends e-mail to a real SMTP server on loopback.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startPortal, startWorkbench, openBrowser, screenshot } from "../lib/harness.mjs";
+import { startSmtpSink } from "../lib/smtp.mjs";
 
 let portal;
 let browser;
+let smtp;
 before(async () => {
-  portal = await startPortal();
+  smtp = await startSmtpSink();
+  portal = await startPortal({
+    env: { PORTAL_SMTP_URL: smtp.url, PORTAL_MAIL_FROM: "客户控制台 <billing@portal.test>" },
+  });
   browser = await openBrowser();
 });
 after(async () => {
   await browser?.close();
   await portal?.stop();
+  await smtp?.stop();
 });
 
 /** Sends `body` with `method` and the bearer token; the status and the JSON answer, if any. */
@@ -166,11 +172,12 @@ test("the API's reasons show beside the fields; what cannot be sent is refused i
   await thresholdError.filter({ hasText: "请输入整数百分比，如 80。" }).waitFor();
   assert.equal((await portal.api("/api/portal/alerts", token)).rules.length, index);
 
-  // E-mail without a mail server: the API's 422 names the channels; its reason is shown.
+  // Webhooks without a receiver configured: the API's 422 names the channels; its reason
+  // is shown.
   await rule.getByLabel("阈值（占配额的 %）").fill("90");
-  await rule.getByLabel("邮件").check();
+  await rule.getByLabel("Webhook").check();
   const body = {
-    rules: [...existing, { kind: "quota_percent", product: "ai_chat", threshold: 90, channels: ["in_app", "email"] }],
+    rules: [...existing, { kind: "quota_percent", product: "ai_chat", threshold: 90, channels: ["in_app", "webhook"] }],
   };
   const refused = await send(portal, "PUT", "/api/portal/alerts", token, body);
   assert.equal(refused.status, 422);
@@ -185,7 +192,7 @@ test("the API's reasons show beside the fields; what cannot be sent is refused i
   assert.equal((await portal.api("/api/portal/alerts", token)).rules.length, index);
 
   // A projected-bill rule: an amount, no product.
-  await rule.getByLabel("邮件").uncheck();
+  await rule.getByLabel("Webhook").uncheck();
   await rule.getByLabel("类型").selectOption("projected_amount");
   assert.equal(await rule.getByLabel("产品").count(), 0, "a bill rule has no product");
   await rule.getByLabel("阈值（预计账单，元）").fill("5000.00");
@@ -203,6 +210,44 @@ test("the API's reasons show beside the fields; what cannot be sent is refused i
   await page.locator("form.rules").getByRole("button", { name: "保存预警规则" }).click();
   await page.locator("form.rules .save-status").filter({ hasText: "已保存。" }).waitFor();
   assert.equal((await portal.api("/api/portal/alerts", token)).rules.length, index);
+});
+
+test("an e-mail rule chosen in the page sends the contact an e-mail when usage crosses it", async () => {
+  const { page } = browser;
+  const token = portal.token({ role: "admin", user: "user_admin" });
+  const { threshold, beyond } = await aiChatCrossing(portal, token);
+  const contact = (await portal.api("/api/portal/account", token)).contact_email;
+  const before = (await portal.api("/api/portal/alerts", token)).rules;
+
+  await page.goto(`${portal.url}/alerts?lang=zh&token=${token}`);
+  await page.getByRole("heading", { name: "预警规则" }).waitFor();
+  await page.getByRole("button", { name: "添加规则" }).click();
+  const rule = rules(page).last();
+  await rule.getByLabel("类型").selectOption("quota_percent");
+  await rule.getByLabel("产品").selectOption("ai_chat");
+  await rule.getByLabel("阈值（占配额的 %）").fill(String(threshold));
+  await rule.getByLabel("站内通知").uncheck();
+  await rule.getByLabel("邮件").check();
+  await page.locator("form.rules").getByRole("button", { name: "保存预警规则" }).click();
+  await page.locator("form.rules .save-status").filter({ hasText: "已保存。" }).waitFor();
+  const saved = (await portal.api("/api/portal/alerts", token)).rules;
+  assert.equal(saved.length, before.length + 1);
+  assert.deepEqual(saved.at(-1).channels, ["email"]);
+
+  assert.equal(smtp.messages().length, 0, "nothing sent before the crossing");
+  await ingestAiChat(portal, beyond);
+  const mail = await smtp.waitForMessage();
+  assert.deepEqual(mail.to, [contact]);
+  assert.equal(mail.from, "billing@portal.test");
+  assert.match(mail.subject, /费用预警/);
+  assert.match(mail.subject, /Spend alert/);
+  assert.ok(mail.text.includes(`AI 对话用量已达 ${threshold}%`), mail.text);
+  assert.ok(mail.text.includes(`AI chat usage reached ${threshold}%`), mail.text);
+  assert.equal(smtp.messages().length, 1, "one e-mail for one crossing");
+
+  // Restore the rules as they were.
+  const restored = await send(portal, "PUT", "/api/portal/alerts", token, { rules: before });
+  assert.equal(restored.status, 200);
 });
 
 test("an admin caps e-mail at a share of its quota", async () => {

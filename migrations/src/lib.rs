@@ -12,6 +12,7 @@ mod m20261127_000004_plan_overage;
 mod m20261128_000005_usage_billing;
 mod m20261129_000006_spend_guard;
 mod m20261130_000007_outbox;
+mod m20261201_000008_fapiao;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_usage_billing::Migration),
             Box::new(m20261129_000006_spend_guard::Migration),
             Box::new(m20261130_000007_outbox::Migration),
+            Box::new(m20261201_000008_fapiao::Migration),
         ]
     }
 }

@@ -11,9 +11,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 mod billing;
+mod fapiao;
 mod guard;
 mod usage;
 pub use billing::UpcomingBill;
+pub use fapiao::{
+    FapiaoIssued, FapiaoProfile, FapiaoRequest, FapiaoRequests, FapiaoReversed, NewFapiaoRequest,
+};
 pub use guard::{
     AlertRule, AlertRules, Cap, Caps, Entitlement, Entitlements, Notification, Notifications,
     Threshold,
@@ -356,6 +360,13 @@ pub struct InvoiceSummary {
     /// `pending`, `paid` or `overdue`.
     pub status: String,
     pub created_at: String,
+    /// `none`, `pending` (a fapiao is requested) or `issued` (contract §12).
+    #[serde(default = "no_fapiao")]
+    pub fapiao_status: String,
+}
+
+fn no_fapiao() -> String {
+    "none".to_owned()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -34,14 +34,17 @@ pub enum EventType {
     InvoiceIssued,
     InvoiceOverdue,
     SubscriptionChanged,
+    /// A fapiao was issued for a request (§12; beyond the four types of §11).
+    FapiaoIssued,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 4] = [
+    pub const ALL: [EventType; 5] = [
         EventType::UsageThresholdCrossed,
         EventType::InvoiceIssued,
         EventType::InvoiceOverdue,
         EventType::SubscriptionChanged,
+        EventType::FapiaoIssued,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +53,7 @@ impl EventType {
             EventType::InvoiceIssued => "invoice.issued",
             EventType::InvoiceOverdue => "invoice.overdue",
             EventType::SubscriptionChanged => "subscription.changed",
+            EventType::FapiaoIssued => "fapiao.issued",
         }
     }
 

@@ -9,6 +9,7 @@ mod documents;
 mod entitlements;
 pub mod error;
 mod events;
+pub mod fapiao;
 mod guard;
 mod idempotent;
 mod operations;

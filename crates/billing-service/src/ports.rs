@@ -354,6 +354,7 @@ pub struct Ports {
     pub idempotency: Arc<dyn IdempotencyRepository>,
     pub guard: Arc<dyn crate::guard::GuardRepository>,
     pub outbox: Arc<dyn Outbox>,
+    pub fapiao: Arc<dyn crate::fapiao::FapiaoRepository>,
     /// E-mail, when `PORTAL_SMTP_URL` is set.
     pub mailer: Option<Arc<dyn Mailer>>,
     /// Webhooks, when `PORTAL_WEBHOOK_URL` is set.
@@ -385,6 +386,7 @@ impl Ports {
             + IdempotencyRepository
             + crate::guard::GuardRepository
             + Outbox
+            + crate::fapiao::FapiaoRepository
             + HealthProbe
             + 'static,
     {
@@ -399,6 +401,7 @@ impl Ports {
             idempotency: store.clone(),
             guard: store.clone(),
             outbox: store.clone(),
+            fapiao: store.clone(),
             mailer: None,
             webhooks: None,
             health: store,

@@ -144,6 +144,13 @@ pub enum AuditAction {
     AlertsUpdated,
     /// The caps were replaced (§11).
     CapsUpdated,
+    /// The fapiao profile was replaced (§12).
+    FapiaoProfileUpdated,
+    /// A fapiao was requested, withdrawn, issued or reversed (§12).
+    FapiaoRequested,
+    FapiaoWithdrawn,
+    FapiaoIssued,
+    FapiaoReversed,
 }
 
 impl AuditAction {
@@ -157,6 +164,11 @@ impl AuditAction {
             AuditAction::InvoicePaid => "invoice.paid",
             AuditAction::AlertsUpdated => "alerts.updated",
             AuditAction::CapsUpdated => "caps.updated",
+            AuditAction::FapiaoProfileUpdated => "fapiao.profile_updated",
+            AuditAction::FapiaoRequested => "fapiao.requested",
+            AuditAction::FapiaoWithdrawn => "fapiao.withdrawn",
+            AuditAction::FapiaoIssued => "fapiao.issued",
+            AuditAction::FapiaoReversed => "fapiao.reversed",
         }
     }
 
@@ -170,6 +182,11 @@ impl AuditAction {
             AuditAction::InvoicePaid,
             AuditAction::AlertsUpdated,
             AuditAction::CapsUpdated,
+            AuditAction::FapiaoProfileUpdated,
+            AuditAction::FapiaoRequested,
+            AuditAction::FapiaoWithdrawn,
+            AuditAction::FapiaoIssued,
+            AuditAction::FapiaoReversed,
         ]
         .into_iter()
         .find(|a| a.as_str() == raw)

@@ -26,6 +26,7 @@ use crate::ports::{
 };
 
 pub mod contract;
+mod fapiao;
 mod guard;
 mod keys;
 mod ledger;
@@ -50,6 +51,7 @@ struct State {
     firings: HashSet<(CustomerId, Month, String)>,
     notifications: Vec<crate::guard::Notification>,
     outbox: Vec<outbox::Stored>,
+    fapiao: fapiao::FapiaoState,
     invoices: Vec<Invoice>,
     sequences: HashMap<Month, u32>,
     audit: Vec<AuditEntry>,

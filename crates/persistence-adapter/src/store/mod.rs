@@ -17,6 +17,7 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 mod audit;
 mod customers;
+mod fapiao;
 mod guard;
 mod idempotency;
 mod invoices;

@@ -34,6 +34,7 @@ macro_rules! ensure {
 
 // After `ensure!`: the cases use it.
 mod accounts;
+mod fapiao;
 mod guard;
 mod invoices;
 mod keys_usage;
@@ -243,6 +244,8 @@ pub fn cases() -> Vec<(&'static str, Case)> {
         "guard: a rule fires once a month, concurrent firings included; notifications newest first" => guard::guard_a_rule_fires_once_a_month,
         "outbox: messages are written with their change (unit of work, firing) and only then" => outbox::outbox_is_written_with_its_change_only,
         "outbox: claims lease their messages, concurrent claims split them, failed tries come back at their time" => outbox::outbox_claims_lease_and_retries_come_back,
+        "fapiao: a request holds its invoices once, concurrent requests included" => fapiao::fapiao_requests_hold_their_invoices_once,
+        "fapiao: transitions happen from their expected status; reversal frees the invoices" => fapiao::fapiao_transitions_expect_their_status,
         "invoices are listed newest first and found only by their customer" => invoices::invoices_are_scoped_and_newest_first,
         "mark_overdue takes only pending, positive invoices past due" => invoices::mark_overdue_takes_pending_positive_past_due,
         "record_payment pays once, then conflicts" => invoices::record_payment_pays_once,

@@ -1,0 +1,552 @@
+//! Fapiao (发票管理, contract §12): the profile a fapiao is made out to, customers'
+//! requests for their paid invoices (one holding request per invoice), and finance's
+//! issuance and reversal (红冲) through the internal API, each step audited.
+
+use std::collections::{BTreeSet, HashMap};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use portal_domain::fapiao::{validate_issuance, validate_profile};
+use portal_domain::{
+    AuditAction, AuditEntry, CustomerId, FapiaoKind, FapiaoProfile, FapiaoRequestStatus,
+    FieldErrors, InvoiceFapiaoStatus, InvoiceId, InvoiceStatus, Issuance, Money, RawFapiaoProfile,
+    UserId,
+};
+use tracing::instrument;
+
+use crate::delivery::{EventType, OutboxMessage};
+use crate::error::BillingError;
+use crate::ports::RepositoryError;
+use crate::principal::{PlatformCaller, Principal};
+use crate::service::BillingService;
+
+/// The most invoices one request may cover.
+pub const MAX_INVOICES_PER_REQUEST: usize = 50;
+/// The longest reversal reason kept.
+const MAX_REASON_CHARS: usize = 200;
+
+/// A request as stored: its invoices, the title and tax id as they were when requested,
+/// and what finance reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FapiaoRequest {
+    pub id: String,
+    pub customer_id: CustomerId,
+    pub status: FapiaoRequestStatus,
+    pub kind: FapiaoKind,
+    pub amount: Money,
+    pub invoice_ids: Vec<InvoiceId>,
+    pub title: String,
+    pub tax_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub issuance: Option<Issuance>,
+    pub reversal_reason: Option<String>,
+}
+
+/// An issued fapiao's file, for download.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FapiaoFile {
+    pub issuance: Issuance,
+    pub bytes: Vec<u8>,
+}
+
+/// A change of a request's status, stored with what it brings.
+pub struct FapiaoTransition<'a> {
+    /// The request as it is after the change.
+    pub request: &'a FapiaoRequest,
+    /// The status it must still have: otherwise nothing is stored.
+    pub from: FapiaoRequestStatus,
+    /// The issued file.
+    pub file: Option<&'a [u8]>,
+    pub audit: &'a AuditEntry,
+    pub outbox: &'a [OutboxMessage],
+}
+
+/// Profiles, requests, the invoices they hold and the issued files.
+#[async_trait]
+pub trait FapiaoRepository: Send + Sync {
+    async fn profile(
+        &self,
+        customer: &CustomerId,
+    ) -> Result<Option<FapiaoProfile>, RepositoryError>;
+
+    /// Replaces the customer's profile and records `audit`, in one transaction.
+    async fn set_profile(
+        &self,
+        customer: &CustomerId,
+        profile: &FapiaoProfile,
+        audit: &AuditEntry,
+    ) -> Result<(), RepositoryError>;
+
+    /// Stores a pending request holding its invoices, with `audit`, in one transaction.
+    /// MUST return [`RepositoryError::Conflict`] and store nothing when one of its invoices
+    /// is held by another pending or issued request (concurrent requests for one invoice:
+    /// exactly one wins).
+    async fn create_request(
+        &self,
+        request: &FapiaoRequest,
+        audit: &AuditEntry,
+    ) -> Result<(), RepositoryError>;
+
+    /// The customer's requests, newest first.
+    async fn requests(&self, customer: &CustomerId) -> Result<Vec<FapiaoRequest>, RepositoryError>;
+
+    /// The request, of `customer` when given (any customer's for the platform).
+    async fn request(
+        &self,
+        customer: Option<&CustomerId>,
+        id: &str,
+    ) -> Result<Option<FapiaoRequest>, RepositoryError>;
+
+    /// Every customer's requests of `status`, oldest first.
+    async fn requests_in(
+        &self,
+        status: FapiaoRequestStatus,
+    ) -> Result<Vec<FapiaoRequest>, RepositoryError>;
+
+    /// Stores the request's new status (and issuance, reversal reason, file), releases
+    /// its invoices when the new status holds none, records the audit entry and writes
+    /// the outbox messages, in one transaction. MUST return [`RepositoryError::Conflict`]
+    /// and store nothing when the stored status is not `from`.
+    async fn transition(&self, change: FapiaoTransition<'_>) -> Result<(), RepositoryError>;
+
+    /// The issued file of the customer's request.
+    async fn file(
+        &self,
+        customer: &CustomerId,
+        id: &str,
+    ) -> Result<Option<Vec<u8>>, RepositoryError>;
+
+    /// The status of the request holding each of `invoices` that one holds.
+    async fn holders(
+        &self,
+        customer: &CustomerId,
+        invoices: &[InvoiceId],
+    ) -> Result<HashMap<InvoiceId, FapiaoRequestStatus>, RepositoryError>;
+}
+
+impl BillingService {
+    fn fapiao_audit(
+        &self,
+        customer: &CustomerId,
+        user: &UserId,
+        action: AuditAction,
+        request: Option<&FapiaoRequest>,
+    ) -> AuditEntry {
+        let after = request
+            .map(|r| {
+                [
+                    ("request_id".to_owned(), r.id.clone()),
+                    ("status".to_owned(), r.status.as_str().to_owned()),
+                    ("kind".to_owned(), r.kind.as_str().to_owned()),
+                    ("amount".to_owned(), r.amount.amount().to_string()),
+                    (
+                        "invoice_ids".to_owned(),
+                        r.invoice_ids
+                            .iter()
+                            .map(InvoiceId::as_str)
+                            .collect::<Vec<_>>()
+                            .join(","),
+                    ),
+                ]
+                .into_iter()
+                .chain(
+                    r.issuance
+                        .as_ref()
+                        .map(|i| ("fapiao_number".to_owned(), i.fapiao_number.to_string())),
+                )
+                .collect()
+            })
+            .unwrap_or_default();
+        AuditEntry {
+            customer_id: customer.clone(),
+            user_id: user.clone(),
+            at: self.ports().clock.now(),
+            action,
+            before: Default::default(),
+            after,
+        }
+    }
+
+    #[instrument(skip_all, fields(customer = %principal.customer_id))]
+    pub async fn fapiao_profile(
+        &self,
+        principal: &Principal,
+    ) -> Result<FapiaoProfile, BillingError> {
+        self.ports()
+            .fapiao
+            .profile(&principal.customer_id)
+            .await?
+            .ok_or(BillingError::NotFound("fapiao profile"))
+    }
+
+    /// Replaces the profile (admin); every bad field is named and nothing changes.
+    #[instrument(skip_all, fields(customer = %principal.customer_id))]
+    pub async fn set_fapiao_profile(
+        &self,
+        principal: &Principal,
+        raw: &RawFapiaoProfile,
+    ) -> Result<FapiaoProfile, BillingError> {
+        principal.require_admin("change the fapiao profile")?;
+        let profile = validate_profile(raw)?;
+        let mut audit = self.fapiao_audit(
+            &principal.customer_id,
+            &principal.user_id,
+            AuditAction::FapiaoProfileUpdated,
+            None,
+        );
+        audit.after = [
+            ("title_type", profile.title_type.as_str().to_owned()),
+            ("title", profile.title.clone()),
+            (
+                "tax_id",
+                profile
+                    .tax_id
+                    .as_ref()
+                    .map(|t| t.to_string())
+                    .unwrap_or_default(),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        self.ports()
+            .fapiao
+            .set_profile(&principal.customer_id, &profile, &audit)
+            .await?;
+        Ok(profile)
+    }
+
+    /// Requests a fapiao for paid invoices of the customer (admin).
+    #[instrument(skip_all, fields(customer = %principal.customer_id))]
+    pub async fn request_fapiao(
+        &self,
+        principal: &Principal,
+        invoice_ids: &[String],
+        kind: &str,
+    ) -> Result<FapiaoRequest, BillingError> {
+        principal.require_admin("request a fapiao")?;
+        let customer = &principal.customer_id;
+        let mut errors = FieldErrors::default();
+        let kind = FapiaoKind::parse(kind);
+        if kind.is_none() {
+            errors.add("kind", "must be normal or special");
+        }
+        let unique: BTreeSet<&String> = invoice_ids.iter().collect();
+        if invoice_ids.is_empty() || invoice_ids.len() > MAX_INVOICES_PER_REQUEST {
+            errors.add(
+                "invoice_ids",
+                format!("must list 1 to {MAX_INVOICES_PER_REQUEST} invoices"),
+            );
+        } else if unique.len() != invoice_ids.len() {
+            errors.add("invoice_ids", "lists an invoice twice");
+        }
+        errors.into_result()?;
+        let Some(kind) = kind else {
+            return Err(BillingError::Internal(anyhow::anyhow!(
+                "kind checked above"
+            )));
+        };
+        let profile = self
+            .ports()
+            .fapiao
+            .profile(customer)
+            .await?
+            .ok_or_else(|| {
+                FieldErrors::single(
+                    "profile",
+                    "set the fapiao profile (开票信息) before requesting a fapiao",
+                )
+            })?;
+        kind.check_profile(&profile)?;
+        let mut invoices = Vec::with_capacity(invoice_ids.len());
+        for raw in invoice_ids {
+            let invoice = match InvoiceId::parse(raw) {
+                Ok(id) => self.ports().invoices.find(customer, &id).await?,
+                Err(_) => None,
+            }
+            .ok_or(BillingError::NotFound("invoice"))?;
+            if invoice.status != InvoiceStatus::Paid {
+                return Err(BillingError::Conflict(format!(
+                    "invoice {} is {}: a fapiao is issued for paid invoices only",
+                    invoice.id,
+                    invoice.status.as_str()
+                )));
+            }
+            invoices.push(invoice);
+        }
+        let currency = invoices
+            .first()
+            .map(|i| i.amount.currency())
+            .ok_or(BillingError::NotFound("invoice"))?;
+        let amount = Money::sum(currency, invoices.iter().map(|i| &i.amount))?;
+        let request = FapiaoRequest {
+            id: format!("fpq_{}", uuid::Uuid::new_v4().simple()),
+            customer_id: customer.clone(),
+            status: FapiaoRequestStatus::Pending,
+            kind,
+            amount,
+            invoice_ids: invoices.iter().map(|i| i.id.clone()).collect(),
+            title: profile.title.clone(),
+            tax_id: profile.tax_id.as_ref().map(|t| t.to_string()),
+            created_at: self.ports().clock.now(),
+            issuance: None,
+            reversal_reason: None,
+        };
+        let audit = self.fapiao_audit(
+            customer,
+            &principal.user_id,
+            AuditAction::FapiaoRequested,
+            Some(&request),
+        );
+        match self.ports().fapiao.create_request(&request, &audit).await {
+            Ok(()) => Ok(request),
+            Err(RepositoryError::Conflict) => Err(BillingError::Conflict(
+                "an invoice of this request is already in a pending or issued fapiao request"
+                    .into(),
+            )),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    #[instrument(skip_all, fields(customer = %principal.customer_id))]
+    pub async fn fapiao_requests(
+        &self,
+        principal: &Principal,
+    ) -> Result<Vec<FapiaoRequest>, BillingError> {
+        Ok(self.ports().fapiao.requests(&principal.customer_id).await?)
+    }
+
+    #[instrument(skip_all, fields(customer = %principal.customer_id))]
+    pub async fn fapiao_request(
+        &self,
+        principal: &Principal,
+        id: &str,
+    ) -> Result<FapiaoRequest, BillingError> {
+        self.ports()
+            .fapiao
+            .request(Some(&principal.customer_id), id)
+            .await?
+            .ok_or(BillingError::NotFound("fapiao request"))
+    }
+
+    /// Withdraws a pending request (admin): its invoices are free again.
+    #[instrument(skip_all, fields(customer = %principal.customer_id))]
+    pub async fn withdraw_fapiao(
+        &self,
+        principal: &Principal,
+        id: &str,
+    ) -> Result<FapiaoRequest, BillingError> {
+        principal.require_admin("withdraw a fapiao request")?;
+        let current = self.fapiao_request(principal, id).await?;
+        let status = current
+            .status
+            .withdraw()
+            .map_err(|e| BillingError::Conflict(e.to_string()))?;
+        let changed = FapiaoRequest { status, ..current };
+        let audit = self.fapiao_audit(
+            &principal.customer_id,
+            &principal.user_id,
+            AuditAction::FapiaoWithdrawn,
+            Some(&changed),
+        );
+        self.fapiao_transition(&changed, FapiaoRequestStatus::Pending, None, &audit, &[])
+            .await?;
+        Ok(changed)
+    }
+
+    /// The issued file of the customer's request.
+    #[instrument(skip_all, fields(customer = %principal.customer_id))]
+    pub async fn fapiao_file(
+        &self,
+        principal: &Principal,
+        id: &str,
+    ) -> Result<FapiaoFile, BillingError> {
+        let request = self.fapiao_request(principal, id).await?;
+        let (Some(issuance), FapiaoRequestStatus::Issued | FapiaoRequestStatus::Reversed) =
+            (request.issuance, request.status)
+        else {
+            return Err(BillingError::NotFound("fapiao file"));
+        };
+        let bytes = self
+            .ports()
+            .fapiao
+            .file(&principal.customer_id, id)
+            .await?
+            .ok_or(BillingError::NotFound("fapiao file"))?;
+        Ok(FapiaoFile { issuance, bytes })
+    }
+
+    /// The fapiao status of each of the customer's `invoices` (`none` when no pending
+    /// or issued request holds it).
+    pub async fn invoice_fapiao_statuses(
+        &self,
+        principal: &Principal,
+        invoices: &[InvoiceId],
+    ) -> Result<HashMap<InvoiceId, InvoiceFapiaoStatus>, BillingError> {
+        let holders = self
+            .ports()
+            .fapiao
+            .holders(&principal.customer_id, invoices)
+            .await?;
+        Ok(invoices
+            .iter()
+            .map(|id| {
+                (
+                    id.clone(),
+                    InvoiceFapiaoStatus::of(holders.get(id).copied()),
+                )
+            })
+            .collect())
+    }
+
+    /// Every customer's pending requests, oldest first (the platform's finance).
+    pub async fn pending_fapiao_requests(
+        &self,
+        _caller: &PlatformCaller,
+    ) -> Result<Vec<FapiaoRequest>, BillingError> {
+        Ok(self
+            .ports()
+            .fapiao
+            .requests_in(FapiaoRequestStatus::Pending)
+            .await?)
+    }
+
+    /// Finance issued the fapiao of a pending request: its number, date and file.
+    #[instrument(skip_all, fields(caller = %caller.name, request = id))]
+    pub async fn issue_fapiao(
+        &self,
+        caller: &PlatformCaller,
+        id: &str,
+        fapiao_number: &str,
+        issued_on: &str,
+        file_type: &str,
+        file: &[u8],
+    ) -> Result<FapiaoRequest, BillingError> {
+        let issuance = validate_issuance(fapiao_number, issued_on, file_type, file.len())?;
+        let current = self
+            .ports()
+            .fapiao
+            .request(None, id)
+            .await?
+            .ok_or(BillingError::NotFound("fapiao request"))?;
+        let status = current
+            .status
+            .issue()
+            .map_err(|e| BillingError::Conflict(e.to_string()))?;
+        let changed = FapiaoRequest {
+            status,
+            issuance: Some(issuance),
+            ..current
+        };
+        let audit = self.fapiao_audit(
+            &changed.customer_id,
+            &caller_user(caller)?,
+            AuditAction::FapiaoIssued,
+            Some(&changed),
+        );
+        let event = self.fapiao_event(&changed);
+        self.fapiao_transition(
+            &changed,
+            FapiaoRequestStatus::Pending,
+            Some(file),
+            &audit,
+            event.as_slice(),
+        )
+        .await?;
+        Ok(changed)
+    }
+
+    /// Finance reversed (红冲) an issued fapiao: its invoices are free again.
+    #[instrument(skip_all, fields(caller = %caller.name, request = id))]
+    pub async fn reverse_fapiao(
+        &self,
+        caller: &PlatformCaller,
+        id: &str,
+        reason: &str,
+    ) -> Result<FapiaoRequest, BillingError> {
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
+            return Err(FieldErrors::single(
+                "reason",
+                format!("must be 1 to {MAX_REASON_CHARS} characters"),
+            )
+            .into());
+        }
+        let current = self
+            .ports()
+            .fapiao
+            .request(None, id)
+            .await?
+            .ok_or(BillingError::NotFound("fapiao request"))?;
+        let status = current
+            .status
+            .reverse()
+            .map_err(|e| BillingError::Conflict(e.to_string()))?;
+        let changed = FapiaoRequest {
+            status,
+            reversal_reason: Some(reason.to_owned()),
+            ..current
+        };
+        let audit = self.fapiao_audit(
+            &changed.customer_id,
+            &caller_user(caller)?,
+            AuditAction::FapiaoReversed,
+            Some(&changed),
+        );
+        self.fapiao_transition(&changed, FapiaoRequestStatus::Issued, None, &audit, &[])
+            .await?;
+        Ok(changed)
+    }
+
+    async fn fapiao_transition(
+        &self,
+        request: &FapiaoRequest,
+        from: FapiaoRequestStatus,
+        file: Option<&[u8]>,
+        audit: &AuditEntry,
+        outbox: &[OutboxMessage],
+    ) -> Result<(), BillingError> {
+        let change = FapiaoTransition {
+            request,
+            from,
+            file,
+            audit,
+            outbox,
+        };
+        match self.ports().fapiao.transition(change).await {
+            Ok(()) => Ok(()),
+            Err(RepositoryError::Conflict) => Err(BillingError::Conflict(format!(
+                "the request is no longer {}",
+                from.as_str()
+            ))),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// `fapiao.issued`, when webhooks are sent.
+    fn fapiao_event(&self, request: &FapiaoRequest) -> Option<OutboxMessage> {
+        let issuance = request.issuance.as_ref()?;
+        self.webhook(
+            &request.customer_id,
+            EventType::FapiaoIssued,
+            serde_json::json!({
+                "request_id": request.id,
+                "kind": request.kind.as_str(),
+                "fapiao_number": issuance.fapiao_number.as_str(),
+                "issued_on": issuance.issued_on.to_string(),
+                "amount": {
+                    "amount": format!("{:.2}", request.amount.amount()),
+                    "currency": request.amount.currency().code(),
+                },
+                "invoice_ids": request.invoice_ids.iter().map(InvoiceId::as_str).collect::<Vec<_>>(),
+            }),
+        )
+    }
+}
+
+/// The platform caller as the audit log's user.
+fn caller_user(caller: &PlatformCaller) -> Result<UserId, BillingError> {
+    Ok(UserId::parse(&caller.name)
+        .or_else(|_| UserId::parse("platform"))
+        .map_err(anyhow::Error::new)?)
+}
