@@ -17,7 +17,7 @@ use portal_api_types::{
 use crate::auth::{Session, use_session};
 use crate::bodies;
 use crate::i18n::{I18nContext, html_lang, use_i18n};
-use crate::json::{self, Json};
+use crate::json::{self, Value};
 
 /// The `limit` of the lists the app reads: the largest page the API gives (contract §13).
 const LARGEST_PAGE: &str = "200";
@@ -88,7 +88,7 @@ async fn error_of(response: &Response) -> ApiError {
 }
 
 /// Reads a body with `read` (see [`crate::bodies`]).
-fn read<T>(text: &str, read: fn(&Json) -> Option<T>) -> Result<T, ApiError> {
+fn read<T>(text: &str, read: fn(&Value) -> Option<T>) -> Result<T, ApiError> {
     json::parse(text)
         .as_ref()
         .and_then(read)
@@ -143,17 +143,17 @@ impl Api {
     async fn call<T>(
         self,
         request: RequestBuilder,
-        body: Option<Json>,
-        read: fn(&Json) -> Option<T>,
+        body: Option<Value>,
+        read: fn(&Value) -> Option<T>,
     ) -> Result<T, ApiError> {
-        let text = self.text(request, body.map(|body| body.to_text())).await?;
+        let text = self.text(request, body.as_ref().map(json::to_text)).await?;
         self::read(&text, read)
     }
 
     async fn get<T>(
         self,
         request: RequestBuilder,
-        read: fn(&Json) -> Option<T>,
+        read: fn(&Value) -> Option<T>,
     ) -> Result<T, ApiError> {
         self.call(request, None, read).await
     }
@@ -290,8 +290,8 @@ impl Api {
     /// Replaces the alert rules (admins). The form keeps what it sent: the answer's body
     /// is not read.
     pub async fn save_alerts(self, body: AlertRules) -> Result<(), ApiError> {
-        let json = bodies::alert_rules_body(&body).to_text();
-        self.text(Request::put("/api/portal/alerts"), Some(json))
+        let text = json::to_text(&bodies::alert_rules_body(&body));
+        self.text(Request::put("/api/portal/alerts"), Some(text))
             .await
             .map(drop)
     }
@@ -304,8 +304,8 @@ impl Api {
 
     /// Replaces the caps (admins); as [`Api::save_alerts`], the answer's body is not read.
     pub async fn save_caps(self, body: Caps) -> Result<(), ApiError> {
-        let json = bodies::caps_body(&body).to_text();
-        self.text(Request::put("/api/portal/caps"), Some(json))
+        let text = json::to_text(&bodies::caps_body(&body));
+        self.text(Request::put("/api/portal/caps"), Some(text))
             .await
             .map(drop)
     }

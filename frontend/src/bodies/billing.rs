@@ -5,9 +5,9 @@ use portal_api_types::{
     PlanOverage, ProductUsage, UpcomingBill, UpgradePreview, UsageDetail, UsageItem, UsageOverview,
 };
 
-use crate::json::{Fields, Json, int, money, one_decimal, small, text};
+use crate::json::{Fields, Value, int, money, one_decimal, small, text};
 
-fn plan(value: &Json) -> Option<Plan> {
+fn plan(value: &Value) -> Option<Plan> {
     let f = Fields::of(value)?;
     Some(Plan {
         plan_id: f.req("plan_id", text)?,
@@ -34,13 +34,13 @@ fn plan(value: &Json) -> Option<Plan> {
     })
 }
 
-pub fn plan_list(value: &Json) -> Option<PlanList> {
+pub fn plan_list(value: &Value) -> Option<PlanList> {
     Some(PlanList {
         plans: Fields::of(value)?.list("plans", plan)?,
     })
 }
 
-fn line(value: &Json) -> Option<InvoiceLine> {
+fn line(value: &Value) -> Option<InvoiceLine> {
     let f = Fields::of(value)?;
     Some(InvoiceLine {
         description: f.req("description", text)?,
@@ -60,7 +60,7 @@ fn line(value: &Json) -> Option<InvoiceLine> {
     })
 }
 
-pub fn upgrade_preview(value: &Json) -> Option<UpgradePreview> {
+pub fn upgrade_preview(value: &Value) -> Option<UpgradePreview> {
     let f = Fields::of(value)?;
     Some(UpgradePreview {
         plan_id: f.req("plan_id", text)?,
@@ -71,7 +71,7 @@ pub fn upgrade_preview(value: &Json) -> Option<UpgradePreview> {
     })
 }
 
-pub fn invoice_list(value: &Json) -> Option<InvoiceList> {
+pub fn invoice_list(value: &Value) -> Option<InvoiceList> {
     let f = Fields::of(value)?;
     Some(InvoiceList {
         invoices: f.list("invoices", |value| {
@@ -89,7 +89,7 @@ pub fn invoice_list(value: &Json) -> Option<InvoiceList> {
     })
 }
 
-pub fn invoice(value: &Json) -> Option<Invoice> {
+pub fn invoice(value: &Value) -> Option<Invoice> {
     let f = Fields::of(value)?;
     Some(Invoice {
         invoice_id: f.req("invoice_id", text)?,
@@ -112,7 +112,7 @@ pub fn invoice(value: &Json) -> Option<Invoice> {
     })
 }
 
-pub fn upcoming_bill(value: &Json) -> Option<UpcomingBill> {
+pub fn upcoming_bill(value: &Value) -> Option<UpcomingBill> {
     let f = Fields::of(value)?;
     Some(UpcomingBill {
         period: f.req("period", text)?,
@@ -124,7 +124,7 @@ pub fn upcoming_bill(value: &Json) -> Option<UpcomingBill> {
     })
 }
 
-pub fn usage_overview(value: &Json) -> Option<UsageOverview> {
+pub fn usage_overview(value: &Value) -> Option<UsageOverview> {
     let f = Fields::of(value)?;
     Some(UsageOverview {
         month: f.req("month", text)?,
@@ -145,7 +145,7 @@ pub fn usage_overview(value: &Json) -> Option<UsageOverview> {
     })
 }
 
-pub fn usage_detail(value: &Json) -> Option<UsageDetail> {
+pub fn usage_detail(value: &Value) -> Option<UsageDetail> {
     let f = Fields::of(value)?;
     Some(UsageDetail {
         from: f.req("from", text)?,

@@ -2,17 +2,17 @@
 
 use portal_api_types::{AlertRule, AlertRules, Cap, Caps, Notification, Notifications, Threshold};
 
-use crate::json::{Fields, Json, boolean, int, money, text, unsigned};
+use crate::json::{self, Fields, Value, boolean, int, money, text, unsigned};
 
 /// `#[serde(untagged)]`: a whole number is a percentage, a string an amount.
-fn threshold(value: &Json) -> Option<Threshold> {
+fn threshold(value: &Value) -> Option<Threshold> {
     match value {
-        Json::Num(_) => int(value).map(Threshold::Percent),
+        Value::Number(_) => int(value).map(Threshold::Percent),
         _ => money(value).map(Threshold::Amount),
     }
 }
 
-pub fn alert_rules(value: &Json) -> Option<AlertRules> {
+pub fn alert_rules(value: &Value) -> Option<AlertRules> {
     Some(AlertRules {
         rules: Fields::of(value)?.list("rules", |value| {
             let f = Fields::of(value)?;
@@ -26,7 +26,7 @@ pub fn alert_rules(value: &Json) -> Option<AlertRules> {
     })
 }
 
-pub fn caps(value: &Json) -> Option<Caps> {
+pub fn caps(value: &Value) -> Option<Caps> {
     Some(Caps {
         caps: Fields::of(value)?.list("caps", |value| {
             let f = Fields::of(value)?;
@@ -38,7 +38,7 @@ pub fn caps(value: &Json) -> Option<Caps> {
     })
 }
 
-pub fn notification(value: &Json) -> Option<Notification> {
+pub fn notification(value: &Value) -> Option<Notification> {
     let f = Fields::of(value)?;
     Some(Notification {
         id: f.req("id", text)?,
@@ -50,7 +50,7 @@ pub fn notification(value: &Json) -> Option<Notification> {
     })
 }
 
-pub fn notifications(value: &Json) -> Option<Notifications> {
+pub fn notifications(value: &Value) -> Option<Notifications> {
     let f = Fields::of(value)?;
     Some(Notifications {
         unread: f.req("unread", unsigned)?,
@@ -58,34 +58,34 @@ pub fn notifications(value: &Json) -> Option<Notifications> {
     })
 }
 
-pub fn alert_rules_body(body: &AlertRules) -> Json {
+pub fn alert_rules_body(body: &AlertRules) -> Value {
     let rules = body.rules.iter().map(|rule| {
         let threshold = match &rule.threshold {
-            Threshold::Percent(percent) => Json::int(*percent),
-            Threshold::Amount(amount) => Json::Str(amount.to_string()),
+            Threshold::Percent(percent) => json::int_value(*percent),
+            Threshold::Amount(amount) => Value::String(amount.to_string()),
         };
-        Json::object(vec![
-            ("kind", Json::str(&rule.kind)),
+        json::object([
+            ("kind", json::string(&rule.kind)),
             (
                 "product",
-                rule.product.as_deref().map_or(Json::Null, Json::str),
+                rule.product.as_deref().map_or(Value::Null, json::string),
             ),
             ("threshold", threshold),
             (
                 "channels",
-                Json::Arr(rule.channels.iter().map(|c| Json::str(c)).collect()),
+                json::array(rule.channels.iter().map(|c| json::string(c))),
             ),
         ])
     });
-    Json::object(vec![("rules", Json::Arr(rules.collect()))])
+    json::object([("rules", json::array(rules))])
 }
 
-pub fn caps_body(body: &Caps) -> Json {
+pub fn caps_body(body: &Caps) -> Value {
     let caps = body.caps.iter().map(|cap| {
-        Json::object(vec![
-            ("product", Json::str(&cap.product)),
-            ("stop_at_percent", Json::int(cap.stop_at_percent)),
+        json::object([
+            ("product", json::string(&cap.product)),
+            ("stop_at_percent", json::int_value(cap.stop_at_percent)),
         ])
     });
-    Json::object(vec![("caps", Json::Arr(caps.collect()))])
+    json::object([("caps", json::array(caps))])
 }

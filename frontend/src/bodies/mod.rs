@@ -1,7 +1,7 @@
-//! The API's bodies (the types of `portal-api-types`) read from and written to [`Json`],
-//! member by member as their derived serde code does (see [`crate::json`] for why not
-//! serde itself). A body that does not read is `None`: the answer was not what the
-//! contract promises.
+//! The API's bodies (the types of `portal-api-types`) read from and written to
+//! miniserde's [`Value`], member by member as their derived serde code does: one plain
+//! function per type, no per-type serde code in the wasm (see [`crate::json`]). A body
+//! that does not read is `None`: the answer was not what the contract promises.
 
 mod billing;
 mod guard;
@@ -18,9 +18,9 @@ pub use self::billing::{
 pub use self::guard::{
     alert_rules, alert_rules_body, caps, caps_body, notification, notifications,
 };
-use crate::json::{Fields, Json, boolean, string_map, text, unsigned};
+use crate::json::{self, Fields, Value, boolean, string_map, text, unsigned};
 
-pub fn error_body(value: &Json) -> Option<ErrorBody> {
+pub fn error_body(value: &Value) -> Option<ErrorBody> {
     let error = Fields::of(value)?.req("error", |value| {
         let f = Fields::of(value)?;
         Some(ErrorDetail {
@@ -32,7 +32,7 @@ pub fn error_body(value: &Json) -> Option<ErrorBody> {
     Some(ErrorBody { error })
 }
 
-pub fn account(value: &Json) -> Option<Account> {
+pub fn account(value: &Value) -> Option<Account> {
     let f = Fields::of(value)?;
     Some(Account {
         customer_id: f.req("customer_id", text)?,
@@ -43,7 +43,7 @@ pub fn account(value: &Json) -> Option<Account> {
     })
 }
 
-pub fn subscription(value: &Json) -> Option<Subscription> {
+pub fn subscription(value: &Value) -> Option<Subscription> {
     let f = Fields::of(value)?;
     Some(Subscription {
         subscription_id: f.req("subscription_id", text)?,
@@ -70,7 +70,7 @@ pub fn subscription(value: &Json) -> Option<Subscription> {
     })
 }
 
-pub fn upgrade_response(value: &Json) -> Option<UpgradeResponse> {
+pub fn upgrade_response(value: &Value) -> Option<UpgradeResponse> {
     let f = Fields::of(value)?;
     Some(UpgradeResponse {
         subscription: f.req("subscription", subscription)?,
@@ -78,7 +78,7 @@ pub fn upgrade_response(value: &Json) -> Option<UpgradeResponse> {
     })
 }
 
-pub fn audit_log(value: &Json) -> Option<AuditLog> {
+pub fn audit_log(value: &Value) -> Option<AuditLog> {
     let f = Fields::of(value)?;
     Some(AuditLog {
         entries: f.list("entries", |value| {
@@ -100,7 +100,7 @@ pub fn audit_log(value: &Json) -> Option<AuditLog> {
     })
 }
 
-pub fn app_config(value: &Json) -> Option<AppConfig> {
+pub fn app_config(value: &Value) -> Option<AppConfig> {
     let f = Fields::of(value)?;
     Some(AppConfig {
         allowed_parent_origins: f.list("allowed_parent_origins", text)?,
@@ -108,7 +108,7 @@ pub fn app_config(value: &Json) -> Option<AppConfig> {
     })
 }
 
-pub fn demo_token(value: &Json) -> Option<DemoToken> {
+pub fn demo_token(value: &Value) -> Option<DemoToken> {
     let f = Fields::of(value)?;
     Some(DemoToken {
         token: f.req("token", text)?,
@@ -117,29 +117,29 @@ pub fn demo_token(value: &Json) -> Option<DemoToken> {
 }
 
 /// A string member, or nothing when `None` (`skip_serializing_if = "Option::is_none"`).
-fn some_str<'a>(name: &'a str, value: &Option<String>) -> Option<(&'a str, Json)> {
-    value.as_deref().map(|value| (name, Json::str(value)))
+fn some_str<'a>(name: &'a str, value: &Option<String>) -> Option<(&'a str, Value)> {
+    value.as_deref().map(|value| (name, json::string(value)))
 }
 
-pub fn update_account_body(body: &UpdateAccountRequest) -> Json {
+pub fn update_account_body(body: &UpdateAccountRequest) -> Value {
     let members = [
         some_str("company_name", &body.company_name),
         some_str("contact_name", &body.contact_name),
         some_str("contact_email", &body.contact_email),
     ];
-    Json::object(members.into_iter().flatten().collect())
+    json::object(members.into_iter().flatten())
 }
 
-pub fn upgrade_body(body: &UpgradeRequest) -> Json {
+pub fn upgrade_body(body: &UpgradeRequest) -> Value {
     let members = [
-        Some(("plan_id", Json::str(&body.plan_id))),
+        Some(("plan_id", json::string(&body.plan_id))),
         some_str("proration_date", &body.proration_date),
     ];
-    Json::object(members.into_iter().flatten().collect())
+    json::object(members.into_iter().flatten())
 }
 
-pub fn downgrade_body(body: &DowngradeRequest) -> Json {
-    Json::object(vec![("plan_id", Json::str(&body.plan_id))])
+pub fn downgrade_body(body: &DowngradeRequest) -> Value {
+    json::object([("plan_id", json::string(&body.plan_id))])
 }
 
 #[cfg(test)]
