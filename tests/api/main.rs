@@ -10,6 +10,7 @@ mod auth;
 mod billing_model;
 mod db_faults;
 mod delivery;
+mod fapiao;
 mod hardening;
 mod health;
 mod invoices;

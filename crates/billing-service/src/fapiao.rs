@@ -399,6 +399,24 @@ impl BillingService {
             .collect())
     }
 
+    /// A page of the customer's invoices, newest first, with each one's fapiao status.
+    pub async fn invoices_with_fapiao(
+        &self,
+        principal: &Principal,
+        page: portal_domain::PageRequest<portal_domain::InvoiceKey>,
+    ) -> Result<
+        (
+            portal_domain::InvoicePage,
+            HashMap<InvoiceId, InvoiceFapiaoStatus>,
+        ),
+        BillingError,
+    > {
+        let invoices = self.invoices(principal, page).await?;
+        let ids: Vec<InvoiceId> = invoices.items.iter().map(|i| i.id.clone()).collect();
+        let statuses = self.invoice_fapiao_statuses(principal, &ids).await?;
+        Ok((invoices, statuses))
+    }
+
     /// Every customer's pending requests, oldest first (the platform's finance).
     pub async fn pending_fapiao_requests(
         &self,

@@ -143,6 +143,7 @@ pub fn invoice_summary(i: &InvoiceSummary) -> api::InvoiceSummary {
         period: i.period.to_string(),
         status: i.status.as_str().to_owned(),
         created_at: timestamp(i.created_at),
+        fapiao_status: "none".to_owned(),
     }
 }
 
@@ -154,6 +155,7 @@ pub fn invoice(i: &Invoice, language: Language) -> api::Invoice {
         period,
         status,
         created_at,
+        fapiao_status: _,
     } = invoice_summary(&i.summary());
     api::Invoice {
         invoice_id,

@@ -107,6 +107,25 @@ pub fn configure(
                     .service(handlers::guard::get_notifications)
                     .service(handlers::guard::read_notification)
                     .service(handlers::guard::get_entitlements)
+                    .service(handlers::fapiao::get_profile)
+                    .service(handlers::fapiao::put_profile)
+                    .service(handlers::fapiao::create_request)
+                    .service(handlers::fapiao::list_requests)
+                    .service(handlers::fapiao::get_request)
+                    .service(handlers::fapiao::withdraw_request)
+                    .service(handlers::fapiao::download_file)
+                    .service(handlers::fapiao::pending_requests)
+                    // An issued fapiao's file is up to 5 MB, about 6.7 MB in base64.
+                    .service(
+                        web::resource("/internal/fapiao/requests/{id}/issued")
+                            .app_data(
+                                web::JsonConfig::default()
+                                    .limit(8 * 1024 * 1024)
+                                    .error_handler(|err, _| error::json_error(err).into()),
+                            )
+                            .route(web::post().to(handlers::fapiao::issued)),
+                    )
+                    .service(handlers::fapiao::reversed)
                     .default_service(web::to(api_not_found)),
             )
             .configure(spa::configure(settings));

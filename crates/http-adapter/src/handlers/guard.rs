@@ -53,8 +53,8 @@ pub async fn get_alerts(
 }
 
 /// Replaces the alert rules (admins only): at most 20; each fires once a month when
-/// ingested usage crosses it. `email` and `webhook` channels are refused (422) until
-/// this server delivers them.
+/// ingested usage crosses it. `email` and `webhook` channels are refused (422) on a
+/// server without `PORTAL_SMTP_URL` or `PORTAL_WEBHOOK_URL`.
 #[utoipa::path(
     context_path = "/api",
     tag = "spend guard",

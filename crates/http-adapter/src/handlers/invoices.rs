@@ -30,9 +30,19 @@ pub async fn list_invoices(
     CustomerUser(user): CustomerUser,
     query: web::Query<PageQuery>,
 ) -> Result<web::Json<InvoiceList>, ApiError> {
-    let page = state.service.invoices(&user, query.request()?).await?;
+    let (page, fapiao) = state
+        .service
+        .invoices_with_fapiao(&user, query.request()?)
+        .await?;
     Ok(web::Json(InvoiceList {
-        invoices: page.items.iter().map(dto::invoice_summary).collect(),
+        invoices: page
+            .items
+            .iter()
+            .map(|i| portal_api_types::InvoiceSummary {
+                fapiao_status: fapiao.get(&i.id).map_or("none", |s| s.as_str()).to_owned(),
+                ..dto::invoice_summary(i)
+            })
+            .collect(),
         next_cursor: page.next.as_ref().map(paging::encode),
     }))
 }
