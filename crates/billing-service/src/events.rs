@@ -3,7 +3,7 @@
 //! `subscription.changed`, and the spend alert's e-mail. Built here, written to the
 //! outbox by the unit of work of the change.
 
-use portal_domain::guard::{AlertCondition, AlertRule, Crossing};
+use portal_domain::guard::{AlertCondition, AlertRule, Notice};
 use portal_domain::{Customer, Invoice, Language, Month, Subscription};
 use serde_json::{Value, json};
 
@@ -118,7 +118,7 @@ impl BillingService {
         customer: &Customer,
         month: Month,
         rule: &AlertRule,
-        crossing: &Crossing,
+        crossing: &Notice,
     ) -> Vec<OutboxMessage> {
         use portal_domain::guard::Channel;
         let mut messages = Vec::new();
@@ -147,7 +147,7 @@ impl BillingService {
 }
 
 /// `usage.threshold_crossed`'s data: the rule and what crossed it.
-fn threshold_data(month: Month, rule: &AlertRule, crossing: &Crossing) -> Value {
+fn threshold_data(month: Month, rule: &AlertRule, crossing: &Notice) -> Value {
     let (product, threshold) = match &rule.condition {
         AlertCondition::QuotaPercent { product, percent } => {
             (Some(product.as_str()), json!(percent))
@@ -155,8 +155,9 @@ fn threshold_data(month: Month, rule: &AlertRule, crossing: &Crossing) -> Value 
         AlertCondition::ProjectedAmount { amount } => (None, money(*amount)),
     };
     let crossed = match crossing {
-        Crossing::Quota { used, included, .. } => json!({"used": used, "included": included}),
-        Crossing::ProjectedBill { projected, .. } => json!({"projected": money(*projected)}),
+        Notice::Quota { used, included, .. } => json!({"used": used, "included": included}),
+        Notice::ProjectedBill { projected, .. } => json!({"projected": money(*projected)}),
+        Notice::FapiaoIssued { .. } => json!({}),
     };
     json!({
         "month": month.to_string(),

@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use portal_domain::fapiao::{validate_issuance, validate_profile};
+use portal_domain::guard::Notice;
 use portal_domain::{
     AuditAction, AuditEntry, CustomerId, FapiaoKind, FapiaoProfile, FapiaoRequestStatus,
     FieldErrors, InvoiceFapiaoStatus, InvoiceId, InvoiceStatus, Issuance, Money, RawFapiaoProfile,
@@ -59,6 +60,8 @@ pub struct FapiaoTransition<'a> {
     pub file: Option<&'a [u8]>,
     pub audit: &'a AuditEntry,
     pub outbox: &'a [OutboxMessage],
+    /// The customer's notification of the change (an issued fapiao).
+    pub notification: Option<&'a crate::guard::Notification>,
 }
 
 /// Profiles, requests, the invoices they hold and the issued files.
@@ -349,8 +352,12 @@ impl BillingService {
             AuditAction::FapiaoWithdrawn,
             Some(&changed),
         );
-        self.fapiao_transition(&changed, FapiaoRequestStatus::Pending, None, &audit, &[])
-            .await?;
+        self.fapiao_transition(
+            &changed,
+            FapiaoRequestStatus::Pending,
+            Step::audited(&audit),
+        )
+        .await?;
         Ok(changed)
     }
 
@@ -463,12 +470,25 @@ impl BillingService {
             Some(&changed),
         );
         let event = self.fapiao_event(&changed);
+        let notification = crate::guard::Notification {
+            id: format!("ntf_{}", uuid::Uuid::new_v4().simple()),
+            customer_id: changed.customer_id.clone(),
+            at: self.ports().clock.now(),
+            notice: Notice::FapiaoIssued {
+                fapiao_number: fapiao_number.trim().to_owned(),
+                amount: changed.amount,
+            },
+            read: false,
+        };
         self.fapiao_transition(
             &changed,
             FapiaoRequestStatus::Pending,
-            Some(file),
-            &audit,
-            event.as_slice(),
+            Step {
+                file: Some(file),
+                audit: &audit,
+                outbox: event.as_slice(),
+                notification: Some(&notification),
+            },
         )
         .await?;
         Ok(changed)
@@ -511,7 +531,7 @@ impl BillingService {
             AuditAction::FapiaoReversed,
             Some(&changed),
         );
-        self.fapiao_transition(&changed, FapiaoRequestStatus::Issued, None, &audit, &[])
+        self.fapiao_transition(&changed, FapiaoRequestStatus::Issued, Step::audited(&audit))
             .await?;
         Ok(changed)
     }
@@ -520,16 +540,15 @@ impl BillingService {
         &self,
         request: &FapiaoRequest,
         from: FapiaoRequestStatus,
-        file: Option<&[u8]>,
-        audit: &AuditEntry,
-        outbox: &[OutboxMessage],
+        step: Step<'_>,
     ) -> Result<(), BillingError> {
         let change = FapiaoTransition {
             request,
             from,
-            file,
-            audit,
-            outbox,
+            file: step.file,
+            audit: step.audit,
+            outbox: step.outbox,
+            notification: step.notification,
         };
         match self.ports().fapiao.transition(change).await {
             Ok(()) => Ok(()),
@@ -563,6 +582,25 @@ impl BillingService {
 }
 
 /// The platform caller as the audit log's user.
+/// What a status change stores besides the request.
+struct Step<'a> {
+    file: Option<&'a [u8]>,
+    audit: &'a AuditEntry,
+    outbox: &'a [OutboxMessage],
+    notification: Option<&'a crate::guard::Notification>,
+}
+
+impl<'a> Step<'a> {
+    fn audited(audit: &'a AuditEntry) -> Self {
+        Self {
+            file: None,
+            audit,
+            outbox: &[],
+            notification: None,
+        }
+    }
+}
+
 fn caller_user(caller: &PlatformCaller) -> Result<UserId, BillingError> {
     Ok(UserId::parse(&caller.name)
         .or_else(|_| UserId::parse("platform"))

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use portal_domain::guard::{
-    AlertCondition, AlertRule, Cap, Channel, Crossing, RawAlertRule, validate_caps, validate_rules,
+    AlertCondition, AlertRule, Cap, Channel, Notice, RawAlertRule, validate_caps, validate_rules,
 };
 use portal_domain::{AuditAction, AuditEntry, CustomerId, Month};
 use tracing::instrument;
@@ -27,7 +27,7 @@ pub struct Notification {
     pub id: String,
     pub customer_id: CustomerId,
     pub at: DateTime<Utc>,
-    pub crossing: Crossing,
+    pub notice: Notice,
     pub read: bool,
 }
 
@@ -236,7 +236,7 @@ impl BillingService {
                         let crossed = included > 0
                             && i128::from(summary.used) * 100
                                 >= i128::from(included) * i128::from(*percent);
-                        crossed.then_some(Crossing::Quota {
+                        crossed.then_some(Notice::Quota {
                             product: *product,
                             percent: *percent,
                             used: summary.used,
@@ -245,7 +245,7 @@ impl BillingService {
                     }
                     AlertCondition::ProjectedAmount { amount } => projected
                         .filter(|p| p.amount() >= amount.amount())
-                        .map(|p| Crossing::ProjectedBill {
+                        .map(|p| Notice::ProjectedBill {
                             threshold: *amount,
                             projected: p,
                         }),
@@ -259,7 +259,7 @@ impl BillingService {
                         id: format!("ntf_{}", uuid::Uuid::new_v4().simple()),
                         customer_id: customer.clone(),
                         at: self.ports().clock.now(),
-                        crossing,
+                        notice: crossing,
                         read: false,
                     });
                 let fired = self

@@ -237,9 +237,10 @@ pub fn validate_caps(raw: &[(String, i64)]) -> Result<Vec<Cap>, FieldErrors> {
     Ok(caps.into_values().collect())
 }
 
-/// What a fired rule saw, kept with its notification and worded when read.
+/// What a notification tells, kept as data and worded when read: what a fired rule saw,
+/// or a fapiao issued (§12).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Crossing {
+pub enum Notice {
     Quota {
         product: Product,
         percent: i64,
@@ -250,14 +251,20 @@ pub enum Crossing {
         threshold: Money,
         projected: Money,
     },
+    FapiaoIssued {
+        fapiao_number: String,
+        amount: Money,
+    },
 }
 
-impl Crossing {
-    /// `usage.threshold_crossed` for quota rules, `bill.threshold_crossed` for the bill.
+impl Notice {
+    /// `usage.threshold_crossed` for quota rules, `bill.threshold_crossed` for the bill,
+    /// `fapiao.issued` for an issued fapiao.
     pub fn kind(&self) -> &'static str {
         match self {
-            Crossing::Quota { .. } => "usage.threshold_crossed",
-            Crossing::ProjectedBill { .. } => "bill.threshold_crossed",
+            Notice::Quota { .. } => "usage.threshold_crossed",
+            Notice::ProjectedBill { .. } => "bill.threshold_crossed",
+            Notice::FapiaoIssued { .. } => "fapiao.issued",
         }
     }
 
@@ -266,7 +273,7 @@ impl Crossing {
         let product_name = |p: Product| p.name(language);
         match (self, language) {
             (
-                Crossing::Quota {
+                Notice::Quota {
                     product,
                     percent,
                     used,
@@ -278,7 +285,7 @@ impl Crossing {
                 format!("本月已用 {used}，套餐含 {included}。"),
             ),
             (
-                Crossing::Quota {
+                Notice::Quota {
                     product,
                     percent,
                     used,
@@ -290,7 +297,7 @@ impl Crossing {
                 format!("{used} used this month of {included} included."),
             ),
             (
-                Crossing::ProjectedBill {
+                Notice::ProjectedBill {
                     threshold,
                     projected,
                 },
@@ -300,7 +307,7 @@ impl Crossing {
                 format!("按本月用量，预计账单 ¥{}。", projected.amount()),
             ),
             (
-                Crossing::ProjectedBill {
+                Notice::ProjectedBill {
                     threshold,
                     projected,
                 },
@@ -310,6 +317,32 @@ impl Crossing {
                 format!(
                     "At this month's pace the bill comes to ¥{}.",
                     projected.amount()
+                ),
+            ),
+            (
+                Notice::FapiaoIssued {
+                    fapiao_number,
+                    amount,
+                },
+                Language::Zh,
+            ) => (
+                "发票已开具".to_owned(),
+                format!(
+                    "发票号码 {fapiao_number}，金额 ¥{}，可在“发票”页面下载。",
+                    amount.amount()
+                ),
+            ),
+            (
+                Notice::FapiaoIssued {
+                    fapiao_number,
+                    amount,
+                },
+                Language::En,
+            ) => (
+                "Fapiao issued".to_owned(),
+                format!(
+                    "Fapiao no. {fapiao_number} of ¥{} is issued: download it on the Fapiao page.",
+                    amount.amount()
                 ),
             ),
         }
@@ -444,7 +477,7 @@ mod tests {
 
     #[test]
     fn crossings_are_worded_in_both_languages() {
-        let c = Crossing::Quota {
+        let c = Notice::Quota {
             product: Product::AiChat,
             percent: 80,
             used: 8_100,

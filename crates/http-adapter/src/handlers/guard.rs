@@ -147,11 +147,11 @@ pub async fn put_caps(
 }
 
 fn notification(n: &portal_billing::Notification, language: DocumentLanguage) -> Notification {
-    let (title, body) = n.crossing.words(language);
+    let (title, body) = n.notice.words(language);
     Notification {
         id: n.id.clone(),
         at: dto::timestamp(n.at),
-        kind: n.crossing.kind().to_owned(),
+        kind: n.notice.kind().to_owned(),
         title,
         body,
         read: n.read,

@@ -299,6 +299,9 @@ impl FapiaoRepository for SeaOrmStore {
             .map_err(db_err)?;
         }
         super::audit::record(&txn, change.audit).await?;
+        if let Some(n) = change.notification {
+            super::guard::insert_notification(&txn, &r.customer_id, n).await?;
+        }
         for message in change.outbox {
             super::outbox::insert(&txn, message).await?;
         }

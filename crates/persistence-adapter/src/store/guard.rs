@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::Utc;
 use portal_billing::delivery::OutboxMessage;
 use portal_billing::{GuardRepository, Notification, RepositoryError};
-use portal_domain::guard::{AlertCondition, AlertRule, Cap, Channel, Crossing};
+use portal_domain::guard::{AlertCondition, AlertRule, Cap, Channel, Notice};
 use portal_domain::{AuditEntry, Currency, CustomerId, Money, Month, Product};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
@@ -39,10 +39,11 @@ struct CapRow {
     stop_at_percent: i64,
 }
 
-/// A crossing as stored: quota crossings carry product, percent, used and included; bill
-/// crossings the threshold and the projection in fen.
-#[derive(Serialize, Deserialize)]
-struct CrossingRow {
+/// A notice as stored: quota crossings carry product, percent, used and included; bill
+/// crossings the threshold and the projection in fen; an issued fapiao its number and
+/// amount in fen.
+#[derive(Default, Serialize, Deserialize)]
+struct NoticeRow {
     #[serde(default)]
     product: Option<String>,
     #[serde(default)]
@@ -55,6 +56,10 @@ struct CrossingRow {
     threshold_fen: i64,
     #[serde(default)]
     projected_fen: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fapiao_number: Option<String>,
+    #[serde(default)]
+    amount_fen: i64,
 }
 
 fn json_err(e: serde_json::Error) -> RepositoryError {
@@ -116,48 +121,80 @@ fn rules_of_json(raw: &str) -> Result<Vec<AlertRule>, RepositoryError> {
         .collect()
 }
 
-fn crossing_json(c: &Crossing) -> Result<String, RepositoryError> {
+fn notice_json(c: &Notice) -> Result<String, RepositoryError> {
     let fen = |m: &Money| m.to_minor().map_err(|e| RepositoryError::Other(e.into()));
     let row = match c {
-        Crossing::Quota {
+        Notice::Quota {
             product,
             percent,
             used,
             included,
-        } => CrossingRow {
+        } => NoticeRow {
             product: Some(product.as_str().to_owned()),
             percent: *percent,
             used: *used,
             included: *included,
-            threshold_fen: 0,
-            projected_fen: 0,
+            ..NoticeRow::default()
         },
-        Crossing::ProjectedBill {
+        Notice::ProjectedBill {
             threshold,
             projected,
-        } => CrossingRow {
+        } => NoticeRow {
             product: None,
             percent: 0,
             used: 0,
             included: 0,
             threshold_fen: fen(threshold)?,
             projected_fen: fen(projected)?,
+            ..NoticeRow::default()
+        },
+        Notice::FapiaoIssued {
+            fapiao_number,
+            amount,
+        } => NoticeRow {
+            fapiao_number: Some(fapiao_number.clone()),
+            amount_fen: fen(amount)?,
+            ..NoticeRow::default()
         },
     };
     serde_json::to_string(&row).map_err(json_err)
 }
 
+/// Stores `n` on `db` (the transaction of what it tells of).
+pub(super) async fn insert_notification(
+    db: &impl sea_orm::ConnectionTrait,
+    customer: &CustomerId,
+    n: &Notification,
+) -> Result<(), RepositoryError> {
+    notifications::Entity::insert(notifications::ActiveModel {
+        id: Set(n.id.clone()),
+        customer_id: Set(customer.to_string()),
+        at: Set(n.at),
+        kind: Set(n.notice.kind().to_owned()),
+        payload: Set(notice_json(&n.notice)?),
+        read: Set(false),
+    })
+    .exec_without_returning(db)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
 fn notification(row: notifications::Model) -> Result<Notification, RepositoryError> {
-    let c: CrossingRow =
+    let c: NoticeRow =
         serde_json::from_str(&row.payload).map_err(|e| corrupt("notification", e))?;
-    let crossing = match c.product {
-        Some(product) => Crossing::Quota {
+    let crossing = match (c.product, c.fapiao_number) {
+        (_, Some(fapiao_number)) => Notice::FapiaoIssued {
+            fapiao_number,
+            amount: Money::from_minor(c.amount_fen, Currency::Cny),
+        },
+        (Some(product), None) => Notice::Quota {
             product: Product::parse(&product).map_err(|e| corrupt("notification", e))?,
             percent: c.percent,
             used: c.used,
             included: c.included,
         },
-        None => Crossing::ProjectedBill {
+        (None, None) => Notice::ProjectedBill {
             threshold: Money::from_minor(c.threshold_fen, Currency::Cny),
             projected: Money::from_minor(c.projected_fen, Currency::Cny),
         },
@@ -166,7 +203,7 @@ fn notification(row: notifications::Model) -> Result<Notification, RepositoryErr
         id: row.id,
         customer_id: CustomerId::parse(&row.customer_id).map_err(|e| corrupt("notification", e))?,
         at: row.at,
-        crossing,
+        notice: crossing,
         read: row.read,
     })
 }
@@ -313,17 +350,7 @@ impl GuardRepository for SeaOrmStore {
             return Ok(false);
         }
         if let Some(n) = notification {
-            notifications::Entity::insert(notifications::ActiveModel {
-                id: Set(n.id.clone()),
-                customer_id: Set(customer.to_string()),
-                at: Set(n.at),
-                kind: Set(n.crossing.kind().to_owned()),
-                payload: Set(crossing_json(&n.crossing)?),
-                read: Set(false),
-            })
-            .exec_without_returning(&txn)
-            .await
-            .map_err(db_err)?;
+            insert_notification(&txn, customer, n).await?;
         }
         for message in outbox {
             super::outbox::insert(&txn, message).await?;

@@ -134,6 +134,7 @@ pub(super) async fn fapiao_transitions_expect_their_status(p: Ports) -> Outcome 
         file: Some(b"%PDF-"),
         audit: &entry,
         outbox: &[],
+        notification: None,
     };
     ensure!(
         matches!(
@@ -188,6 +189,7 @@ pub(super) async fn fapiao_transitions_expect_their_status(p: Ports) -> Outcome 
             file: None,
             audit: &entry,
             outbox: &[],
+            notification: None,
         })
         .await
         .map_err(err)?;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use portal_domain::guard::{AlertCondition, AlertRule, Cap, Channel, Crossing};
+use portal_domain::guard::{AlertCondition, AlertRule, Cap, Channel, Notice};
 
 use super::*;
 use crate::guard::Notification;
@@ -20,7 +20,7 @@ fn note(customer: &CustomerId, id: &str, hour: u32) -> Notification {
         id: id.to_owned(),
         customer_id: customer.clone(),
         at: at(10, hour),
-        crossing: Crossing::Quota {
+        notice: Notice::Quota {
             product: Product::AiChat,
             percent: 80,
             used: 8_000,
@@ -134,10 +134,7 @@ pub(super) async fn guard_a_rule_fires_once_a_month(p: Ports) -> Outcome {
         "unread {unread}, listed {ids:?}"
     );
     ensure!(ids[0] == "ntf_4", "newest first: {ids:?}");
-    ensure!(
-        list[1].crossing == note(&a, "x", 0).crossing,
-        "crossing kept"
-    );
+    ensure!(list[1].notice == note(&a, "x", 0).notice, "crossing kept");
     // Marking read is scoped to the customer.
     ensure!(
         p.guard.mark_read(&b, "ntf_4").await.map_err(err)?.is_none(),
