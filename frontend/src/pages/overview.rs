@@ -318,6 +318,7 @@ mod tests {
             period: "2025-11".into(),
             status: status.into(),
             created_at: "2025-11-01T00:00:00Z".into(),
+            fapiao_status: "none".into(),
         }
     }
 
