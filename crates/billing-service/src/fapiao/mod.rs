@@ -1,131 +1,28 @@
 //! Fapiao (发票管理, contract §12): the profile a fapiao is made out to, customers'
 //! requests for their paid invoices (one holding request per invoice), and finance's
-//! issuance and reversal (红冲) through the internal API, each step audited.
+//! issuance and reversal (红冲) through the internal API (`finance.rs`), each step audited.
+
+mod finance;
+mod port;
 
 use std::collections::{BTreeSet, HashMap};
 
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use portal_domain::fapiao::{validate_issuance, validate_profile};
-use portal_domain::guard::Notice;
+use portal_domain::fapiao::validate_profile;
 use portal_domain::{
     AuditAction, AuditEntry, CustomerId, FapiaoKind, FapiaoProfile, FapiaoRequestStatus,
-    FieldErrors, InvoiceFapiaoStatus, InvoiceId, InvoiceStatus, Issuance, Money, RawFapiaoProfile,
-    UserId,
+    FieldErrors, InvoiceFapiaoStatus, InvoiceId, InvoiceStatus, Money, RawFapiaoProfile, UserId,
 };
 use tracing::instrument;
 
-use crate::delivery::{EventType, OutboxMessage};
+use crate::delivery::OutboxMessage;
 use crate::error::BillingError;
 use crate::ports::RepositoryError;
-use crate::principal::{PlatformCaller, Principal};
+use crate::principal::Principal;
 use crate::service::BillingService;
 
-/// The most invoices one request may cover.
-pub const MAX_INVOICES_PER_REQUEST: usize = 50;
-/// The longest reversal reason kept.
-const MAX_REASON_CHARS: usize = 200;
-
-/// A request as stored: its invoices, the title and tax id as they were when requested,
-/// and what finance reported.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FapiaoRequest {
-    pub id: String,
-    pub customer_id: CustomerId,
-    pub status: FapiaoRequestStatus,
-    pub kind: FapiaoKind,
-    pub amount: Money,
-    pub invoice_ids: Vec<InvoiceId>,
-    pub title: String,
-    pub tax_id: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub issuance: Option<Issuance>,
-    pub reversal_reason: Option<String>,
-}
-
-/// An issued fapiao's file, for download.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FapiaoFile {
-    pub issuance: Issuance,
-    pub bytes: Vec<u8>,
-}
-
-/// A change of a request's status, stored with what it brings.
-pub struct FapiaoTransition<'a> {
-    /// The request as it is after the change.
-    pub request: &'a FapiaoRequest,
-    /// The status it must still have: otherwise nothing is stored.
-    pub from: FapiaoRequestStatus,
-    /// The issued file.
-    pub file: Option<&'a [u8]>,
-    pub audit: &'a AuditEntry,
-    pub outbox: &'a [OutboxMessage],
-    /// The customer's notification of the change (an issued fapiao).
-    pub notification: Option<&'a crate::guard::Notification>,
-}
-
-/// Profiles, requests, the invoices they hold and the issued files.
-#[async_trait]
-pub trait FapiaoRepository: Send + Sync {
-    async fn profile(
-        &self,
-        customer: &CustomerId,
-    ) -> Result<Option<FapiaoProfile>, RepositoryError>;
-
-    /// Replaces the customer's profile and records `audit`, in one transaction.
-    async fn set_profile(
-        &self,
-        customer: &CustomerId,
-        profile: &FapiaoProfile,
-        audit: &AuditEntry,
-    ) -> Result<(), RepositoryError>;
-
-    /// Stores a pending request holding its invoices, with `audit`, in one transaction.
-    /// MUST return [`RepositoryError::Conflict`] and store nothing when one of its invoices
-    /// is held by another pending or issued request (concurrent requests for one invoice:
-    /// exactly one wins).
-    async fn create_request(
-        &self,
-        request: &FapiaoRequest,
-        audit: &AuditEntry,
-    ) -> Result<(), RepositoryError>;
-
-    /// The customer's requests, newest first.
-    async fn requests(&self, customer: &CustomerId) -> Result<Vec<FapiaoRequest>, RepositoryError>;
-
-    /// The request, of `customer` when given (any customer's for the platform).
-    async fn request(
-        &self,
-        customer: Option<&CustomerId>,
-        id: &str,
-    ) -> Result<Option<FapiaoRequest>, RepositoryError>;
-
-    /// Every customer's requests of `status`, oldest first.
-    async fn requests_in(
-        &self,
-        status: FapiaoRequestStatus,
-    ) -> Result<Vec<FapiaoRequest>, RepositoryError>;
-
-    /// Stores the request's new status (and issuance, reversal reason, file), releases
-    /// its invoices when the new status holds none, records the audit entry and writes
-    /// the outbox messages, in one transaction. MUST return [`RepositoryError::Conflict`]
-    /// and store nothing when the stored status is not `from`.
-    async fn transition(&self, change: FapiaoTransition<'_>) -> Result<(), RepositoryError>;
-
-    /// The issued file of the customer's request.
-    async fn file(
-        &self,
-        customer: &CustomerId,
-        id: &str,
-    ) -> Result<Option<Vec<u8>>, RepositoryError>;
-
-    /// The status of the request holding each of `invoices` that one holds.
-    async fn holders(
-        &self,
-        customer: &CustomerId,
-        invoices: &[InvoiceId],
-    ) -> Result<HashMap<InvoiceId, FapiaoRequestStatus>, RepositoryError>;
-}
+pub use port::{
+    FapiaoFile, FapiaoRepository, FapiaoRequest, FapiaoTransition, MAX_INVOICES_PER_REQUEST,
+};
 
 impl BillingService {
     fn fapiao_audit(
@@ -424,118 +321,6 @@ impl BillingService {
         Ok((invoices, statuses))
     }
 
-    /// Every customer's pending requests, oldest first (the platform's finance).
-    pub async fn pending_fapiao_requests(
-        &self,
-        _caller: &PlatformCaller,
-    ) -> Result<Vec<FapiaoRequest>, BillingError> {
-        Ok(self
-            .ports()
-            .fapiao
-            .requests_in(FapiaoRequestStatus::Pending)
-            .await?)
-    }
-
-    /// Finance issued the fapiao of a pending request: its number, date and file.
-    #[instrument(skip_all, fields(caller = %caller.name, request = id))]
-    pub async fn issue_fapiao(
-        &self,
-        caller: &PlatformCaller,
-        id: &str,
-        fapiao_number: &str,
-        issued_on: &str,
-        file_type: &str,
-        file: &[u8],
-    ) -> Result<FapiaoRequest, BillingError> {
-        let issuance = validate_issuance(fapiao_number, issued_on, file_type, file.len())?;
-        let current = self
-            .ports()
-            .fapiao
-            .request(None, id)
-            .await?
-            .ok_or(BillingError::NotFound("fapiao request"))?;
-        let status = current
-            .status
-            .issue()
-            .map_err(|e| BillingError::Conflict(e.to_string()))?;
-        let changed = FapiaoRequest {
-            status,
-            issuance: Some(issuance),
-            ..current
-        };
-        let audit = self.fapiao_audit(
-            &changed.customer_id,
-            &caller_user(caller)?,
-            AuditAction::FapiaoIssued,
-            Some(&changed),
-        );
-        let event = self.fapiao_event(&changed);
-        let notification = crate::guard::Notification {
-            id: format!("ntf_{}", uuid::Uuid::new_v4().simple()),
-            customer_id: changed.customer_id.clone(),
-            at: self.ports().clock.now(),
-            notice: Notice::FapiaoIssued {
-                fapiao_number: fapiao_number.trim().to_owned(),
-                amount: changed.amount,
-            },
-            read: false,
-        };
-        self.fapiao_transition(
-            &changed,
-            FapiaoRequestStatus::Pending,
-            Step {
-                file: Some(file),
-                audit: &audit,
-                outbox: event.as_slice(),
-                notification: Some(&notification),
-            },
-        )
-        .await?;
-        Ok(changed)
-    }
-
-    /// Finance reversed (红冲) an issued fapiao: its invoices are free again.
-    #[instrument(skip_all, fields(caller = %caller.name, request = id))]
-    pub async fn reverse_fapiao(
-        &self,
-        caller: &PlatformCaller,
-        id: &str,
-        reason: &str,
-    ) -> Result<FapiaoRequest, BillingError> {
-        let reason = reason.trim();
-        if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
-            return Err(FieldErrors::single(
-                "reason",
-                format!("must be 1 to {MAX_REASON_CHARS} characters"),
-            )
-            .into());
-        }
-        let current = self
-            .ports()
-            .fapiao
-            .request(None, id)
-            .await?
-            .ok_or(BillingError::NotFound("fapiao request"))?;
-        let status = current
-            .status
-            .reverse()
-            .map_err(|e| BillingError::Conflict(e.to_string()))?;
-        let changed = FapiaoRequest {
-            status,
-            reversal_reason: Some(reason.to_owned()),
-            ..current
-        };
-        let audit = self.fapiao_audit(
-            &changed.customer_id,
-            &caller_user(caller)?,
-            AuditAction::FapiaoReversed,
-            Some(&changed),
-        );
-        self.fapiao_transition(&changed, FapiaoRequestStatus::Issued, Step::audited(&audit))
-            .await?;
-        Ok(changed)
-    }
-
     async fn fapiao_transition(
         &self,
         request: &FapiaoRequest,
@@ -559,29 +344,8 @@ impl BillingService {
             Err(other) => Err(other.into()),
         }
     }
-
-    /// `fapiao.issued`, when webhooks are sent.
-    fn fapiao_event(&self, request: &FapiaoRequest) -> Option<OutboxMessage> {
-        let issuance = request.issuance.as_ref()?;
-        self.webhook(
-            &request.customer_id,
-            EventType::FapiaoIssued,
-            serde_json::json!({
-                "request_id": request.id,
-                "kind": request.kind.as_str(),
-                "fapiao_number": issuance.fapiao_number.as_str(),
-                "issued_on": issuance.issued_on.to_string(),
-                "amount": {
-                    "amount": format!("{:.2}", request.amount.amount()),
-                    "currency": request.amount.currency().code(),
-                },
-                "invoice_ids": request.invoice_ids.iter().map(InvoiceId::as_str).collect::<Vec<_>>(),
-            }),
-        )
-    }
 }
 
-/// The platform caller as the audit log's user.
 /// What a status change stores besides the request.
 struct Step<'a> {
     file: Option<&'a [u8]>,
@@ -599,10 +363,4 @@ impl<'a> Step<'a> {
             notification: None,
         }
     }
-}
-
-fn caller_user(caller: &PlatformCaller) -> Result<UserId, BillingError> {
-    Ok(UserId::parse(&caller.name)
-        .or_else(|_| UserId::parse("platform"))
-        .map_err(anyhow::Error::new)?)
 }

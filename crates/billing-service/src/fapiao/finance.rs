@@ -1,0 +1,157 @@
+//! The platform finance's side of fapiao requests: the pending list, issuance with the
+//! file (its notification and `fapiao.issued` webhook in the same transaction), and
+//! reversal (红冲).
+
+use portal_domain::fapiao::validate_issuance;
+use portal_domain::guard::Notice;
+use portal_domain::{AuditAction, FapiaoRequestStatus, FieldErrors, InvoiceId, UserId};
+use tracing::instrument;
+
+use super::{FapiaoRequest, Step};
+use crate::delivery::{EventType, OutboxMessage};
+use crate::error::BillingError;
+use crate::principal::PlatformCaller;
+use crate::service::BillingService;
+
+/// The longest reversal reason kept.
+const MAX_REASON_CHARS: usize = 200;
+
+impl BillingService {
+    /// Every customer's pending requests, oldest first (the platform's finance).
+    pub async fn pending_fapiao_requests(
+        &self,
+        _caller: &PlatformCaller,
+    ) -> Result<Vec<FapiaoRequest>, BillingError> {
+        Ok(self
+            .ports()
+            .fapiao
+            .requests_in(FapiaoRequestStatus::Pending)
+            .await?)
+    }
+
+    /// Finance issued the fapiao of a pending request: its number, date and file.
+    #[instrument(skip_all, fields(caller = %caller.name, request = id))]
+    pub async fn issue_fapiao(
+        &self,
+        caller: &PlatformCaller,
+        id: &str,
+        fapiao_number: &str,
+        issued_on: &str,
+        file_type: &str,
+        file: &[u8],
+    ) -> Result<FapiaoRequest, BillingError> {
+        let issuance = validate_issuance(fapiao_number, issued_on, file_type, file.len())?;
+        let current = self
+            .ports()
+            .fapiao
+            .request(None, id)
+            .await?
+            .ok_or(BillingError::NotFound("fapiao request"))?;
+        let status = current
+            .status
+            .issue()
+            .map_err(|e| BillingError::Conflict(e.to_string()))?;
+        let changed = FapiaoRequest {
+            status,
+            issuance: Some(issuance),
+            ..current
+        };
+        let audit = self.fapiao_audit(
+            &changed.customer_id,
+            &caller_user(caller)?,
+            AuditAction::FapiaoIssued,
+            Some(&changed),
+        );
+        let event = self.fapiao_event(&changed);
+        let notification = crate::guard::Notification {
+            id: format!("ntf_{}", uuid::Uuid::new_v4().simple()),
+            customer_id: changed.customer_id.clone(),
+            at: self.ports().clock.now(),
+            notice: Notice::FapiaoIssued {
+                fapiao_number: fapiao_number.trim().to_owned(),
+                amount: changed.amount,
+            },
+            read: false,
+        };
+        self.fapiao_transition(
+            &changed,
+            FapiaoRequestStatus::Pending,
+            Step {
+                file: Some(file),
+                audit: &audit,
+                outbox: event.as_slice(),
+                notification: Some(&notification),
+            },
+        )
+        .await?;
+        Ok(changed)
+    }
+
+    /// Finance reversed (红冲) an issued fapiao: its invoices are free again.
+    #[instrument(skip_all, fields(caller = %caller.name, request = id))]
+    pub async fn reverse_fapiao(
+        &self,
+        caller: &PlatformCaller,
+        id: &str,
+        reason: &str,
+    ) -> Result<FapiaoRequest, BillingError> {
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
+            return Err(FieldErrors::single(
+                "reason",
+                format!("must be 1 to {MAX_REASON_CHARS} characters"),
+            )
+            .into());
+        }
+        let current = self
+            .ports()
+            .fapiao
+            .request(None, id)
+            .await?
+            .ok_or(BillingError::NotFound("fapiao request"))?;
+        let status = current
+            .status
+            .reverse()
+            .map_err(|e| BillingError::Conflict(e.to_string()))?;
+        let changed = FapiaoRequest {
+            status,
+            reversal_reason: Some(reason.to_owned()),
+            ..current
+        };
+        let audit = self.fapiao_audit(
+            &changed.customer_id,
+            &caller_user(caller)?,
+            AuditAction::FapiaoReversed,
+            Some(&changed),
+        );
+        self.fapiao_transition(&changed, FapiaoRequestStatus::Issued, Step::audited(&audit))
+            .await?;
+        Ok(changed)
+    }
+
+    /// `fapiao.issued`, when webhooks are sent.
+    fn fapiao_event(&self, request: &FapiaoRequest) -> Option<OutboxMessage> {
+        let issuance = request.issuance.as_ref()?;
+        self.webhook(
+            &request.customer_id,
+            EventType::FapiaoIssued,
+            serde_json::json!({
+                "request_id": request.id,
+                "kind": request.kind.as_str(),
+                "fapiao_number": issuance.fapiao_number.as_str(),
+                "issued_on": issuance.issued_on.to_string(),
+                "amount": {
+                    "amount": format!("{:.2}", request.amount.amount()),
+                    "currency": request.amount.currency().code(),
+                },
+                "invoice_ids": request.invoice_ids.iter().map(InvoiceId::as_str).collect::<Vec<_>>(),
+            }),
+        )
+    }
+}
+
+fn caller_user(caller: &PlatformCaller) -> Result<UserId, BillingError> {
+    Ok(UserId::parse(&caller.name)
+        .or_else(|_| UserId::parse("platform"))
+        .map_err(anyhow::Error::new)?)
+}
