@@ -31,7 +31,8 @@ pub(crate) struct Labels {
 const ZH: Labels = Labels {
     title: "账单",
     number: "账单编号",
-    issued: "开票日期",
+    // Not 开票日期, the issue date of a fapiao.
+    issued: "账单日期",
     due: "付款期限",
     period: "账期",
     status: "状态",
@@ -125,7 +126,7 @@ mod tests {
     fn a_bill_is_not_called_an_invoice_or_a_fapiao() {
         for word in all(&ZH) {
             if word != ZH.not_a_fapiao {
-                assert!(!word.contains("发票"), "{word}");
+                assert!(!word.contains("发票") && !word.contains("开票"), "{word}");
             }
         }
         for word in all(&EN) {

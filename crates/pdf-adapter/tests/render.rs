@@ -70,6 +70,7 @@ fn a_chinese_bill_shows_every_fact_a_finance_team_checks() {
         "示例科技有限公司",
         "账单",
         "账单编号",
+        "账单日期2025年12月1日",
         "专业版月费2025-12/promonthlyfee2025-12",
         "¥999.00",
         "额外坐席Extraagentseats",
@@ -86,8 +87,11 @@ fn a_chinese_bill_shows_every_fact_a_finance_team_checks() {
     ] {
         assert!(text.contains(expected), "missing {expected:?} in {text}");
     }
-    // A bill, not a fapiao: no fapiao number and no fapiao title other than the notice's.
-    assert!(!text.contains("发票号码"), "{text}");
+    // A bill, not a fapiao: no fapiao number or issue date (开票), no fapiao but the notice.
+    assert!(
+        !text.contains("发票号码") && !text.contains("开票"),
+        "{text}"
+    );
     assert!(
         !text.replace(NOT_A_FAPIAO_ZH, "").contains("发票"),
         "only the notice names a fapiao: {text}"
