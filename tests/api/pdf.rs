@@ -51,7 +51,13 @@ async fn invoice_pdf_matches_the_api_and_is_cacheable(backend: Backend) {
     let text = squashed_text(&pdf);
     assert!(text.contains(&id));
     assert!(text.contains("示例科技有限公司"));
-    assert!(text.contains("发票"));
+    // A bill (账单), not a fapiao (contract §12), and it says so.
+    assert!(text.contains("账单") && text.contains("账单编号"), "{text}");
+    assert!(!text.contains("发票号码"), "{text}");
+    assert!(
+        text.contains("本账单不是增值税发票。如需发票，请在客户控制台的“发票”页面申请。"),
+        "{text}"
+    );
     assert!(
         text.contains(&yuan(invoice["amount"].as_str().unwrap())),
         "the total equals the API's"
@@ -88,9 +94,15 @@ async fn invoice_pdf_matches_the_api_and_is_cacheable(backend: Backend) {
     assert_ne!(en.headers()["etag"].to_str().unwrap(), etag);
     let en_text = squashed_text(&en.bytes().await.unwrap());
     assert!(
-        en_text.contains("InvoiceNo.") && en_text.contains("Total(CNY)"),
+        en_text.contains("Billno.") && en_text.contains("Total(CNY)"),
         "{en_text}"
     );
+    assert!(
+        en_text.contains("ThisbillisnotaVATfapiao.")
+            && en_text.contains("RequestafapiaoontheFapiaopageofthecustomerportal."),
+        "{en_text}"
+    );
+    assert!(!en_text.contains("Invoice"), "{en_text}");
     let accept = app
         .get(&path, &app.member())
         .header("accept-language", "en-US,en;q=0.9")

@@ -2,12 +2,14 @@
 //! library: positions in points from the top-left corner, text as it will be printed.
 //! Long texts wrap by measured width; lines flow onto further pages, each with the table
 //! header repeated; every page gets a footer with its number.
+//! Under the header, a band says that the bill is not a fapiao (see [`crate::words`]).
 
 use portal_billing::{DocumentLanguage, InvoiceDocument};
 use portal_domain::InvoiceStatus;
 
 use crate::format;
 use crate::metrics::FontMetrics;
+use crate::words::{Labels, labels};
 
 pub const PAGE_WIDTH: f32 = 595.28;
 pub const PAGE_HEIGHT: f32 = 841.89;
@@ -20,6 +22,7 @@ const BLACK: Rgb = Rgb(0x1f, 0x29, 0x37);
 const GREY: Rgb = Rgb(0x6b, 0x72, 0x80);
 const RULE: Rgb = Rgb(0xd1, 0xd5, 0xdb);
 const HEADER_FILL: Rgb = Rgb(0xf3, 0xf4, 0xf6);
+const NOTICE_FILL: Rgb = Rgb(0xff, 0xf7, 0xed);
 const GREEN: Rgb = Rgb(0x04, 0x78, 0x57);
 const ORANGE: Rgb = Rgb(0xb4, 0x53, 0x09);
 const RED: Rgb = Rgb(0xb9, 0x1c, 0x1c);
@@ -109,79 +112,6 @@ impl Seller {
         ]
         .map(|s| s.len().to_string() + ":" + s)
         .concat()
-    }
-}
-
-struct Labels {
-    title: &'static str,
-    number: &'static str,
-    issued: &'static str,
-    due: &'static str,
-    period: &'static str,
-    status: &'static str,
-    bill_to: &'static str,
-    contact: &'static str,
-    email: &'static str,
-    tax_id: &'static str,
-    bank: &'static str,
-    description: &'static str,
-    quantity: &'static str,
-    unit_price: &'static str,
-    amount: &'static str,
-    subtotal: &'static str,
-    total: &'static str,
-    continued: &'static str,
-    note: &'static str,
-}
-
-const ZH: Labels = Labels {
-    title: "发票",
-    number: "发票号码",
-    issued: "开票日期",
-    due: "付款期限",
-    period: "账期",
-    status: "状态",
-    bill_to: "购买方",
-    contact: "联系人",
-    email: "邮箱",
-    tax_id: "税号",
-    bank: "开户行及账号",
-    description: "项目",
-    quantity: "数量",
-    unit_price: "单价",
-    amount: "金额",
-    subtotal: "小计",
-    total: "合计（人民币）",
-    continued: "续",
-    note: "请于付款期限前将款项汇至上述账户，并注明发票号码。",
-};
-
-const EN: Labels = Labels {
-    title: "Invoice",
-    number: "Invoice No.",
-    issued: "Issue date",
-    due: "Due date",
-    period: "Billing period",
-    status: "Status",
-    bill_to: "Bill to",
-    contact: "Contact",
-    email: "E-mail",
-    tax_id: "Tax ID",
-    bank: "Bank account",
-    description: "Description",
-    quantity: "Qty",
-    unit_price: "Unit price",
-    amount: "Amount",
-    subtotal: "Subtotal",
-    total: "Total (CNY)",
-    continued: "continued",
-    note: "Please pay to the account above by the due date, quoting the invoice number.",
-};
-
-fn labels(lang: DocumentLanguage) -> &'static Labels {
-    match lang {
-        DocumentLanguage::Zh => &ZH,
-        DocumentLanguage::En => &EN,
     }
 }
 
@@ -330,8 +260,9 @@ pub fn lay_out(doc: &InvoiceDocument, seller: &Seller, metrics: &FontMetrics) ->
         by = w.paragraph(MARGIN, by, 9.0, BLACK, 300.0, &format!("{label}: {value}"));
     }
 
-    // The table of lines.
-    let mut ty = by.max(fy + 40.0) + 14.0;
+    // The notice that this is not a fapiao, full width between the header and the table.
+    let ny = by.max(fy + 40.0) + 14.0;
+    let mut ty = notice(&mut w, l.not_a_fapiao, ny) + 14.0;
     ty = table_header(&mut w, l, ty);
     for line in &invoice.lines {
         let desc = metrics.wrap(&line.describe(doc.language), BODY, DESC_WIDTH);
@@ -419,6 +350,41 @@ pub fn lay_out(doc: &InvoiceDocument, seller: &Seller, metrics: &FontMetrics) ->
         });
     }
     w.pages
+}
+
+/// A tinted band from `y` across the page with `text` in it (wrapped should it ever
+/// be wider than the band); returns where the band ends.
+fn notice(w: &mut Writer<'_>, text: &str, y: f32) -> f32 {
+    let size = 9.0;
+    let inset = 10.0;
+    let lines = w
+        .metrics
+        .wrap(text, size, RIGHT - MARGIN - 2.0 * inset)
+        .len();
+    let h = lines as f32 * size * 1.4 + 10.0;
+    w.page().ops.push(Op::FillRect {
+        x: MARGIN,
+        y,
+        w: RIGHT - MARGIN,
+        h,
+        color: NOTICE_FILL,
+    });
+    w.page().ops.push(Op::FillRect {
+        x: MARGIN,
+        y,
+        w: 2.5,
+        h,
+        color: ORANGE,
+    });
+    w.paragraph(
+        MARGIN + inset,
+        y + 5.0 + size,
+        size,
+        BLACK,
+        RIGHT - MARGIN - 2.0 * inset,
+        text,
+    );
+    y + h
 }
 
 /// The table's header row at `y`; returns where the first row starts.

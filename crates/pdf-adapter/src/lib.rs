@@ -9,6 +9,7 @@ pub mod layout;
 mod metrics;
 mod paint;
 pub mod sample;
+mod words;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -24,7 +25,7 @@ use metrics::FontMetrics;
 static FONT_DATA: &[u8] = include_bytes!("../fonts/wqy-microhei.ttc");
 
 /// Bumped whenever the layout changes, so cached copies are not reused (ETag).
-const LAYOUT_VERSION: &str = "invoice-layout-1";
+const LAYOUT_VERSION: &str = "invoice-layout-2";
 
 #[derive(Debug, thiserror::Error)]
 pub enum FontError {

@@ -27,10 +27,11 @@ fn fill(c: Rgb) -> Fill {
 
 pub fn paint(pages: &[Page], doc: &InvoiceDocument, font: &Font) -> Result<Vec<u8>, String> {
     let mut document = Document::new();
-    let title = match doc.language {
-        DocumentLanguage::Zh => format!("发票 {}", doc.invoice.id),
-        DocumentLanguage::En => format!("Invoice {}", doc.invoice.id),
-    };
+    let title = format!(
+        "{} {}",
+        crate::words::labels(doc.language).title,
+        doc.invoice.id
+    );
     document.set_metadata(
         Metadata::new()
             .title(title)

@@ -45,12 +45,17 @@ fn squash(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
+/// The notice that a bill is no fapiao (contract §12), as extracted (no whitespace).
+const NOT_A_FAPIAO_ZH: &str = "本账单不是增值税发票。如需发票，请在客户控制台的“发票”页面申请。";
+const NOT_A_FAPIAO_EN: &str =
+    "This bill is not a VAT fapiao. Request a fapiao on the Fapiao page of the customer portal.";
+
 fn page_count(pdf: &[u8]) -> usize {
     lopdf::Document::load_mem(pdf).unwrap().get_pages().len()
 }
 
 #[test]
-fn a_chinese_invoice_shows_every_fact_a_finance_team_checks() {
+fn a_chinese_bill_shows_every_fact_a_finance_team_checks() {
     let doc = document(
         three_lines(),
         "示例科技有限公司",
@@ -63,7 +68,9 @@ fn a_chinese_invoice_shows_every_fact_a_finance_team_checks() {
     for expected in [
         "INV202512007",
         "示例科技有限公司",
-        "发票",
+        "账单",
+        "账单编号",
+        "账单日期2025年12月1日",
         "专业版月费2025-12/promonthlyfee2025-12",
         "¥999.00",
         "额外坐席Extraagentseats",
@@ -76,15 +83,25 @@ fn a_chinese_invoice_shows_every_fact_a_finance_team_checks() {
         "待支付",
         "第1页，共1页",
         "智服云科技有限公司",
+        NOT_A_FAPIAO_ZH,
     ] {
         assert!(text.contains(expected), "missing {expected:?} in {text}");
     }
+    // A bill, not a fapiao: no fapiao number or issue date (开票), no fapiao but the notice.
+    assert!(
+        !text.contains("发票号码") && !text.contains("开票"),
+        "{text}"
+    );
+    assert!(
+        !text.replace(NOT_A_FAPIAO_ZH, "").contains("发票"),
+        "only the notice names a fapiao: {text}"
+    );
     // Small and with the font subset, not the whole 5 MB face.
     assert!(pdf.len() < 100_000, "{} bytes", pdf.len());
 }
 
 #[test]
-fn english_invoices_have_english_labels_and_dates() {
+fn english_bills_have_english_labels_and_dates() {
     let doc = document(
         three_lines(),
         "示例科技有限公司",
@@ -93,8 +110,8 @@ fn english_invoices_have_english_labels_and_dates() {
     );
     let text = text_of(&renderer().render_now(&doc).unwrap());
     for expected in [
-        "Invoice",
-        "InvoiceNo.",
+        "Bill",
+        "Billno.",
         "Billto",
         "Description",
         "Unitprice",
@@ -104,6 +121,7 @@ fn english_invoices_have_english_labels_and_dates() {
         "Dec2025",
         "Page1of1",
         "¥1,208.70",
+        &squash(NOT_A_FAPIAO_EN),
     ] {
         assert!(text.contains(expected), "missing {expected:?} in {text}");
     }
@@ -111,6 +129,7 @@ fn english_invoices_have_english_labels_and_dates() {
         !text.contains("合计"),
         "no Chinese labels in the English variant"
     );
+    assert!(!text.contains("Invoice"), "a bill, not an invoice: {text}");
 }
 
 #[test]
@@ -149,8 +168,9 @@ fn two_hundred_lines_flow_onto_pages_with_nothing_lost() {
     // 1.25 * (1 + 2 + ... + 200) = 1.25 * 20100 = 25125.00
     assert!(text.contains("¥25,125.00"));
     assert!(text.contains(&format!("第{pages}页，共{pages}页")));
-    // The table header is repeated on every page.
+    // The table header is repeated on every page, the notice is said once.
     assert_eq!(text.matches("单价").count(), pages);
+    assert_eq!(text.matches(NOT_A_FAPIAO_ZH).count(), 1);
 }
 
 fn portal_money(m: &Money) -> String {
@@ -211,6 +231,67 @@ fn the_layout_keeps_text_inside_the_page() {
         for op in &page.ops {
             if let Op::Text { x, .. } = op {
                 assert!(*x >= 0.0 && *x < PAGE_WIDTH, "text at x={x}");
+            }
+        }
+    }
+}
+
+/// The notice sits in its own band on the first page, in one line, between the header
+/// (facts, stamp, bill-to) and the table, touching no other text or box.
+#[test]
+fn the_notice_has_a_band_of_its_own_under_the_header() {
+    use portal_pdf::layout::{Op, PAGE_WIDTH};
+    for (language, notice) in [
+        (DocumentLanguage::Zh, NOT_A_FAPIAO_ZH),
+        (DocumentLanguage::En, NOT_A_FAPIAO_EN),
+    ] {
+        let company = "上海市浦东新区超长名称示例人工智能客户服务与数据科技股份有限公司";
+        let doc = document(three_lines(), company, InvoiceStatus::Paid, language);
+        let pages = portal_pdf::layout::lay_out_for_test(&doc);
+        let first = &pages[0];
+        assert_eq!(
+            first.texts().filter(|t| *t == notice).count(),
+            1,
+            "{notice}"
+        );
+        assert!(pages[1..].iter().all(|p| p.texts().all(|t| t != notice)));
+        let (nx, ny) = first
+            .ops
+            .iter()
+            .find_map(|op| match op {
+                Op::Text { x, y, text, .. } if text == notice => Some((*x, *y)),
+                _ => None,
+            })
+            .unwrap();
+        // The widest band around the notice's baseline.
+        let (bx, by, bw, bh) = first
+            .ops
+            .iter()
+            .filter_map(|op| match op {
+                Op::FillRect { x, y, w, h, .. } if *y < ny && ny < y + h => Some((*x, *y, *w, *h)),
+                _ => None,
+            })
+            .max_by(|a, b| a.2.total_cmp(&b.2))
+            .unwrap();
+        assert!(bx < nx && bx + bw <= PAGE_WIDTH, "the band spans the text");
+        for op in &first.ops {
+            match op {
+                // Other text: from an ascent above its baseline to a descent below.
+                Op::Text { y, size, text, .. } if text != notice => {
+                    let (top, bottom) = (y - size, y + size * 0.3);
+                    assert!(
+                        bottom < by || top > by + bh,
+                        "{text:?} at {y} meets the notice"
+                    );
+                }
+                // Other boxes (the band's own two share its top and height).
+                Op::FillRect { y, h, .. } | Op::StrokeRect { y, h, .. } if (*y, *h) != (by, bh) => {
+                    assert!(
+                        y + h <= by || *y >= by + bh,
+                        "a box at {y} meets the notice"
+                    );
+                }
+                _ => {}
             }
         }
     }

@@ -1,0 +1,136 @@
+//! The words printed on the document, per language. The document is a bill (账单), not a
+//! Chinese tax invoice (发票, fapiao; contract §12): it is titled and numbered as a bill,
+//! and says on the page that it is no fapiao and where to request one.
+
+use portal_billing::DocumentLanguage;
+
+pub(crate) struct Labels {
+    pub(crate) title: &'static str,
+    pub(crate) number: &'static str,
+    pub(crate) issued: &'static str,
+    pub(crate) due: &'static str,
+    pub(crate) period: &'static str,
+    pub(crate) status: &'static str,
+    pub(crate) bill_to: &'static str,
+    pub(crate) contact: &'static str,
+    pub(crate) email: &'static str,
+    pub(crate) tax_id: &'static str,
+    pub(crate) bank: &'static str,
+    pub(crate) description: &'static str,
+    pub(crate) quantity: &'static str,
+    pub(crate) unit_price: &'static str,
+    pub(crate) amount: &'static str,
+    pub(crate) subtotal: &'static str,
+    pub(crate) total: &'static str,
+    pub(crate) continued: &'static str,
+    pub(crate) note: &'static str,
+    /// That the document is a bill, not a fapiao (contract §12), under the header.
+    pub(crate) not_a_fapiao: &'static str,
+}
+
+const ZH: Labels = Labels {
+    title: "账单",
+    number: "账单编号",
+    // Not 开票日期, the issue date of a fapiao.
+    issued: "账单日期",
+    due: "付款期限",
+    period: "账期",
+    status: "状态",
+    bill_to: "购买方",
+    contact: "联系人",
+    email: "邮箱",
+    tax_id: "税号",
+    bank: "开户行及账号",
+    description: "项目",
+    quantity: "数量",
+    unit_price: "单价",
+    amount: "金额",
+    subtotal: "小计",
+    total: "合计（人民币）",
+    continued: "续",
+    note: "请于付款期限前将款项汇至上述账户，并注明账单编号。",
+    not_a_fapiao: "本账单不是增值税发票。如需发票，请在客户控制台的“发票”页面申请。",
+};
+
+const EN: Labels = Labels {
+    title: "Bill",
+    number: "Bill no.",
+    issued: "Issue date",
+    due: "Due date",
+    period: "Billing period",
+    status: "Status",
+    bill_to: "Bill to",
+    contact: "Contact",
+    email: "E-mail",
+    tax_id: "Tax ID",
+    bank: "Bank account",
+    description: "Description",
+    quantity: "Qty",
+    unit_price: "Unit price",
+    amount: "Amount",
+    subtotal: "Subtotal",
+    total: "Total (CNY)",
+    continued: "continued",
+    note: "Please pay to the account above by the due date, quoting the bill number.",
+    not_a_fapiao: "This bill is not a VAT fapiao. Request a fapiao on the Fapiao page of the customer portal.",
+};
+
+pub(crate) fn labels(lang: DocumentLanguage) -> &'static Labels {
+    match lang {
+        DocumentLanguage::Zh => &ZH,
+        DocumentLanguage::En => &EN,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::FontMetrics;
+
+    fn all(l: &Labels) -> [&'static str; 20] {
+        [
+            l.title,
+            l.number,
+            l.issued,
+            l.due,
+            l.period,
+            l.status,
+            l.bill_to,
+            l.contact,
+            l.email,
+            l.tax_id,
+            l.bank,
+            l.description,
+            l.quantity,
+            l.unit_price,
+            l.amount,
+            l.subtotal,
+            l.total,
+            l.continued,
+            l.note,
+            l.not_a_fapiao,
+        ]
+    }
+
+    #[test]
+    fn the_font_covers_every_word_of_both_languages() {
+        let m = FontMetrics::new(crate::FONT_DATA).unwrap();
+        for word in all(&ZH).into_iter().chain(all(&EN)) {
+            for c in word.chars() {
+                assert!(m.covers(c), "missing glyph for {c:?} in {word:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_bill_is_not_called_an_invoice_or_a_fapiao() {
+        for word in all(&ZH) {
+            if word != ZH.not_a_fapiao {
+                assert!(!word.contains("发票") && !word.contains("开票"), "{word}");
+            }
+        }
+        for word in all(&EN) {
+            assert!(!word.to_lowercase().contains("invoice"), "{word}");
+        }
+    }
+}
