@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Read throughput of GET /api/portal/subscription with Redis, with the in-process cache,
 # with Redis killed, of the entitlement check the platform's products ask before serving
-# (GET /api/internal/entitlements/{id}, §11), and of a bare actix JSON handler, in one
-# run on loopback:
+# (GET /api/internal/entitlements/{id}, §11: with its answer kept 250 ms in the process,
+# and computed on every check), and of a bare actix JSON handler, in one run on loopback:
 # wrk -t2 -c64 for 10 s each. Prints req/s, p99 and errors. Needs wrk and redis-server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,11 +38,14 @@ ms() { # wrk latency (850.00us, 2.63ms, 1.02s) in milliseconds
 ./target/release/examples/bare 127.0.0.1:8099 & pids+=($!)
 REDIS_URL="redis://127.0.0.1:$redis_port" PORTAL_BIND=127.0.0.1:8097 RUST_LOG=warn ./target/release/portal serve & pids+=($!)
 PORTAL_BIND=127.0.0.1:8098 RUST_LOG=warn ./target/release/portal serve & pids+=($!)
-wait_up http://127.0.0.1:8099/bare; wait_up http://127.0.0.1:8097/healthz; wait_up http://127.0.0.1:8098/healthz
+# The same with every entitlement check computed (no answer kept in the process).
+REDIS_URL="redis://127.0.0.1:$redis_port" PORTAL_ENTITLEMENT_TTL_MS=0 PORTAL_BIND=127.0.0.1:8096 RUST_LOG=warn ./target/release/portal serve & pids+=($!)
+wait_up http://127.0.0.1:8099/bare; wait_up http://127.0.0.1:8097/healthz; wait_up http://127.0.0.1:8098/healthz; wait_up http://127.0.0.1:8096/healthz
 measure "bare actix JSON handler" http://127.0.0.1:8099/bare
 measure "subscription, Redis" http://127.0.0.1:8097/api/portal/subscription "$token"
 measure "subscription, in-process" http://127.0.0.1:8098/api/portal/subscription "$token"
 measure "entitlements, Redis" http://127.0.0.1:8097/api/internal/entitlements/cust_demo "$service"
+measure "entitlements, Redis, no memo" http://127.0.0.1:8096/api/internal/entitlements/cust_demo "$service"
 kill "$(cat "$work/redis.pid")"; rm -f "$work/redis.pid"; sleep 0.5
 measure "subscription, Redis killed" http://127.0.0.1:8097/api/portal/subscription "$token"
 measure "entitlements, Redis killed" http://127.0.0.1:8097/api/internal/entitlements/cust_demo "$service"
