@@ -99,6 +99,19 @@ async fn at_trace_level_no_token_or_password_is_logged_and_each_request_has_an_a
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // Read both pipes while the server runs: at trace level it writes more than a pipe
+    // holds before it answers, and would block on a full one.
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_string(&mut text);
+            }
+            text
+        })
+    };
+    let stderr = drain(server.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let stdout = drain(server.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
 
     let client = reqwest::Client::new();
     let base = format!("http://{bind}");
@@ -131,20 +144,8 @@ async fn at_trace_level_no_token_or_password_is_logged_and_each_request_has_an_a
     assert_eq!(refused.status(), 401);
 
     server.kill().unwrap();
-    let mut logs = String::new();
-    server
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut logs)
-        .unwrap();
-    server
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut logs)
-        .unwrap();
     server.wait().unwrap();
+    let logs = stderr.join().unwrap() + &stdout.join().unwrap();
 
     assert!(logs.lines().count() > 20, "trace logging is on:\n{logs}");
     let signature = token.rsplit('.').next().unwrap();
