@@ -161,7 +161,8 @@ fn plans_usage_invoices_and_the_upcoming_bill() {
     );
     agrees(
         json!({"invoices": [{"invoice_id": "INV1", "amount": "999.00", "currency": "CNY",
-            "period": "2025-12", "status": "pending", "created_at": "2025-12-01T00:00:00Z"}],
+            "period": "2025-12", "status": "pending", "created_at": "2025-12-01T00:00:00Z",
+            "fapiao_status": "pending"}],
             "next_cursor": "c1"}),
         invoice_list,
     );
