@@ -50,7 +50,7 @@ pub fn CapsForm(caps: Caps, editable: bool) -> impl IntoView {
         );
         match draft::caps_body(&texts) {
             Err(refused) => saving.refuse(refused),
-            Ok(body) => saving.run(Box::pin(api.save_caps(body))),
+            Ok(body) => saving.run(api.save_caps(body)),
         }
     };
     let fields = rows.map(|row| cap_field(row, editable, saving, sent));

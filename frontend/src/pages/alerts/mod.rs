@@ -242,7 +242,7 @@ fn RulesForm(rules: AlertRules, editable: bool) -> impl IntoView {
         let texts: Vec<RuleText> = rows.with_untracked(|rows| rows.iter().map(Row::text).collect());
         match draft::rules_body(&texts) {
             Err(refused) => saving.refuse(refused),
-            Ok(body) => saving.run(Box::pin(api.save_alerts(body))),
+            Ok(body) => saving.run(api.save_alerts(body)),
         }
     };
     let list = move || {
