@@ -9,9 +9,9 @@ use std::pin::Pin;
 use gloo_net::http::{Request, RequestBuilder, Response};
 use portal_api_types::{
     Account, AlertRules, AppConfig, AuditLog, Caps, DemoToken, DowngradeRequest, ErrorBody,
-    Invoice, InvoiceList, Notification, Notifications, PlanList, Subscription, UpcomingBill,
-    UpdateAccountRequest, UpgradePreview, UpgradeRequest, UpgradeResponse, UsageDetail,
-    UsageOverview,
+    FapiaoProfile, FapiaoRequests, Invoice, InvoiceList, NewFapiaoRequest, Notification,
+    Notifications, PlanList, Subscription, UpcomingBill, UpdateAccountRequest, UpgradePreview,
+    UpgradeRequest, UpgradeResponse, UsageDetail, UsageOverview,
 };
 
 use crate::auth::{Session, use_session};
@@ -21,6 +21,8 @@ use crate::json::{self, Value};
 
 /// The `limit` of the lists the app reads: the largest page the API gives (contract §13).
 const LARGEST_PAGE: &str = "200";
+const FAPIAO_PROFILE: &str = "/api/portal/fapiao/profile";
+const FAPIAO_REQUESTS: &str = "/api/portal/fapiao/requests";
 
 /// Why a call failed, in the terms the screens explain to people.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +45,16 @@ impl ApiError {
         match self {
             ApiError::Unauthorized => Some(401),
             ApiError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The error body's `message`: why the API refused (a 409's conflict, in its words).
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            ApiError::Status {
+                body: Some(body), ..
+            } => Some(body.error.message.as_str()),
             _ => None,
         }
     }
@@ -321,6 +333,49 @@ impl Api {
     pub fn mark_read(self, id: String) -> Pending<Notification> {
         let url = format!("/api/portal/notifications/{}/read", path_segment(&id));
         self.get(Request::post(&url), bodies::notification)
+    }
+
+    /// The fapiao profile (开票信息); `None` until one is saved (the API's 404).
+    pub fn fapiao_profile(self) -> Pending<Option<FapiaoProfile>> {
+        let answer = self.get(Request::get(FAPIAO_PROFILE), bodies::fapiao_profile);
+        Box::pin(async move {
+            match answer.await {
+                Err(error) if error.status() == Some(404) => Ok(None),
+                other => other.map(Some),
+            }
+        })
+    }
+
+    /// Replaces the fapiao profile (admins). As [`Api::save_alerts`], the form keeps what
+    /// it sent: the answer's body is not read.
+    pub fn save_fapiao_profile(self, body: FapiaoProfile) -> Pending<()> {
+        let text = json::to_text(&bodies::fapiao_profile_body(&body));
+        self.send(Request::put(FAPIAO_PROFILE), Some(text))
+    }
+
+    /// The fapiao requests, newest first.
+    pub fn fapiao_requests(self) -> Pending<FapiaoRequests> {
+        self.get(Request::get(FAPIAO_REQUESTS), bodies::fapiao_requests)
+    }
+
+    /// Requests a fapiao (admins). The page reads the list again: the answer's body is
+    /// not read.
+    pub fn request_fapiao(self, body: NewFapiaoRequest) -> Pending<()> {
+        let text = json::to_text(&bodies::new_fapiao_request_body(&body));
+        self.send(Request::post(FAPIAO_REQUESTS), Some(text))
+    }
+
+    /// Withdraws a pending request (admins); as [`Api::request_fapiao`], the answer's
+    /// body is not read.
+    pub fn withdraw_fapiao(self, id: String) -> Pending<()> {
+        let url = format!("{FAPIAO_REQUESTS}/{}", path_segment(&id));
+        self.send(Request::delete(&url), None)
+    }
+
+    /// An issued fapiao's file (PDF or OFD).
+    pub fn fapiao_file(self, id: String) -> Pending<Download> {
+        let url = format!("{FAPIAO_REQUESTS}/{}/file", path_segment(&id));
+        self.file(Request::get(&url))
     }
 
     /// The changes made through the portal (and payments recorded), newest first.
