@@ -162,3 +162,19 @@ fn status_text(status: &str) -> Text {
         _ => |_| "",
     }
 }
+
+/// A small badge beside an invoice that is in a fapiao request: 已申请 (pending) or
+/// 已开票 (issued); nothing otherwise.
+pub fn invoice_badge(fapiao_status: &str) -> Option<impl IntoView + use<>> {
+    let i18n = use_i18n();
+    let text: Text = match fapiao_status {
+        "pending" => |i| t_string!(i, invoices.fapiao_pending),
+        "issued" => |i| t_string!(i, invoices.fapiao_issued),
+        _ => return None,
+    };
+    let class = ["badge fapiao-", fapiao_status].concat();
+    Some(view! {
+        " "
+        <span class=class>{tr(i18n, text)}</span>
+    })
+}
