@@ -163,7 +163,7 @@ test("every page has a labelled, keyboard-reachable navigation", async () => {
     await page.goto(`${portal.url}/?token=${portal.token()}`);
     await page.locator(".plan-name").waitFor();
     const nav = page.getByRole("navigation", { name: "主导航" });
-    assert.equal(await nav.getByRole("link").count(), 7);
+    assert.equal(await nav.getByRole("link").count(), 8);
     // Tab from the top reaches the skip link first, then the controls in order.
     await page.keyboard.press("Tab");
     assert.equal(await page.evaluate(() => document.activeElement.className), "skip");
@@ -183,6 +183,7 @@ const PAGES = [
   { name: "plans", path: "/plans", ready: "table.plans" },
   { name: "usage", path: "/usage", ready: "svg.usage-chart rect.bar" },
   { name: "invoices", path: "/invoices", ready: "table.invoices" },
+  { name: "fapiao", path: "/fapiao", ready: "form.fapiao-profile" },
   { name: "history", path: "/history", ready: "ul.history, .state.empty" },
 ];
 

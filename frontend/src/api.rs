@@ -9,9 +9,9 @@ use std::pin::Pin;
 use gloo_net::http::{Request, RequestBuilder, Response};
 use portal_api_types::{
     Account, AlertRules, AppConfig, AuditLog, Caps, DemoToken, DowngradeRequest, ErrorBody,
-    Invoice, InvoiceList, Notification, Notifications, PlanList, Subscription, UpcomingBill,
-    UpdateAccountRequest, UpgradePreview, UpgradeRequest, UpgradeResponse, UsageDetail,
-    UsageOverview,
+    FapiaoProfile, FapiaoRequests, Invoice, InvoiceList, NewFapiaoRequest, Notification,
+    Notifications, PlanList, Subscription, UpcomingBill, UpdateAccountRequest, UpgradePreview,
+    UpgradeRequest, UpgradeResponse, UsageDetail, UsageOverview,
 };
 
 use crate::auth::{Session, use_session};
@@ -21,6 +21,8 @@ use crate::json::{self, Value};
 
 /// The `limit` of the lists the app reads: the largest page the API gives (contract §13).
 const LARGEST_PAGE: &str = "200";
+const FAPIAO_PROFILE: &str = "/api/portal/fapiao/profile";
+const FAPIAO_REQUESTS: &str = "/api/portal/fapiao/requests";
 
 /// Why a call failed, in the terms the screens explain to people.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +45,16 @@ impl ApiError {
         match self {
             ApiError::Unauthorized => Some(401),
             ApiError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The error body's `message`: why the API refused (a 409's conflict, in its words).
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            ApiError::Status {
+                body: Some(body), ..
+            } => Some(body.error.message.as_str()),
             _ => None,
         }
     }
@@ -140,66 +152,68 @@ impl Api {
     }
 
     /// Sends `request` (with `body`) and reads the answer with `read`.
-    async fn call<T>(
+    ///
+    /// The endpoints below are plain functions returning this one boxed call rather than
+    /// `async fn`s awaiting it: each `async fn` layer put its own state machine in the
+    /// wasm, per endpoint and per answer type.
+    fn call<T: 'static>(
         self,
         request: RequestBuilder,
         body: Option<Value>,
         read: fn(&Value) -> Option<T>,
-    ) -> Result<T, ApiError> {
-        let text = self.text(request, body.as_ref().map(json::to_text)).await?;
-        self::read(&text, read)
+    ) -> Pending<T> {
+        let text = self.text(request, body.as_ref().map(json::to_text));
+        Box::pin(async move { self::read(&text.await?, read) })
     }
 
-    async fn get<T>(
-        self,
-        request: RequestBuilder,
-        read: fn(&Value) -> Option<T>,
-    ) -> Result<T, ApiError> {
-        self.call(request, None, read).await
+    fn get<T: 'static>(self, request: RequestBuilder, read: fn(&Value) -> Option<T>) -> Pending<T> {
+        self.call(request, None, read)
     }
 
-    pub async fn account(self) -> Result<Account, ApiError> {
+    /// Sends `request` (with `json_body`); the answer's body is not read.
+    fn send(self, request: RequestBuilder, json_body: Option<String>) -> Pending<()> {
+        let text = self.text(request, json_body);
+        Box::pin(async move { text.await.map(drop) })
+    }
+
+    pub fn account(self) -> Pending<Account> {
         self.get(Request::get("/api/portal/account"), bodies::account)
-            .await
     }
 
-    pub async fn update_account(self, body: UpdateAccountRequest) -> Result<Account, ApiError> {
+    pub fn update_account(self, body: UpdateAccountRequest) -> Pending<Account> {
         let body = bodies::update_account_body(&body);
         self.call(
             Request::put("/api/portal/account"),
             Some(body),
             bodies::account,
         )
-        .await
     }
 
-    pub async fn subscription(self) -> Result<Subscription, ApiError> {
+    pub fn subscription(self) -> Pending<Subscription> {
         self.get(
             Request::get("/api/portal/subscription"),
             bodies::subscription,
         )
-        .await
     }
 
-    pub async fn plans(self) -> Result<PlanList, ApiError> {
+    pub fn plans(self) -> Pending<PlanList> {
         self.get(Request::get("/api/portal/plans"), bodies::plan_list)
-            .await
     }
 
-    pub async fn upgrade_preview(self, plan_id: String) -> Result<UpgradePreview, ApiError> {
+    pub fn upgrade_preview(self, plan_id: String) -> Pending<UpgradePreview> {
         let request = Request::get("/api/portal/subscription/upgrade/preview")
             .query([("plan_id", plan_id.as_str())]);
-        self.get(request, bodies::upgrade_preview).await
+        self.get(request, bodies::upgrade_preview)
     }
 
     /// Upgrades at the preview's proration date, so the charge is the amount the person
     /// confirmed. `idempotency_key` makes a repeated confirmation change nothing twice.
-    pub async fn upgrade(
+    pub fn upgrade(
         self,
         plan_id: String,
         proration_date: String,
         idempotency_key: String,
-    ) -> Result<UpgradeResponse, ApiError> {
+    ) -> Pending<UpgradeResponse> {
         let request = Request::post("/api/portal/subscription/upgrade")
             .header("Idempotency-Key", &idempotency_key);
         let body = UpgradeRequest {
@@ -208,126 +222,167 @@ impl Api {
         };
         let body = bodies::upgrade_body(&body);
         self.call(request, Some(body), bodies::upgrade_response)
-            .await
     }
 
     /// Schedules a move to a cheaper plan at the end of the current period.
-    pub async fn downgrade(self, plan_id: String) -> Result<Subscription, ApiError> {
+    pub fn downgrade(self, plan_id: String) -> Pending<Subscription> {
         let body = bodies::downgrade_body(&DowngradeRequest { plan_id });
         let request = Request::post("/api/portal/subscription/downgrade");
-        self.call(request, Some(body), bodies::subscription).await
+        self.call(request, Some(body), bodies::subscription)
     }
 
     /// Drops a scheduled plan change.
-    pub async fn cancel_scheduled_change(self) -> Result<Subscription, ApiError> {
+    pub fn cancel_scheduled_change(self) -> Pending<Subscription> {
         let request = Request::delete("/api/portal/subscription/scheduled-change");
-        self.get(request, bodies::subscription).await
+        self.get(request, bodies::subscription)
     }
 
     /// The month's usage; `None` asks for the current month.
-    pub async fn usage(self, month: Option<String>) -> Result<UsageOverview, ApiError> {
+    pub fn usage(self, month: Option<String>) -> Pending<UsageOverview> {
         let mut request = Request::get("/api/portal/usage");
         if let Some(month) = month {
             request = request.query([("month", month.as_str())]);
         }
-        self.get(request, bodies::usage_overview).await
+        self.get(request, bodies::usage_overview)
     }
 
-    pub async fn usage_detail(
+    pub fn usage_detail(
         self,
         from: String,
         to: String,
         product: Option<String>,
-    ) -> Result<UsageDetail, ApiError> {
+    ) -> Pending<UsageDetail> {
         let mut request = Request::get("/api/portal/usage/detail")
             .query([("from", from.as_str()), ("to", to.as_str())]);
         if let Some(product) = product {
             request = request.query([("product", product.as_str())]);
         }
-        self.get(request, bodies::usage_detail).await
+        self.get(request, bodies::usage_detail)
     }
 
     /// The newest invoices: the largest page (the app shows no further pages).
-    pub async fn invoices(self) -> Result<InvoiceList, ApiError> {
+    pub fn invoices(self) -> Pending<InvoiceList> {
         let request = Request::get("/api/portal/invoices").query([("limit", LARGEST_PAGE)]);
-        self.get(request, bodies::invoice_list).await
+        self.get(request, bodies::invoice_list)
     }
 
     /// One invoice, its lines worded in `lang` (`zh` or `en`).
-    pub async fn invoice(self, id: String, lang: &'static str) -> Result<Invoice, ApiError> {
+    pub fn invoice(self, id: String, lang: &'static str) -> Pending<Invoice> {
         let url = format!("/api/portal/invoices/{}", path_segment(&id));
         let request = Request::get(&url).query([("lang", lang)]);
-        self.get(request, bodies::invoice).await
+        self.get(request, bodies::invoice)
     }
 
     /// The invoice the next billing run would issue now, and the same at this month's
     /// pace to its end; its lines worded in `lang` (`zh` or `en`).
-    pub async fn upcoming_bill(self, lang: &'static str) -> Result<UpcomingBill, ApiError> {
+    pub fn upcoming_bill(self, lang: &'static str) -> Pending<UpcomingBill> {
         let request = Request::get("/api/portal/billing/upcoming").query([("lang", lang)]);
-        self.get(request, bodies::upcoming_bill).await
+        self.get(request, bodies::upcoming_bill)
     }
 
     /// The invoice's PDF, in `lang` (`zh` or `en`).
-    pub async fn invoice_pdf(self, id: String, lang: &'static str) -> Result<Download, ApiError> {
+    pub fn invoice_pdf(self, id: String, lang: &'static str) -> Pending<Download> {
         let url = format!("/api/portal/invoices/{}/pdf", path_segment(&id));
-        let response = self
-            .dispatch(Request::get(&url).query([("lang", lang)]), None)
-            .await?;
-        let content_type = response.headers().get("content-type").unwrap_or_default();
-        let bytes = response.binary().await.map_err(|_| ApiError::Network)?;
-        Ok(Download {
-            content_type,
-            bytes,
+        self.file(Request::get(&url).query([("lang", lang)]))
+    }
+
+    /// A file the API serves (with the bearer header, so the token is in no link).
+    fn file(self, request: RequestBuilder) -> Pending<Download> {
+        Box::pin(async move {
+            let response = self.dispatch(request, None).await?;
+            let content_type = response.headers().get("content-type").unwrap_or_default();
+            let bytes = response.binary().await.map_err(|_| ApiError::Network)?;
+            Ok(Download {
+                content_type,
+                bytes,
+            })
         })
     }
 
     /// The alert rules (contract §11).
-    pub async fn alerts(self) -> Result<AlertRules, ApiError> {
+    pub fn alerts(self) -> Pending<AlertRules> {
         self.get(Request::get("/api/portal/alerts"), bodies::alert_rules)
-            .await
     }
 
     /// Replaces the alert rules (admins). The form keeps what it sent: the answer's body
     /// is not read.
-    pub async fn save_alerts(self, body: AlertRules) -> Result<(), ApiError> {
+    pub fn save_alerts(self, body: AlertRules) -> Pending<()> {
         let text = json::to_text(&bodies::alert_rules_body(&body));
-        self.text(Request::put("/api/portal/alerts"), Some(text))
-            .await
-            .map(drop)
+        self.send(Request::put("/api/portal/alerts"), Some(text))
     }
 
     /// The caps: where counted products stop (contract §11).
-    pub async fn caps(self) -> Result<Caps, ApiError> {
+    pub fn caps(self) -> Pending<Caps> {
         self.get(Request::get("/api/portal/caps"), bodies::caps)
-            .await
     }
 
     /// Replaces the caps (admins); as [`Api::save_alerts`], the answer's body is not read.
-    pub async fn save_caps(self, body: Caps) -> Result<(), ApiError> {
+    pub fn save_caps(self, body: Caps) -> Pending<()> {
         let text = json::to_text(&bodies::caps_body(&body));
-        self.text(Request::put("/api/portal/caps"), Some(text))
-            .await
-            .map(drop)
+        self.send(Request::put("/api/portal/caps"), Some(text))
     }
 
     /// The notifications, newest first, worded in `lang` (`zh` or `en`).
-    pub async fn notifications(self, lang: &'static str) -> Result<Notifications, ApiError> {
+    pub fn notifications(self, lang: &'static str) -> Pending<Notifications> {
         let request = Request::get("/api/portal/notifications").query([("lang", lang)]);
-        self.get(request, bodies::notifications).await
+        self.get(request, bodies::notifications)
     }
 
     /// Marks one notification read; the answer is the notification (worded in the
     /// app's language, which `Accept-Language` says).
-    pub async fn mark_read(self, id: String) -> Result<Notification, ApiError> {
+    pub fn mark_read(self, id: String) -> Pending<Notification> {
         let url = format!("/api/portal/notifications/{}/read", path_segment(&id));
-        self.get(Request::post(&url), bodies::notification).await
+        self.get(Request::post(&url), bodies::notification)
+    }
+
+    /// The fapiao profile (开票信息); `None` until one is saved (the API's 404).
+    pub fn fapiao_profile(self) -> Pending<Option<FapiaoProfile>> {
+        let answer = self.get(Request::get(FAPIAO_PROFILE), bodies::fapiao_profile);
+        Box::pin(async move {
+            match answer.await {
+                Err(error) if error.status() == Some(404) => Ok(None),
+                other => other.map(Some),
+            }
+        })
+    }
+
+    /// Replaces the fapiao profile (admins). As [`Api::save_alerts`], the form keeps what
+    /// it sent: the answer's body is not read.
+    pub fn save_fapiao_profile(self, body: FapiaoProfile) -> Pending<()> {
+        let text = json::to_text(&bodies::fapiao_profile_body(&body));
+        self.send(Request::put(FAPIAO_PROFILE), Some(text))
+    }
+
+    /// The fapiao requests, newest first.
+    pub fn fapiao_requests(self) -> Pending<FapiaoRequests> {
+        self.get(Request::get(FAPIAO_REQUESTS), bodies::fapiao_requests)
+    }
+
+    /// Requests a fapiao (admins). The page reads the list again: the answer's body is
+    /// not read.
+    pub fn request_fapiao(self, body: NewFapiaoRequest) -> Pending<()> {
+        let text = json::to_text(&bodies::new_fapiao_request_body(&body));
+        self.send(Request::post(FAPIAO_REQUESTS), Some(text))
+    }
+
+    /// Withdraws a pending request (admins); as [`Api::request_fapiao`], the answer's
+    /// body is not read.
+    pub fn withdraw_fapiao(self, id: String) -> Pending<()> {
+        let url = format!("{FAPIAO_REQUESTS}/{}", path_segment(&id));
+        self.send(Request::delete(&url), None)
+    }
+
+    /// An issued fapiao's file (PDF or OFD).
+    pub fn fapiao_file(self, id: String) -> Pending<Download> {
+        let url = format!("{FAPIAO_REQUESTS}/{}/file", path_segment(&id));
+        self.file(Request::get(&url))
     }
 
     /// The changes made through the portal (and payments recorded), newest first.
     /// The newest entries: the largest page (the app shows no further pages).
-    pub async fn audit_log(self) -> Result<AuditLog, ApiError> {
+    pub fn audit_log(self) -> Pending<AuditLog> {
         let request = Request::get("/api/portal/audit-log").query([("limit", LARGEST_PAGE)]);
-        self.get(request, bodies::audit_log).await
+        self.get(request, bodies::audit_log)
     }
 }
 

@@ -15,6 +15,7 @@ use crate::i18n::*;
 use crate::loader::Loader;
 use crate::pages::account::AccountPage;
 use crate::pages::alerts::AlertsPage;
+use crate::pages::fapiao::FapiaoPage;
 use crate::pages::history::HistoryPage;
 use crate::pages::invoices::{InvoiceDetailPage, InvoicesPage};
 use crate::pages::overview::OverviewPage;
@@ -142,6 +143,7 @@ fn Shell() -> impl IntoView {
             <A href="/plans">{tx!(i18n, nav.plans)}</A>
             <A href="/usage">{tx!(i18n, nav.usage)}</A>
             <A href="/invoices">{tx!(i18n, nav.invoices)}</A>
+            <A href="/fapiao">{tx!(i18n, nav.fapiao)}</A>
             <A href="/alerts">{tx!(i18n, nav.alerts)}</A>
             <A href="/history">{tx!(i18n, nav.history)}</A>
         </nav>
@@ -153,6 +155,7 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/usage") view=UsagePage />
                 <Route path=path!("/invoices") view=InvoicesPage />
                 <Route path=path!("/invoices/:id") view=InvoiceDetailPage />
+                <Route path=path!("/fapiao") view=FapiaoPage />
                 <Route path=path!("/alerts") view=AlertsPage />
                 <Route path=path!("/history") view=HistoryPage />
             </Routes>

@@ -83,9 +83,7 @@ pub fn invoice_list(value: &Value) -> Option<InvoiceList> {
                 period: f.req("period", text)?,
                 status: f.req("status", text)?,
                 created_at: f.req("created_at", text)?,
-                fapiao_status: f
-                    .opt("fapiao_status", text)?
-                    .unwrap_or_else(|| "none".to_owned()),
+                fapiao_status: f.or("fapiao_status", text, "none".to_owned())?,
             })
         })?,
         next_cursor: f.opt("next_cursor", text)?,

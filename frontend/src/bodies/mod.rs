@@ -4,6 +4,7 @@
 //! that does not read is `None`: the answer was not what the contract promises.
 
 mod billing;
+mod fapiao;
 mod guard;
 
 use portal_api_types::{
@@ -14,6 +15,9 @@ use portal_api_types::{
 
 pub use self::billing::{
     invoice, invoice_list, plan_list, upcoming_bill, upgrade_preview, usage_detail, usage_overview,
+};
+pub use self::fapiao::{
+    fapiao_profile, fapiao_profile_body, fapiao_requests, new_fapiao_request_body,
 };
 pub use self::guard::{
     alert_rules, alert_rules_body, caps, caps_body, notification, notifications,

@@ -161,7 +161,8 @@ fn plans_usage_invoices_and_the_upcoming_bill() {
     );
     agrees(
         json!({"invoices": [{"invoice_id": "INV1", "amount": "999.00", "currency": "CNY",
-            "period": "2025-12", "status": "pending", "created_at": "2025-12-01T00:00:00Z"}],
+            "period": "2025-12", "status": "pending", "created_at": "2025-12-01T00:00:00Z",
+            "fapiao_status": "pending"}],
             "next_cursor": "c1"}),
         invoice_list,
     );
@@ -280,4 +281,44 @@ fn the_spend_guard() {
         "kind": "usage.threshold_crossed", "title": "用量提醒", "body": "b", "read": false});
     agrees(one.clone(), notification);
     agrees(json!({"unread": 1, "notifications": [one]}), notifications);
+}
+
+#[test]
+fn fapiao() {
+    use portal_api_types::{FapiaoProfile, NewFapiaoRequest};
+
+    let profile = json!({"title_type": "company", "title": "示例科技有限公司",
+        "tax_id": "91350100M000100Y43", "address": "福州市鼓楼区 1 号", "phone": "0591-88888888",
+        "bank_name": "招商银行福州分行", "bank_account": "591902123410101",
+        "email": "fapiao@example.com"});
+    agrees(profile.clone(), fapiao_profile);
+    let read: FapiaoProfile = serde_json::from_value(profile).unwrap();
+    writes_as_serde(&read, fapiao_profile_body(&read));
+    let person = FapiaoProfile {
+        title_type: Some("individual".into()),
+        title: Some("张三 \"个人\"".into()),
+        ..FapiaoProfile::default()
+    };
+    writes_as_serde(&person, fapiao_profile_body(&person));
+    agrees(json!({}), fapiao_profile);
+
+    let pending = json!({"request_id": "fpq_1", "status": "pending", "kind": "normal",
+        "amount": "1998.00", "currency": "CNY", "invoice_ids": ["INV202511001", "INV202512001"],
+        "title": "示例科技有限公司", "tax_id": "91350100M000100Y43",
+        "created_at": "2025-12-19T10:00:00Z"});
+    let issued = json!({"request_id": "fpq_2", "status": "reversed", "kind": "special",
+        "amount": "999.00", "currency": "CNY", "invoice_ids": ["INV202510001"],
+        "title": "张三", "tax_id": null, "created_at": "2025-11-02T00:00:00Z",
+        "fapiao_number": "25112000000012345678", "issued_on": "2025-11-03",
+        "file_type": "pdf", "reversal_reason": "抬头有误"});
+    agrees(json!({"requests": [pending, issued]}), fapiao_requests);
+    agrees(json!({"requests": []}), fapiao_requests);
+
+    for invoice_ids in [vec![], vec!["INV202511001".to_owned(), "INV\"2".to_owned()]] {
+        let body = NewFapiaoRequest {
+            invoice_ids,
+            kind: "special".into(),
+        };
+        writes_as_serde(&body, new_fapiao_request_body(&body));
+    }
 }

@@ -2,6 +2,7 @@
 //! names and quota bars (with the usage beyond the plan, when there is some).
 
 pub mod bell;
+pub mod form;
 pub mod invoice_lines;
 pub mod usage_chart;
 

@@ -127,8 +127,13 @@ impl<'a> Fields<'a> {
 
     /// A `#[serde(default)]` member: absent is the default (`null` is not).
     pub fn or_default<T: Default>(&self, name: &str, read: fn(&Value) -> Option<T>) -> Option<T> {
+        self.or(name, read, T::default())
+    }
+
+    /// A `#[serde(default = "…")]` member: absent is `absent` (`null` is not).
+    pub fn or<T>(&self, name: &str, read: fn(&Value) -> Option<T>, absent: T) -> Option<T> {
         match self.member(name) {
-            None => Some(T::default()),
+            None => Some(absent),
             Some(value) => read(value),
         }
     }

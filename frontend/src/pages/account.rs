@@ -1,5 +1,5 @@
 //! 账户 Account: the customer's account; admins edit it (the API's validation shown next
-//! to each field), members read it.
+//! to each field, through the shared [`TextField`]), members read it.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -8,7 +8,8 @@ use portal_api_types::{Account, UpdateAccountRequest};
 
 use crate::api::{ApiError, use_api};
 use crate::auth::use_session;
-use crate::components::{ErrorNotice, Text, loaded};
+use crate::components::form::TextField;
+use crate::components::{ErrorNotice, loaded};
 use crate::format;
 use crate::i18n::*;
 use crate::loader::Loader;
@@ -169,62 +170,5 @@ fn AccountForm(account: Account) -> impl IntoView {
             </div>
             {move || general_error().map(|error| view! { <ErrorNotice error /> })}
         </form>
-    }
-}
-
-/// The API's reason for refusing a field, in the reader's language when it is one of
-/// the contract's known rules, else as the API wrote it.
-fn reason_text(i18n: I18nContext, reason: &str) -> String {
-    let reason = reason.trim();
-    if reason == "must not be empty" {
-        t_string!(i18n, account.reason_empty).to_string()
-    } else if let Some(max) = reason
-        .strip_prefix("must be at most ")
-        .and_then(|r| r.strip_suffix(" characters"))
-    {
-        format::fill(t_string!(i18n, account.reason_too_long), &[("max", max)])
-    } else if reason.starts_with("must be an e-mail address") {
-        t_string!(i18n, account.reason_email).to_string()
-    } else if reason.contains("control characters") {
-        t_string!(i18n, account.reason_control).to_string()
-    } else {
-        reason.to_owned()
-    }
-}
-
-/// A labelled input with its rule as a hint and the API's reason beside it when refused.
-#[component]
-fn TextField(
-    id: &'static str,
-    kind: &'static str,
-    autocomplete: &'static str,
-    value: RwSignal<String>,
-    label: Text,
-    hint: Text,
-    error: Signal<Option<String>>,
-) -> impl IntoView {
-    let i18n = use_i18n();
-    let hint_id = format!("{id}-hint");
-    let error_id = format!("{id}-error");
-    let described_by = format!("{hint_id} {error_id}");
-    view! {
-        <div class="field" class:invalid=move || error.with(Option::is_some)>
-            <label for=id>{tr(i18n, label)}</label>
-            <input
-                id=id
-                name=id
-                type=kind
-                autocomplete=autocomplete
-                bind:value=value
-                aria-invalid=move || error.with(Option::is_some).to_string()
-                aria-describedby=described_by
-            />
-            <p class="hint" id=hint_id>
-                {tr(i18n, hint)}
-            </p>
-            <p class="field-error" id=error_id aria-live="polite">
-                {move || error.get().map(|reason| reason_text(i18n, &reason))}
-            </p>
-        </div>
     }
 }

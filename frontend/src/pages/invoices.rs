@@ -15,6 +15,7 @@ use crate::download;
 use crate::format;
 use crate::i18n::*;
 use crate::loader::Loader;
+use crate::pages::fapiao::invoice_badge;
 
 #[component]
 pub fn InvoicesPage() -> impl IntoView {
@@ -51,6 +52,7 @@ fn InvoiceTable(list: InvoiceList) -> impl IntoView {
                     <td class="num">{format::money(inv.amount, &inv.currency)}</td>
                     <td>
                         <StatusBadge status=inv.status.clone() />
+                        {invoice_badge(&inv.fapiao_status)}
                     </td>
                     <td class="hide-narrow">{format::date_of(&inv.created_at)}</td>
                 </tr>

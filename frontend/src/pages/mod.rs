@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod alerts;
+pub mod fapiao;
 pub mod history;
 pub mod invoices;
 pub mod overview;

@@ -6,8 +6,9 @@ use leptos::prelude::*;
 use portal_api_types::Caps;
 
 use super::draft::{self, CapText};
-use super::{Saving, keep, keep_flag, product_text, save_bar};
+use super::{product_text, reason_text};
 use crate::api::use_api;
+use crate::components::form::{Saving, keep, keep_flag, save_bar};
 use crate::components::redrawn_text;
 use crate::i18n::*;
 
@@ -23,7 +24,7 @@ struct CapRow {
 pub fn CapsForm(caps: Caps, editable: bool) -> impl IntoView {
     let api = use_api();
     let i18n = use_i18n();
-    let saving = Saving::new();
+    let saving = Saving::new(reason_text);
     let rows = draft::cap_texts(&caps).map(|t| CapRow {
         product: t.product,
         on: RwSignal::new(t.on),
@@ -50,7 +51,7 @@ pub fn CapsForm(caps: Caps, editable: bool) -> impl IntoView {
         );
         match draft::caps_body(&texts) {
             Err(refused) => saving.refuse(refused),
-            Ok(body) => saving.run(Box::pin(api.save_caps(body))),
+            Ok(body) => saving.run(api.save_caps(body)),
         }
     };
     let fields = rows.map(|row| cap_field(row, editable, saving, sent));
@@ -60,7 +61,14 @@ pub fn CapsForm(caps: Caps, editable: bool) -> impl IntoView {
             <p class="note">{tx!(i18n, alerts.caps_intro)}</p>
             <form class="caps" on:submit=on_submit novalidate>
                 {fields.collect_view()}
-                {editable.then(|| save_bar(saving, |i| t_string!(i, alerts.caps_save)))}
+                {editable
+                    .then(|| {
+                        save_bar(
+                            saving,
+                            |i| t_string!(i, alerts.caps_save),
+                            |i| t_string!(i, account.saved),
+                        )
+                    })}
             </form>
         </section>
     }

@@ -3,7 +3,6 @@
 //! not a whole number, an amount that is not a number) is refused here; every other rule
 //! (ranges, channels, how many rules) is the API's, and its reasons are shown.
 
-use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use portal_api_types::{AlertRule, AlertRules, Cap, Caps, Threshold};
@@ -22,8 +21,7 @@ pub const CHANNELS: [&str; 3] = ["in_app", "email", "webhook"];
 pub const NOT_WHOLE_PERCENT: &str = "\u{0}whole_percent";
 pub const NOT_AMOUNT: &str = "\u{0}amount";
 
-/// Field keys as the API's 422 names them (`rules[0].threshold`), with their reasons.
-pub type Refused = BTreeMap<String, String>;
+pub use crate::components::form::Refused;
 
 /// A rule as the form holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]

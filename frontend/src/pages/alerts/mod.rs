@@ -7,19 +7,19 @@
 //! Written for the wasm's size budget: fields start from their values and write back on
 //! `input` through one handler type ([`keep`], [`keep_flag`]); only the rule list (on add
 //! and remove) and a rule's kind-dependent part are redrawn, through
-//! [`crate::components::redrawn`]; a save's state is the same pair of signal types the
-//! account page uses.
+//! [`crate::components::redrawn`]; a save's state ([`Saving`], shared with the fapiao
+//! page) is the same pair of signal types the account page uses.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use leptos::ev::{Event, SubmitEvent};
+use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use portal_api_types::{AlertRules, ErrorBody, ErrorDetail};
+use portal_api_types::AlertRules;
 
-use crate::api::{ApiError, Pending, use_api};
+use crate::api::use_api;
 use crate::auth::use_session;
-use crate::components::{Empty, Text, error_text, loaded, redrawn, redrawn_text};
+use crate::components::form::{Saving, field_error, keep, keep_flag, save_bar};
+use crate::components::{Empty, Text, loaded, redrawn};
 use crate::i18n::*;
 use crate::loader::Loader;
 
@@ -27,7 +27,7 @@ mod caps;
 pub mod draft;
 
 use caps::CapsForm;
-use draft::{CHANNELS, PROJECTED_AMOUNT, QUOTA_PERCENT, RULE_PRODUCTS, Refused, RuleText};
+use draft::{CHANNELS, PROJECTED_AMOUNT, QUOTA_PERCENT, RULE_PRODUCTS, RuleText};
 
 #[component]
 pub fn AlertsPage() -> impl IntoView {
@@ -52,82 +52,12 @@ pub fn AlertsPage() -> impl IntoView {
     }
 }
 
-/// Keeps what is typed or picked in `value`.
-pub fn keep(value: RwSignal<String>) -> impl FnMut(Event) + 'static {
-    move |ev| value.set(event_target_value(&ev))
-}
-
-/// Keeps whether a checkbox is ticked in `value`.
-pub fn keep_flag(value: RwSignal<bool>) -> impl FnMut(Event) + 'static {
-    move |ev| value.set(event_target_checked(&ev))
-}
-
 /// The translated name of a product, as a text.
 pub fn product_text(product: &str) -> Text {
     match product {
         "email" => |i| t_string!(i, products.email),
         "agent_seats" => |i| t_string!(i, products.agent_seats),
         _ => |i| t_string!(i, products.ai_chat),
-    }
-}
-
-/// A save under way or done, for either form.
-#[derive(Clone, Copy)]
-pub struct Saving {
-    busy: RwSignal<bool>,
-    /// The API's refusal carries the reasons beside the fields (422 `fields`).
-    outcome: RwSignal<Option<Result<(), ApiError>>>,
-}
-
-impl Saving {
-    pub fn new() -> Saving {
-        Saving {
-            busy: RwSignal::new(false),
-            outcome: RwSignal::new(None),
-        }
-    }
-
-    /// Starts a save (the old reasons go); `false` while one is under way.
-    pub fn begin(&self) -> bool {
-        let free = !self.busy.get_untracked();
-        if free {
-            self.outcome.set(None);
-        }
-        free
-    }
-
-    /// Fields that cannot be sent as typed: marked as the API marks them, nothing sent.
-    pub fn refuse(&self, fields: Refused) {
-        let error = ErrorDetail {
-            code: "validation_failed".into(),
-            message: String::new(),
-            fields: Some(fields),
-        };
-        self.outcome.set(Some(Err(ApiError::Status {
-            status: 422,
-            body: Some(ErrorBody { error }),
-        })));
-    }
-
-    /// Sends the save and shows its outcome (the page may be gone by then).
-    pub fn run(self, request: Pending<()>) {
-        self.busy.set(true);
-        spawn_local(async move {
-            let result = request.await;
-            let _ = self.busy.try_set(false);
-            let _ = self.outcome.try_set(Some(result));
-        });
-    }
-
-    /// The reason beside the field `key` (as the API names it), in words; tracked.
-    pub fn reason(&self, i18n: I18nContext, key: &str) -> Option<String> {
-        self.outcome.with(|outcome| match outcome {
-            Some(Err(error)) => error
-                .fields()
-                .and_then(|f| f.get(key))
-                .map(|r| reason_text(i18n, r)),
-            _ => None,
-        })
     }
 }
 
@@ -138,37 +68,6 @@ pub fn reason_text(i18n: I18nContext, reason: &str) -> String {
         draft::NOT_WHOLE_PERCENT => t_string!(i18n, alerts.reason_whole_percent).to_owned(),
         draft::NOT_AMOUNT => t_string!(i18n, alerts.reason_amount).to_owned(),
         other => other.to_owned(),
-    }
-}
-
-/// The reason beside the field `key`, empty when it is fine.
-pub fn field_error(id: String, saving: Saving, key: String) -> impl IntoView {
-    let i18n = use_i18n();
-    view! {
-        <p class="field-error" id=id aria-live="polite">
-            {redrawn_text(move || saving.reason(i18n, &key))}
-        </p>
-    }
-}
-
-/// The save button and what became of the save.
-pub fn save_bar(saving: Saving, label: Text) -> impl IntoView {
-    let i18n = use_i18n();
-    let outcome = saving.outcome;
-    let status = move || match outcome.get() {
-        Some(Ok(())) => Some(t_string!(i18n, account.saved).to_owned()),
-        Some(Err(ApiError::Unauthorized)) | None => None,
-        Some(Err(error)) => Some(error_text(i18n, &error)),
-    };
-    view! {
-        <div class="actions">
-            <button type="submit" class="save" disabled=saving.busy>
-                {tr(i18n, label)}
-            </button>
-            <p class="save-status" role="status" aria-live="polite">
-                {redrawn_text(status)}
-            </p>
-        </div>
     }
 }
 
@@ -216,7 +115,7 @@ impl Row {
 fn RulesForm(rules: AlertRules, editable: bool) -> impl IntoView {
     let api = use_api();
     let i18n = use_i18n();
-    let saving = Saving::new();
+    let saving = Saving::new(reason_text);
     let rows = RwSignal::new(
         rules
             .rules
@@ -242,7 +141,7 @@ fn RulesForm(rules: AlertRules, editable: bool) -> impl IntoView {
         let texts: Vec<RuleText> = rows.with_untracked(|rows| rows.iter().map(Row::text).collect());
         match draft::rules_body(&texts) {
             Err(refused) => saving.refuse(refused),
-            Ok(body) => saving.run(Box::pin(api.save_alerts(body))),
+            Ok(body) => saving.run(api.save_alerts(body)),
         }
     };
     let list = move || {
@@ -270,7 +169,7 @@ fn RulesForm(rules: AlertRules, editable: bool) -> impl IntoView {
                                     {tx!(i18n, alerts.add)}
                                 </button>
                             </p>
-                            {save_bar(saving, |i| t_string!(i, alerts.save))}
+                            {save_bar(saving, |i| t_string!(i, alerts.save), |i| t_string!(i, account.saved))}
                         }
                     })}
             </form>
