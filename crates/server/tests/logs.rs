@@ -110,8 +110,18 @@ async fn at_trace_level_no_token_or_password_is_logged_and_each_request_has_an_a
             text
         })
     };
-    let stderr = drain(server.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let stdout = drain(server.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let stderr = drain(
+        server
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stdout = drain(
+        server
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
 
     let client = reqwest::Client::new();
     let base = format!("http://{bind}");
