@@ -233,7 +233,11 @@ pub async fn download_file(
     tag = "fapiao",
     security(("bearer" = [])),
     params(("status" = Option<String>, Query, description = "only `pending` is listed")),
-    responses((status = 200, body = FapiaoRequests), (status = 403, body = ErrorBody))
+    responses(
+        (status = 200, body = FapiaoRequests),
+        (status = 403, body = ErrorBody),
+        (status = 422, description = "`status` other than `pending`", body = ErrorBody),
+    )
 )]
 #[get("/internal/fapiao/requests")]
 pub async fn pending_requests(
