@@ -3,9 +3,13 @@
 //! bound (the contract allows an answer to be one second behind an ingested batch);
 //! this process forgets a customer's answer at once when it ingests their usage or
 //! changes their caps or plan, so here a batch that reaches a cap is seen immediately.
+//! An answer older than its TTL is computed again by the one check that finds it so;
+//! checks meanwhile get the answer kept (never one older than [`ENTITLEMENT_MEMO_LIMIT`]),
+//! so no burst of checks waits on the database every TTL.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use portal_domain::{CustomerId, Product};
@@ -18,6 +22,10 @@ use crate::service::BillingService;
 /// How long another instance's answer may lag behind a change made through this one:
 /// well within the contract's second.
 pub const ENTITLEMENT_MEMO_TTL: Duration = Duration::from_millis(250);
+
+/// The oldest answer ever given while another check computes it again: within the
+/// contract's second.
+pub const ENTITLEMENT_MEMO_LIMIT: Duration = Duration::from_millis(900);
 
 /// One product's entitlement now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,10 +46,31 @@ impl ProductEntitlement {
 /// new day (or month) is never answered from the day before.
 type Answer = Option<Arc<Vec<ProductEntitlement>>>;
 
-/// The memo: one computation per customer at a time (single flight), kept for its TTL.
+/// An answer with when it was computed, and whether a check is computing it again.
+struct Kept {
+    answer: Answer,
+    at: Instant,
+    refreshing: AtomicBool,
+}
+
+impl Kept {
+    fn new(answer: Answer) -> Arc<Self> {
+        Arc::new(Self {
+            answer,
+            at: Instant::now(),
+            refreshing: AtomicBool::new(false),
+        })
+    }
+}
+
+type Key = (CustomerId, NaiveDate);
+
+/// The memo: one computation per customer at a time (single flight), fresh for its TTL,
+/// dropped after [`ENTITLEMENT_MEMO_LIMIT`].
 #[derive(Clone)]
 pub(crate) struct EntitlementMemo {
-    answers: Option<moka::future::Cache<(CustomerId, NaiveDate), Answer>>,
+    answers: Option<moka::future::Cache<Key, Arc<Kept>>>,
+    ttl: Duration,
 }
 
 impl EntitlementMemo {
@@ -50,10 +79,10 @@ impl EntitlementMemo {
         let answers = (!ttl.is_zero()).then(|| {
             moka::future::Cache::builder()
                 .max_capacity(100_000)
-                .time_to_live(ttl)
+                .time_to_live(ENTITLEMENT_MEMO_LIMIT.max(ttl))
                 .build()
         });
-        Self { answers }
+        Self { answers, ttl }
     }
 
     /// Forgets the customers' answers of `today` (after a change made through this
@@ -78,20 +107,46 @@ impl BillingService {
         let Ok(customer) = CustomerId::parse(customer) else {
             return Err(BillingError::NotFound("customer"));
         };
-        let answer = match &self.memo().answers {
+        let memo = self.memo();
+        let answer = match &memo.answers {
             None => self.compute_entitlements(&customer).await?,
-            Some(answers) => answers
-                .try_get_with(
-                    (customer.clone(), self.today()),
-                    self.compute_entitlements(&customer),
-                )
-                .await
-                .map_err(|shared| match shared.as_ref() {
-                    BillingError::Unavailable(cause) => {
-                        BillingError::Unavailable(anyhow::anyhow!("{cause:#}"))
+            Some(answers) => {
+                let key = (customer.clone(), self.today());
+                match answers.get(&key).await {
+                    Some(kept) if kept.at.elapsed() < memo.ttl => kept.answer.clone(),
+                    // Stale: the first check to see it computes it again; the others
+                    // answer from it meanwhile.
+                    Some(kept) => {
+                        if kept.refreshing.swap(true, Ordering::AcqRel) {
+                            kept.answer.clone()
+                        } else {
+                            match self.compute_entitlements(&customer).await {
+                                Ok(fresh) => {
+                                    answers.insert(key, Kept::new(fresh.clone())).await;
+                                    fresh
+                                }
+                                Err(error) => {
+                                    kept.refreshing.store(false, Ordering::Release);
+                                    return Err(error);
+                                }
+                            }
+                        }
                     }
-                    other => BillingError::Internal(anyhow::anyhow!("{other:#}")),
-                })?,
+                    None => answers
+                        .try_get_with(key, async {
+                            self.compute_entitlements(&customer).await.map(Kept::new)
+                        })
+                        .await
+                        .map_err(|shared| match shared.as_ref() {
+                            BillingError::Unavailable(cause) => {
+                                BillingError::Unavailable(anyhow::anyhow!("{cause:#}"))
+                            }
+                            other => BillingError::Internal(anyhow::anyhow!("{other:#}")),
+                        })?
+                        .answer
+                        .clone(),
+                }
+            }
         };
         answer
             .map(|products| products.as_ref().clone())

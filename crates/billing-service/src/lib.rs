@@ -27,7 +27,7 @@ pub mod test_support;
 
 pub use charging::BillingRunReport;
 pub use documents::{InvoicePdf, PdfBody};
-pub use entitlements::{ENTITLEMENT_MEMO_TTL, ProductEntitlement};
+pub use entitlements::{ENTITLEMENT_MEMO_LIMIT, ENTITLEMENT_MEMO_TTL, ProductEntitlement};
 pub use error::BillingError;
 pub use guard::{GuardRepository, NOTIFICATIONS_LISTED, Notification};
 pub use idempotent::Replayable;
