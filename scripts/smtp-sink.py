@@ -1,8 +1,10 @@
 """An SMTP server for tests: aiosmtpd on 127.0.0.1:PORT saving each message it accepts
-to DIR as JSON ({from, to, subject, text, data}: the subject and the text body decoded as
-a mail client shows them, and the raw message). Prints "ready" once it listens; stops when
+to DIR as JSON ({from, to, subject, text, attachments, data}: the subject and the text
+body decoded as a mail client shows them, each attachment's filename, content type and
+base64 bytes, and the raw message). Prints "ready" once it listens; stops when
 its standard input closes. Usage: smtp-sink.py DIR PORT (see scripts/smtp-sink.sh)."""
 
+import base64
 import email
 import email.policy
 import json
@@ -25,6 +27,14 @@ class Save:
             "to": envelope.rcpt_tos,
             "subject": str(message["subject"] or ""),
             "text": body.get_content() if body is not None else "",
+            "attachments": [
+                {
+                    "filename": part.get_filename(),
+                    "content_type": part.get_content_type(),
+                    "base64": base64.b64encode(part.get_payload(decode=True)).decode(),
+                }
+                for part in message.iter_attachments()
+            ],
             "data": raw.decode("utf-8", "replace"),
         }
         name = os.path.join(out, "%d.json" % time.time_ns())

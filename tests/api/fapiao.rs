@@ -5,10 +5,15 @@
 use base64::Engine;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, assert_error, spawn_app};
+use std::time::Duration;
+
+use portal_notify::test_support::{SmtpSink, eventually};
+
+use crate::helpers::{Backend, TestApp, assert_error, spawn_app, spawn_app_with};
 use crate::on_both_databases;
 
 on_both_databases!(
+    an_issued_fapiao_is_mailed_to_the_profile_address,
     a_company_profile_needs_a_tax_id_with_its_check_character,
     a_paid_invoice_is_requested_issued_downloaded_and_reversed,
     bad_requests_and_reports_change_nothing,
@@ -439,4 +444,60 @@ async fn concurrent_requests_for_one_invoice_let_exactly_one_through(backend: Ba
     );
     let listed = app.read("/api/portal/fapiao/requests").await;
     assert_eq!(listed["requests"].as_array().unwrap().len(), 1);
+}
+
+async fn an_issued_fapiao_is_mailed_to_the_profile_address(backend: Backend) {
+    let sink = SmtpSink::start().unwrap();
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("PORTAL_SMTP_URL", sink.url()),
+            (
+                "PORTAL_MAIL_FROM",
+                "客户控制台 <billing@portal.test>".to_owned(),
+            ),
+        ],
+    )
+    .await;
+    save_profile(&app, &company()).await;
+    let paid = paid_invoices(&app).await;
+    let created: Value = request(&app, &[&paid[0]], "normal")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created["request_id"].as_str().unwrap();
+    let file = b"%PDF-1.7\n% an e-fapiao\n";
+    let resp = internal(
+        &app,
+        &format!("/api/internal/fapiao/requests/{id}/issued"),
+        &issued_body("26312000000012345678", file),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+
+    let mails = eventually(Duration::from_secs(20), || {
+        let mails = sink.messages();
+        (!mails.is_empty()).then_some(mails)
+    })
+    .await
+    .expect("the e-fapiao mailed within 20 s");
+    assert_eq!(mails.len(), 1);
+    let mail = &mails[0];
+    assert_eq!(mail.to, ["finance@example.com"]);
+    assert!(
+        mail.subject.contains("26312000000012345678"),
+        "{}",
+        mail.subject
+    );
+    assert!(mail.text.contains("增值税普通发票已开具"), "{}", mail.text);
+    assert!(mail.text.contains("is issued"), "{}", mail.text);
+    assert_eq!(
+        mail.attachments,
+        [(
+            "fapiao-26312000000012345678.pdf".to_owned(),
+            "application/pdf".to_owned(),
+            file.to_vec()
+        )]
+    );
 }

@@ -69,6 +69,16 @@ pub struct Mail {
     pub subject: String,
     /// Plain text: Chinese first, English second.
     pub body: String,
+    /// A file sent with it (an issued e-fapiao).
+    pub attachment: Option<MailAttachment>,
+}
+
+/// A file attached to an e-mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailAttachment {
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
 }
 
 /// A webhook event's type and data; its id, customer and time are the message's.
@@ -216,16 +226,25 @@ impl BillingService {
         subject: String,
         body: String,
     ) -> Option<OutboxMessage> {
-        self.ports().mailer.as_ref()?;
-        Some(OutboxMessage {
-            id: format!("mail_{}", uuid::Uuid::new_v4().simple()),
-            customer_id: customer.id.clone(),
-            created_at: self.ports().clock.now(),
-            delivery: Delivery::Email(Mail {
+        self.mail(
+            &customer.id,
+            Mail {
                 to: customer.contact_email.as_str().to_owned(),
                 subject,
                 body,
-            }),
+                attachment: None,
+            },
+        )
+    }
+
+    /// `mail` as an outbox message of the customer, when this server sends e-mail.
+    pub(crate) fn mail(&self, customer: &CustomerId, mail: Mail) -> Option<OutboxMessage> {
+        self.ports().mailer.as_ref()?;
+        Some(OutboxMessage {
+            id: format!("mail_{}", uuid::Uuid::new_v4().simple()),
+            customer_id: customer.clone(),
+            created_at: self.ports().clock.now(),
+            delivery: Delivery::Email(mail),
         })
     }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use hmac::{Hmac, Mac};
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use portal_billing::delivery::{DeliveryError, Mail, Mailer, WebhookSender};
 use sha2::Sha256;
@@ -46,13 +46,28 @@ impl Mailer for SmtpMailer {
             .to
             .parse()
             .map_err(|e| DeliveryError(format!("recipient {}: {e}", mail.to)))?;
-        let message = Message::builder()
+        let builder = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(&mail.subject)
-            .header(ContentType::TEXT_PLAIN)
-            .body(mail.body.clone())
-            .map_err(|e| DeliveryError(format!("message: {e}")))?;
+            .subject(&mail.subject);
+        let message = match &mail.attachment {
+            None => builder
+                .header(ContentType::TEXT_PLAIN)
+                .body(mail.body.clone()),
+            Some(file) => {
+                let content_type = ContentType::parse(&file.content_type)
+                    .map_err(|e| DeliveryError(format!("attachment type: {e}")))?;
+                builder.multipart(
+                    MultiPart::mixed()
+                        .singlepart(SinglePart::plain(mail.body.clone()))
+                        .singlepart(
+                            Attachment::new(file.filename.clone())
+                                .body(file.bytes.clone(), content_type),
+                        ),
+                )
+            }
+        }
+        .map_err(|e| DeliveryError(format!("message: {e}")))?;
         self.transport
             .send(message)
             .await

@@ -8,7 +8,7 @@ use portal_domain::{AuditAction, FapiaoRequestStatus, FieldErrors, InvoiceId, Us
 use tracing::instrument;
 
 use super::{FapiaoRequest, Step};
-use crate::delivery::{EventType, OutboxMessage};
+use crate::delivery::{EventType, Mail, MailAttachment, OutboxMessage};
 use crate::error::BillingError;
 use crate::principal::PlatformCaller;
 use crate::service::BillingService;
@@ -62,7 +62,8 @@ impl BillingService {
             AuditAction::FapiaoIssued,
             Some(&changed),
         );
-        let event = self.fapiao_event(&changed);
+        let mut outbox: Vec<OutboxMessage> = self.fapiao_event(&changed).into_iter().collect();
+        outbox.extend(self.fapiao_mail(&changed, file).await?);
         let notification = crate::guard::Notification {
             id: format!("ntf_{}", uuid::Uuid::new_v4().simple()),
             customer_id: changed.customer_id.clone(),
@@ -79,7 +80,7 @@ impl BillingService {
             Step {
                 file: Some(file),
                 audit: &audit,
-                outbox: event.as_slice(),
+                outbox: &outbox,
                 notification: Some(&notification),
             },
         )
@@ -150,6 +151,53 @@ impl BillingService {
     }
 }
 
+impl BillingService {
+    /// The e-fapiao, attached to an e-mail to the profile's address (contract §12), when
+    /// this server sends e-mail.
+    async fn fapiao_mail(
+        &self,
+        request: &FapiaoRequest,
+        file: &[u8],
+    ) -> Result<Option<OutboxMessage>, BillingError> {
+        let Some(issuance) = &request.issuance else {
+            return Ok(None);
+        };
+        if self.ports().mailer.is_none() {
+            return Ok(None);
+        }
+        let Some(profile) = self.ports().fapiao.profile(&request.customer_id).await? else {
+            return Ok(None);
+        };
+        let number = issuance.fapiao_number.as_str();
+        let amount = request.amount.amount();
+        let on = issuance.issued_on;
+        let mail = Mail {
+            to: profile.email.as_str().to_owned(),
+            subject: format!("【发票】{number} 已开具 / Fapiao no. {number} issued"),
+            body: format!(
+                "{title}：\n\n您申请的{kind_zh}已开具：发票号码 {number}，开票日期 {on}，\
+                 金额 ¥{amount}。电子发票见附件，也可在客户控制台的“发票”页面下载。\n\n\
+                 ---\n\nYour {kind_en} is issued: no. {number} of {on}, ¥{amount}. The \
+                 e-fapiao is attached; it can also be downloaded on the Fapiao page of the \
+                 customer portal.\n",
+                title = request.title,
+                kind_zh = request.kind.name(portal_domain::Language::Zh),
+                kind_en = request
+                    .kind
+                    .name(portal_domain::Language::En)
+                    .to_lowercase(),
+            ),
+            attachment: Some(MailAttachment {
+                filename: issuance.filename(),
+                content_type: issuance.file_type.content_type().to_owned(),
+                bytes: file.to_vec(),
+            }),
+        };
+        Ok(self.mail(&request.customer_id, mail))
+    }
+}
+
+/// The platform caller as the audit log's user.
 fn caller_user(caller: &PlatformCaller) -> Result<UserId, BillingError> {
     Ok(UserId::parse(&caller.name)
         .or_else(|_| UserId::parse("platform"))

@@ -15,6 +15,8 @@ pub struct StoredMail {
     /// The subject and the plain text body, decoded as a mail client shows them.
     pub subject: String,
     pub text: String,
+    /// Each attachment's filename, content type and bytes.
+    pub attachments: Vec<(String, String, Vec<u8>)>,
     /// The raw message (headers and body, as sent).
     pub data: String,
 }
@@ -93,10 +95,23 @@ impl SmtpSink {
                     .unwrap_or_default(),
                 subject: v["subject"].as_str().unwrap_or_default().to_owned(),
                 text: v["text"].as_str().unwrap_or_default().to_owned(),
+                attachments: v["attachments"]
+                    .as_array()
+                    .map(|all| all.iter().map(attachment).collect())
+                    .unwrap_or_default(),
                 data: v["data"].as_str().unwrap_or_default().to_owned(),
             })
             .collect()
     }
+}
+
+fn attachment(v: &serde_json::Value) -> (String, String, Vec<u8>) {
+    use base64::Engine;
+    let text = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text("base64"))
+        .unwrap_or_default();
+    (text("filename"), text("content_type"), bytes)
 }
 
 impl Drop for SmtpSink {

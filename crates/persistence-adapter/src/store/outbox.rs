@@ -5,10 +5,11 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use base64::Engine;
 use chrono::{DateTime, Utc};
 use portal_billing::RepositoryError;
 use portal_billing::delivery::{
-    Delivery, DueMessage, EventType, Mail, Outbox, OutboxMessage, WebhookEvent,
+    Delivery, DueMessage, EventType, Mail, MailAttachment, Outbox, OutboxMessage, WebhookEvent,
 };
 use portal_domain::CustomerId;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -26,6 +27,16 @@ struct MailRow {
     to: String,
     subject: String,
     body: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    attachment: Option<AttachmentRow>,
+}
+
+/// A file attached to a mail, its bytes in base64.
+#[derive(Serialize, Deserialize)]
+struct AttachmentRow {
+    filename: String,
+    content_type: String,
+    base64: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -51,6 +62,11 @@ pub(crate) async fn insert(
                 to: mail.to.clone(),
                 subject: mail.subject.clone(),
                 body: mail.body.clone(),
+                attachment: mail.attachment.as_ref().map(|a| AttachmentRow {
+                    filename: a.filename.clone(),
+                    content_type: a.content_type.clone(),
+                    base64: base64::engine::general_purpose::STANDARD.encode(&a.bytes),
+                }),
             }),
         ),
         Delivery::Webhook(event) => (
@@ -82,10 +98,21 @@ fn due_message(row: outbox::Model) -> Result<DueMessage, RepositoryError> {
     let delivery = match row.channel.as_str() {
         "email" => {
             let m: MailRow = serde_json::from_str(&row.payload).map_err(json_err)?;
+            let attachment = match m.attachment {
+                Some(a) => Some(MailAttachment {
+                    bytes: base64::engine::general_purpose::STANDARD
+                        .decode(&a.base64)
+                        .map_err(|e| corrupt("outbox attachment", e))?,
+                    filename: a.filename,
+                    content_type: a.content_type,
+                }),
+                None => None,
+            };
             Delivery::Email(Mail {
                 to: m.to,
                 subject: m.subject,
                 body: m.body,
+                attachment,
             })
         }
         "webhook" => {
