@@ -7,13 +7,13 @@ use serde_json::{Value, json};
 
 use std::time::Duration;
 
-use portal_notify::test_support::{SmtpSink, eventually};
+use portal_notify::test_support::{SmtpSink, WebhookReceiver, eventually};
 
 use crate::helpers::{Backend, TestApp, assert_error, spawn_app, spawn_app_with};
 use crate::on_both_databases;
 
 on_both_databases!(
-    an_issued_fapiao_is_mailed_to_the_profile_address,
+    an_issued_fapiao_is_mailed_and_announced_to_the_platform,
     a_company_profile_needs_a_tax_id_with_its_check_character,
     a_paid_invoice_is_requested_issued_downloaded_and_reversed,
     bad_requests_and_reports_change_nothing,
@@ -297,15 +297,14 @@ async fn bad_requests_and_reports_change_nothing(backend: Backend) {
     save_profile(&app, &company()).await;
     // An unpaid invoice, another customer's, an unknown kind, a member.
     let list = app.read("/api/portal/invoices?limit=200").await;
-    if let Some(unpaid) = list["invoices"]
+    let unpaid = list["invoices"]
         .as_array()
         .unwrap()
         .iter()
         .find(|i| i["status"] != "paid")
-    {
-        let id = unpaid["invoice_id"].as_str().unwrap();
-        assert_error(request(&app, &[id], "normal").await, 409, "conflict").await;
-    }
+        .expect("the demo data has unpaid invoices");
+    let id = unpaid["invoice_id"].as_str().unwrap();
+    assert_error(request(&app, &[id], "normal").await, 409, "conflict").await;
     let theirs = app
         .read_as(
             "/api/portal/invoices",
@@ -446,8 +445,9 @@ async fn concurrent_requests_for_one_invoice_let_exactly_one_through(backend: Ba
     assert_eq!(listed["requests"].as_array().unwrap().len(), 1);
 }
 
-async fn an_issued_fapiao_is_mailed_to_the_profile_address(backend: Backend) {
+async fn an_issued_fapiao_is_mailed_and_announced_to_the_platform(backend: Backend) {
     let sink = SmtpSink::start().unwrap();
+    let receiver = WebhookReceiver::start(0).await.unwrap();
     let app = spawn_app_with(
         backend,
         &[
@@ -455,6 +455,11 @@ async fn an_issued_fapiao_is_mailed_to_the_profile_address(backend: Backend) {
             (
                 "PORTAL_MAIL_FROM",
                 "客户控制台 <billing@portal.test>".to_owned(),
+            ),
+            ("PORTAL_WEBHOOK_URL", receiver.url.clone()),
+            (
+                "PORTAL_WEBHOOK_SECRET",
+                "whsec-fapiao-0123456789".to_owned(),
             ),
         ],
     )
@@ -500,4 +505,20 @@ async fn an_issued_fapiao_is_mailed_to_the_profile_address(backend: Backend) {
             file.to_vec()
         )]
     );
+    // The platform hears of it once, with the request and the number.
+    let issued = eventually(Duration::from_secs(20), || {
+        let events: Vec<Value> = receiver
+            .received()
+            .iter()
+            .map(|r| r.json())
+            .filter(|e| e["type"] == "fapiao.issued")
+            .collect();
+        (!events.is_empty()).then_some(events)
+    })
+    .await
+    .expect("fapiao.issued delivered within 20 s");
+    assert_eq!(issued.len(), 1);
+    assert_eq!(issued[0]["data"]["request_id"], id);
+    assert_eq!(issued[0]["data"]["fapiao_number"], "26312000000012345678");
+    assert_eq!(issued[0]["data"]["invoice_ids"], json!([paid[0]]));
 }

@@ -4,10 +4,11 @@
 //! outbox by the unit of work of the change.
 
 use portal_domain::guard::{AlertCondition, AlertRule, Notice};
-use portal_domain::{Customer, Invoice, Language, Month, Subscription};
+use portal_domain::{Customer, Invoice, InvoiceId, Language, Month, Subscription};
 use serde_json::{Value, json};
 
 use crate::delivery::{EventType, OutboxMessage};
+use crate::fapiao::FapiaoRequest;
 use crate::ports::LedgerTxn;
 use crate::ports::RepositoryError;
 use crate::service::BillingService;
@@ -65,6 +66,23 @@ impl BillingService {
             &invoice.customer_id,
             EventType::InvoiceOverdue,
             invoice_data(invoice),
+        )
+    }
+
+    /// `fapiao.issued` (§12), when webhooks are sent.
+    pub(crate) fn fapiao_issued(&self, request: &FapiaoRequest) -> Option<OutboxMessage> {
+        let issuance = request.issuance.as_ref()?;
+        self.webhook(
+            &request.customer_id,
+            EventType::FapiaoIssued,
+            json!({
+                "request_id": request.id,
+                "kind": request.kind.as_str(),
+                "fapiao_number": issuance.fapiao_number.as_str(),
+                "issued_on": issuance.issued_on.to_string(),
+                "amount": money(request.amount),
+                "invoice_ids": request.invoice_ids.iter().map(InvoiceId::as_str).collect::<Vec<_>>(),
+            }),
         )
     }
 

@@ -103,6 +103,17 @@ impl BillingService {
         .collect()
     }
 
+    /// A new, unread notification of `notice` for the customer, dated now.
+    pub(crate) fn notification(&self, customer: &CustomerId, notice: Notice) -> Notification {
+        Notification {
+            id: format!("ntf_{}", uuid::Uuid::new_v4().simple()),
+            customer_id: customer.clone(),
+            at: self.ports().clock.now(),
+            notice,
+            read: false,
+        }
+    }
+
     fn guard_audit(
         &self,
         principal: &Principal,
@@ -255,13 +266,7 @@ impl BillingService {
                 let notification = rule
                     .channels
                     .contains(&Channel::InApp)
-                    .then(|| Notification {
-                        id: format!("ntf_{}", uuid::Uuid::new_v4().simple()),
-                        customer_id: customer.clone(),
-                        at: self.ports().clock.now(),
-                        notice: crossing,
-                        read: false,
-                    });
+                    .then(|| self.notification(&customer, crossing));
                 let fired = self
                     .ports()
                     .guard

@@ -6,7 +6,7 @@ use portal_domain::billing_ops::{first_of_each_id, validate_batch};
 use portal_domain::{
     AuditAction, AuditEntry, Customer, CustomerId, FieldErrors, Invoice, InvoiceId, InvoiceStatus,
     Month, NewCustomer, Payment, PlanId, RawUsageEvent, Segment, Subscription, SubscriptionId,
-    SubscriptionStatus, UserId,
+    SubscriptionStatus,
 };
 use rust_decimal::Decimal;
 use tracing::instrument;
@@ -245,9 +245,7 @@ impl BillingService {
         after.insert("reference".to_owned(), reference.to_owned());
         let audit = AuditEntry {
             customer_id: invoice.customer_id.clone(),
-            user_id: UserId::parse(&caller.name)
-                .or_else(|_| UserId::parse("platform"))
-                .map_err(anyhow::Error::new)?,
+            user_id: caller.audit_user()?,
             at: self.ports().clock.now(),
             action: AuditAction::InvoicePaid,
             before: [("status".to_owned(), invoice.status.as_str().to_owned())].into(),

@@ -43,3 +43,13 @@ pub struct PlatformCaller {
     /// The service's name as given in the token's `user_id`, for logs.
     pub name: String,
 }
+
+impl PlatformCaller {
+    /// The caller as the audit log's user: its name, or `platform` when the name is not
+    /// a user id.
+    pub(crate) fn audit_user(&self) -> Result<UserId, crate::error::BillingError> {
+        Ok(UserId::parse(&self.name)
+            .or_else(|_| UserId::parse("platform"))
+            .map_err(anyhow::Error::new)?)
+    }
+}

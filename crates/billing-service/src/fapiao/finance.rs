@@ -4,11 +4,11 @@
 
 use portal_domain::fapiao::validate_issuance;
 use portal_domain::guard::Notice;
-use portal_domain::{AuditAction, FapiaoRequestStatus, FieldErrors, InvoiceId, UserId};
+use portal_domain::{AuditAction, FapiaoRequestStatus, FieldErrors};
 use tracing::instrument;
 
 use super::{FapiaoRequest, Step};
-use crate::delivery::{EventType, Mail, MailAttachment, OutboxMessage};
+use crate::delivery::{Mail, MailAttachment, OutboxMessage};
 use crate::error::BillingError;
 use crate::principal::PlatformCaller;
 use crate::service::BillingService;
@@ -41,6 +41,7 @@ impl BillingService {
         file: &[u8],
     ) -> Result<FapiaoRequest, BillingError> {
         let issuance = validate_issuance(fapiao_number, issued_on, file_type, file.len())?;
+        let number = issuance.fapiao_number.to_string();
         let current = self
             .ports()
             .fapiao
@@ -58,22 +59,19 @@ impl BillingService {
         };
         let audit = self.fapiao_audit(
             &changed.customer_id,
-            &caller_user(caller)?,
+            &caller.audit_user()?,
             AuditAction::FapiaoIssued,
             Some(&changed),
         );
-        let mut outbox: Vec<OutboxMessage> = self.fapiao_event(&changed).into_iter().collect();
+        let mut outbox: Vec<OutboxMessage> = self.fapiao_issued(&changed).into_iter().collect();
         outbox.extend(self.fapiao_mail(&changed, file).await?);
-        let notification = crate::guard::Notification {
-            id: format!("ntf_{}", uuid::Uuid::new_v4().simple()),
-            customer_id: changed.customer_id.clone(),
-            at: self.ports().clock.now(),
-            notice: Notice::FapiaoIssued {
-                fapiao_number: fapiao_number.trim().to_owned(),
+        let notification = self.notification(
+            &changed.customer_id,
+            Notice::FapiaoIssued {
+                fapiao_number: number,
                 amount: changed.amount,
             },
-            read: false,
-        };
+        );
         self.fapiao_transition(
             &changed,
             FapiaoRequestStatus::Pending,
@@ -121,33 +119,13 @@ impl BillingService {
         };
         let audit = self.fapiao_audit(
             &changed.customer_id,
-            &caller_user(caller)?,
+            &caller.audit_user()?,
             AuditAction::FapiaoReversed,
             Some(&changed),
         );
         self.fapiao_transition(&changed, FapiaoRequestStatus::Issued, Step::audited(&audit))
             .await?;
         Ok(changed)
-    }
-
-    /// `fapiao.issued`, when webhooks are sent.
-    fn fapiao_event(&self, request: &FapiaoRequest) -> Option<OutboxMessage> {
-        let issuance = request.issuance.as_ref()?;
-        self.webhook(
-            &request.customer_id,
-            EventType::FapiaoIssued,
-            serde_json::json!({
-                "request_id": request.id,
-                "kind": request.kind.as_str(),
-                "fapiao_number": issuance.fapiao_number.as_str(),
-                "issued_on": issuance.issued_on.to_string(),
-                "amount": {
-                    "amount": format!("{:.2}", request.amount.amount()),
-                    "currency": request.amount.currency().code(),
-                },
-                "invoice_ids": request.invoice_ids.iter().map(InvoiceId::as_str).collect::<Vec<_>>(),
-            }),
-        )
     }
 }
 
@@ -195,11 +173,4 @@ impl BillingService {
         };
         Ok(self.mail(&request.customer_id, mail))
     }
-}
-
-/// The platform caller as the audit log's user.
-fn caller_user(caller: &PlatformCaller) -> Result<UserId, BillingError> {
-    Ok(UserId::parse(&caller.name)
-        .or_else(|_| UserId::parse("platform"))
-        .map_err(anyhow::Error::new)?)
 }
