@@ -13,6 +13,7 @@ mod m20261128_000005_usage_billing;
 mod m20261129_000006_spend_guard;
 mod m20261130_000007_outbox;
 mod m20261201_000008_fapiao;
+mod m20261206_000009_billing_runs;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_spend_guard::Migration),
             Box::new(m20261130_000007_outbox::Migration),
             Box::new(m20261201_000008_fapiao::Migration),
+            Box::new(m20261206_000009_billing_runs::Migration),
         ]
     }
 }

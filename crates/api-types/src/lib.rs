@@ -216,6 +216,38 @@ pub struct BillingRunResult {
     pub idempotency_keys_purged: u64,
 }
 
+/// `POST /api/internal/billing/runs`: the run started, or the period's running one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct BillingRunStarted {
+    pub run_id: String,
+}
+
+/// A billing run as a job (contract §13), with its progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct BillingRunJob {
+    pub run_id: String,
+    /// `YYYY-MM`.
+    pub period: String,
+    /// `running`, `finished` or `failed`.
+    pub status: String,
+    /// Customers to bill, counted when the run started.
+    pub total: u64,
+    /// Customers billed so far (`created + skipped`).
+    pub done: u64,
+    pub created: u64,
+    pub skipped: u64,
+    /// Set when the run has finished.
+    pub invoices_overdue: u64,
+    pub subscriptions_expired: u64,
+    /// RFC 3339.
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    /// Why a failed run failed.
+    pub error: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct PlanFeatures {

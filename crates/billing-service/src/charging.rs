@@ -13,7 +13,8 @@ use crate::period_bill::{BillInputs, UsageView};
 use tracing::instrument;
 
 use crate::error::BillingError;
-use crate::ports::{InvoicedLines, RepositoryError};
+use crate::ports::{InvoicedLines, LedgerTxn, RepositoryError};
+use crate::runs::RunTicket;
 use crate::principal::PlatformCaller;
 use crate::service::BillingService;
 
@@ -98,21 +99,39 @@ impl BillingService {
     ) -> Result<BillingRunReport, BillingError> {
         let ports = self.ports();
         let mut report = BillingRunReport::default();
-        for customer in ports.ledger.billable(period).await? {
-            let mut attempt = 0;
-            let issued = loop {
-                attempt += 1;
-                match self.bill_customer(&customer, period).await {
-                    Err(BillingError::Conflict(_)) if attempt < CHARGE_ATTEMPTS => continue,
-                    other => break other?,
-                }
+        let mut after: Option<CustomerId> = None;
+        loop {
+            let page = ports
+                .ledger
+                .billable_page(period, after.as_ref(), crate::runs::RUN_PAGE)
+                .await?;
+            let Some(last) = page.last().cloned() else {
+                break;
             };
-            if issued {
-                report.created += 1;
-            } else {
-                report.skipped += 1;
+            for customer in &page {
+                if self.bill_with_retries(customer, period, None).await? == Some(true) {
+                    report.created += 1;
+                } else {
+                    report.skipped += 1;
+                }
             }
+            after = Some(last);
         }
+        self.finish_run_tail(caller, &mut report).await?;
+        metrics::counter!("portal_billing_runs_total").increment(1);
+        metrics::counter!("portal_billing_invoices_created_total").increment(report.created);
+        tracing::info!(?report, "billing run finished");
+        Ok(report)
+    }
+
+    /// What a run does once every customer is billed: marks overdue invoices and ended
+    /// subscriptions, and purges old idempotency keys.
+    pub(crate) async fn finish_run_tail(
+        &self,
+        caller: &PlatformCaller,
+        report: &mut BillingRunReport,
+    ) -> Result<(), BillingError> {
+        let ports = self.ports();
         let (overdue, expired) = self.mark_overdue_and_expired(caller).await?;
         report.invoices_overdue = overdue;
         report.subscriptions_expired = expired;
@@ -120,19 +139,56 @@ impl BillingService {
             .idempotency
             .purge_claimed_before(ports.clock.now() - crate::IDEMPOTENCY_KEY_RETENTION)
             .await?;
-        metrics::counter!("portal_billing_runs_total").increment(1);
-        metrics::counter!("portal_billing_invoices_created_total").increment(report.created);
-        tracing::info!(?report, "billing run finished");
-        Ok(report)
+        Ok(())
     }
 
-    /// One customer's part of a billing run; `true` when an invoice was issued.
+    /// One customer's part of a billing run, tried again while another unit of work
+    /// changes the subscription under it: `Some(true)` when an invoice was issued,
+    /// `None` when `run`'s lease was lost (nothing written).
+    pub(crate) async fn bill_with_retries(
+        &self,
+        customer: &CustomerId,
+        period: Month,
+        run: Option<&RunTicket>,
+    ) -> Result<Option<bool>, BillingError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.bill_customer(customer, period, run).await {
+                Err(BillingError::Conflict(_)) if attempt < CHARGE_ATTEMPTS => continue,
+                other => return other,
+            }
+        }
+    }
+
+    /// One customer's part of a billing run, in one unit of work with the run's record
+    /// of it (when `run`): `Some(true)` when an invoice was issued, `None` when the
+    /// run's lease was lost.
     async fn bill_customer(
         &self,
         customer: &CustomerId,
         period: Month,
-    ) -> Result<bool, BillingError> {
+        run: Option<&RunTicket>,
+    ) -> Result<Option<bool>, BillingError> {
         let mut txn = self.ports().ledger.begin(customer).await?;
+        let issued = self.bill_in(txn.as_mut(), customer, period).await?;
+        if let Some(ticket) = run
+            && !txn.record_run_item(ticket, issued).await?
+        {
+            return Ok(None);
+        }
+        txn.commit().await?;
+        Ok(Some(issued))
+    }
+
+    /// Issues, in `txn`, what `customer` owes for `period` now; `true` when it issued
+    /// an invoice.
+    async fn bill_in(
+        &self,
+        txn: &mut dyn LedgerTxn,
+        customer: &CustomerId,
+        period: Month,
+    ) -> Result<bool, BillingError> {
         let Some(subscription) = txn.subscription().await? else {
             return Ok(false);
         };
@@ -142,7 +198,7 @@ impl BillingService {
         }
         let plans = txn.plans().await?;
         let read_at = self.ports().clock.now();
-        let inputs = BillInputs::read(txn.as_mut(), period).await?;
+        let inputs = BillInputs::read(txn, period).await?;
         let bill = inputs.bill(&subscription, &plans, UsageView::Recorded)?;
         let Some(invoice) = self.invoice_of(customer, period, bill.kind, bill.lines)? else {
             return Ok(false);
@@ -150,10 +206,8 @@ impl BillingService {
         // Bumping the version makes a concurrent run of the same period conflict.
         txn.save(&subscription).await.map_err(conflict_is_retry)?;
         let issued = txn.issue(&invoice).await?;
-        self.enqueue(txn.as_mut(), [self.invoice_issued(&issued)])
-            .await?;
+        self.enqueue(txn, [self.invoice_issued(&issued)]).await?;
         txn.set_usage_watermark(inputs.watermark(read_at)).await?;
-        txn.commit().await?;
         Ok(true)
     }
 }

@@ -17,6 +17,7 @@ mod period_bill;
 mod plan_changes;
 pub mod ports;
 pub mod principal;
+pub mod runs;
 mod service;
 mod upcoming;
 
@@ -39,6 +40,7 @@ pub use ports::{
     SubscriptionRepository, SystemClock, USAGE_WATERMARK_MARGIN, UsageRepository,
 };
 pub use principal::{PlatformCaller, Principal, Role};
+pub use runs::{BillingRuns, RUN_PAGE, RunTicket};
 pub use service::{
     AccountEdit, BillingService, SubscriptionView, UpgradeOutcome, UpgradeQuote, UsageOverview,
     account_etag,

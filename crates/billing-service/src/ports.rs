@@ -105,8 +105,18 @@ pub trait Ledger: Send + Sync {
     /// Opens a unit of work on `customer`'s subscription and invoices.
     async fn begin(&self, customer: &CustomerId) -> Result<Box<dyn LedgerTxn>, RepositoryError>;
 
-    /// The customers whose subscription serves a day of `period`, not cancelled.
-    async fn billable(&self, period: Month) -> Result<Vec<CustomerId>, RepositoryError>;
+    /// A page of the customers whose subscription serves a day of `period` or of the
+    /// month before (whose usage it bills in arrears), not cancelled: at most `limit`,
+    /// in id order, those after `after`.
+    async fn billable_page(
+        &self,
+        period: Month,
+        after: Option<&CustomerId>,
+        limit: u64,
+    ) -> Result<Vec<CustomerId>, RepositoryError>;
+
+    /// How many customers [`Ledger::billable_page`] pages through.
+    async fn count_billable(&self, period: Month) -> Result<u64, RepositoryError>;
 }
 
 /// One open unit of work of [`Ledger`]. Dropped without [`LedgerTxn::commit`], it
@@ -161,6 +171,15 @@ pub trait LedgerTxn: Send {
 
     /// Records that the customer's usage was settled as it stood at `at`.
     async fn set_usage_watermark(&mut self, at: DateTime<Utc>) -> Result<(), RepositoryError>;
+
+    /// Records that `ticket`'s billing run billed this customer (`issued`: with an
+    /// invoice) and counts it in the run's progress, with the rest of the unit of work.
+    /// `false`, writing nothing, when the run's lease is no longer the ticket's.
+    async fn record_run_item(
+        &mut self,
+        ticket: &crate::runs::RunTicket,
+        issued: bool,
+    ) -> Result<bool, RepositoryError>;
 
     async fn commit(self: Box<Self>) -> Result<(), RepositoryError>;
 }
@@ -355,6 +374,7 @@ pub struct Ports {
     pub guard: Arc<dyn crate::guard::GuardRepository>,
     pub outbox: Arc<dyn Outbox>,
     pub fapiao: Arc<dyn crate::fapiao::FapiaoRepository>,
+    pub runs: Arc<dyn crate::runs::BillingRuns>,
     /// E-mail, when `PORTAL_SMTP_URL` is set.
     pub mailer: Option<Arc<dyn Mailer>>,
     /// Webhooks, when `PORTAL_WEBHOOK_URL` is set.
@@ -387,6 +407,7 @@ impl Ports {
             + crate::guard::GuardRepository
             + Outbox
             + crate::fapiao::FapiaoRepository
+            + crate::runs::BillingRuns
             + HealthProbe
             + 'static,
     {
@@ -402,6 +423,7 @@ impl Ports {
             guard: store.clone(),
             outbox: store.clone(),
             fapiao: store.clone(),
+            runs: store.clone(),
             mailer: None,
             webhooks: None,
             health: store,

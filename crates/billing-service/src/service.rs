@@ -68,6 +68,8 @@ pub struct UsageOverview {
 pub struct BillingService {
     ports: Ports,
     memo: EntitlementMemo,
+    /// This process among the instances: the holder of the billing runs it drives.
+    instance: String,
 }
 
 impl BillingService {
@@ -75,7 +77,13 @@ impl BillingService {
         Self {
             ports,
             memo: EntitlementMemo::new(ENTITLEMENT_MEMO_TTL),
+            instance: format!("inst_{}", uuid::Uuid::new_v4().simple()),
         }
+    }
+
+    /// This process's name as the holder of billing runs' leases (new at each start).
+    pub fn instance(&self) -> &str {
+        &self.instance
     }
 
     /// How long an entitlement answer is kept in this process (zero: not at all).

@@ -4,6 +4,7 @@
 //! function or method that can be unit tested in isolation.
 
 pub mod billing_ops;
+pub mod billing_run;
 pub mod calendar;
 pub mod charges;
 pub mod customer;
@@ -24,6 +25,7 @@ pub mod usage;
 pub mod usage_lines;
 
 pub use billing_ops::{AuditAction, AuditEntry, RawUsageEvent, UsageEvent, account_audit};
+pub use billing_run::{BillingRun, RunStatus};
 pub use calendar::BusinessCalendar;
 pub use charges::{ChargeError, SegmentCharge};
 pub use customer::{AccountChanges, ContactEmail, Customer, NewCustomer};

@@ -93,6 +93,8 @@ pub fn configure(
                     .service(handlers::internal::put_subscription)
                     .service(handlers::internal::post_usage)
                     .service(handlers::internal::billing_run)
+                    .service(handlers::runs::start_run)
+                    .service(handlers::runs::get_run)
                     .service(handlers::internal::mark_paid)
                     .service(handlers::usage::get_usage)
                     .service(handlers::usage::get_usage_detail)

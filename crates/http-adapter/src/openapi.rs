@@ -107,6 +107,8 @@ impl Modify for CommonResponses {
         handlers::internal::put_subscription,
         handlers::internal::post_usage,
         handlers::internal::billing_run,
+        handlers::runs::start_run,
+        handlers::runs::get_run,
         handlers::internal::mark_paid,
         handlers::usage::get_usage,
         handlers::usage::get_usage_detail,

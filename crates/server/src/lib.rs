@@ -2,8 +2,10 @@
 //! concrete adapters. `main.rs` is a thin CLI over it; the black-box tests start the
 //! same [`Application`] on port 0.
 
+pub mod billing_cli;
 pub mod config;
 pub mod delivery;
+pub mod jobs;
 pub mod telemetry;
 
 use std::net::TcpListener;
@@ -109,16 +111,18 @@ impl Application {
         self.service.clone()
     }
 
-    /// Serves, and delivers the outbox's messages when e-mail or webhooks are
-    /// configured, until the server stops.
+    /// Serves, delivers the outbox's messages when e-mail or webhooks are configured,
+    /// and resumes cut-off billing runs, until the server stops.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let runner = self
             .delivers
             .then(|| tokio::spawn(delivery::run(self.service.clone())));
+        let resumer = tokio::spawn(jobs::run(self.service.clone()));
         let served = self.server.await;
         if let Some(runner) = runner {
             runner.abort();
         }
+        resumer.abort();
         served
     }
 }

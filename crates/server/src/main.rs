@@ -51,8 +51,9 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BillingCommand {
-    /// Issue the invoices of a period (idempotent), apply due scheduled changes, and mark
-    /// overdue invoices and ended subscriptions.
+    /// Issue the invoices of a period (idempotent) as a resumable job with a progress
+    /// bar, then mark overdue invoices and ended subscriptions. Joins the period's run
+    /// when one is running; takes it over when its driver died.
     Run {
         /// `YYYY-MM`.
         #[arg(long)]
@@ -140,15 +141,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 BillingCommand::Run { period } => {
                     let period = Month::parse(&period)
                         .map_err(|e| anyhow::anyhow!("--period: {}", e.why))?;
-                    let r = service.billing_run(&caller, period).await?;
-                    println!(
-                        "billing run {period}: {} invoices created, {} skipped, {} invoices overdue, {} subscriptions expired, {} idempotency keys purged",
-                        r.created,
-                        r.skipped,
-                        r.invoices_overdue,
-                        r.subscriptions_expired,
-                        r.idempotency_keys_purged
-                    );
+                    portal_server::billing_cli::run(&service, &caller, period).await?;
                 }
                 BillingCommand::Overdue => {
                     let (overdue, expired) = service.mark_overdue_and_expired(&caller).await?;

@@ -28,6 +28,8 @@ struct InMemoryTxn {
     audit: Vec<AuditEntry>,
     outbox: Vec<crate::delivery::OutboxMessage>,
     watermark: Option<DateTime<Utc>>,
+    /// The run that billed the customer in this unit of work, and whether it issued.
+    run_item: Option<(crate::runs::RunTicket, bool)>,
 }
 
 #[async_trait]
@@ -41,21 +43,37 @@ impl Ledger for InMemoryStore {
             audit: Vec::new(),
             outbox: Vec::new(),
             watermark: None,
+            run_item: None,
         }))
     }
 
-    async fn billable(&self, period: Month) -> Result<Vec<CustomerId>, RepositoryError> {
-        let state = self.lock()?;
-        let mut ids: Vec<CustomerId> = state
-            .subscriptions
-            .iter()
-            .filter(|s| s.serves(period) || s.serves(period.prev()))
-            .map(|s| s.customer_id.clone())
-            .collect();
-        ids.sort();
-        ids.dedup();
-        Ok(ids)
+    async fn billable_page(
+        &self,
+        period: Month,
+        after: Option<&CustomerId>,
+        limit: u64,
+    ) -> Result<Vec<CustomerId>, RepositoryError> {
+        let ids = billable(&*self.lock()?, period);
+        Ok(ids
+            .into_iter()
+            .filter(|id| after.is_none_or(|a| id > a))
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .collect())
     }
+
+    async fn count_billable(&self, period: Month) -> Result<u64, RepositoryError> {
+        Ok(billable(&*self.lock()?, period).len() as u64)
+    }
+}
+
+/// The customers a run of `period` bills, in id order.
+fn billable(state: &super::State, period: Month) -> BTreeSet<CustomerId> {
+    state
+        .subscriptions
+        .iter()
+        .filter(|s| s.serves(period) || s.serves(period.prev()))
+        .map(|s| s.customer_id.clone())
+        .collect()
 }
 
 #[async_trait]
@@ -204,8 +222,25 @@ impl LedgerTxn for InMemoryTxn {
         Ok(())
     }
 
+    async fn record_run_item(
+        &mut self,
+        ticket: &crate::runs::RunTicket,
+        issued: bool,
+    ) -> Result<bool, RepositoryError> {
+        if !super::runs::holds(&*self.store.lock()?, ticket) {
+            return Ok(false);
+        }
+        self.run_item = Some((ticket.clone(), issued));
+        Ok(true)
+    }
+
     async fn commit(self: Box<Self>) -> Result<(), RepositoryError> {
         let mut state = self.store.lock()?;
+        if let Some((ticket, _)) = &self.run_item
+            && !super::runs::holds(&state, ticket)
+        {
+            return Err(RepositoryError::Conflict);
+        }
         if let Some((saved, read_at)) = &self.saved {
             match state.subscriptions.iter_mut().find(|s| s.id == saved.id) {
                 Some(stored) if stored.version == *read_at => *stored = saved.clone(),
@@ -222,6 +257,9 @@ impl LedgerTxn for InMemoryTxn {
             .extend(self.outbox.iter().cloned().map(super::outbox::Stored::new));
         if let Some(at) = self.watermark {
             state.usage_watermarks.insert(self.customer.clone(), at);
+        }
+        if let Some((ticket, issued)) = &self.run_item {
+            super::runs::record_item(&mut state, ticket, &self.customer, *issued);
         }
         Ok(())
     }

@@ -31,6 +31,7 @@ mod guard;
 mod keys;
 mod ledger;
 mod outbox;
+mod runs;
 
 /// An idempotency key's fingerprint and, once finished, its response.
 /// Fingerprint, stored response, when claimed.
@@ -57,6 +58,7 @@ struct State {
     audit: Vec<AuditEntry>,
     events: HashSet<String>,
     keys: HashMap<(CustomerId, String), StoredKey>,
+    runs: runs::RunsState,
 }
 
 /// Every repository port over one in-memory state.

@@ -10,4 +10,5 @@ pub mod internal;
 pub mod invoices;
 pub mod paging;
 pub mod plans;
+pub mod runs;
 pub mod usage;

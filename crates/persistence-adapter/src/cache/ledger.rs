@@ -33,8 +33,17 @@ impl Ledger for CachedStore {
         }))
     }
 
-    async fn billable(&self, period: Month) -> Result<Vec<CustomerId>, RepositoryError> {
-        self.db.billable(period).await
+    async fn billable_page(
+        &self,
+        period: Month,
+        after: Option<&CustomerId>,
+        limit: u64,
+    ) -> Result<Vec<CustomerId>, RepositoryError> {
+        self.db.billable_page(period, after, limit).await
+    }
+
+    async fn count_billable(&self, period: Month) -> Result<u64, RepositoryError> {
+        self.db.count_billable(period).await
     }
 }
 
@@ -97,6 +106,14 @@ impl LedgerTxn for CachedLedgerTxn {
 
     async fn set_usage_watermark(&mut self, at: DateTime<Utc>) -> Result<(), RepositoryError> {
         self.inner.set_usage_watermark(at).await
+    }
+
+    async fn record_run_item(
+        &mut self,
+        ticket: &portal_billing::RunTicket,
+        issued: bool,
+    ) -> Result<bool, RepositoryError> {
+        self.inner.record_run_item(ticket, issued).await
     }
 
     async fn commit(self: Box<Self>) -> Result<(), RepositoryError> {

@@ -4,6 +4,8 @@
 pub mod alert_firings;
 pub mod alert_rules;
 pub mod audit_log;
+pub mod billing_run_items;
+pub mod billing_runs;
 pub mod caps;
 pub mod customers;
 pub mod fapiao_files;

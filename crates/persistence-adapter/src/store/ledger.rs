@@ -41,16 +41,22 @@ impl Ledger for SeaOrmStore {
         }))
     }
 
-    async fn billable(&self, period: Month) -> Result<Vec<CustomerId>, RepositoryError> {
-        let ids: Vec<String> = subscriptions::Entity::find()
+    async fn billable_page(
+        &self,
+        period: Month,
+        after: Option<&CustomerId>,
+        limit: u64,
+    ) -> Result<Vec<CustomerId>, RepositoryError> {
+        let mut query = billable(period)
             .select_only()
             .column(subscriptions::Column::CustomerId)
-            .distinct()
-            .filter(subscriptions::Column::Status.ne("cancelled"))
-            // The period's fees, and in arrears the month before's usage.
-            .filter(subscriptions::Column::StartDate.lte(period.last_day()))
-            .filter(subscriptions::Column::EndDate.gte(period.prev().first_day()))
+            .distinct();
+        if let Some(after) = after {
+            query = query.filter(subscriptions::Column::CustomerId.gt(after.as_str()));
+        }
+        let ids: Vec<String> = query
             .order_by_asc(subscriptions::Column::CustomerId)
+            .limit(limit)
             .into_tuple()
             .all(&self.db)
             .await
@@ -60,6 +66,29 @@ impl Ledger for SeaOrmStore {
             .filter_map(|id| CustomerId::parse(id).ok())
             .collect())
     }
+
+    async fn count_billable(&self, period: Month) -> Result<u64, RepositoryError> {
+        let n: Option<i64> = billable(period)
+            .select_only()
+            .column_as(
+                Expr::col(subscriptions::Column::CustomerId).count_distinct(),
+                "n",
+            )
+            .into_tuple()
+            .one(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(n.and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
+    }
+}
+
+/// The subscriptions a run of `period` bills: not cancelled, serving a day of the period
+/// (its fees) or of the month before (its usage, in arrears).
+fn billable(period: Month) -> sea_orm::Select<subscriptions::Entity> {
+    subscriptions::Entity::find()
+        .filter(subscriptions::Column::Status.ne("cancelled"))
+        .filter(subscriptions::Column::StartDate.lte(period.last_day()))
+        .filter(subscriptions::Column::EndDate.gte(period.prev().first_day()))
 }
 
 #[async_trait]
@@ -260,6 +289,14 @@ impl LedgerTxn for SeaOrmLedgerTxn {
         .await
         .map_err(db_err)?;
         Ok(())
+    }
+
+    async fn record_run_item(
+        &mut self,
+        ticket: &portal_billing::RunTicket,
+        issued: bool,
+    ) -> Result<bool, RepositoryError> {
+        super::runs::record_item(&self.txn, ticket, &self.customer, issued).await
     }
 
     async fn commit(self: Box<Self>) -> Result<(), RepositoryError> {

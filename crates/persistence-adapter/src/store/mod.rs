@@ -24,6 +24,7 @@ mod invoices;
 mod ledger;
 pub(crate) mod outbox;
 mod plans;
+pub(crate) mod runs;
 mod subscriptions;
 mod usage;
 

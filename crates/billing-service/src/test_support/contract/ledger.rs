@@ -212,18 +212,25 @@ pub(super) async fn ledger_lists_billable_customers(p: Ports) -> Outcome {
         let c = customer(&p, id).await?;
         subscribe(&p, &c, "pro", from, to).await?;
     }
-    let billed: Vec<String> = p
-        .ledger
-        .billable(Month::of(d(3, 1)))
-        .await
-        .map_err(err)?
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let march = Month::of(d(3, 1));
+    let ids = |page: Vec<portal_domain::CustomerId>| -> Vec<String> {
+        page.iter().map(ToString::to_string).collect()
+    };
+    let billed = ids(p.ledger.billable_page(march, None, 10).await.map_err(err)?);
     // cust_d's February usage is billed on March's invoice; cust_e ended in January.
     ensure!(
         billed == ["cust_a", "cust_b", "cust_d"],
         "billable {billed:?}"
+    );
+    let count = p.ledger.count_billable(march).await.map_err(err)?;
+    ensure!(count == 3, "counted {count} billable customers");
+    // Pages by key: two, then what comes after the first page's last id.
+    let first = p.ledger.billable_page(march, None, 2).await.map_err(err)?;
+    let after = first.last().cloned();
+    let second = ids(p.ledger.billable_page(march, after.as_ref(), 2).await.map_err(err)?);
+    ensure!(
+        ids(first) == ["cust_a", "cust_b"] && second == ["cust_d"],
+        "pages {second:?}"
     );
     Ok(())
 }

@@ -41,6 +41,7 @@ mod keys_usage;
 mod ledger;
 mod outbox;
 mod pages;
+mod runs;
 mod usage_billing;
 
 fn err(e: impl std::fmt::Display) -> String {
@@ -238,6 +239,7 @@ pub fn cases() -> Vec<(&'static str, Case)> {
         "ledger refuses a second subscription invoice of a period" => ledger::ledger_refuses_a_second_period_invoice,
         "ledger reads invoiced lines by period, from a month on, of one customer" => ledger::ledger_reads_invoiced_lines_by_period,
         "ledger lists the customers a period bills" => ledger::ledger_lists_billable_customers,
+        "runs: one running run per period; leases fence out other processes; progress goes with its unit of work" => runs::runs_one_per_period_and_leases_fence,
         "ledger reads usage, the months changed and the watermark in its unit of work" => usage_billing::ledger_reads_usage_changes_and_the_watermark,
         "ledger names the periods with their first invoice" => usage_billing::ledger_names_the_periods_with_their_first_invoice,
         "guard: rules and caps are replaced whole, audited and scoped" => guard::guard_rules_and_caps_are_replaced_whole_and_scoped,
