@@ -131,13 +131,20 @@ size: build
     [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --loglevel=error
     node size.mjs
 
-# Benchmarks that print figures (never asserted): invoice PDF rendering (criterion), usage ingestion over HTTP on PostgreSQL and SQLite, and cached reads under wrk (Redis, in-process, Redis killed, bare actix).
+# Benchmarks that print figures (never asserted): invoice PDF rendering (criterion), usage ingestion over HTTP on PostgreSQL (8 clients), cached reads under wrk (Redis, in-process, Redis killed, bare actix), and at scale: a billing run of 100,000 subscriptions and usage reads on a 10,000,000-row table (PostgreSQL).
 bench: services
     cargo bench -p portal-pdf --bench render
-    cargo bench -p portal-tests --bench ingest
+    INGEST_CLIENTS=8 cargo bench -p portal-tests --bench ingest
     cargo bench -p portal-tests --bench upcoming
     scripts/need.sh wrk wrk
     scripts/bench-cache.sh
+    just bench-scale
+
+# The scale benchmarks alone: a billing run of N (100,000) subscriptions, and usage reads on a table of ROWS (10,000,000) rows, both on PostgreSQL.
+bench-scale: services
+    scripts/need.sh wrk wrk
+    scripts/bench-billing-run.sh
+    scripts/bench-usage.sh
 
 # Render the demo customer's invoices (zh and en) to PNG pages in artifacts/invoices/, to look at them.
 invoice-pngs:

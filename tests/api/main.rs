@@ -8,6 +8,7 @@ pub use portal_tests::{helpers, on_both_databases};
 mod account;
 mod auth;
 mod billing_model;
+mod billing_runs;
 mod db_faults;
 mod delivery;
 mod fapiao;

@@ -14,8 +14,8 @@ use tracing::instrument;
 
 use crate::error::BillingError;
 use crate::ports::{InvoicedLines, LedgerTxn, RepositoryError};
-use crate::runs::RunTicket;
 use crate::principal::PlatformCaller;
+use crate::runs::RunTicket;
 use crate::service::BillingService;
 
 /// What a billing run did.

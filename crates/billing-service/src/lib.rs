@@ -34,9 +34,9 @@ pub use guard::{GuardRepository, NOTIFICATIONS_LISTED, Notification};
 pub use idempotent::Replayable;
 pub use operations::{IDEMPOTENCY_KEY_RETENTION, IngestReport, PaymentReport};
 pub use ports::{
-    Actor, AuditRepository, Clock, CustomerRepository, DocumentLanguage, HealthProbe,
+    Actor, AuditRepository, ChangeFeed, Clock, CustomerRepository, DocumentLanguage, HealthProbe,
     IdempotencyRepository, InvoiceDocument, InvoiceRenderer, InvoiceRepository, InvoicedLines,
-    KeyClaim, Ledger, LedgerTxn, PlanCatalog, Ports, RenderError, RepositoryError,
+    KeyClaim, Ledger, LedgerTxn, NoChangeFeed, PlanCatalog, Ports, RenderError, RepositoryError,
     SubscriptionRepository, SystemClock, USAGE_WATERMARK_MARGIN, UsageRepository,
 };
 pub use principal::{PlatformCaller, Principal, Role};

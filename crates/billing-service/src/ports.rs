@@ -347,6 +347,23 @@ pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
 }
 
+/// Tells the other instances that customers' entitlements changed here (their usage,
+/// caps or plan), so they forget what they keep of them at once rather than when it
+/// expires. Best effort: what is missed still expires within its bound.
+#[async_trait]
+pub trait ChangeFeed: Send + Sync {
+    async fn customers_changed(&self, customers: &[CustomerId]);
+}
+
+/// No other instance to tell (one process, in-process cache).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoChangeFeed;
+
+#[async_trait]
+impl ChangeFeed for NoChangeFeed {
+    async fn customers_changed(&self, _customers: &[CustomerId]) {}
+}
+
 /// The wall clock.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
@@ -375,6 +392,8 @@ pub struct Ports {
     pub outbox: Arc<dyn Outbox>,
     pub fapiao: Arc<dyn crate::fapiao::FapiaoRepository>,
     pub runs: Arc<dyn crate::runs::BillingRuns>,
+    /// The other instances, told of changes (Redis pub/sub when configured).
+    pub changes: Arc<dyn ChangeFeed>,
     /// E-mail, when `PORTAL_SMTP_URL` is set.
     pub mailer: Option<Arc<dyn Mailer>>,
     /// Webhooks, when `PORTAL_WEBHOOK_URL` is set.
@@ -424,6 +443,7 @@ impl Ports {
             outbox: store.clone(),
             fapiao: store.clone(),
             runs: store.clone(),
+            changes: Arc::new(NoChangeFeed),
             mailer: None,
             webhooks: None,
             health: store,

@@ -102,7 +102,15 @@ impl BillingService {
 
     /// Forgets this process's entitlement answers of customers whose usage, caps or
     /// plan it just changed.
+    /// The other instances are told too (`Ports::changes`).
     pub(crate) async fn entitlements_changed(&self, customers: &[portal_domain::CustomerId]) {
+        self.memo.forget(customers, self.today()).await;
+        self.ports.changes.customers_changed(customers).await;
+    }
+
+    /// Forgets this process's entitlement answers of customers that another instance
+    /// changed (told by the change feed).
+    pub async fn forget_entitlements(&self, customers: &[portal_domain::CustomerId]) {
         self.memo.forget(customers, self.today()).await;
     }
 

@@ -8,5 +8,5 @@ mod store;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 
-pub use cache::{CachedStore, KeyValue, MemoryCache, RedisCache};
+pub use cache::{CachedStore, KeyValue, MemoryCache, RedisCache, RedisChangeFeed};
 pub use store::{ConnectError, SeaOrmStore};

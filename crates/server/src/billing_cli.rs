@@ -41,7 +41,11 @@ fn peak_memory() -> Option<String> {
 }
 
 /// Runs `period`'s billing to its end and prints what it did.
-pub async fn run(service: &BillingService, caller: &PlatformCaller, period: Month) -> anyhow::Result<()> {
+pub async fn run(
+    service: &BillingService,
+    caller: &PlatformCaller,
+    period: Month,
+) -> anyhow::Result<()> {
     let started = Instant::now();
     let (run, fresh) = service.start_billing_run(caller, period).await?;
     if !fresh {

@@ -18,7 +18,9 @@ use portal_http::access::PortalRootSpan;
 use portal_http::limits::RateLimits;
 use portal_http::{AppState, HttpSettings, TokenKeys};
 use portal_pdf::{KrillaInvoiceRenderer, Seller};
-use portal_persistence::{CachedStore, KeyValue, MemoryCache, RedisCache, SeaOrmStore};
+use portal_persistence::{
+    CachedStore, KeyValue, MemoryCache, RedisCache, RedisChangeFeed, SeaOrmStore,
+};
 use tracing_actix_web::TracingLogger;
 
 pub use config::{ConfigError, Settings};
@@ -42,8 +44,27 @@ pub async fn open_service(
         .ports(Arc::new(renderer), Arc::new(SystemClock));
     ports.mailer = settings.delivery.mailer()?;
     ports.webhooks = settings.delivery.webhooks()?;
-    let service = BillingService::new(ports).with_entitlement_ttl(settings.entitlement_ttl);
-    Ok((Arc::new(service), store))
+    // With Redis, the instances tell each other of changes (pub/sub).
+    let feed = match &settings.redis_url {
+        Some(url) => {
+            Some(RedisChangeFeed::new(url).map_err(|e| anyhow::anyhow!("REDIS_URL: {e}"))?)
+        }
+        None => None,
+    };
+    if let Some(feed) = &feed {
+        ports.changes = Arc::new(feed.clone());
+    }
+    let service =
+        Arc::new(BillingService::new(ports).with_entitlement_ttl(settings.entitlement_ttl));
+    if let Some(feed) = &feed {
+        let weak = Arc::downgrade(&service);
+        feed.listen(move |customers| {
+            if let Some(service) = weak.upgrade() {
+                tokio::spawn(async move { service.forget_entitlements(&customers).await });
+            }
+        });
+    }
+    Ok((service, store))
 }
 
 /// The invoice issuer: configured fields, demo placeholders for the rest.

@@ -4,103 +4,30 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
 use std::collections::BTreeSet;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use portal_notify::test_support::{WebhookReceiver, eventually};
-use portal_persistence::test_support::{TestPg, free_port};
+use portal_persistence::test_support::TestPg;
 
-const PORTAL: &str = env!("CARGO_BIN_EXE_portal");
-const SECRET: &str = "crash-test-key-0123456789-crash-test-key-0123456789";
+mod common;
+use common::Portal;
+
 const WEBHOOK_SECRET: &str = "whsec-crash-0123456789";
 
-/// A `portal serve` process, killed (SIGKILL) when dropped, so a failed test leaves
-/// none running.
-struct Serving(Child);
-
-impl Serving {
-    fn kill(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Serving {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-struct Portal {
-    env: Vec<(String, String)>,
-    address: String,
-}
-
-impl Portal {
-    fn new(database_url: &str, receiver: &WebhookReceiver) -> Self {
-        let port = free_port();
-        let env = [
-            ("DATABASE_URL", database_url),
-            ("PORTAL_JWT_SECRET", SECRET),
-            ("PORTAL_BIND", &format!("127.0.0.1:{port}")),
-            ("PORTAL_STATIC_DIR", "/nonexistent-portal-dist"),
+fn portal(database_url: &str, receiver: &WebhookReceiver) -> Portal {
+    Portal::new(
+        database_url,
+        &[
             ("PORTAL_WEBHOOK_URL", &receiver.url),
             ("PORTAL_WEBHOOK_SECRET", WEBHOOK_SECRET),
-            ("RUST_LOG", "warn"),
-        ]
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-        Self {
-            env,
-            address: format!("http://127.0.0.1:{port}"),
-        }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(PORTAL);
-        command
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .current_dir(std::env::temp_dir());
-        command
-    }
-
-    fn output(&self, args: &[&str]) -> String {
-        let out = self.command(args).output().unwrap();
-        assert!(out.status.success(), "{args:?}: {out:?}");
-        String::from_utf8(out.stdout).unwrap().trim().to_owned()
-    }
-
-    async fn serve(&self) -> Serving {
-        let child = Serving(
-            self.command(&["serve"])
-                .stdout(Stdio::null())
-                .spawn()
-                .unwrap(),
-        );
-        let client = reqwest::Client::new();
-        for _ in 0..300 {
-            if client
-                .get(format!("{}/readyz", self.address))
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success())
-            {
-                return child;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("portal serve did not become ready");
-    }
+        ],
+    )
 }
 
 async fn killed_between_commit_and_delivery_then_delivered(database_url: &str) {
     // Arrange: a receiver that fails every try until told otherwise.
     let receiver = WebhookReceiver::start(usize::MAX).await.unwrap();
-    let portal = Portal::new(database_url, &receiver);
+    let portal = portal(database_url, &receiver);
     portal.output(&["seed", "--demo"]);
     let token = portal.output(&[
         "token",

@@ -123,7 +123,9 @@ impl BillingService {
             };
             let billed = ports.runs.billed(&run.id, &page).await?;
             for customer in page.iter().filter(|c| !billed.contains(*c)) {
-                let Some(issued) = self.bill_with_retries(customer, period, Some(ticket)).await?
+                let Some(issued) = self
+                    .bill_with_retries(customer, period, Some(ticket))
+                    .await?
                 else {
                     tracing::warn!(run_id = %run.id, "billing run taken over by another process");
                     return Ok(None);
@@ -140,7 +142,11 @@ impl BillingService {
                 }
             }
             let now = ports.clock.now();
-            if !ports.runs.renew(ticket, now + RUN_LEASE, Some(&last)).await? {
+            if !ports
+                .runs
+                .renew(ticket, now + RUN_LEASE, Some(&last))
+                .await?
+            {
                 return Ok(None);
             }
             renewed = now;

@@ -22,12 +22,19 @@ pub(super) struct RunsState {
 pub(super) fn holds(state: &State, ticket: &RunTicket) -> bool {
     state.runs.runs.get(&ticket.run_id).is_some_and(|r| {
         r.status == RunStatus::Running
-            && r.lease.as_ref().is_some_and(|(owner, _)| *owner == ticket.owner)
+            && r.lease
+                .as_ref()
+                .is_some_and(|(owner, _)| *owner == ticket.owner)
     })
 }
 
 /// Counts a customer billed by the ticket's run (once).
-pub(super) fn record_item(state: &mut State, ticket: &RunTicket, customer: &CustomerId, issued: bool) {
+pub(super) fn record_item(
+    state: &mut State,
+    ticket: &RunTicket,
+    customer: &CustomerId,
+    issued: bool,
+) {
     let items = state.runs.items.entry(ticket.run_id.clone()).or_default();
     if items.insert(customer.clone(), issued).is_some() {
         return;

@@ -54,7 +54,10 @@ pub async fn start_run(
     // Driven here while this instance lives; a claim held elsewhere makes this a no-op.
     actix_web::rt::spawn(async move {
         let owner = service.instance().to_owned();
-        if let Err(e) = service.drive_billing_run(&caller, &id, &owner, &|_| {}).await {
+        if let Err(e) = service
+            .drive_billing_run(&caller, &id, &owner, &|_| {})
+            .await
+        {
             tracing::warn!(run_id = %id, error = %e, "billing run stopped");
         }
     });

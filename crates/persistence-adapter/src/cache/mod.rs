@@ -2,6 +2,7 @@
 //! read-through reads, behind the same ports as the database ([`CachedStore`]).
 //! PostgreSQL stays the source of truth: a failing cache never fails a request.
 
+pub mod changes;
 mod flight;
 mod keys;
 mod kv;
@@ -9,5 +10,6 @@ mod ledger;
 mod records;
 mod store;
 
+pub use changes::RedisChangeFeed;
 pub use kv::{KeyValue, MemoryCache, RedisCache};
 pub use store::CachedStore;

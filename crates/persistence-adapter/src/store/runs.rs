@@ -52,8 +52,7 @@ fn from_row(row: billing_runs::Model) -> Result<BillingRun, RepositoryError> {
     let n = |v: i64| u64::try_from(v).map_err(|e| corrupt("billing run", e));
     Ok(BillingRun {
         period: Month::parse(&row.period).map_err(|e| corrupt("billing run", e.why))?,
-        status: RunStatus::parse(&row.status)
-            .ok_or_else(|| corrupt("billing run", &row.status))?,
+        status: RunStatus::parse(&row.status).ok_or_else(|| corrupt("billing run", &row.status))?,
         total: n(row.total)?,
         done: n(row.done)?,
         created: n(row.created)?,
@@ -254,7 +253,10 @@ impl BillingRuns for SeaOrmStore {
         let updated = billing_runs::Entity::update_many()
             .col_expr(C::Status, Expr::value(ended.status.as_str()))
             .col_expr(C::Total, Expr::value(count(ended.total)))
-            .col_expr(C::InvoicesOverdue, Expr::value(count(ended.invoices_overdue)))
+            .col_expr(
+                C::InvoicesOverdue,
+                Expr::value(count(ended.invoices_overdue)),
+            )
             .col_expr(
                 C::SubscriptionsExpired,
                 Expr::value(count(ended.subscriptions_expired)),

@@ -227,7 +227,11 @@ pub(super) async fn ledger_lists_billable_customers(p: Ports) -> Outcome {
     // Pages by key: two, then what comes after the first page's last id.
     let first = p.ledger.billable_page(march, None, 2).await.map_err(err)?;
     let after = first.last().cloned();
-    let second = ids(p.ledger.billable_page(march, after.as_ref(), 2).await.map_err(err)?);
+    let second = ids(p
+        .ledger
+        .billable_page(march, after.as_ref(), 2)
+        .await
+        .map_err(err)?);
     ensure!(
         ids(first) == ["cust_a", "cust_b"] && second == ["cust_d"],
         "pages {second:?}"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The billing run at scale: N (default 100,000) active subscriptions on PostgreSQL,
+# written in two INSERT … SELECT statements (scripts/sql/fill-subscriptions.sql), billed
+# by `portal billing run` (release build). Prints the run's own figures (customers,
+# invoices, seconds, peak memory) and /usr/bin/time's wall clock and peak RSS.
+# Needs PostgreSQL on 127.0.0.1:5432 (or BENCH_PG_ADMIN_URL).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-100000}
+admin=${BENCH_PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+db=portal_bench_billing_$$
+url="${admin%/*}/$db"
+cargo build --release --bin portal >/dev/null
+psql -X -q -d "$admin" -c "CREATE DATABASE $db"
+trap 'psql -X -q -d "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"' EXIT
+export DATABASE_URL="$url" PORTAL_JWT_SECRET=bench-secret-0123456789-0123456789 RUST_LOG=warn
+./target/release/portal seed --demo >/dev/null
+next=$(python3 -c 'import datetime,zoneinfo as z; t=datetime.datetime.now(z.ZoneInfo("Asia/Shanghai")).date(); y,m=(t.year+1,1) if t.month==12 else (t.year,t.month+1); print(f"{y:04d}-{m:02d}")')
+start="$next-01"
+end=$(python3 -c "import datetime as d; s=d.date.fromisoformat('$start'); print(s.replace(year=s.year+1) - d.timedelta(days=1))")
+fill_started=$(date +%s.%N)
+sed -e "s/{{N}}/$N/g" -e "s/{{PLAN}}/pro/g" -e "s/{{START}}/$start/g" -e "s/{{END}}/$end/g" \
+    scripts/sql/fill-subscriptions.sql | psql -X -q -v ON_ERROR_STOP=1 -d "$url"
+psql -X -q -d "$url" -c "ANALYZE"
+printf 'filled %s subscriptions in %.1f s\n' "$N" "$(echo "$(date +%s.%N) - $fill_started" | bc)"
+/usr/bin/time -f 'wall %e s, peak RSS %M kB (/usr/bin/time)' \
+    ./target/release/portal billing run --period "$next"
