@@ -93,6 +93,7 @@ async fn three_instances_read_each_others_writes_at_once() {
     let env = [
         ("REDIS_URL", redis.url()),
         ("PORTAL_ENTITLEMENT_TTL_MS", KEPT_MS.to_owned()),
+        ("PORTAL_RATE_LIMIT", "1000000".to_owned()),
     ];
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let portals: Vec<Portal> = (0..3).map(|_| Portal::new(&pg.url, &env)).collect();
