@@ -35,6 +35,10 @@ printf 'usage_logs: %s rows (%s days × %s customers × 3 products) written in %
     "$(echo "$(date +%s.%N) - $started" | bc)" \
     "$(psql -X -t -A -d "$url" -c "SELECT pg_size_pretty(pg_table_size('usage_logs'))")" \
     "$(psql -X -t -A -d "$url" -c "SELECT pg_size_pretty(pg_indexes_size('usage_logs'))")"
+# How PostgreSQL reads one customer's year (the shape of the store's query).
+psql -X -t -A -d "$url" -c "EXPLAIN (ANALYZE, BUFFERS) SELECT date, product, count FROM usage_logs \
+    WHERE customer_id = 'cust_bulk_1001500' AND date >= '$today'::date - 365 AND date <= '$today' \
+    ORDER BY date, product" | grep -E 'Scan|Heap Fetches|Buffers|Execution Time' | sed 's/^/  plan: /'
 ./target/release/portal serve & pid=$!
 for _ in $(seq 1 100); do curl -sf "http://$PORTAL_BIND/readyz" >/dev/null && break; sleep 0.1; done
 token=$(./target/release/portal token --customer cust_bulk_1001500 --user bench --role member --ttl 3600)

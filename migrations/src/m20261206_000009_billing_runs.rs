@@ -2,8 +2,9 @@
 //! the lease of the process driving it, at most one running run per period (a partial
 //! unique index), and one row per customer the run has billed, written in the same
 //! transaction as that customer's invoice, so a run cut off resumes exactly where it
-//! stopped. Also a covering index for usage reads, so that years of daily usage are read
-//! from the index alone.
+//! stopped. On PostgreSQL, usage's unique key (customer, date, product) also carries the
+//! count, so that a customer's days are read from the index alone however many years of
+//! usage the table holds.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -43,7 +44,8 @@ enum BillingRunItems {
 }
 
 const RUNNING_INDEX: &str = "uq_billing_runs_running_period";
-const USAGE_COVERING_INDEX: &str = "idx_usage_logs_customer_date_covering";
+const USAGE_KEY: &str = "uq_usage_logs_customer_date_product";
+const USAGE_KEY_COVERING: &str = "uq_usage_logs_customer_date_product_count";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -95,26 +97,18 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // Usage reads (a customer's days in a range) answered from the index alone on
-        // PostgreSQL, however many years of rows the table holds.
+        // Usage reads (a customer's days in a range: date, product, count) answered from
+        // the key's index alone on PostgreSQL. The count changes with every ingestion,
+        // but so does `updated_at`, indexed already: no update was a HOT one before.
         if manager.get_database_backend() == sea_orm_migration::sea_orm::DatabaseBackend::Postgres {
-            manager
-                .get_connection()
-                .execute_unprepared(&format!(
-                    "CREATE INDEX {USAGE_COVERING_INDEX} ON usage_logs \
-                     (customer_id, date) INCLUDE (product, count, updated_at)"
-                ))
-                .await?;
+            usage_key(manager, "INCLUDE (count)").await?;
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         if manager.get_database_backend() == sea_orm_migration::sea_orm::DatabaseBackend::Postgres {
-            manager
-                .get_connection()
-                .execute_unprepared(&format!("DROP INDEX IF EXISTS {USAGE_COVERING_INDEX}"))
-                .await?;
+            usage_key(manager, "").await?;
         }
         manager
             .drop_table(Table::drop().table(BillingRunItems::Table).to_owned())
@@ -123,4 +117,21 @@ impl MigrationTrait for Migration {
             .drop_table(Table::drop().table(BillingRuns::Table).to_owned())
             .await
     }
+}
+
+/// Rebuilds usage's unique key with `include` (the key stays the upserts' arbiter).
+async fn usage_key(manager: &SchemaManager<'_>, include: &str) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    db.execute_unprepared(&format!(
+        "CREATE UNIQUE INDEX {USAGE_KEY_COVERING} ON usage_logs \
+         (customer_id, date, product) {include}"
+    ))
+    .await?;
+    db.execute_unprepared(&format!("DROP INDEX {USAGE_KEY}"))
+        .await?;
+    db.execute_unprepared(&format!(
+        "ALTER INDEX {USAGE_KEY_COVERING} RENAME TO {USAGE_KEY}"
+    ))
+    .await?;
+    Ok(())
 }

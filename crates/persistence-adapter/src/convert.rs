@@ -12,7 +12,7 @@ use portal_domain::{
 use sea_orm::DbErr;
 
 use crate::entity::{
-    audit_log, customers, invoice_lines, invoices, payments, plans, subscriptions, usage_logs,
+    audit_log, customers, invoice_lines, invoices, payments, plans, subscriptions,
 };
 
 /// A segment as stored in `subscriptions.segments`.
@@ -178,11 +178,15 @@ pub(crate) fn subscription_row(
     })
 }
 
-pub(crate) fn usage(row: usage_logs::Model) -> Result<UsageRecord, RepositoryError> {
+pub(crate) fn usage_record(
+    date: chrono::NaiveDate,
+    product: &str,
+    count: i64,
+) -> Result<UsageRecord, RepositoryError> {
     Ok(UsageRecord {
-        date: row.date,
-        product: Product::parse(&row.product).map_err(|e| corrupt("usage", e))?,
-        count: row.count,
+        date,
+        product: Product::parse(product).map_err(|e| corrupt("usage", e))?,
+        count,
     })
 }
 

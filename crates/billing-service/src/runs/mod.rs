@@ -8,6 +8,7 @@
 
 mod port;
 
+use futures::StreamExt;
 use portal_domain::billing_run::RUN_LEASE;
 use portal_domain::{BillingRun, CustomerId, Month, RunStatus};
 use tracing::instrument;
@@ -21,6 +22,8 @@ pub use port::{BillingRuns, RunTicket};
 
 /// Customers read per page: a run never holds the whole table in memory.
 pub const RUN_PAGE: u64 = 500;
+/// Customers billed at once by one driver, each in its own unit of work.
+pub const RUN_CONCURRENCY: usize = 4;
 
 /// What a driver is told after each page (for a progress bar).
 pub type OnProgress<'a> = dyn Fn(&BillingRun) + Send + Sync + 'a;
@@ -89,7 +92,11 @@ impl BillingService {
                 // and another process resumes the run.
                 let failed = ports.runs.find(id).await.ok().flatten().map(|mut r| {
                     r.status = RunStatus::Failed;
-                    r.error = Some(e.to_string());
+                    // The cause is logged; the run shows no SQL or internals.
+                    r.error = Some(match &e {
+                        BillingError::Internal(_) => "internal error (see the logs)".into(),
+                        other => other.to_string(),
+                    });
                     r.finished_at = Some(ports.clock.now());
                     r
                 });
@@ -122,11 +129,13 @@ impl BillingService {
                 break;
             };
             let billed = ports.runs.billed(&run.id, &page).await?;
-            for customer in page.iter().filter(|c| !billed.contains(*c)) {
-                let Some(issued) = self
-                    .bill_with_retries(customer, period, Some(ticket))
-                    .await?
-                else {
+            // A few customers at a time: their reads overlap; their writes meet only
+            // on the month's invoice counter and the run's row, both taken last.
+            let mut billing = futures::stream::iter(page.iter().filter(|c| !billed.contains(*c)))
+                .map(|customer| self.bill_with_retries(customer, period, Some(ticket)))
+                .buffer_unordered(RUN_CONCURRENCY);
+            while let Some(outcome) = billing.next().await {
+                let Some(issued) = outcome? else {
                     tracing::warn!(run_id = %run.id, "billing run taken over by another process");
                     return Ok(None);
                 };
@@ -141,6 +150,7 @@ impl BillingService {
                     renewed = now;
                 }
             }
+            drop(billing);
             let now = ports.clock.now();
             if !ports
                 .runs

@@ -11,7 +11,7 @@ use portal_domain::{CustomerId, DateRange, Product, UsageEvent, UsageRecord};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QueryTrait, TransactionTrait,
+    QuerySelect, QueryTrait, TransactionTrait,
 };
 
 use crate::convert::{self, db_err};
@@ -27,21 +27,29 @@ pub(super) async fn daily(
     range: DateRange,
     product: Option<Product>,
 ) -> Result<Vec<UsageRecord>, RepositoryError> {
+    // Only what a record holds: on PostgreSQL the key's index covers it (no table reads).
     let mut query = usage_logs::Entity::find()
+        .select_only()
+        .columns([
+            usage_logs::Column::Date,
+            usage_logs::Column::Product,
+            usage_logs::Column::Count,
+        ])
         .filter(usage_logs::Column::CustomerId.eq(customer.as_str()))
         .filter(usage_logs::Column::Date.gte(range.from()))
         .filter(usage_logs::Column::Date.lte(range.to()));
     if let Some(p) = product {
         query = query.filter(usage_logs::Column::Product.eq(p.as_str()));
     }
-    query
+    let rows: Vec<(chrono::NaiveDate, String, i64)> = query
         .order_by_asc(usage_logs::Column::Date)
         .order_by_asc(usage_logs::Column::Product)
+        .into_tuple()
         .all(db)
         .await
-        .map_err(db_err)?
-        .into_iter()
-        .map(convert::usage)
+        .map_err(db_err)?;
+    rows.into_iter()
+        .map(|(date, product, count)| convert::usage_record(date, &product, count))
         .collect()
 }
 
