@@ -30,8 +30,9 @@ enum Backend {
     /// them before handing one out.
     Single(Pool),
     /// A Redis Cluster (`REDIS_URL` lists several nodes): the client learns the slots
-    /// from the nodes and keeps a connection to every master.
-    Cluster(ClusterClient),
+    /// from the nodes and keeps a connection to every master. Boxed: it is large and made
+    /// once.
+    Cluster(Box<ClusterClient>),
 }
 
 /// A worker thread's connection. Both kinds are multiplexed: the commands of the
@@ -130,7 +131,7 @@ impl RedisCache {
     /// runtime).
     pub fn connect(url: &str) -> Result<Self, CacheError> {
         let backend = if url.contains(',') {
-            Backend::Cluster(cluster_client(url)?)
+            Backend::Cluster(Box::new(cluster_client(url)?))
         } else {
             Backend::Single(pool(url)?)
         };
