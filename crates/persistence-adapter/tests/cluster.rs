@@ -296,8 +296,10 @@ async fn with_a_master_dead_requests_succeed_and_the_live_masters_keep_serving()
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     // Reads of keys on the dead master, interleaved, fail over to the database each
-    // time; the survivor's reads are still answered by its master, with no database read.
+    // time (more failures in a row than open a breaker); the survivor's reads are still
+    // answered by its master, with no database read.
     let id = CustomerId::parse(&survivor).unwrap();
+    let on_dead_master = format!("customer:{victim}:info");
     for _ in 0..20 {
         within_a_second(
             "a read on the dead master",
@@ -305,6 +307,13 @@ async fn with_a_master_dead_requests_succeed_and_the_live_masters_keep_serving()
         )
         .await
         .unwrap();
+        for _ in 0..5 {
+            let read = within_a_second("a read on the dead master", w.cache.get(&on_dead_master));
+            assert!(
+                read.await.is_err(),
+                "{on_dead_master} read from a dead master"
+            );
+        }
         let before = w.cached.cache_fills();
         let read = within_a_second("a cached read", CustomerRepository::find(&w.cached, &id))
             .await

@@ -72,8 +72,10 @@ impl Conn {
                     host: node.host.clone(),
                     port: node.port,
                 };
+                // An error reply comes back as a value here: made an error like elsewhere.
                 conn.route_command(cmd.clone(), RoutingInfo::SingleNode(route))
                     .await
+                    .and_then(Value::extract_error)
             }
             (Conn::Cluster(conn), None) => cmd.query_async(conn).await,
             (Conn::Single(conn), _) => cmd.query_async(conn).await,
