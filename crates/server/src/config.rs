@@ -108,16 +108,7 @@ impl Settings {
             ));
         }
 
-        let redis_url = get("REDIS_URL");
-        if let Some(url) = &redis_url
-            && !url.starts_with("redis://")
-            && !url.starts_with("rediss://")
-        {
-            return Err(ConfigError::new(
-                "REDIS_URL",
-                "must start with redis:// or rediss://",
-            ));
-        }
+        let redis_url = get("REDIS_URL").map(|raw| redis_urls(&raw)).transpose()?;
 
         let jwt_secret = lookup("PORTAL_JWT_SECRET")
             .map(|s| secret("PORTAL_JWT_SECRET", s))
@@ -291,6 +282,33 @@ fn parse_origins(raw: &str) -> Result<Vec<String>, ConfigError> {
         .collect()
 }
 
+/// `REDIS_URL`: one server's URL, or the nodes of a Redis Cluster separated by commas
+/// (`redis://h1:p1,redis://h2:p2`); each must be a `redis://` or `rediss://` URL with a
+/// host. Returned with the spaces around the commas removed.
+fn redis_urls(raw: &str) -> Result<String, ConfigError> {
+    let urls: Vec<&str> = raw.split(',').map(str::trim).collect();
+    for url in &urls {
+        let rest = url
+            .strip_prefix("redis://")
+            .or_else(|| url.strip_prefix("rediss://"))
+            .ok_or_else(|| {
+                ConfigError::new(
+                    "REDIS_URL",
+                    format!("'{url}' must start with redis:// or rediss://"),
+                )
+            })?;
+        let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+        let host = host.split(['/', '?']).next().unwrap_or_default();
+        if host.is_empty() || host.starts_with(':') || host.contains(char::is_whitespace) {
+            return Err(ConfigError::new(
+                "REDIS_URL",
+                format!("'{url}' names no host (like redis://127.0.0.1:6379)"),
+            ));
+        }
+    }
+    Ok(urls.join(","))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -346,6 +364,33 @@ mod tests {
             let err = settings(&[(var, value)]).unwrap_err();
             assert_eq!(err.variable, var, "{value}");
             assert!(err.to_string().starts_with(var));
+        }
+    }
+
+    #[test]
+    fn redis_url_is_one_server_or_the_nodes_of_a_cluster() {
+        let url = |v: &str| settings(&[("REDIS_URL", v)]).map(|s| s.redis_url);
+        assert_eq!(
+            url("redis://127.0.0.1:6379").unwrap().as_deref(),
+            Some("redis://127.0.0.1:6379")
+        );
+        assert_eq!(
+            url("redis://10.0.0.1:7000, redis://10.0.0.2:7001 ,rediss://:pw@10.0.0.3:7002")
+                .unwrap()
+                .as_deref(),
+            Some("redis://10.0.0.1:7000,redis://10.0.0.2:7001,rediss://:pw@10.0.0.3:7002")
+        );
+        for bad in [
+            "redis://a:1,http://b:2",
+            "redis://a:1,",
+            "redis://a:1,,redis://b:2",
+            "redis://a:1,redis://",
+            "redis://:6379",
+            "a:1,b:2",
+        ] {
+            let err = url(bad).unwrap_err();
+            assert_eq!(err.variable, "REDIS_URL", "{bad}");
+            assert!(err.to_string().starts_with("REDIS_URL: "), "{err}");
         }
     }
 

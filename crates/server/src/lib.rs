@@ -31,7 +31,9 @@ pub async fn open_service(
 ) -> anyhow::Result<(Arc<BillingService>, SeaOrmStore)> {
     let store = SeaOrmStore::connect(&settings.database_url).await?;
     store.migrate().await?;
-    // Redis when configured (dual write, contract §5), else an in-process cache.
+    // Redis when configured (dual write, contract §5): one server, or a Redis Cluster when
+    // REDIS_URL lists several nodes (`RedisCache::connect` tells them apart); else an
+    // in-process cache.
     let cache: Arc<dyn KeyValue> = match &settings.redis_url {
         Some(url) => {
             Arc::new(RedisCache::connect(url).map_err(|e| anyhow::anyhow!("REDIS_URL: {e}"))?)
