@@ -131,8 +131,14 @@ impl BillingService {
             let billed = ports.runs.billed(&run.id, &page).await?;
             // A few customers at a time: their reads overlap; their writes meet only
             // on the month's invoice counter and the run's row, both taken last.
-            let mut billing = futures::stream::iter(page.iter().filter(|c| !billed.contains(*c)))
-                .map(|customer| self.bill_with_retries(customer, period, Some(ticket)))
+            // (Owned ids: a stream of borrows makes the future not `Send` for every
+            // lifetime, which a spawned task needs.)
+            let todo: Vec<CustomerId> = page.into_iter().filter(|c| !billed.contains(c)).collect();
+            let mut billing = futures::stream::iter(todo)
+                .map(|customer| async move {
+                    self.bill_with_retries(&customer, period, Some(ticket))
+                        .await
+                })
                 .buffer_unordered(RUN_CONCURRENCY);
             while let Some(outcome) = billing.next().await {
                 let Some(issued) = outcome? else {
