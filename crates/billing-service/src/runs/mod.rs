@@ -119,7 +119,6 @@ impl BillingService {
         let ports = self.ports();
         let period = run.period;
         let mut cursor: Option<CustomerId> = run.cursor.clone();
-        let mut renewed = ports.clock.now();
         loop {
             let page = ports
                 .ledger
@@ -140,6 +139,10 @@ impl BillingService {
                         .await
                 })
                 .buffer_unordered(RUN_CONCURRENCY);
+            // Nothing else is awaited while units of work are in flight: they only move
+            // when the stream is polled, and one may hold the run's row, on which a
+            // renewal awaited meanwhile would wait for ever. The lease is renewed after
+            // each page (500 customers take well under its 10 s).
             while let Some(outcome) = billing.next().await {
                 let Some(issued) = outcome? else {
                     tracing::warn!(run_id = %run.id, "billing run taken over by another process");
@@ -147,14 +150,6 @@ impl BillingService {
                 };
                 metrics::counter!("portal_billing_run_customers_total", "outcome" => if issued { "created" } else { "skipped" })
                     .increment(1);
-                // A heartbeat between pages too, should a page be slow.
-                let now = ports.clock.now();
-                if now - renewed > RUN_LEASE / 4 {
-                    if !ports.runs.renew(ticket, now + RUN_LEASE, None).await? {
-                        return Ok(None);
-                    }
-                    renewed = now;
-                }
             }
             drop(billing);
             let now = ports.clock.now();
@@ -165,7 +160,6 @@ impl BillingService {
             {
                 return Ok(None);
             }
-            renewed = now;
             cursor = Some(last);
             if let Some(current) = ports.runs.find(&run.id).await? {
                 progress(&current);
