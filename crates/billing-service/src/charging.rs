@@ -183,7 +183,7 @@ impl BillingService {
 
     /// Issues, in `txn`, what `customer` owes for `period` now; `true` when it issued
     /// an invoice.
-    async fn bill_in(
+    pub(crate) async fn bill_in(
         &self,
         txn: &mut dyn LedgerTxn,
         customer: &CustomerId,

@@ -36,8 +36,8 @@ pub use operations::{IDEMPOTENCY_KEY_RETENTION, IngestReport, PaymentReport};
 pub use ports::{
     Actor, AuditRepository, ChangeFeed, Clock, CustomerRepository, DocumentLanguage, HealthProbe,
     IdempotencyRepository, InvoiceDocument, InvoiceRenderer, InvoiceRepository, InvoicedLines,
-    KeyClaim, Ledger, LedgerTxn, NoChangeFeed, PlanCatalog, Ports, RenderError, RepositoryError,
-    SubscriptionRepository, SystemClock, USAGE_WATERMARK_MARGIN, UsageRepository,
+    KeyClaim, Ledger, LedgerPage, LedgerTxn, NoChangeFeed, PlanCatalog, Ports, RenderError,
+    RepositoryError, SubscriptionRepository, SystemClock, USAGE_WATERMARK_MARGIN, UsageRepository,
 };
 pub use principal::{PlatformCaller, Principal, Role};
 pub use runs::{BillingRuns, RUN_PAGE, RunTicket};

@@ -117,6 +117,49 @@ pub trait Ledger: Send + Sync {
 
     /// How many customers [`Ledger::billable_page`] pages through.
     async fn count_billable(&self, period: Month) -> Result<u64, RepositoryError>;
+
+    /// A group of units of work, one per customer, stored together: a billing run bills
+    /// a group of customers in one database transaction, so that the commit (and its
+    /// flush to disk, which the month's invoice counter makes everyone wait for) is paid
+    /// once per group instead of once per invoice. By default each unit commits on its
+    /// own (as [`Ledger::begin`]); a store that overrides it commits the group whole
+    /// with [`LedgerPage::commit`], and a group dropped uncommitted writes nothing.
+    async fn begin_page(&self) -> Result<Box<dyn LedgerPage + '_>, RepositoryError> {
+        Ok(Box::new(UnitByUnit { ledger: self }))
+    }
+}
+
+/// Units of work stored together ([`Ledger::begin_page`]).
+#[async_trait]
+pub trait LedgerPage: Send {
+    /// A unit of work on `customer` within the group. Its [`LedgerTxn::commit`] ends
+    /// the unit; what it wrote is stored when the group commits (or at once, for a
+    /// store whose groups commit unit by unit).
+    async fn unit<'a>(
+        &'a mut self,
+        customer: &CustomerId,
+    ) -> Result<Box<dyn LedgerTxn + 'a>, RepositoryError>;
+
+    async fn commit(self: Box<Self>) -> Result<(), RepositoryError>;
+}
+
+/// The default group: every unit is a unit of work of its own.
+struct UnitByUnit<'l, L: ?Sized> {
+    ledger: &'l L,
+}
+
+#[async_trait]
+impl<L: Ledger + ?Sized> LedgerPage for UnitByUnit<'_, L> {
+    async fn unit<'a>(
+        &'a mut self,
+        customer: &CustomerId,
+    ) -> Result<Box<dyn LedgerTxn + 'a>, RepositoryError> {
+        self.ledger.begin(customer).await
+    }
+
+    async fn commit(self: Box<Self>) -> Result<(), RepositoryError> {
+        Ok(())
+    }
 }
 
 /// One open unit of work of [`Ledger`]. Dropped without [`LedgerTxn::commit`], it

@@ -8,7 +8,6 @@
 
 mod port;
 
-use futures::StreamExt;
 use portal_domain::billing_run::RUN_LEASE;
 use portal_domain::{BillingRun, CustomerId, Month, RunStatus};
 use tracing::instrument;
@@ -22,8 +21,12 @@ pub use port::{BillingRuns, RunTicket};
 
 /// Customers read per page: a run never holds the whole table in memory.
 pub const RUN_PAGE: u64 = 500;
-/// Customers billed at once by one driver, each in its own unit of work.
-pub const RUN_CONCURRENCY: usize = 4;
+/// Pages between two refreshes of the planner's statistics (and after pages 1, 2, 4, 8, 16: the
+/// tables grow fastest, relatively, at the start).
+const STATISTICS_EVERY: u64 = 20;
+/// Customers billed in one database transaction (one unit of work each): the month's
+/// invoice counter is held from a group's first invoice to its commit.
+pub const RUN_GROUP: usize = 100;
 
 /// What a driver is told after each page (for a progress bar).
 pub type OnProgress<'a> = dyn Fn(&BillingRun) + Send + Sync + 'a;
@@ -119,7 +122,12 @@ impl BillingService {
         let ports = self.ports();
         let period = run.period;
         let mut cursor: Option<CustomerId> = run.cursor.clone();
+        let mut pages = 0_u64;
         loop {
+            if pages.is_power_of_two() || pages % STATISTICS_EVERY == 0 {
+                ports.runs.refresh_statistics().await?;
+            }
+            pages += 1;
             let page = ports
                 .ledger
                 .billable_page(period, cursor.as_ref(), RUN_PAGE)
@@ -128,30 +136,21 @@ impl BillingService {
                 break;
             };
             let billed = ports.runs.billed(&run.id, &page).await?;
-            // A few customers at a time: their reads overlap; their writes meet only
-            // on the month's invoice counter and the run's row, both taken last.
-            // (Owned ids: a stream of borrows makes the future not `Send` for every
-            // lifetime, which a spawned task needs.)
             let todo: Vec<CustomerId> = page.into_iter().filter(|c| !billed.contains(c)).collect();
-            let mut billing = futures::stream::iter(todo)
-                .map(|customer| async move {
-                    self.bill_with_retries(&customer, period, Some(ticket))
-                        .await
-                })
-                .buffer_unordered(RUN_CONCURRENCY);
-            // Nothing else is awaited while units of work are in flight: they only move
-            // when the stream is polled, and one may hold the run's row, on which a
-            // renewal awaited meanwhile would wait for ever. The lease is renewed after
-            // each page (500 customers take well under its 10 s).
-            while let Some(outcome) = billing.next().await {
-                let Some(issued) = outcome? else {
+            for group in todo.chunks(RUN_GROUP) {
+                let held = match self.bill_group(group, period, ticket).await {
+                    // Another unit of work changed one of them meanwhile: the group was
+                    // rolled back (or, unit by unit, partly stored); each on its own.
+                    Err(BillingError::Conflict(_)) => {
+                        self.bill_one_by_one(group, period, ticket).await?
+                    }
+                    other => other?,
+                };
+                if !held {
                     tracing::warn!(run_id = %run.id, "billing run taken over by another process");
                     return Ok(None);
-                };
-                metrics::counter!("portal_billing_run_customers_total", "outcome" => if issued { "created" } else { "skipped" })
-                    .increment(1);
+                }
             }
-            drop(billing);
             let now = ports.clock.now();
             if !ports
                 .runs
@@ -184,6 +183,59 @@ impl BillingService {
         tracing::info!(run_id = %ended.id, created = ended.created, skipped = ended.skipped, "billing run finished");
         progress(&ended);
         Ok(Some(ended))
+    }
+
+    /// Bills `group` in one group of units of work ([`crate::Ledger::begin_page`]),
+    /// each customer's part recorded with the run. `false` when the run's lease was
+    /// lost (nothing of the group stored).
+    async fn bill_group(
+        &self,
+        group: &[CustomerId],
+        period: Month,
+        ticket: &RunTicket,
+    ) -> Result<bool, BillingError> {
+        let mut page = self.ports().ledger.begin_page().await?;
+        let (mut created, mut skipped) = (0, 0);
+        for customer in group {
+            let mut unit = page.unit(customer).await?;
+            let issued = self.bill_in(unit.as_mut(), customer, period).await?;
+            if !unit.record_run_item(ticket, issued).await? {
+                return Ok(false);
+            }
+            unit.commit().await?;
+            if issued {
+                created += 1;
+            } else {
+                skipped += 1;
+            }
+        }
+        page.commit().await?;
+        metrics::counter!("portal_billing_run_customers_total", "outcome" => "created")
+            .increment(created);
+        metrics::counter!("portal_billing_run_customers_total", "outcome" => "skipped")
+            .increment(skipped);
+        Ok(true)
+    }
+
+    /// Bills those of `group` the run has not billed, each in a unit of work of its own
+    /// (tried again on conflicts). `false` when the run's lease was lost.
+    async fn bill_one_by_one(
+        &self,
+        group: &[CustomerId],
+        period: Month,
+        ticket: &RunTicket,
+    ) -> Result<bool, BillingError> {
+        let billed = self.ports().runs.billed(&ticket.run_id, group).await?;
+        for customer in group.iter().filter(|c| !billed.contains(*c)) {
+            if self
+                .bill_with_retries(customer, period, Some(ticket))
+                .await?
+                .is_none()
+            {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// Drives every running run that no process drives (cut off by a crash, or started

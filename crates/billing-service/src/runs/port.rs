@@ -64,4 +64,11 @@ pub trait BillingRuns: Send + Sync {
     /// time), releasing the lease. `false` when the lease is no longer `ticket`'s.
     async fn finish(&self, ticket: &RunTicket, ended: &BillingRun)
     -> Result<bool, RepositoryError>;
+
+    /// Brings the query planner's view of the tables a run grows up to date (a first
+    /// run can multiply the invoices many times over: planned as the small table it
+    /// was, every customer's read would scan it). Nothing to do for most stores.
+    async fn refresh_statistics(&self) -> Result<(), RepositoryError> {
+        Ok(())
+    }
 }

@@ -6,20 +6,79 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use portal_billing::{InvoicedLines, Ledger, LedgerTxn, RepositoryError};
+use std::sync::{Arc, Mutex};
+
+use portal_billing::{InvoicedLines, Ledger, LedgerPage, LedgerTxn, RepositoryError};
 use portal_domain::{
     AuditEntry, CustomerId, DateRange, Invoice, Month, NewInvoice, Plan, Subscription, UsageRecord,
 };
 
 use super::store::CachedStore;
 
-/// A ledger unit of work of the store; after its commit, the customer's subscription
-/// and invoice keys are brought up to date.
-struct CachedLedgerTxn {
-    inner: Box<dyn LedgerTxn>,
+/// What a unit of work changed: the subscription saved, and whether it issued.
+type Changed = (Subscription, bool);
+
+/// A ledger unit of work of the store; after its commit (its group's, in a group), the
+/// customer's subscription and invoice keys are brought up to date.
+struct CachedLedgerTxn<'a> {
+    inner: Box<dyn LedgerTxn + 'a>,
     store: CachedStore,
     saved: Option<Subscription>,
     issued: bool,
+    /// In a group: where the unit leaves its change, refreshed once the group commits
+    /// (a key written before would show what a rolled-back group never stored).
+    group: Option<Arc<Mutex<Vec<Changed>>>>,
+}
+
+impl CachedStore {
+    /// Brings the keys of a committed change up to date.
+    async fn refresh_changed(&self, (subscription, issued): &Changed) {
+        self.refresh_subscription(subscription).await;
+        if *issued {
+            self.refresh_invoices(&subscription.customer_id).await;
+        }
+    }
+}
+
+/// A group of units of work of the store ([`Ledger::begin_page`]).
+struct CachedLedgerPage<'s> {
+    inner: Box<dyn LedgerPage + 's>,
+    store: CachedStore,
+    changed: Arc<Mutex<Vec<Changed>>>,
+}
+
+#[async_trait]
+impl LedgerPage for CachedLedgerPage<'_> {
+    async fn unit<'a>(
+        &'a mut self,
+        customer: &CustomerId,
+    ) -> Result<Box<dyn LedgerTxn + 'a>, RepositoryError> {
+        Ok(Box::new(CachedLedgerTxn {
+            inner: self.inner.unit(customer).await?,
+            store: self.store.clone(),
+            saved: None,
+            issued: false,
+            group: Some(self.changed.clone()),
+        }))
+    }
+
+    async fn commit(self: Box<Self>) -> Result<(), RepositoryError> {
+        let CachedLedgerPage {
+            inner,
+            store,
+            changed,
+        } = *self;
+        inner.commit().await?;
+        let changed = std::mem::take(&mut *changed.lock().map_err(|_| poisoned())?);
+        for change in &changed {
+            store.refresh_changed(change).await;
+        }
+        Ok(())
+    }
+}
+
+fn poisoned() -> RepositoryError {
+    RepositoryError::Other(anyhow::anyhow!("a group's changes were poisoned"))
 }
 
 #[async_trait]
@@ -30,6 +89,15 @@ impl Ledger for CachedStore {
             store: self.clone(),
             saved: None,
             issued: false,
+            group: None,
+        }))
+    }
+
+    async fn begin_page(&self) -> Result<Box<dyn LedgerPage + '_>, RepositoryError> {
+        Ok(Box::new(CachedLedgerPage {
+            inner: self.db.begin_page().await?,
+            store: self.clone(),
+            changed: Arc::default(),
         }))
     }
 
@@ -48,7 +116,7 @@ impl Ledger for CachedStore {
 }
 
 #[async_trait]
-impl LedgerTxn for CachedLedgerTxn {
+impl LedgerTxn for CachedLedgerTxn<'_> {
     async fn subscription(&mut self) -> Result<Option<Subscription>, RepositoryError> {
         self.inner.subscription().await
     }
@@ -122,12 +190,14 @@ impl LedgerTxn for CachedLedgerTxn {
             store,
             saved,
             issued,
+            group,
         } = *self;
         inner.commit().await?;
-        if let Some(subscription) = &saved {
-            store.refresh_subscription(subscription).await;
-            if issued {
-                store.refresh_invoices(&subscription.customer_id).await;
+        if let Some(subscription) = saved {
+            let change = (subscription, issued);
+            match group {
+                Some(group) => group.lock().map_err(|_| poisoned())?.push(change),
+                None => store.refresh_changed(&change).await,
             }
         }
         Ok(())

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use portal_billing::{InvoicedLines, Ledger, LedgerTxn, RepositoryError};
+use portal_billing::{InvoicedLines, Ledger, LedgerPage, LedgerTxn, RepositoryError};
 use portal_domain::{
     AuditEntry, CustomerId, DateRange, Invoice, InvoiceKind, Month, NewInvoice, Plan, Subscription,
     UsageRecord,
@@ -25,10 +25,47 @@ use super::SeaOrmStore;
 use crate::convert::{self, db_err};
 use crate::entity::{invoice_lines, invoices, plans, subscriptions, usage_logs, usage_settlements};
 
-/// One open transaction of the ledger.
-pub struct SeaOrmLedgerTxn {
-    txn: DatabaseTransaction,
+/// A unit of work's transaction: its own, or the one of the group it belongs to.
+enum Txn<'a> {
+    Own(DatabaseTransaction),
+    Group(&'a DatabaseTransaction),
+}
+
+/// One open unit of work of the ledger.
+pub struct SeaOrmLedgerTxn<'a> {
+    txn: Txn<'a>,
     customer: CustomerId,
+}
+
+impl SeaOrmLedgerTxn<'_> {
+    fn db(&self) -> &DatabaseTransaction {
+        match &self.txn {
+            Txn::Own(txn) => txn,
+            Txn::Group(txn) => txn,
+        }
+    }
+}
+
+/// Units of work of several customers in one transaction ([`Ledger::begin_page`]).
+pub struct SeaOrmLedgerPage {
+    txn: DatabaseTransaction,
+}
+
+#[async_trait]
+impl LedgerPage for SeaOrmLedgerPage {
+    async fn unit<'a>(
+        &'a mut self,
+        customer: &CustomerId,
+    ) -> Result<Box<dyn LedgerTxn + 'a>, RepositoryError> {
+        Ok(Box::new(SeaOrmLedgerTxn {
+            txn: Txn::Group(&self.txn),
+            customer: customer.clone(),
+        }))
+    }
+
+    async fn commit(self: Box<Self>) -> Result<(), RepositoryError> {
+        self.txn.commit().await.map_err(db_err)
+    }
 }
 
 #[async_trait]
@@ -36,8 +73,14 @@ impl Ledger for SeaOrmStore {
     async fn begin(&self, customer: &CustomerId) -> Result<Box<dyn LedgerTxn>, RepositoryError> {
         let txn = self.db.begin().await.map_err(db_err)?;
         Ok(Box::new(SeaOrmLedgerTxn {
-            txn,
+            txn: Txn::Own(txn),
             customer: customer.clone(),
+        }))
+    }
+
+    async fn begin_page(&self) -> Result<Box<dyn LedgerPage + '_>, RepositoryError> {
+        Ok(Box::new(SeaOrmLedgerPage {
+            txn: self.db.begin().await.map_err(db_err)?,
         }))
     }
 
@@ -92,13 +135,13 @@ fn billable(period: Month) -> sea_orm::Select<subscriptions::Entity> {
 }
 
 #[async_trait]
-impl LedgerTxn for SeaOrmLedgerTxn {
+impl LedgerTxn for SeaOrmLedgerTxn<'_> {
     async fn subscription(&mut self) -> Result<Option<Subscription>, RepositoryError> {
         subscriptions::Entity::find()
             .filter(subscriptions::Column::CustomerId.eq(self.customer.as_str()))
             .order_by_desc(subscriptions::Column::StartDate)
             .order_by_desc(subscriptions::Column::CreatedAt)
-            .one(&self.txn)
+            .one(self.db())
             .await
             .map_err(db_err)?
             .map(convert::subscription)
@@ -107,7 +150,7 @@ impl LedgerTxn for SeaOrmLedgerTxn {
 
     async fn plans(&mut self) -> Result<Vec<Plan>, RepositoryError> {
         plans::Entity::find()
-            .all(&self.txn)
+            .all(self.db())
             .await
             .map_err(db_err)?
             .into_iter()
@@ -122,7 +165,7 @@ impl LedgerTxn for SeaOrmLedgerTxn {
             .column(invoices::Column::Currency)
             .filter(invoices::Column::CustomerId.eq(self.customer.as_str()))
             .into_tuple()
-            .all(&self.txn)
+            .all(self.db())
             .await
             .map_err(db_err)?;
         let mut out = InvoicedLines::new();
@@ -133,7 +176,7 @@ impl LedgerTxn for SeaOrmLedgerTxn {
                 )
                 .filter(invoice_lines::Column::Period.gte(from.to_string()))
                 .order_by_asc(invoice_lines::Column::Id)
-                .all(&self.txn)
+                .all(self.db())
                 .await
                 .map_err(db_err)?;
             for row in rows {
@@ -161,7 +204,7 @@ impl LedgerTxn for SeaOrmLedgerTxn {
                 return Err(RepositoryError::Conflict);
             }
             subscriptions::Entity::insert(convert::subscription_row(subscription, next, now)?)
-                .exec_without_returning(&self.txn)
+                .exec_without_returning(self.db())
                 .await
                 .map_err(db_err)?;
         } else {
@@ -197,7 +240,7 @@ impl LedgerTxn for SeaOrmLedgerTxn {
                 .filter(subscriptions::Column::Id.eq(subscription.id.as_str()))
                 .filter(subscriptions::Column::CustomerId.eq(self.customer.as_str()))
                 .filter(subscriptions::Column::Version.eq(subscription.version))
-                .exec(&self.txn)
+                .exec(self.db())
                 .await
                 .map_err(db_err)?;
             super::one_row(updated.rows_affected)?;
@@ -209,18 +252,18 @@ impl LedgerTxn for SeaOrmLedgerTxn {
     }
 
     async fn issue(&mut self, invoice: &NewInvoice) -> Result<Invoice, RepositoryError> {
-        SeaOrmStore::insert_invoice(&self.txn, invoice).await
+        SeaOrmStore::insert_invoice(self.db(), invoice).await
     }
 
     async fn record(&mut self, audit: &AuditEntry) -> Result<(), RepositoryError> {
-        super::audit::record(&self.txn, audit).await
+        super::audit::record(self.db(), audit).await
     }
 
     async fn enqueue(
         &mut self,
         message: &portal_billing::delivery::OutboxMessage,
     ) -> Result<(), RepositoryError> {
-        super::outbox::insert(&self.txn, message).await
+        super::outbox::insert(self.db(), message).await
     }
 
     async fn period_invoices(&mut self) -> Result<BTreeSet<Month>, RepositoryError> {
@@ -230,7 +273,7 @@ impl LedgerTxn for SeaOrmLedgerTxn {
             .filter(invoices::Column::CustomerId.eq(self.customer.as_str()))
             .filter(invoices::Column::Kind.eq(InvoiceKind::Subscription.as_str()))
             .into_tuple()
-            .all(&self.txn)
+            .all(self.db())
             .await
             .map_err(db_err)?;
         periods
@@ -240,7 +283,7 @@ impl LedgerTxn for SeaOrmLedgerTxn {
     }
 
     async fn usage(&mut self, range: DateRange) -> Result<Vec<UsageRecord>, RepositoryError> {
-        super::usage::daily(&self.txn, &self.customer, range, None).await
+        super::usage::daily(self.db(), &self.customer, range, None).await
     }
 
     async fn usage_changed_since(
@@ -256,7 +299,7 @@ impl LedgerTxn for SeaOrmLedgerTxn {
             query = query.filter(usage_logs::Column::UpdatedAt.gt(since));
         }
         let rows: Vec<(NaiveDate, DateTime<Utc>)> =
-            query.into_tuple().all(&self.txn).await.map_err(db_err)?;
+            query.into_tuple().all(self.db()).await.map_err(db_err)?;
         let mut out: BTreeMap<Month, DateTime<Utc>> = BTreeMap::new();
         for (date, at) in rows {
             let slot = out.entry(Month::of(date)).or_insert(at);
@@ -268,7 +311,7 @@ impl LedgerTxn for SeaOrmLedgerTxn {
     async fn usage_watermark(&mut self) -> Result<Option<DateTime<Utc>>, RepositoryError> {
         Ok(
             usage_settlements::Entity::find_by_id(self.customer.as_str())
-                .one(&self.txn)
+                .one(self.db())
                 .await
                 .map_err(db_err)?
                 .map(|row| row.settled_at),
@@ -285,7 +328,7 @@ impl LedgerTxn for SeaOrmLedgerTxn {
                 .update_column(usage_settlements::Column::SettledAt)
                 .to_owned(),
         )
-        .exec_without_returning(&self.txn)
+        .exec_without_returning(self.db())
         .await
         .map_err(db_err)?;
         Ok(())
@@ -296,10 +339,14 @@ impl LedgerTxn for SeaOrmLedgerTxn {
         ticket: &portal_billing::RunTicket,
         issued: bool,
     ) -> Result<bool, RepositoryError> {
-        super::runs::record_item(&self.txn, ticket, &self.customer, issued).await
+        super::runs::record_item(self.db(), ticket, &self.customer, issued).await
     }
 
     async fn commit(self: Box<Self>) -> Result<(), RepositoryError> {
-        self.txn.commit().await.map_err(db_err)
+        match self.txn {
+            Txn::Own(txn) => txn.commit().await.map_err(db_err),
+            // Stored when the group commits.
+            Txn::Group(_) => Ok(()),
+        }
     }
 }

@@ -12,7 +12,7 @@ use portal_billing::{BillingRuns, RepositoryError, RunTicket};
 use portal_domain::{BillingRun, CustomerId, Month, RunStatus};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, SqlErr,
 };
 
@@ -272,5 +272,18 @@ impl BillingRuns for SeaOrmStore {
             .await
             .map_err(db_err)?;
         Ok(updated.rows_affected == 1)
+    }
+
+    async fn refresh_statistics(&self) -> Result<(), RepositoryError> {
+        if self.db.get_database_backend() == DbBackend::Postgres {
+            self.db
+                .execute_unprepared(
+                    "ANALYZE invoices, invoice_lines, invoice_sequences, usage_settlements, \
+                     billing_run_items, outbox",
+                )
+                .await
+                .map_err(db_err)?;
+        }
+        Ok(())
     }
 }
