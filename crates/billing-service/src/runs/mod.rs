@@ -124,7 +124,7 @@ impl BillingService {
         let mut cursor: Option<CustomerId> = run.cursor.clone();
         let mut pages = 0_u64;
         loop {
-            if pages.is_power_of_two() || pages % STATISTICS_EVERY == 0 {
+            if pages.is_power_of_two() || pages.is_multiple_of(STATISTICS_EVERY) {
                 ports.runs.refresh_statistics().await?;
             }
             pages += 1;
