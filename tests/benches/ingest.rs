@@ -1,6 +1,7 @@
-//! Sustained usage ingestion through the real HTTP API into PostgreSQL (or SQLite with
-//! `INGEST_BACKEND=sqlite`): batches of 1000 events from several concurrent clients on
-//! loopback, then the stored totals are compared with what was sent. Prints figures;
+//! Sustained usage ingestion through the real HTTP API into PostgreSQL (SQLite with
+//! `INGEST_BACKEND=sqlite`; PostgreSQL with Redis beside it, the usage hashes written
+//! too, with `INGEST_BACKEND=postgres_redis`): batches of 1000 events from several
+//! concurrent clients on loopback, then the stored totals are compared with what was sent. Prints figures;
 //! asserts nothing about speed. `just bench-ingest` (INGEST_BATCHES, INGEST_CLIENTS).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // benchmark code
 
@@ -22,6 +23,8 @@ fn env(name: &str, default: usize) -> usize {
 async fn main() {
     let backend = match std::env::var("INGEST_BACKEND").as_deref() {
         Ok("sqlite") => Backend::Sqlite,
+        // Redis beside PostgreSQL: the usage hashes (contract §5) written too.
+        Ok("postgres_redis") => Backend::PostgresRedis,
         _ => Backend::Postgres,
     };
     let batches = env("INGEST_BATCHES", 200);

@@ -264,6 +264,9 @@ impl CachedStore {
     /// Writes the daily hashes and monthly summaries of the touched days from the
     /// database's values, so they are right even if the cache had missed earlier writes.
     pub(super) async fn refresh_usage(&self, touched: &HashSet<(CustomerId, NaiveDate)>) {
+        if !self.cache.keeps_hashes() {
+            return;
+        }
         let now = Utc::now();
         let mut months: HashSet<(CustomerId, Month)> = HashSet::new();
         for (customer, date) in touched {

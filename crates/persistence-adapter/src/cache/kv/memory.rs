@@ -38,6 +38,10 @@ impl KeyValue for MemoryCache {
         Ok(())
     }
 
+    fn keeps_hashes(&self) -> bool {
+        false
+    }
+
     async fn del(&self, keys: &[String]) -> Result<(), CacheError> {
         for k in keys {
             self.strings.invalidate(k).await;

@@ -48,4 +48,9 @@ pub trait KeyValue: Send + Sync {
     /// deleted as soon as the cache answers again.
     fn mark_dirty(&self, keys: &[String]);
     fn is_dirty(&self, key: &str) -> bool;
+    /// Whether hashes written with [`KeyValue::hset`] are kept (for the platform's other
+    /// services); when not, the usage hashes are not worth reading the database for.
+    fn keeps_hashes(&self) -> bool {
+        true
+    }
 }
