@@ -90,9 +90,13 @@ impl BillingService {
         progress(&run);
         match self.drive(caller, run, &ticket, progress).await {
             Ok(ended) => Ok(ended),
+            // The database went away: the run stays running, its lease lapses and a
+            // process resumes it once the database is back.
+            Err(e @ BillingError::Unavailable(_)) => {
+                tracing::warn!(run_id = id, error = %e, "billing run cut off; it will be resumed");
+                Err(e)
+            }
             Err(e) => {
-                // Recorded when the database still answers; otherwise the lease lapses
-                // and another process resumes the run.
                 let failed = ports.runs.find(id).await.ok().flatten().map(|mut r| {
                     r.status = RunStatus::Failed;
                     // The cause is logged; the run shows no SQL or internals.
