@@ -11,6 +11,15 @@ fn new_run(id: &str, period: Month) -> BillingRun {
     BillingRun::start(id.to_owned(), period, 2, at(1, 0))
 }
 
+/// The run the case drives, as stored.
+async fn run_a(p: &Ports) -> Result<BillingRun, String> {
+    p.runs
+        .find("run_a")
+        .await
+        .map_err(err)?
+        .ok_or_else(|| "missing run".to_owned())
+}
+
 fn ticket(run: &str, owner: &str) -> RunTicket {
     RunTicket {
         run_id: run.to_owned(),
@@ -88,12 +97,7 @@ pub(super) async fn runs_one_per_period_and_leases_fence(p: Ports) -> Outcome {
         "the old holder recorded progress"
     );
     drop(txn);
-    let mut ended = p
-        .runs
-        .find("run_a")
-        .await
-        .map_err(err)?
-        .ok_or("missing run")?;
+    let mut ended = run_a(&p).await?;
     ended.status = RunStatus::Finished;
     ensure!(
         !p.runs.finish(&a, &ended).await.map_err(err)?,
@@ -123,12 +127,7 @@ pub(super) async fn runs_one_per_period_and_leases_fence(p: Ports) -> Outcome {
         billed.len() == 1 && billed.contains(&c),
         "billed {billed:?}"
     );
-    let run = p
-        .runs
-        .find("run_a")
-        .await
-        .map_err(err)?
-        .ok_or("missing run")?;
+    let run = run_a(&p).await?;
     ensure!(
         (run.done, run.created, run.skipped) == (1, 1, 0) && run.cursor.as_ref() == Some(&c),
         "progress {run:?}"
@@ -142,21 +141,11 @@ pub(super) async fn runs_one_per_period_and_leases_fence(p: Ports) -> Outcome {
         "b records"
     );
     drop(txn);
-    let run = p
-        .runs
-        .find("run_a")
-        .await
-        .map_err(err)?
-        .ok_or("missing run")?;
+    let run = run_a(&p).await?;
     ensure!(run.done == 1, "a dropped unit of work counted: {run:?}");
 
     ensure!(p.runs.finish(&b, &ended).await.map_err(err)?, "b finishes");
-    let run = p
-        .runs
-        .find("run_a")
-        .await
-        .map_err(err)?
-        .ok_or("missing run")?;
+    let run = run_a(&p).await?;
     ensure!(
         run.status == RunStatus::Finished && run.lease.is_none(),
         "finished {run:?}"
