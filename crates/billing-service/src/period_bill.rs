@@ -167,10 +167,38 @@ impl BillInputs {
     }
 }
 
+/// The usage months from `from` on that a timeline change must settle at once: those
+/// already billed — their next period has its invoice, or they have usage lines (a
+/// late run billed them) — and those a run settled through the watermark (every change
+/// of their usage lies before it, so no later run looks at them again). Months with
+/// usage changed after the watermark wait for the next run; months without usage owe
+/// nothing under any timeline.
+fn rebilled_months(
+    from: Month,
+    period_invoices: &BTreeSet<Month>,
+    invoiced: &InvoicedLines,
+    with_usage: &BTreeSet<Month>,
+    unsettled: &BTreeSet<Month>,
+) -> BTreeSet<Month> {
+    let billed = invoiced.iter().filter_map(|(month, lines)| {
+        lines
+            .iter()
+            .any(|l| l.detail.as_ref().is_some_and(|d| d.kind.is_usage()))
+            .then_some(*month)
+    });
+    period_invoices
+        .iter()
+        .map(Month::prev)
+        .chain(billed)
+        .chain(with_usage.difference(unsettled).copied())
+        .filter(|m| *m >= from)
+        .collect()
+}
+
 /// The usage lines a new timeline `segments` owes to the usage months from `from` on
-/// that were billed already (their next period has its invoice): a plan change's
-/// difference to usage billed under the old timeline (its included quota, its prices).
-/// `invoiced` holds the lines from `from` on.
+/// that were settled already ([`rebilled_months`]): a plan change's difference to usage
+/// billed under the old timeline (its included quota, its prices). `invoiced` holds the
+/// lines from `from` on.
 pub(crate) async fn rebilled_usage(
     txn: &mut dyn LedgerTxn,
     segments: &[Segment],
@@ -179,13 +207,21 @@ pub(crate) async fn rebilled_usage(
     invoiced: &InvoicedLines,
 ) -> Result<Vec<InvoiceLine>, BillingError> {
     let period_invoices = txn.period_invoices().await?;
+    // Without a watermark no run has settled any usage through it.
+    let (with_usage, unsettled) = match txn.usage_watermark().await? {
+        Some(at) => (
+            txn.usage_changed_since(None).await?.into_keys().collect(),
+            txn.usage_changed_since(Some(at - USAGE_WATERMARK_MARGIN))
+                .await?
+                .into_keys()
+                .collect(),
+        ),
+        None => (BTreeSet::new(), BTreeSet::new()),
+    };
+    let months = rebilled_months(from, &period_invoices, invoiced, &with_usage, &unsettled);
     let currency = Plan::currency_of(plans);
     let mut lines = Vec::new();
-    for month in period_invoices
-        .iter()
-        .map(Month::prev)
-        .filter(|m| *m >= from)
-    {
+    for month in months {
         let records = txn.usage(DateRange::month(month)).await?;
         let owed = month_overage(segments, plans, month, &records, month.last_day(), currency);
         let billed = invoiced.get(&month).map(Vec::as_slice).unwrap_or(&[]);
@@ -248,5 +284,46 @@ mod tests {
             months.into_iter().collect::<Vec<_>>(),
             [m("2026-08"), m("2026-09"), m("2026-11")]
         );
+    }
+
+    #[test]
+    fn a_timeline_change_settles_every_month_billed_or_past_the_watermark() {
+        let set = |raw: &[&str]| -> BTreeSet<Month> { raw.iter().map(|r| m(r)).collect() };
+        // February's usage went on a late run's invoice (March has no invoice of its
+        // own); April's usage was settled at zero through the watermark; May's changed
+        // after it; June has no usage at all.
+        let usage_line = portal_domain::usage_lines::settle_usage(
+            m("2026-02"),
+            &[portal_domain::overage::ProductOverage {
+                product: portal_domain::Product::AiChat,
+                used: 301,
+                included: 300,
+                overage_units: 1,
+                overage_amount: portal_domain::Money::from_minor(7, portal_domain::Currency::Cny),
+                priced_by: Some(portal_domain::PlanId::parse("basic").unwrap()),
+                plan_name: "basic".into(),
+                unit_price: portal_domain::Money::from_minor(7, portal_domain::Currency::Cny),
+            }],
+            &[],
+            false,
+        );
+        let invoiced: InvoicedLines = [(m("2026-02"), usage_line)].into_iter().collect();
+        let months = rebilled_months(
+            m("2026-01"),
+            &set(&["2026-01"]),
+            &invoiced,
+            &set(&["2026-02", "2026-04", "2026-05"]),
+            &set(&["2026-05"]),
+        );
+        assert_eq!(months, set(&["2026-02", "2026-04"]));
+        // Nothing before `from`.
+        let months = rebilled_months(
+            m("2026-03"),
+            &set(&["2026-01"]),
+            &invoiced,
+            &set(&["2026-02", "2026-04"]),
+            &set(&[]),
+        );
+        assert_eq!(months, set(&["2026-04"]));
     }
 }
