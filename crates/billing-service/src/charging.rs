@@ -108,13 +108,12 @@ impl BillingService {
             let Some(last) = page.last().cloned() else {
                 break;
             };
-            for customer in &page {
-                if self.bill_with_retries(customer, period, None).await? == Some(true) {
-                    report.created += 1;
-                } else {
-                    report.skipped += 1;
-                }
-            }
+            let (created, skipped) = self
+                .bill_groups(&page, period, None)
+                .await?
+                .unwrap_or_default();
+            report.created += created;
+            report.skipped += skipped;
             after = Some(last);
         }
         self.finish_run_tail(caller, &mut report).await?;

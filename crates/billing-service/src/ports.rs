@@ -132,6 +132,22 @@ pub trait Ledger: Send + Sync {
 /// Units of work stored together ([`Ledger::begin_page`]).
 #[async_trait]
 pub trait LedgerPage: Send {
+    /// Tells the group whose units follow and which period they bill, so that a store
+    /// may read what those units read in a few statements for all of them at once. A
+    /// unit of a customer read ahead reads what the group read (with what it wrote
+    /// itself since); what it writes is stored with the rest of the group by
+    /// [`LedgerPage::commit`], which fails with [`RepositoryError::Conflict`], storing
+    /// nothing, when another unit of work changed one of these subscriptions (or issued
+    /// one of their periods' first invoices) after the read. By default nothing is read
+    /// ahead.
+    async fn read_ahead(
+        &mut self,
+        _customers: &[CustomerId],
+        _period: Month,
+    ) -> Result<(), RepositoryError> {
+        Ok(())
+    }
+
     /// A unit of work on `customer` within the group. Its [`LedgerTxn::commit`] ends
     /// the unit; what it wrote is stored when the group commits (or at once, for a
     /// store whose groups commit unit by unit).

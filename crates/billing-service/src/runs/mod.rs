@@ -26,7 +26,7 @@ pub const RUN_PAGE: u64 = 500;
 const STATISTICS_EVERY: u64 = 20;
 /// Customers billed in one database transaction (one unit of work each): the month's
 /// invoice counter is held from a group's first invoice to its commit.
-pub const RUN_GROUP: usize = 100;
+pub const RUN_GROUP: usize = 500;
 
 /// What a driver is told after each page (for a progress bar).
 pub type OnProgress<'a> = dyn Fn(&BillingRun) + Send + Sync + 'a;
@@ -141,19 +141,13 @@ impl BillingService {
             };
             let billed = ports.runs.billed(&run.id, &page).await?;
             let todo: Vec<CustomerId> = page.into_iter().filter(|c| !billed.contains(c)).collect();
-            for group in todo.chunks(RUN_GROUP) {
-                let held = match self.bill_group(group, period, ticket).await {
-                    // Another unit of work changed one of them meanwhile: the group was
-                    // rolled back (or, unit by unit, partly stored); each on its own.
-                    Err(BillingError::Conflict(_)) => {
-                        self.bill_one_by_one(group, period, ticket).await?
-                    }
-                    other => other?,
-                };
-                if !held {
-                    tracing::warn!(run_id = %run.id, "billing run taken over by another process");
-                    return Ok(None);
-                }
+            if self
+                .bill_groups(&todo, period, Some(ticket))
+                .await?
+                .is_none()
+            {
+                tracing::warn!(run_id = %run.id, "billing run taken over by another process");
+                return Ok(None);
             }
             let now = ports.clock.now();
             if !ports
@@ -189,57 +183,84 @@ impl BillingService {
         Ok(Some(ended))
     }
 
-    /// Bills `group` in one group of units of work ([`crate::Ledger::begin_page`]),
-    /// each customer's part recorded with the run. `false` when the run's lease was
-    /// lost (nothing of the group stored).
-    async fn bill_group(
+    /// Bills `customers` group by group ([`RUN_GROUP`]), each customer's part recorded
+    /// with `run` when given: how many were issued an invoice and how many owed nothing,
+    /// or `None` when the run's lease was lost.
+    pub(crate) async fn bill_groups(
         &self,
-        group: &[CustomerId],
+        customers: &[CustomerId],
         period: Month,
-        ticket: &RunTicket,
-    ) -> Result<bool, BillingError> {
-        let mut page = self.ports().ledger.begin_page().await?;
+        run: Option<&RunTicket>,
+    ) -> Result<Option<(u64, u64)>, BillingError> {
         let (mut created, mut skipped) = (0, 0);
-        for customer in group {
-            let mut unit = page.unit(customer).await?;
-            let issued = self.bill_in(unit.as_mut(), customer, period).await?;
-            if !unit.record_run_item(ticket, issued).await? {
-                return Ok(false);
-            }
-            unit.commit().await?;
-            if issued {
-                created += 1;
-            } else {
-                skipped += 1;
-            }
+        for group in customers.chunks(RUN_GROUP) {
+            let outcome = match self.bill_group(group, period, run).await {
+                // Another unit of work changed one of them meanwhile: the group was
+                // rolled back (or, unit by unit, partly stored); each on its own.
+                Err(BillingError::Conflict(_)) => self.bill_one_by_one(group, period, run).await?,
+                other => other?,
+            };
+            let Some(issued) = outcome else {
+                return Ok(None);
+            };
+            created += issued;
+            skipped += group.len() as u64 - issued;
         }
-        page.commit().await?;
         metrics::counter!("portal_billing_run_customers_total", "outcome" => "created")
             .increment(created);
         metrics::counter!("portal_billing_run_customers_total", "outcome" => "skipped")
             .increment(skipped);
-        Ok(true)
+        Ok(Some((created, skipped)))
     }
 
-    /// Bills those of `group` the run has not billed, each in a unit of work of its own
-    /// (tried again on conflicts). `false` when the run's lease was lost.
+    /// Bills `group` in one group of units of work ([`crate::Ledger::begin_page`]), read
+    /// ahead, each customer's part recorded with `run` when given: how many were issued
+    /// an invoice, or `None` when the run's lease was lost (nothing of the group stored).
+    async fn bill_group(
+        &self,
+        group: &[CustomerId],
+        period: Month,
+        run: Option<&RunTicket>,
+    ) -> Result<Option<u64>, BillingError> {
+        let mut page = self.ports().ledger.begin_page().await?;
+        page.read_ahead(group, period).await?;
+        let mut created = 0;
+        for customer in group {
+            let mut unit = page.unit(customer).await?;
+            let issued = self.bill_in(unit.as_mut(), customer, period).await?;
+            if let Some(ticket) = run
+                && !unit.record_run_item(ticket, issued).await?
+            {
+                return Ok(None);
+            }
+            unit.commit().await?;
+            created += u64::from(issued);
+        }
+        page.commit().await?;
+        Ok(Some(created))
+    }
+
+    /// Bills those of `group` that `run` (when given) has not billed, each in a unit of
+    /// work of its own (tried again on conflicts): how many were issued an invoice, or
+    /// `None` when the run's lease was lost.
     async fn bill_one_by_one(
         &self,
         group: &[CustomerId],
         period: Month,
-        ticket: &RunTicket,
-    ) -> Result<bool, BillingError> {
-        let billed = self.ports().runs.billed(&ticket.run_id, group).await?;
+        run: Option<&RunTicket>,
+    ) -> Result<Option<u64>, BillingError> {
+        let billed = match run {
+            Some(ticket) => self.ports().runs.billed(&ticket.run_id, group).await?,
+            None => Default::default(),
+        };
+        let mut created = 0;
         for customer in group.iter().filter(|c| !billed.contains(*c)) {
-            if self
-                .bill_with_retries(customer, period, Some(ticket))
-                .await?
-                .is_none()
-            {
-                return Ok(false);
+            match self.bill_with_retries(customer, period, run).await? {
+                Some(issued) => created += u64::from(issued),
+                None => return Ok(None),
             }
         }
-        Ok(true)
+        Ok(Some(created))
     }
 
     /// Drives every running run that no process drives (cut off by a crash, or started

@@ -13,6 +13,7 @@ use portal_domain::{
     AuditEntry, CustomerId, DateRange, Invoice, Month, NewInvoice, Plan, Subscription, UsageRecord,
 };
 
+use super::keys;
 use super::store::CachedStore;
 
 /// What a unit of work changed: the subscription saved, and whether it issued.
@@ -49,6 +50,14 @@ struct CachedLedgerPage<'s> {
 
 #[async_trait]
 impl LedgerPage for CachedLedgerPage<'_> {
+    async fn read_ahead(
+        &mut self,
+        customers: &[CustomerId],
+        period: Month,
+    ) -> Result<(), RepositoryError> {
+        self.inner.read_ahead(customers, period).await
+    }
+
     async fn unit<'a>(
         &'a mut self,
         customer: &CustomerId,
@@ -70,9 +79,18 @@ impl LedgerPage for CachedLedgerPage<'_> {
         } = *self;
         inner.commit().await?;
         let changed = std::mem::take(&mut *changed.lock().map_err(|_| poisoned())?);
-        for change in &changed {
-            store.refresh_changed(change).await;
-        }
+        // A group changes hundreds of customers: their keys are dropped in one call (each
+        // is loaded again from the database when next read) rather than read back and
+        // written one by one.
+        let keys: Vec<String> = changed
+            .iter()
+            .flat_map(|(subscription, issued)| {
+                let customer = &subscription.customer_id;
+                std::iter::once(keys::customer_subscription(customer))
+                    .chain(issued.then(|| keys::invoices(customer)))
+            })
+            .collect();
+        store.forget(&keys).await;
         Ok(())
     }
 }

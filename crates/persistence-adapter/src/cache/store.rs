@@ -218,7 +218,7 @@ impl CachedStore {
         }
     }
 
-    async fn forget(&self, keys: &[String]) {
+    pub(super) async fn forget(&self, keys: &[String]) {
         self.flights.forget(keys);
         if let Err(e) = self.cache.del(keys).await {
             tracing::warn!(error = %e, "cache invalidation failed; keys queued for repair");

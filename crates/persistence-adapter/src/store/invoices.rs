@@ -21,6 +21,108 @@ use crate::entity::{invoice_lines, invoices, payments};
 
 use super::{INSERT_CHUNK, SeaOrmStore};
 
+/// Locks `month`'s invoice counter for the rest of `txn` (creating it at 0) and answers
+/// its last number: a group that numbers its invoices itself ([`set_invoice_sequence`]
+/// stores where it got to) while everyone else's next number waits for `txn` to end.
+pub(super) async fn lock_invoice_sequence(
+    txn: &DatabaseTransaction,
+    month: &str,
+) -> Result<u32, RepositoryError> {
+    let table = Alias::new("invoice_sequences");
+    let last = Alias::new("last_seq");
+    let stmt = Query::insert()
+        .into_table(table.clone())
+        .columns([Alias::new("month"), last.clone()])
+        .values([month.into(), 0_i64.into()])
+        .map_err(|e| RepositoryError::Other(anyhow::Error::new(e)))?
+        .on_conflict(
+            OnConflict::column(Alias::new("month"))
+                .value(last.clone(), Expr::col((table, last.clone())).add(0))
+                .to_owned(),
+        )
+        .returning_col(last)
+        .to_owned();
+    let row = txn
+        .query_one(&stmt)
+        .await
+        .map_err(db_err)?
+        .ok_or_else(|| RepositoryError::Other(anyhow::anyhow!("no sequence returned")))?;
+    let seq: i64 = row.try_get("", "last_seq").map_err(db_err)?;
+    u32::try_from(seq).map_err(|e| RepositoryError::Other(anyhow::Error::new(e)))
+}
+
+/// Stores `last` as `month`'s last invoice number, in the `txn` that locked it.
+pub(super) async fn set_invoice_sequence(
+    txn: &DatabaseTransaction,
+    month: &str,
+    last: u32,
+) -> Result<(), RepositoryError> {
+    let stmt = Query::update()
+        .table(Alias::new("invoice_sequences"))
+        .value(Alias::new("last_seq"), i64::from(last))
+        .and_where(Expr::col(Alias::new("month")).eq(month))
+        .to_owned();
+    txn.execute(&stmt).await.map_err(db_err)?;
+    Ok(())
+}
+
+/// An insert refused by a unique index is a conflict: a period's first invoice exists
+/// already (the partial unique index).
+pub(super) fn unique_is_conflict(e: sea_orm::DbErr) -> RepositoryError {
+    match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => RepositoryError::Conflict,
+        _ => db_err(e),
+    }
+}
+
+/// The rows of `new` numbered `seq` of its month, and the invoice they store.
+pub(super) fn invoice_rows(
+    new: &NewInvoice,
+    seq: u32,
+) -> Result<
+    (
+        invoices::ActiveModel,
+        Vec<invoice_lines::ActiveModel>,
+        Invoice,
+    ),
+    RepositoryError,
+> {
+    let id = invoice_number(new.numbering_month(), seq);
+    let total = new
+        .total()
+        .map_err(|e| RepositoryError::Other(anyhow::Error::new(e)))?;
+    let row = invoices::ActiveModel {
+        id: Set(id.to_string()),
+        customer_id: Set(new.customer_id.to_string()),
+        period: Set(new.period.to_string()),
+        kind: Set(new.kind.as_str().to_owned()),
+        status: Set(new.status.as_str().to_owned()),
+        amount_minor: Set(convert::minor(&total)?),
+        currency: Set(new.currency.code().to_owned()),
+        created_at: Set(new.created_at),
+        due_date: Set(new.due_date),
+    };
+    let lines = new
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(position, line)| convert::invoice_line_row(id.as_str(), position, line))
+        .collect::<Result<Vec<_>, _>>()?;
+    let invoice = Invoice {
+        id,
+        customer_id: new.customer_id.clone(),
+        period: new.period,
+        kind: new.kind,
+        status: new.status,
+        amount: total,
+        lines: new.lines.clone(),
+        created_at: new.created_at,
+        due_date: new.due_date,
+        payments: Vec::new(),
+    };
+    Ok((row, lines, invoice))
+}
+
 impl SeaOrmStore {
     async fn lines_of(
         db: &impl ConnectionTrait,
@@ -71,53 +173,18 @@ impl SeaOrmStore {
     ) -> Result<Invoice, RepositoryError> {
         let month = new.numbering_month();
         let seq = Self::next_invoice_sequence(txn, &month.compact()).await?;
-        let id = invoice_number(month, seq);
-        let total = new
-            .total()
-            .map_err(|e| RepositoryError::Other(anyhow::Error::new(e)))?;
-        let row = invoices::ActiveModel {
-            id: Set(id.to_string()),
-            customer_id: Set(new.customer_id.to_string()),
-            period: Set(new.period.to_string()),
-            kind: Set(new.kind.as_str().to_owned()),
-            status: Set(new.status.as_str().to_owned()),
-            amount_minor: Set(convert::minor(&total)?),
-            currency: Set(new.currency.code().to_owned()),
-            created_at: Set(new.created_at),
-            due_date: Set(new.due_date),
-        };
+        let (row, line_rows, invoice) = invoice_rows(new, seq)?;
         invoices::Entity::insert(row)
             .exec_without_returning(txn)
             .await
-            .map_err(|e| match e.sql_err() {
-                // A period's first invoice exists already (the partial unique index).
-                Some(SqlErr::UniqueConstraintViolation(_)) => RepositoryError::Conflict,
-                _ => db_err(e),
-            })?;
-        let line_rows = new
-            .lines
-            .iter()
-            .enumerate()
-            .map(|(position, line)| convert::invoice_line_row(id.as_str(), position, line))
-            .collect::<Result<Vec<_>, _>>()?;
+            .map_err(unique_is_conflict)?;
         for chunk in line_rows.chunks(INSERT_CHUNK) {
             invoice_lines::Entity::insert_many(chunk.to_vec())
                 .exec_without_returning(txn)
                 .await
                 .map_err(db_err)?;
         }
-        Ok(Invoice {
-            id,
-            customer_id: new.customer_id.clone(),
-            period: new.period,
-            kind: new.kind,
-            status: new.status,
-            amount: total,
-            lines: new.lines.clone(),
-            created_at: new.created_at,
-            due_date: new.due_date,
-            payments: Vec::new(),
-        })
+        Ok(invoice)
     }
 
     async fn payments_of(

@@ -22,6 +22,7 @@ use sea_orm::{
 };
 
 use super::SeaOrmStore;
+use super::ahead::PageState;
 use crate::convert::{self, db_err};
 use crate::entity::{invoice_lines, invoices, plans, subscriptions, usage_logs, usage_settlements};
 
@@ -37,7 +38,15 @@ pub struct SeaOrmLedgerTxn<'a> {
     customer: CustomerId,
 }
 
-impl SeaOrmLedgerTxn<'_> {
+impl<'a> SeaOrmLedgerTxn<'a> {
+    /// A unit of work on `customer` inside a group's transaction `db`.
+    pub(super) fn in_group(db: &'a DatabaseTransaction, customer: CustomerId) -> Self {
+        Self {
+            txn: Txn::Group(db),
+            customer,
+        }
+    }
+
     fn db(&self) -> &DatabaseTransaction {
         match &self.txn {
             Txn::Own(txn) => txn,
@@ -46,25 +55,46 @@ impl SeaOrmLedgerTxn<'_> {
     }
 }
 
-/// Units of work of several customers in one transaction ([`Ledger::begin_page`]).
+/// Units of work of several customers in one transaction ([`Ledger::begin_page`]),
+/// read ahead and stored together once [`LedgerPage::read_ahead`] was called
+/// ([`super::ahead`]).
 pub struct SeaOrmLedgerPage {
     txn: DatabaseTransaction,
+    ahead: Option<PageState>,
 }
 
 #[async_trait]
 impl LedgerPage for SeaOrmLedgerPage {
+    async fn read_ahead(
+        &mut self,
+        customers: &[CustomerId],
+        period: Month,
+    ) -> Result<(), RepositoryError> {
+        if self.ahead.is_none() {
+            self.ahead = Some(PageState::read(&self.txn, customers, period).await?);
+        }
+        Ok(())
+    }
+
     async fn unit<'a>(
         &'a mut self,
         customer: &CustomerId,
     ) -> Result<Box<dyn LedgerTxn + 'a>, RepositoryError> {
-        Ok(Box::new(SeaOrmLedgerTxn {
-            txn: Txn::Group(&self.txn),
-            customer: customer.clone(),
-        }))
+        match &mut self.ahead {
+            Some(state) => Ok(Box::new(state.unit(&self.txn, customer).await?)),
+            None => Ok(Box::new(SeaOrmLedgerTxn::in_group(
+                &self.txn,
+                customer.clone(),
+            ))),
+        }
     }
 
     async fn commit(self: Box<Self>) -> Result<(), RepositoryError> {
-        self.txn.commit().await.map_err(db_err)
+        let SeaOrmLedgerPage { txn, ahead } = *self;
+        if let Some(state) = ahead {
+            state.flush(&txn).await?;
+        }
+        txn.commit().await.map_err(db_err)
     }
 }
 
@@ -81,6 +111,7 @@ impl Ledger for SeaOrmStore {
     async fn begin_page(&self) -> Result<Box<dyn LedgerPage + '_>, RepositoryError> {
         Ok(Box::new(SeaOrmLedgerPage {
             txn: self.db.begin().await.map_err(db_err)?,
+            ahead: None,
         }))
     }
 

@@ -15,6 +15,7 @@ use portal_billing::HealthProbe;
 use portal_migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
+mod ahead;
 mod audit;
 mod customers;
 mod fapiao;

@@ -50,11 +50,8 @@ fn json_err(e: serde_json::Error) -> RepositoryError {
     RepositoryError::Other(anyhow::Error::new(e))
 }
 
-/// Writes `message` (due at once) on `db`: the transaction of the change that causes it.
-pub(crate) async fn insert(
-    db: &impl ConnectionTrait,
-    message: &OutboxMessage,
-) -> Result<(), RepositoryError> {
+/// The row of `message`, due at once.
+pub(crate) fn row(message: &OutboxMessage) -> Result<outbox::ActiveModel, RepositoryError> {
     let (channel, payload) = match &message.delivery {
         Delivery::Email(mail) => (
             "email",
@@ -77,7 +74,7 @@ pub(crate) async fn insert(
             }),
         ),
     };
-    outbox::Entity::insert(outbox::ActiveModel {
+    Ok(outbox::ActiveModel {
         id: Set(message.id.clone()),
         customer_id: Set(message.customer_id.to_string()),
         channel: Set(channel.to_owned()),
@@ -88,9 +85,17 @@ pub(crate) async fn insert(
         delivered_at: Set(None),
         last_error: Set(None),
     })
-    .exec_without_returning(db)
-    .await
-    .map_err(db_err)?;
+}
+
+/// Writes `message` (due at once) on `db`: the transaction of the change that causes it.
+pub(crate) async fn insert(
+    db: &impl ConnectionTrait,
+    message: &OutboxMessage,
+) -> Result<(), RepositoryError> {
+    outbox::Entity::insert(row(message)?)
+        .exec_without_returning(db)
+        .await
+        .map_err(db_err)?;
     Ok(())
 }
 

@@ -114,6 +114,59 @@ pub(crate) async fn record_item(
     Ok(true)
 }
 
+/// Locks `ticket`'s run for the rest of `txn` if the ticket holds it (`false`
+/// otherwise): a group that records its customers at its commit ([`record_items`]) keeps
+/// another process from taking the run over in between.
+pub(crate) async fn hold(
+    txn: &impl ConnectionTrait,
+    ticket: &RunTicket,
+) -> Result<bool, RepositoryError> {
+    let updated = billing_runs::Entity::update_many()
+        .col_expr(C::UpdatedAt, Expr::value(Utc::now()))
+        .filter(held(ticket))
+        .exec(txn)
+        .await
+        .map_err(db_err)?;
+    Ok(updated.rows_affected > 0)
+}
+
+/// Counts `items` (each customer, and whether it was issued an invoice) in `ticket`'s
+/// run, in the transaction that stores their invoices; `false`, writing nothing, when
+/// the ticket no longer holds the run.
+pub(crate) async fn record_items(
+    txn: &impl ConnectionTrait,
+    ticket: &RunTicket,
+    items: &[(String, bool)],
+) -> Result<bool, RepositoryError> {
+    let created = items.iter().filter(|(_, issued)| *issued).count() as u64;
+    let skipped = items.len() as u64 - created;
+    let updated = billing_runs::Entity::update_many()
+        .col_expr(C::Done, Expr::col(C::Done).add(count(created + skipped)))
+        .col_expr(C::Created, Expr::col(C::Created).add(count(created)))
+        .col_expr(C::Skipped, Expr::col(C::Skipped).add(count(skipped)))
+        .col_expr(C::UpdatedAt, Expr::value(Utc::now()))
+        .filter(held(ticket))
+        .exec(txn)
+        .await
+        .map_err(db_err)?;
+    if updated.rows_affected == 0 {
+        return Ok(false);
+    }
+    for chunk in items.chunks(super::INSERT_CHUNK) {
+        billing_run_items::Entity::insert_many(chunk.iter().map(|(customer, issued)| {
+            billing_run_items::ActiveModel {
+                run_id: Set(ticket.run_id.clone()),
+                customer_id: Set(customer.clone()),
+                issued: Set(*issued),
+            }
+        }))
+        .exec_without_returning(txn)
+        .await
+        .map_err(db_err)?;
+    }
+    Ok(true)
+}
+
 impl SeaOrmStore {
     async fn running_of(&self, period: Month) -> Result<Option<BillingRun>, RepositoryError> {
         billing_runs::Entity::find()

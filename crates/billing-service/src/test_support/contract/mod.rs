@@ -35,6 +35,7 @@ macro_rules! ensure {
 // After `ensure!`: the cases use it.
 mod accounts;
 mod fapiao;
+mod groups;
 mod guard;
 mod invoices;
 mod keys_usage;
@@ -239,6 +240,7 @@ pub fn cases() -> Vec<(&'static str, Case)> {
         "ledger refuses a second subscription invoice of a period" => ledger::ledger_refuses_a_second_period_invoice,
         "ledger reads invoiced lines by period, from a month on, of one customer" => ledger::ledger_reads_invoiced_lines_by_period,
         "ledger lists the customers a period bills" => ledger::ledger_lists_billable_customers,
+        "ledger groups read ahead answer as units do and store their units' writes, numbered without gaps" => groups::ledger_groups_read_ahead_like_units,
         "runs: one running run per period; leases fence out other processes; progress goes with its unit of work" => runs::runs_one_per_period_and_leases_fence,
         "ledger reads usage, the months changed and the watermark in its unit of work" => usage_billing::ledger_reads_usage_changes_and_the_watermark,
         "ledger names the periods with their first invoice" => usage_billing::ledger_names_the_periods_with_their_first_invoice,
