@@ -25,9 +25,9 @@ psql -X -q -d "$url" -c "ANALYZE"
 printf 'filled %s subscriptions in %.1f s\n' "$N" "$(echo "$(date +%s.%N) - $fill_started" | bc)"
 /usr/bin/time -f 'wall %e s, peak RSS %M kB (/usr/bin/time)' \
     ./target/release/portal billing run --period "$next"
-# The same work the way a run was made before it became a job (one customer after the
-# other, inside one HTTP request: `POST /api/internal/billing/run`, §8), for the month
-# after, so that each customer owes one more invoice again.
+# The §8 run (`POST /api/internal/billing/run`, one HTTP request, the same groups) for the
+# month after: each customer owes one more invoice again, and now has invoices and lines
+# of the month before to settle against.
 after=$(python3 -c "y,m=map(int,'$next'.split('-')); y,m=(y+1,1) if m==12 else (y,m+1); print(f'{y:04d}-{m:02d}')")
 port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 PORTAL_BIND=127.0.0.1:$port ./target/release/portal serve & pid=$!
@@ -37,5 +37,5 @@ service=$(./target/release/portal token --user bench --role service)
 started=$(date +%s.%N)
 result=$(curl -sf -m 3600 -X POST -H "Authorization: Bearer $service" -H 'Content-Type: application/json' \
     -d "{\"period\": \"$after\"}" "http://127.0.0.1:$port/api/internal/billing/run")
-printf 'billing run %s in one request, one customer after the other (§8): %s in %.1f s\n' \
+printf 'billing run %s in one request (§8): %s in %.1f s\n' \
     "$after" "$result" "$(echo "$(date +%s.%N) - $started" | bc)"
