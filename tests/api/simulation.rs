@@ -41,10 +41,10 @@ fn simulate(backend: Backend, cases: u32) {
 
 #[test]
 fn every_period_adds_up_on_sqlite() {
-    simulate(Backend::Sqlite, 12);
+    simulate(Backend::Sqlite, 60);
 }
 
 #[test]
 fn every_period_adds_up_on_postgres() {
-    simulate(Backend::Postgres, 8);
+    simulate(Backend::Postgres, 20);
 }
