@@ -21,23 +21,24 @@ use crate::entity::{invoice_lines, invoices, payments};
 
 use super::{INSERT_CHUNK, SeaOrmStore};
 
-/// Locks `month`'s invoice counter for the rest of `txn` (creating it at 0) and answers
-/// its last number: a group that numbers its invoices itself ([`set_invoice_sequence`]
-/// stores where it got to) while everyone else's next number waits for `txn` to end.
-pub(super) async fn lock_invoice_sequence(
+/// Adds `by` to `month`'s invoice counter (created at `by`) and answers its new last
+/// number. The counter row stays locked until `txn` ends, so numbers are handed out one
+/// at a time and a rollback returns them.
+async fn advance_invoice_sequence(
     txn: &DatabaseTransaction,
     month: &str,
+    by: i64,
 ) -> Result<u32, RepositoryError> {
     let table = Alias::new("invoice_sequences");
     let last = Alias::new("last_seq");
     let stmt = Query::insert()
         .into_table(table.clone())
         .columns([Alias::new("month"), last.clone()])
-        .values([month.into(), 0_i64.into()])
+        .values([month.into(), by.into()])
         .map_err(|e| RepositoryError::Other(anyhow::Error::new(e)))?
         .on_conflict(
             OnConflict::column(Alias::new("month"))
-                .value(last.clone(), Expr::col((table, last.clone())).add(0))
+                .value(last.clone(), Expr::col((table, last.clone())).add(by))
                 .to_owned(),
         )
         .returning_col(last)
@@ -49,6 +50,16 @@ pub(super) async fn lock_invoice_sequence(
         .ok_or_else(|| RepositoryError::Other(anyhow::anyhow!("no sequence returned")))?;
     let seq: i64 = row.try_get("", "last_seq").map_err(db_err)?;
     u32::try_from(seq).map_err(|e| RepositoryError::Other(anyhow::Error::new(e)))
+}
+
+/// Locks `month`'s invoice counter for the rest of `txn` (creating it at 0) and answers
+/// its last number: a group that numbers its invoices itself ([`set_invoice_sequence`]
+/// stores where it got to) while everyone else's next number waits for `txn` to end.
+pub(super) async fn lock_invoice_sequence(
+    txn: &DatabaseTransaction,
+    month: &str,
+) -> Result<u32, RepositoryError> {
+    advance_invoice_sequence(txn, month, 0).await
 }
 
 /// Stores `last` as `month`'s last invoice number, in the `txn` that locked it.
@@ -136,43 +147,13 @@ impl SeaOrmStore {
             .map_err(db_err)
     }
 
-    /// Allocates the next number of `month` inside `txn`. The counter row stays locked
-    /// until `txn` ends, so numbers are handed out one at a time and a rollback returns
-    /// the number.
-    async fn next_invoice_sequence(
-        txn: &DatabaseTransaction,
-        month: &str,
-    ) -> Result<u32, RepositoryError> {
-        let table = Alias::new("invoice_sequences");
-        let last = Alias::new("last_seq");
-        let stmt = Query::insert()
-            .into_table(table.clone())
-            .columns([Alias::new("month"), last.clone()])
-            .values([month.into(), 1_i64.into()])
-            .map_err(|e| RepositoryError::Other(anyhow::Error::new(e)))?
-            .on_conflict(
-                OnConflict::column(Alias::new("month"))
-                    .value(last.clone(), Expr::col((table, last.clone())).add(1))
-                    .to_owned(),
-            )
-            .returning_col(last)
-            .to_owned();
-        let row = txn
-            .query_one(&stmt)
-            .await
-            .map_err(db_err)?
-            .ok_or_else(|| RepositoryError::Other(anyhow::anyhow!("no sequence returned")))?;
-        let seq: i64 = row.try_get("", "last_seq").map_err(db_err)?;
-        u32::try_from(seq).map_err(|e| RepositoryError::Other(anyhow::Error::new(e)))
-    }
-
     /// Numbers and stores an invoice with its lines inside `txn`.
     pub(crate) async fn insert_invoice(
         txn: &DatabaseTransaction,
         new: &NewInvoice,
     ) -> Result<Invoice, RepositoryError> {
         let month = new.numbering_month();
-        let seq = Self::next_invoice_sequence(txn, &month.compact()).await?;
+        let seq = advance_invoice_sequence(txn, &month.compact(), 1).await?;
         let (row, line_rows, invoice) = invoice_rows(new, seq)?;
         invoices::Entity::insert(row)
             .exec_without_returning(txn)

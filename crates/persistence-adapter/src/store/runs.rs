@@ -90,28 +90,7 @@ pub(crate) async fn record_item(
     customer: &CustomerId,
     issued: bool,
 ) -> Result<bool, RepositoryError> {
-    let (created, skipped) = if issued { (1, 0) } else { (0, 1) };
-    let updated = billing_runs::Entity::update_many()
-        .col_expr(C::Done, Expr::col(C::Done).add(1))
-        .col_expr(C::Created, Expr::col(C::Created).add(created))
-        .col_expr(C::Skipped, Expr::col(C::Skipped).add(skipped))
-        .col_expr(C::UpdatedAt, Expr::value(Utc::now()))
-        .filter(held(ticket))
-        .exec(txn)
-        .await
-        .map_err(db_err)?;
-    if updated.rows_affected == 0 {
-        return Ok(false);
-    }
-    billing_run_items::Entity::insert(billing_run_items::ActiveModel {
-        run_id: Set(ticket.run_id.clone()),
-        customer_id: Set(customer.to_string()),
-        issued: Set(issued),
-    })
-    .exec_without_returning(txn)
-    .await
-    .map_err(db_err)?;
-    Ok(true)
+    record_items(txn, ticket, &[(customer.to_string(), issued)]).await
 }
 
 /// Locks `ticket`'s run for the rest of `txn` if the ticket holds it (`false`

@@ -6,17 +6,6 @@ use crate::ports::{LedgerTxn, USAGE_WATERMARK_MARGIN};
 
 use super::*;
 
-fn chat(id: &str, customer: &CustomerId, count: i64, day: NaiveDate) -> UsageEvent {
-    UsageEvent {
-        event_id: id.to_owned(),
-        customer_id: customer.clone(),
-        product: Product::AiChat,
-        count,
-        occurred_at: Utc.from_utc_datetime(&day.and_hms_opt(2, 0, 0).unwrap_or_default()),
-        date: day,
-    }
-}
-
 /// Everything a billing run of `period` may read, in words.
 async fn reads(txn: &mut dyn LedgerTxn, period: Month) -> Result<String, String> {
     let prev = period.prev();
@@ -56,17 +45,17 @@ pub(super) async fn ledger_groups_read_ahead_like_units(p: Ports) -> Outcome {
     }
     let (jan, feb, mar) = (Month::of(d(1, 1)), Month::of(d(2, 1)), Month::of(d(3, 1)));
     let usage = [
-        chat("a-jan", &a, 4, d(1, 20)),
-        chat("a-feb", &a, 5, d(2, 10)),
-        chat("b-feb-early", &b, 2, d(2, 4)),
+        usage_event("a-jan", &a, 4, d(1, 20)),
+        usage_event("a-feb", &a, 5, d(2, 10)),
+        usage_event("b-feb-early", &b, 2, d(2, 4)),
     ];
     p.usage.ingest(&usage, at(1, 0)).await.map_err(err)?;
     let mut txn = p.ledger.begin(&a).await.map_err(err)?;
     txn.set_usage_watermark(at(2, 0)).await.map_err(err)?;
     txn.commit().await.map_err(err)?;
     let late = [
-        chat("a-feb-late", &a, 3, d(2, 11)),
-        chat("b-feb", &b, 8, d(2, 3)),
+        usage_event("a-feb-late", &a, 3, d(2, 11)),
+        usage_event("b-feb", &b, 8, d(2, 3)),
     ];
     p.usage.ingest(&late, at(3, 0)).await.map_err(err)?;
     let mut first = invoice(

@@ -194,6 +194,18 @@ fn audit(
     })
 }
 
+/// `count` conversations of `customer` on `day` (02:00 UTC).
+fn usage_event(id: &str, customer: &CustomerId, count: i64, day: NaiveDate) -> UsageEvent {
+    UsageEvent {
+        event_id: id.to_owned(),
+        customer_id: customer.clone(),
+        product: Product::AiChat,
+        count,
+        occurred_at: Utc.from_utc_datetime(&day.and_hms_opt(2, 0, 0).unwrap_or_default()),
+        date: day,
+    }
+}
+
 /// The first page of `size`.
 fn page_of<K>(size: u32) -> Result<PageRequest<K>, String> {
     Ok(PageRequest::first(PageSize::new(size).map_err(err)?))

@@ -3,17 +3,6 @@
 
 use super::*;
 
-fn usage_event(id: &str, customer: &CustomerId, count: i64, day: NaiveDate) -> UsageEvent {
-    UsageEvent {
-        event_id: id.to_owned(),
-        customer_id: customer.clone(),
-        product: Product::AiChat,
-        count,
-        occurred_at: Utc.from_utc_datetime(&day.and_hms_opt(2, 0, 0).unwrap_or_default()),
-        date: day,
-    }
-}
-
 pub(super) async fn ledger_reads_usage_changes_and_the_watermark(p: Ports) -> Outcome {
     let a = customer(&p, "cust_a").await?;
     let b = customer(&p, "cust_b").await?;
