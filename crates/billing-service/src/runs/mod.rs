@@ -1,10 +1,11 @@
 //! Billing runs as jobs (contract §13). A run is started once per period across every
 //! instance; a process claims it under a lease and bills its customers a page at a time,
-//! in id order, each customer in one unit of work that also records the run's progress.
-//! A run whose driver died is claimed again (by a `portal serve` instance's resumer or a
-//! new `portal billing run`) and goes on after the last customer it billed: every
-//! customer billed once, invoice numbers without gaps (each number is taken in the
-//! transaction of its invoice).
+//! in id order. A page is billed as one group of units of work, read ahead
+//! ([`crate::LedgerPage::read_ahead`]) and stored in one transaction with the run's
+//! progress. A run whose driver died is claimed again (by a `portal serve` instance's
+//! resumer or a new `portal billing run`) and goes on after the last group it stored:
+//! every customer billed once, invoice numbers without gaps (taken in the transaction of
+//! their invoices).
 
 mod port;
 

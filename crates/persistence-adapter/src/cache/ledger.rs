@@ -1,6 +1,7 @@
 //! The ledger through the cache: units of work run on the database; after a commit the
-//! customer's subscription and invoice keys are brought up to date. Prices are read in
-//! the transaction, never from the cache.
+//! customer's subscription and invoice keys are brought up to date (a group's are
+//! dropped, to be loaded again when read). Prices are read in the transaction, never
+//! from the cache.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -19,15 +20,16 @@ use super::store::CachedStore;
 /// What a unit of work changed: the subscription saved, and whether it issued.
 type Changed = (Subscription, bool);
 
-/// A ledger unit of work of the store; after its commit (its group's, in a group), the
-/// customer's subscription and invoice keys are brought up to date.
+/// A ledger unit of work of the store; after its commit the customer's subscription and
+/// invoice keys are brought up to date (in a group: dropped once the group commits).
 struct CachedLedgerTxn<'a> {
     inner: Box<dyn LedgerTxn + 'a>,
     store: CachedStore,
     saved: Option<Subscription>,
     issued: bool,
-    /// In a group: where the unit leaves its change, refreshed once the group commits
-    /// (a key written before would show what a rolled-back group never stored).
+    /// In a group: where the unit leaves its change, whose keys are dropped once the
+    /// group commits (a key changed before would show what a rolled-back group never
+    /// stored).
     group: Option<Arc<Mutex<Vec<Changed>>>>,
 }
 

@@ -20,6 +20,7 @@
 
 mod read;
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use async_trait::async_trait;
@@ -104,18 +105,15 @@ impl PageState {
         db: &DatabaseTransaction,
         month: String,
     ) -> Result<u32, RepositoryError> {
-        let next = match self.numbers.get(&month) {
-            Some((_, last)) => last + 1,
-            None => {
-                let locked = lock_invoice_sequence(db, &month).await?;
-                self.numbers.insert(month.clone(), (locked, locked));
-                locked + 1
+        let (_, last) = match self.numbers.entry(month) {
+            Entry::Occupied(counter) => counter.into_mut(),
+            Entry::Vacant(counter) => {
+                let locked = lock_invoice_sequence(db, counter.key()).await?;
+                counter.insert((locked, locked))
             }
         };
-        if let Some((_, last)) = self.numbers.get_mut(&month) {
-            *last = next;
-        }
-        Ok(next)
+        *last += 1;
+        Ok(*last)
     }
 
     /// Stores what the units wrote, inside `db`.
@@ -134,13 +132,16 @@ impl PageState {
             if only_bumped {
                 bumped.push((subscription.id.to_string(), *version));
             } else {
-                // Anything else as `save` stores it, against the version read.
+                // Anything else as `save` stores it, from the version read: one
+                // compare-and-set per save the unit made, ending at the version it was told.
                 let mut unit = SeaOrmLedgerTxn::in_group(db, subscription.customer_id.clone());
-                let stored = Subscription {
+                let mut stored = Subscription {
                     version: *version,
                     ..subscription.clone()
                 };
-                unit.save(&stored).await?;
+                while stored.version < subscription.version {
+                    stored = unit.save(&stored).await?;
+                }
             }
         }
         for chunk in bumped.chunks(INSERT_CHUNK) {
