@@ -116,7 +116,7 @@ pub async fn spawn_app_with(backend: Backend, overrides: &[(&str, String)]) -> T
     let keys = TokenKeys::with_ring(&settings.key_ring().expect("a key ring"));
     let app = Application::build(settings).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
-    app.service().seed_demo().await.expect("seed demo data");
+    app.portal().demo.seed().await.expect("seed demo data");
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
@@ -275,12 +275,12 @@ pub fn today() -> chrono::NaiveDate {
     portal_domain::BusinessCalendar::default().date_of(chrono::Utc::now())
 }
 
-/// The billing service straight over a sea-orm store, with a clock the test moves.
-pub fn service_on(
+/// The capability services straight over a sea-orm store, with a clock the test moves.
+pub fn portal_on(
     store: portal_persistence::SeaOrmStore,
     clock: std::sync::Arc<portal_billing::test_support::FixedClock>,
-) -> portal_billing::BillingService {
-    portal_billing::BillingService::new(portal_billing::Ports::from_store(
+) -> portal_billing::Portal {
+    portal_billing::Portal::new(portal_billing::Adapters::from_store(
         std::sync::Arc::new(store),
         std::sync::Arc::new(portal_billing::test_support::TextRenderer::default()),
         clock,

@@ -11,7 +11,7 @@ use portal_migration::{Migrator, MigratorTrait};
 use portal_persistence::SeaOrmStore;
 use sea_orm::{ConnectionTrait, Database};
 
-use crate::helpers::{Backend, TestDatabase, service_on};
+use crate::helpers::{Backend, TestDatabase, portal_on};
 use crate::on_both_databases;
 
 on_both_databases!(the_previous_versions_data_migrates_forward);
@@ -108,18 +108,20 @@ async fn the_previous_versions_data_migrates_forward(backend: Backend) {
     // upgrade line) is left alone, December is pro as scheduled, numbered after the
     // previous version's invoices.
     let clock = FixedClock::at(Utc.with_ymd_and_hms(2026, 11, 26, 4, 0, 0).unwrap());
-    let service = service_on(store.clone(), clock);
+    let portal = portal_on(store.clone(), clock);
     let caller = PlatformCaller {
         name: "test".into(),
     };
     for period in ["2026-08", "2026-09", "2026-10", "2026-11"] {
-        let r = service
+        let r = portal
+            .billing
             .billing_run(&caller, Month::parse(period).unwrap())
             .await
             .unwrap();
         assert_eq!(r.created, 0, "{period}");
     }
-    let december = service
+    let december = portal
+        .billing
         .billing_run(&caller, Month::parse("2026-12").unwrap())
         .await
         .unwrap();

@@ -9,7 +9,7 @@ use portal_billing::test_support::FixedClock;
 use portal_persistence::SeaOrmStore;
 use proptest::prelude::*;
 
-use crate::helpers::{Backend, TestDatabase, service_on};
+use crate::helpers::{Backend, TestDatabase, portal_on};
 
 fn simulate(backend: Backend, cases: u32) {
     let config = ProptestConfig {
@@ -30,8 +30,8 @@ fn simulate(backend: Backend, cases: u32) {
                 store.upsert(&plan).await.unwrap();
             }
             let clock = FixedClock::at(Utc.with_ymd_and_hms(2026, 1, 1, 4, 0, 0).unwrap());
-            let service = service_on(store.clone(), clock.clone());
-            let outcome = play(&service, &clock, &s).await;
+            let portal = portal_on(store.clone(), clock.clone());
+            let outcome = play(&portal, &clock, &s).await;
             store.close().await.ok();
             outcome
         });

@@ -12,8 +12,13 @@ use portal_domain::{
 use crate::period_bill::{BillInputs, UsageView};
 use rust_decimal::Decimal;
 
+use std::sync::Arc;
+
 use crate::error::BillingError;
-use crate::service::BillingService;
+use crate::ports::{
+    CustomerRepository, Ledger, PlanCatalog, SubscriptionRepository, UsageRepository,
+};
+use crate::time::BusinessTime;
 
 /// Days of usage seeded, ending today.
 pub const USAGE_DAYS: u64 = 90;
@@ -110,20 +115,47 @@ fn jitter(seed: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-impl BillingService {
+/// Loads the demo data set through the ports the platform's provisioning uses.
+pub struct DemoData {
+    plans: Arc<dyn PlanCatalog>,
+    customers: Arc<dyn CustomerRepository>,
+    subscriptions: Arc<dyn SubscriptionRepository>,
+    usage: Arc<dyn UsageRepository>,
+    ledger: Arc<dyn Ledger>,
+    time: BusinessTime,
+}
+
+impl DemoData {
+    pub fn new(
+        plans: Arc<dyn PlanCatalog>,
+        customers: Arc<dyn CustomerRepository>,
+        subscriptions: Arc<dyn SubscriptionRepository>,
+        usage: Arc<dyn UsageRepository>,
+        ledger: Arc<dyn Ledger>,
+        time: BusinessTime,
+    ) -> Self {
+        Self {
+            plans,
+            customers,
+            subscriptions,
+            usage,
+            ledger,
+            time,
+        }
+    }
+
     /// Loads the demo data set; what exists already is left as it is.
-    pub async fn seed_demo(&self) -> Result<SeedReport, BillingError> {
-        let ports = self.ports();
-        let now = ports.clock.now();
-        let calendar = ports.calendar;
+    pub async fn seed(&self) -> Result<SeedReport, BillingError> {
+        let now = self.time.now();
+        let calendar = *self.time.calendar();
         let today = calendar.date_of(now);
         let this_month = Month::of(today);
         let mut report = SeedReport::default();
 
         let plans = demo_plans()?;
         for plan in &plans {
-            if ports.plans.find(&plan.id).await?.is_none() {
-                ports.plans.upsert(plan).await?;
+            if self.plans.find(&plan.id).await?.is_none() {
+                self.plans.upsert(plan).await?;
                 report.plans += 1;
             }
         }
@@ -138,9 +170,9 @@ impl BillingService {
             }
             let start = start_month.first_day();
             let signed_up = morning_of(&calendar, start - Days::new(5));
-            if ports.customers.find(&id).await?.is_none() {
+            if self.customers.find(&id).await?.is_none() {
                 let data = NewCustomer::parse(demo.company, demo.contact, demo.email)?;
-                ports.customers.upsert(&id, &data, signed_up).await?;
+                self.customers.upsert(&id, &data, signed_up).await?;
                 report.customers_created += 1;
             }
 
@@ -155,7 +187,7 @@ impl BillingService {
                 start,
                 Month::of(start + Days::new(366)).first_day() - Days::new(1),
             );
-            if ports.subscriptions.insert_if_absent(&subscription).await? {
+            if self.subscriptions.insert_if_absent(&subscription).await? {
                 report.subscriptions_created += 1;
             }
 
@@ -182,7 +214,7 @@ impl BillingService {
                     });
                 }
             }
-            report.usage_records_added += ports.usage.insert_if_absent(&id, &records).await?;
+            report.usage_records_added += self.usage.insert_if_absent(&id, &records).await?;
 
             // Each month invoiced on its first day, as a billing run would have.
             let mut month = start_month;
@@ -203,7 +235,7 @@ impl BillingService {
         month: Month,
         status: InvoiceStatus,
     ) -> Result<bool, BillingError> {
-        let mut txn = self.ports().ledger.begin(customer).await?;
+        let mut txn = self.ledger.begin(customer).await?;
         let Some(subscription) = txn.subscription().await? else {
             return Ok(false);
         };
@@ -224,13 +256,13 @@ impl BillingService {
             status,
             currency: Currency::Cny,
             lines,
-            created_at: morning_of(&self.ports().calendar, issued_on),
+            created_at: morning_of(self.time.calendar(), issued_on),
             issued_on,
             due_date: issued_on + Days::new(PAYMENT_TERM_DAYS),
         };
         txn.save(&subscription).await?;
         txn.issue(&invoice).await?;
-        txn.set_usage_watermark(inputs.watermark(self.ports().clock.now()))
+        txn.set_usage_watermark(inputs.watermark(self.time.now()))
             .await?;
         txn.commit().await?;
         Ok(true)

@@ -48,3 +48,9 @@ impl From<portal_domain::MoneyError> for BillingError {
         BillingError::Internal(anyhow::Error::new(err))
     }
 }
+
+impl From<portal_domain::ChargeError> for BillingError {
+    fn from(err: portal_domain::ChargeError) -> Self {
+        BillingError::Internal(anyhow::Error::new(err))
+    }
+}

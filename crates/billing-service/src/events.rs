@@ -1,17 +1,19 @@
 //! The messages the portal's changes cause (contract §11): the webhook events
 //! `usage.threshold_crossed`, `invoice.issued`, `invoice.overdue`,
 //! `subscription.changed`, and the spend alert's e-mail. Built here, written to the
-//! outbox by the unit of work of the change.
+//! outbox by the unit of work of the change. [`Events`] is the collaborator every
+//! capability that causes a message builds it with: it knows which channels this server
+//! sends on (a message nobody would send is never written).
 
 use portal_domain::guard::{AlertCondition, AlertRule, Notice};
-use portal_domain::{Customer, Invoice, InvoiceId, Language, Month, Subscription};
+use portal_domain::{Customer, CustomerId, Invoice, InvoiceId, Language, Month, Subscription};
 use serde_json::{Value, json};
 
-use crate::delivery::{EventType, OutboxMessage};
-use crate::fapiao::FapiaoRequest;
-use crate::ports::LedgerTxn;
-use crate::ports::RepositoryError;
-use crate::service::BillingService;
+use crate::ports::outbox::Delivery;
+use crate::ports::{
+    EventType, FapiaoRequest, LedgerTxn, Mail, OutboxMessage, RepositoryError, WebhookEvent,
+};
+use crate::time::BusinessTime;
 
 /// A money amount as the API writes it: a decimal string with its currency.
 fn money(m: portal_domain::Money) -> Value {
@@ -31,7 +33,7 @@ fn invoice_data(invoice: &Invoice) -> Value {
 
 /// How a subscription changed, in `subscription.changed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SubscriptionChange {
+pub enum SubscriptionChange {
     Upgraded,
     DowngradeScheduled,
     DowngradeCancelled,
@@ -50,9 +52,79 @@ impl SubscriptionChange {
     }
 }
 
-impl BillingService {
+/// Builds the outbox messages of changes, for the channels this server sends on.
+#[derive(Clone)]
+pub struct Events {
+    time: BusinessTime,
+    webhooks: bool,
+    mail: bool,
+}
+
+impl Events {
+    /// `webhooks`, `mail`: whether this server sends webhooks and e-mail.
+    pub fn new(time: BusinessTime, webhooks: bool, mail: bool) -> Self {
+        Self {
+            time,
+            webhooks,
+            mail,
+        }
+    }
+
+    /// Whether e-mail is sent (a rule on the `email` channel is refused otherwise).
+    pub fn sends_mail(&self) -> bool {
+        self.mail
+    }
+
+    /// Whether webhooks are sent.
+    pub fn sends_webhooks(&self) -> bool {
+        self.webhooks
+    }
+
+    /// A webhook message, when this server sends webhooks.
+    pub fn webhook(
+        &self,
+        customer: &CustomerId,
+        event_type: EventType,
+        data: serde_json::Value,
+    ) -> Option<OutboxMessage> {
+        self.webhooks.then(|| OutboxMessage {
+            id: format!("evt_{}", uuid::Uuid::new_v4().simple()),
+            customer_id: customer.clone(),
+            created_at: self.time.now(),
+            delivery: Delivery::Webhook(WebhookEvent { event_type, data }),
+        })
+    }
+
+    /// An e-mail to the account's contact, when this server sends e-mail.
+    pub fn mail_to(
+        &self,
+        customer: &Customer,
+        subject: String,
+        body: String,
+    ) -> Option<OutboxMessage> {
+        self.mail(
+            &customer.id,
+            Mail {
+                to: customer.contact_email.as_str().to_owned(),
+                subject,
+                body,
+                attachment: None,
+            },
+        )
+    }
+
+    /// `mail` as an outbox message of the customer, when this server sends e-mail.
+    pub fn mail(&self, customer: &CustomerId, mail: Mail) -> Option<OutboxMessage> {
+        self.mail.then(|| OutboxMessage {
+            id: format!("mail_{}", uuid::Uuid::new_v4().simple()),
+            customer_id: customer.clone(),
+            created_at: self.time.now(),
+            delivery: Delivery::Email(mail),
+        })
+    }
+
     /// `invoice.issued`, when webhooks are sent.
-    pub(crate) fn invoice_issued(&self, invoice: &Invoice) -> Option<OutboxMessage> {
+    pub fn invoice_issued(&self, invoice: &Invoice) -> Option<OutboxMessage> {
         self.webhook(
             &invoice.customer_id,
             EventType::InvoiceIssued,
@@ -61,7 +133,7 @@ impl BillingService {
     }
 
     /// `invoice.overdue`, when webhooks are sent.
-    pub(crate) fn invoice_overdue(&self, invoice: &Invoice) -> Option<OutboxMessage> {
+    pub fn invoice_overdue(&self, invoice: &Invoice) -> Option<OutboxMessage> {
         self.webhook(
             &invoice.customer_id,
             EventType::InvoiceOverdue,
@@ -70,7 +142,7 @@ impl BillingService {
     }
 
     /// `fapiao.issued` (§12), when webhooks are sent.
-    pub(crate) fn fapiao_issued(&self, request: &FapiaoRequest) -> Option<OutboxMessage> {
+    pub fn fapiao_issued(&self, request: &FapiaoRequest) -> Option<OutboxMessage> {
         let issuance = request.issuance.as_ref()?;
         self.webhook(
             &request.customer_id,
@@ -87,12 +159,12 @@ impl BillingService {
     }
 
     /// `subscription.changed`, when webhooks are sent.
-    pub(crate) fn subscription_changed(
+    pub fn subscription_changed(
         &self,
         subscription: &Subscription,
         change: SubscriptionChange,
     ) -> Option<OutboxMessage> {
-        let today = self.today();
+        let today = self.time.today();
         let segments: Vec<Value> = subscription
             .segments
             .iter()
@@ -118,8 +190,7 @@ impl BillingService {
     }
 
     /// Writes the messages (those that exist) in the unit of work.
-    pub(crate) async fn enqueue(
-        &self,
+    pub async fn enqueue(
         txn: &mut dyn LedgerTxn,
         messages: impl IntoIterator<Item = Option<OutboxMessage>>,
     ) -> Result<(), RepositoryError> {
@@ -131,7 +202,7 @@ impl BillingService {
 
     /// What a fired rule sends besides the notification: its webhook and its e-mail
     /// (each on the rule's channels, when this server sends it).
-    pub(crate) fn alert_messages(
+    pub fn alert_messages(
         &self,
         customer: &Customer,
         month: Month,

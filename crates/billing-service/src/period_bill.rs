@@ -13,13 +13,13 @@ use portal_domain::{
     DateRange, InvoiceKind, InvoiceLine, Month, Plan, Segment, Subscription, UsageRecord,
 };
 
-use crate::charging::settlement;
 use crate::error::BillingError;
 use crate::ports::{InvoicedLines, LedgerTxn, USAGE_WATERMARK_MARGIN};
+use portal_domain::charges::settlement;
 
 /// Which usage a bill counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum UsageView {
+pub enum UsageView {
     /// Usage as recorded: what a billing run charges.
     Recorded,
     /// The month of this day carried to its end at its pace so far.
@@ -28,7 +28,7 @@ pub(crate) enum UsageView {
 
 /// A period's billing as it stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct PeriodBill {
+pub struct PeriodBill {
     pub lines: Vec<InvoiceLine>,
     /// `subscription` for the period's first invoice, `adjustment` after it.
     pub kind: InvoiceKind,
@@ -70,7 +70,7 @@ fn month_runs(months: &BTreeSet<Month>) -> Vec<(Month, Month)> {
 }
 
 /// What a bill of a period is computed from, read in one unit of work.
-pub(crate) struct BillInputs {
+pub struct BillInputs {
     period: Month,
     /// The usage months it settles, with their daily usage.
     usage: BTreeMap<Month, Vec<UsageRecord>>,
@@ -83,7 +83,7 @@ pub(crate) struct BillInputs {
 
 impl BillInputs {
     /// Reads what `period`'s bill needs in the open unit of work `txn`.
-    pub(crate) async fn read(txn: &mut dyn LedgerTxn, period: Month) -> Result<Self, BillingError> {
+    pub async fn read(txn: &mut dyn LedgerTxn, period: Month) -> Result<Self, BillingError> {
         let since = txn
             .usage_watermark()
             .await?
@@ -120,12 +120,12 @@ impl BillInputs {
 
     /// The watermark a billing run that read the usage at `read_at` and issued this bill
     /// may record: `read_at`, or earlier if a changed month waits for a later bill.
-    pub(crate) fn watermark(&self, read_at: DateTime<Utc>) -> DateTime<Utc> {
+    pub fn watermark(&self, read_at: DateTime<Utc>) -> DateTime<Utc> {
         self.unsettled_since.map_or(read_at, |at| at.min(read_at))
     }
 
     /// What the period's billing owes now for `subscription`.
-    pub(crate) fn bill(
+    pub fn bill(
         &self,
         subscription: &Subscription,
         plans: &[Plan],
@@ -199,7 +199,7 @@ fn rebilled_months(
 /// that were settled already ([`rebilled_months`]): a plan change's difference to usage
 /// billed under the old timeline (its included quota, its prices). `invoiced` holds the
 /// lines from `from` on.
-pub(crate) async fn rebilled_usage(
+pub async fn rebilled_usage(
     txn: &mut dyn LedgerTxn,
     segments: &[Segment],
     plans: &[Plan],

@@ -5,12 +5,15 @@
 
 use portal_domain::invoice::total_of;
 use portal_domain::{Currency, InvoiceLine, Money, Month, Plan};
-use tracing::instrument;
+
+use std::sync::Arc;
+
+use portal_domain::CustomerId;
 
 use crate::error::BillingError;
 use crate::period_bill::{BillInputs, UsageView};
-use crate::principal::Principal;
-use crate::service::BillingService;
+use crate::ports::Ledger;
+use crate::time::BusinessTime;
 
 /// The next period's bill as it stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,22 +27,26 @@ pub struct UpcomingBill {
     pub projected_lines: Vec<InvoiceLine>,
 }
 
-impl BillingService {
-    /// The bill the next period's billing run would issue now, and projected. Nothing
-    /// owed (no subscription, or nothing to bill) is a bill of 0.00 without lines.
-    #[instrument(skip_all, fields(customer = %principal.customer_id))]
-    pub async fn upcoming_bill(&self, principal: &Principal) -> Result<UpcomingBill, BillingError> {
-        self.upcoming_for(&principal.customer_id).await
+/// Works out [`UpcomingBill`]s (the billing capability shows them; alert rules on the
+/// projected amount are judged by them).
+#[derive(Clone)]
+pub struct UpcomingBills {
+    ledger: Arc<dyn Ledger>,
+    time: BusinessTime,
+}
+
+impl UpcomingBills {
+    pub fn new(ledger: Arc<dyn Ledger>, time: BusinessTime) -> Self {
+        Self { ledger, time }
     }
 
-    /// [`Self::upcoming_bill`] of `customer`.
-    pub(crate) async fn upcoming_for(
-        &self,
-        customer: &portal_domain::CustomerId,
-    ) -> Result<UpcomingBill, BillingError> {
-        let today = self.today();
+    /// The bill the next period's billing run would issue now for `customer`, and
+    /// projected. Nothing owed (no subscription, or nothing to bill) is a bill of 0.00
+    /// without lines.
+    pub async fn of(&self, customer: &CustomerId) -> Result<UpcomingBill, BillingError> {
+        let today = self.time.today();
         let period = Month::of(today).next();
-        let mut txn = self.ports().ledger.begin(customer).await?;
+        let mut txn = self.ledger.begin(customer).await?;
         let (lines, projected_lines, currency) = match txn.subscription().await? {
             Some(subscription)
                 if subscription.serves(period) || subscription.serves(period.prev()) =>

@@ -5,7 +5,7 @@
 use chrono::{TimeZone, Utc};
 use portal_billing::simulation::{plans, play, scenario};
 use portal_billing::test_support::{FixedClock, InMemoryStore};
-use portal_billing::{BillingService, PlanCatalog};
+use portal_billing::{PlanCatalog, Portal};
 use proptest::prelude::*;
 
 proptest! {
@@ -20,8 +20,8 @@ proptest! {
                 store.upsert(&plan).await.unwrap();
             }
             let clock = FixedClock::at(Utc.with_ymd_and_hms(2026, 1, 1, 4, 0, 0).unwrap());
-            let service = BillingService::new(store.ports(clock.clone()));
-            play(&service, &clock, &s).await
+            let portal = Portal::new(store.ports(clock.clone()));
+            play(&portal, &clock, &s).await
         });
         prop_assert!(outcome.is_ok(), "{}", outcome.unwrap_err());
     }

@@ -5,14 +5,14 @@
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use portal_billing::test_support::{FixedClock, InMemoryStore};
-use portal_billing::{AccountEdit, BillingError, BillingService, Principal, Role};
+use portal_billing::{AccountEdit, BillingError, Portal, Principal, Role};
 use portal_domain::{
     CustomerId, DateRange, InvoiceKind, InvoiceStatus, Month, PageRequest, PlanId, Product, UserId,
 };
 use rust_decimal_macros::dec;
 
 struct World {
-    service: BillingService,
+    portal: Portal,
     store: InMemoryStore,
     clock: std::sync::Arc<FixedClock>,
 }
@@ -27,10 +27,10 @@ impl World {
 async fn demo_world() -> World {
     let store = InMemoryStore::default();
     let clock = FixedClock::at(Utc.with_ymd_and_hms(2025, 12, 19, 10, 0, 0).unwrap());
-    let service = BillingService::new(store.ports(clock.clone()));
-    service.seed_demo().await.unwrap();
+    let portal = Portal::new(store.ports(clock.clone()));
+    portal.demo.seed().await.unwrap();
     World {
-        service,
+        portal,
         store,
         clock,
     }
@@ -59,15 +59,15 @@ fn member() -> Principal {
 #[tokio::test]
 async fn demo_seed_matches_the_contract_and_is_idempotent() {
     let w = demo_world().await;
-    let account = w.service.account(&member()).await.unwrap();
+    let account = w.portal.accounts.account(&member()).await.unwrap();
     assert_eq!(account.company_name, "示例科技有限公司");
     assert_eq!(account.contact_email.as_str(), "zhangsan@example.com");
 
-    let sub = w.service.subscription(&member()).await.unwrap();
+    let sub = w.portal.plan_changes.subscription(&member()).await.unwrap();
     assert_eq!(sub.plan.id.as_str(), "pro");
     assert_eq!(sub.status.as_str(), "active");
 
-    let invoices = first_invoice_page(&w.service, &member()).await;
+    let invoices = first_invoice_page(&w.portal, &member()).await;
     let ids: Vec<_> = invoices.iter().map(|i| i.id.to_string()).collect();
     // The three previous months and the current one, each invoiced on its first day.
     assert_eq!(
@@ -94,7 +94,8 @@ async fn demo_seed_matches_the_contract_and_is_idempotent() {
     assert!(invoices.iter().all(|i| i.amount.amount() == dec!(999.00)));
 
     let other = w
-        .service
+        .portal
+        .invoices
         .invoices(&who("cust_demo2", Role::Member), PageRequest::default())
         .await
         .unwrap()
@@ -113,14 +114,15 @@ async fn demo_seed_matches_the_contract_and_is_idempotent() {
     )
     .unwrap();
     let detail = w
-        .service
+        .portal
+        .usage
         .usage_detail(&member(), range, None)
         .await
         .unwrap();
     assert_eq!(detail.len(), 90 * 3);
     assert!(detail.iter().all(|r| r.count > 0));
 
-    let again = w.service.seed_demo().await.unwrap();
+    let again = w.portal.demo.seed().await.unwrap();
     assert_eq!(again, Default::default(), "a second seed adds nothing");
     assert_eq!(w.store.all_invoices().len(), 6);
 }
@@ -129,7 +131,8 @@ async fn demo_seed_matches_the_contract_and_is_idempotent() {
 async fn upgrade_changes_the_plan_and_invoices_the_prorated_difference() {
     let w = demo_world().await;
     let preview = w
-        .service
+        .portal
+        .plan_changes
         .preview_upgrade(&member(), &plan("enterprise"))
         .await
         .unwrap();
@@ -139,7 +142,8 @@ async fn upgrade_changes_the_plan_and_invoices_the_prorated_difference() {
     assert_eq!(preview.lines.len(), 3);
 
     let outcome = w
-        .service
+        .portal
+        .plan_changes
         .upgrade(&admin(), &plan("enterprise"), None)
         .await
         .unwrap();
@@ -150,7 +154,8 @@ async fn upgrade_changes_the_plan_and_invoices_the_prorated_difference() {
     assert_eq!(invoice.status, InvoiceStatus::Pending);
     assert_eq!(invoice.kind, InvoiceKind::Adjustment);
     assert_eq!(
-        w.service
+        w.portal
+            .plan_changes
             .subscription(&member())
             .await
             .unwrap()
@@ -161,7 +166,12 @@ async fn upgrade_changes_the_plan_and_invoices_the_prorated_difference() {
     );
 
     // The quotas of the usage overview follow the new plan.
-    let usage = w.service.usage_overview(&member(), None).await.unwrap();
+    let usage = w
+        .portal
+        .usage
+        .usage_overview(&member(), None)
+        .await
+        .unwrap();
     let ai_chat = usage
         .products
         .iter()
@@ -176,7 +186,7 @@ async fn concurrent_upgrades_leave_one_change_and_one_invoice() {
     // All three read the subscription before any of them writes: only the
     // compare-and-set on its version can keep two of them out.
     w.store.hold_ledger_reads(3);
-    let results = futures_join(&w.service).await;
+    let results = futures_join(&w.portal).await;
     let ok = results.iter().filter(|r| r.is_ok()).count();
     assert_eq!(ok, 1, "{results:?}");
     assert!(
@@ -195,14 +205,14 @@ async fn concurrent_upgrades_leave_one_change_and_one_invoice() {
 }
 
 async fn futures_join(
-    service: &BillingService,
+    portal: &Portal,
 ) -> Vec<Result<portal_billing::UpgradeOutcome, BillingError>> {
     let a = admin();
     let enterprise = plan("enterprise");
     let (r1, r2, r3) = tokio::join!(
-        service.upgrade(&a, &enterprise, None),
-        service.upgrade(&a, &enterprise, None),
-        service.upgrade(&a, &enterprise, None),
+        portal.plan_changes.upgrade(&a, &enterprise, None),
+        portal.plan_changes.upgrade(&a, &enterprise, None),
+        portal.plan_changes.upgrade(&a, &enterprise, None),
     );
     vec![r1, r2, r3]
 }
@@ -212,12 +222,14 @@ async fn usage_overview_sums_counts_and_takes_the_seat_peak() {
     let w = demo_world().await;
     let month = Month::parse("2025-11").unwrap();
     let overview = w
-        .service
+        .portal
+        .usage
         .usage_overview(&member(), Some(month))
         .await
         .unwrap();
     let detail = w
-        .service
+        .portal
+        .usage
         .usage_detail(&member(), DateRange::month(month), None)
         .await
         .unwrap();
@@ -258,12 +270,18 @@ async fn invoice_pdf_is_tenant_scoped_and_cached_by_etag() {
     let store = InMemoryStore::default();
     let renderer = Arc::new(TextRenderer::default());
     let clock = FixedClock::at(Utc.with_ymd_and_hms(2025, 12, 19, 10, 0, 0).unwrap());
-    let service = BillingService::new(store.ports_with(clock, renderer.clone()));
-    service.seed_demo().await.unwrap();
+    let portal = Portal::new(store.ports_with(clock, renderer.clone()));
+    portal.demo.seed().await.unwrap();
 
     let pdf = async |who: &Principal, language, etag: Option<&str>| {
-        service
-            .invoice_pdf(who, "INV202511001", language, etag)
+        portal
+            .invoices
+            .invoice_pdf(
+                who,
+                &portal_domain::InvoiceId::parse("INV202511001").unwrap(),
+                language,
+                etag,
+            )
             .await
     };
     let zh = pdf(&member(), DocumentLanguage::Zh, None).await.unwrap();
@@ -306,7 +324,8 @@ fn platform() -> portal_billing::PlatformCaller {
 async fn a_scheduled_downgrade_takes_effect_on_its_date_by_itself() {
     let w = demo_world().await;
     let view = w
-        .service
+        .portal
+        .plan_changes
         .schedule_downgrade(&admin(), &plan("basic"))
         .await
         .unwrap();
@@ -318,13 +337,15 @@ async fn a_scheduled_downgrade_takes_effect_on_its_date_by_itself() {
     );
     assert_eq!(view.plan.id.as_str(), "pro", "still on the current plan");
     assert!(matches!(
-        w.service
+        w.portal
+            .plan_changes
             .schedule_downgrade(&member(), &plan("basic"))
             .await,
         Err(BillingError::Forbidden(_))
     ));
     assert!(matches!(
-        w.service
+        w.portal
+            .plan_changes
             .schedule_downgrade(&admin(), &plan("enterprise"))
             .await,
         Err(BillingError::Conflict(_))
@@ -332,15 +353,17 @@ async fn a_scheduled_downgrade_takes_effect_on_its_date_by_itself() {
 
     // Billing January early does not apply it today, and bills January as basic.
     let jan = w
-        .service
+        .portal
+        .billing
         .billing_run(&platform(), Month::parse("2026-01").unwrap())
         .await
         .unwrap();
     assert_eq!(jan.created, 2);
-    let sub = w.service.subscription(&member()).await.unwrap();
+    let sub = w.portal.plan_changes.subscription(&member()).await.unwrap();
     assert_eq!(sub.plan.id.as_str(), "pro", "still pro in December");
     let newest = &w
-        .service
+        .portal
+        .invoices
         .invoices(&member(), PageRequest::default())
         .await
         .unwrap()
@@ -350,7 +373,7 @@ async fn a_scheduled_downgrade_takes_effect_on_its_date_by_itself() {
 
     // On 1 January (Shanghai) the plan is basic, with no run in between.
     w.clock_set(Utc.with_ymd_and_hms(2025, 12, 31, 16, 30, 0).unwrap());
-    let sub = w.service.subscription(&member()).await.unwrap();
+    let sub = w.portal.plan_changes.subscription(&member()).await.unwrap();
     assert_eq!(sub.plan.id.as_str(), "basic");
     assert!(sub.scheduled_change.is_none());
 }
@@ -358,18 +381,26 @@ async fn a_scheduled_downgrade_takes_effect_on_its_date_by_itself() {
 #[tokio::test]
 async fn cancelling_a_scheduled_downgrade_keeps_the_plan_and_is_audited() {
     let w = demo_world().await;
-    w.service
+    w.portal
+        .plan_changes
         .schedule_downgrade(&admin(), &plan("basic"))
         .await
         .unwrap();
-    let view = w.service.cancel_scheduled_change(&admin()).await.unwrap();
+    let view = w
+        .portal
+        .plan_changes
+        .cancel_scheduled_change(&admin())
+        .await
+        .unwrap();
     assert!(view.scheduled_change.is_none());
-    w.service
+    w.portal
+        .billing
         .billing_run(&platform(), Month::parse("2026-01").unwrap())
         .await
         .unwrap();
     assert_eq!(
-        w.service
+        w.portal
+            .plan_changes
             .subscription(&member())
             .await
             .unwrap()
@@ -378,7 +409,7 @@ async fn cancelling_a_scheduled_downgrade_keeps_the_plan_and_is_audited() {
             .as_str(),
         "pro"
     );
-    let log = first_audit_page(&w.service, &member()).await;
+    let log = first_audit_page(&w.portal, &member()).await;
     let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions,
@@ -394,20 +425,23 @@ async fn cancelling_a_scheduled_downgrade_keeps_the_plan_and_is_audited() {
 async fn the_preview_date_fixes_the_charge() {
     let w = demo_world().await;
     let preview = w
-        .service
+        .portal
+        .plan_changes
         .preview_upgrade(&member(), &plan("enterprise"))
         .await
         .unwrap();
     // A day later the price would differ; with the preview's date it does not.
     w.clock_set(Utc.with_ymd_and_hms(2025, 12, 20, 10, 0, 0).unwrap());
     let outcome = w
-        .service
+        .portal
+        .plan_changes
         .upgrade(&admin(), &plan("enterprise"), Some(preview.proration_date))
         .await
         .unwrap();
     assert_eq!(outcome.invoice.unwrap().amount, preview.amount);
     let later = w
-        .service
+        .portal
+        .plan_changes
         .preview_upgrade(&admin(), &plan("enterprise"))
         .await;
     assert!(
@@ -423,11 +457,12 @@ async fn account_edits_are_audited_with_before_and_after() {
         contact_name: Some("王五".into()),
         ..Default::default()
     };
-    w.service
+    w.portal
+        .accounts
         .update_account(&admin(), edit, None)
         .await
         .unwrap();
-    let log = first_audit_page(&w.service, &member()).await;
+    let log = first_audit_page(&w.portal, &member()).await;
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].action.as_str(), "account.updated");
     assert_eq!(log[0].before["contact_name"], "张三");
@@ -437,7 +472,8 @@ async fn account_edits_are_audited_with_before_and_after() {
         "only changed fields"
     );
     assert!(
-        w.service
+        w.portal
+            .accounts
             .audit_log(&who("cust_demo2", Role::Member), PageRequest::default())
             .await
             .unwrap()
@@ -448,10 +484,11 @@ async fn account_edits_are_audited_with_before_and_after() {
 
 /// The first page of a customer's invoices (all of them, in these small worlds).
 async fn first_invoice_page(
-    service: &BillingService,
+    portal: &Portal,
     who: &Principal,
 ) -> Vec<portal_domain::InvoiceSummary> {
-    service
+    portal
+        .invoices
         .invoices(who, PageRequest::default())
         .await
         .unwrap()
@@ -459,11 +496,9 @@ async fn first_invoice_page(
 }
 
 /// The first page of the audit log.
-async fn first_audit_page(
-    service: &BillingService,
-    who: &Principal,
-) -> Vec<portal_domain::AuditEntry> {
-    service
+async fn first_audit_page(portal: &Portal, who: &Principal) -> Vec<portal_domain::AuditEntry> {
+    portal
+        .accounts
         .audit_log(who, PageRequest::default())
         .await
         .unwrap()

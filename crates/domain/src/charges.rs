@@ -144,6 +144,30 @@ pub fn has_legacy_lines(invoiced: &[InvoiceLine]) -> bool {
     invoiced.iter().any(|l| l.detail.is_none())
 }
 
+/// The invoiced lines of a customer, by the period their days belong to.
+pub type InvoicedLines = BTreeMap<Month, Vec<InvoiceLine>>;
+
+/// The lines that bring each of `periods` to its charges under `segments`, settled
+/// against what `invoiced` holds of it. Periods that hold lines of the previous version
+/// (an upgrade charged as one difference line) are closed and left alone.
+pub fn settlement(
+    segments: &[Segment],
+    plans: &[Plan],
+    invoiced: &InvoicedLines,
+    periods: impl IntoIterator<Item = Month>,
+) -> Result<Vec<InvoiceLine>, ChargeError> {
+    let mut lines = Vec::new();
+    for period in periods {
+        let already = invoiced.get(&period).map(Vec::as_slice).unwrap_or(&[]);
+        if has_legacy_lines(already) {
+            continue;
+        }
+        let owed = period_charges(segments, period, plans)?;
+        lines.extend(settle(&owed, already));
+    }
+    Ok(lines)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,6 @@
-//! The HTTP adapter: actix-web handlers over the [`BillingService`], the JWT extractor,
+//! The HTTP adapter: actix-web handlers over the capability services of [`Portal`], the JWT extractor,
 //! the contract's error mapping, the OpenAPI document, and serving the single-page app.
-//! Handlers hold the service, never a connection pool.
+//! Handlers hold the services, never a connection pool.
 
 pub mod access;
 pub mod auth;
@@ -18,15 +18,15 @@ use std::sync::Arc;
 use actix_web::http::header;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{HttpRequest, HttpResponse, web};
-use portal_billing::BillingService;
+use portal_billing::Portal;
 
 pub use auth::{Claims, TokenRole};
 pub use error::ApiError;
 pub use keys::{KeyRing, TokenKeys};
 
-/// Shared state of every worker: the service, the token keys and the rate limits.
+/// Shared state of every worker: the capability services, the token keys and the rate limits.
 pub struct AppState {
-    pub service: Arc<BillingService>,
+    pub portal: Arc<Portal>,
     pub keys: TokenKeys,
     pub limits: limits::RateLimits,
     /// Renders the Prometheus text of every metric (the exporter is the server's).

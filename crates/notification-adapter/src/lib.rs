@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use hmac::{Hmac, Mac};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use portal_billing::delivery::{DeliveryError, Mail, Mailer, WebhookSender};
+use portal_billing::ports::{DeliveryError, Mail, Mailer, WebhookSender};
 use sha2::Sha256;
 
 #[cfg(feature = "test-support")]

@@ -9,8 +9,7 @@ use std::time::Duration;
 use chrono::Utc;
 use portal_billing::test_support::TextRenderer;
 use portal_billing::{
-    AccountEdit, BillingService, CustomerRepository, Principal, Role, SubscriptionRepository,
-    SystemClock,
+    AccountEdit, CustomerRepository, Portal, Principal, Role, SubscriptionRepository, SystemClock,
 };
 use portal_domain::{CustomerId, PageRequest, PageSize, PlanId, UserId};
 use portal_persistence::{CachedStore, RedisCache, SeaOrmStore};
@@ -19,7 +18,7 @@ mod common;
 use common::TestRedis;
 
 struct World {
-    service: BillingService,
+    portal: Portal,
     cached: CachedStore,
     redis: TestRedis,
     _dir: std::path::PathBuf,
@@ -34,10 +33,10 @@ async fn world() -> World {
         .unwrap();
     db.migrate().await.unwrap();
     let cached = CachedStore::new(db, Arc::new(RedisCache::connect(&redis.url()).unwrap()));
-    let service = service_over(cached.clone());
-    service.seed_demo().await.unwrap();
+    let portal = portal_over(cached.clone());
+    portal.demo.seed().await.unwrap();
     World {
-        service,
+        portal,
         cached,
         redis,
         _dir: dir,
@@ -45,8 +44,8 @@ async fn world() -> World {
 }
 
 /// The service as the server wires it.
-fn service_over(cached: CachedStore) -> BillingService {
-    BillingService::new(cached.ports(Arc::new(TextRenderer::default()), Arc::new(SystemClock)))
+fn portal_over(cached: CachedStore) -> Portal {
+    Portal::new(cached.ports(Arc::new(TextRenderer::default()), Arc::new(SystemClock)))
 }
 
 fn admin() -> Principal {
@@ -60,11 +59,11 @@ fn admin() -> Principal {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_and_fields_follow_the_contract() {
     let w = world().await;
-    w.service.account(&admin()).await.unwrap();
-    w.service.subscription(&admin()).await.unwrap();
+    w.portal.accounts.account(&admin()).await.unwrap();
+    w.portal.plan_changes.subscription(&admin()).await.unwrap();
     // A page of one: the key still holds the whole list (below).
     let one = PageRequest::first(PageSize::new(1).unwrap());
-    let page = w.service.invoices(&admin(), one).await.unwrap();
+    let page = w.portal.invoices.invoices(&admin(), one).await.unwrap();
     assert_eq!(page.items.len(), 1);
     assert!(page.next.is_some());
 
@@ -116,7 +115,7 @@ async fn keys_and_fields_follow_the_contract() {
         assert!(summary.contains(field), "{field} in {summary}");
     }
     // The summary equals the database's month.
-    let overview = w.service.usage_overview(&admin(), None).await.unwrap();
+    let overview = w.portal.usage.usage_overview(&admin(), None).await.unwrap();
     let ai_chat: i64 = w
         .redis
         .cli(&[
@@ -148,7 +147,8 @@ async fn writes_are_in_redis_right_after_the_request() {
         "新名字科技"
     );
 
-    w.service
+    w.portal
+        .plan_changes
         .upgrade(&admin(), &PlanId::parse("enterprise").unwrap(), None)
         .await
         .unwrap();
@@ -185,7 +185,11 @@ async fn writes_are_in_redis_right_after_the_request() {
         count: 7,
         occurred_at: now.to_rfc3339(),
     };
-    w.service.ingest_usage(&caller, &[event]).await.unwrap();
+    w.portal
+        .usage
+        .ingest_usage(&caller, &[event])
+        .await
+        .unwrap();
     let after: i64 = w
         .redis
         .cli(&["HGET", &key, "count"])
@@ -198,19 +202,19 @@ async fn writes_are_in_redis_right_after_the_request() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_succeed_while_redis_is_dead_and_the_cache_refills_after() {
     let mut w = world().await;
-    w.service.account(&admin()).await.unwrap();
+    w.portal.accounts.account(&admin()).await.unwrap();
     w.redis.kill();
     for i in 0..20 {
         let updated = edit_account(&w, contact(&format!("联系人{i}"))).await;
-        assert_eq!(w.service.account(&admin()).await.unwrap(), updated);
+        assert_eq!(w.portal.accounts.account(&admin()).await.unwrap(), updated);
     }
-    w.service.subscription(&admin()).await.unwrap();
+    w.portal.plan_changes.subscription(&admin()).await.unwrap();
     w.redis.spawn();
     // Reads go on; once the breaker lets Redis back in, the key is refilled with the
     // last value. Polled with a deadline: the breaker's half-open probe decides when.
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     loop {
-        let account = w.service.account(&admin()).await.unwrap();
+        let account = w.portal.accounts.account(&admin()).await.unwrap();
         assert_eq!(account.contact_name, "联系人19");
         let cached = w.redis.json("customer:cust_demo:info");
         if cached.as_ref().map(|v| v["contact_name"] == "联系人19") == Some(true) {
@@ -227,7 +231,7 @@ async fn requests_succeed_while_redis_is_dead_and_the_cache_refills_after() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hung_redis_neither_stalls_requests_nor_leaves_a_stale_value() {
     let w = world().await;
-    w.service.account(&admin()).await.unwrap();
+    w.portal.accounts.account(&admin()).await.unwrap();
     assert_eq!(
         w.redis.json("customer:cust_demo:info").unwrap()["contact_name"],
         "张三"
@@ -237,10 +241,15 @@ async fn a_hung_redis_neither_stalls_requests_nor_leaves_a_stale_value() {
     edit_account(&w, contact("王五")).await;
     // Reads see the change while Redis hangs: the key is known to be stale.
     assert_eq!(
-        w.service.account(&admin()).await.unwrap().contact_name,
+        w.portal
+            .accounts
+            .account(&admin())
+            .await
+            .unwrap()
+            .contact_name,
         "王五"
     );
-    w.service.subscription(&admin()).await.unwrap();
+    w.portal.plan_changes.subscription(&admin()).await.unwrap();
     w.redis.signal("-CONT");
 
     // Within the repair interval the old value is gone from Redis.
@@ -257,7 +266,12 @@ async fn a_hung_redis_neither_stalls_requests_nor_leaves_a_stale_value() {
     }
     assert!(repaired, "the stale value outlived the outage");
     assert_eq!(
-        w.service.account(&admin()).await.unwrap().contact_name,
+        w.portal
+            .accounts
+            .account(&admin())
+            .await
+            .unwrap()
+            .contact_name,
         "王五"
     );
     assert_eq!(
@@ -330,7 +344,8 @@ async fn a_changed_redis_plan_price_does_not_change_what_is_charged() {
     let w = world().await;
     let enterprise = PlanId::parse("enterprise").unwrap();
     let honest = w
-        .service
+        .portal
+        .plan_changes
         .preview_upgrade(&admin(), &enterprise)
         .await
         .unwrap();
@@ -344,10 +359,14 @@ async fn a_changed_redis_plan_price_does_not_change_what_is_charged() {
         .await
         .unwrap();
     let other = CachedStore::new(db, Arc::new(RedisCache::connect(&w.redis.url()).unwrap()));
-    let service = service_over(other);
-    let listed = service.plans(&admin()).await.unwrap();
+    let portal = portal_over(other);
+    let listed = portal.plan_changes.plans(&admin()).await.unwrap();
     assert!(listed.iter().any(|p| p.id == enterprise));
-    let outcome = service.upgrade(&admin(), &enterprise, None).await.unwrap();
+    let outcome = portal
+        .plan_changes
+        .upgrade(&admin(), &enterprise, None)
+        .await
+        .unwrap();
     let invoice = outcome.invoice.expect("the upgrade owes money");
     assert_eq!(invoice.amount, honest.amount);
     assert!(invoice.amount.amount() > rust_decimal::Decimal::ONE);
@@ -386,7 +405,8 @@ fn contact(name: &str) -> AccountEdit {
 
 /// Saves an edit as the demo admin and returns the account as saved.
 async fn edit_account(w: &World, edit: AccountEdit) -> portal_domain::Customer {
-    w.service
+    w.portal
+        .accounts
         .update_account(&admin(), edit, None)
         .await
         .unwrap()

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use portal_billing::test_support::TextRenderer;
 use portal_billing::{
-    AccountEdit, BillingService, CustomerRepository, PlanCatalog, PlatformCaller, Principal, Role,
+    AccountEdit, CustomerRepository, PlanCatalog, PlatformCaller, Portal, Principal, Role,
     SystemClock,
 };
 use portal_domain::{BusinessCalendar, CustomerId, PlanId, RawUsageEvent, UserId};
@@ -22,7 +22,7 @@ mod common;
 use common::TestPg;
 
 struct World {
-    service: BillingService,
+    portal: Portal,
     cached: CachedStore,
     cache: RedisCache,
     cluster: TestRedisCluster,
@@ -38,12 +38,12 @@ async fn world() -> World {
     db.migrate().await.unwrap();
     let cache = RedisCache::connect(&cluster.url()).unwrap();
     let cached = CachedStore::new(db, Arc::new(cache.clone()));
-    let service = BillingService::new(
+    let portal = Portal::new(
         cached
             .clone()
             .ports(Arc::new(TextRenderer::default()), Arc::new(SystemClock)),
     );
-    service.seed_demo().await.unwrap();
+    portal.demo.seed().await.unwrap();
 
     // Customers whose info keys hash to each of the three masters.
     let mut customers = BTreeMap::new();
@@ -59,15 +59,23 @@ async fn world() -> World {
     }
     let today = today();
     for id in customers.values() {
-        service
-            .provision_customer(&platform(), id, "集群科技", "赵六", "zhao@example.com")
+        portal
+            .accounts
+            .provision_customer(
+                &platform(),
+                &CustomerId::parse(id).unwrap(),
+                "集群科技",
+                "赵六",
+                "zhao@example.com",
+            )
             .await
             .unwrap();
-        service
+        portal
+            .plan_changes
             .provision_subscription(
                 &platform(),
-                id,
-                "pro",
+                &CustomerId::parse(id).unwrap(),
+                &PlanId::parse("pro").unwrap(),
                 today - chrono::Days::new(10),
                 today + chrono::Days::new(355),
             )
@@ -75,7 +83,7 @@ async fn world() -> World {
             .unwrap();
     }
     World {
-        service,
+        portal,
         cached,
         cache,
         cluster,
@@ -129,10 +137,18 @@ async fn contract_keys_land_on_the_master_serving_their_slot() {
     assert_eq!(w.customers.len(), 3);
     let day = today();
     for (i, id) in w.customers.values().enumerate() {
-        w.service.account(&admin(id)).await.unwrap();
-        w.service.subscription(&admin(id)).await.unwrap();
+        w.portal.accounts.account(&admin(id)).await.unwrap();
+        w.portal
+            .plan_changes
+            .subscription(&admin(id))
+            .await
+            .unwrap();
         let event = usage(id, &format!("cluster-e{i}"), 7 + i as i64);
-        w.service.ingest_usage(&platform(), &[event]).await.unwrap();
+        w.portal
+            .usage
+            .ingest_usage(&platform(), &[event])
+            .await
+            .unwrap();
 
         let info = format!("customer:{id}:info");
         let value = json_on_owner(&w.cluster, &info).unwrap();
@@ -186,24 +202,40 @@ async fn a_plan_upsert_clears_subscription_keys_on_every_master() {
     let ids: Vec<String> = (0..30).map(|i| format!("cust_bulk{i}")).collect();
     for id in w.customers.values().chain(&ids) {
         if !ids.contains(id) {
-            w.service.subscription(&admin(id)).await.unwrap();
+            w.portal
+                .plan_changes
+                .subscription(&admin(id))
+                .await
+                .unwrap();
             continue;
         }
-        w.service
-            .provision_customer(&platform(), id, "批量科技", "钱七", "qian@example.com")
+        w.portal
+            .accounts
+            .provision_customer(
+                &platform(),
+                &CustomerId::parse(id).unwrap(),
+                "批量科技",
+                "钱七",
+                "qian@example.com",
+            )
             .await
             .unwrap();
-        w.service
+        w.portal
+            .plan_changes
             .provision_subscription(
                 &platform(),
-                id,
-                "pro",
+                &CustomerId::parse(id).unwrap(),
+                &PlanId::parse("pro").unwrap(),
                 today(),
                 today() + chrono::Days::new(30),
             )
             .await
             .unwrap();
-        w.service.subscription(&admin(id)).await.unwrap();
+        w.portal
+            .plan_changes
+            .subscription(&admin(id))
+            .await
+            .unwrap();
     }
     for port in w.cluster.ports() {
         assert!(
@@ -228,7 +260,13 @@ async fn a_plan_upsert_clears_subscription_keys_on_every_master() {
     }
     let id = w.customers.values().next().unwrap();
     assert_eq!(
-        w.service.subscription(&admin(id)).await.unwrap().plan.name,
+        w.portal
+            .plan_changes
+            .subscription(&admin(id))
+            .await
+            .unwrap()
+            .plan
+            .name,
         "专业版二代"
     );
     let sub = json_on_owner(&w.cluster, &format!("customer:{id}:subscription")).unwrap();
@@ -243,7 +281,7 @@ async fn with_a_master_dead_requests_succeed_and_the_live_masters_keep_serving()
     let victim = w.customers[&dead].clone();
     let survivor = w.customers[&live].clone();
     for id in [&victim, &survivor] {
-        w.service.account(&admin(id)).await.unwrap();
+        w.portal.accounts.account(&admin(id)).await.unwrap();
     }
     w.cluster.kill(dead);
 
@@ -255,23 +293,29 @@ async fn with_a_master_dead_requests_succeed_and_the_live_masters_keep_serving()
                 ..Default::default()
             };
             let saved = within_a_second("an account edit", async {
-                w.service.update_account(&admin(id), edit, None).await
+                w.portal
+                    .accounts
+                    .update_account(&admin(id), edit, None)
+                    .await
             })
             .await
             .unwrap();
             assert_eq!(saved.contact_name, name);
-            let read = within_a_second("an account read", w.service.account(&admin(id)))
+            let read = within_a_second("an account read", w.portal.accounts.account(&admin(id)))
                 .await
                 .unwrap();
             assert_eq!(read.contact_name, name, "the database's value for {id}");
-            let sub = within_a_second("a subscription read", w.service.subscription(&admin(id)))
-                .await
-                .unwrap();
+            let sub = within_a_second(
+                "a subscription read",
+                w.portal.plan_changes.subscription(&admin(id)),
+            )
+            .await
+            .unwrap();
             assert_eq!(sub.plan.id.as_str(), "pro");
             let event = usage(id, &format!("dead-e{i}-{id}"), 1);
             within_a_second(
                 "a usage batch",
-                w.service.ingest_usage(&platform(), &[event]),
+                w.portal.usage.ingest_usage(&platform(), &[event]),
             )
             .await
             .unwrap();
@@ -283,7 +327,7 @@ async fn with_a_master_dead_requests_succeed_and_the_live_masters_keep_serving()
     let key = format!("customer:{survivor}:info");
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let account = w.service.account(&admin(&survivor)).await.unwrap();
+        let account = w.portal.accounts.account(&admin(&survivor)).await.unwrap();
         assert_eq!(account.contact_name, "联系人9");
         let cached = w.cluster.cli(live, &["GET", &key]);
         if cached.contains("联系人9") {
@@ -303,7 +347,7 @@ async fn with_a_master_dead_requests_succeed_and_the_live_masters_keep_serving()
     for _ in 0..20 {
         within_a_second(
             "a read on the dead master",
-            w.service.account(&admin(&victim)),
+            w.portal.accounts.account(&admin(&victim)),
         )
         .await
         .unwrap();

@@ -1,6 +1,8 @@
 //! The port contract suite (`portal_billing::test_support::contract`) against the
 //! sea-orm store on SQLite and PostgreSQL, and the cached store over the in-process
-//! cache and over a real Redis: every implementation keeps every promise.
+//! cache and over a real Redis: every implementation keeps every promise, one test per
+//! promise and implementation (`cargo test -p portal-persistence --test port_contract
+//! outbox_claims` runs one promise on all four).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
 mod common;
@@ -9,12 +11,12 @@ use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
 use common::{TestPg, TestRedis, ports_of, sqlite_url};
-use portal_billing::Ports;
-use portal_billing::test_support::{FixedClock, contract};
+use portal_billing::Adapters;
+use portal_billing::test_support::FixedClock;
 use portal_persistence::{KeyValue, MemoryCache, RedisCache, SeaOrmStore};
 
 /// Ports of `store` (or of the cache over it, when given).
-fn ports(store: SeaOrmStore, cache: Option<Arc<dyn KeyValue>>) -> Ports {
+fn ports(store: SeaOrmStore, cache: Option<Arc<dyn KeyValue>>) -> Adapters {
     let clock = FixedClock::at(Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap());
     ports_of(store, cache, clock)
 }
@@ -25,49 +27,52 @@ async fn sqlite() -> SeaOrmStore {
     store
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_sqlite_store_keeps_every_promise() {
-    contract::run_all("the sea-orm store on SQLite", || async {
-        ports(sqlite().await, None)
-    })
-    .await;
+mod sqlite {
+    use super::*;
+
+    async fn fresh() -> (Adapters, ()) {
+        (ports(sqlite().await, None), ())
+    }
+
+    portal_billing::port_contract_tests!(fresh);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_postgres_store_keeps_every_promise() {
-    // Each case's database lives until the end of the test.
-    let databases = Arc::new(std::sync::Mutex::new(Vec::new()));
-    contract::run_all("the sea-orm store on PostgreSQL", || {
-        let databases = databases.clone();
-        async move {
-            let db = TestPg::create().await;
-            let store = SeaOrmStore::connect(&db.url).await.unwrap();
-            databases.lock().unwrap().push(db);
-            store.migrate().await.unwrap();
-            ports(store, None)
-        }
-    })
-    .await;
+mod postgres {
+    use super::*;
+
+    /// A new database, kept until the case ends.
+    async fn fresh() -> (Adapters, TestPg) {
+        let db = TestPg::create().await;
+        let store = SeaOrmStore::connect(&db.url).await.unwrap();
+        store.migrate().await.unwrap();
+        (ports(store, None), db)
+    }
+
+    portal_billing::port_contract_tests!(fresh);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_store_cached_in_process_keeps_every_promise() {
-    contract::run_all("the cached store over the in-process cache", || async {
-        ports(sqlite().await, Some(Arc::new(MemoryCache::default())))
-    })
-    .await;
+mod cached_in_process {
+    use super::*;
+
+    async fn fresh() -> (Adapters, ()) {
+        (
+            ports(sqlite().await, Some(Arc::new(MemoryCache::default()))),
+            (),
+        )
+    }
+
+    portal_billing::port_contract_tests!(fresh);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_store_cached_in_redis_keeps_every_promise() {
-    let redis = TestRedis::start();
-    contract::run_all("the cached store over Redis", || {
-        redis.cli(&["FLUSHALL"]);
-        let url = redis.url();
-        async move {
-            let cache: Arc<dyn KeyValue> = Arc::new(RedisCache::connect(&url).unwrap());
-            ports(sqlite().await, Some(cache))
-        }
-    })
-    .await;
+mod cached_in_redis {
+    use super::*;
+
+    /// A Redis server of the case's own, kept until the case ends.
+    async fn fresh() -> (Adapters, TestRedis) {
+        let redis = TestRedis::start();
+        let cache: Arc<dyn KeyValue> = Arc::new(RedisCache::connect(&redis.url()).unwrap());
+        (ports(sqlite().await, Some(cache)), redis)
+    }
+
+    portal_billing::port_contract_tests!(fresh);
 }

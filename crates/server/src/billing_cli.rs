@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use portal_billing::{BillingService, PlatformCaller};
+use portal_billing::{PlatformCaller, Portal};
 use portal_domain::{BillingRun, Month, RunStatus};
 
 /// How often a run driven elsewhere is looked at.
@@ -41,13 +41,9 @@ fn peak_memory() -> Option<String> {
 }
 
 /// Runs `period`'s billing to its end and prints what it did.
-pub async fn run(
-    service: &BillingService,
-    caller: &PlatformCaller,
-    period: Month,
-) -> anyhow::Result<()> {
+pub async fn run(portal: &Portal, caller: &PlatformCaller, period: Month) -> anyhow::Result<()> {
     let started = Instant::now();
-    let (run, fresh) = service.start_billing_run(caller, period).await?;
+    let (run, fresh) = portal.billing.start_billing_run(caller, period).await?;
     if !fresh {
         eprintln!(
             "billing run {} of {period} is running already ({} of {} done): joining it",
@@ -56,17 +52,18 @@ pub async fn run(
     }
     let bar = bar(&run);
     show(&bar, &run);
-    let owner = service.instance().to_owned();
+    let owner = portal.billing.instance().to_owned();
     let ended = loop {
         let progress = |r: &BillingRun| show(&bar, r);
-        if let Some(ended) = service
+        if let Some(ended) = portal
+            .billing
             .drive_billing_run(caller, &run.id, &owner, &progress)
             .await?
         {
             break ended;
         }
         // Driven by another process: watch it until it ends or its driver dies.
-        let current = service.billing_run_status(caller, &run.id).await?;
+        let current = portal.billing.billing_run_status(caller, &run.id).await?;
         show(&bar, &current);
         if current.status != RunStatus::Running {
             break current;

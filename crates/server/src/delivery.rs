@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use portal_billing::BillingService;
-use portal_billing::delivery::{Mailer, WebhookSender};
+use portal_billing::Portal;
+use portal_billing::ports::{Mailer, WebhookSender};
 use portal_notify::{HttpWebhookSender, SmtpMailer};
 
 use crate::config::ConfigError;
@@ -109,9 +109,9 @@ impl DeliverySettings {
 /// Delivers the outbox's due messages until the task is dropped: at once again after a
 /// full pass, after [`POLL_INTERVAL`] otherwise. Every instance runs one; a message is
 /// tried by one of them at a time (the outbox leases it).
-pub async fn run(service: Arc<BillingService>) {
+pub async fn run(portal: Arc<Portal>) {
     loop {
-        let pause = match service.deliver_due().await {
+        let pause = match portal.delivery.deliver_due().await {
             Ok(report) if report.tried() > 0 && report.delivered == report.tried() => {
                 Duration::ZERO
             }

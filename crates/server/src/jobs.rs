@@ -5,20 +5,20 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use portal_billing::{BillingService, PlatformCaller};
+use portal_billing::{PlatformCaller, Portal};
 
 /// How often an instance looks for runs to resume. A cut-off run waits for its lease to
 /// lapse (`portal_domain::billing_run::RUN_LEASE`) and then at most this long.
 pub const RESUME_INTERVAL: Duration = Duration::from_secs(2);
 
 /// Resumes cut-off billing runs until the task is dropped.
-pub async fn run(service: Arc<BillingService>) {
+pub async fn run(portal: Arc<Portal>) {
     let caller = PlatformCaller {
         name: "portal-resumer".into(),
     };
-    let owner = service.instance().to_owned();
+    let owner = portal.billing.instance().to_owned();
     loop {
-        match service.resume_billing_runs(&caller, &owner).await {
+        match portal.billing.resume_billing_runs(&caller, &owner).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(runs = n, "billing runs resumed and finished"),
             Err(error) => tracing::warn!(%error, "billing runs not resumed"),

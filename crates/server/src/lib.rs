@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
-use portal_billing::{BillingService, SystemClock};
+use portal_billing::{Portal, SystemClock};
 use portal_http::access::PortalRootSpan;
 use portal_http::limits::RateLimits;
 use portal_http::{AppState, HttpSettings, TokenKeys};
@@ -25,10 +25,8 @@ use tracing_actix_web::TracingLogger;
 
 pub use config::{ConfigError, Settings};
 
-/// Opens the database, applies migrations and builds the service over it.
-pub async fn open_service(
-    settings: &Settings,
-) -> anyhow::Result<(Arc<BillingService>, SeaOrmStore)> {
+/// Opens the database, applies migrations and builds the capability services over it.
+pub async fn open_portal(settings: &Settings) -> anyhow::Result<(Arc<Portal>, SeaOrmStore)> {
     let store = SeaOrmStore::connect(&settings.database_url).await?;
     store.migrate().await?;
     // Redis when configured (dual write, contract §5): one server, or a Redis Cluster when
@@ -56,17 +54,20 @@ pub async fn open_service(
     if let Some(feed) = &feed {
         ports.changes = Arc::new(feed.clone());
     }
-    let service =
-        Arc::new(BillingService::new(ports).with_entitlement_ttl(settings.entitlement_ttl));
+    ports.entitlement_ttl = settings.entitlement_ttl;
+    ports.metrics = Arc::new(telemetry::PrometheusMetrics);
+    let portal = Arc::new(Portal::new(ports));
     if let Some(feed) = &feed {
-        let weak = Arc::downgrade(&service);
+        let weak = Arc::downgrade(&portal);
         feed.listen(move |customers| {
-            if let Some(service) = weak.upgrade() {
-                tokio::spawn(async move { service.forget_entitlements(&customers).await });
+            if let Some(portal) = weak.upgrade() {
+                tokio::spawn(
+                    async move { portal.spend_guard.forget_entitlements(&customers).await },
+                );
             }
         });
     }
-    Ok((service, store))
+    Ok((portal, store))
 }
 
 /// The invoice issuer: configured fields, demo placeholders for the rest.
@@ -86,7 +87,7 @@ fn seller(settings: &Settings) -> Seller {
 pub struct Application {
     port: u16,
     server: Server,
-    service: Arc<BillingService>,
+    portal: Arc<Portal>,
     /// Whether this instance runs the outbox's delivery runner.
     delivers: bool,
 }
@@ -95,12 +96,12 @@ impl Application {
     /// Connects, migrates and binds `settings.bind` (port 0 picks a free port).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let ring = settings.key_ring()?;
-        let (service, _store) = open_service(&settings).await?;
+        let (portal, _store) = open_portal(&settings).await?;
         let listener = TcpListener::bind(settings.bind)
             .map_err(|e| anyhow::anyhow!("PORTAL_BIND: cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState {
-            service: service.clone(),
+            portal: portal.clone(),
             keys: TokenKeys::with_ring(&ring),
             limits: RateLimits::per_second(settings.rate_limit),
             metrics: telemetry::metrics(),
@@ -120,7 +121,7 @@ impl Application {
         Ok(Self {
             port,
             server,
-            service,
+            portal,
             delivers: settings.delivery.any(),
         })
     }
@@ -129,9 +130,9 @@ impl Application {
         self.port
     }
 
-    /// The service behind the server, for seeding from the same process.
-    pub fn service(&self) -> Arc<BillingService> {
-        self.service.clone()
+    /// The capability services behind the server, for seeding from the same process.
+    pub fn portal(&self) -> Arc<Portal> {
+        self.portal.clone()
     }
 
     /// Serves, delivers the outbox's messages when e-mail or webhooks are configured,
@@ -139,8 +140,8 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let runner = self
             .delivers
-            .then(|| tokio::spawn(delivery::run(self.service.clone())));
-        let resumer = tokio::spawn(jobs::run(self.service.clone()));
+            .then(|| tokio::spawn(delivery::run(self.portal.clone())));
+        let resumer = tokio::spawn(jobs::run(self.portal.clone()));
         let served = self.server.await;
         if let Some(runner) = runner {
             runner.abort();

@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use portal_billing::PlatformCaller;
 use portal_domain::Month;
 use portal_http::{Claims, TokenKeys, TokenRole};
-use portal_server::{Application, Settings, open_service, telemetry};
+use portal_server::{Application, Settings, open_portal, telemetry};
 
 #[derive(Parser)]
 #[command(name = "portal", version, about = "客户控制台 — the customer portal")]
@@ -114,15 +114,15 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             app.run_until_stopped().await?;
         }
         Command::Migrate => {
-            open_service(&settings).await?;
+            open_portal(&settings).await?;
             println!("migrations applied");
         }
         Command::Seed { demo } => {
             if !demo {
                 anyhow::bail!("nothing to seed: pass --demo to load the demo data");
             }
-            let (service, _) = open_service(&settings).await?;
-            let report = service.seed_demo().await?;
+            let (portal, _) = open_portal(&settings).await?;
+            let report = portal.demo.seed().await?;
             println!(
                 "demo data loaded: {} plans, {} customers, {} subscriptions, {} usage records, {} invoices added",
                 report.plans,
@@ -133,7 +133,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             );
         }
         Command::Billing { command } => {
-            let (service, _) = open_service(&settings).await?;
+            let (portal, _) = open_portal(&settings).await?;
             let caller = PlatformCaller {
                 name: "portal-cli".into(),
             };
@@ -141,10 +141,11 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 BillingCommand::Run { period } => {
                     let period = Month::parse(&period)
                         .map_err(|e| anyhow::anyhow!("--period: {}", e.why))?;
-                    portal_server::billing_cli::run(&service, &caller, period).await?;
+                    portal_server::billing_cli::run(&portal, &caller, period).await?;
                 }
                 BillingCommand::Overdue => {
-                    let (overdue, expired) = service.mark_overdue_and_expired(&caller).await?;
+                    let (overdue, expired) =
+                        portal.billing.mark_overdue_and_expired(&caller).await?;
                     println!("{overdue} invoices overdue, {expired} subscriptions expired");
                 }
             }

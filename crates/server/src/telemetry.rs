@@ -7,6 +7,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use portal_billing::ports::{DeliveryOutcome, Metrics};
 
 use tracing_subscriber::EnvFilter;
 
@@ -60,4 +61,36 @@ pub fn metrics() -> Arc<dyn Fn() -> String + Send + Sync> {
             .map(PrometheusHandle::render)
             .unwrap_or_default()
     })
+}
+
+/// The business counters of the capability services ([`Metrics`]), recorded in the
+/// process's Prometheus recorder under the names `/metrics` has always shown.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PrometheusMetrics;
+
+impl Metrics for PrometheusMetrics {
+    fn billing_run_finished(&self, invoices: u64) {
+        metrics::counter!("portal_billing_runs_total").increment(1);
+        metrics::counter!("portal_billing_invoices_created_total").increment(invoices);
+    }
+
+    fn run_customers_billed(&self, created: u64, skipped: u64) {
+        metrics::counter!("portal_billing_run_customers_total", "outcome" => "created")
+            .increment(created);
+        metrics::counter!("portal_billing_run_customers_total", "outcome" => "skipped")
+            .increment(skipped);
+    }
+
+    fn usage_events_ingested(&self, accepted: u64, duplicates: u64) {
+        metrics::counter!("portal_usage_events_accepted_total").increment(accepted);
+        metrics::counter!("portal_usage_events_duplicate_total").increment(duplicates);
+    }
+
+    fn alert_fired(&self) {
+        metrics::counter!("portal_alerts_fired_total").increment(1);
+    }
+
+    fn delivery_tried(&self, outcome: DeliveryOutcome) {
+        metrics::counter!("portal_deliveries_total", "outcome" => outcome.as_str()).increment(1);
+    }
 }

@@ -7,23 +7,21 @@ use portal_domain::guard::Notice;
 use portal_domain::{AuditAction, FapiaoRequestStatus, FieldErrors};
 use tracing::instrument;
 
-use super::{FapiaoRequest, Step};
-use crate::delivery::{Mail, MailAttachment, OutboxMessage};
+use super::{Fapiao, Step};
 use crate::error::BillingError;
+use crate::ports::{FapiaoRequest, Mail, MailAttachment, Notification, OutboxMessage};
 use crate::principal::PlatformCaller;
-use crate::service::BillingService;
 
 /// The longest reversal reason kept.
 const MAX_REASON_CHARS: usize = 200;
 
-impl BillingService {
+impl Fapiao {
     /// Every customer's pending requests, oldest first (the platform's finance).
     pub async fn pending_fapiao_requests(
         &self,
         _caller: &PlatformCaller,
     ) -> Result<Vec<FapiaoRequest>, BillingError> {
         Ok(self
-            .ports()
             .fapiao
             .requests_in(FapiaoRequestStatus::Pending)
             .await?)
@@ -43,7 +41,6 @@ impl BillingService {
         let issuance = validate_issuance(fapiao_number, issued_on, file_type, file.len())?;
         let number = issuance.fapiao_number.to_string();
         let current = self
-            .ports()
             .fapiao
             .request(None, id)
             .await?
@@ -63,14 +60,16 @@ impl BillingService {
             AuditAction::FapiaoIssued,
             Some(&changed),
         );
-        let mut outbox: Vec<OutboxMessage> = self.fapiao_issued(&changed).into_iter().collect();
+        let mut outbox: Vec<OutboxMessage> =
+            self.events.fapiao_issued(&changed).into_iter().collect();
         outbox.extend(self.fapiao_mail(&changed, file).await?);
-        let notification = self.notification(
+        let notification = Notification::new(
             &changed.customer_id,
             Notice::FapiaoIssued {
                 fapiao_number: number,
                 amount: changed.amount,
             },
+            self.time.now(),
         );
         self.fapiao_transition(
             &changed,
@@ -103,7 +102,6 @@ impl BillingService {
             .into());
         }
         let current = self
-            .ports()
             .fapiao
             .request(None, id)
             .await?
@@ -129,7 +127,7 @@ impl BillingService {
     }
 }
 
-impl BillingService {
+impl Fapiao {
     /// The e-fapiao, attached to an e-mail to the profile's address (contract §12), when
     /// this server sends e-mail.
     async fn fapiao_mail(
@@ -140,10 +138,10 @@ impl BillingService {
         let Some(issuance) = &request.issuance else {
             return Ok(None);
         };
-        if self.ports().mailer.is_none() {
+        if !self.events.sends_mail() {
             return Ok(None);
         }
-        let Some(profile) = self.ports().fapiao.profile(&request.customer_id).await? else {
+        let Some(profile) = self.fapiao.profile(&request.customer_id).await? else {
             return Ok(None);
         };
         let number = issuance.fapiao_number.as_str();
@@ -171,6 +169,6 @@ impl BillingService {
                 bytes: file.to_vec(),
             }),
         };
-        Ok(self.mail(&request.customer_id, mail))
+        Ok(self.events.mail(&request.customer_id, mail))
     }
 }

@@ -3,28 +3,49 @@
 //! issuance and reversal (红冲) through the internal API (`finance.rs`), each step audited.
 
 mod finance;
-mod port;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use portal_domain::fapiao::validate_profile;
 use portal_domain::{
     AuditAction, AuditEntry, CustomerId, FapiaoKind, FapiaoProfile, FapiaoRequestStatus,
-    FieldErrors, InvoiceFapiaoStatus, InvoiceId, InvoiceStatus, Money, RawFapiaoProfile, UserId,
+    FieldErrors, InvoiceId, InvoiceStatus, Money, RawFapiaoProfile, UserId,
 };
 use tracing::instrument;
 
-use crate::delivery::OutboxMessage;
 use crate::error::BillingError;
-use crate::ports::RepositoryError;
-use crate::principal::Principal;
-use crate::service::BillingService;
-
-pub use port::{
-    FapiaoFile, FapiaoRepository, FapiaoRequest, FapiaoTransition, MAX_INVOICES_PER_REQUEST,
+use crate::events::Events;
+use crate::ports::{
+    FapiaoFile, FapiaoRepository, FapiaoRequest, FapiaoTransition, InvoiceRepository,
+    MAX_INVOICES_PER_REQUEST, Notification, OutboxMessage, RepositoryError,
 };
+use crate::principal::Principal;
+use crate::time::BusinessTime;
 
-impl BillingService {
+/// The customer's fapiao profile and requests, and finance's side of them.
+pub struct Fapiao {
+    fapiao: Arc<dyn FapiaoRepository>,
+    invoices: Arc<dyn InvoiceRepository>,
+    events: Events,
+    time: BusinessTime,
+}
+
+impl Fapiao {
+    pub fn new(
+        fapiao: Arc<dyn FapiaoRepository>,
+        invoices: Arc<dyn InvoiceRepository>,
+        events: Events,
+        time: BusinessTime,
+    ) -> Self {
+        Self {
+            fapiao,
+            invoices,
+            events,
+            time,
+        }
+    }
+
     fn fapiao_audit(
         &self,
         customer: &CustomerId,
@@ -60,7 +81,7 @@ impl BillingService {
         AuditEntry {
             customer_id: customer.clone(),
             user_id: user.clone(),
-            at: self.ports().clock.now(),
+            at: self.time.now(),
             action,
             before: Default::default(),
             after,
@@ -72,8 +93,7 @@ impl BillingService {
         &self,
         principal: &Principal,
     ) -> Result<FapiaoProfile, BillingError> {
-        self.ports()
-            .fapiao
+        self.fapiao
             .profile(&principal.customer_id)
             .await?
             .ok_or(BillingError::NotFound("fapiao profile"))
@@ -109,8 +129,7 @@ impl BillingService {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
-        self.ports()
-            .fapiao
+        self.fapiao
             .set_profile(&principal.customer_id, &profile, &audit)
             .await?;
         Ok(profile)
@@ -146,22 +165,17 @@ impl BillingService {
                 "kind checked above"
             )));
         };
-        let profile = self
-            .ports()
-            .fapiao
-            .profile(customer)
-            .await?
-            .ok_or_else(|| {
-                FieldErrors::single(
-                    "profile",
-                    "set the fapiao profile (开票信息) before requesting a fapiao",
-                )
-            })?;
+        let profile = self.fapiao.profile(customer).await?.ok_or_else(|| {
+            FieldErrors::single(
+                "profile",
+                "set the fapiao profile (开票信息) before requesting a fapiao",
+            )
+        })?;
         kind.check_profile(&profile)?;
         let mut invoices = Vec::with_capacity(invoice_ids.len());
         for raw in invoice_ids {
             let invoice = match InvoiceId::parse(raw) {
-                Ok(id) => self.ports().invoices.find(customer, &id).await?,
+                Ok(id) => self.invoices.find(customer, &id).await?,
                 Err(_) => None,
             }
             .ok_or(BillingError::NotFound("invoice"))?;
@@ -188,7 +202,7 @@ impl BillingService {
             invoice_ids: invoices.iter().map(|i| i.id.clone()).collect(),
             title: profile.title.clone(),
             tax_id: profile.tax_id.as_ref().map(|t| t.to_string()),
-            created_at: self.ports().clock.now(),
+            created_at: self.time.now(),
             issuance: None,
             reversal_reason: None,
         };
@@ -198,7 +212,7 @@ impl BillingService {
             AuditAction::FapiaoRequested,
             Some(&request),
         );
-        match self.ports().fapiao.create_request(&request, &audit).await {
+        match self.fapiao.create_request(&request, &audit).await {
             Ok(()) => Ok(request),
             Err(RepositoryError::Conflict) => Err(BillingError::Conflict(
                 "an invoice of this request is already in a pending or issued fapiao request"
@@ -213,7 +227,7 @@ impl BillingService {
         &self,
         principal: &Principal,
     ) -> Result<Vec<FapiaoRequest>, BillingError> {
-        Ok(self.ports().fapiao.requests(&principal.customer_id).await?)
+        Ok(self.fapiao.requests(&principal.customer_id).await?)
     }
 
     #[instrument(skip_all, fields(customer = %principal.customer_id))]
@@ -222,8 +236,7 @@ impl BillingService {
         principal: &Principal,
         id: &str,
     ) -> Result<FapiaoRequest, BillingError> {
-        self.ports()
-            .fapiao
+        self.fapiao
             .request(Some(&principal.customer_id), id)
             .await?
             .ok_or(BillingError::NotFound("fapiao request"))
@@ -272,53 +285,11 @@ impl BillingService {
             return Err(BillingError::NotFound("fapiao file"));
         };
         let bytes = self
-            .ports()
             .fapiao
             .file(&principal.customer_id, id)
             .await?
             .ok_or(BillingError::NotFound("fapiao file"))?;
         Ok(FapiaoFile { issuance, bytes })
-    }
-
-    /// The fapiao status of each of the customer's `invoices` (`none` when no pending
-    /// or issued request holds it).
-    pub async fn invoice_fapiao_statuses(
-        &self,
-        principal: &Principal,
-        invoices: &[InvoiceId],
-    ) -> Result<HashMap<InvoiceId, InvoiceFapiaoStatus>, BillingError> {
-        let holders = self
-            .ports()
-            .fapiao
-            .holders(&principal.customer_id, invoices)
-            .await?;
-        Ok(invoices
-            .iter()
-            .map(|id| {
-                (
-                    id.clone(),
-                    InvoiceFapiaoStatus::of(holders.get(id).copied()),
-                )
-            })
-            .collect())
-    }
-
-    /// A page of the customer's invoices, newest first, with each one's fapiao status.
-    pub async fn invoices_with_fapiao(
-        &self,
-        principal: &Principal,
-        page: portal_domain::PageRequest<portal_domain::InvoiceKey>,
-    ) -> Result<
-        (
-            portal_domain::InvoicePage,
-            HashMap<InvoiceId, InvoiceFapiaoStatus>,
-        ),
-        BillingError,
-    > {
-        let invoices = self.invoices(principal, page).await?;
-        let ids: Vec<InvoiceId> = invoices.items.iter().map(|i| i.id.clone()).collect();
-        let statuses = self.invoice_fapiao_statuses(principal, &ids).await?;
-        Ok((invoices, statuses))
     }
 
     async fn fapiao_transition(
@@ -335,7 +306,7 @@ impl BillingService {
             outbox: step.outbox,
             notification: step.notification,
         };
-        match self.ports().fapiao.transition(change).await {
+        match self.fapiao.transition(change).await {
             Ok(()) => Ok(()),
             Err(RepositoryError::Conflict) => Err(BillingError::Conflict(format!(
                 "the request is no longer {}",
@@ -351,7 +322,7 @@ struct Step<'a> {
     file: Option<&'a [u8]>,
     audit: &'a AuditEntry,
     outbox: &'a [OutboxMessage],
-    notification: Option<&'a crate::guard::Notification>,
+    notification: Option<&'a Notification>,
 }
 
 impl<'a> Step<'a> {

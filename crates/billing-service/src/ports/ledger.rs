@@ -6,12 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use portal_domain::{
-    AuditEntry, CustomerId, DateRange, Invoice, InvoiceLine, Month, NewInvoice, Plan, Subscription,
-    UsageRecord,
+    AuditEntry, CustomerId, DateRange, Invoice, Month, NewInvoice, Plan, Subscription, UsageRecord,
 };
 
 use super::RepositoryError;
-use crate::delivery::OutboxMessage;
+use super::{OutboxMessage, RunTicket};
 
 /// A billing run looks again at every month whose usage changed after its customer's
 /// watermark less this margin: an ingestion that committed after the run read the usage
@@ -19,8 +18,7 @@ use crate::delivery::OutboxMessage;
 /// (Ingestion transactions end long before: statements time out after 15 s.)
 pub const USAGE_WATERMARK_MARGIN: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
 
-/// The invoiced lines of a customer, by the period their days belong to.
-pub type InvoicedLines = BTreeMap<Month, Vec<InvoiceLine>>;
+pub use portal_domain::charges::InvoicedLines;
 
 /// Every charge is made in one unit of work on one customer: read the subscription, the
 /// prices and what was invoiced, then store the new timeline, the invoice and the audit
@@ -162,7 +160,7 @@ pub trait LedgerTxn: Send {
     /// `false`, writing nothing, when the run's lease is no longer the ticket's.
     async fn record_run_item(
         &mut self,
-        ticket: &crate::runs::RunTicket,
+        ticket: &RunTicket,
         issued: bool,
     ) -> Result<bool, RepositoryError>;
 

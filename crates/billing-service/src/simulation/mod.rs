@@ -3,7 +3,7 @@
 //!
 //! A scenario is a year of customers' subscriptions, upgrades, scheduled downgrades,
 //! calls-off, usage events (some weeks late, some sent twice) and billing runs of random
-//! periods at random days (early, late, repeated), driven through [`BillingService`] with
+//! periods at random days (early, late, repeated), driven through [`Portal`] with
 //! a controllable clock. The oracle ([`oracle::Book`]) keeps its own plan and usage for
 //! every day and counts each period's charges and each month's overage in integer fen;
 //! the service's fee lines of every period, and in the end its usage lines of every
@@ -20,8 +20,8 @@ use portal_domain::{
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
+use crate::Portal;
 use crate::principal::{PlatformCaller, Principal, Role};
-use crate::service::BillingService;
 use crate::test_support::FixedClock;
 
 pub mod oracle;
@@ -162,7 +162,7 @@ fn cid(i: usize) -> CustomerId {
 /// customers) and checks every period's invoices against the oracle: `Err` names the
 /// first difference.
 pub async fn play(
-    service: &BillingService,
+    portal: &Portal,
     clock: &Arc<FixedClock>,
     scenario: &Scenario,
 ) -> Result<(), String> {
@@ -172,18 +172,20 @@ pub async fn play(
     let mut books = Vec::new();
     for (i, c) in scenario.customers.iter().enumerate() {
         let (start, end) = (day(c.start), day(c.start + c.length - 1));
-        service
-            .provision_customer(
-                &platform,
-                cid(i).as_str(),
-                "Sim Co",
-                "Sim",
-                "sim@example.com",
-            )
+        portal
+            .accounts
+            .provision_customer(&platform, &cid(i), "Sim Co", "Sim", "sim@example.com")
             .await
             .map_err(|e| format!("provision customer: {e}"))?;
-        service
-            .provision_subscription(&platform, cid(i).as_str(), PLANS[c.plan].0, start, end)
+        portal
+            .plan_changes
+            .provision_subscription(
+                &platform,
+                &cid(i),
+                &PlanId::parse(PLANS[c.plan].0).map_err(|e| e.to_string())?,
+                start,
+                end,
+            )
             .await
             .map_err(|e| format!("provision subscription: {e}"))?;
         let mut days = BTreeMap::new();
@@ -213,7 +215,7 @@ pub async fn play(
             Action::Upgrade(p) => {
                 let expect = current.is_some_and(|c| PLANS[*p].1 > PLANS[c].1);
                 let plan = PlanId::parse(PLANS[*p].0).map_err(|e| e.to_string())?;
-                let got = service.upgrade(&who, &plan, None).await;
+                let got = portal.plan_changes.upgrade(&who, &plan, None).await;
                 if expect && got.is_ok() {
                     book.set_from(today, *p);
                 }
@@ -224,14 +226,14 @@ pub async fn play(
                 let expect = current.is_some_and(|c| PLANS[*p].1 < PLANS[c].1)
                     && book.plan_on(effective).is_some();
                 let plan = PlanId::parse(PLANS[*p].0).map_err(|e| e.to_string())?;
-                let got = service.schedule_downgrade(&who, &plan).await;
+                let got = portal.plan_changes.schedule_downgrade(&who, &plan).await;
                 if expect && got.is_ok() {
                     book.set_from(effective, *p);
                 }
                 (expect, got.map(|_| ()).map_err(|e| e.to_string()))
             }
             Action::CallOff => {
-                let got = service.cancel_scheduled_change(&who).await;
+                let got = portal.plan_changes.cancel_scheduled_change(&who).await;
                 if let (Some(c), Ok(_), Some(next)) = (current, &got, today.succ_opt()) {
                     book.set_from(next, c);
                 }
@@ -244,8 +246,15 @@ pub async fn play(
                     today + Days::new(from.unsigned_abs())
                 };
                 let end = start + Days::new(length - 1);
-                let got = service
-                    .provision_subscription(&platform, cid(i).as_str(), PLANS[*plan].0, start, end)
+                let got = portal
+                    .plan_changes
+                    .provision_subscription(
+                        &platform,
+                        &cid(i),
+                        &PlanId::parse(PLANS[*plan].0).map_err(|e| e.to_string())?,
+                        start,
+                        end,
+                    )
                     .await;
                 if got.is_ok() {
                     book.days.retain(|d, _| *d < start);
@@ -271,14 +280,15 @@ pub async fn play(
                     count: *count,
                     occurred_at: noon(day).to_rfc3339(),
                 };
-                let mut got = service
+                let mut got = portal
+                    .usage
                     .ingest_usage(&platform, std::slice::from_ref(&event))
                     .await;
                 if let (Ok(report), true) = (&got, *twice) {
                     if report.accepted != 1 {
                         return Err(format!("step {n}: accepted {}", report.accepted));
                     }
-                    got = service.ingest_usage(&platform, &[event]).await;
+                    got = portal.usage.ingest_usage(&platform, &[event]).await;
                     if got.as_ref().is_ok_and(|r| r.accepted != 0) {
                         return Err(format!("step {n}: an event counted twice"));
                     }
@@ -293,7 +303,7 @@ pub async fn play(
                 for _ in 0..offset.unsigned_abs() {
                     m = if *offset < 0 { m.prev() } else { m.next() };
                 }
-                let got = service.billing_run(&platform, m).await;
+                let got = portal.billing.billing_run(&platform, m).await;
                 ran.insert(m);
                 (true, got.map(|_| ()).map_err(|e| e.to_string()))
             }
@@ -307,7 +317,7 @@ pub async fn play(
             _ => {}
         }
         // Invoiced periods are settled at every moment.
-        check(service, i, &books[i], Scope::Invoiced)
+        check(portal, i, &books[i], Scope::Invoiced)
             .await
             .map_err(|e| format!("after step {n} ({step:?} on {today}): {e}"))?;
     }
@@ -329,19 +339,21 @@ pub async fn play(
         })
         .filter(|m| !ran.contains(m));
         for m in unrun.chain(lasts.iter().copied()).collect::<Vec<_>>() {
-            service
+            portal
+                .billing
                 .billing_run(&platform, m)
                 .await
                 .map_err(|e| format!("final run {m}: {e}"))?;
         }
         for (i, book) in books.iter().enumerate() {
-            check(service, i, book, Scope::Usage).await?;
+            check(portal, i, book, Scope::Usage).await?;
         }
         // Periods whose days a correction added after their run are billed when they
         // are run again: every period is, and then every period adds up.
         let mut m = Month::of(first);
         while m <= after {
-            service
+            portal
+                .billing
                 .billing_run(&platform, m)
                 .await
                 .map_err(|e| format!("final run {m}: {e}"))?;
@@ -349,7 +361,7 @@ pub async fn play(
         }
     }
     for (i, book) in books.iter().enumerate() {
-        check(service, i, book, Scope::All).await?;
+        check(portal, i, book, Scope::All).await?;
     }
     Ok(())
 }
@@ -366,12 +378,7 @@ enum Scope {
 }
 
 /// Compares customer `i`'s invoices with the oracle, as far as `scope` says.
-async fn check(
-    service: &BillingService,
-    i: usize,
-    book: &Book,
-    scope: Scope,
-) -> Result<(), String> {
+async fn check(portal: &Portal, i: usize, book: &Book, scope: Scope) -> Result<(), String> {
     let all = scope == Scope::All;
     let who = Principal::new(
         cid(i),
@@ -383,7 +390,8 @@ async fn check(
     let mut summaries = Vec::new();
     let mut page = PageRequest::first(PageSize::new(PageSize::MAX).map_err(|e| e.to_string())?);
     loop {
-        let found = service
+        let found = portal
+            .invoices
             .invoices(&who, page.clone())
             .await
             .map_err(|e| e.to_string())?;
@@ -394,8 +402,9 @@ async fn check(
         }
     }
     for summary in summaries {
-        let invoice = service
-            .invoice(&who, summary.id.as_str())
+        let invoice = portal
+            .invoices
+            .invoice(&who, &summary.id)
             .await
             .map_err(|e| e.to_string())?;
         let mut total = 0;

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use portal_domain::{AuditEntry, CustomerId, FapiaoProfile, FapiaoRequestStatus, InvoiceId};
 
 use super::InMemoryStore;
-use crate::fapiao::{FapiaoRepository, FapiaoRequest, FapiaoTransition};
 use crate::ports::RepositoryError;
+use crate::ports::{FapiaoRepository, FapiaoRequest, FapiaoTransition};
 
 /// The fakes' fapiao state.
 #[derive(Default)]

@@ -7,8 +7,8 @@ use portal_domain::guard::{AlertRule, Cap};
 use portal_domain::{AuditEntry, CustomerId, Month};
 
 use super::InMemoryStore;
-use crate::guard::{GuardRepository, Notification};
 use crate::ports::RepositoryError;
+use crate::ports::{GuardRepository, Notification};
 
 #[async_trait]
 impl GuardRepository for InMemoryStore {
@@ -69,7 +69,7 @@ impl GuardRepository for InMemoryStore {
         month: Month,
         rule_key: &str,
         notification: Option<&Notification>,
-        outbox: &[crate::delivery::OutboxMessage],
+        outbox: &[crate::ports::OutboxMessage],
     ) -> Result<bool, RepositoryError> {
         {
             let mut state = self.lock()?;

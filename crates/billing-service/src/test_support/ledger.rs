@@ -26,10 +26,10 @@ struct InMemoryTxn {
     saved: Option<(Subscription, i64)>,
     invoices: Vec<NewInvoice>,
     audit: Vec<AuditEntry>,
-    outbox: Vec<crate::delivery::OutboxMessage>,
+    outbox: Vec<crate::ports::OutboxMessage>,
     watermark: Option<DateTime<Utc>>,
     /// The run that billed the customer in this unit of work, and whether it issued.
-    run_item: Option<(crate::runs::RunTicket, bool)>,
+    run_item: Option<(crate::ports::RunTicket, bool)>,
 }
 
 #[async_trait]
@@ -173,7 +173,7 @@ impl LedgerTxn for InMemoryTxn {
 
     async fn enqueue(
         &mut self,
-        message: &crate::delivery::OutboxMessage,
+        message: &crate::ports::OutboxMessage,
     ) -> Result<(), RepositoryError> {
         self.outbox.push(message.clone());
         Ok(())
@@ -224,7 +224,7 @@ impl LedgerTxn for InMemoryTxn {
 
     async fn record_run_item(
         &mut self,
-        ticket: &crate::runs::RunTicket,
+        ticket: &crate::ports::RunTicket,
         issued: bool,
     ) -> Result<bool, RepositoryError> {
         if !super::runs::holds(&*self.store.lock()?, ticket) {

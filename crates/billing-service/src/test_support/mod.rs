@@ -19,9 +19,10 @@ use portal_domain::{
     SubscriptionStatus, UsageEvent, UsageRecord, account_audit,
 };
 
+use crate::Adapters;
 use crate::ports::{
     Actor, AuditRepository, Clock, CustomerRepository, HealthProbe, InvoiceDocument,
-    InvoiceRenderer, InvoiceRepository, PlanCatalog, Ports, RenderError, RepositoryError,
+    InvoiceRenderer, InvoiceRepository, PlanCatalog, RenderError, RepositoryError,
     SubscriptionRepository, UsageRepository,
 };
 
@@ -50,7 +51,7 @@ struct State {
     rules: BTreeMap<CustomerId, Vec<portal_domain::guard::AlertRule>>,
     caps: BTreeMap<CustomerId, Vec<portal_domain::guard::Cap>>,
     firings: HashSet<(CustomerId, Month, String)>,
-    notifications: Vec<crate::guard::Notification>,
+    notifications: Vec<crate::ports::Notification>,
     outbox: Vec<outbox::Stored>,
     fapiao: fapiao::FapiaoState,
     invoices: Vec<Invoice>,
@@ -77,13 +78,17 @@ impl InMemoryStore {
             .map_err(|_| RepositoryError::Other(anyhow::anyhow!("state poisoned")))
     }
 
-    /// Ports over this store, `clock` and a [`TextRenderer`].
-    pub fn ports(&self, clock: Arc<dyn Clock>) -> Ports {
+    /// Adapters over this store, `clock` and a [`TextRenderer`].
+    pub fn ports(&self, clock: Arc<dyn Clock>) -> Adapters {
         self.ports_with(clock, Arc::new(TextRenderer::default()))
     }
 
-    pub fn ports_with(&self, clock: Arc<dyn Clock>, renderer: Arc<dyn InvoiceRenderer>) -> Ports {
-        Ports::from_store(
+    pub fn ports_with(
+        &self,
+        clock: Arc<dyn Clock>,
+        renderer: Arc<dyn InvoiceRenderer>,
+    ) -> Adapters {
+        Adapters::from_store(
             Arc::new(self.clone()),
             renderer,
             clock,

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::InMemoryStore;
-use crate::delivery::{DueMessage, Outbox, OutboxMessage};
 use crate::ports::RepositoryError;
+use crate::ports::{DueMessage, Outbox, OutboxMessage};
 
 /// A message as the fake keeps it.
 #[derive(Debug, Clone)]

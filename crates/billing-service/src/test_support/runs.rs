@@ -9,7 +9,7 @@ use portal_domain::{BillingRun, CustomerId, RunStatus};
 
 use super::{InMemoryStore, State};
 use crate::ports::RepositoryError;
-use crate::runs::{BillingRuns, RunTicket};
+use crate::ports::{BillingRuns, RunTicket};
 
 #[derive(Default)]
 pub(super) struct RunsState {

@@ -25,7 +25,7 @@ pub async fn get_account(
     state: web::Data<AppState>,
     CustomerUser(user): CustomerUser,
 ) -> Result<HttpResponse, ApiError> {
-    let account = state.service.account(&user).await?;
+    let account = state.portal.accounts.account(&user).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, account_etag(account.version)))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
@@ -68,7 +68,11 @@ pub async fn put_account(
         ),
         None => None,
     };
-    let account = state.service.update_account(&user, edit, if_match).await?;
+    let account = state
+        .portal
+        .accounts
+        .update_account(&user, edit, if_match)
+        .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, account_etag(account.version)))
         .json(dto::account(&account)))

@@ -30,6 +30,6 @@ pub async fn get_upcoming(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let language = document_language(query.lang.as_deref(), &req)?;
-    let bill = state.service.upcoming_bill(&user).await?;
+    let bill = state.portal.billing.upcoming_bill(&user).await?;
     Ok(worded(dto::upcoming(&bill, language)))
 }

@@ -8,7 +8,7 @@ use portal_api_types::{
     ErrorBody, FapiaoIssued, FapiaoProfile, FapiaoRequest, FapiaoRequests, FapiaoReversed,
     NewFapiaoRequest,
 };
-use portal_billing::fapiao::FapiaoRequest as Request;
+use portal_billing::ports::FapiaoRequest as Request;
 use portal_domain::fapiao::{MAX_FAPIAO_FILE_BYTES, RawFapiaoProfile};
 use portal_domain::{FapiaoProfile as Profile, FieldErrors, InvoiceId};
 
@@ -67,7 +67,7 @@ pub async fn get_profile(
     CustomerUser(user): CustomerUser,
 ) -> Result<web::Json<FapiaoProfile>, ApiError> {
     Ok(web::Json(profile(
-        &state.service.fapiao_profile(&user).await?,
+        &state.portal.fapiao.fapiao_profile(&user).await?,
     )))
 }
 
@@ -102,7 +102,7 @@ pub async fn put_profile(
         bank_account: body.bank_account,
         email: body.email,
     };
-    let saved = state.service.set_fapiao_profile(&user, &raw).await?;
+    let saved = state.portal.fapiao.set_fapiao_profile(&user, &raw).await?;
     Ok(web::Json(profile(&saved)))
 }
 
@@ -130,7 +130,8 @@ pub async fn create_request(
     body: web::Json<NewFapiaoRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let created = state
-        .service
+        .portal
+        .fapiao
         .request_fapiao(&user, &body.invoice_ids, &body.kind)
         .await?;
     Ok(HttpResponse::Created().json(request(&created)))
@@ -149,7 +150,7 @@ pub async fn list_requests(
     CustomerUser(user): CustomerUser,
 ) -> Result<web::Json<FapiaoRequests>, ApiError> {
     Ok(web::Json(requests(
-        &state.service.fapiao_requests(&user).await?,
+        &state.portal.fapiao.fapiao_requests(&user).await?,
     )))
 }
 
@@ -168,7 +169,7 @@ pub async fn get_request(
     id: web::Path<String>,
 ) -> Result<web::Json<FapiaoRequest>, ApiError> {
     Ok(web::Json(request(
-        &state.service.fapiao_request(&user, &id).await?,
+        &state.portal.fapiao.fapiao_request(&user, &id).await?,
     )))
 }
 
@@ -193,7 +194,7 @@ pub async fn withdraw_request(
     id: web::Path<String>,
 ) -> Result<web::Json<FapiaoRequest>, ApiError> {
     Ok(web::Json(request(
-        &state.service.withdraw_fapiao(&user, &id).await?,
+        &state.portal.fapiao.withdraw_fapiao(&user, &id).await?,
     )))
 }
 
@@ -215,7 +216,7 @@ pub async fn download_file(
     CustomerUser(user): CustomerUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let file = state.service.fapiao_file(&user, &id).await?;
+    let file = state.portal.fapiao.fapiao_file(&user, &id).await?;
     Ok(HttpResponse::Ok()
         .content_type(file.issuance.file_type.content_type())
         .insert_header((header::CACHE_CONTROL, "private, no-cache"))
@@ -249,7 +250,7 @@ pub async fn pending_requests(
         return Err(FieldErrors::single("status", "only pending requests are listed").into());
     }
     Ok(web::Json(requests(
-        &state.service.pending_fapiao_requests(&caller).await?,
+        &state.portal.fapiao.pending_fapiao_requests(&caller).await?,
     )))
 }
 
@@ -293,7 +294,8 @@ pub async fn issued(
         .decode(body.file_base64.trim())
         .map_err(|e| FieldErrors::single("file_base64", format!("is not base64: {e}")))?;
     let issued = state
-        .service
+        .portal
+        .fapiao
         .issue_fapiao(
             &caller,
             &id,
@@ -331,7 +333,8 @@ pub async fn reversed(
 ) -> Result<web::Json<FapiaoRequest>, ApiError> {
     Ok(web::Json(request(
         &state
-            .service
+            .portal
+            .fapiao
             .reverse_fapiao(&caller, &id, &body.reason)
             .await?,
     )))

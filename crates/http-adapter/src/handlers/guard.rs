@@ -48,7 +48,7 @@ pub async fn get_alerts(
     CustomerUser(user): CustomerUser,
 ) -> Result<web::Json<AlertRules>, ApiError> {
     Ok(web::Json(rule_set(
-        &state.service.alert_rules(&user).await?,
+        &state.portal.spend_guard.alert_rules(&user).await?,
     )))
 }
 
@@ -86,7 +86,11 @@ pub async fn put_alerts(
             channels: r.channels.clone(),
         })
         .collect();
-    let saved = state.service.set_alert_rules(&user, &raw).await?;
+    let saved = state
+        .portal
+        .spend_guard
+        .set_alert_rules(&user, &raw)
+        .await?;
     Ok(web::Json(rule_set(&saved)))
 }
 
@@ -114,7 +118,9 @@ pub async fn get_caps(
     state: web::Data<AppState>,
     CustomerUser(user): CustomerUser,
 ) -> Result<web::Json<Caps>, ApiError> {
-    Ok(web::Json(cap_set(&state.service.caps(&user).await?)))
+    Ok(web::Json(cap_set(
+        &state.portal.spend_guard.caps(&user).await?,
+    )))
 }
 
 /// Replaces the caps (admins only): a counted product stops at a share of its quota.
@@ -142,11 +148,14 @@ pub async fn put_caps(
         .map(|c| (c.product.clone(), c.stop_at_percent))
         .collect();
     Ok(web::Json(cap_set(
-        &state.service.set_caps(&user, &raw).await?,
+        &state.portal.spend_guard.set_caps(&user, &raw).await?,
     )))
 }
 
-fn notification(n: &portal_billing::Notification, language: DocumentLanguage) -> Notification {
+fn notification(
+    n: &portal_billing::ports::Notification,
+    language: DocumentLanguage,
+) -> Notification {
     let (title, body) = n.notice.words(language);
     Notification {
         id: n.id.clone(),
@@ -177,7 +186,7 @@ pub async fn get_notifications(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let language = document_language(query.lang.as_deref(), &req)?;
-    let (unread, list) = state.service.notifications(&user).await?;
+    let (unread, list) = state.portal.spend_guard.notifications(&user).await?;
     Ok(worded(Notifications {
         unread,
         notifications: list.iter().map(|n| notification(n, language)).collect(),
@@ -205,7 +214,11 @@ pub async fn read_notification(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let language = document_language(query.lang.as_deref(), &req)?;
-    let read = state.service.mark_notification_read(&user, &id).await?;
+    let read = state
+        .portal
+        .spend_guard
+        .mark_notification_read(&user, &id)
+        .await?;
     Ok(worded(notification(&read, language)))
 }
 
@@ -227,7 +240,11 @@ pub async fn get_entitlements(
     ServiceCaller(caller): ServiceCaller,
     customer_id: web::Path<String>,
 ) -> Result<web::Json<Entitlements>, ApiError> {
-    let products = state.service.entitlements(&caller, &customer_id).await?;
+    let products = state
+        .portal
+        .spend_guard
+        .entitlements(&caller, &super::ids::customer(&customer_id)?)
+        .await?;
     Ok(web::Json(Entitlements {
         customer_id: customer_id.into_inner(),
         products: products

@@ -18,7 +18,7 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    if state.service.ready().await {
+    if state.portal.ready().await {
         HttpResponse::Ok().json(serde_json::json!({"status": "ready"}))
     } else {
         crate::error::ApiError::unavailable().into_response()

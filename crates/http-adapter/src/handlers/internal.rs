@@ -44,10 +44,11 @@ pub async fn put_customer(
     body: web::Json<ProvisionCustomerRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (customer, created) = state
-        .service
+        .portal
+        .accounts
         .provision_customer(
             &caller,
-            &customer_id,
+            &super::ids::new_customer(&customer_id)?,
             &body.company_name,
             &body.contact_name,
             &body.contact_email,
@@ -85,8 +86,15 @@ pub async fn put_subscription(
     let start = field_date("start_date", &body.start_date)?;
     let end = field_date("end_date", &body.end_date)?;
     let view = state
-        .service
-        .provision_subscription(&caller, &customer_id, &body.plan_id, start, end)
+        .portal
+        .plan_changes
+        .provision_subscription(
+            &caller,
+            &super::ids::customer(&customer_id)?,
+            &super::ids::plan(&body.plan_id)?,
+            start,
+            end,
+        )
         .await?;
     Ok(web::Json(dto::subscription(&view)))
 }
@@ -121,7 +129,7 @@ pub async fn post_usage(
             occurred_at: e.occurred_at,
         })
         .collect();
-    let report = state.service.ingest_usage(&caller, &raw).await?;
+    let report = state.portal.usage.ingest_usage(&caller, &raw).await?;
     Ok(web::Json(UsageBatchResult {
         accepted: report.accepted,
         duplicates: report.duplicates,
@@ -148,7 +156,7 @@ pub async fn billing_run(
     body: web::Json<BillingRunRequest>,
 ) -> Result<web::Json<BillingRunResult>, ApiError> {
     let period = Month::parse(&body.period).map_err(|e| FieldErrors::single("period", e.why))?;
-    let report = state.service.billing_run(&caller, period).await?;
+    let report = state.portal.billing.billing_run(&caller, period).await?;
     Ok(web::Json(BillingRunResult {
         created: report.created,
         skipped: report.skipped,
@@ -196,8 +204,9 @@ pub async fn mark_paid(
         paid_at: request.paid_at,
     };
     let invoice = state
-        .service
-        .mark_invoice_paid(&caller, &invoice_id, report)
+        .portal
+        .invoices
+        .mark_invoice_paid(&caller, &super::ids::invoice(&invoice_id)?, report)
         .await?;
     Ok(web::Json(dto::invoice(&invoice, Language::Zh)))
 }

@@ -31,7 +31,8 @@ pub async fn list_invoices(
     query: web::Query<PageQuery>,
 ) -> Result<web::Json<InvoiceList>, ApiError> {
     let (page, fapiao) = state
-        .service
+        .portal
+        .invoices
         .invoices_with_fapiao(&user, query.request()?)
         .await?;
     Ok(web::Json(InvoiceList {
@@ -72,7 +73,11 @@ pub async fn get_invoice(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let language = document_language(query.lang.as_deref(), &req)?;
-    let invoice = state.service.invoice(&user, &id).await?;
+    let invoice = state
+        .portal
+        .invoices
+        .invoice(&user, &super::ids::invoice(&id)?)
+        .await?;
     Ok(worded(dto::invoice(&invoice, language)))
 }
 
@@ -168,8 +173,9 @@ pub async fn get_invoice_pdf(
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok());
     let pdf = state
-        .service
-        .invoice_pdf(&user, &id, language, if_none_match)
+        .portal
+        .invoices
+        .invoice_pdf(&user, &super::ids::invoice(&id)?, language, if_none_match)
         .await?;
     let mut response = match pdf.body {
         PdfBody::NotModified => HttpResponse::NotModified(),

@@ -6,6 +6,7 @@ pub mod billing;
 pub mod fapiao;
 pub mod guard;
 pub mod health;
+pub mod ids;
 pub mod internal;
 pub mod invoices;
 pub mod paging;

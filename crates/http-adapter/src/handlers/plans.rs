@@ -32,7 +32,7 @@ pub async fn get_subscription(
     state: web::Data<AppState>,
     CustomerUser(user): CustomerUser,
 ) -> Result<web::Json<Subscription>, ApiError> {
-    let view = state.service.subscription(&user).await?;
+    let view = state.portal.plan_changes.subscription(&user).await?;
     Ok(web::Json(dto::subscription(&view)))
 }
 
@@ -48,7 +48,7 @@ pub async fn get_plans(
     state: web::Data<AppState>,
     CustomerUser(user): CustomerUser,
 ) -> Result<web::Json<PlanList>, ApiError> {
-    let plans = state.service.plans(&user).await?;
+    let plans = state.portal.plan_changes.plans(&user).await?;
     Ok(web::Json(PlanList {
         plans: plans.iter().map(dto::plan).collect(),
     }))
@@ -83,7 +83,11 @@ pub async fn preview_upgrade(
 ) -> Result<web::Json<UpgradePreview>, ApiError> {
     let plan = dto::plan_id(&query.plan_id)?;
     let language = super::invoices::document_language(None, &req)?;
-    let quote = state.service.preview_upgrade(&user, &plan).await?;
+    let quote = state
+        .portal
+        .plan_changes
+        .preview_upgrade(&user, &plan)
+        .await?;
     Ok(web::Json(dto::upgrade_preview(&quote, language)))
 }
 
@@ -137,7 +141,8 @@ pub async fn upgrade(
     let plan = dto::plan_id(&body.plan_id)?;
     let language = super::invoices::document_language(None, &req)?;
     let reply = state
-        .service
+        .portal
+        .plan_changes
         .upgrade_once(&user, key, &plan, proration_date, |outcome| {
             Ok(serde_json::to_vec(&dto::upgrade_response(
                 outcome, language,
@@ -175,7 +180,11 @@ pub async fn downgrade(
     body: web::Json<DowngradeRequest>,
 ) -> Result<web::Json<Subscription>, ApiError> {
     let plan = dto::plan_id(&body.plan_id)?;
-    let view = state.service.schedule_downgrade(&user, &plan).await?;
+    let view = state
+        .portal
+        .plan_changes
+        .schedule_downgrade(&user, &plan)
+        .await?;
     Ok(web::Json(dto::subscription(&view)))
 }
 
@@ -191,7 +200,11 @@ pub async fn cancel_scheduled_change(
     state: web::Data<AppState>,
     CustomerUser(user): CustomerUser,
 ) -> Result<web::Json<Subscription>, ApiError> {
-    let view = state.service.cancel_scheduled_change(&user).await?;
+    let view = state
+        .portal
+        .plan_changes
+        .cancel_scheduled_change(&user)
+        .await?;
     Ok(web::Json(dto::subscription(&view)))
 }
 
@@ -214,7 +227,11 @@ pub async fn audit_log(
     CustomerUser(user): CustomerUser,
     query: web::Query<PageQuery>,
 ) -> Result<web::Json<AuditLog>, ApiError> {
-    let page = state.service.audit_log(&user, query.request()?).await?;
+    let page = state
+        .portal
+        .accounts
+        .audit_log(&user, query.request()?)
+        .await?;
     Ok(web::Json(AuditLog {
         entries: page.items.iter().map(dto::audit_entry).collect(),
         next_cursor: page.next.as_ref().map(paging::encode),

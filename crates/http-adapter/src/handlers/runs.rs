@@ -48,13 +48,18 @@ pub async fn start_run(
     body: web::Json<BillingRunRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let period = Month::parse(&body.period).map_err(|e| FieldErrors::single("period", e.why))?;
-    let (run, _started) = state.service.start_billing_run(&caller, period).await?;
-    let service = state.service.clone();
+    let (run, _started) = state
+        .portal
+        .billing
+        .start_billing_run(&caller, period)
+        .await?;
+    let portal = state.portal.clone();
     let id = run.id.clone();
     // Driven here while this instance lives; a claim held elsewhere makes this a no-op.
     actix_web::rt::spawn(async move {
-        let owner = service.instance().to_owned();
-        if let Err(e) = service
+        let owner = portal.billing.instance().to_owned();
+        if let Err(e) = portal
+            .billing
             .drive_billing_run(&caller, &id, &owner, &|_| {})
             .await
         {
@@ -82,6 +87,10 @@ pub async fn get_run(
     ServiceCaller(caller): ServiceCaller,
     run_id: web::Path<String>,
 ) -> Result<web::Json<BillingRunJob>, ApiError> {
-    let run = state.service.billing_run_status(&caller, &run_id).await?;
+    let run = state
+        .portal
+        .billing
+        .billing_run_status(&caller, &run_id)
+        .await?;
     Ok(web::Json(job(&run)))
 }

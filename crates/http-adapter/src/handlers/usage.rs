@@ -41,7 +41,7 @@ pub async fn get_usage(
         .map(Month::parse)
         .transpose()
         .map_err(|e| ApiError::bad_query(&e))?;
-    let overview = state.service.usage_overview(&user, month).await?;
+    let overview = state.portal.usage.usage_overview(&user, month).await?;
     Ok(web::Json(dto::usage_overview(&overview)))
 }
 
@@ -91,7 +91,11 @@ pub async fn get_usage_detail(
         .map(Product::parse)
         .transpose()
         .map_err(|e| portal_domain::FieldErrors::single(e.what, e.why))?;
-    let items = state.service.usage_detail(&user, range, product).await?;
+    let items = state
+        .portal
+        .usage
+        .usage_detail(&user, range, product)
+        .await?;
     Ok(web::Json(UsageDetail {
         from: dto::date(from),
         to: dto::date(to),

@@ -166,7 +166,7 @@ impl LedgerTxn for CachedLedgerTxn<'_> {
 
     async fn enqueue(
         &mut self,
-        message: &portal_billing::delivery::OutboxMessage,
+        message: &portal_billing::ports::OutboxMessage,
     ) -> Result<(), RepositoryError> {
         self.inner.enqueue(message).await
     }
@@ -198,7 +198,7 @@ impl LedgerTxn for CachedLedgerTxn<'_> {
 
     async fn record_run_item(
         &mut self,
-        ticket: &portal_billing::RunTicket,
+        ticket: &portal_billing::ports::RunTicket,
         issued: bool,
     ) -> Result<bool, RepositoryError> {
         self.inner.record_run_item(ticket, issued).await

@@ -90,18 +90,18 @@ impl CachedStore {
         self,
         renderer: Arc<dyn portal_billing::InvoiceRenderer>,
         clock: Arc<dyn portal_billing::Clock>,
-    ) -> portal_billing::Ports {
+    ) -> portal_billing::Adapters {
         let calendar = self.calendar;
         let direct = Arc::new(self.db.clone());
         let cached = Arc::new(self);
-        portal_billing::Ports {
+        portal_billing::Adapters {
             customers: cached.clone(),
             plans: cached.clone(),
             subscriptions: cached.clone(),
             ledger: cached.clone(),
             usage: cached.clone(),
             invoices: cached,
-            ..portal_billing::Ports::from_store(direct, renderer, clock, calendar)
+            ..portal_billing::Adapters::from_store(direct, renderer, clock, calendar)
         }
     }
 

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
 use portal_billing::RepositoryError;
-use portal_billing::fapiao::{FapiaoRepository, FapiaoRequest, FapiaoTransition};
+use portal_billing::ports::{FapiaoRepository, FapiaoRequest, FapiaoTransition};
 use portal_domain::fapiao::{RawFapiaoProfile, validate_profile};
 use portal_domain::{
     AuditEntry, CustomerId, FapiaoFileType, FapiaoKind, FapiaoNumber, FapiaoProfile,

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
 use chrono::Utc;
-use portal_billing::delivery::OutboxMessage;
-use portal_billing::{GuardRepository, Notification, RepositoryError};
+use portal_billing::ports::OutboxMessage;
+use portal_billing::ports::{GuardRepository, Notification, RepositoryError};
 use portal_domain::guard::{AlertCondition, AlertRule, Cap, Channel, Notice};
 use portal_domain::{AuditEntry, Currency, CustomerId, Money, Month, Product};
 use sea_orm::sea_query::{Expr, OnConflict};

@@ -292,7 +292,7 @@ impl LedgerTxn for SeaOrmLedgerTxn<'_> {
 
     async fn enqueue(
         &mut self,
-        message: &portal_billing::delivery::OutboxMessage,
+        message: &portal_billing::ports::OutboxMessage,
     ) -> Result<(), RepositoryError> {
         super::outbox::insert(self.db(), message).await
     }
@@ -367,7 +367,7 @@ impl LedgerTxn for SeaOrmLedgerTxn<'_> {
 
     async fn record_run_item(
         &mut self,
-        ticket: &portal_billing::RunTicket,
+        ticket: &portal_billing::ports::RunTicket,
         issued: bool,
     ) -> Result<bool, RepositoryError> {
         super::runs::record_item(self.db(), ticket, &self.customer, issued).await

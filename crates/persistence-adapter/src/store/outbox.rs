@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use portal_billing::RepositoryError;
-use portal_billing::delivery::{
+use portal_billing::ports::outbox::{
     Delivery, DueMessage, EventType, Mail, MailAttachment, Outbox, OutboxMessage, WebhookEvent,
 };
 use portal_domain::CustomerId;

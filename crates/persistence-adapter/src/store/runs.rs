@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use portal_billing::{BillingRuns, RepositoryError, RunTicket};
+use portal_billing::ports::{BillingRuns, RepositoryError, RunTicket};
 use portal_domain::{BillingRun, CustomerId, Month, RunStatus};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{

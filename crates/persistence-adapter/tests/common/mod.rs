@@ -8,13 +8,16 @@ pub fn ports_of(
     store: portal_persistence::SeaOrmStore,
     cache: Option<std::sync::Arc<dyn portal_persistence::KeyValue>>,
     clock: std::sync::Arc<dyn portal_billing::Clock>,
-) -> portal_billing::Ports {
+) -> portal_billing::Adapters {
     use std::sync::Arc;
     let renderer = Arc::new(portal_billing::test_support::TextRenderer::default());
     match cache {
         Some(cache) => portal_persistence::CachedStore::new(store, cache).ports(renderer, clock),
-        None => {
-            portal_billing::Ports::from_store(Arc::new(store), renderer, clock, Default::default())
-        }
+        None => portal_billing::Adapters::from_store(
+            Arc::new(store),
+            renderer,
+            clock,
+            Default::default(),
+        ),
     }
 }

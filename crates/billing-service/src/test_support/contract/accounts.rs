@@ -2,7 +2,7 @@
 
 use super::*;
 
-pub(super) async fn customer_upsert_creates_then_replaces(p: Ports) -> Outcome {
+pub async fn customer_upsert_creates_then_replaces(p: Adapters) -> Outcome {
     let id = cid("cust_a")?;
     let data = NewCustomer::parse("甲公司", "张三", "a@example.com").map_err(err)?;
     let (first, created) = p
@@ -25,7 +25,7 @@ pub(super) async fn customer_upsert_creates_then_replaces(p: Ports) -> Outcome {
     Ok(())
 }
 
-pub(super) async fn customer_update_bumps_version_and_audits(p: Ports) -> Outcome {
+pub async fn customer_update_bumps_version_and_audits(p: Adapters) -> Outcome {
     let id = customer(&p, "cust_a").await?;
     let before = p.customers.find(&id).await.map_err(err)?.ok_or("missing")?;
     let changes = AccountChanges::parse(None, Some("王五"), None).map_err(err)?;
@@ -58,7 +58,7 @@ pub(super) async fn customer_update_bumps_version_and_audits(p: Ports) -> Outcom
     Ok(())
 }
 
-pub(super) async fn customer_update_at_a_stale_version_conflicts(p: Ports) -> Outcome {
+pub async fn customer_update_at_a_stale_version_conflicts(p: Adapters) -> Outcome {
     let id = customer(&p, "cust_a").await?;
     let before = p.customers.find(&id).await.map_err(err)?.ok_or("missing")?;
     let actor = Actor {
@@ -91,7 +91,7 @@ pub(super) async fn customer_update_at_a_stale_version_conflicts(p: Ports) -> Ou
     Ok(())
 }
 
-pub(super) async fn customer_update_of_unknown_is_none(p: Ports) -> Outcome {
+pub async fn customer_update_of_unknown_is_none(p: Adapters) -> Outcome {
     let changes = AccountChanges::parse(Some("X"), None, None).map_err(err)?;
     let actor = Actor {
         user_id: UserId::parse("u1").map_err(err)?,
@@ -106,7 +106,7 @@ pub(super) async fn customer_update_of_unknown_is_none(p: Ports) -> Outcome {
     Ok(())
 }
 
-pub(super) async fn existing_names_only_known_customers(p: Ports) -> Outcome {
+pub async fn existing_names_only_known_customers(p: Adapters) -> Outcome {
     let a = customer(&p, "cust_a").await?;
     let b = customer(&p, "cust_b").await?;
     let found = p
@@ -121,7 +121,7 @@ pub(super) async fn existing_names_only_known_customers(p: Ports) -> Outcome {
     Ok(())
 }
 
-pub(super) async fn plans_are_found_and_listed(p: Ports) -> Outcome {
+pub async fn plans_are_found_and_listed(p: Adapters) -> Outcome {
     let pro = plan(&p, "pro", 99_900).await?;
     plan(&p, "basic", 29_900).await?;
     let found = p.plans.find(&pro.id).await.map_err(err)?;
@@ -149,7 +149,7 @@ pub(super) async fn plans_are_found_and_listed(p: Ports) -> Outcome {
     Ok(())
 }
 
-pub(super) async fn subscription_insert_if_absent_stores_once(p: Ports) -> Outcome {
+pub async fn subscription_insert_if_absent_stores_once(p: Adapters) -> Outcome {
     let id = customer(&p, "cust_a").await?;
     plan(&p, "pro", 99_900).await?;
     let sub = Subscription::on_plan(

@@ -7,8 +7,9 @@ use portal_domain::fapiao::{RawFapiaoProfile, validate_issuance, validate_profil
 use portal_domain::{AuditAction, CustomerId, FapiaoKind, FapiaoRequestStatus, InvoiceId};
 
 use super::{Outcome, at, audit, cny, customer, err};
-use crate::fapiao::{FapiaoRequest, FapiaoTransition};
-use crate::ports::{Ports, RepositoryError};
+use crate::Adapters;
+use crate::ports::RepositoryError;
+use crate::ports::{FapiaoRequest, FapiaoTransition};
 
 fn iid(raw: &str) -> Result<InvoiceId, String> {
     InvoiceId::parse(raw).map_err(err)
@@ -30,12 +31,12 @@ fn request(customer: &CustomerId, id: &str, invoices: &[&str]) -> Result<FapiaoR
     })
 }
 
-async fn create(p: &Ports, r: &FapiaoRequest) -> Result<Result<(), RepositoryError>, String> {
+async fn create(p: &Adapters, r: &FapiaoRequest) -> Result<Result<(), RepositoryError>, String> {
     let entry = audit(&r.customer_id, AuditAction::FapiaoRequested, at(2, 0))?;
     Ok(p.fapiao.create_request(r, &entry).await)
 }
 
-pub(super) async fn fapiao_requests_hold_their_invoices_once(p: Ports) -> Outcome {
+pub async fn fapiao_requests_hold_their_invoices_once(p: Adapters) -> Outcome {
     let a = customer(&p, "cust_a").await?;
     let b = customer(&p, "cust_b").await?;
     let profile = validate_profile(&RawFapiaoProfile {
@@ -115,7 +116,7 @@ pub(super) async fn fapiao_requests_hold_their_invoices_once(p: Ports) -> Outcom
     Ok(())
 }
 
-pub(super) async fn fapiao_transitions_expect_their_status(p: Ports) -> Outcome {
+pub async fn fapiao_transitions_expect_their_status(p: Adapters) -> Outcome {
     let a = customer(&p, "cust_a").await?;
     let b = customer(&p, "cust_b").await?;
     let pending = request(&a, "fpq_1", &["INV202603001"])?;

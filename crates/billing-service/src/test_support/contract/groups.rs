@@ -35,7 +35,7 @@ fn sequence(id: &portal_domain::InvoiceId) -> Result<u32, String> {
         .ok_or_else(|| format!("invoice number {id}"))
 }
 
-pub(super) async fn ledger_groups_read_ahead_like_units(p: Ports) -> Outcome {
+pub async fn ledger_groups_read_ahead_like_units(p: Adapters) -> Outcome {
     plan(&p, "pro", 10_000).await?;
     let a = customer(&p, "cust_a").await?;
     let b = customer(&p, "cust_b").await?;

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use portal_domain::guard::{AlertCondition, AlertRule, Cap, Channel, Notice};
 
 use super::*;
-use crate::guard::Notification;
+use crate::ports::Notification;
 
 fn quota_rule(product: Product, percent: i64) -> AlertRule {
     AlertRule {
@@ -34,7 +34,7 @@ fn guard_audit(customer: &CustomerId, action: AuditAction) -> Result<AuditEntry,
     audit(customer, action, at(1, 0))
 }
 
-pub(super) async fn guard_rules_and_caps_are_replaced_whole_and_scoped(p: Ports) -> Outcome {
+pub async fn guard_rules_and_caps_are_replaced_whole_and_scoped(p: Adapters) -> Outcome {
     let a = customer(&p, "cust_a").await?;
     let b = customer(&p, "cust_b").await?;
     let bill = AlertRule {
@@ -93,7 +93,7 @@ pub(super) async fn guard_rules_and_caps_are_replaced_whole_and_scoped(p: Ports)
     Ok(())
 }
 
-pub(super) async fn guard_a_rule_fires_once_a_month(p: Ports) -> Outcome {
+pub async fn guard_a_rule_fires_once_a_month(p: Adapters) -> Outcome {
     let a = customer(&p, "cust_a").await?;
     let b = customer(&p, "cust_b").await?;
     let (mar, apr) = (Month::of(d(3, 1)), Month::of(d(4, 1)));

@@ -2,7 +2,7 @@
 
 use super::*;
 
-pub(super) async fn invoices_are_scoped_and_newest_first(p: Ports) -> Outcome {
+pub async fn invoices_are_scoped_and_newest_first(p: Adapters) -> Outcome {
     let a = customer(&p, "cust_a").await?;
     let b = customer(&p, "cust_b").await?;
     let m = Month::of(d(3, 1));
@@ -37,7 +37,7 @@ pub(super) async fn invoices_are_scoped_and_newest_first(p: Ports) -> Outcome {
     Ok(())
 }
 
-pub(super) async fn mark_overdue_takes_pending_positive_past_due(p: Ports) -> Outcome {
+pub async fn mark_overdue_takes_pending_positive_past_due(p: Adapters) -> Outcome {
     let a = customer(&p, "cust_a").await?;
     let m = Month::of(d(3, 1));
     let due = issue(&p, &invoice(&a, at(1, 0), vec![fee("pro", m, 100)?])).await?;
@@ -98,7 +98,7 @@ pub(super) async fn mark_overdue_takes_pending_positive_past_due(p: Ports) -> Ou
     Ok(())
 }
 
-pub(super) async fn record_payment_pays_once(p: Ports) -> Outcome {
+pub async fn record_payment_pays_once(p: Adapters) -> Outcome {
     let a = customer(&p, "cust_a").await?;
     let inv = issue(
         &p,
@@ -156,7 +156,7 @@ pub(super) async fn record_payment_pays_once(p: Ports) -> Outcome {
     Ok(())
 }
 
-pub(super) async fn expire_ended_expires_active_past_end(p: Ports) -> Outcome {
+pub async fn expire_ended_expires_active_past_end(p: Adapters) -> Outcome {
     plan(&p, "pro", 99_900).await?;
     let a = customer(&p, "cust_a").await?;
     let b = customer(&p, "cust_b").await?;
@@ -189,7 +189,7 @@ pub(super) async fn expire_ended_expires_active_past_end(p: Ports) -> Outcome {
     Ok(())
 }
 
-pub(super) async fn audit_is_newest_first_limited_scoped(p: Ports) -> Outcome {
+pub async fn audit_is_newest_first_limited_scoped(p: Adapters) -> Outcome {
     let a = customer(&p, "cust_a").await?;
     let b = customer(&p, "cust_b").await?;
     plan(&p, "pro", 99_900).await?;

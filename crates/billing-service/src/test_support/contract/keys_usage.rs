@@ -2,7 +2,7 @@
 
 use super::*;
 
-pub(super) async fn idempotency_claim_complete_replay(p: Ports) -> Outcome {
+pub async fn idempotency_claim_complete_replay(p: Adapters) -> Outcome {
     let a = cid("cust_a")?;
     let k = &p.idempotency;
     let first = k.claim(&a, "k1", "fp1", at(1, 0)).await.map_err(err)?;
@@ -34,7 +34,7 @@ pub(super) async fn idempotency_claim_complete_replay(p: Ports) -> Outcome {
     Ok(())
 }
 
-pub(super) async fn idempotency_release_frees_only_unanswered(p: Ports) -> Outcome {
+pub async fn idempotency_release_frees_only_unanswered(p: Adapters) -> Outcome {
     let a = cid("cust_a")?;
     let k = &p.idempotency;
     k.claim(&a, "open", "fp", at(1, 0)).await.map_err(err)?;
@@ -55,7 +55,7 @@ pub(super) async fn idempotency_release_frees_only_unanswered(p: Ports) -> Outco
     Ok(())
 }
 
-pub(super) async fn idempotency_stale_claim_is_taken_over(p: Ports) -> Outcome {
+pub async fn idempotency_stale_claim_is_taken_over(p: Adapters) -> Outcome {
     let a = cid("cust_a")?;
     let k = &p.idempotency;
     k.claim(&a, "k", "fp", at(1, 0)).await.map_err(err)?;
@@ -81,7 +81,7 @@ pub(super) async fn idempotency_stale_claim_is_taken_over(p: Ports) -> Outcome {
     Ok(())
 }
 
-pub(super) async fn idempotency_purge_before_cutoff(p: Ports) -> Outcome {
+pub async fn idempotency_purge_before_cutoff(p: Adapters) -> Outcome {
     let a = cid("cust_a")?;
     let k = &p.idempotency;
     k.claim(&a, "old", "fp", at(1, 0)).await.map_err(err)?;
@@ -116,7 +116,7 @@ fn event(
     }
 }
 
-pub(super) async fn usage_events_count_once(p: Ports) -> Outcome {
+pub async fn usage_events_count_once(p: Adapters) -> Outcome {
     let a = customer(&p, "cust_a").await?;
     let day = d(3, 5);
     let batch = vec![
@@ -150,7 +150,7 @@ pub(super) async fn usage_events_count_once(p: Ports) -> Outcome {
     Ok(())
 }
 
-pub(super) async fn usage_daily_is_ordered_and_scoped(p: Ports) -> Outcome {
+pub async fn usage_daily_is_ordered_and_scoped(p: Adapters) -> Outcome {
     let a = customer(&p, "cust_a").await?;
     let b = customer(&p, "cust_b").await?;
     let rec = |day: NaiveDate, product: Product, count: i64| UsageRecord {

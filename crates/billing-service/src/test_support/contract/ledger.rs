@@ -2,7 +2,7 @@
 
 use super::*;
 
-pub(super) async fn ledger_creates_a_subscription_once(p: Ports) -> Outcome {
+pub async fn ledger_creates_a_subscription_once(p: Adapters) -> Outcome {
     let id = customer(&p, "cust_a").await?;
     plan(&p, "pro", 99_900).await?;
     let saved = subscribe(&p, &id, "pro", d(1, 1), d(12, 31)).await?;
@@ -17,7 +17,7 @@ pub(super) async fn ledger_creates_a_subscription_once(p: Ports) -> Outcome {
     Ok(())
 }
 
-pub(super) async fn ledger_stale_save_conflicts(p: Ports) -> Outcome {
+pub async fn ledger_stale_save_conflicts(p: Adapters) -> Outcome {
     let id = customer(&p, "cust_a").await?;
     plan(&p, "pro", 99_900).await?;
     plan(&p, "max", 199_900).await?;
@@ -54,7 +54,7 @@ pub(super) async fn ledger_stale_save_conflicts(p: Ports) -> Outcome {
     Ok(())
 }
 
-pub(super) async fn ledger_dropped_unit_writes_nothing(p: Ports) -> Outcome {
+pub async fn ledger_dropped_unit_writes_nothing(p: Adapters) -> Outcome {
     let id = customer(&p, "cust_a").await?;
     plan(&p, "pro", 99_900).await?;
     let before = subscribe(&p, &id, "pro", d(1, 1), d(12, 31)).await?;
@@ -96,7 +96,7 @@ pub(super) async fn ledger_dropped_unit_writes_nothing(p: Ports) -> Outcome {
     numbered(&issued, "INV202603001")
 }
 
-pub(super) async fn ledger_numbers_invoices_without_gaps(p: Ports) -> Outcome {
+pub async fn ledger_numbers_invoices_without_gaps(p: Adapters) -> Outcome {
     let a = customer(&p, "cust_a").await?;
     let b = customer(&p, "cust_b").await?;
     let march = Month::of(d(3, 1));
@@ -146,7 +146,7 @@ pub(super) async fn ledger_numbers_invoices_without_gaps(p: Ports) -> Outcome {
     Ok(())
 }
 
-pub(super) async fn ledger_refuses_a_second_period_invoice(p: Ports) -> Outcome {
+pub async fn ledger_refuses_a_second_period_invoice(p: Adapters) -> Outcome {
     let a = customer(&p, "cust_a").await?;
     let march = Month::of(d(3, 1));
     let first = NewInvoice {
@@ -165,7 +165,7 @@ pub(super) async fn ledger_refuses_a_second_period_invoice(p: Ports) -> Outcome 
     numbered(&adjustment, "INV202603002")
 }
 
-pub(super) async fn ledger_reads_invoiced_lines_by_period(p: Ports) -> Outcome {
+pub async fn ledger_reads_invoiced_lines_by_period(p: Adapters) -> Outcome {
     let a = customer(&p, "cust_a").await?;
     let b = customer(&p, "cust_b").await?;
     let (feb, mar, apr) = (Month::of(d(2, 1)), Month::of(d(3, 1)), Month::of(d(4, 1)));
@@ -200,7 +200,7 @@ pub(super) async fn ledger_reads_invoiced_lines_by_period(p: Ports) -> Outcome {
     Ok(())
 }
 
-pub(super) async fn ledger_lists_billable_customers(p: Ports) -> Outcome {
+pub async fn ledger_lists_billable_customers(p: Adapters) -> Outcome {
     plan(&p, "pro", 99_900).await?;
     for (id, from, to) in [
         ("cust_a", d(1, 1), d(3, 1)),

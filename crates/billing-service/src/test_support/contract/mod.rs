@@ -16,13 +16,14 @@ use portal_domain::{
     Subscription, SubscriptionId, SubscriptionStatus, UsageEvent, UsageRecord, UserId,
 };
 
-use crate::ports::{Actor, KeyClaim, Ports, RepositoryError};
+use crate::Adapters;
+use crate::ports::{Actor, KeyClaim, RepositoryError};
 
 /// What a case found wrong.
 pub type Outcome = Result<(), String>;
 type CaseFuture = Pin<Box<dyn Future<Output = Outcome> + Send>>;
 /// A promise of the ports, checked on fresh ports.
-pub type Case = fn(Ports) -> CaseFuture;
+pub type Case = fn(Adapters) -> CaseFuture;
 
 macro_rules! ensure {
     ($cond:expr, $($why:tt)+) => {
@@ -33,17 +34,17 @@ macro_rules! ensure {
 }
 
 // After `ensure!`: the cases use it.
-mod accounts;
-mod fapiao;
-mod groups;
-mod guard;
-mod invoices;
-mod keys_usage;
-mod ledger;
-mod outbox;
-mod pages;
-mod runs;
-mod usage_billing;
+pub mod accounts;
+pub mod fapiao;
+pub mod groups;
+pub mod guard;
+pub mod invoices;
+pub mod keys_usage;
+pub mod ledger;
+pub mod outbox;
+pub mod pages;
+pub mod runs;
+pub mod usage_billing;
 
 fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
@@ -71,7 +72,7 @@ fn cny(fen: i64) -> Money {
     Money::from_minor(fen, Currency::Cny)
 }
 
-async fn customer(ports: &Ports, id: &str) -> Result<CustomerId, String> {
+async fn customer(ports: &Adapters, id: &str) -> Result<CustomerId, String> {
     let id = cid(id)?;
     let data = NewCustomer::parse("公司", "联系人", "a@example.com").map_err(err)?;
     ports
@@ -84,7 +85,7 @@ async fn customer(ports: &Ports, id: &str) -> Result<CustomerId, String> {
 
 /// The customer's current subscription, which the case expects to exist.
 async fn current_subscription(
-    ports: &Ports,
+    ports: &Adapters,
     id: &CustomerId,
 ) -> Result<portal_domain::Subscription, String> {
     ports
@@ -95,7 +96,7 @@ async fn current_subscription(
         .ok_or_else(|| "missing".to_owned())
 }
 
-async fn plan(ports: &Ports, id: &str, fen: i64) -> Result<Plan, String> {
+async fn plan(ports: &Adapters, id: &str, fen: i64) -> Result<Plan, String> {
     let plan = Plan {
         id: pid(id)?,
         name: id.to_owned(),
@@ -148,7 +149,7 @@ fn invoice(customer: &CustomerId, issued: DateTime<Utc>, lines: Vec<InvoiceLine>
 }
 
 /// Issues `new` in a unit of work of its own.
-async fn issue(ports: &Ports, new: &NewInvoice) -> Result<portal_domain::Invoice, String> {
+async fn issue(ports: &Adapters, new: &NewInvoice) -> Result<portal_domain::Invoice, String> {
     let mut txn = ports.ledger.begin(&new.customer_id).await.map_err(err)?;
     let issued = txn.issue(new).await.map_err(err)?;
     txn.commit().await.map_err(err)?;
@@ -157,7 +158,7 @@ async fn issue(ports: &Ports, new: &NewInvoice) -> Result<portal_domain::Invoice
 
 /// A subscription of `customer` on `plan`, created through the ledger.
 async fn subscribe(
-    ports: &Ports,
+    ports: &Adapters,
     customer: &CustomerId,
     plan: &str,
     from: NaiveDate,
@@ -212,7 +213,10 @@ fn page_of<K>(size: u32) -> Result<PageRequest<K>, String> {
 }
 
 /// The customer's invoices: a first page as large as pages go.
-async fn invoices_of(ports: &Ports, customer: &CustomerId) -> Result<Vec<InvoiceSummary>, String> {
+async fn invoices_of(
+    ports: &Adapters,
+    customer: &CustomerId,
+) -> Result<Vec<InvoiceSummary>, String> {
     let page = page_of(PageSize::MAX)?;
     Ok(ports
         .invoices
@@ -223,79 +227,84 @@ async fn invoices_of(ports: &Ports, customer: &CustomerId) -> Result<Vec<Invoice
 }
 
 /// The customer's audit entries: a first page as large as pages go.
-async fn audit_of(ports: &Ports, customer: &CustomerId) -> Result<Vec<AuditEntry>, String> {
+async fn audit_of(ports: &Adapters, customer: &CustomerId) -> Result<Vec<AuditEntry>, String> {
     let page = page_of(PageSize::MAX)?;
     Ok(ports.audit.list(customer, &page).await.map_err(err)?.items)
 }
 
-/// `name => function` pairs as cases.
-macro_rules! cases {
-    ($($name:literal => $case:path),* $(,)?) => {
-        vec![$(($name, (|p| Box::pin($case(p))) as Case)),*]
-    };
-}
-
-/// Every case, by name.
-pub fn cases() -> Vec<(&'static str, Case)> {
-    cases![
-        "customer upsert creates, then replaces" => accounts::customer_upsert_creates_then_replaces,
-        "customer update bumps the version and records the audit entry" => accounts::customer_update_bumps_version_and_audits,
-        "customer update at a stale version conflicts and changes nothing" => accounts::customer_update_at_a_stale_version_conflicts,
-        "customer update of an unknown customer is none" => accounts::customer_update_of_unknown_is_none,
-        "existing names only known customers" => accounts::existing_names_only_known_customers,
-        "plans are found and listed after upsert" => accounts::plans_are_found_and_listed,
-        "subscription insert_if_absent stores once" => accounts::subscription_insert_if_absent_stores_once,
-        "ledger creates a subscription at version 0 once" => ledger::ledger_creates_a_subscription_once,
-        "ledger save at a stale version conflicts and writes nothing" => ledger::ledger_stale_save_conflicts,
-        "ledger unit of work dropped without commit writes nothing" => ledger::ledger_dropped_unit_writes_nothing,
-        "ledger numbers invoices per month without gaps" => ledger::ledger_numbers_invoices_without_gaps,
-        "ledger refuses a second subscription invoice of a period" => ledger::ledger_refuses_a_second_period_invoice,
-        "ledger reads invoiced lines by period, from a month on, of one customer" => ledger::ledger_reads_invoiced_lines_by_period,
-        "ledger lists the customers a period bills" => ledger::ledger_lists_billable_customers,
-        "ledger groups read ahead answer as units do and store their units' writes, numbered without gaps" => groups::ledger_groups_read_ahead_like_units,
-        "runs: one running run per period; leases fence out other processes; progress goes with its unit of work" => runs::runs_one_per_period_and_leases_fence,
-        "ledger reads usage, the months changed and the watermark in its unit of work" => usage_billing::ledger_reads_usage_changes_and_the_watermark,
-        "ledger names the periods with their first invoice" => usage_billing::ledger_names_the_periods_with_their_first_invoice,
-        "guard: rules and caps are replaced whole, audited and scoped" => guard::guard_rules_and_caps_are_replaced_whole_and_scoped,
-        "guard: a rule fires once a month, concurrent firings included; notifications newest first" => guard::guard_a_rule_fires_once_a_month,
-        "outbox: messages are written with their change (unit of work, firing) and only then" => outbox::outbox_is_written_with_its_change_only,
-        "outbox: claims lease their messages, concurrent claims split them, failed tries come back at their time" => outbox::outbox_claims_lease_and_retries_come_back,
-        "fapiao: a request holds its invoices once, concurrent requests included" => fapiao::fapiao_requests_hold_their_invoices_once,
-        "fapiao: transitions happen from their expected status; reversal frees the invoices" => fapiao::fapiao_transitions_expect_their_status,
-        "invoices are listed newest first and found only by their customer" => invoices::invoices_are_scoped_and_newest_first,
-        "mark_overdue takes only pending, positive invoices past due" => invoices::mark_overdue_takes_pending_positive_past_due,
-        "record_payment pays once, then conflicts" => invoices::record_payment_pays_once,
-        "expire_ended expires only active subscriptions past their end" => invoices::expire_ended_expires_active_past_end,
-        "audit entries are newest first, limited and scoped" => invoices::audit_is_newest_first_limited_scoped,
-        "invoice pages of 2 over 5 list each invoice once, newest first, then end" => pages::invoice_pages_walk_the_list_once,
-        "audit pages of 2 over 5 list each entry once, newest first, then end" => pages::audit_pages_walk_the_log_once,
-        "idempotency: claim, complete, replay" => keys_usage::idempotency_claim_complete_replay,
-        "idempotency: release frees only an unanswered claim" => keys_usage::idempotency_release_frees_only_unanswered,
-        "idempotency: a stale claim with the same fingerprint is taken over" => keys_usage::idempotency_stale_claim_is_taken_over,
-        "idempotency: purge deletes keys claimed before the cutoff" => keys_usage::idempotency_purge_before_cutoff,
-        "usage: each event counts once, seats keep the highest" => keys_usage::usage_events_count_once,
-        "usage: daily values are ordered, filtered and scoped; seeding never overwrites" => keys_usage::usage_daily_is_ordered_and_scoped,
-    ]
-}
-
-/// Runs every case on fresh ports from `fresh` and fails with the names of the broken
-/// promises.
-pub async fn run_all<F, Fut>(implementation: &str, mut fresh: F)
+/// Runs `case` on fresh ports from `fresh` (whose second value, a database or a server,
+/// lives until the case ends) and fails with what the case found wrong.
+pub async fn check<F, Fut, G>(name: &str, case: Case, fresh: F)
 where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Ports>,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = (Adapters, G)>,
 {
-    let mut broken = Vec::new();
-    for (name, case) in cases() {
-        let ports = fresh().await;
-        if let Err(why) = case(ports).await {
-            broken.push(format!("{name}: {why}"));
-        }
+    let (ports, keep) = fresh().await;
+    let outcome = case(ports).await;
+    drop(keep);
+    if let Err(why) = outcome {
+        panic!("{name}: {why}");
     }
-    assert!(
-        broken.is_empty(),
-        "{implementation} breaks {} promise(s):\n{}",
-        broken.len(),
-        broken.join("\n")
-    );
+}
+
+/// One test per case of the suite, each on fresh ports from `$fresh` (an
+/// `async fn() -> (Adapters, G)`), named after the case: in an implementation's module,
+/// `cargo test --test port_contract outbox_claims` runs that case on every
+/// implementation.
+#[macro_export]
+macro_rules! port_contract_tests {
+    ($fresh:path) => {
+        $crate::port_contract_tests!(@each $fresh;
+            accounts::customer_upsert_creates_then_replaces,
+            accounts::customer_update_bumps_version_and_audits,
+            accounts::customer_update_at_a_stale_version_conflicts,
+            accounts::customer_update_of_unknown_is_none,
+            accounts::existing_names_only_known_customers,
+            accounts::plans_are_found_and_listed,
+            accounts::subscription_insert_if_absent_stores_once,
+            fapiao::fapiao_requests_hold_their_invoices_once,
+            fapiao::fapiao_transitions_expect_their_status,
+            groups::ledger_groups_read_ahead_like_units,
+            guard::guard_rules_and_caps_are_replaced_whole_and_scoped,
+            guard::guard_a_rule_fires_once_a_month,
+            invoices::invoices_are_scoped_and_newest_first,
+            invoices::mark_overdue_takes_pending_positive_past_due,
+            invoices::record_payment_pays_once,
+            invoices::expire_ended_expires_active_past_end,
+            invoices::audit_is_newest_first_limited_scoped,
+            keys_usage::idempotency_claim_complete_replay,
+            keys_usage::idempotency_release_frees_only_unanswered,
+            keys_usage::idempotency_stale_claim_is_taken_over,
+            keys_usage::idempotency_purge_before_cutoff,
+            keys_usage::usage_events_count_once,
+            keys_usage::usage_daily_is_ordered_and_scoped,
+            ledger::ledger_creates_a_subscription_once,
+            ledger::ledger_stale_save_conflicts,
+            ledger::ledger_dropped_unit_writes_nothing,
+            ledger::ledger_numbers_invoices_without_gaps,
+            ledger::ledger_refuses_a_second_period_invoice,
+            ledger::ledger_reads_invoiced_lines_by_period,
+            ledger::ledger_lists_billable_customers,
+            outbox::outbox_is_written_with_its_change_only,
+            outbox::outbox_claims_lease_and_retries_come_back,
+            pages::invoice_pages_walk_the_list_once,
+            pages::audit_pages_walk_the_log_once,
+            runs::runs_one_per_period_and_leases_fence,
+            usage_billing::ledger_reads_usage_changes_and_the_watermark,
+            usage_billing::ledger_names_the_periods_with_their_first_invoice
+        );
+    };
+    (@each $fresh:path; $($module:ident :: $case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                $crate::test_support::contract::check(
+                    stringify!($case),
+                    |ports| ::std::boxed::Box::pin($crate::test_support::contract::$module::$case(ports)),
+                    $fresh,
+                )
+                .await;
+            }
+        )*
+    };
 }

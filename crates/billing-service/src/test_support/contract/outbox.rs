@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use portal_domain::CustomerId;
 
 use super::{Outcome, at, customer, err};
-use crate::delivery::{Delivery, EventType, OutboxMessage, WebhookEvent};
-use crate::ports::Ports;
+use crate::Adapters;
+use crate::ports::outbox::{Delivery, EventType, OutboxMessage, WebhookEvent};
 
 const LEASE: Duration = Duration::from_secs(60);
 
@@ -26,7 +26,7 @@ pub(super) fn message(customer: &CustomerId, id: &str, created: DateTime<Utc>) -
     }
 }
 
-async fn due_ids(p: &Ports, now: DateTime<Utc>) -> Result<BTreeSet<String>, String> {
+async fn due_ids(p: &Adapters, now: DateTime<Utc>) -> Result<BTreeSet<String>, String> {
     Ok(p.outbox
         .claim_due(now, LEASE, 100)
         .await
@@ -40,7 +40,7 @@ fn set(ids: &[&str]) -> BTreeSet<String> {
     ids.iter().map(|s| (*s).to_owned()).collect()
 }
 
-pub(super) async fn outbox_is_written_with_its_change_only(p: Ports) -> Outcome {
+pub async fn outbox_is_written_with_its_change_only(p: Adapters) -> Outcome {
     let a = customer(&p, "cust_a").await?;
     let month = portal_domain::Month::of(super::d(3, 1));
     {
@@ -87,7 +87,10 @@ pub(super) async fn outbox_is_written_with_its_change_only(p: Ports) -> Outcome 
 }
 
 /// Eight claims of two messages each, started together.
-async fn eight_claims_at_once(p: &Ports, now: DateTime<Utc>) -> Result<Vec<Vec<String>>, String> {
+async fn eight_claims_at_once(
+    p: &Adapters,
+    now: DateTime<Utc>,
+) -> Result<Vec<Vec<String>>, String> {
     let claim = || async {
         p.outbox
             .claim_due(now, LEASE, 2)
@@ -102,7 +105,7 @@ async fn eight_claims_at_once(p: &Ports, now: DateTime<Utc>) -> Result<Vec<Vec<S
         .collect()
 }
 
-pub(super) async fn outbox_claims_lease_and_retries_come_back(p: Ports) -> Outcome {
+pub async fn outbox_claims_lease_and_retries_come_back(p: Adapters) -> Outcome {
     let a = customer(&p, "cust_a").await?;
     let now = at(2, 0);
     let mut txn = p.ledger.begin(&a).await.map_err(err)?;

@@ -29,7 +29,7 @@ where
     }
 }
 
-pub(super) async fn invoice_pages_walk_the_list_once(p: Ports) -> Outcome {
+pub async fn invoice_pages_walk_the_list_once(p: Adapters) -> Outcome {
     let a = customer(&p, "cust_a").await?;
     let b = customer(&p, "cust_b").await?;
     let m = Month::of(d(3, 1));
@@ -83,7 +83,7 @@ pub(super) async fn invoice_pages_walk_the_list_once(p: Ports) -> Outcome {
     Ok(())
 }
 
-pub(super) async fn audit_pages_walk_the_log_once(p: Ports) -> Outcome {
+pub async fn audit_pages_walk_the_log_once(p: Adapters) -> Outcome {
     let a = customer(&p, "cust_a").await?;
     let b = customer(&p, "cust_b").await?;
     // Recorded in this order; the other customer's entries among them. The hour names

@@ -5,14 +5,14 @@ use chrono::TimeDelta;
 use portal_domain::{BillingRun, RunStatus};
 
 use super::*;
-use crate::runs::RunTicket;
+use crate::ports::RunTicket;
 
 fn new_run(id: &str, period: Month) -> BillingRun {
     BillingRun::start(id.to_owned(), period, 2, at(1, 0))
 }
 
 /// The run the case drives, as stored.
-async fn run_a(p: &Ports) -> Result<BillingRun, String> {
+async fn run_a(p: &Adapters) -> Result<BillingRun, String> {
     p.runs
         .find("run_a")
         .await
@@ -27,7 +27,7 @@ fn ticket(run: &str, owner: &str) -> RunTicket {
     }
 }
 
-pub(super) async fn runs_one_per_period_and_leases_fence(p: Ports) -> Outcome {
+pub async fn runs_one_per_period_and_leases_fence(p: Adapters) -> Outcome {
     let march = Month::of(d(3, 1));
     let (first, started) = p.runs.start(&new_run("run_a", march)).await.map_err(err)?;
     ensure!(

@@ -3,7 +3,7 @@
 
 use super::*;
 
-pub(super) async fn ledger_reads_usage_changes_and_the_watermark(p: Ports) -> Outcome {
+pub async fn ledger_reads_usage_changes_and_the_watermark(p: Adapters) -> Outcome {
     let a = customer(&p, "cust_a").await?;
     let b = customer(&p, "cust_b").await?;
     let ingest = |events: Vec<UsageEvent>, when| {
@@ -63,7 +63,7 @@ pub(super) async fn ledger_reads_usage_changes_and_the_watermark(p: Ports) -> Ou
     Ok(())
 }
 
-pub(super) async fn ledger_names_the_periods_with_their_first_invoice(p: Ports) -> Outcome {
+pub async fn ledger_names_the_periods_with_their_first_invoice(p: Adapters) -> Outcome {
     let a = customer(&p, "cust_a").await?;
     let b = customer(&p, "cust_b").await?;
     let (feb, mar) = (Month::of(d(2, 1)), Month::of(d(3, 1)));

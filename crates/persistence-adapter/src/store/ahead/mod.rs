@@ -25,8 +25,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use portal_billing::delivery::OutboxMessage;
-use portal_billing::{InvoicedLines, LedgerTxn, RepositoryError, RunTicket};
+use portal_billing::ports::OutboxMessage;
+use portal_billing::ports::{InvoicedLines, LedgerTxn, RepositoryError, RunTicket};
 use portal_domain::{
     AuditEntry, CustomerId, DateRange, Invoice, InvoiceKind, Month, NewInvoice, Plan, Subscription,
     UsageRecord,

@@ -4,10 +4,12 @@
 use sha2::{Digest, Sha256};
 use tracing::instrument;
 
+use portal_domain::InvoiceId;
+
+use super::Invoices;
 use crate::error::BillingError;
 use crate::ports::{DocumentLanguage, InvoiceDocument};
 use crate::principal::Principal;
-use crate::service::BillingService;
 
 /// The PDF, or word that the caller's copy is current.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,25 +26,29 @@ pub struct InvoicePdf {
     pub body: PdfBody,
 }
 
-impl BillingService {
+impl Invoices {
     /// The invoice `id` as a PDF in `language`. When `if_none_match` names the current
     /// ETag, nothing is rendered. Another customer's invoice is not found.
-    #[instrument(skip_all, fields(customer = %principal.customer_id, invoice = id))]
+    #[instrument(skip_all, fields(customer = %principal.customer_id, invoice = %id))]
     pub async fn invoice_pdf(
         &self,
         principal: &Principal,
-        id: &str,
+        id: &InvoiceId,
         language: DocumentLanguage,
         if_none_match: Option<&str>,
     ) -> Result<InvoicePdf, BillingError> {
         let invoice = self.invoice(principal, id).await?;
-        let bill_to = self.account(principal).await?;
+        let bill_to = self
+            .customers
+            .find(&principal.customer_id)
+            .await?
+            .ok_or(BillingError::NotFound("account"))?;
         let document = InvoiceDocument {
             invoice,
             bill_to,
             language,
         };
-        let etag = etag_of(&document, &self.ports().renderer.fingerprint());
+        let etag = etag_of(&document, &self.renderer.fingerprint());
         let filename = format!("{}.pdf", document.invoice.id);
         if if_none_match.is_some_and(|header| etag_matches(header, &etag)) {
             return Ok(InvoicePdf {
@@ -52,7 +58,6 @@ impl BillingService {
             });
         }
         let bytes = self
-            .ports()
             .renderer
             .render(document)
             .await

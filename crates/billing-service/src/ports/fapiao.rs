@@ -10,8 +10,8 @@ use portal_domain::{
     Money,
 };
 
-use crate::delivery::OutboxMessage;
-use crate::ports::RepositoryError;
+use super::OutboxMessage;
+use super::RepositoryError;
 
 /// The most invoices one request may cover.
 pub const MAX_INVOICES_PER_REQUEST: usize = 50;
@@ -51,7 +51,7 @@ pub struct FapiaoTransition<'a> {
     pub audit: &'a AuditEntry,
     pub outbox: &'a [OutboxMessage],
     /// The customer's notification of the change (an issued fapiao).
-    pub notification: Option<&'a crate::guard::Notification>,
+    pub notification: Option<&'a super::Notification>,
 }
 
 /// Profiles, requests, the invoices they hold and the issued files.

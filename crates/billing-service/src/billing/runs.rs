@@ -1,24 +1,20 @@
 //! Billing runs as jobs (contract §13). A run is started once per period across every
 //! instance; a process claims it under a lease and bills its customers a page at a time,
 //! in id order. A page is billed as one group of units of work, read ahead
-//! ([`crate::LedgerPage::read_ahead`]) and stored in one transaction with the run's
+//! ([`crate::ports::LedgerPage::read_ahead`]) and stored in one transaction with the run's
 //! progress. A run whose driver died is claimed again (by a `portal serve` instance's
 //! resumer or a new `portal billing run`) and goes on after the last group it stored:
 //! every customer billed once, invoice numbers without gaps (taken in the transaction of
 //! their invoices).
 
-mod port;
-
 use portal_domain::billing_run::RUN_LEASE;
 use portal_domain::{BillingRun, CustomerId, Month, RunStatus};
 use tracing::instrument;
 
-use crate::charging::BillingRunReport;
+use super::{Billing, BillingRunReport};
 use crate::error::BillingError;
+use crate::ports::RunTicket;
 use crate::principal::PlatformCaller;
-use crate::service::BillingService;
-
-pub use port::{BillingRuns, RunTicket};
 
 /// Customers read per page: a run never holds the whole table in memory.
 pub const RUN_PAGE: u64 = 500;
@@ -32,20 +28,19 @@ pub const RUN_GROUP: usize = 500;
 /// What a driver is told after each page (for a progress bar).
 pub type OnProgress<'a> = dyn Fn(&BillingRun) + Send + Sync + 'a;
 
-impl BillingService {
+impl Billing {
     /// Starts a billing run of `period`, or answers the one running (`false`): one run
-    /// per period at a time. Nobody drives it yet: [`BillingService::drive_billing_run`].
+    /// per period at a time. Nobody drives it yet: [`Billing::drive_billing_run`].
     #[instrument(skip_all, fields(caller = %caller.name, period = %period))]
     pub async fn start_billing_run(
         &self,
         caller: &PlatformCaller,
         period: Month,
     ) -> Result<(BillingRun, bool), BillingError> {
-        let ports = self.ports();
-        let total = ports.ledger.count_billable(period).await?;
+        let total = self.ledger.count_billable(period).await?;
         let id = format!("run_{}", uuid::Uuid::new_v4().simple());
-        let run = BillingRun::start(id, period, total, ports.clock.now());
-        let (run, started) = ports.runs.start(&run).await?;
+        let run = BillingRun::start(id, period, total, self.time.now());
+        let (run, started) = self.runs.start(&run).await?;
         if started {
             tracing::info!(run_id = %run.id, total, "billing run started");
         }
@@ -58,8 +53,7 @@ impl BillingService {
         _caller: &PlatformCaller,
         id: &str,
     ) -> Result<BillingRun, BillingError> {
-        self.ports()
-            .runs
+        self.runs
             .find(id)
             .await?
             .ok_or(BillingError::NotFound("billing run"))
@@ -76,9 +70,8 @@ impl BillingService {
         owner: &str,
         progress: &OnProgress<'_>,
     ) -> Result<Option<BillingRun>, BillingError> {
-        let ports = self.ports();
-        let now = ports.clock.now();
-        let Some(run) = ports.runs.claim(id, owner, now, now + RUN_LEASE).await? else {
+        let now = self.time.now();
+        let Some(run) = self.runs.claim(id, owner, now, now + RUN_LEASE).await? else {
             return Ok(None);
         };
         let ticket = RunTicket {
@@ -98,18 +91,18 @@ impl BillingService {
                 Err(e)
             }
             Err(e) => {
-                let failed = ports.runs.find(id).await.ok().flatten().map(|mut r| {
+                let failed = self.runs.find(id).await.ok().flatten().map(|mut r| {
                     r.status = RunStatus::Failed;
                     // The cause is logged; the run shows no SQL or internals.
                     r.error = Some(match &e {
                         BillingError::Internal(_) => "internal error (see the logs)".into(),
                         other => other.to_string(),
                     });
-                    r.finished_at = Some(ports.clock.now());
+                    r.finished_at = Some(self.time.now());
                     r
                 });
                 if let Some(failed) = failed {
-                    let _ = ports.runs.finish(&ticket, &failed).await;
+                    let _ = self.runs.finish(&ticket, &failed).await;
                 }
                 tracing::error!(run_id = id, error = %e, "billing run failed");
                 Err(e)
@@ -124,23 +117,22 @@ impl BillingService {
         ticket: &RunTicket,
         progress: &OnProgress<'_>,
     ) -> Result<Option<BillingRun>, BillingError> {
-        let ports = self.ports();
         let period = run.period;
         let mut cursor: Option<CustomerId> = run.cursor.clone();
         let mut pages = 0_u64;
         loop {
             if pages.is_power_of_two() || pages.is_multiple_of(STATISTICS_EVERY) {
-                ports.runs.refresh_statistics().await?;
+                self.runs.refresh_statistics().await?;
             }
             pages += 1;
-            let page = ports
+            let page = self
                 .ledger
                 .billable_page(period, cursor.as_ref(), RUN_PAGE)
                 .await?;
             let Some(last) = page.last().cloned() else {
                 break;
             };
-            let billed = ports.runs.billed(&run.id, &page).await?;
+            let billed = self.runs.billed(&run.id, &page).await?;
             let todo: Vec<CustomerId> = page.into_iter().filter(|c| !billed.contains(c)).collect();
             if self
                 .bill_groups(&todo, period, Some(ticket))
@@ -150,8 +142,8 @@ impl BillingService {
                 tracing::warn!(run_id = %run.id, "billing run taken over by another process");
                 return Ok(None);
             }
-            let now = ports.clock.now();
-            if !ports
+            let now = self.time.now();
+            if !self
                 .runs
                 .renew(ticket, now + RUN_LEASE, Some(&last))
                 .await?
@@ -159,26 +151,25 @@ impl BillingService {
                 return Ok(None);
             }
             cursor = Some(last);
-            if let Some(current) = ports.runs.find(&run.id).await? {
+            if let Some(current) = self.runs.find(&run.id).await? {
                 progress(&current);
             }
         }
         let mut report = BillingRunReport::default();
         self.finish_run_tail(caller, &mut report).await?;
-        let Some(mut ended) = ports.runs.find(&run.id).await? else {
+        let Some(mut ended) = self.runs.find(&run.id).await? else {
             return Err(BillingError::NotFound("billing run"));
         };
         ended.status = RunStatus::Finished;
         ended.invoices_overdue = report.invoices_overdue;
         ended.subscriptions_expired = report.subscriptions_expired;
         ended.keys_purged = report.idempotency_keys_purged;
-        ended.finished_at = Some(ports.clock.now());
+        ended.finished_at = Some(self.time.now());
         ended.total = ended.total.max(ended.done);
-        if !ports.runs.finish(ticket, &ended).await? {
+        if !self.runs.finish(ticket, &ended).await? {
             return Ok(None);
         }
-        metrics::counter!("portal_billing_runs_total").increment(1);
-        metrics::counter!("portal_billing_invoices_created_total").increment(ended.created);
+        self.metrics.billing_run_finished(ended.created);
         tracing::info!(run_id = %ended.id, created = ended.created, skipped = ended.skipped, "billing run finished");
         progress(&ended);
         Ok(Some(ended))
@@ -187,7 +178,7 @@ impl BillingService {
     /// Bills `customers` group by group ([`RUN_GROUP`]), each customer's part recorded
     /// with `run` when given: how many were issued an invoice and how many owed nothing,
     /// or `None` when the run's lease was lost.
-    pub(crate) async fn bill_groups(
+    pub(super) async fn bill_groups(
         &self,
         customers: &[CustomerId],
         period: Month,
@@ -207,14 +198,11 @@ impl BillingService {
             created += issued;
             skipped += group.len() as u64 - issued;
         }
-        metrics::counter!("portal_billing_run_customers_total", "outcome" => "created")
-            .increment(created);
-        metrics::counter!("portal_billing_run_customers_total", "outcome" => "skipped")
-            .increment(skipped);
+        self.metrics.run_customers_billed(created, skipped);
         Ok(Some((created, skipped)))
     }
 
-    /// Bills `group` in one group of units of work ([`crate::Ledger::begin_page`]), read
+    /// Bills `group` in one group of units of work ([`crate::ports::Ledger::begin_page`]), read
     /// ahead, each customer's part recorded with `run` when given: how many were issued
     /// an invoice, or `None` when the run's lease was lost (nothing of the group stored).
     async fn bill_group(
@@ -223,12 +211,15 @@ impl BillingService {
         period: Month,
         run: Option<&RunTicket>,
     ) -> Result<Option<u64>, BillingError> {
-        let mut page = self.ports().ledger.begin_page().await?;
+        let mut page = self.ledger.begin_page().await?;
         page.read_ahead(group, period).await?;
         let mut created = 0;
         for customer in group {
             let mut unit = page.unit(customer).await?;
-            let issued = self.bill_in(unit.as_mut(), customer, period).await?;
+            let issued = self
+                .charging
+                .bill_in(unit.as_mut(), customer, period)
+                .await?;
             if let Some(ticket) = run
                 && !unit.record_run_item(ticket, issued).await?
             {
@@ -251,7 +242,7 @@ impl BillingService {
         run: Option<&RunTicket>,
     ) -> Result<Option<u64>, BillingError> {
         let billed = match run {
-            Some(ticket) => self.ports().runs.billed(&ticket.run_id, group).await?,
+            Some(ticket) => self.runs.billed(&ticket.run_id, group).await?,
             None => Default::default(),
         };
         let mut created = 0;
@@ -272,9 +263,8 @@ impl BillingService {
         caller: &PlatformCaller,
         owner: &str,
     ) -> Result<usize, BillingError> {
-        let ports = self.ports();
         let mut finished = 0;
-        for run in ports.runs.unclaimed(ports.clock.now()).await? {
+        for run in self.runs.unclaimed(self.time.now()).await? {
             if self
                 .drive_billing_run(caller, &run.id, owner, &|_| {})
                 .await?

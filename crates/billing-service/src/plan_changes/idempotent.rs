@@ -5,11 +5,12 @@
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
+use portal_domain::{FieldErrors, PlanId};
+
+use super::{PlanChanges, UpgradeOutcome};
 use crate::error::BillingError;
 use crate::ports::KeyClaim;
 use crate::principal::Principal;
-use crate::service::{BillingService, UpgradeOutcome};
-use portal_domain::{FieldErrors, PlanId};
 
 /// The longest key accepted.
 pub const MAX_KEY_LEN: usize = 255;
@@ -36,8 +37,8 @@ fn check_key(key: &str) -> Result<(), BillingError> {
     }
 }
 
-impl BillingService {
-    /// [`BillingService::upgrade`], made safe to retry with `key`. `encode` turns the
+impl PlanChanges {
+    /// [`PlanChanges::upgrade`], made safe to retry with `key`. `encode` turns the
     /// outcome into the response body that is stored and replayed; if it fails, nothing
     /// is stored and the caller gets an internal error, never an empty body.
     pub async fn upgrade_once(
@@ -65,9 +66,9 @@ impl BillingService {
                 .map(|b| format!("{b:02x}"))
                 .collect::<String>()
         };
-        let store = &self.ports().idempotency;
+        let store = &self.idempotency;
         let customer = &principal.customer_id;
-        let now = self.ports().clock.now();
+        let now = self.time.now();
         match store.claim(customer, key, &fingerprint, now).await? {
             KeyClaim::Claimed => {}
             KeyClaim::Completed { fingerprint: f, .. }

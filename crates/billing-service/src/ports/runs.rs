@@ -7,11 +7,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use portal_domain::{BillingRun, CustomerId};
 
-use crate::ports::RepositoryError;
+use super::RepositoryError;
 
 /// Who drives a run: the run and the claiming process. Each customer's unit of work
 /// records its part of the run only while the process still holds the run's lease
-/// ([`crate::LedgerTxn::record_run_item`]), so a driver that lost its lease (paused,
+/// ([`super::LedgerTxn::record_run_item`]), so a driver that lost its lease (paused,
 /// then taken over) bills nobody else: one driver at a time, fenced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunTicket {

@@ -5,22 +5,71 @@
 //! settles it, then store the timeline (compare-and-set on its version), the invoice and
 //! the audit entries together.
 
+mod idempotent;
+mod provisioning;
+
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use portal_domain::invoice::total_of;
 use portal_domain::timeline::{switch_from, without_changes_after};
 use portal_domain::{
-    AuditAction, FieldErrors, InvoiceKind, Month, Plan, PlanChange, PlanId, ScheduledChange,
-    Segment, Subscription, TimelineError,
+    AuditAction, AuditEntry, FieldErrors, Invoice, InvoiceLine, Month, Plan, PlanChange, PlanId,
+    ScheduledChange, Segment, Subscription, TimelineError, plan,
 };
 use tracing::instrument;
 
-use crate::charging::settlement;
 use crate::error::BillingError;
 use crate::events::SubscriptionChange;
-use crate::period_bill::rebilled_usage;
-use crate::ports::LedgerTxn;
+use crate::ports::{
+    CustomerRepository, IdempotencyRepository, Ledger, LedgerTxn, PlanCatalog,
+    SubscriptionRepository,
+};
 use crate::principal::Principal;
-use crate::service::{BillingService, SubscriptionView, UpgradeOutcome, UpgradeQuote};
+use crate::subscription_view::{SubscriptionView, SubscriptionViews};
+use crate::time::BusinessTime;
+use crate::timeline_commit::{TimelineChange, TimelineCommit};
+
+pub use idempotent::{MAX_KEY_LEN, Replayable};
+
+/// What an upgrade did: the changed subscription and the invoice, when anything is owed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpgradeOutcome {
+    pub subscription: SubscriptionView,
+    pub invoice: Option<Invoice>,
+}
+
+/// What an upgrade would charge now: the lines that settle the periods already
+/// invoiced with the new timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpgradeQuote {
+    pub plan_id: PlanId,
+    pub proration_date: NaiveDate,
+    pub amount: portal_domain::Money,
+    pub lines: Vec<InvoiceLine>,
+}
+
+/// The ports and collaborators plan changes need.
+pub struct PlanChangePorts {
+    pub ledger: Arc<dyn Ledger>,
+    pub subscriptions: Arc<dyn SubscriptionRepository>,
+    pub customers: Arc<dyn CustomerRepository>,
+    pub plans: Arc<dyn PlanCatalog>,
+    pub idempotency: Arc<dyn IdempotencyRepository>,
+}
+
+/// The subscription and its plan: see it, compare plans, upgrade now, schedule or call
+/// off a downgrade, and the platform's provisioning of a subscription.
+pub struct PlanChanges {
+    ledger: Arc<dyn Ledger>,
+    subscriptions: Arc<dyn SubscriptionRepository>,
+    customers: Arc<dyn CustomerRepository>,
+    plans: Arc<dyn PlanCatalog>,
+    idempotency: Arc<dyn IdempotencyRepository>,
+    views: SubscriptionViews,
+    timeline: TimelineCommit,
+    time: BusinessTime,
+}
 
 /// An upgrade worked out inside a unit of work, not yet stored.
 struct PlannedUpgrade {
@@ -47,11 +96,70 @@ fn timeline_conflict(err: TimelineError) -> BillingError {
     BillingError::Conflict(err.to_string())
 }
 
-impl BillingService {
+impl PlanChanges {
+    pub fn new(ports: PlanChangePorts, timeline: TimelineCommit, time: BusinessTime) -> Self {
+        Self {
+            views: SubscriptionViews::new(ports.plans.clone(), time.clone()),
+            ledger: ports.ledger,
+            subscriptions: ports.subscriptions,
+            customers: ports.customers,
+            plans: ports.plans,
+            idempotency: ports.idempotency,
+            timeline,
+            time,
+        }
+    }
+
+    /// The customer's subscription as of today.
+    #[instrument(skip_all, fields(customer = %principal.customer_id))]
+    pub async fn subscription(
+        &self,
+        principal: &Principal,
+    ) -> Result<SubscriptionView, BillingError> {
+        let subscription = self
+            .subscriptions
+            .current(&principal.customer_id)
+            .await?
+            .ok_or(BillingError::NotFound("subscription"))?;
+        self.views.view(subscription).await
+    }
+
+    /// The catalogue, cheapest first.
+    #[instrument(skip_all)]
+    pub async fn plans(&self, _principal: &Principal) -> Result<Vec<Plan>, BillingError> {
+        let mut plans = self.plans.list().await?;
+        plan::sort_cheapest_first(&mut plans);
+        Ok(plans)
+    }
+
+    /// An audit entry of the principal's change, dated now.
+    fn audit(
+        &self,
+        principal: &Principal,
+        action: AuditAction,
+        before: &[(&str, String)],
+        after: &[(&str, String)],
+    ) -> AuditEntry {
+        let map = |pairs: &[(&str, String)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect()
+        };
+        AuditEntry {
+            customer_id: principal.customer_id.clone(),
+            user_id: principal.user_id.clone(),
+            at: self.time.now(),
+            action,
+            before: map(before),
+            after: map(after),
+        }
+    }
+
     /// Reads the subscription and the catalogue in `txn` and finds `plan_id` in it.
     async fn subscription_and_target(
         &self,
-        txn: &mut Box<dyn LedgerTxn>,
+        txn: &mut Box<dyn LedgerTxn + '_>,
         plan_id: &PlanId,
     ) -> Result<(Subscription, Vec<Plan>, Plan), BillingError> {
         let subscription = txn
@@ -69,12 +177,12 @@ impl BillingService {
 
     async fn plan_upgrade(
         &self,
-        txn: &mut Box<dyn LedgerTxn>,
+        txn: &mut Box<dyn LedgerTxn + '_>,
         plan_id: &PlanId,
         proration_date: Option<NaiveDate>,
     ) -> Result<PlannedUpgrade, BillingError> {
         let (subscription, plans, target) = self.subscription_and_target(txn, plan_id).await?;
-        let today = self.today();
+        let today = self.time.today();
         let on = match proration_date {
             None => today,
             Some(d)
@@ -119,11 +227,14 @@ impl BillingService {
         }
         let segments =
             switch_from(&subscription.segments, &target.id, on).map_err(timeline_conflict)?;
-        let invoiced = txn.invoiced_lines(Month::of(on)).await?;
-        let mut lines = settlement(&segments, &plans, &invoiced, invoiced.keys().copied())?;
-        lines.extend(
-            rebilled_usage(txn.as_mut(), &segments, &plans, Month::of(on), &invoiced).await?,
-        );
+        let changed = Subscription {
+            segments: segments.clone(),
+            ..subscription.clone()
+        };
+        let lines = self
+            .timeline
+            .settlement(txn.as_mut(), &changed, &plans, Month::of(on))
+            .await?;
         let amount = total_of(target.price.currency(), &lines)?;
         Ok(PlannedUpgrade {
             removed: subscription.scheduled_change(today),
@@ -148,7 +259,7 @@ impl BillingService {
         principal: &Principal,
         plan_id: &PlanId,
     ) -> Result<UpgradeQuote, BillingError> {
-        let mut txn = self.ports().ledger.begin(&principal.customer_id).await?;
+        let mut txn = self.ledger.begin(&principal.customer_id).await?;
         // Read only: dropped without a commit.
         Ok(self.plan_upgrade(&mut txn, plan_id, None).await?.quote)
     }
@@ -165,51 +276,35 @@ impl BillingService {
         proration_date: Option<NaiveDate>,
     ) -> Result<UpgradeOutcome, BillingError> {
         principal.require_admin("change the plan")?;
-        let customer = &principal.customer_id;
-        let mut txn = self.ports().ledger.begin(customer).await?;
-        let planned = self.plan_upgrade(&mut txn, plan_id, proration_date).await?;
-        let period = Month::of(self.today());
-        let invoice = self.invoice_of(
-            customer,
-            period,
-            InvoiceKind::Adjustment,
-            planned.quote.lines.clone(),
-        )?;
-        let saved = txn
-            .save(&Subscription {
-                segments: planned.segments.clone(),
-                ..planned.subscription.clone()
-            })
+        let mut txn = self.ledger.begin(&principal.customer_id).await?;
+        let outcome = self
+            .upgrade_in(&mut txn, principal, plan_id, proration_date)
             .await?;
-        let issued = match &invoice {
-            Some(new) => Some(txn.issue(new).await?),
-            None => None,
-        };
-        self.enqueue(
-            txn.as_mut(),
-            [
-                issued.as_ref().and_then(|i| self.invoice_issued(i)),
-                self.subscription_changed(&saved, SubscriptionChange::Upgraded),
-            ],
-        )
-        .await?;
-        let mut after = vec![
-            ("plan_id", planned.target.id.to_string()),
-            ("proration_date", planned.quote.proration_date.to_string()),
-            ("amount", planned.quote.amount.amount().to_string()),
-        ];
-        if let Some(i) = &issued {
-            after.push(("invoice_id", i.id.to_string()));
-        }
-        txn.record(&self.audit(
+        self.timeline.commit(txn, &outcome.1).await?;
+        self.upgraded(outcome).await
+    }
+
+    /// The upgrade's writes in `txn`, not committed.
+    async fn upgrade_in(
+        &self,
+        txn: &mut Box<dyn LedgerTxn + '_>,
+        principal: &Principal,
+        plan_id: &PlanId,
+        proration_date: Option<NaiveDate>,
+    ) -> Result<(PlannedUpgrade, crate::timeline_commit::Committed), BillingError> {
+        let planned = self.plan_upgrade(txn, plan_id, proration_date).await?;
+        let mut audit = vec![self.audit(
             principal,
             AuditAction::PlanUpgraded,
             &[("plan_id", planned.current.id.to_string())],
-            &after,
-        ))
-        .await?;
+            &[
+                ("plan_id", planned.target.id.to_string()),
+                ("proration_date", planned.quote.proration_date.to_string()),
+                ("amount", planned.quote.amount.amount().to_string()),
+            ],
+        )];
         if let Some(removed) = &planned.removed {
-            txn.record(&self.audit(
+            audit.push(self.audit(
                 principal,
                 AuditAction::DowngradeRemoved,
                 &[
@@ -220,20 +315,33 @@ impl BillingService {
                     ("reason", "upgrade".to_owned()),
                     ("plan_id", planned.target.id.to_string()),
                 ],
-            ))
-            .await?;
+            ));
         }
-        txn.commit().await?;
-        self.entitlements_changed(std::slice::from_ref(customer))
-            .await;
+        let change = TimelineChange {
+            changed: Subscription {
+                segments: planned.segments.clone(),
+                ..planned.subscription.clone()
+            },
+            lines: planned.quote.lines.clone(),
+            change: SubscriptionChange::Upgraded,
+        };
+        let committed = self.timeline.write(txn.as_mut(), change, audit).await?;
+        Ok((planned, committed))
+    }
+
+    /// The answer of a committed upgrade.
+    async fn upgraded(
+        &self,
+        (_, committed): (PlannedUpgrade, crate::timeline_commit::Committed),
+    ) -> Result<UpgradeOutcome, BillingError> {
         tracing::info!(
-            subscription = %saved.id,
-            invoice = issued.as_ref().map(|i| i.id.to_string()),
+            subscription = %committed.saved.id,
+            invoice = committed.invoice.as_ref().map(|i| i.id.to_string()),
             "plan upgraded"
         );
         Ok(UpgradeOutcome {
-            subscription: self.view(saved).await?,
-            invoice: issued,
+            subscription: self.views.view(committed.saved).await?,
+            invoice: committed.invoice,
         })
     }
 
@@ -248,9 +356,9 @@ impl BillingService {
     ) -> Result<SubscriptionView, BillingError> {
         principal.require_admin("change the plan")?;
         let customer = &principal.customer_id;
-        let mut txn = self.ports().ledger.begin(customer).await?;
+        let mut txn = self.ledger.begin(customer).await?;
         let (subscription, plans, target) = self.subscription_and_target(&mut txn, plan_id).await?;
-        let today = self.today();
+        let today = self.time.today();
         if !subscription.is_changeable_on(today) {
             return Err(unchangeable(&subscription, today));
         }
@@ -293,7 +401,7 @@ impl BillingService {
                 SubscriptionChange::DowngradeScheduled,
             )
             .await?;
-        self.view(saved).await
+        self.views.view(saved).await
     }
 
     /// Calls off a scheduled change (admins only); without one, nothing changes.
@@ -304,15 +412,15 @@ impl BillingService {
     ) -> Result<SubscriptionView, BillingError> {
         principal.require_admin("change the plan")?;
         let customer = &principal.customer_id;
-        let mut txn = self.ports().ledger.begin(customer).await?;
+        let mut txn = self.ledger.begin(customer).await?;
         let subscription = txn
             .subscription()
             .await?
             .ok_or(BillingError::NotFound("subscription"))?;
-        let today = self.today();
+        let today = self.time.today();
         let Some(scheduled) = subscription.scheduled_change(today) else {
             drop(txn);
-            return self.view(subscription).await;
+            return self.views.view(subscription).await;
         };
         let plans = txn.plans().await?;
         let segments = without_changes_after(&subscription.segments, today);
@@ -344,60 +452,34 @@ impl BillingService {
                 SubscriptionChange::DowngradeCancelled,
             )
             .await?;
-        self.view(saved).await
+        self.views.view(saved).await
     }
 
     /// Stores `changed` (its new timeline) with `audit`, settling the invoiced periods
     /// from `from` on with an adjustment invoice when anything is owed or credited.
-    pub(crate) async fn commit_timeline(
+    pub(super) async fn commit_timeline(
         &self,
-        mut txn: Box<dyn LedgerTxn>,
+        mut txn: Box<dyn LedgerTxn + '_>,
         changed: Subscription,
         plans: &[Plan],
         from: Month,
-        audit: Option<portal_domain::AuditEntry>,
+        audit: Option<AuditEntry>,
         change: SubscriptionChange,
     ) -> Result<Subscription, BillingError> {
-        let customer = changed.customer_id.clone();
-        let invoiced = txn.invoiced_lines(from).await?;
-        let mut lines = settlement(
-            &changed.segments,
-            plans,
-            &invoiced,
-            invoiced.keys().copied(),
-        )?;
-        lines
-            .extend(rebilled_usage(txn.as_mut(), &changed.segments, plans, from, &invoiced).await?);
-        let invoice = self.invoice_of(
-            &customer,
-            Month::of(self.today()),
-            InvoiceKind::Adjustment,
+        let lines = self
+            .timeline
+            .settlement(txn.as_mut(), &changed, plans, from)
+            .await?;
+        let change = TimelineChange {
+            changed,
             lines,
-        )?;
-        let saved = txn.save(&changed).await?;
-        let issued = match &invoice {
-            Some(new) => Some(txn.issue(new).await?),
-            None => None,
+            change,
         };
-        self.enqueue(
-            txn.as_mut(),
-            [
-                issued.as_ref().and_then(|i| self.invoice_issued(i)),
-                self.subscription_changed(&saved, change),
-            ],
-        )
-        .await?;
-        if let Some(mut audit) = audit {
-            if let Some(issued) = &issued {
-                audit
-                    .after
-                    .insert("invoice_id".into(), issued.id.to_string());
-            }
-            txn.record(&audit).await?;
-        }
-        txn.commit().await?;
-        self.entitlements_changed(std::slice::from_ref(&customer))
-            .await;
-        Ok(saved)
+        let committed = self
+            .timeline
+            .write(txn.as_mut(), change, audit.into_iter().collect())
+            .await?;
+        self.timeline.commit(txn, &committed).await?;
+        Ok(committed.saved)
     }
 }

@@ -1,0 +1,110 @@
+//! [`Invoices`]: the customer's invoices (pages of them with each one's fapiao status,
+//! one with its lines and payments, its PDF in `documents.rs`) and the platform's
+//! report of a payment (`payments.rs`).
+
+mod documents;
+mod payments;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use portal_domain::{
+    Invoice, InvoiceFapiaoStatus, InvoiceId, InvoiceKey, InvoicePage, PageRequest,
+};
+use tracing::instrument;
+
+use crate::error::BillingError;
+use crate::ports::{CustomerRepository, FapiaoRepository, InvoiceRenderer, InvoiceRepository};
+use crate::principal::Principal;
+use crate::time::BusinessTime;
+
+pub use documents::{InvoicePdf, PdfBody};
+pub use payments::PaymentReport;
+
+pub struct Invoices {
+    invoices: Arc<dyn InvoiceRepository>,
+    customers: Arc<dyn CustomerRepository>,
+    fapiao: Arc<dyn FapiaoRepository>,
+    renderer: Arc<dyn InvoiceRenderer>,
+    time: BusinessTime,
+}
+
+impl Invoices {
+    pub fn new(
+        invoices: Arc<dyn InvoiceRepository>,
+        customers: Arc<dyn CustomerRepository>,
+        fapiao: Arc<dyn FapiaoRepository>,
+        renderer: Arc<dyn InvoiceRenderer>,
+        time: BusinessTime,
+    ) -> Self {
+        Self {
+            invoices,
+            customers,
+            fapiao,
+            renderer,
+            time,
+        }
+    }
+
+    /// A page of the customer's invoices, newest first.
+    #[instrument(skip_all, fields(customer = %principal.customer_id))]
+    pub async fn invoices(
+        &self,
+        principal: &Principal,
+        page: PageRequest<InvoiceKey>,
+    ) -> Result<InvoicePage, BillingError> {
+        Ok(self.invoices.list(&principal.customer_id, &page).await?)
+    }
+
+    #[instrument(skip_all, fields(customer = %principal.customer_id))]
+    pub async fn invoice(
+        &self,
+        principal: &Principal,
+        id: &InvoiceId,
+    ) -> Result<Invoice, BillingError> {
+        self.invoices
+            .find(&principal.customer_id, id)
+            .await?
+            .ok_or(BillingError::NotFound("invoice"))
+    }
+
+    /// The fapiao status of each of the customer's `invoices` (`none` when no pending
+    /// or issued request holds it).
+    pub async fn invoice_fapiao_statuses(
+        &self,
+        principal: &Principal,
+        invoices: &[InvoiceId],
+    ) -> Result<HashMap<InvoiceId, InvoiceFapiaoStatus>, BillingError> {
+        let holders = self
+            .fapiao
+            .holders(&principal.customer_id, invoices)
+            .await?;
+        Ok(invoices
+            .iter()
+            .map(|id| {
+                (
+                    id.clone(),
+                    InvoiceFapiaoStatus::of(holders.get(id).copied()),
+                )
+            })
+            .collect())
+    }
+
+    /// A page of the customer's invoices, newest first, with each one's fapiao status.
+    pub async fn invoices_with_fapiao(
+        &self,
+        principal: &Principal,
+        page: portal_domain::PageRequest<portal_domain::InvoiceKey>,
+    ) -> Result<
+        (
+            portal_domain::InvoicePage,
+            HashMap<InvoiceId, InvoiceFapiaoStatus>,
+        ),
+        BillingError,
+    > {
+        let invoices = self.invoices(principal, page).await?;
+        let ids: Vec<InvoiceId> = invoices.items.iter().map(|i| i.id.clone()).collect();
+        let statuses = self.invoice_fapiao_statuses(principal, &ids).await?;
+        Ok((invoices, statuses))
+    }
+}

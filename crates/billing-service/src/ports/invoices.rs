@@ -1,0 +1,52 @@
+//! Invoices as stored, read outside a ledger unit of work, and their payments.
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use portal_domain::{
+    AuditEntry, CustomerId, Invoice, InvoiceId, InvoiceKey, InvoicePage, PageRequest, Payment,
+};
+
+use super::{OutboxMessage, RepositoryError};
+
+#[async_trait]
+pub trait InvoiceRepository: Send + Sync {
+    /// A page of the customer's invoices, newest first: by creation time, then by number
+    /// ([`InvoiceKey`]), those below `page.after`. MUST hold at most `page.size` invoices,
+    /// only the customer's, and set `next` to the last one's key exactly when more follow,
+    /// so that following `next` from the first page lists each invoice once.
+    async fn list(
+        &self,
+        customer: &CustomerId,
+        page: &PageRequest<InvoiceKey>,
+    ) -> Result<InvoicePage, RepositoryError>;
+
+    async fn find(
+        &self,
+        customer: &CustomerId,
+        id: &InvoiceId,
+    ) -> Result<Option<Invoice>, RepositoryError>;
+
+    /// Marks pending invoices due before `today` overdue; returns how many. Writes the
+    /// message `announce` gives for each of them to the outbox in the same transaction.
+    async fn mark_overdue(
+        &self,
+        today: NaiveDate,
+        announce: &Announce<'_>,
+    ) -> Result<u64, RepositoryError>;
+
+    /// The invoice, whichever customer it belongs to (platform operations).
+    async fn find_any(&self, id: &InvoiceId) -> Result<Option<Invoice>, RepositoryError>;
+
+    /// Records `payment` and marks the invoice paid, with `audit`, in one transaction.
+    /// MUST return [`RepositoryError::Conflict`] and change nothing when the invoice is
+    /// already paid.
+    async fn record_payment(
+        &self,
+        id: &InvoiceId,
+        payment: &Payment,
+        audit: &AuditEntry,
+    ) -> Result<Invoice, RepositoryError>;
+}
+
+/// The outbox message (if any) that tells of an invoice just marked overdue.
+pub type Announce<'a> = dyn Fn(&Invoice) -> Option<OutboxMessage> + Send + Sync + 'a;
