@@ -96,10 +96,11 @@ services:
         redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
     fi
 
-# Formatting and lints, as CI checks them.
+# Formatting, lints, and no module of a crate importing another around a circle, as CI checks them.
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
+    python3 scripts/module-cycles.py crates/*/src
 
 # Every test: lints, unit tests of each layer, the black-box tests on SQLite, PostgreSQL and Redis, the browser tests, and schemathesis over the OpenAPI document.
 test: services lint unit e2e api-fuzz

@@ -27,7 +27,7 @@ def strip_comments(text):
 
 def strip_tests(text):
     # `#[cfg(test)] mod tests { ... }` at the end of a file: test code may import freely.
-    m = re.search(r"#\[cfg\(test\)\]\s*mod\s+\w+\s*\{", text)
+    m = re.search(r"#\[cfg\(test\)\]\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+\w+\s*\{", text)
     return text[: m.start()] if m else text
 
 

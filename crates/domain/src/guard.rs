@@ -7,7 +7,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use rust_decimal::Decimal;
 
 use crate::error::FieldErrors;
-use crate::invoice::Language;
 use crate::money::{Currency, Money};
 use crate::product::{Metering, Product};
 
@@ -267,86 +266,6 @@ impl Notice {
             Notice::FapiaoIssued { .. } => "fapiao.issued",
         }
     }
-
-    /// Title and body in `language`.
-    pub fn words(&self, language: Language) -> (String, String) {
-        let product_name = |p: Product| p.name(language);
-        match (self, language) {
-            (
-                Notice::Quota {
-                    product,
-                    percent,
-                    used,
-                    included,
-                },
-                Language::Zh,
-            ) => (
-                format!("{}用量已达 {percent}%", product_name(*product)),
-                format!("本月已用 {used}，套餐含 {included}。"),
-            ),
-            (
-                Notice::Quota {
-                    product,
-                    percent,
-                    used,
-                    included,
-                },
-                Language::En,
-            ) => (
-                format!("{} usage reached {percent}%", product_name(*product)),
-                format!("{used} used this month of {included} included."),
-            ),
-            (
-                Notice::ProjectedBill {
-                    threshold,
-                    projected,
-                },
-                Language::Zh,
-            ) => (
-                format!("本期账单预计超过 ¥{}", threshold.amount()),
-                format!("按本月用量，预计账单 ¥{}。", projected.amount()),
-            ),
-            (
-                Notice::ProjectedBill {
-                    threshold,
-                    projected,
-                },
-                Language::En,
-            ) => (
-                format!("Upcoming bill projected above ¥{}", threshold.amount()),
-                format!(
-                    "At this month's pace the bill comes to ¥{}.",
-                    projected.amount()
-                ),
-            ),
-            (
-                Notice::FapiaoIssued {
-                    fapiao_number,
-                    amount,
-                },
-                Language::Zh,
-            ) => (
-                "发票已开具".to_owned(),
-                format!(
-                    "发票号码 {fapiao_number}，金额 ¥{}，可在“发票”页面下载。",
-                    amount.amount()
-                ),
-            ),
-            (
-                Notice::FapiaoIssued {
-                    fapiao_number,
-                    amount,
-                },
-                Language::En,
-            ) => (
-                "Fapiao issued".to_owned(),
-                format!(
-                    "Fapiao no. {fapiao_number} of ¥{} is issued: download it on the Fapiao page.",
-                    amount.amount()
-                ),
-            ),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -354,6 +273,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+    use crate::wording::Language;
 
     fn raw(
         kind: &str,

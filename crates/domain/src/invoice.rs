@@ -61,24 +61,6 @@ impl InvoiceKind {
     }
 }
 
-/// The language a document or a line is worded in.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub enum Language {
-    /// Simplified Chinese, the default.
-    #[default]
-    Zh,
-    En,
-}
-
-impl Language {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Language::Zh => "zh",
-            Language::En => "en",
-        }
-    }
-}
-
 /// What a line charges for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LineKind {
@@ -173,84 +155,9 @@ impl InvoiceLine {
         }
     }
 
-    /// A fee line of `amount` for what `detail` names: one unit, or minus one for a
-    /// reversal. (Usage lines carry their units: see `usage_lines`.)
-    pub fn from_detail(detail: LineDetail, amount: Money) -> Self {
-        let (quantity, unit_price) = match detail.kind {
-            LineKind::Reversal => (-1, amount.negated()),
-            _ => (1, amount),
-        };
-        let mut line = Self {
-            description: String::new(),
-            quantity,
-            unit_price,
-            amount,
-            detail: Some(detail),
-        };
-        line.description = line.describe(Language::En);
-        line
-    }
-
-    /// This fee line taken back: the same segment, the opposite amount.
-    pub fn reversed(&self) -> Self {
-        match &self.detail {
-            Some(detail) => Self::from_detail(
-                LineDetail {
-                    kind: LineKind::Reversal,
-                    ..detail.clone()
-                },
-                self.amount.negated(),
-            ),
-            None => Self::new(
-                format!("Reversal: {}", self.description),
-                -self.quantity,
-                self.unit_price,
-            ),
-        }
-    }
-
     /// The period whose charges this line counts toward, when known.
     pub fn period(&self) -> Option<Month> {
         self.detail.as_ref().map(|d| d.period)
-    }
-
-    /// The line in words, in `language`.
-    pub fn describe(&self, language: Language) -> String {
-        let Some(d) = &self.detail else {
-            return self.description.clone();
-        };
-        if let Some(usage) = &d.usage {
-            return crate::usage_lines::describe(self, d, usage, language);
-        }
-        match (language, d.kind) {
-            (Language::Zh, kind) => format!(
-                "{}{}（{}）{} 至 {}，{}/{} 天",
-                if kind == LineKind::Reversal {
-                    "冲销："
-                } else {
-                    ""
-                },
-                d.plan_name,
-                d.plan_id,
-                d.from,
-                d.to,
-                d.days,
-                d.days_in_month
-            ),
-            (Language::En, kind) => format!(
-                "{}{} plan, {} to {}, {}/{} days",
-                if kind == LineKind::Reversal {
-                    "Reversal: "
-                } else {
-                    ""
-                },
-                d.plan_id,
-                d.from,
-                d.to,
-                d.days,
-                d.days_in_month
-            ),
-        }
     }
 }
 

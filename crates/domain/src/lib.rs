@@ -13,6 +13,7 @@ pub mod fapiao;
 pub mod guard;
 pub mod ids;
 pub mod invoice;
+pub mod line_records;
 pub mod money;
 pub mod month;
 pub mod overage;
@@ -23,6 +24,7 @@ pub mod subscription;
 pub mod timeline;
 pub mod usage;
 pub mod usage_lines;
+pub mod wording;
 
 pub use billing_ops::{AuditAction, AuditEntry, RawUsageEvent, UsageEvent, account_audit};
 pub use billing_run::{BillingRun, RunStatus};
@@ -37,8 +39,8 @@ pub use fapiao::{
 };
 pub use ids::{CustomerId, InvoiceId, PlanId, SubscriptionId, UserId};
 pub use invoice::{
-    Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, InvoiceSummary, Language, LineDetail,
-    LineKind, NewInvoice, Payment, UsageFacts,
+    Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, InvoiceSummary, LineDetail, LineKind,
+    NewInvoice, Payment, UsageFacts,
 };
 pub use money::{Currency, Money, MoneyError};
 pub use month::Month;
@@ -49,3 +51,4 @@ pub use product::{Metering, Product};
 pub use subscription::{ScheduledChange, Subscription, SubscriptionStatus};
 pub use timeline::{Segment, TimelineError};
 pub use usage::{DateRange, QuotaAlert, UsageRecord, UsageSummary};
+pub use wording::Language;

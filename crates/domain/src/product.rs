@@ -44,19 +44,6 @@ impl Product {
         }
     }
 
-    /// The product's name as customers read it, in `language`.
-    pub fn name(self, language: crate::invoice::Language) -> &'static str {
-        use crate::invoice::Language;
-        match (self, language) {
-            (Product::AiChat, Language::Zh) => "AI 对话",
-            (Product::Email, Language::Zh) => "邮件",
-            (Product::AgentSeats, Language::Zh) => "坐席",
-            (Product::AiChat, Language::En) => "AI chat",
-            (Product::Email, Language::En) => "E-mail",
-            (Product::AgentSeats, Language::En) => "Agent seats",
-        }
-    }
-
     pub fn metering(self) -> Metering {
         match self {
             Product::AiChat | Product::Email => Metering::Counted,

@@ -5,11 +5,12 @@
 //! what its usage lines add up to. So a month's usage lines always add up to its overage
 //! as last settled, to the fen, and a change is billed once whichever run sees it first.
 
-use crate::invoice::{InvoiceLine, Language, LineDetail, LineKind, UsageFacts};
+use crate::invoice::{InvoiceLine, LineDetail, LineKind, UsageFacts};
 use crate::money::Money;
 use crate::month::Month;
 use crate::overage::ProductOverage;
 use crate::product::Product;
+use crate::wording::Language;
 
 /// The lines that bring the usage lines `billed` for `month` to what `owed` (the
 /// month's [`crate::overage::month_overage`]) says, per product. `first` is true when
@@ -91,50 +92,6 @@ pub fn settle_usage(
         out.push(line);
     }
     out
-}
-
-/// A usage line in words.
-pub(crate) fn describe(
-    line: &InvoiceLine,
-    d: &LineDetail,
-    facts: &UsageFacts,
-    language: Language,
-) -> String {
-    let name = facts.product.name(language);
-    let (month, units, price) = (d.period, line.quantity, line.unit_price.amount());
-    let late = d.kind == LineKind::Adjustment;
-    match (language, facts.product) {
-        (Language::Zh, Product::AgentSeats) => format!(
-            "{}{name}超额（{month}）：{}{units} 席·天，¥{price}/席·月，按 {} 天折算；最高 {} 席，含 {} 席",
-            if late { "用量调整：" } else { "" },
-            if late { "补计 " } else { "超出 " },
-            d.days_in_month,
-            facts.used,
-            facts.included,
-        ),
-        (Language::Zh, _) => format!(
-            "{}{name}超额（{month}）：已用 {}，含 {}，{}{units} × ¥{price}",
-            if late { "用量调整：" } else { "" },
-            facts.used,
-            facts.included,
-            if late { "补计 " } else { "超出 " },
-        ),
-        (Language::En, Product::AgentSeats) => format!(
-            "{}{name} overage, {month}: {units} seat-days {} at {price} per seat-month / {} days; highest {}, {} included",
-            if late { "Usage adjustment: " } else { "" },
-            if late { "more" } else { "beyond the plan" },
-            d.days_in_month,
-            facts.used,
-            facts.included,
-        ),
-        (Language::En, _) => format!(
-            "{}{name} overage, {month}: {} used, {} included, {units} {} × {price}",
-            if late { "Usage adjustment: " } else { "" },
-            facts.used,
-            facts.included,
-            if late { "more" } else { "beyond" },
-        ),
-    }
 }
 
 #[cfg(test)]

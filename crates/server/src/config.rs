@@ -12,21 +12,7 @@ pub const MIN_SECRET_BYTES: usize = 32;
 /// Requests per second per customer token (and per client address without one).
 pub const DEFAULT_RATE_LIMIT: u32 = 50;
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{variable}: {why}")]
-pub struct ConfigError {
-    pub variable: &'static str,
-    pub why: String,
-}
-
-impl ConfigError {
-    pub(crate) fn new(variable: &'static str, why: impl Into<String>) -> Self {
-        Self {
-            variable,
-            why: why.into(),
-        }
-    }
-}
+pub use crate::config_error::ConfigError;
 
 /// The HS256 key; never printed.
 #[derive(Clone, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use portal_billing::Portal;
 use portal_billing::ports::{Mailer, WebhookSender};
 use portal_notify::{HttpWebhookSender, SmtpMailer};
 
-use crate::config::ConfigError;
+use crate::config_error::ConfigError;
 
 /// The shortest webhook secret accepted.
 const MIN_WEBHOOK_SECRET_BYTES: usize = 16;

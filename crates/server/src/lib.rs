@@ -4,6 +4,7 @@
 
 pub mod billing_cli;
 pub mod config;
+pub mod config_error;
 pub mod delivery;
 pub mod jobs;
 pub mod telemetry;

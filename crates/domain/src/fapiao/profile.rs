@@ -5,7 +5,7 @@ use std::ops::RangeInclusive;
 
 use crate::customer::ContactEmail;
 use crate::error::FieldErrors;
-use crate::invoice::Language;
+use crate::wording::Language;
 
 use super::uscc::UnifiedSocialCreditCode;
 

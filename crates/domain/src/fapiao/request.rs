@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::error::FieldErrors;
-use crate::invoice::Language;
+use crate::wording::Language;
 
 use super::profile::FapiaoProfile;
 

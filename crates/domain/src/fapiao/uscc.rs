@@ -24,7 +24,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::invoice::Language;
+use crate::wording::Language;
 
 /// The characters of a code, in the order that gives each its value (`0` is 0, `Y` is 30).
 pub const USCC_ALPHABET: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";

@@ -23,6 +23,7 @@ mod guard;
 mod idempotency;
 mod invoices;
 mod ledger;
+mod ledger_unit;
 pub(crate) mod outbox;
 mod plans;
 pub(crate) mod runs;

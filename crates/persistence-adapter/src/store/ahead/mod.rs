@@ -38,7 +38,7 @@ use super::INSERT_CHUNK;
 use super::invoices::{
     invoice_rows, lock_invoice_sequence, set_invoice_sequence, unique_is_conflict,
 };
-use super::ledger::SeaOrmLedgerTxn;
+use super::ledger_unit::SeaOrmLedgerTxn;
 use crate::convert::db_err;
 use crate::entity::{invoice_lines, invoices, outbox, subscriptions, usage_settlements};
 use read::{Ahead, Bounds};
