@@ -169,7 +169,6 @@ impl Portal {
                     subscriptions: a.subscriptions.clone(),
                     customers: a.customers.clone(),
                     plans: a.plans.clone(),
-                    idempotency: a.idempotency.clone(),
                 },
                 timeline,
                 time.clone(),

@@ -1,6 +1,8 @@
 //! Requests made with an `Idempotency-Key`: the first result is stored and replayed for
 //! the same key and body; the same key with another body is refused; concurrent
-//! requests with one key make one change.
+//! requests with one key make one change. The key's claim, the change and the stored
+//! answer are one unit of work (zero-to-production's pattern): no crash can leave a
+//! change without its answer, so a retry never runs the change again.
 
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
@@ -66,10 +68,9 @@ impl PlanChanges {
                 .map(|b| format!("{b:02x}"))
                 .collect::<String>()
         };
-        let store = &self.idempotency;
         let customer = &principal.customer_id;
-        let now = self.time.now();
-        match store.claim(customer, key, &fingerprint, now).await? {
+        let mut txn = self.ledger.begin(customer).await?;
+        match txn.claim_key(key, &fingerprint, self.time.now()).await? {
             KeyClaim::Claimed => {}
             KeyClaim::Completed { fingerprint: f, .. }
             | KeyClaim::InProgress { fingerprint: f }
@@ -88,20 +89,15 @@ impl PlanChanges {
                 ));
             }
         }
-        let encoded = self
-            .upgrade(principal, plan_id, proration_date)
-            .await
-            .and_then(|outcome| Ok(encode(&outcome)?));
-        match encoded {
-            Ok(body) => {
-                store.complete(customer, key, &body).await?;
-                Ok(Replayable::Fresh(body))
-            }
-            Err(err) => {
-                // Failures are not stored: the request may be retried with the same key.
-                store.release(customer, key).await?;
-                Err(err)
-            }
-        }
+        // A failure drops the unit of work: neither the change nor the claim is stored,
+        // and the request may be retried with the same key.
+        let committed = self
+            .upgrade_in(&mut txn, principal, plan_id, proration_date)
+            .await?;
+        let body = encode(&self.outcome_of(&committed).await?)?;
+        txn.answer_key(key, &body).await?;
+        self.timeline.commit(txn, &committed).await?;
+        super::upgraded(&committed);
+        Ok(Replayable::Fresh(body))
     }
 }

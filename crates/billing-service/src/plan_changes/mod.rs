@@ -21,14 +21,11 @@ use tracing::instrument;
 
 use crate::error::BillingError;
 use crate::events::SubscriptionChange;
-use crate::ports::{
-    CustomerRepository, IdempotencyRepository, Ledger, LedgerTxn, PlanCatalog,
-    SubscriptionRepository,
-};
+use crate::ports::{CustomerRepository, Ledger, LedgerTxn, PlanCatalog, SubscriptionRepository};
 use crate::principal::Principal;
 use crate::subscription_view::{SubscriptionView, SubscriptionViews};
 use crate::time::BusinessTime;
-use crate::timeline_commit::{TimelineChange, TimelineCommit};
+use crate::timeline_commit::{Committed, TimelineChange, TimelineCommit};
 
 pub use idempotent::{MAX_KEY_LEN, Replayable};
 
@@ -55,7 +52,6 @@ pub struct PlanChangePorts {
     pub subscriptions: Arc<dyn SubscriptionRepository>,
     pub customers: Arc<dyn CustomerRepository>,
     pub plans: Arc<dyn PlanCatalog>,
-    pub idempotency: Arc<dyn IdempotencyRepository>,
 }
 
 /// The subscription and its plan: see it, compare plans, upgrade now, schedule or call
@@ -65,7 +61,6 @@ pub struct PlanChanges {
     subscriptions: Arc<dyn SubscriptionRepository>,
     customers: Arc<dyn CustomerRepository>,
     plans: Arc<dyn PlanCatalog>,
-    idempotency: Arc<dyn IdempotencyRepository>,
     views: SubscriptionViews,
     timeline: TimelineCommit,
     time: BusinessTime,
@@ -104,7 +99,6 @@ impl PlanChanges {
             subscriptions: ports.subscriptions,
             customers: ports.customers,
             plans: ports.plans,
-            idempotency: ports.idempotency,
             timeline,
             time,
         }
@@ -277,11 +271,13 @@ impl PlanChanges {
     ) -> Result<UpgradeOutcome, BillingError> {
         principal.require_admin("change the plan")?;
         let mut txn = self.ledger.begin(&principal.customer_id).await?;
-        let outcome = self
+        let committed = self
             .upgrade_in(&mut txn, principal, plan_id, proration_date)
             .await?;
-        self.timeline.commit(txn, &outcome.1).await?;
-        self.upgraded(outcome).await
+        let outcome = self.outcome_of(&committed).await?;
+        self.timeline.commit(txn, &committed).await?;
+        upgraded(&committed);
+        Ok(outcome)
     }
 
     /// The upgrade's writes in `txn`, not committed.
@@ -291,7 +287,7 @@ impl PlanChanges {
         principal: &Principal,
         plan_id: &PlanId,
         proration_date: Option<NaiveDate>,
-    ) -> Result<(PlannedUpgrade, crate::timeline_commit::Committed), BillingError> {
+    ) -> Result<Committed, BillingError> {
         let planned = self.plan_upgrade(txn, plan_id, proration_date).await?;
         let mut audit = vec![self.audit(
             principal,
@@ -325,23 +321,14 @@ impl PlanChanges {
             lines: planned.quote.lines.clone(),
             change: SubscriptionChange::Upgraded,
         };
-        let committed = self.timeline.write(txn.as_mut(), change, audit).await?;
-        Ok((planned, committed))
+        self.timeline.write(txn.as_mut(), change, audit).await
     }
 
-    /// The answer of a committed upgrade.
-    async fn upgraded(
-        &self,
-        (_, committed): (PlannedUpgrade, crate::timeline_commit::Committed),
-    ) -> Result<UpgradeOutcome, BillingError> {
-        tracing::info!(
-            subscription = %committed.saved.id,
-            invoice = committed.invoice.as_ref().map(|i| i.id.to_string()),
-            "plan upgraded"
-        );
+    /// The answer of an upgrade.
+    async fn outcome_of(&self, committed: &Committed) -> Result<UpgradeOutcome, BillingError> {
         Ok(UpgradeOutcome {
-            subscription: self.views.view(committed.saved).await?,
-            invoice: committed.invoice,
+            subscription: self.views.view(committed.saved.clone()).await?,
+            invoice: committed.invoice.clone(),
         })
     }
 
@@ -482,4 +469,13 @@ impl PlanChanges {
         self.timeline.commit(txn, &committed).await?;
         Ok(committed.saved)
     }
+}
+
+/// Logs a committed upgrade.
+fn upgraded(committed: &Committed) {
+    tracing::info!(
+        subscription = %committed.saved.id,
+        invoice = committed.invoice.as_ref().map(|i| i.id.to_string()),
+        "plan upgraded"
+    );
 }

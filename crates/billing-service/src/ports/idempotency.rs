@@ -24,12 +24,16 @@ pub enum KeyClaim {
 /// over by a retry with the same fingerprint.
 pub const STALE_CLAIM: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
 
-/// Stored results of requests made with an `Idempotency-Key`, per customer. A claim is
-/// `Claimed` once; then `InProgress` until completed (or, after [`STALE_CLAIM`], taken
-/// over by the same fingerprint), then `Completed` with its response. `release` frees
-/// only an unanswered claim.
+/// The keys of requests made with an `Idempotency-Key`, per customer, outside a unit of
+/// work. A request whose change is a ledger unit of work claims its key and stores its
+/// answer in that unit ([`super::LedgerTxn::claim_key`]), so the change and its answer
+/// are stored together or not at all.
 #[async_trait]
 pub trait IdempotencyRepository: Send + Sync {
+    /// Claims `key` for a request with `fingerprint` at `now`: `Claimed` when the key is
+    /// new (or its claim is unanswered, older than [`STALE_CLAIM`] and of the same
+    /// fingerprint: taken over), `Completed` with the stored answer, else `InProgress`.
+    /// MUST answer `Claimed` to one caller only, concurrent claims included.
     async fn claim(
         &self,
         customer: &CustomerId,
@@ -38,16 +42,7 @@ pub trait IdempotencyRepository: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<KeyClaim, RepositoryError>;
 
-    async fn complete(
-        &self,
-        customer: &CustomerId,
-        key: &str,
-        response: &[u8],
-    ) -> Result<(), RepositoryError>;
-
-    /// Frees a claimed key whose request failed, so it can be retried.
-    async fn release(&self, customer: &CustomerId, key: &str) -> Result<(), RepositoryError>;
-
     /// Deletes the keys claimed before `cutoff`, answered or not; returns how many.
+    /// MUST keep every key claimed at or after `cutoff`.
     async fn purge_claimed_before(&self, cutoff: DateTime<Utc>) -> Result<u64, RepositoryError>;
 }

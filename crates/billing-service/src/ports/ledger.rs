@@ -10,7 +10,7 @@ use portal_domain::{
 };
 
 use super::RepositoryError;
-use super::{OutboxMessage, RunTicket};
+use super::{KeyClaim, OutboxMessage, RunTicket};
 
 /// A billing run looks again at every month whose usage changed after its customer's
 /// watermark less this margin: an ingestion that committed after the run read the usage
@@ -163,6 +163,23 @@ pub trait LedgerTxn: Send {
         ticket: &RunTicket,
         issued: bool,
     ) -> Result<bool, RepositoryError>;
+
+    /// Claims the customer's `key` for this unit of work's request (as
+    /// [`super::IdempotencyRepository::claim`] answers). A claim is stored with the unit
+    /// of work, with the answer given to [`LedgerTxn::answer_key`]: both or neither.
+    /// MUST let one of concurrent units that claim one key commit it: the others wait
+    /// for it and answer `Completed`, or their commit returns
+    /// [`RepositoryError::Conflict`] and stores nothing.
+    async fn claim_key(
+        &mut self,
+        key: &str,
+        fingerprint: &str,
+        now: DateTime<Utc>,
+    ) -> Result<KeyClaim, RepositoryError>;
+
+    /// Stores `response` as the answer of the key this unit of work claimed, with the
+    /// unit of work.
+    async fn answer_key(&mut self, key: &str, response: &[u8]) -> Result<(), RepositoryError>;
 
     async fn commit(self: Box<Self>) -> Result<(), RepositoryError>;
 }

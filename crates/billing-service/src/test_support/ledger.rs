@@ -12,8 +12,8 @@ use portal_domain::{
 
 use super::{InMemoryStore, issue};
 use crate::ports::{
-    InvoicedLines, Ledger, LedgerTxn, PlanCatalog, RepositoryError, SubscriptionRepository,
-    UsageRepository,
+    InvoicedLines, KeyClaim, Ledger, LedgerTxn, PlanCatalog, RepositoryError,
+    SubscriptionRepository, UsageRepository,
 };
 
 /// A unit of work over the in-memory state: reads see the state as it is, writes are
@@ -30,7 +30,12 @@ struct InMemoryTxn {
     watermark: Option<DateTime<Utc>>,
     /// The run that billed the customer in this unit of work, and whether it issued.
     run_item: Option<(crate::ports::RunTicket, bool)>,
+    /// The idempotency key claimed in this unit of work.
+    key: Option<ClaimedKey>,
 }
+
+/// Key, fingerprint, when claimed, and the answer once given.
+type ClaimedKey = (String, String, DateTime<Utc>, Option<Vec<u8>>);
 
 #[async_trait]
 impl Ledger for InMemoryStore {
@@ -44,6 +49,7 @@ impl Ledger for InMemoryStore {
             outbox: Vec::new(),
             watermark: None,
             run_item: None,
+            key: None,
         }))
     }
 
@@ -234,8 +240,41 @@ impl LedgerTxn for InMemoryTxn {
         Ok(true)
     }
 
+    async fn claim_key(
+        &mut self,
+        key: &str,
+        fingerprint: &str,
+        now: DateTime<Utc>,
+    ) -> Result<KeyClaim, RepositoryError> {
+        let state = self.store.lock()?;
+        let claim = super::keys::claim_of(&state, &self.customer, key, fingerprint, now);
+        if claim == KeyClaim::Claimed {
+            self.key = Some((key.to_owned(), fingerprint.to_owned(), now, None));
+        }
+        Ok(claim)
+    }
+
+    async fn answer_key(&mut self, key: &str, response: &[u8]) -> Result<(), RepositoryError> {
+        match &mut self.key {
+            Some((claimed, _, _, answer)) if claimed == key => {
+                *answer = Some(response.to_vec());
+                Ok(())
+            }
+            _ => Err(RepositoryError::Other(anyhow::anyhow!(
+                "key {key} was not claimed in this unit of work"
+            ))),
+        }
+    }
+
     async fn commit(self: Box<Self>) -> Result<(), RepositoryError> {
         let mut state = self.store.lock()?;
+        // Another unit of work stored the key since it was claimed here: this one loses.
+        if let Some((key, fingerprint, at, _)) = &self.key
+            && super::keys::claim_of(&state, &self.customer, key, fingerprint, *at)
+                != KeyClaim::Claimed
+        {
+            return Err(RepositoryError::Conflict);
+        }
         if let Some((ticket, _)) = &self.run_item
             && !super::runs::holds(&state, ticket)
         {
@@ -260,6 +299,12 @@ impl LedgerTxn for InMemoryTxn {
         }
         if let Some((ticket, issued)) = &self.run_item {
             super::runs::record_item(&mut state, ticket, &self.customer, *issued);
+        }
+        if let Some((key, fingerprint, at, answer)) = &self.key {
+            state.keys.insert(
+                (self.customer.clone(), key.clone()),
+                (fingerprint.clone(), answer.clone(), *at),
+            );
         }
         Ok(())
     }

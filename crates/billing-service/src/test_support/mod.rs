@@ -27,6 +27,8 @@ use crate::ports::{
 };
 
 pub mod contract;
+mod crash;
+pub use crash::CrashAfterCommit;
 mod fapiao;
 mod guard;
 mod keys;

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::{Arc, Mutex};
 
-use portal_billing::{InvoicedLines, Ledger, LedgerPage, LedgerTxn, RepositoryError};
+use portal_billing::{InvoicedLines, KeyClaim, Ledger, LedgerPage, LedgerTxn, RepositoryError};
 use portal_domain::{
     AuditEntry, CustomerId, DateRange, Invoice, Month, NewInvoice, Plan, Subscription, UsageRecord,
 };
@@ -202,6 +202,19 @@ impl LedgerTxn for CachedLedgerTxn<'_> {
         issued: bool,
     ) -> Result<bool, RepositoryError> {
         self.inner.record_run_item(ticket, issued).await
+    }
+
+    async fn claim_key(
+        &mut self,
+        key: &str,
+        fingerprint: &str,
+        now: DateTime<Utc>,
+    ) -> Result<KeyClaim, RepositoryError> {
+        self.inner.claim_key(key, fingerprint, now).await
+    }
+
+    async fn answer_key(&mut self, key: &str, response: &[u8]) -> Result<(), RepositoryError> {
+        self.inner.answer_key(key, response).await
     }
 
     async fn commit(self: Box<Self>) -> Result<(), RepositoryError> {

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use portal_billing::{InvoicedLines, LedgerTxn, RepositoryError};
+use portal_billing::{InvoicedLines, KeyClaim, LedgerTxn, RepositoryError};
 use portal_domain::{
     AuditEntry, CustomerId, DateRange, Invoice, InvoiceKind, Month, NewInvoice, Plan, Subscription,
     UsageRecord,
@@ -263,6 +263,19 @@ impl LedgerTxn for SeaOrmLedgerTxn<'_> {
         issued: bool,
     ) -> Result<bool, RepositoryError> {
         super::runs::record_item(self.db(), ticket, &self.customer, issued).await
+    }
+
+    async fn claim_key(
+        &mut self,
+        key: &str,
+        fingerprint: &str,
+        now: DateTime<Utc>,
+    ) -> Result<KeyClaim, RepositoryError> {
+        super::idempotency::claim_on(self.db(), &self.customer, key, fingerprint, now).await
+    }
+
+    async fn answer_key(&mut self, key: &str, response: &[u8]) -> Result<(), RepositoryError> {
+        super::idempotency::answer_on(self.db(), &self.customer, key, response).await
     }
 
     async fn commit(self: Box<Self>) -> Result<(), RepositoryError> {

@@ -2,7 +2,7 @@
 
 use super::*;
 
-pub async fn idempotency_claim_complete_replay(p: Adapters) -> Outcome {
+pub async fn idempotency_claim_is_held_once_per_customer(p: Adapters) -> Outcome {
     let a = cid("cust_a")?;
     let k = &p.idempotency;
     let first = k.claim(&a, "k1", "fp1", at(1, 0)).await.map_err(err)?;
@@ -13,15 +13,6 @@ pub async fn idempotency_claim_complete_replay(p: Adapters) -> Outcome {
             fingerprint: "fp1".into()
         },
         "second claim {busy:?}"
-    );
-    k.complete(&a, "k1", b"{\"ok\":true}").await.map_err(err)?;
-    let done = k.claim(&a, "k1", "fp2", at(1, 1)).await.map_err(err)?;
-    ensure!(
-        done == KeyClaim::Completed {
-            fingerprint: "fp1".into(),
-            response: b"{\"ok\":true}".to_vec()
-        },
-        "after completion {done:?}"
     );
     let other = k
         .claim(&cid("cust_b")?, "k1", "fp9", at(1, 0))
@@ -34,23 +25,96 @@ pub async fn idempotency_claim_complete_replay(p: Adapters) -> Outcome {
     Ok(())
 }
 
-pub async fn idempotency_release_frees_only_unanswered(p: Adapters) -> Outcome {
+pub async fn idempotency_key_answered_in_a_unit_of_work_replays(p: Adapters) -> Outcome {
     let a = cid("cust_a")?;
-    let k = &p.idempotency;
-    k.claim(&a, "open", "fp", at(1, 0)).await.map_err(err)?;
-    k.release(&a, "open").await.map_err(err)?;
-    let again = k.claim(&a, "open", "fp", at(1, 0)).await.map_err(err)?;
+    let mut unit = p.ledger.begin(&a).await.map_err(err)?;
+    let first = unit.claim_key("k1", "fp1", at(1, 0)).await.map_err(err)?;
+    ensure!(first == KeyClaim::Claimed, "first claim {first:?}");
+    unit.answer_key("k1", b"{\"ok\":true}").await.map_err(err)?;
+    unit.commit().await.map_err(err)?;
+    let done = KeyClaim::Completed {
+        fingerprint: "fp1".into(),
+        response: b"{\"ok\":true}".to_vec(),
+    };
+    let mut again = p.ledger.begin(&a).await.map_err(err)?;
+    let replay = again.claim_key("k1", "fp2", at(1, 1)).await.map_err(err)?;
+    drop(again);
+    ensure!(
+        replay == done,
+        "a unit of work after the commit: {replay:?}"
+    );
+    let outside = p
+        .idempotency
+        .claim(&a, "k1", "fp1", at(1, 1))
+        .await
+        .map_err(err)?;
+    ensure!(
+        outside == done,
+        "a claim outside a unit of work: {outside:?}"
+    );
+    Ok(())
+}
+
+pub async fn idempotency_key_of_a_dropped_unit_of_work_is_free(p: Adapters) -> Outcome {
+    let a = cid("cust_a")?;
+    let mut unit = p.ledger.begin(&a).await.map_err(err)?;
+    unit.claim_key("open", "fp", at(1, 0)).await.map_err(err)?;
+    unit.answer_key("open", b"r").await.map_err(err)?;
+    drop(unit);
+    let again = p
+        .idempotency
+        .claim(&a, "open", "fp", at(1, 0))
+        .await
+        .map_err(err)?;
     ensure!(
         again == KeyClaim::Claimed,
-        "a released key is not free: {again:?}"
+        "a key of a unit of work that did not commit is taken: {again:?}"
     );
-    k.claim(&a, "done", "fp", at(1, 0)).await.map_err(err)?;
-    k.complete(&a, "done", b"r").await.map_err(err)?;
-    k.release(&a, "done").await.map_err(err)?;
-    let kept = k.claim(&a, "done", "fp", at(1, 0)).await.map_err(err)?;
+    Ok(())
+}
+
+pub async fn idempotency_concurrent_units_store_one_answer(p: Adapters) -> Outcome {
+    let a = cid("cust_a")?;
+    let mut first = p.ledger.begin(&a).await.map_err(err)?;
+    let claimed = first.claim_key("k", "fp", at(1, 0)).await.map_err(err)?;
+    ensure!(claimed == KeyClaim::Claimed, "first claim {claimed:?}");
+    // The second unit of work runs while the first is open: it waits for it (a database
+    // lock), or claims too and must then lose at its commit.
+    let ledger = p.ledger.clone();
+    let customer = a.clone();
+    let second = tokio::spawn(async move {
+        let mut unit = ledger.begin(&customer).await.map_err(err)?;
+        match unit.claim_key("k", "fp", at(1, 0)).await.map_err(err)? {
+            KeyClaim::Claimed => {
+                unit.answer_key("k", b"second").await.map_err(err)?;
+                match unit.commit().await {
+                    Err(RepositoryError::Conflict) => Ok(None),
+                    other => Err(format!("the second claim committed: {other:?}")),
+                }
+            }
+            KeyClaim::Completed { response, .. } => Ok(Some(response)),
+            other => Err(format!("the second unit of work found {other:?}")),
+        }
+    });
+    first.answer_key("k", b"first").await.map_err(err)?;
+    first.commit().await.map_err(err)?;
+    let seen = second.await.map_err(err)??;
     ensure!(
-        matches!(kept, KeyClaim::Completed { .. }),
-        "an answered key was released: {kept:?}"
+        seen.as_deref().is_none_or(|r| r == b"first"),
+        "the second unit of work replayed {seen:?}"
+    );
+    let stored = p
+        .idempotency
+        .claim(&a, "k", "fp", at(1, 1))
+        .await
+        .map_err(err)?;
+    ensure!(
+        stored
+            == KeyClaim::Completed {
+                fingerprint: "fp".into(),
+                response: b"first".to_vec()
+            },
+        "stored {stored:?}"
     );
     Ok(())
 }
@@ -85,7 +149,6 @@ pub async fn idempotency_purge_before_cutoff(p: Adapters) -> Outcome {
     let a = cid("cust_a")?;
     let k = &p.idempotency;
     k.claim(&a, "old", "fp", at(1, 0)).await.map_err(err)?;
-    k.complete(&a, "old", b"r").await.map_err(err)?;
     k.claim(&a, "new", "fp", at(3, 0)).await.map_err(err)?;
     let n = k.purge_claimed_before(at(2, 0)).await.map_err(err)?;
     ensure!(n == 1, "{n} purged");

@@ -26,7 +26,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use portal_billing::ports::OutboxMessage;
-use portal_billing::ports::{InvoicedLines, LedgerTxn, RepositoryError, RunTicket};
+use portal_billing::ports::{InvoicedLines, KeyClaim, LedgerTxn, RepositoryError, RunTicket};
 use portal_domain::{
     AuditEntry, CustomerId, DateRange, Invoice, InvoiceKind, Month, NewInvoice, Plan, Subscription,
     UsageRecord,
@@ -381,6 +381,20 @@ impl LedgerTxn for AheadTxn<'_> {
     }
 
     /// The unit ends; what it wrote is stored when its group commits.
+    /// Written straight into the group's transaction (a billing run claims no keys).
+    async fn claim_key(
+        &mut self,
+        key: &str,
+        fingerprint: &str,
+        now: DateTime<Utc>,
+    ) -> Result<KeyClaim, RepositoryError> {
+        self.direct().claim_key(key, fingerprint, now).await
+    }
+
+    async fn answer_key(&mut self, key: &str, response: &[u8]) -> Result<(), RepositoryError> {
+        self.direct().answer_key(key, response).await
+    }
+
     async fn commit(self: Box<Self>) -> Result<(), RepositoryError> {
         Ok(())
     }
