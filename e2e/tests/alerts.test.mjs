@@ -377,11 +377,20 @@ test("embedded, a notification that arrives while the app is open is posted to t
     assert.deepEqual(await page.evaluate(() => window.portalNotices), [
       { kind: notifications[0].kind, title: notifications[0].title },
     ]);
-    // Seen once: the next look posts nothing more.
+    // Seen once: the next look posts nothing more. The app marks each answered look on
+    // <body data-notification-looks>; a message the frame posts after it arrives after
+    // anything the look posted (messages from one window keep their order).
+    const looks = Number(await frame.locator("body").getAttribute("data-notification-looks"));
     await frame.getByRole("link", { name: "概览" }).click();
     await frame.locator(".bell-count").filter({ hasText: "1" }).waitFor();
-    await page.waitForTimeout(500);
-    assert.deepEqual(await page.evaluate(() => window.portalEvents), ["portal:ready", "portal:notice"]);
+    await frame.locator(`body[data-notification-looks="${looks + 1}"]`).waitFor();
+    await frame.locator("body").evaluate(() => window.parent.postMessage({ type: "test:flushed" }, "*"));
+    await page.waitForFunction(() => window.portalEvents.includes("test:flushed"));
+    assert.deepEqual(await page.evaluate(() => window.portalEvents), [
+      "portal:ready",
+      "portal:notice",
+      "test:flushed",
+    ]);
   } finally {
     await framed.close();
     await embedded.stop();

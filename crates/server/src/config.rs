@@ -2,6 +2,7 @@
 //! before anything starts; a bad one is reported in one line that names the variable.
 
 use portal_domain::BusinessCalendar;
+use secrecy::{ExposeSecret, SecretString};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -14,26 +15,21 @@ pub const DEFAULT_RATE_LIMIT: u32 = 50;
 
 pub use crate::config_error::ConfigError;
 
-/// The HS256 key; never printed.
-#[derive(Clone, PartialEq, Eq)]
-pub struct JwtSecret(String);
+/// The HS256 key; its `Debug` prints no secret.
+#[derive(Clone, Debug)]
+pub struct JwtSecret(SecretString);
 
 impl JwtSecret {
     pub fn expose(&self) -> &[u8] {
-        self.0.as_bytes()
-    }
-}
-
-impl std::fmt::Debug for JwtSecret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("JwtSecret(**redacted**)")
+        self.0.expose_secret().as_bytes()
     }
 }
 
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub database_url: String,
-    pub redis_url: Option<String>,
+    /// Holds the database's password when it has one: printed as a secret.
+    pub database_url: SecretString,
+    pub redis_url: Option<SecretString>,
     pub jwt_secret: Option<JwtSecret>,
     /// The only key for service tokens, when set.
     pub service_jwt_secret: Option<JwtSecret>,
@@ -194,8 +190,8 @@ impl Settings {
             calendar,
             seller,
             demo_sign_in,
-            database_url,
-            redis_url,
+            database_url: SecretString::from(database_url),
+            redis_url: redis_url.map(SecretString::from),
             jwt_secret,
             service_jwt_secret,
             previous_jwt_secrets,
@@ -242,7 +238,7 @@ fn secret(variable: &'static str, value: String) -> Result<JwtSecret, ConfigErro
             format!("must be at least {MIN_SECRET_BYTES} bytes"),
         ));
     }
-    Ok(JwtSecret(value))
+    Ok(JwtSecret(SecretString::from(value)))
 }
 
 fn parse_origins(raw: &str) -> Result<Vec<String>, ConfigError> {
@@ -309,9 +305,53 @@ mod tests {
     }
 
     #[test]
+    fn debug_prints_no_secret() {
+        let s = settings(&[
+            (
+                "DATABASE_URL",
+                "postgres://portal:db-password-1@localhost/portal",
+            ),
+            ("REDIS_URL", "redis://:redis-password-2@localhost:6379"),
+            (
+                "PORTAL_JWT_SECRET",
+                "jwt-secret-3-jwt-secret-3-jwt-secret-3",
+            ),
+            (
+                "PORTAL_SERVICE_JWT_SECRET",
+                "service-secret-4-service-secret-4-xx",
+            ),
+            (
+                "PORTAL_JWT_PREVIOUS_SECRETS",
+                "previous-secret-5-previous-secret-5",
+            ),
+            (
+                "PORTAL_SMTP_URL",
+                "smtps://mail:smtp-password-6@smtp.example.com:465",
+            ),
+            ("PORTAL_MAIL_FROM", "billing@example.com"),
+            ("PORTAL_WEBHOOK_URL", "https://hooks.example.com/portal"),
+            ("PORTAL_WEBHOOK_SECRET", "webhook-secret-7-webhook"),
+        ])
+        .unwrap();
+        let printed = format!("{s:?}");
+        for secret in [
+            "db-password-1",
+            "redis-password-2",
+            "jwt-secret-3",
+            "service-secret-4",
+            "previous-secret-5",
+            "smtp-password-6",
+            "webhook-secret-7",
+        ] {
+            assert!(!printed.contains(secret), "{secret} in {printed}");
+        }
+        assert!(printed.contains("hooks.example.com"), "the rest is printed");
+    }
+
+    #[test]
     fn defaults_are_the_embedded_setup() {
         let s = settings(&[]).unwrap();
-        assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(s.database_url.expose_secret(), DEFAULT_DATABASE_URL);
         assert_eq!(s.bind.to_string(), DEFAULT_BIND);
         assert!(s.redis_url.is_none());
         assert!(s.allowed_parent_origins.is_empty());
@@ -355,7 +395,9 @@ mod tests {
 
     #[test]
     fn redis_url_is_one_server_or_the_nodes_of_a_cluster() {
-        let url = |v: &str| settings(&[("REDIS_URL", v)]).map(|s| s.redis_url);
+        let url = |v: &str| {
+            settings(&[("REDIS_URL", v)]).map(|s| s.redis_url.map(|u| u.expose_secret().to_owned()))
+        };
         assert_eq!(
             url("redis://127.0.0.1:6379").unwrap().as_deref(),
             Some("redis://127.0.0.1:6379")

@@ -7,6 +7,7 @@ use std::time::Duration;
 use portal_billing::Portal;
 use portal_billing::ports::{Mailer, WebhookSender};
 use portal_notify::{HttpWebhookSender, SmtpMailer};
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::config_error::ConfigError;
 
@@ -18,23 +19,13 @@ const POLL_INTERVAL: Duration = Duration::from_millis(250);
 const AFTER_FAILURE: Duration = Duration::from_secs(2);
 
 /// `PORTAL_SMTP_URL`, `PORTAL_MAIL_FROM`, `PORTAL_WEBHOOK_URL`, `PORTAL_WEBHOOK_SECRET`.
-#[derive(Clone, Default)]
+/// Its `Debug` prints neither the SMTP URL (it holds the password) nor the secret.
+#[derive(Clone, Default, Debug)]
 pub struct DeliverySettings {
-    pub smtp_url: Option<String>,
+    pub smtp_url: Option<SecretString>,
     pub mail_from: Option<String>,
     pub webhook_url: Option<String>,
-    webhook_secret: Option<String>,
-}
-
-impl std::fmt::Debug for DeliverySettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DeliverySettings")
-            .field("smtp_url", &self.smtp_url.as_ref().map(|_| "**set**"))
-            .field("mail_from", &self.mail_from)
-            .field("webhook_url", &self.webhook_url)
-            .field("webhook_secret", &"**redacted**")
-            .finish()
-    }
+    webhook_secret: Option<SecretString>,
 }
 
 impl DeliverySettings {
@@ -78,17 +69,19 @@ impl DeliverySettings {
             ));
         }
         Ok(Self {
-            smtp_url,
+            smtp_url: smtp_url.map(SecretString::from),
             mail_from,
             webhook_url,
-            webhook_secret,
+            webhook_secret: webhook_secret.map(SecretString::from),
         })
     }
 
     /// The mailer, when e-mail is configured. Inside the runtime.
     pub fn mailer(&self) -> anyhow::Result<Option<Arc<dyn Mailer>>> {
         match (&self.smtp_url, &self.mail_from) {
-            (Some(url), Some(from)) => Ok(Some(Arc::new(SmtpMailer::new(url, from)?))),
+            (Some(url), Some(from)) => {
+                Ok(Some(Arc::new(SmtpMailer::new(url.expose_secret(), from)?)))
+            }
             _ => Ok(None),
         }
     }
@@ -96,7 +89,10 @@ impl DeliverySettings {
     /// The webhook sender, when webhooks are configured.
     pub fn webhooks(&self) -> anyhow::Result<Option<Arc<dyn WebhookSender>>> {
         match (&self.webhook_url, &self.webhook_secret) {
-            (Some(url), Some(secret)) => Ok(Some(Arc::new(HttpWebhookSender::new(url, secret)?))),
+            (Some(url), Some(secret)) => Ok(Some(Arc::new(HttpWebhookSender::new(
+                url,
+                secret.expose_secret(),
+            )?))),
             _ => Ok(None),
         }
     }

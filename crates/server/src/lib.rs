@@ -22,23 +22,25 @@ use portal_pdf::{KrillaInvoiceRenderer, Seller};
 use portal_persistence::{
     CachedStore, KeyValue, MemoryCache, RedisCache, RedisChangeFeed, SeaOrmStore,
 };
+use secrecy::ExposeSecret;
 use tracing_actix_web::TracingLogger;
 
 pub use config::{ConfigError, Settings};
 
 /// Opens the database, applies migrations and builds the capability services over it.
 pub async fn open_portal(settings: &Settings) -> anyhow::Result<(Arc<Portal>, SeaOrmStore)> {
-    let store = SeaOrmStore::connect(&settings.database_url).await?;
+    let store = SeaOrmStore::connect(settings.database_url.expose_secret()).await?;
     store.migrate().await?;
     // Redis when configured (dual write, contract §5): one server, or a Redis Cluster when
     // REDIS_URL lists several nodes (`RedisCache::connect` tells them apart); else an
     // in-process cache.
-    let cache: Arc<dyn KeyValue> = match &settings.redis_url {
-        Some(url) => {
-            Arc::new(RedisCache::connect(url).map_err(|e| anyhow::anyhow!("REDIS_URL: {e}"))?)
-        }
-        None => Arc::new(MemoryCache::default()),
-    };
+    let cache: Arc<dyn KeyValue> =
+        match settings.redis_url.as_ref().map(ExposeSecret::expose_secret) {
+            Some(url) => {
+                Arc::new(RedisCache::connect(url).map_err(|e| anyhow::anyhow!("REDIS_URL: {e}"))?)
+            }
+            None => Arc::new(MemoryCache::default()),
+        };
     let renderer = KrillaInvoiceRenderer::new(seller(settings))?;
     let mut ports = CachedStore::new(store.clone(), cache)
         .with_calendar(settings.calendar)
@@ -46,7 +48,7 @@ pub async fn open_portal(settings: &Settings) -> anyhow::Result<(Arc<Portal>, Se
     ports.mailer = settings.delivery.mailer()?;
     ports.webhooks = settings.delivery.webhooks()?;
     // With Redis, the instances tell each other of changes (pub/sub).
-    let feed = match &settings.redis_url {
+    let feed = match settings.redis_url.as_ref().map(ExposeSecret::expose_secret) {
         Some(url) => {
             Some(RedisChangeFeed::new(url).map_err(|e| anyhow::anyhow!("REDIS_URL: {e}"))?)
         }

@@ -8,6 +8,7 @@ use portal_billing::PlatformCaller;
 use portal_domain::Month;
 use portal_http::{Claims, TokenKeys, TokenRole};
 use portal_server::{Application, Settings, open_portal, telemetry};
+use secrecy::ExposeSecret;
 
 #[derive(Parser)]
 #[command(name = "portal", version, about = "客户控制台 — the customer portal")]
@@ -108,7 +109,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let app = Application::build(settings.clone()).await?;
             tracing::info!(
                 address = %format!("http://{}:{}", settings.bind.ip(), app.port()),
-                database = %redact(&settings.database_url),
+                database = %redact(settings.database_url.expose_secret()),
                 "portal serving"
             );
             app.run_until_stopped().await?;

@@ -28,6 +28,23 @@ thread_local! {
     static KNOWN: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
     /// The newest look: an older answer arriving late is dropped.
     static LATEST: Cell<u32> = const { Cell::new(0) };
+    /// Looks answered so far.
+    static ANSWERED: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Tells the page that a look was answered (and announced what it found):
+/// `<body data-notification-looks="N">`, which tests wait for instead of sleeping.
+fn looked() {
+    let n = ANSWERED.with(|n| {
+        n.set(n.get().wrapping_add(1));
+        n.get()
+    });
+    if let Some(body) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+    {
+        let _ = body.set_attribute("data-notification-looks", &n.to_string());
+    }
 }
 
 fn page_hidden() -> bool {
@@ -67,6 +84,7 @@ pub fn Bell() -> impl IntoView {
                     });
                     let _ = state.try_set(Some(list));
                     let _ = failed.try_set(None);
+                    looked();
                 }
                 // A 401 has ended the session; anything else: the next look tries again.
                 Err(ApiError::Unauthorized) => {}

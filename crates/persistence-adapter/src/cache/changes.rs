@@ -113,6 +113,7 @@ fn parse(payload: &str) -> Vec<CustomerId> {
 
 #[async_trait]
 impl ChangeFeed for RedisChangeFeed {
+    #[tracing::instrument(name = "cache.changes.customers_changed", level = "debug", skip_all)]
     async fn customers_changed(&self, customers: &[CustomerId]) {
         if customers.is_empty() {
             return;

@@ -52,6 +52,7 @@ struct CachedLedgerPage<'s> {
 
 #[async_trait]
 impl LedgerPage for CachedLedgerPage<'_> {
+    #[tracing::instrument(name = "cache.ledger.read_ahead", level = "debug", skip_all)]
     async fn read_ahead(
         &mut self,
         customers: &[CustomerId],
@@ -60,6 +61,7 @@ impl LedgerPage for CachedLedgerPage<'_> {
         self.inner.read_ahead(customers, period).await
     }
 
+    #[tracing::instrument(name = "cache.ledger.unit", level = "debug", skip_all)]
     async fn unit<'a>(
         &'a mut self,
         customer: &CustomerId,
@@ -73,6 +75,7 @@ impl LedgerPage for CachedLedgerPage<'_> {
         }))
     }
 
+    #[tracing::instrument(name = "cache.ledger.commit", level = "debug", skip_all)]
     async fn commit(self: Box<Self>) -> Result<(), RepositoryError> {
         let CachedLedgerPage {
             inner,
@@ -103,6 +106,7 @@ fn poisoned() -> RepositoryError {
 
 #[async_trait]
 impl Ledger for CachedStore {
+    #[tracing::instrument(name = "cache.ledger.begin", level = "debug", skip_all)]
     async fn begin(&self, customer: &CustomerId) -> Result<Box<dyn LedgerTxn>, RepositoryError> {
         Ok(Box::new(CachedLedgerTxn {
             inner: self.db.begin(customer).await?,
@@ -113,6 +117,7 @@ impl Ledger for CachedStore {
         }))
     }
 
+    #[tracing::instrument(name = "cache.ledger.begin_page", level = "debug", skip_all)]
     async fn begin_page(&self) -> Result<Box<dyn LedgerPage + '_>, RepositoryError> {
         Ok(Box::new(CachedLedgerPage {
             inner: self.db.begin_page().await?,
@@ -121,6 +126,7 @@ impl Ledger for CachedStore {
         }))
     }
 
+    #[tracing::instrument(name = "cache.ledger.billable_page", level = "debug", skip_all)]
     async fn billable_page(
         &self,
         period: Month,
@@ -130,6 +136,7 @@ impl Ledger for CachedStore {
         self.db.billable_page(period, after, limit).await
     }
 
+    #[tracing::instrument(name = "cache.ledger.count_billable", level = "debug", skip_all)]
     async fn count_billable(&self, period: Month) -> Result<u64, RepositoryError> {
         self.db.count_billable(period).await
     }
@@ -137,33 +144,40 @@ impl Ledger for CachedStore {
 
 #[async_trait]
 impl LedgerTxn for CachedLedgerTxn<'_> {
+    #[tracing::instrument(name = "cache.ledger.subscription", level = "debug", skip_all)]
     async fn subscription(&mut self) -> Result<Option<Subscription>, RepositoryError> {
         self.inner.subscription().await
     }
 
+    #[tracing::instrument(name = "cache.ledger.plans", level = "debug", skip_all)]
     async fn plans(&mut self) -> Result<Vec<Plan>, RepositoryError> {
         self.inner.plans().await
     }
 
+    #[tracing::instrument(name = "cache.ledger.invoiced_lines", level = "debug", skip_all)]
     async fn invoiced_lines(&mut self, from: Month) -> Result<InvoicedLines, RepositoryError> {
         self.inner.invoiced_lines(from).await
     }
 
+    #[tracing::instrument(name = "cache.ledger.save", level = "debug", skip_all)]
     async fn save(&mut self, subscription: &Subscription) -> Result<Subscription, RepositoryError> {
         let saved = self.inner.save(subscription).await?;
         self.saved = Some(saved.clone());
         Ok(saved)
     }
 
+    #[tracing::instrument(name = "cache.ledger.issue", level = "debug", skip_all)]
     async fn issue(&mut self, invoice: &NewInvoice) -> Result<Invoice, RepositoryError> {
         self.issued = true;
         self.inner.issue(invoice).await
     }
 
+    #[tracing::instrument(name = "cache.ledger.record", level = "debug", skip_all)]
     async fn record(&mut self, audit: &AuditEntry) -> Result<(), RepositoryError> {
         self.inner.record(audit).await
     }
 
+    #[tracing::instrument(name = "cache.ledger.enqueue", level = "debug", skip_all)]
     async fn enqueue(
         &mut self,
         message: &portal_billing::ports::OutboxMessage,
@@ -171,16 +185,19 @@ impl LedgerTxn for CachedLedgerTxn<'_> {
         self.inner.enqueue(message).await
     }
 
+    #[tracing::instrument(name = "cache.ledger.period_invoices", level = "debug", skip_all)]
     async fn period_invoices(&mut self) -> Result<BTreeSet<Month>, RepositoryError> {
         self.inner.period_invoices().await
     }
 
     /// Read from the database in the unit of work: what is charged never comes from
     /// the cache.
+    #[tracing::instrument(name = "cache.ledger.usage", level = "debug", skip_all)]
     async fn usage(&mut self, range: DateRange) -> Result<Vec<UsageRecord>, RepositoryError> {
         self.inner.usage(range).await
     }
 
+    #[tracing::instrument(name = "cache.ledger.usage_changed_since", level = "debug", skip_all)]
     async fn usage_changed_since(
         &mut self,
         since: Option<DateTime<Utc>>,
@@ -188,14 +205,17 @@ impl LedgerTxn for CachedLedgerTxn<'_> {
         self.inner.usage_changed_since(since).await
     }
 
+    #[tracing::instrument(name = "cache.ledger.usage_watermark", level = "debug", skip_all)]
     async fn usage_watermark(&mut self) -> Result<Option<DateTime<Utc>>, RepositoryError> {
         self.inner.usage_watermark().await
     }
 
+    #[tracing::instrument(name = "cache.ledger.set_usage_watermark", level = "debug", skip_all)]
     async fn set_usage_watermark(&mut self, at: DateTime<Utc>) -> Result<(), RepositoryError> {
         self.inner.set_usage_watermark(at).await
     }
 
+    #[tracing::instrument(name = "cache.ledger.record_run_item", level = "debug", skip_all)]
     async fn record_run_item(
         &mut self,
         ticket: &portal_billing::ports::RunTicket,
@@ -204,6 +224,7 @@ impl LedgerTxn for CachedLedgerTxn<'_> {
         self.inner.record_run_item(ticket, issued).await
     }
 
+    #[tracing::instrument(name = "cache.ledger.claim_key", level = "debug", skip_all)]
     async fn claim_key(
         &mut self,
         key: &str,
@@ -213,10 +234,12 @@ impl LedgerTxn for CachedLedgerTxn<'_> {
         self.inner.claim_key(key, fingerprint, now).await
     }
 
+    #[tracing::instrument(name = "cache.ledger.answer_key", level = "debug", skip_all)]
     async fn answer_key(&mut self, key: &str, response: &[u8]) -> Result<(), RepositoryError> {
         self.inner.answer_key(key, response).await
     }
 
+    #[tracing::instrument(name = "cache.ledger.commit", level = "debug", skip_all)]
     async fn commit(self: Box<Self>) -> Result<(), RepositoryError> {
         let CachedLedgerTxn {
             inner,

@@ -14,6 +14,7 @@ use super::store::CachedStore;
 
 #[async_trait]
 impl UsageRepository for CachedStore {
+    #[tracing::instrument(name = "cache.records.daily", level = "debug", skip_all)]
     async fn daily(
         &self,
         customer: &CustomerId,
@@ -23,6 +24,7 @@ impl UsageRepository for CachedStore {
         self.db.daily(customer, range, product).await
     }
 
+    #[tracing::instrument(name = "cache.records.ingest", level = "debug", skip_all)]
     async fn ingest(
         &self,
         events: &[UsageEvent],
@@ -39,6 +41,7 @@ impl UsageRepository for CachedStore {
         Ok(accepted)
     }
 
+    #[tracing::instrument(name = "cache.records.insert_if_absent", level = "debug", skip_all)]
     async fn insert_if_absent(
         &self,
         customer: &CustomerId,
@@ -57,6 +60,7 @@ impl UsageRepository for CachedStore {
 impl InvoiceRepository for CachedStore {
     /// Pages the whole list, read through the contract's key (which holds every invoice
     /// of the customer): every page is answered from the cache when it holds the key.
+    #[tracing::instrument(name = "cache.records.list", level = "debug", skip_all)]
     async fn list(
         &self,
         customer: &CustomerId,
@@ -82,6 +86,7 @@ impl InvoiceRepository for CachedStore {
         ))
     }
 
+    #[tracing::instrument(name = "cache.records.find", level = "debug", skip_all)]
     async fn find(
         &self,
         customer: &CustomerId,
@@ -90,6 +95,7 @@ impl InvoiceRepository for CachedStore {
         InvoiceRepository::find(&self.db, customer, id).await
     }
 
+    #[tracing::instrument(name = "cache.records.mark_overdue", level = "debug", skip_all)]
     async fn mark_overdue(
         &self,
         today: NaiveDate,
@@ -102,10 +108,12 @@ impl InvoiceRepository for CachedStore {
         Ok(n)
     }
 
+    #[tracing::instrument(name = "cache.records.find_any", level = "debug", skip_all)]
     async fn find_any(&self, id: &InvoiceId) -> Result<Option<Invoice>, RepositoryError> {
         self.db.find_any(id).await
     }
 
+    #[tracing::instrument(name = "cache.records.record_payment", level = "debug", skip_all)]
     async fn record_payment(
         &self,
         id: &InvoiceId,

@@ -333,6 +333,7 @@ impl CachedStore {
 
 #[async_trait]
 impl CustomerRepository for CachedStore {
+    #[tracing::instrument(name = "cache.store.find", level = "debug", skip_all)]
     async fn find(&self, id: &CustomerId) -> Result<Option<Customer>, RepositoryError> {
         self.cached(
             &keys::customer_info(id),
@@ -343,6 +344,7 @@ impl CustomerRepository for CachedStore {
         .await
     }
 
+    #[tracing::instrument(name = "cache.store.update", level = "debug", skip_all)]
     async fn update(
         &self,
         id: &CustomerId,
@@ -358,10 +360,12 @@ impl CustomerRepository for CachedStore {
         Ok(updated)
     }
 
+    #[tracing::instrument(name = "cache.store.existing", level = "debug", skip_all)]
     async fn existing(&self, ids: &[CustomerId]) -> Result<HashSet<CustomerId>, RepositoryError> {
         self.db.existing(ids).await
     }
 
+    #[tracing::instrument(name = "cache.store.upsert", level = "debug", skip_all)]
     async fn upsert(
         &self,
         id: &CustomerId,
@@ -377,14 +381,17 @@ impl CustomerRepository for CachedStore {
 
 #[async_trait]
 impl PlanCatalog for CachedStore {
+    #[tracing::instrument(name = "cache.store.list", level = "debug", skip_all)]
     async fn list(&self) -> Result<Vec<Plan>, RepositoryError> {
         PlanCatalog::list(&self.db).await
     }
 
+    #[tracing::instrument(name = "cache.store.find", level = "debug", skip_all)]
     async fn find(&self, id: &PlanId) -> Result<Option<Plan>, RepositoryError> {
         self.find_plan(id).await
     }
 
+    #[tracing::instrument(name = "cache.store.upsert", level = "debug", skip_all)]
     async fn upsert(&self, plan: &Plan) -> Result<(), RepositoryError> {
         PlanCatalog::upsert(&self.db, plan).await?;
         self.plans.invalidate(&plan.id);
@@ -397,6 +404,7 @@ impl PlanCatalog for CachedStore {
 
 #[async_trait]
 impl SubscriptionRepository for CachedStore {
+    #[tracing::instrument(name = "cache.store.current", level = "debug", skip_all)]
     async fn current(
         &self,
         customer: &CustomerId,
@@ -430,6 +438,7 @@ impl SubscriptionRepository for CachedStore {
         Ok(found.map(|(s, _)| s))
     }
 
+    #[tracing::instrument(name = "cache.store.insert_if_absent", level = "debug", skip_all)]
     async fn insert_if_absent(&self, subscription: &Subscription) -> Result<bool, RepositoryError> {
         let inserted = SubscriptionRepository::insert_if_absent(&self.db, subscription).await?;
         if let Some(current) = self.db.current(&subscription.customer_id).await? {
@@ -438,6 +447,7 @@ impl SubscriptionRepository for CachedStore {
         Ok(inserted)
     }
 
+    #[tracing::instrument(name = "cache.store.expire_ended", level = "debug", skip_all)]
     async fn expire_ended(&self, today: NaiveDate) -> Result<u64, RepositoryError> {
         let n = self.db.expire_ended(today).await?;
         if n > 0 {

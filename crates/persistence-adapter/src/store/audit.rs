@@ -14,6 +14,7 @@ use super::SeaOrmStore;
 
 #[async_trait]
 impl AuditRepository for SeaOrmStore {
+    #[tracing::instrument(name = "store.audit.list", level = "debug", skip_all)]
     async fn list(
         &self,
         customer: &CustomerId,

@@ -18,6 +18,7 @@ use super::{INSERT_CHUNK, SeaOrmStore};
 
 #[async_trait]
 impl CustomerRepository for SeaOrmStore {
+    #[tracing::instrument(name = "store.customers.find", level = "debug", skip_all)]
     async fn find(&self, id: &CustomerId) -> Result<Option<Customer>, RepositoryError> {
         customers::Entity::find_by_id(id.as_str())
             .one(&self.db)
@@ -27,6 +28,7 @@ impl CustomerRepository for SeaOrmStore {
             .transpose()
     }
 
+    #[tracing::instrument(name = "store.customers.update", level = "debug", skip_all)]
     async fn update(
         &self,
         id: &CustomerId,
@@ -78,6 +80,7 @@ impl CustomerRepository for SeaOrmStore {
         Ok(Some(after))
     }
 
+    #[tracing::instrument(name = "store.customers.existing", level = "debug", skip_all)]
     async fn existing(&self, ids: &[CustomerId]) -> Result<HashSet<CustomerId>, RepositoryError> {
         let mut found = HashSet::new();
         for chunk in ids.chunks(INSERT_CHUNK) {
@@ -94,6 +97,7 @@ impl CustomerRepository for SeaOrmStore {
         Ok(found)
     }
 
+    #[tracing::instrument(name = "store.customers.upsert", level = "debug", skip_all)]
     async fn upsert(
         &self,
         id: &CustomerId,

@@ -114,6 +114,7 @@ fn joined(ids: &[InvoiceId]) -> String {
 
 #[async_trait]
 impl FapiaoRepository for SeaOrmStore {
+    #[tracing::instrument(name = "store.fapiao.profile", level = "debug", skip_all)]
     async fn profile(
         &self,
         customer: &CustomerId,
@@ -126,6 +127,7 @@ impl FapiaoRepository for SeaOrmStore {
             .transpose()
     }
 
+    #[tracing::instrument(name = "store.fapiao.set_profile", level = "debug", skip_all)]
     async fn set_profile(
         &self,
         customer: &CustomerId,
@@ -153,6 +155,7 @@ impl FapiaoRepository for SeaOrmStore {
         txn.commit().await.map_err(db_err)
     }
 
+    #[tracing::instrument(name = "store.fapiao.create_request", level = "debug", skip_all)]
     async fn create_request(
         &self,
         r: &FapiaoRequest,
@@ -202,6 +205,7 @@ impl FapiaoRepository for SeaOrmStore {
         txn.commit().await.map_err(db_err)
     }
 
+    #[tracing::instrument(name = "store.fapiao.requests", level = "debug", skip_all)]
     async fn requests(&self, customer: &CustomerId) -> Result<Vec<FapiaoRequest>, RepositoryError> {
         fapiao_requests::Entity::find()
             .filter(fapiao_requests::Column::CustomerId.eq(customer.as_str()))
@@ -215,6 +219,7 @@ impl FapiaoRepository for SeaOrmStore {
             .collect()
     }
 
+    #[tracing::instrument(name = "store.fapiao.request", level = "debug", skip_all)]
     async fn request(
         &self,
         customer: Option<&CustomerId>,
@@ -232,6 +237,7 @@ impl FapiaoRepository for SeaOrmStore {
             .transpose()
     }
 
+    #[tracing::instrument(name = "store.fapiao.requests_in", level = "debug", skip_all)]
     async fn requests_in(
         &self,
         status: FapiaoRequestStatus,
@@ -248,6 +254,7 @@ impl FapiaoRepository for SeaOrmStore {
             .collect()
     }
 
+    #[tracing::instrument(name = "store.fapiao.transition", level = "debug", skip_all)]
     async fn transition(&self, change: FapiaoTransition<'_>) -> Result<(), RepositoryError> {
         let r = change.request;
         let txn = self.db.begin().await.map_err(db_err)?;
@@ -308,6 +315,7 @@ impl FapiaoRepository for SeaOrmStore {
         txn.commit().await.map_err(db_err)
     }
 
+    #[tracing::instrument(name = "store.fapiao.file", level = "debug", skip_all)]
     async fn file(
         &self,
         customer: &CustomerId,
@@ -326,6 +334,7 @@ impl FapiaoRepository for SeaOrmStore {
             .map(|row| row.content))
     }
 
+    #[tracing::instrument(name = "store.fapiao.holders", level = "debug", skip_all)]
     async fn holders(
         &self,
         customer: &CustomerId,

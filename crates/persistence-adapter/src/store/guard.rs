@@ -210,6 +210,7 @@ fn notification(row: notifications::Model) -> Result<Notification, RepositoryErr
 
 #[async_trait]
 impl GuardRepository for SeaOrmStore {
+    #[tracing::instrument(name = "store.guard.alert_rules", level = "debug", skip_all)]
     async fn alert_rules(&self, customer: &CustomerId) -> Result<Vec<AlertRule>, RepositoryError> {
         match alert_rules::Entity::find_by_id(customer.as_str())
             .one(&self.db)
@@ -221,6 +222,7 @@ impl GuardRepository for SeaOrmStore {
         }
     }
 
+    #[tracing::instrument(name = "store.guard.rules_of", level = "debug", skip_all)]
     async fn rules_of(
         &self,
         customers: &[CustomerId],
@@ -242,6 +244,7 @@ impl GuardRepository for SeaOrmStore {
         Ok(out)
     }
 
+    #[tracing::instrument(name = "store.guard.set_alert_rules", level = "debug", skip_all)]
     async fn set_alert_rules(
         &self,
         customer: &CustomerId,
@@ -266,6 +269,7 @@ impl GuardRepository for SeaOrmStore {
         txn.commit().await.map_err(db_err)
     }
 
+    #[tracing::instrument(name = "store.guard.caps", level = "debug", skip_all)]
     async fn caps(&self, customer: &CustomerId) -> Result<Vec<Cap>, RepositoryError> {
         let Some(row) = caps::Entity::find_by_id(customer.as_str())
             .one(&self.db)
@@ -286,6 +290,7 @@ impl GuardRepository for SeaOrmStore {
             .collect()
     }
 
+    #[tracing::instrument(name = "store.guard.set_caps", level = "debug", skip_all)]
     async fn set_caps(
         &self,
         customer: &CustomerId,
@@ -317,6 +322,7 @@ impl GuardRepository for SeaOrmStore {
         txn.commit().await.map_err(db_err)
     }
 
+    #[tracing::instrument(name = "store.guard.fire", level = "debug", skip_all)]
     async fn fire(
         &self,
         customer: &CustomerId,
@@ -359,6 +365,7 @@ impl GuardRepository for SeaOrmStore {
         Ok(true)
     }
 
+    #[tracing::instrument(name = "store.guard.notifications", level = "debug", skip_all)]
     async fn notifications(
         &self,
         customer: &CustomerId,
@@ -385,6 +392,7 @@ impl GuardRepository for SeaOrmStore {
         Ok((unread, list))
     }
 
+    #[tracing::instrument(name = "store.guard.mark_read", level = "debug", skip_all)]
     async fn mark_read(
         &self,
         customer: &CustomerId,

@@ -95,7 +95,7 @@ pub(super) async fn answer_on<C: ConnectionTrait>(
 
 #[async_trait]
 impl IdempotencyRepository for SeaOrmStore {
-    #[tracing::instrument(name = "store.idempotency.claim", skip_all)]
+    #[tracing::instrument(name = "store.idempotency.claim", level = "debug", skip_all)]
     async fn claim(
         &self,
         customer: &CustomerId,
@@ -106,7 +106,11 @@ impl IdempotencyRepository for SeaOrmStore {
         claim_on(&self.db, customer, key, fingerprint, now).await
     }
 
-    #[tracing::instrument(name = "store.idempotency.purge_claimed_before", skip_all)]
+    #[tracing::instrument(
+        name = "store.idempotency.purge_claimed_before",
+        level = "debug",
+        skip_all
+    )]
     async fn purge_claimed_before(&self, cutoff: DateTime<Utc>) -> Result<u64, RepositoryError> {
         let deleted = idempotency_keys::Entity::delete_many()
             .filter(idempotency_keys::Column::CreatedAt.lt(cutoff))

@@ -235,6 +235,7 @@ impl SeaOrmStore {
 
 #[async_trait]
 impl InvoiceRepository for SeaOrmStore {
+    #[tracing::instrument(name = "store.invoices.list", level = "debug", skip_all)]
     async fn list(
         &self,
         customer: &CustomerId,
@@ -256,6 +257,7 @@ impl InvoiceRepository for SeaOrmStore {
         Ok(Page::from_probe(rows, page.size, InvoiceKey::of))
     }
 
+    #[tracing::instrument(name = "store.invoices.find", level = "debug", skip_all)]
     async fn find(
         &self,
         customer: &CustomerId,
@@ -264,6 +266,7 @@ impl InvoiceRepository for SeaOrmStore {
         Self::load_invoice(&self.db, id, Some(customer)).await
     }
 
+    #[tracing::instrument(name = "store.invoices.mark_overdue", level = "debug", skip_all)]
     async fn mark_overdue(
         &self,
         today: NaiveDate,
@@ -306,10 +309,12 @@ impl InvoiceRepository for SeaOrmStore {
         Ok(marked)
     }
 
+    #[tracing::instrument(name = "store.invoices.find_any", level = "debug", skip_all)]
     async fn find_any(&self, id: &InvoiceId) -> Result<Option<Invoice>, RepositoryError> {
         Self::load_invoice(&self.db, id, None).await
     }
 
+    #[tracing::instrument(name = "store.invoices.record_payment", level = "debug", skip_all)]
     async fn record_payment(
         &self,
         id: &InvoiceId,

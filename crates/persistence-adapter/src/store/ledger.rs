@@ -32,6 +32,7 @@ pub struct SeaOrmLedgerPage {
 
 #[async_trait]
 impl LedgerPage for SeaOrmLedgerPage {
+    #[tracing::instrument(name = "store.ledger.read_ahead", level = "debug", skip_all)]
     async fn read_ahead(
         &mut self,
         customers: &[CustomerId],
@@ -43,6 +44,7 @@ impl LedgerPage for SeaOrmLedgerPage {
         Ok(())
     }
 
+    #[tracing::instrument(name = "store.ledger.unit", level = "debug", skip_all)]
     async fn unit<'a>(
         &'a mut self,
         customer: &CustomerId,
@@ -56,6 +58,7 @@ impl LedgerPage for SeaOrmLedgerPage {
         }
     }
 
+    #[tracing::instrument(name = "store.ledger.commit", level = "debug", skip_all)]
     async fn commit(self: Box<Self>) -> Result<(), RepositoryError> {
         let SeaOrmLedgerPage { txn, ahead } = *self;
         if let Some(state) = ahead {
@@ -67,11 +70,13 @@ impl LedgerPage for SeaOrmLedgerPage {
 
 #[async_trait]
 impl Ledger for SeaOrmStore {
+    #[tracing::instrument(name = "store.ledger.begin", level = "debug", skip_all)]
     async fn begin(&self, customer: &CustomerId) -> Result<Box<dyn LedgerTxn>, RepositoryError> {
         let txn = self.db.begin().await.map_err(db_err)?;
         Ok(Box::new(SeaOrmLedgerTxn::own(txn, customer.clone())))
     }
 
+    #[tracing::instrument(name = "store.ledger.begin_page", level = "debug", skip_all)]
     async fn begin_page(&self) -> Result<Box<dyn LedgerPage + '_>, RepositoryError> {
         Ok(Box::new(SeaOrmLedgerPage {
             txn: self.db.begin().await.map_err(db_err)?,
@@ -79,6 +84,7 @@ impl Ledger for SeaOrmStore {
         }))
     }
 
+    #[tracing::instrument(name = "store.ledger.billable_page", level = "debug", skip_all)]
     async fn billable_page(
         &self,
         period: Month,
@@ -105,6 +111,7 @@ impl Ledger for SeaOrmStore {
             .collect())
     }
 
+    #[tracing::instrument(name = "store.ledger.count_billable", level = "debug", skip_all)]
     async fn count_billable(&self, period: Month) -> Result<u64, RepositoryError> {
         let n: Option<i64> = billable(period)
             .select_only()

@@ -59,6 +59,7 @@ impl<'a> SeaOrmLedgerTxn<'a> {
 
 #[async_trait]
 impl LedgerTxn for SeaOrmLedgerTxn<'_> {
+    #[tracing::instrument(name = "store.ledger_unit.subscription", level = "debug", skip_all)]
     async fn subscription(&mut self) -> Result<Option<Subscription>, RepositoryError> {
         subscriptions::Entity::find()
             .filter(subscriptions::Column::CustomerId.eq(self.customer.as_str()))
@@ -71,6 +72,7 @@ impl LedgerTxn for SeaOrmLedgerTxn<'_> {
             .transpose()
     }
 
+    #[tracing::instrument(name = "store.ledger_unit.plans", level = "debug", skip_all)]
     async fn plans(&mut self) -> Result<Vec<Plan>, RepositoryError> {
         plans::Entity::find()
             .all(self.db())
@@ -81,6 +83,7 @@ impl LedgerTxn for SeaOrmLedgerTxn<'_> {
             .collect()
     }
 
+    #[tracing::instrument(name = "store.ledger_unit.invoiced_lines", level = "debug", skip_all)]
     async fn invoiced_lines(&mut self, from: Month) -> Result<InvoicedLines, RepositoryError> {
         let owned: Vec<(String, String)> = invoices::Entity::find()
             .select_only()
@@ -119,6 +122,7 @@ impl LedgerTxn for SeaOrmLedgerTxn<'_> {
         Ok(out)
     }
 
+    #[tracing::instrument(name = "store.ledger_unit.save", level = "debug", skip_all)]
     async fn save(&mut self, subscription: &Subscription) -> Result<Subscription, RepositoryError> {
         let now = Utc::now();
         let next = subscription.version + 1;
@@ -174,14 +178,17 @@ impl LedgerTxn for SeaOrmLedgerTxn<'_> {
         })
     }
 
+    #[tracing::instrument(name = "store.ledger_unit.issue", level = "debug", skip_all)]
     async fn issue(&mut self, invoice: &NewInvoice) -> Result<Invoice, RepositoryError> {
         SeaOrmStore::insert_invoice(self.db(), invoice).await
     }
 
+    #[tracing::instrument(name = "store.ledger_unit.record", level = "debug", skip_all)]
     async fn record(&mut self, audit: &AuditEntry) -> Result<(), RepositoryError> {
         super::audit::record(self.db(), audit).await
     }
 
+    #[tracing::instrument(name = "store.ledger_unit.enqueue", level = "debug", skip_all)]
     async fn enqueue(
         &mut self,
         message: &portal_billing::ports::OutboxMessage,
@@ -189,6 +196,7 @@ impl LedgerTxn for SeaOrmLedgerTxn<'_> {
         super::outbox::insert(self.db(), message).await
     }
 
+    #[tracing::instrument(name = "store.ledger_unit.period_invoices", level = "debug", skip_all)]
     async fn period_invoices(&mut self) -> Result<BTreeSet<Month>, RepositoryError> {
         let periods: Vec<String> = invoices::Entity::find()
             .select_only()
@@ -205,10 +213,16 @@ impl LedgerTxn for SeaOrmLedgerTxn<'_> {
             .collect()
     }
 
+    #[tracing::instrument(name = "store.ledger_unit.usage", level = "debug", skip_all)]
     async fn usage(&mut self, range: DateRange) -> Result<Vec<UsageRecord>, RepositoryError> {
         super::usage::daily(self.db(), &self.customer, range, None).await
     }
 
+    #[tracing::instrument(
+        name = "store.ledger_unit.usage_changed_since",
+        level = "debug",
+        skip_all
+    )]
     async fn usage_changed_since(
         &mut self,
         since: Option<DateTime<Utc>>,
@@ -231,6 +245,7 @@ impl LedgerTxn for SeaOrmLedgerTxn<'_> {
         Ok(out)
     }
 
+    #[tracing::instrument(name = "store.ledger_unit.usage_watermark", level = "debug", skip_all)]
     async fn usage_watermark(&mut self) -> Result<Option<DateTime<Utc>>, RepositoryError> {
         Ok(
             usage_settlements::Entity::find_by_id(self.customer.as_str())
@@ -241,6 +256,11 @@ impl LedgerTxn for SeaOrmLedgerTxn<'_> {
         )
     }
 
+    #[tracing::instrument(
+        name = "store.ledger_unit.set_usage_watermark",
+        level = "debug",
+        skip_all
+    )]
     async fn set_usage_watermark(&mut self, at: DateTime<Utc>) -> Result<(), RepositoryError> {
         usage_settlements::Entity::insert(usage_settlements::ActiveModel {
             customer_id: Set(self.customer.to_string()),
@@ -257,6 +277,7 @@ impl LedgerTxn for SeaOrmLedgerTxn<'_> {
         Ok(())
     }
 
+    #[tracing::instrument(name = "store.ledger_unit.record_run_item", level = "debug", skip_all)]
     async fn record_run_item(
         &mut self,
         ticket: &portal_billing::ports::RunTicket,
@@ -265,6 +286,7 @@ impl LedgerTxn for SeaOrmLedgerTxn<'_> {
         super::runs::record_item(self.db(), ticket, &self.customer, issued).await
     }
 
+    #[tracing::instrument(name = "store.ledger_unit.claim_key", level = "debug", skip_all)]
     async fn claim_key(
         &mut self,
         key: &str,
@@ -274,10 +296,12 @@ impl LedgerTxn for SeaOrmLedgerTxn<'_> {
         super::idempotency::claim_on(self.db(), &self.customer, key, fingerprint, now).await
     }
 
+    #[tracing::instrument(name = "store.ledger_unit.answer_key", level = "debug", skip_all)]
     async fn answer_key(&mut self, key: &str, response: &[u8]) -> Result<(), RepositoryError> {
         super::idempotency::answer_on(self.db(), &self.customer, key, response).await
     }
 
+    #[tracing::instrument(name = "store.ledger_unit.commit", level = "debug", skip_all)]
     async fn commit(self: Box<Self>) -> Result<(), RepositoryError> {
         match self.txn {
             Txn::Own(txn) => txn.commit().await.map_err(db_err),

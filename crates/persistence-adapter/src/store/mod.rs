@@ -100,6 +100,7 @@ impl SeaOrmStore {
 
 #[async_trait]
 impl HealthProbe for SeaOrmStore {
+    #[tracing::instrument(name = "store.store.ready", level = "debug", skip_all)]
     async fn ready(&self) -> bool {
         self.db.ping().await.is_ok()
     }

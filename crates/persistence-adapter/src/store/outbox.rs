@@ -145,6 +145,7 @@ fn due_message(row: outbox::Model) -> Result<DueMessage, RepositoryError> {
 
 #[async_trait]
 impl Outbox for SeaOrmStore {
+    #[tracing::instrument(name = "store.outbox.claim_due", level = "debug", skip_all)]
     async fn claim_due(
         &self,
         now: DateTime<Utc>,
@@ -186,6 +187,7 @@ impl Outbox for SeaOrmStore {
         Ok(due)
     }
 
+    #[tracing::instrument(name = "store.outbox.delivered", level = "debug", skip_all)]
     async fn delivered(&self, id: &str, at: DateTime<Utc>) -> Result<(), RepositoryError> {
         outbox::Entity::update_many()
             .col_expr(
@@ -204,6 +206,7 @@ impl Outbox for SeaOrmStore {
         Ok(())
     }
 
+    #[tracing::instrument(name = "store.outbox.failed", level = "debug", skip_all)]
     async fn failed(
         &self,
         id: &str,

@@ -14,6 +14,7 @@ use super::SeaOrmStore;
 
 #[async_trait]
 impl PlanCatalog for SeaOrmStore {
+    #[tracing::instrument(name = "store.plans.list", level = "debug", skip_all)]
     async fn list(&self) -> Result<Vec<Plan>, RepositoryError> {
         plans::Entity::find()
             .order_by_asc(plans::Column::PriceMinor)
@@ -26,6 +27,7 @@ impl PlanCatalog for SeaOrmStore {
             .collect()
     }
 
+    #[tracing::instrument(name = "store.plans.find", level = "debug", skip_all)]
     async fn find(&self, id: &PlanId) -> Result<Option<Plan>, RepositoryError> {
         plans::Entity::find_by_id(id.as_str())
             .one(&self.db)
@@ -35,6 +37,7 @@ impl PlanCatalog for SeaOrmStore {
             .transpose()
     }
 
+    #[tracing::instrument(name = "store.plans.upsert", level = "debug", skip_all)]
     async fn upsert(&self, plan: &Plan) -> Result<(), RepositoryError> {
         let row = plans::ActiveModel {
             id: Set(plan.id.to_string()),

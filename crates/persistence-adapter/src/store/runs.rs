@@ -161,6 +161,7 @@ impl SeaOrmStore {
 
 #[async_trait]
 impl BillingRuns for SeaOrmStore {
+    #[tracing::instrument(name = "store.runs.start", level = "debug", skip_all)]
     async fn start(&self, run: &BillingRun) -> Result<(BillingRun, bool), RepositoryError> {
         // A run that ends between a refused insert and the read lets the next try in.
         for _ in 0..3 {
@@ -180,6 +181,7 @@ impl BillingRuns for SeaOrmStore {
         Err(RepositoryError::Conflict)
     }
 
+    #[tracing::instrument(name = "store.runs.find", level = "debug", skip_all)]
     async fn find(&self, id: &str) -> Result<Option<BillingRun>, RepositoryError> {
         billing_runs::Entity::find_by_id(id)
             .one(&self.db)
@@ -189,6 +191,7 @@ impl BillingRuns for SeaOrmStore {
             .transpose()
     }
 
+    #[tracing::instrument(name = "store.runs.claim", level = "debug", skip_all)]
     async fn claim(
         &self,
         id: &str,
@@ -217,6 +220,7 @@ impl BillingRuns for SeaOrmStore {
         self.find(id).await
     }
 
+    #[tracing::instrument(name = "store.runs.unclaimed", level = "debug", skip_all)]
     async fn unclaimed(&self, now: DateTime<Utc>) -> Result<Vec<BillingRun>, RepositoryError> {
         billing_runs::Entity::find()
             .filter(C::Status.eq(RunStatus::Running.as_str()))
@@ -234,6 +238,7 @@ impl BillingRuns for SeaOrmStore {
             .collect()
     }
 
+    #[tracing::instrument(name = "store.runs.renew", level = "debug", skip_all)]
     async fn renew(
         &self,
         ticket: &RunTicket,
@@ -254,6 +259,7 @@ impl BillingRuns for SeaOrmStore {
         Ok(updated.rows_affected == 1)
     }
 
+    #[tracing::instrument(name = "store.runs.billed", level = "debug", skip_all)]
     async fn billed(
         &self,
         run_id: &str,
@@ -277,6 +283,7 @@ impl BillingRuns for SeaOrmStore {
         Ok(out)
     }
 
+    #[tracing::instrument(name = "store.runs.finish", level = "debug", skip_all)]
     async fn finish(
         &self,
         ticket: &RunTicket,
@@ -306,6 +313,7 @@ impl BillingRuns for SeaOrmStore {
         Ok(updated.rows_affected == 1)
     }
 
+    #[tracing::instrument(name = "store.runs.refresh_statistics", level = "debug", skip_all)]
     async fn refresh_statistics(&self) -> Result<(), RepositoryError> {
         if self.db.get_database_backend() == DbBackend::Postgres {
             self.db

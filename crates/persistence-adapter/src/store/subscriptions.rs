@@ -16,6 +16,7 @@ use super::SeaOrmStore;
 
 #[async_trait]
 impl SubscriptionRepository for SeaOrmStore {
+    #[tracing::instrument(name = "store.subscriptions.current", level = "debug", skip_all)]
     async fn current(
         &self,
         customer: &CustomerId,
@@ -32,6 +33,11 @@ impl SubscriptionRepository for SeaOrmStore {
             .transpose()
     }
 
+    #[tracing::instrument(
+        name = "store.subscriptions.insert_if_absent",
+        level = "debug",
+        skip_all
+    )]
     async fn insert_if_absent(&self, subscription: &Subscription) -> Result<bool, RepositoryError> {
         if self.current(&subscription.customer_id).await?.is_some() {
             return Ok(false);
@@ -45,6 +51,7 @@ impl SubscriptionRepository for SeaOrmStore {
         Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0))
     }
 
+    #[tracing::instrument(name = "store.subscriptions.expire_ended", level = "debug", skip_all)]
     async fn expire_ended(&self, today: NaiveDate) -> Result<u64, RepositoryError> {
         let result = subscriptions::Entity::update_many()
             .col_expr(

@@ -55,6 +55,7 @@ pub(super) async fn daily(
 
 #[async_trait]
 impl UsageRepository for SeaOrmStore {
+    #[tracing::instrument(name = "store.usage.daily", level = "debug", skip_all)]
     async fn daily(
         &self,
         customer: &CustomerId,
@@ -64,6 +65,7 @@ impl UsageRepository for SeaOrmStore {
         daily(&self.db, customer, range, product).await
     }
 
+    #[tracing::instrument(name = "store.usage.ingest", level = "debug", skip_all)]
     async fn ingest(
         &self,
         events: &[UsageEvent],
@@ -148,6 +150,7 @@ impl UsageRepository for SeaOrmStore {
         Ok(fresh.len() as u64)
     }
 
+    #[tracing::instrument(name = "store.usage.insert_if_absent", level = "debug", skip_all)]
     async fn insert_if_absent(
         &self,
         customer: &CustomerId,

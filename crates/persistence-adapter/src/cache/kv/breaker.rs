@@ -1,19 +1,26 @@
-//! The circuit breaker in front of each Redis node.
+//! The circuit breaker in front of each Redis node. Its periods are read from the
+//! [`Clock`] port, so its tests move a clock instead of sleeping.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use portal_billing::Clock;
 
 use super::{BREAKER_OPEN, BREAKER_THRESHOLD, COMMAND_TIMEOUT};
+
+fn delta(d: std::time::Duration) -> TimeDelta {
+    TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX)
+}
 
 /// A circuit breaker: closed while Redis answers; open (every command skipped at once)
 /// for [`BREAKER_OPEN`] after [`BREAKER_THRESHOLD`] failures in a row; then half-open:
 /// one command probes Redis while the others keep skipping it, so a dead Redis costs one
 /// request per period at most [`COMMAND_TIMEOUT`], never all of them.
-#[derive(Default)]
 pub(super) struct Breaker {
     failures: AtomicU32,
     state: Mutex<BreakerState>,
+    clock: Arc<dyn Clock>,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -21,19 +28,30 @@ enum BreakerState {
     #[default]
     Closed,
     Open {
-        until: Instant,
+        until: DateTime<Utc>,
     },
     Probing {
-        since: Instant,
+        since: DateTime<Utc>,
     },
 }
 
 impl Breaker {
+    pub(super) fn new(clock: Arc<dyn Clock>) -> Self {
+        Self {
+            failures: AtomicU32::new(0),
+            state: Mutex::new(BreakerState::Closed),
+            clock,
+        }
+    }
+
     pub(super) fn allows(&self) -> bool {
         let Ok(mut state) = self.state.lock() else {
             return true;
         };
-        let now = Instant::now();
+        if let BreakerState::Closed = *state {
+            return true;
+        }
+        let now = self.clock.now();
         match *state {
             BreakerState::Closed => true,
             BreakerState::Open { until } if now >= until => {
@@ -42,7 +60,7 @@ impl Breaker {
             }
             BreakerState::Open { .. } => false,
             // A probe that was dropped unfinished does not block the next one for ever.
-            BreakerState::Probing { since } if now.duration_since(since) > 2 * COMMAND_TIMEOUT => {
+            BreakerState::Probing { since } if now - since > delta(2 * COMMAND_TIMEOUT) => {
                 *state = BreakerState::Probing { since: now };
                 true
             }
@@ -63,7 +81,7 @@ impl Breaker {
             && (n >= BREAKER_THRESHOLD || matches!(*state, BreakerState::Probing { .. }))
         {
             *state = BreakerState::Open {
-                until: Instant::now() + BREAKER_OPEN,
+                until: self.clock.now() + delta(BREAKER_OPEN),
             };
         }
     }
@@ -72,22 +90,41 @@ impl Breaker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
-    fn wait_out_the_open_period() {
-        std::thread::sleep(BREAKER_OPEN + Duration::from_millis(20));
+    /// A clock the test moves.
+    struct Manual(Mutex<DateTime<Utc>>);
+
+    impl Clock for Manual {
+        fn now(&self) -> DateTime<Utc> {
+            self.0.lock().map(|t| *t).unwrap_or_default()
+        }
+    }
+
+    impl Manual {
+        fn advance(&self, by: std::time::Duration) {
+            if let Ok(mut t) = self.0.lock() {
+                *t += delta(by);
+            }
+        }
+    }
+
+    fn breaker() -> (Breaker, Arc<Manual>) {
+        let clock = Arc::new(Manual(Mutex::new(DateTime::UNIX_EPOCH)));
+        (Breaker::new(clock.clone()), clock)
     }
 
     #[test]
     fn an_open_breaker_lets_one_probe_through_at_a_time() {
-        let breaker = Breaker::default();
+        let (breaker, clock) = breaker();
         for _ in 0..BREAKER_THRESHOLD {
             assert!(breaker.allows());
             breaker.failure();
         }
         assert!(!breaker.allows(), "open after {BREAKER_THRESHOLD} failures");
+        clock.advance(BREAKER_OPEN - std::time::Duration::from_millis(1));
+        assert!(!breaker.allows(), "still open within the period");
 
-        wait_out_the_open_period();
+        clock.advance(std::time::Duration::from_millis(1));
         assert!(
             breaker.allows(),
             "the first command after the period probes"
@@ -99,7 +136,7 @@ mod tests {
         breaker.failure();
         assert!(!breaker.allows(), "a failed probe opens it again");
 
-        wait_out_the_open_period();
+        clock.advance(BREAKER_OPEN);
         assert!(breaker.allows());
         breaker.success();
         assert!(
@@ -109,8 +146,23 @@ mod tests {
     }
 
     #[test]
+    fn a_probe_dropped_unfinished_does_not_block_the_next_for_ever() {
+        let (breaker, clock) = breaker();
+        for _ in 0..BREAKER_THRESHOLD {
+            breaker.failure();
+        }
+        clock.advance(BREAKER_OPEN);
+        assert!(breaker.allows(), "a probe");
+        // The probe never reports back.
+        clock.advance(2 * COMMAND_TIMEOUT);
+        assert!(!breaker.allows(), "still probing");
+        clock.advance(std::time::Duration::from_millis(1));
+        assert!(breaker.allows(), "another probe after twice the timeout");
+    }
+
+    #[test]
     fn a_single_failure_does_not_open_the_breaker() {
-        let breaker = Breaker::default();
+        let (breaker, _) = breaker();
         breaker.failure();
         breaker.success();
         breaker.failure();

@@ -19,6 +19,7 @@ use deadpool_redis::{Config, Pool, PoolConfig, Runtime, Timeouts};
 use super::breaker::Breaker;
 use super::cluster::{Node, Topology, slot};
 use super::{COMMAND_TIMEOUT, CacheError, KEY_TTL, KeyValue, REPAIR_INTERVAL};
+use portal_billing::{Clock, SystemClock};
 
 fn backend(e: impl std::fmt::Display) -> CacheError {
     CacheError::Backend(e.to_string())
@@ -115,6 +116,8 @@ struct RedisInner {
     /// mode before the slots are known, the one under "". A dead master thus stops the
     /// cache for its own slots only.
     breakers: Mutex<HashMap<String, Arc<Breaker>>>,
+    /// The breakers' clock.
+    clock: Arc<dyn Clock>,
     /// Cluster mode: which master serves which slot, as of the last connection made.
     topology: RwLock<Topology>,
     dirty: Mutex<HashSet<String>>,
@@ -132,6 +135,11 @@ impl RedisCache {
     /// so a dead Redis does not stop the start. Spawns the repair task (needs a Tokio
     /// runtime).
     pub fn connect(url: &str) -> Result<Self, CacheError> {
+        Self::connect_with_clock(url, Arc::new(SystemClock))
+    }
+
+    /// [`RedisCache::connect`] with the clock its breakers read.
+    pub fn connect_with_clock(url: &str, clock: Arc<dyn Clock>) -> Result<Self, CacheError> {
         let backend = if url.contains(',') {
             Backend::Cluster(Box::new(cluster_client(url)?))
         } else {
@@ -142,6 +150,7 @@ impl RedisCache {
                 backend,
                 lanes: Mutex::new(HashMap::new()),
                 breakers: Mutex::new(HashMap::new()),
+                clock,
                 topology: RwLock::new(Topology::default()),
                 dirty: Mutex::new(HashSet::new()),
             }),
@@ -293,9 +302,12 @@ impl RedisCache {
                 .unwrap_or_default(),
         };
         match self.inner.breakers.lock() {
-            Ok(mut breakers) => breakers.entry(node).or_default().clone(),
+            Ok(mut breakers) => breakers
+                .entry(node)
+                .or_insert_with(|| Arc::new(Breaker::new(self.inner.clock.clone())))
+                .clone(),
             // Never poisoned in practice (no panics under the lock); fail open.
-            Err(_) => Arc::default(),
+            Err(_) => Arc::new(Breaker::new(self.inner.clock.clone())),
         }
     }
 

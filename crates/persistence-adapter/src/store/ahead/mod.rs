@@ -244,14 +244,17 @@ impl AheadTxn<'_> {
 
 #[async_trait]
 impl LedgerTxn for AheadTxn<'_> {
+    #[tracing::instrument(name = "store.ahead.subscription", level = "debug", skip_all)]
     async fn subscription(&mut self) -> Result<Option<Subscription>, RepositoryError> {
         Ok(self.ahead()?.current.clone())
     }
 
+    #[tracing::instrument(name = "store.ahead.plans", level = "debug", skip_all)]
     async fn plans(&mut self) -> Result<Vec<Plan>, RepositoryError> {
         Ok(self.state.plans.clone())
     }
 
+    #[tracing::instrument(name = "store.ahead.invoiced_lines", level = "debug", skip_all)]
     async fn invoiced_lines(&mut self, from: Month) -> Result<InvoicedLines, RepositoryError> {
         if from >= self.state.bounds.lines_from {
             return Ok(self
@@ -274,6 +277,7 @@ impl LedgerTxn for AheadTxn<'_> {
         Ok(lines)
     }
 
+    #[tracing::instrument(name = "store.ahead.save", level = "debug", skip_all)]
     async fn save(&mut self, subscription: &Subscription) -> Result<Subscription, RepositoryError> {
         let ahead = self.ahead()?;
         let current = ahead.current.as_ref().map_or(0, |s| s.version);
@@ -292,6 +296,7 @@ impl LedgerTxn for AheadTxn<'_> {
         Ok(saved)
     }
 
+    #[tracing::instrument(name = "store.ahead.issue", level = "debug", skip_all)]
     async fn issue(&mut self, invoice: &NewInvoice) -> Result<Invoice, RepositoryError> {
         let month = invoice.numbering_month().compact();
         let seq = self.state.number(self.db, month).await?;
@@ -310,19 +315,23 @@ impl LedgerTxn for AheadTxn<'_> {
         Ok(issued)
     }
 
+    #[tracing::instrument(name = "store.ahead.record", level = "debug", skip_all)]
     async fn record(&mut self, audit: &AuditEntry) -> Result<(), RepositoryError> {
         super::audit::record(self.db, audit).await
     }
 
+    #[tracing::instrument(name = "store.ahead.enqueue", level = "debug", skip_all)]
     async fn enqueue(&mut self, message: &OutboxMessage) -> Result<(), RepositoryError> {
         self.state.outbox.push(super::outbox::row(message)?);
         Ok(())
     }
 
+    #[tracing::instrument(name = "store.ahead.period_invoices", level = "debug", skip_all)]
     async fn period_invoices(&mut self) -> Result<BTreeSet<Month>, RepositoryError> {
         Ok(self.ahead()?.period_invoices.clone())
     }
 
+    #[tracing::instrument(name = "store.ahead.usage", level = "debug", skip_all)]
     async fn usage(&mut self, range: DateRange) -> Result<Vec<UsageRecord>, RepositoryError> {
         let read = &self.state.bounds.usage;
         if range.from() >= read.from() && range.to() <= read.to() {
@@ -337,6 +346,7 @@ impl LedgerTxn for AheadTxn<'_> {
         self.direct().usage(range).await
     }
 
+    #[tracing::instrument(name = "store.ahead.usage_changed_since", level = "debug", skip_all)]
     async fn usage_changed_since(
         &mut self,
         since: Option<DateTime<Utc>>,
@@ -348,16 +358,19 @@ impl LedgerTxn for AheadTxn<'_> {
         self.direct().usage_changed_since(since).await
     }
 
+    #[tracing::instrument(name = "store.ahead.usage_watermark", level = "debug", skip_all)]
     async fn usage_watermark(&mut self) -> Result<Option<DateTime<Utc>>, RepositoryError> {
         Ok(self.ahead()?.watermark)
     }
 
+    #[tracing::instrument(name = "store.ahead.set_usage_watermark", level = "debug", skip_all)]
     async fn set_usage_watermark(&mut self, at: DateTime<Utc>) -> Result<(), RepositoryError> {
         self.ahead()?.watermark = Some(at);
         self.state.watermarks.insert(self.customer.to_string(), at);
         Ok(())
     }
 
+    #[tracing::instrument(name = "store.ahead.record_run_item", level = "debug", skip_all)]
     async fn record_run_item(
         &mut self,
         ticket: &RunTicket,
@@ -382,6 +395,7 @@ impl LedgerTxn for AheadTxn<'_> {
 
     /// The unit ends; what it wrote is stored when its group commits.
     /// Written straight into the group's transaction (a billing run claims no keys).
+    #[tracing::instrument(name = "store.ahead.claim_key", level = "debug", skip_all)]
     async fn claim_key(
         &mut self,
         key: &str,
@@ -391,10 +405,12 @@ impl LedgerTxn for AheadTxn<'_> {
         self.direct().claim_key(key, fingerprint, now).await
     }
 
+    #[tracing::instrument(name = "store.ahead.answer_key", level = "debug", skip_all)]
     async fn answer_key(&mut self, key: &str, response: &[u8]) -> Result<(), RepositoryError> {
         self.direct().answer_key(key, response).await
     }
 
+    #[tracing::instrument(name = "store.ahead.commit", level = "debug", skip_all)]
     async fn commit(self: Box<Self>) -> Result<(), RepositoryError> {
         Ok(())
     }
