@@ -9,10 +9,15 @@ use portal_domain::{
 };
 use tracing::instrument;
 
-use crate::error::BillingError;
 use crate::ports::{Actor, AuditRepository, CustomerRepository, RepositoryError};
 use crate::principal::{PlatformCaller, Principal};
 use crate::time::BusinessTime;
+
+crate::error::capability_error!(
+    /// What an account use case can end in.
+    AccountError,
+    conflict: "the account was changed by another request; reload it and try again"
+);
 
 /// How often an account edit without If-Match is tried when a concurrent edit wins the
 /// version compare: each retry reads the row again, so with few writers one succeeds.
@@ -46,11 +51,11 @@ impl Accounts {
     }
 
     #[instrument(skip_all, fields(customer = %principal.customer_id))]
-    pub async fn account(&self, principal: &Principal) -> Result<Customer, BillingError> {
+    pub async fn account(&self, principal: &Principal) -> Result<Customer, AccountError> {
         self.customers
             .find(&principal.customer_id)
             .await?
-            .ok_or(BillingError::NotFound("account"))
+            .ok_or(AccountError::NotFound("account"))
     }
 
     #[instrument(skip_all, fields(customer = %principal.customer_id))]
@@ -59,12 +64,12 @@ impl Accounts {
         principal: &Principal,
         edit: AccountEdit,
         if_match: Option<&str>,
-    ) -> Result<Customer, BillingError> {
+    ) -> Result<Customer, AccountError> {
         principal.require_admin("change the account")?;
         let expected_version = match if_match.map(str::trim) {
             None | Some("*") => None,
             Some(tag) => Some(version_of_etag(tag).ok_or_else(|| {
-                BillingError::PreconditionFailed(
+                AccountError::PreconditionFailed(
                     "If-Match does not name a version of the account".into(),
                 )
             })?),
@@ -93,11 +98,11 @@ impl Accounts {
                 .await
             {
                 Ok(Some(updated)) => return Ok(updated),
-                Ok(None) => return Err(BillingError::NotFound("account")),
+                Ok(None) => return Err(AccountError::NotFound("account")),
                 Err(RepositoryError::Conflict)
                     if expected_version.is_none() && attempt < UNCONDITIONAL_EDIT_ATTEMPTS => {}
                 Err(RepositoryError::Conflict) => {
-                    return Err(BillingError::PreconditionFailed(
+                    return Err(AccountError::PreconditionFailed(
                         "the account was changed since it was read; reload it and try again".into(),
                     ));
                 }
@@ -119,7 +124,7 @@ impl Accounts {
         &self,
         principal: &Principal,
         page: PageRequest<AuditKey>,
-    ) -> Result<AuditPage, BillingError> {
+    ) -> Result<AuditPage, AccountError> {
         Ok(self.audit.list(&principal.customer_id, &page).await?)
     }
 
@@ -132,7 +137,7 @@ impl Accounts {
         company_name: &str,
         contact_name: &str,
         contact_email: &str,
-    ) -> Result<(Customer, bool), BillingError> {
+    ) -> Result<(Customer, bool), AccountError> {
         let data = NewCustomer::parse(company_name, contact_name, contact_email)?;
         let now = self.time.now();
         Ok(self.customers.upsert(id, &data, now).await?)

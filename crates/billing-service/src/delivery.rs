@@ -10,12 +10,17 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::error::BillingError;
 use crate::ports::outbox::Delivery as Carrier;
 use crate::ports::{
     DeliveryError, DeliveryOutcome, DueMessage, Mailer, Metrics, Outbox, WebhookSender,
 };
 use crate::time::BusinessTime;
+
+crate::error::capability_error!(
+    /// What a delivery pass can end in.
+    OutboxError,
+    conflict: "the outbox message was taken by another instance"
+);
 
 /// The wait after the first failed try; each later one doubles it.
 pub const FIRST_RETRY: Duration = Duration::from_secs(1);
@@ -86,7 +91,7 @@ impl Delivery {
 
     /// Tries every message due now once: delivered, due again later, or given up after
     /// its window. Several instances may run this at once; each message is tried by one.
-    pub async fn deliver_due(&self) -> Result<DeliveryReport, BillingError> {
+    pub async fn deliver_due(&self) -> Result<DeliveryReport, OutboxError> {
         let outbox = &self.outbox;
         let now = self.time.now();
         let due = outbox.claim_due(now, CLAIM_LEASE, CLAIM_BATCH).await?;

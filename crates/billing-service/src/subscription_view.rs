@@ -47,6 +47,13 @@ impl SubscriptionViews {
                 subscription.id
             ))
         })?;
+        Ok(self.with_plan(subscription, plan))
+    }
+
+    /// `subscription` as of today, served today by `plan` (read by the caller, e.g. in
+    /// the unit of work that changed it: nothing is read here).
+    pub fn with_plan(&self, subscription: Subscription, plan: Plan) -> SubscriptionView {
+        let today = self.time.today();
         let this = Month::of(today);
         // The segments cut to the current and the next period (one range of days).
         let (from, to) = (this.first_day(), this.next().last_day());
@@ -56,12 +63,12 @@ impl SubscriptionViews {
             .filter(|s| s.to >= from && s.from <= to)
             .map(|s| Segment::new(s.plan_id.clone(), s.from.max(from), s.to.min(to)))
             .collect();
-        Ok(SubscriptionView {
+        SubscriptionView {
             status: subscription.status_on(today),
             scheduled_change: subscription.scheduled_change(today),
             segments,
             subscription,
             plan,
-        })
+        }
     }
 }

@@ -12,11 +12,16 @@ use tracing::instrument;
 
 use crate::alert_evaluation::AlertEvaluation;
 use crate::entitlement_memo::EntitlementChanges;
-use crate::error::BillingError;
 use crate::month_usage::{MonthUsage, UsageOverview};
 use crate::ports::{CustomerRepository, Metrics, UsageRepository};
 use crate::principal::{PlatformCaller, Principal};
 use crate::time::BusinessTime;
+
+crate::error::capability_error!(
+    /// What a usage read or an ingestion can end in.
+    UsageError,
+    conflict: "the usage was changed by another request; send the batch again"
+);
 
 /// What an ingestion batch did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,8 +69,8 @@ impl Usage {
         &self,
         principal: &Principal,
         month: Option<Month>,
-    ) -> Result<UsageOverview, BillingError> {
-        self.month_usage.of(&principal.customer_id, month).await
+    ) -> Result<UsageOverview, UsageError> {
+        Ok(self.month_usage.of(&principal.customer_id, month).await?)
     }
 
     /// Daily values in an inclusive range, optionally of one product.
@@ -75,7 +80,7 @@ impl Usage {
         principal: &Principal,
         range: DateRange,
         product: Option<Product>,
-    ) -> Result<Vec<UsageRecord>, BillingError> {
+    ) -> Result<Vec<UsageRecord>, UsageError> {
         Ok(self
             .usage
             .daily(&principal.customer_id, range, product)
@@ -89,7 +94,7 @@ impl Usage {
         &self,
         caller: &PlatformCaller,
         raw: &[RawUsageEvent],
-    ) -> Result<IngestReport, BillingError> {
+    ) -> Result<IngestReport, UsageError> {
         let events = validate_batch(raw, self.time.calendar())?;
         let total = events.len() as u64;
         let (unique, _) = first_of_each_id(events);

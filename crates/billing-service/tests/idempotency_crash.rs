@@ -6,8 +6,9 @@
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
+use portal_billing::plan_changes::PlanChangeError;
 use portal_billing::test_support::{CrashAfterCommit, FixedClock, InMemoryStore};
-use portal_billing::{BillingError, Portal, Principal, Replayable, Role};
+use portal_billing::{Portal, Principal, Replayable, Role};
 use portal_domain::{CustomerId, PageRequest, PlanId, UserId};
 
 fn admin() -> Principal {
@@ -54,7 +55,7 @@ async fn a_crash_between_the_commit_and_the_answer_is_answered_by_the_retry() {
         .await;
     assert!(crashing.crashed(), "the upgrade committed");
     assert!(
-        matches!(first, Err(BillingError::Unavailable(_))),
+        matches!(first, Err(PlanChangeError::Unavailable(_))),
         "the caller got no answer: {first:?}"
     );
     // The retry reaches a new process over the same store.

@@ -4,8 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
 use chrono::{NaiveDate, TimeZone, Utc};
+use portal_billing::invoices::InvoiceError;
+use portal_billing::plan_changes::PlanChangeError;
 use portal_billing::test_support::{FixedClock, InMemoryStore};
-use portal_billing::{AccountEdit, BillingError, Portal, Principal, Role};
+use portal_billing::{AccountEdit, Portal, Principal, Role};
 use portal_domain::{
     CustomerId, DateRange, InvoiceKind, InvoiceStatus, Month, PageRequest, PlanId, Product, UserId,
 };
@@ -193,7 +195,7 @@ async fn concurrent_upgrades_leave_one_change_and_one_invoice() {
         results
             .iter()
             .filter_map(|r| r.as_ref().err())
-            .all(|e| matches!(e, BillingError::Conflict(_)))
+            .all(|e| matches!(e, PlanChangeError::Conflict(_)))
     );
     let adjustments = w
         .store
@@ -206,7 +208,7 @@ async fn concurrent_upgrades_leave_one_change_and_one_invoice() {
 
 async fn futures_join(
     portal: &Portal,
-) -> Vec<Result<portal_billing::UpgradeOutcome, BillingError>> {
+) -> Vec<Result<portal_billing::UpgradeOutcome, PlanChangeError>> {
     let a = admin();
     let enterprise = plan("enterprise");
     let (r1, r2, r3) = tokio::join!(
@@ -311,7 +313,7 @@ async fn invoice_pdf_is_tenant_scoped_and_cached_by_etag() {
     let other = pdf(&who("cust_demo2", Role::Member), DocumentLanguage::Zh, None)
         .await
         .unwrap_err();
-    assert!(matches!(other, BillingError::NotFound("invoice")));
+    assert!(matches!(other, InvoiceError::NotFound("invoice")));
 }
 
 fn platform() -> portal_billing::PlatformCaller {
@@ -341,14 +343,14 @@ async fn a_scheduled_downgrade_takes_effect_on_its_date_by_itself() {
             .plan_changes
             .schedule_downgrade(&member(), &plan("basic"))
             .await,
-        Err(BillingError::Forbidden(_))
+        Err(PlanChangeError::Forbidden(_))
     ));
     assert!(matches!(
         w.portal
             .plan_changes
             .schedule_downgrade(&admin(), &plan("enterprise"))
             .await,
-        Err(BillingError::Conflict(_))
+        Err(PlanChangeError::Conflict(_))
     ));
 
     // Billing January early does not apply it today, and bills January as basic.
@@ -445,7 +447,7 @@ async fn the_preview_date_fixes_the_charge() {
         .preview_upgrade(&admin(), &plan("enterprise"))
         .await;
     assert!(
-        matches!(later, Err(BillingError::Conflict(_))),
+        matches!(later, Err(PlanChangeError::Conflict(_))),
         "already upgraded: {later:?}"
     );
 }

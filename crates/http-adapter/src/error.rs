@@ -148,6 +148,32 @@ impl From<BillingError> for ApiError {
     }
 }
 
+/// Each capability's error, mapped as its variants are: through [`BillingError`], whose
+/// variants they share (the message, e.g. what a conflict found changed, is the
+/// capability's own).
+macro_rules! from_capability_errors {
+    ($($error:ty),* $(,)?) => {
+        $(
+            impl From<$error> for ApiError {
+                fn from(err: $error) -> Self {
+                    ApiError::from(BillingError::from(err))
+                }
+            }
+        )*
+    };
+}
+
+from_capability_errors!(
+    portal_billing::accounts::AccountError,
+    portal_billing::plan_changes::PlanChangeError,
+    portal_billing::usage::UsageError,
+    portal_billing::billing::BillingRunError,
+    portal_billing::invoices::InvoiceError,
+    portal_billing::spend_guard::SpendGuardError,
+    portal_billing::fapiao::FapiaoError,
+    portal_billing::delivery::OutboxError,
+);
+
 impl From<FieldErrors> for ApiError {
     fn from(fields: FieldErrors) -> Self {
         ApiError::validation(fields)

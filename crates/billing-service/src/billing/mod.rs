@@ -10,7 +10,6 @@ use portal_domain::{CustomerId, Invoice, Month};
 use tracing::instrument;
 
 use crate::charging::Charging;
-use crate::error::BillingError;
 use crate::events::Events;
 use crate::ports::{
     BillingRuns, IdempotencyRepository, InvoiceRepository, Ledger, Metrics, RunTicket,
@@ -19,6 +18,12 @@ use crate::ports::{
 use crate::principal::{PlatformCaller, Principal};
 use crate::time::BusinessTime;
 use crate::upcoming::{UpcomingBill, UpcomingBills};
+
+crate::error::capability_error!(
+    /// What billing (runs, the upcoming bill) can end in.
+    BillingRunError,
+    conflict: "the billing run was changed by another process; look at the run again"
+);
 
 pub use runs::{OnProgress, RUN_GROUP, RUN_PAGE};
 
@@ -99,8 +104,11 @@ impl Billing {
     /// The bill the next period's billing run would issue now, and projected. Nothing
     /// owed (no subscription, or nothing to bill) is a bill of 0.00 without lines.
     #[instrument(skip_all, fields(customer = %principal.customer_id))]
-    pub async fn upcoming_bill(&self, principal: &Principal) -> Result<UpcomingBill, BillingError> {
-        self.upcoming.of(&principal.customer_id).await
+    pub async fn upcoming_bill(
+        &self,
+        principal: &Principal,
+    ) -> Result<UpcomingBill, BillingRunError> {
+        Ok(self.upcoming.of(&principal.customer_id).await?)
     }
 
     /// Bills `period`: for each subscription serving it, issues what its charges owe
@@ -111,7 +119,7 @@ impl Billing {
         &self,
         caller: &PlatformCaller,
         period: Month,
-    ) -> Result<BillingRunReport, BillingError> {
+    ) -> Result<BillingRunReport, BillingRunError> {
         let mut report = BillingRunReport::default();
         let mut after: Option<CustomerId> = None;
         loop {
@@ -142,7 +150,7 @@ impl Billing {
         &self,
         caller: &PlatformCaller,
         report: &mut BillingRunReport,
-    ) -> Result<(), BillingError> {
+    ) -> Result<(), BillingRunError> {
         let (overdue, expired) = self.mark_overdue_and_expired(caller).await?;
         report.invoices_overdue = overdue;
         report.subscriptions_expired = expired;
@@ -161,12 +169,12 @@ impl Billing {
         customer: &CustomerId,
         period: Month,
         run: Option<&RunTicket>,
-    ) -> Result<Option<bool>, BillingError> {
+    ) -> Result<Option<bool>, BillingRunError> {
         let mut attempt = 0;
         loop {
             attempt += 1;
             match self.bill_customer(customer, period, run).await {
-                Err(BillingError::Conflict(_)) if attempt < CHARGE_ATTEMPTS => continue,
+                Err(BillingRunError::Conflict(_)) if attempt < CHARGE_ATTEMPTS => continue,
                 other => return other,
             }
         }
@@ -180,7 +188,7 @@ impl Billing {
         customer: &CustomerId,
         period: Month,
         run: Option<&RunTicket>,
-    ) -> Result<Option<bool>, BillingError> {
+    ) -> Result<Option<bool>, BillingRunError> {
         let mut txn = self.ledger.begin(customer).await?;
         let issued = self
             .charging
@@ -200,7 +208,7 @@ impl Billing {
     pub async fn mark_overdue_and_expired(
         &self,
         _caller: &PlatformCaller,
-    ) -> Result<(u64, u64), BillingError> {
+    ) -> Result<(u64, u64), BillingRunError> {
         let today = self.time.today();
         let announce = |invoice: &Invoice| self.events.invoice_overdue(invoice);
         let overdue = self.invoices.mark_overdue(today, &announce).await?;

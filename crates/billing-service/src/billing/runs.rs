@@ -11,8 +11,8 @@ use portal_domain::billing_run::RUN_LEASE;
 use portal_domain::{BillingRun, CustomerId, Month, RunStatus};
 use tracing::instrument;
 
+use super::BillingRunError;
 use super::{Billing, BillingRunReport};
-use crate::error::BillingError;
 use crate::ports::RunTicket;
 use crate::principal::PlatformCaller;
 
@@ -36,7 +36,7 @@ impl Billing {
         &self,
         caller: &PlatformCaller,
         period: Month,
-    ) -> Result<(BillingRun, bool), BillingError> {
+    ) -> Result<(BillingRun, bool), BillingRunError> {
         let total = self.ledger.count_billable(period).await?;
         let id = format!("run_{}", uuid::Uuid::new_v4().simple());
         let run = BillingRun::start(id, period, total, self.time.now());
@@ -52,11 +52,11 @@ impl Billing {
         &self,
         _caller: &PlatformCaller,
         id: &str,
-    ) -> Result<BillingRun, BillingError> {
+    ) -> Result<BillingRun, BillingRunError> {
         self.runs
             .find(id)
             .await?
-            .ok_or(BillingError::NotFound("billing run"))
+            .ok_or(BillingRunError::NotFound("billing run"))
     }
 
     /// Claims run `id` for `owner` and bills what is left of it, telling `progress`
@@ -69,7 +69,7 @@ impl Billing {
         id: &str,
         owner: &str,
         progress: &OnProgress<'_>,
-    ) -> Result<Option<BillingRun>, BillingError> {
+    ) -> Result<Option<BillingRun>, BillingRunError> {
         let now = self.time.now();
         let Some(run) = self.runs.claim(id, owner, now, now + RUN_LEASE).await? else {
             return Ok(None);
@@ -86,7 +86,7 @@ impl Billing {
             Ok(ended) => Ok(ended),
             // The database went away: the run stays running, its lease lapses and a
             // process resumes it once the database is back.
-            Err(e @ BillingError::Unavailable(_)) => {
+            Err(e @ BillingRunError::Unavailable(_)) => {
                 tracing::warn!(run_id = id, error = %e, "billing run cut off; it will be resumed");
                 Err(e)
             }
@@ -95,7 +95,7 @@ impl Billing {
                     r.status = RunStatus::Failed;
                     // The cause is logged; the run shows no SQL or internals.
                     r.error = Some(match &e {
-                        BillingError::Internal(_) => "internal error (see the logs)".into(),
+                        BillingRunError::Internal(_) => "internal error (see the logs)".into(),
                         other => other.to_string(),
                     });
                     r.finished_at = Some(self.time.now());
@@ -116,7 +116,7 @@ impl Billing {
         run: BillingRun,
         ticket: &RunTicket,
         progress: &OnProgress<'_>,
-    ) -> Result<Option<BillingRun>, BillingError> {
+    ) -> Result<Option<BillingRun>, BillingRunError> {
         let period = run.period;
         let mut cursor: Option<CustomerId> = run.cursor.clone();
         let mut pages = 0_u64;
@@ -158,7 +158,7 @@ impl Billing {
         let mut report = BillingRunReport::default();
         self.finish_run_tail(caller, &mut report).await?;
         let Some(mut ended) = self.runs.find(&run.id).await? else {
-            return Err(BillingError::NotFound("billing run"));
+            return Err(BillingRunError::NotFound("billing run"));
         };
         ended.status = RunStatus::Finished;
         ended.invoices_overdue = report.invoices_overdue;
@@ -183,13 +183,15 @@ impl Billing {
         customers: &[CustomerId],
         period: Month,
         run: Option<&RunTicket>,
-    ) -> Result<Option<(u64, u64)>, BillingError> {
+    ) -> Result<Option<(u64, u64)>, BillingRunError> {
         let (mut created, mut skipped) = (0, 0);
         for group in customers.chunks(RUN_GROUP) {
             let outcome = match self.bill_group(group, period, run).await {
                 // Another unit of work changed one of them meanwhile: the group was
                 // rolled back (or, unit by unit, partly stored); each on its own.
-                Err(BillingError::Conflict(_)) => self.bill_one_by_one(group, period, run).await?,
+                Err(BillingRunError::Conflict(_)) => {
+                    self.bill_one_by_one(group, period, run).await?
+                }
                 other => other?,
             };
             let Some(issued) = outcome else {
@@ -210,7 +212,7 @@ impl Billing {
         group: &[CustomerId],
         period: Month,
         run: Option<&RunTicket>,
-    ) -> Result<Option<u64>, BillingError> {
+    ) -> Result<Option<u64>, BillingRunError> {
         let mut page = self.ledger.begin_page().await?;
         page.read_ahead(group, period).await?;
         let mut created = 0;
@@ -240,7 +242,7 @@ impl Billing {
         group: &[CustomerId],
         period: Month,
         run: Option<&RunTicket>,
-    ) -> Result<Option<u64>, BillingError> {
+    ) -> Result<Option<u64>, BillingRunError> {
         let billed = match run {
             Some(ticket) => self.runs.billed(&ticket.run_id, group).await?,
             None => Default::default(),
@@ -262,7 +264,7 @@ impl Billing {
         &self,
         caller: &PlatformCaller,
         owner: &str,
-    ) -> Result<usize, BillingError> {
+    ) -> Result<usize, BillingRunError> {
         let mut finished = 0;
         for run in self.runs.unclaimed(self.time.now()).await? {
             if self

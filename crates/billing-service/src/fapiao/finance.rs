@@ -7,8 +7,8 @@ use portal_domain::guard::Notice;
 use portal_domain::{AuditAction, FapiaoRequestStatus, FieldErrors};
 use tracing::instrument;
 
+use super::FapiaoError;
 use super::{Fapiao, Step};
-use crate::error::BillingError;
 use crate::ports::{FapiaoRequest, Mail, MailAttachment, Notification, OutboxMessage};
 use crate::principal::PlatformCaller;
 
@@ -20,7 +20,7 @@ impl Fapiao {
     pub async fn pending_fapiao_requests(
         &self,
         _caller: &PlatformCaller,
-    ) -> Result<Vec<FapiaoRequest>, BillingError> {
+    ) -> Result<Vec<FapiaoRequest>, FapiaoError> {
         Ok(self
             .fapiao
             .requests_in(FapiaoRequestStatus::Pending)
@@ -37,18 +37,18 @@ impl Fapiao {
         issued_on: &str,
         file_type: &str,
         file: &[u8],
-    ) -> Result<FapiaoRequest, BillingError> {
+    ) -> Result<FapiaoRequest, FapiaoError> {
         let issuance = validate_issuance(fapiao_number, issued_on, file_type, file.len())?;
         let number = issuance.fapiao_number.to_string();
         let current = self
             .fapiao
             .request(None, id)
             .await?
-            .ok_or(BillingError::NotFound("fapiao request"))?;
+            .ok_or(FapiaoError::NotFound("fapiao request"))?;
         let status = current
             .status
             .issue()
-            .map_err(|e| BillingError::Conflict(e.to_string()))?;
+            .map_err(|e| FapiaoError::Conflict(e.to_string()))?;
         let changed = FapiaoRequest {
             status,
             issuance: Some(issuance),
@@ -92,7 +92,7 @@ impl Fapiao {
         caller: &PlatformCaller,
         id: &str,
         reason: &str,
-    ) -> Result<FapiaoRequest, BillingError> {
+    ) -> Result<FapiaoRequest, FapiaoError> {
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
             return Err(FieldErrors::single(
@@ -105,11 +105,11 @@ impl Fapiao {
             .fapiao
             .request(None, id)
             .await?
-            .ok_or(BillingError::NotFound("fapiao request"))?;
+            .ok_or(FapiaoError::NotFound("fapiao request"))?;
         let status = current
             .status
             .reverse()
-            .map_err(|e| BillingError::Conflict(e.to_string()))?;
+            .map_err(|e| FapiaoError::Conflict(e.to_string()))?;
         let changed = FapiaoRequest {
             status,
             reversal_reason: Some(reason.to_owned()),
@@ -134,7 +134,7 @@ impl Fapiao {
         &self,
         request: &FapiaoRequest,
         file: &[u8],
-    ) -> Result<Option<OutboxMessage>, BillingError> {
+    ) -> Result<Option<OutboxMessage>, FapiaoError> {
         let Some(issuance) = &request.issuance else {
             return Ok(None);
         };

@@ -14,7 +14,6 @@ use portal_domain::{
 };
 use tracing::instrument;
 
-use crate::error::BillingError;
 use crate::events::Events;
 use crate::ports::{
     FapiaoFile, FapiaoRepository, FapiaoRequest, FapiaoTransition, InvoiceRepository,
@@ -22,6 +21,12 @@ use crate::ports::{
 };
 use crate::principal::Principal;
 use crate::time::BusinessTime;
+
+crate::error::capability_error!(
+    /// What a fapiao use case can end in.
+    FapiaoError,
+    conflict: "the fapiao request was changed by another request; reload it and try again"
+);
 
 /// The customer's fapiao profile and requests, and finance's side of them.
 pub struct Fapiao {
@@ -92,11 +97,11 @@ impl Fapiao {
     pub async fn fapiao_profile(
         &self,
         principal: &Principal,
-    ) -> Result<FapiaoProfile, BillingError> {
+    ) -> Result<FapiaoProfile, FapiaoError> {
         self.fapiao
             .profile(&principal.customer_id)
             .await?
-            .ok_or(BillingError::NotFound("fapiao profile"))
+            .ok_or(FapiaoError::NotFound("fapiao profile"))
     }
 
     /// Replaces the profile (admin); every bad field is named and nothing changes.
@@ -105,7 +110,7 @@ impl Fapiao {
         &self,
         principal: &Principal,
         raw: &RawFapiaoProfile,
-    ) -> Result<FapiaoProfile, BillingError> {
+    ) -> Result<FapiaoProfile, FapiaoError> {
         principal.require_admin("change the fapiao profile")?;
         let profile = validate_profile(raw)?;
         let mut audit = self.fapiao_audit(
@@ -142,7 +147,7 @@ impl Fapiao {
         principal: &Principal,
         invoice_ids: &[String],
         kind: &str,
-    ) -> Result<FapiaoRequest, BillingError> {
+    ) -> Result<FapiaoRequest, FapiaoError> {
         principal.require_admin("request a fapiao")?;
         let customer = &principal.customer_id;
         let mut errors = FieldErrors::default();
@@ -161,9 +166,7 @@ impl Fapiao {
         }
         errors.into_result()?;
         let Some(kind) = kind else {
-            return Err(BillingError::Internal(anyhow::anyhow!(
-                "kind checked above"
-            )));
+            return Err(FapiaoError::Internal(anyhow::anyhow!("kind checked above")));
         };
         let profile = self.fapiao.profile(customer).await?.ok_or_else(|| {
             FieldErrors::single(
@@ -178,9 +181,9 @@ impl Fapiao {
                 Ok(id) => self.invoices.find(customer, &id).await?,
                 Err(_) => None,
             }
-            .ok_or(BillingError::NotFound("invoice"))?;
+            .ok_or(FapiaoError::NotFound("invoice"))?;
             if invoice.status != InvoiceStatus::Paid {
-                return Err(BillingError::Conflict(format!(
+                return Err(FapiaoError::Conflict(format!(
                     "invoice {} is {}: a fapiao is issued for paid invoices only",
                     invoice.id,
                     invoice.status.as_str()
@@ -191,7 +194,7 @@ impl Fapiao {
         let currency = invoices
             .first()
             .map(|i| i.amount.currency())
-            .ok_or(BillingError::NotFound("invoice"))?;
+            .ok_or(FapiaoError::NotFound("invoice"))?;
         let amount = Money::sum(currency, invoices.iter().map(|i| &i.amount))?;
         let request = FapiaoRequest {
             id: format!("fpq_{}", uuid::Uuid::new_v4().simple()),
@@ -214,7 +217,7 @@ impl Fapiao {
         );
         match self.fapiao.create_request(&request, &audit).await {
             Ok(()) => Ok(request),
-            Err(RepositoryError::Conflict) => Err(BillingError::Conflict(
+            Err(RepositoryError::Conflict) => Err(FapiaoError::Conflict(
                 "an invoice of this request is already in a pending or issued fapiao request"
                     .into(),
             )),
@@ -226,7 +229,7 @@ impl Fapiao {
     pub async fn fapiao_requests(
         &self,
         principal: &Principal,
-    ) -> Result<Vec<FapiaoRequest>, BillingError> {
+    ) -> Result<Vec<FapiaoRequest>, FapiaoError> {
         Ok(self.fapiao.requests(&principal.customer_id).await?)
     }
 
@@ -235,11 +238,11 @@ impl Fapiao {
         &self,
         principal: &Principal,
         id: &str,
-    ) -> Result<FapiaoRequest, BillingError> {
+    ) -> Result<FapiaoRequest, FapiaoError> {
         self.fapiao
             .request(Some(&principal.customer_id), id)
             .await?
-            .ok_or(BillingError::NotFound("fapiao request"))
+            .ok_or(FapiaoError::NotFound("fapiao request"))
     }
 
     /// Withdraws a pending request (admin): its invoices are free again.
@@ -248,13 +251,13 @@ impl Fapiao {
         &self,
         principal: &Principal,
         id: &str,
-    ) -> Result<FapiaoRequest, BillingError> {
+    ) -> Result<FapiaoRequest, FapiaoError> {
         principal.require_admin("withdraw a fapiao request")?;
         let current = self.fapiao_request(principal, id).await?;
         let status = current
             .status
             .withdraw()
-            .map_err(|e| BillingError::Conflict(e.to_string()))?;
+            .map_err(|e| FapiaoError::Conflict(e.to_string()))?;
         let changed = FapiaoRequest { status, ..current };
         let audit = self.fapiao_audit(
             &principal.customer_id,
@@ -277,18 +280,18 @@ impl Fapiao {
         &self,
         principal: &Principal,
         id: &str,
-    ) -> Result<FapiaoFile, BillingError> {
+    ) -> Result<FapiaoFile, FapiaoError> {
         let request = self.fapiao_request(principal, id).await?;
         let (Some(issuance), FapiaoRequestStatus::Issued | FapiaoRequestStatus::Reversed) =
             (request.issuance, request.status)
         else {
-            return Err(BillingError::NotFound("fapiao file"));
+            return Err(FapiaoError::NotFound("fapiao file"));
         };
         let bytes = self
             .fapiao
             .file(&principal.customer_id, id)
             .await?
-            .ok_or(BillingError::NotFound("fapiao file"))?;
+            .ok_or(FapiaoError::NotFound("fapiao file"))?;
         Ok(FapiaoFile { issuance, bytes })
     }
 
@@ -297,7 +300,7 @@ impl Fapiao {
         request: &FapiaoRequest,
         from: FapiaoRequestStatus,
         step: Step<'_>,
-    ) -> Result<(), BillingError> {
+    ) -> Result<(), FapiaoError> {
         let change = FapiaoTransition {
             request,
             from,
@@ -308,7 +311,7 @@ impl Fapiao {
         };
         match self.fapiao.transition(change).await {
             Ok(()) => Ok(()),
-            Err(RepositoryError::Conflict) => Err(BillingError::Conflict(format!(
+            Err(RepositoryError::Conflict) => Err(FapiaoError::Conflict(format!(
                 "the request is no longer {}",
                 from.as_str()
             ))),

@@ -6,8 +6,8 @@ use tracing::instrument;
 
 use portal_domain::InvoiceId;
 
+use super::InvoiceError;
 use super::Invoices;
-use crate::error::BillingError;
 use crate::ports::{DocumentLanguage, InvoiceDocument};
 use crate::principal::Principal;
 
@@ -36,13 +36,13 @@ impl Invoices {
         id: &InvoiceId,
         language: DocumentLanguage,
         if_none_match: Option<&str>,
-    ) -> Result<InvoicePdf, BillingError> {
+    ) -> Result<InvoicePdf, InvoiceError> {
         let invoice = self.invoice(principal, id).await?;
         let bill_to = self
             .customers
             .find(&principal.customer_id)
             .await?
-            .ok_or(BillingError::NotFound("account"))?;
+            .ok_or(InvoiceError::NotFound("account"))?;
         let document = InvoiceDocument {
             invoice,
             bill_to,
@@ -61,7 +61,7 @@ impl Invoices {
             .renderer
             .render(document)
             .await
-            .map_err(|e| BillingError::Internal(anyhow::Error::new(e)))?;
+            .map_err(|e| InvoiceError::Internal(anyhow::Error::new(e)))?;
         Ok(InvoicePdf {
             etag,
             filename,

@@ -13,10 +13,15 @@ use portal_domain::{
 };
 use tracing::instrument;
 
-use crate::error::BillingError;
 use crate::ports::{CustomerRepository, FapiaoRepository, InvoiceRenderer, InvoiceRepository};
 use crate::principal::Principal;
 use crate::time::BusinessTime;
+
+crate::error::capability_error!(
+    /// What an invoice use case can end in.
+    InvoiceError,
+    conflict: "the invoice was changed by another request; reload it and try again"
+);
 
 pub use documents::{InvoicePdf, PdfBody};
 pub use payments::PaymentReport;
@@ -52,7 +57,7 @@ impl Invoices {
         &self,
         principal: &Principal,
         page: PageRequest<InvoiceKey>,
-    ) -> Result<InvoicePage, BillingError> {
+    ) -> Result<InvoicePage, InvoiceError> {
         Ok(self.invoices.list(&principal.customer_id, &page).await?)
     }
 
@@ -61,11 +66,11 @@ impl Invoices {
         &self,
         principal: &Principal,
         id: &InvoiceId,
-    ) -> Result<Invoice, BillingError> {
+    ) -> Result<Invoice, InvoiceError> {
         self.invoices
             .find(&principal.customer_id, id)
             .await?
-            .ok_or(BillingError::NotFound("invoice"))
+            .ok_or(InvoiceError::NotFound("invoice"))
     }
 
     /// The fapiao status of each of the customer's `invoices` (`none` when no pending
@@ -74,7 +79,7 @@ impl Invoices {
         &self,
         principal: &Principal,
         invoices: &[InvoiceId],
-    ) -> Result<HashMap<InvoiceId, InvoiceFapiaoStatus>, BillingError> {
+    ) -> Result<HashMap<InvoiceId, InvoiceFapiaoStatus>, InvoiceError> {
         let holders = self
             .fapiao
             .holders(&principal.customer_id, invoices)
@@ -100,7 +105,7 @@ impl Invoices {
             portal_domain::InvoicePage,
             HashMap<InvoiceId, InvoiceFapiaoStatus>,
         ),
-        BillingError,
+        InvoiceError,
     > {
         let invoices = self.invoices(principal, page).await?;
         let ids: Vec<InvoiceId> = invoices.items.iter().map(|i| i.id.clone()).collect();

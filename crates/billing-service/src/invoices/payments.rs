@@ -9,8 +9,8 @@ use portal_domain::{
 use rust_decimal::Decimal;
 use tracing::instrument;
 
+use super::InvoiceError;
 use super::Invoices;
-use crate::error::BillingError;
 use crate::ports::RepositoryError;
 use crate::principal::PlatformCaller;
 
@@ -32,12 +32,12 @@ impl Invoices {
         caller: &PlatformCaller,
         id: &InvoiceId,
         report: PaymentReport,
-    ) -> Result<Invoice, BillingError> {
+    ) -> Result<Invoice, InvoiceError> {
         let invoices = &self.invoices;
         let invoice = invoices
             .find_any(id)
             .await?
-            .ok_or(BillingError::NotFound("invoice"))?;
+            .ok_or(InvoiceError::NotFound("invoice"))?;
         let mut errors = FieldErrors::default();
         if let Some(raw) = &report.amount {
             match raw.trim().parse::<Decimal>() {
@@ -90,7 +90,7 @@ impl Invoices {
                 let now = invoices
                     .find_any(id)
                     .await?
-                    .ok_or(BillingError::NotFound("invoice"))?;
+                    .ok_or(InvoiceError::NotFound("invoice"))?;
                 self.already_paid(now, report.reference.is_none(), reference)
             }
             Err(e) => Err(e.into()),
@@ -102,11 +102,11 @@ impl Invoices {
         invoice: Invoice,
         no_reference: bool,
         reference: &str,
-    ) -> Result<Invoice, BillingError> {
+    ) -> Result<Invoice, InvoiceError> {
         if no_reference || invoice.payments.iter().any(|p| p.reference == reference) {
             Ok(invoice)
         } else {
-            Err(BillingError::Conflict(format!(
+            Err(InvoiceError::Conflict(format!(
                 "invoice {} is already paid under another reference",
                 invoice.id
             )))

@@ -9,8 +9,8 @@ use sha2::{Digest, Sha256};
 
 use portal_domain::{FieldErrors, PlanId};
 
+use super::PlanChangeError;
 use super::{PlanChanges, UpgradeOutcome};
-use crate::error::BillingError;
 use crate::ports::KeyClaim;
 use crate::principal::Principal;
 
@@ -25,7 +25,7 @@ pub enum Replayable<T> {
     Replayed(Vec<u8>),
 }
 
-fn check_key(key: &str) -> Result<(), BillingError> {
+fn check_key(key: &str) -> Result<(), PlanChangeError> {
     let valid =
         !key.is_empty() && key.len() <= MAX_KEY_LEN && key.chars().all(|c| c.is_ascii_graphic());
     if valid {
@@ -50,7 +50,7 @@ impl PlanChanges {
         plan_id: &PlanId,
         proration_date: Option<NaiveDate>,
         encode: impl FnOnce(&UpgradeOutcome) -> anyhow::Result<Vec<u8>>,
-    ) -> Result<Replayable<Vec<u8>>, BillingError> {
+    ) -> Result<Replayable<Vec<u8>>, PlanChangeError> {
         let Some(key) = key else {
             let outcome = self.upgrade(principal, plan_id, proration_date).await?;
             return Ok(Replayable::Fresh(encode(&outcome)?));
@@ -84,20 +84,20 @@ impl PlanChanges {
             }
             KeyClaim::Completed { response, .. } => return Ok(Replayable::Replayed(response)),
             KeyClaim::InProgress { .. } => {
-                return Err(BillingError::Conflict(
+                return Err(PlanChangeError::Conflict(
                     "a request with this Idempotency-Key is still in progress".into(),
                 ));
             }
         }
         // A failure drops the unit of work: neither the change nor the claim is stored,
         // and the request may be retried with the same key.
-        let committed = self
+        let upgrade = self
             .upgrade_in(&mut txn, principal, plan_id, proration_date)
             .await?;
-        let body = encode(&self.outcome_of(&committed).await?)?;
+        let body = encode(&self.outcome_of(&upgrade))?;
         txn.answer_key(key, &body).await?;
-        self.timeline.commit(txn, &committed).await?;
-        super::upgraded(&committed);
+        self.timeline.commit(txn, &upgrade.0).await?;
+        super::upgraded(&upgrade.0);
         Ok(Replayable::Fresh(body))
     }
 }

@@ -19,13 +19,18 @@ use portal_domain::{
 };
 use tracing::instrument;
 
-use crate::error::BillingError;
 use crate::events::SubscriptionChange;
 use crate::ports::{CustomerRepository, Ledger, LedgerTxn, PlanCatalog, SubscriptionRepository};
 use crate::principal::Principal;
 use crate::subscription_view::{SubscriptionView, SubscriptionViews};
 use crate::time::BusinessTime;
 use crate::timeline_commit::{Committed, TimelineChange, TimelineCommit};
+
+crate::error::capability_error!(
+    /// What a plan change can end in.
+    PlanChangeError,
+    conflict: "the subscription was changed by another request; reload it and try again"
+);
 
 pub use idempotent::{MAX_KEY_LEN, Replayable};
 
@@ -76,19 +81,19 @@ struct PlannedUpgrade {
     quote: UpgradeQuote,
 }
 
-fn no_such_plan() -> BillingError {
+fn no_such_plan() -> PlanChangeError {
     FieldErrors::single("plan_id", "no such plan").into()
 }
 
-fn unchangeable(subscription: &Subscription, today: NaiveDate) -> BillingError {
-    BillingError::Conflict(format!(
+fn unchangeable(subscription: &Subscription, today: NaiveDate) -> PlanChangeError {
+    PlanChangeError::Conflict(format!(
         "the subscription is {} and cannot be changed",
         subscription.status_on(today).as_str()
     ))
 }
 
-fn timeline_conflict(err: TimelineError) -> BillingError {
-    BillingError::Conflict(err.to_string())
+fn timeline_conflict(err: TimelineError) -> PlanChangeError {
+    PlanChangeError::Conflict(err.to_string())
 }
 
 impl PlanChanges {
@@ -109,18 +114,18 @@ impl PlanChanges {
     pub async fn subscription(
         &self,
         principal: &Principal,
-    ) -> Result<SubscriptionView, BillingError> {
+    ) -> Result<SubscriptionView, PlanChangeError> {
         let subscription = self
             .subscriptions
             .current(&principal.customer_id)
             .await?
-            .ok_or(BillingError::NotFound("subscription"))?;
-        self.views.view(subscription).await
+            .ok_or(PlanChangeError::NotFound("subscription"))?;
+        Ok(self.views.view(subscription).await?)
     }
 
     /// The catalogue, cheapest first.
     #[instrument(skip_all)]
-    pub async fn plans(&self, _principal: &Principal) -> Result<Vec<Plan>, BillingError> {
+    pub async fn plans(&self, _principal: &Principal) -> Result<Vec<Plan>, PlanChangeError> {
         let mut plans = self.plans.list().await?;
         plan::sort_cheapest_first(&mut plans);
         Ok(plans)
@@ -155,11 +160,11 @@ impl PlanChanges {
         &self,
         txn: &mut Box<dyn LedgerTxn + '_>,
         plan_id: &PlanId,
-    ) -> Result<(Subscription, Vec<Plan>, Plan), BillingError> {
+    ) -> Result<(Subscription, Vec<Plan>, Plan), PlanChangeError> {
         let subscription = txn
             .subscription()
             .await?
-            .ok_or(BillingError::NotFound("subscription"))?;
+            .ok_or(PlanChangeError::NotFound("subscription"))?;
         let plans = txn.plans().await?;
         let target = plans
             .iter()
@@ -174,7 +179,7 @@ impl PlanChanges {
         txn: &mut Box<dyn LedgerTxn + '_>,
         plan_id: &PlanId,
         proration_date: Option<NaiveDate>,
-    ) -> Result<PlannedUpgrade, BillingError> {
+    ) -> Result<PlannedUpgrade, PlanChangeError> {
         let (subscription, plans, target) = self.subscription_and_target(txn, plan_id).await?;
         let today = self.time.today();
         let on = match proration_date {
@@ -207,13 +212,13 @@ impl PlanChanges {
         match PlanChange::between(&current, &target) {
             PlanChange::Upgrade => {}
             PlanChange::Same => {
-                return Err(BillingError::Conflict(format!(
+                return Err(PlanChangeError::Conflict(format!(
                     "the subscription is already on {} or a plan of the same price",
                     target.id
                 )));
             }
             PlanChange::Downgrade => {
-                return Err(BillingError::Conflict(format!(
+                return Err(PlanChangeError::Conflict(format!(
                     "{} is cheaper than the current plan; that is a downgrade, not an upgrade",
                     target.id
                 )));
@@ -252,7 +257,7 @@ impl PlanChanges {
         &self,
         principal: &Principal,
         plan_id: &PlanId,
-    ) -> Result<UpgradeQuote, BillingError> {
+    ) -> Result<UpgradeQuote, PlanChangeError> {
         let mut txn = self.ledger.begin(&principal.customer_id).await?;
         // Read only: dropped without a commit.
         Ok(self.plan_upgrade(&mut txn, plan_id, None).await?.quote)
@@ -268,15 +273,15 @@ impl PlanChanges {
         principal: &Principal,
         plan_id: &PlanId,
         proration_date: Option<NaiveDate>,
-    ) -> Result<UpgradeOutcome, BillingError> {
+    ) -> Result<UpgradeOutcome, PlanChangeError> {
         principal.require_admin("change the plan")?;
         let mut txn = self.ledger.begin(&principal.customer_id).await?;
-        let committed = self
+        let upgrade = self
             .upgrade_in(&mut txn, principal, plan_id, proration_date)
             .await?;
-        let outcome = self.outcome_of(&committed).await?;
-        self.timeline.commit(txn, &committed).await?;
-        upgraded(&committed);
+        let outcome = self.outcome_of(&upgrade);
+        self.timeline.commit(txn, &upgrade.0).await?;
+        upgraded(&upgrade.0);
         Ok(outcome)
     }
 
@@ -287,7 +292,7 @@ impl PlanChanges {
         principal: &Principal,
         plan_id: &PlanId,
         proration_date: Option<NaiveDate>,
-    ) -> Result<Committed, BillingError> {
+    ) -> Result<(Committed, Plan), PlanChangeError> {
         let planned = self.plan_upgrade(txn, plan_id, proration_date).await?;
         let mut audit = vec![self.audit(
             principal,
@@ -321,15 +326,20 @@ impl PlanChanges {
             lines: planned.quote.lines.clone(),
             change: SubscriptionChange::Upgraded,
         };
-        self.timeline.write(txn.as_mut(), change, audit).await
+        let committed = self.timeline.write(txn.as_mut(), change, audit).await?;
+        Ok((committed, planned.target))
     }
 
-    /// The answer of an upgrade.
-    async fn outcome_of(&self, committed: &Committed) -> Result<UpgradeOutcome, BillingError> {
-        Ok(UpgradeOutcome {
-            subscription: self.views.view(committed.saved.clone()).await?,
+    /// The answer of an upgrade: the subscription, now on `target`, and its invoice. Read
+    /// nothing: it is worked out inside the unit of work (on SQLite, the store's one
+    /// connection is the unit of work's until it ends).
+    fn outcome_of(&self, (committed, target): &(Committed, Plan)) -> UpgradeOutcome {
+        UpgradeOutcome {
+            subscription: self
+                .views
+                .with_plan(committed.saved.clone(), target.clone()),
             invoice: committed.invoice.clone(),
-        })
+        }
     }
 
     /// Schedules a move to a cheaper plan on the first day of the next period (admins
@@ -340,7 +350,7 @@ impl PlanChanges {
         &self,
         principal: &Principal,
         plan_id: &PlanId,
-    ) -> Result<SubscriptionView, BillingError> {
+    ) -> Result<SubscriptionView, PlanChangeError> {
         principal.require_admin("change the plan")?;
         let customer = &principal.customer_id;
         let mut txn = self.ledger.begin(customer).await?;
@@ -356,7 +366,7 @@ impl PlanChanges {
                 anyhow::anyhow!("subscription {} names no known plan", subscription.id)
             })?;
         if PlanChange::between(current, &target) != PlanChange::Downgrade {
-            return Err(BillingError::Conflict(format!(
+            return Err(PlanChangeError::Conflict(format!(
                 "{} is not cheaper than the current plan; use an upgrade",
                 target.id
             )));
@@ -388,7 +398,7 @@ impl PlanChanges {
                 SubscriptionChange::DowngradeScheduled,
             )
             .await?;
-        self.views.view(saved).await
+        Ok(self.views.view(saved).await?)
     }
 
     /// Calls off a scheduled change (admins only); without one, nothing changes.
@@ -396,18 +406,18 @@ impl PlanChanges {
     pub async fn cancel_scheduled_change(
         &self,
         principal: &Principal,
-    ) -> Result<SubscriptionView, BillingError> {
+    ) -> Result<SubscriptionView, PlanChangeError> {
         principal.require_admin("change the plan")?;
         let customer = &principal.customer_id;
         let mut txn = self.ledger.begin(customer).await?;
         let subscription = txn
             .subscription()
             .await?
-            .ok_or(BillingError::NotFound("subscription"))?;
+            .ok_or(PlanChangeError::NotFound("subscription"))?;
         let today = self.time.today();
         let Some(scheduled) = subscription.scheduled_change(today) else {
             drop(txn);
-            return self.views.view(subscription).await;
+            return Ok(self.views.view(subscription).await?);
         };
         let plans = txn.plans().await?;
         let segments = without_changes_after(&subscription.segments, today);
@@ -439,7 +449,7 @@ impl PlanChanges {
                 SubscriptionChange::DowngradeCancelled,
             )
             .await?;
-        self.views.view(saved).await
+        Ok(self.views.view(saved).await?)
     }
 
     /// Stores `changed` (its new timeline) with `audit`, settling the invoiced periods
@@ -452,7 +462,7 @@ impl PlanChanges {
         from: Month,
         audit: Option<AuditEntry>,
         change: SubscriptionChange,
-    ) -> Result<Subscription, BillingError> {
+    ) -> Result<Subscription, PlanChangeError> {
         let lines = self
             .timeline
             .settlement(txn.as_mut(), &changed, plans, from)

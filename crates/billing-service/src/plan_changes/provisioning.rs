@@ -8,8 +8,8 @@ use portal_domain::{
 };
 use tracing::instrument;
 
+use super::PlanChangeError;
 use super::PlanChanges;
-use crate::error::BillingError;
 use crate::events::SubscriptionChange;
 use crate::principal::PlatformCaller;
 use crate::subscription_view::SubscriptionView;
@@ -26,9 +26,9 @@ impl PlanChanges {
         plan_id: &PlanId,
         start: NaiveDate,
         end: NaiveDate,
-    ) -> Result<SubscriptionView, BillingError> {
+    ) -> Result<SubscriptionView, PlanChangeError> {
         if self.customers.find(customer).await?.is_none() {
-            return Err(BillingError::NotFound("customer"));
+            return Err(PlanChangeError::NotFound("customer"));
         }
         let plan = self
             .plans
@@ -71,7 +71,7 @@ impl PlanChanges {
                 SubscriptionChange::Provisioned,
             )
             .await?;
-        self.views.view(saved).await
+        Ok(self.views.view(saved).await?)
     }
 }
 

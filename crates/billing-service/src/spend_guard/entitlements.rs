@@ -7,6 +7,7 @@ use portal_domain::CustomerId;
 use tracing::instrument;
 
 use super::SpendGuard;
+use super::SpendGuardError;
 use crate::entitlement_memo::{Answer, ProductEntitlement};
 use crate::error::BillingError;
 use crate::principal::PlatformCaller;
@@ -19,14 +20,14 @@ impl SpendGuard {
         &self,
         caller: &PlatformCaller,
         customer: &CustomerId,
-    ) -> Result<Vec<ProductEntitlement>, BillingError> {
+    ) -> Result<Vec<ProductEntitlement>, SpendGuardError> {
         let answer = self
             .memo
             .answer(customer, || self.compute_entitlements(customer))
             .await?;
         answer
             .map(|products| products.as_ref().clone())
-            .ok_or(BillingError::NotFound("customer"))
+            .ok_or(SpendGuardError::NotFound("customer"))
     }
 
     async fn compute_entitlements(&self, customer: &CustomerId) -> Result<Answer, BillingError> {

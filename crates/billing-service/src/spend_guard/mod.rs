@@ -12,12 +12,17 @@ use portal_domain::{AuditAction, AuditEntry, CustomerId};
 use tracing::instrument;
 
 use crate::entitlement_memo::{EntitlementChanges, EntitlementMemo};
-use crate::error::BillingError;
 use crate::events::Events;
 use crate::month_usage::MonthUsage;
 use crate::ports::{CustomerRepository, GuardRepository, Notification};
 use crate::principal::Principal;
 use crate::time::BusinessTime;
+
+crate::error::capability_error!(
+    /// What a spend guard use case can end in.
+    SpendGuardError,
+    conflict: "the alert rules or caps were changed by another request; reload them and try again"
+);
 
 /// The spend guard's ports and collaborators.
 pub struct SpendGuard {
@@ -91,7 +96,10 @@ impl SpendGuard {
     }
 
     #[instrument(skip_all, fields(customer = %principal.customer_id))]
-    pub async fn alert_rules(&self, principal: &Principal) -> Result<Vec<AlertRule>, BillingError> {
+    pub async fn alert_rules(
+        &self,
+        principal: &Principal,
+    ) -> Result<Vec<AlertRule>, SpendGuardError> {
         Ok(self.guard.alert_rules(&principal.customer_id).await?)
     }
 
@@ -101,7 +109,7 @@ impl SpendGuard {
         &self,
         principal: &Principal,
         raw: &[RawAlertRule],
-    ) -> Result<Vec<AlertRule>, BillingError> {
+    ) -> Result<Vec<AlertRule>, SpendGuardError> {
         principal.require_admin("change the alert rules")?;
         let rules = validate_rules(raw, &self.available_channels())?;
         let guard = &self.guard;
@@ -114,7 +122,7 @@ impl SpendGuard {
     }
 
     #[instrument(skip_all, fields(customer = %principal.customer_id))]
-    pub async fn caps(&self, principal: &Principal) -> Result<Vec<Cap>, BillingError> {
+    pub async fn caps(&self, principal: &Principal) -> Result<Vec<Cap>, SpendGuardError> {
         Ok(self.guard.caps(&principal.customer_id).await?)
     }
 
@@ -124,7 +132,7 @@ impl SpendGuard {
         &self,
         principal: &Principal,
         raw: &[(String, i64)],
-    ) -> Result<Vec<Cap>, BillingError> {
+    ) -> Result<Vec<Cap>, SpendGuardError> {
         principal.require_admin("change the caps")?;
         let caps = validate_caps(raw)?;
         let guard = &self.guard;
@@ -143,7 +151,7 @@ impl SpendGuard {
     pub async fn notifications(
         &self,
         principal: &Principal,
-    ) -> Result<(u64, Vec<Notification>), BillingError> {
+    ) -> Result<(u64, Vec<Notification>), SpendGuardError> {
         Ok(self
             .guard
             .notifications(&principal.customer_id, NOTIFICATIONS_LISTED)
@@ -155,10 +163,10 @@ impl SpendGuard {
         &self,
         principal: &Principal,
         id: &str,
-    ) -> Result<Notification, BillingError> {
+    ) -> Result<Notification, SpendGuardError> {
         self.guard
             .mark_read(&principal.customer_id, id)
             .await?
-            .ok_or(BillingError::NotFound("notification"))
+            .ok_or(SpendGuardError::NotFound("notification"))
     }
 }
