@@ -86,6 +86,22 @@ string_id!(
     "invoice_id"
 );
 
+string_id!(
+    /// A customer's fapiao request (`fpq_…`).
+    FapiaoRequestId,
+    "request_id"
+);
+string_id!(
+    /// A billing run, a job of one period (`run_…`).
+    RunId,
+    "run_id"
+);
+string_id!(
+    /// A customer's notification (`ntf_…`).
+    NotificationId,
+    "notification_id"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -37,7 +37,9 @@ pub use fapiao::{
     FapiaoTransitionError, InvoiceFapiaoStatus, Issuance, RawFapiaoProfile, TitleType,
     UnifiedSocialCreditCode, UsccError,
 };
-pub use ids::{CustomerId, InvoiceId, PlanId, SubscriptionId, UserId};
+pub use ids::{
+    CustomerId, FapiaoRequestId, InvoiceId, NotificationId, PlanId, RunId, SubscriptionId, UserId,
+};
 pub use invoice::{
     Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, InvoiceSummary, LineDetail, LineKind,
     NewInvoice, Payment, UsageFacts,

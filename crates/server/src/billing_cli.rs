@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use portal_billing::{PlatformCaller, Portal};
-use portal_domain::{BillingRun, Month, RunStatus};
+use portal_domain::{BillingRun, Month, RunId, RunStatus};
 
 /// How often a run driven elsewhere is looked at.
 const WATCH_INTERVAL: Duration = Duration::from_millis(500);
@@ -53,17 +53,18 @@ pub async fn run(portal: &Portal, caller: &PlatformCaller, period: Month) -> any
     let bar = bar(&run);
     show(&bar, &run);
     let owner = portal.billing.instance().to_owned();
+    let id = RunId::parse(&run.id)?;
     let ended = loop {
         let progress = |r: &BillingRun| show(&bar, r);
         if let Some(ended) = portal
             .billing
-            .drive_billing_run(caller, &run.id, &owner, &progress)
+            .drive_billing_run(caller, &id, &owner, &progress)
             .await?
         {
             break ended;
         }
         // Driven by another process: watch it until it ends or its driver dies.
-        let current = portal.billing.billing_run_status(caller, &run.id).await?;
+        let current = portal.billing.billing_run_status(caller, &id).await?;
         show(&bar, &current);
         if current.status != RunStatus::Running {
             break current;

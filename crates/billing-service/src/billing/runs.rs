@@ -8,7 +8,7 @@
 //! their invoices).
 
 use portal_domain::billing_run::RUN_LEASE;
-use portal_domain::{BillingRun, CustomerId, Month, RunStatus};
+use portal_domain::{BillingRun, CustomerId, Month, RunId, RunStatus};
 use tracing::instrument;
 
 use super::BillingRunError;
@@ -51,10 +51,10 @@ impl Billing {
     pub async fn billing_run_status(
         &self,
         _caller: &PlatformCaller,
-        id: &str,
+        id: &RunId,
     ) -> Result<BillingRun, BillingRunError> {
         self.runs
-            .find(id)
+            .find(id.as_str())
             .await?
             .ok_or(BillingRunError::NotFound("billing run"))
     }
@@ -62,14 +62,15 @@ impl Billing {
     /// Claims run `id` for `owner` and bills what is left of it, telling `progress`
     /// after each page; then marks overdue invoices and ended subscriptions and ends the
     /// run. `None` when another live process drives it (or took it over meanwhile).
-    #[instrument(skip_all, fields(caller = %caller.name, run_id = id))]
+    #[instrument(skip_all, fields(caller = %caller.name, run_id = %run_id))]
     pub async fn drive_billing_run(
         &self,
         caller: &PlatformCaller,
-        id: &str,
+        run_id: &RunId,
         owner: &str,
         progress: &OnProgress<'_>,
     ) -> Result<Option<BillingRun>, BillingRunError> {
+        let id = run_id.as_str();
         let now = self.time.now();
         let Some(run) = self.runs.claim(id, owner, now, now + RUN_LEASE).await? else {
             return Ok(None);
@@ -267,8 +268,9 @@ impl Billing {
     ) -> Result<usize, BillingRunError> {
         let mut finished = 0;
         for run in self.runs.unclaimed(self.time.now()).await? {
+            let id = RunId::parse(&run.id).map_err(anyhow::Error::new)?;
             if self
-                .drive_billing_run(caller, &run.id, owner, &|_| {})
+                .drive_billing_run(caller, &id, owner, &|_| {})
                 .await?
                 .is_some()
             {

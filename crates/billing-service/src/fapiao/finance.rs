@@ -4,7 +4,7 @@
 
 use portal_domain::fapiao::validate_issuance;
 use portal_domain::guard::Notice;
-use portal_domain::{AuditAction, FapiaoRequestStatus, FieldErrors};
+use portal_domain::{AuditAction, FapiaoRequestId, FapiaoRequestStatus, FieldErrors};
 use tracing::instrument;
 
 use super::FapiaoError;
@@ -16,6 +16,14 @@ use crate::principal::PlatformCaller;
 const MAX_REASON_CHARS: usize = 200;
 
 impl Fapiao {
+    /// The request, whichever customer's (the platform's finance).
+    async fn any_request(&self, id: &FapiaoRequestId) -> Result<FapiaoRequest, FapiaoError> {
+        self.fapiao
+            .request(None, id.as_str())
+            .await?
+            .ok_or(FapiaoError::NotFound("fapiao request"))
+    }
+
     /// Every customer's pending requests, oldest first (the platform's finance).
     pub async fn pending_fapiao_requests(
         &self,
@@ -28,11 +36,11 @@ impl Fapiao {
     }
 
     /// Finance issued the fapiao of a pending request: its number, date and file.
-    #[instrument(skip_all, fields(caller = %caller.name, request = id))]
+    #[instrument(skip_all, fields(caller = %caller.name, request = %id))]
     pub async fn issue_fapiao(
         &self,
         caller: &PlatformCaller,
-        id: &str,
+        id: &FapiaoRequestId,
         fapiao_number: &str,
         issued_on: &str,
         file_type: &str,
@@ -40,11 +48,7 @@ impl Fapiao {
     ) -> Result<FapiaoRequest, FapiaoError> {
         let issuance = validate_issuance(fapiao_number, issued_on, file_type, file.len())?;
         let number = issuance.fapiao_number.to_string();
-        let current = self
-            .fapiao
-            .request(None, id)
-            .await?
-            .ok_or(FapiaoError::NotFound("fapiao request"))?;
+        let current = self.any_request(id).await?;
         let status = current
             .status
             .issue()
@@ -86,11 +90,11 @@ impl Fapiao {
     }
 
     /// Finance reversed (红冲) an issued fapiao: its invoices are free again.
-    #[instrument(skip_all, fields(caller = %caller.name, request = id))]
+    #[instrument(skip_all, fields(caller = %caller.name, request = %id))]
     pub async fn reverse_fapiao(
         &self,
         caller: &PlatformCaller,
-        id: &str,
+        id: &FapiaoRequestId,
         reason: &str,
     ) -> Result<FapiaoRequest, FapiaoError> {
         let reason = reason.trim();
@@ -101,11 +105,7 @@ impl Fapiao {
             )
             .into());
         }
-        let current = self
-            .fapiao
-            .request(None, id)
-            .await?
-            .ok_or(FapiaoError::NotFound("fapiao request"))?;
+        let current = self.any_request(id).await?;
         let status = current
             .status
             .reverse()

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use portal_domain::fapiao::validate_profile;
 use portal_domain::{
-    AuditAction, AuditEntry, CustomerId, FapiaoKind, FapiaoProfile, FapiaoRequestStatus,
-    FieldErrors, InvoiceId, InvoiceStatus, Money, RawFapiaoProfile, UserId,
+    AuditAction, AuditEntry, CustomerId, FapiaoKind, FapiaoProfile, FapiaoRequestId,
+    FapiaoRequestStatus, FieldErrors, InvoiceId, InvoiceStatus, Money, RawFapiaoProfile, UserId,
 };
 use tracing::instrument;
 
@@ -237,10 +237,10 @@ impl Fapiao {
     pub async fn fapiao_request(
         &self,
         principal: &Principal,
-        id: &str,
+        id: &FapiaoRequestId,
     ) -> Result<FapiaoRequest, FapiaoError> {
         self.fapiao
-            .request(Some(&principal.customer_id), id)
+            .request(Some(&principal.customer_id), id.as_str())
             .await?
             .ok_or(FapiaoError::NotFound("fapiao request"))
     }
@@ -250,7 +250,7 @@ impl Fapiao {
     pub async fn withdraw_fapiao(
         &self,
         principal: &Principal,
-        id: &str,
+        id: &FapiaoRequestId,
     ) -> Result<FapiaoRequest, FapiaoError> {
         principal.require_admin("withdraw a fapiao request")?;
         let current = self.fapiao_request(principal, id).await?;
@@ -279,7 +279,7 @@ impl Fapiao {
     pub async fn fapiao_file(
         &self,
         principal: &Principal,
-        id: &str,
+        id: &FapiaoRequestId,
     ) -> Result<FapiaoFile, FapiaoError> {
         let request = self.fapiao_request(principal, id).await?;
         let (Some(issuance), FapiaoRequestStatus::Issued | FapiaoRequestStatus::Reversed) =
@@ -289,7 +289,7 @@ impl Fapiao {
         };
         let bytes = self
             .fapiao
-            .file(&principal.customer_id, id)
+            .file(&principal.customer_id, id.as_str())
             .await?
             .ok_or(FapiaoError::NotFound("fapiao file"))?;
         Ok(FapiaoFile { issuance, bytes })

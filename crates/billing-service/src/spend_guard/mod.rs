@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use portal_domain::guard::{AlertRule, Cap, Channel, RawAlertRule, validate_caps, validate_rules};
-use portal_domain::{AuditAction, AuditEntry, CustomerId};
+use portal_domain::{AuditAction, AuditEntry, CustomerId, NotificationId};
 use tracing::instrument;
 
 use crate::entitlement_memo::{EntitlementChanges, EntitlementMemo};
@@ -162,10 +162,10 @@ impl SpendGuard {
     pub async fn mark_notification_read(
         &self,
         principal: &Principal,
-        id: &str,
+        id: &NotificationId,
     ) -> Result<Notification, SpendGuardError> {
         self.guard
-            .mark_read(&principal.customer_id, id)
+            .mark_read(&principal.customer_id, id.as_str())
             .await?
             .ok_or(SpendGuardError::NotFound("notification"))
     }

@@ -28,7 +28,9 @@ use crate::ports::{
 
 pub mod contract;
 mod crash;
+mod metrics;
 pub use crash::CrashAfterCommit;
+pub use metrics::{Recorded, RecordingMetrics};
 mod fapiao;
 mod guard;
 mod keys;

@@ -1,11 +1,11 @@
 //! The bill to come (contract §10).
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpResponse, get, web};
 use portal_api_types::{ErrorBody, UpcomingBill};
 
 use crate::auth::CustomerUser;
 use crate::error::ApiError;
-use crate::handlers::invoices::{PdfQuery, document_language, worded};
+use crate::handlers::lang::{Lang, LangQuery, worded};
 use crate::{AppState, dto};
 
 /// The invoice next month's billing run would issue now (next month's fees, this
@@ -16,7 +16,7 @@ use crate::{AppState, dto};
     context_path = "/api",
     tag = "invoices",
     security(("bearer" = [])),
-    params(PdfQuery),
+    params(LangQuery),
     responses(
         (status = 200, description = "lines worded in `?lang=` or Accept-Language (zh by default)", body = UpcomingBill),
         (status = 400, description = "`lang` is not zh or en", body = ErrorBody),
@@ -26,10 +26,8 @@ use crate::{AppState, dto};
 pub async fn get_upcoming(
     state: web::Data<AppState>,
     CustomerUser(user): CustomerUser,
-    query: web::Query<PdfQuery>,
-    req: HttpRequest,
+    Lang(language): Lang,
 ) -> Result<HttpResponse, ApiError> {
-    let language = document_language(query.lang.as_deref(), &req)?;
     let bill = state.portal.billing.upcoming_bill(&user).await?;
     Ok(worded(dto::upcoming(&bill, language)))
 }

@@ -169,7 +169,11 @@ pub async fn get_request(
     id: web::Path<String>,
 ) -> Result<web::Json<FapiaoRequest>, ApiError> {
     Ok(web::Json(request(
-        &state.portal.fapiao.fapiao_request(&user, &id).await?,
+        &state
+            .portal
+            .fapiao
+            .fapiao_request(&user, &super::ids::fapiao_request(&id)?)
+            .await?,
     )))
 }
 
@@ -194,7 +198,11 @@ pub async fn withdraw_request(
     id: web::Path<String>,
 ) -> Result<web::Json<FapiaoRequest>, ApiError> {
     Ok(web::Json(request(
-        &state.portal.fapiao.withdraw_fapiao(&user, &id).await?,
+        &state
+            .portal
+            .fapiao
+            .withdraw_fapiao(&user, &super::ids::fapiao_request(&id)?)
+            .await?,
     )))
 }
 
@@ -216,7 +224,11 @@ pub async fn download_file(
     CustomerUser(user): CustomerUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let file = state.portal.fapiao.fapiao_file(&user, &id).await?;
+    let file = state
+        .portal
+        .fapiao
+        .fapiao_file(&user, &super::ids::fapiao_request(&id)?)
+        .await?;
     Ok(HttpResponse::Ok()
         .content_type(file.issuance.file_type.content_type())
         .insert_header((header::CACHE_CONTROL, "private, no-cache"))
@@ -298,7 +310,7 @@ pub async fn issued(
         .fapiao
         .issue_fapiao(
             &caller,
-            &id,
+            &super::ids::fapiao_request(&id)?,
             &body.fapiao_number,
             &body.issued_on,
             &body.file_type,
@@ -335,7 +347,7 @@ pub async fn reversed(
         &state
             .portal
             .fapiao
-            .reverse_fapiao(&caller, &id, &body.reason)
+            .reverse_fapiao(&caller, &super::ids::fapiao_request(&id)?, &body.reason)
             .await?,
     )))
 }

@@ -1,6 +1,6 @@
 //! The spend guard (contract §11): alert rules, caps, notifications and entitlements.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use actix_web::{HttpResponse, get, post, put, web};
 use portal_api_types::{
     AlertRule, AlertRules, Cap, Caps, Entitlement, Entitlements, ErrorBody, Notification,
     Notifications, Threshold,
@@ -10,7 +10,7 @@ use portal_domain::guard::{self as rules, AlertCondition, RawAlertRule, RawThres
 
 use crate::auth::{CustomerUser, ServiceCaller};
 use crate::error::ApiError;
-use crate::handlers::invoices::{PdfQuery, document_language, worded};
+use crate::handlers::lang::{Lang, LangQuery, worded};
 use crate::{AppState, dto};
 
 fn rule(r: &rules::AlertRule) -> AlertRule {
@@ -172,7 +172,7 @@ fn notification(
     context_path = "/api",
     tag = "spend guard",
     security(("bearer" = [])),
-    params(PdfQuery),
+    params(LangQuery),
     responses(
         (status = 200, description = "worded in `?lang=` or Accept-Language (zh by default)", body = Notifications),
         (status = 400, description = "`lang` is not zh or en", body = ErrorBody),
@@ -182,10 +182,8 @@ fn notification(
 pub async fn get_notifications(
     state: web::Data<AppState>,
     CustomerUser(user): CustomerUser,
-    query: web::Query<PdfQuery>,
-    req: HttpRequest,
+    Lang(language): Lang,
 ) -> Result<HttpResponse, ApiError> {
-    let language = document_language(query.lang.as_deref(), &req)?;
     let (unread, list) = state.portal.spend_guard.notifications(&user).await?;
     Ok(worded(Notifications {
         unread,
@@ -198,7 +196,7 @@ pub async fn get_notifications(
     context_path = "/api",
     tag = "spend guard",
     security(("bearer" = [])),
-    params(("id" = String, Path), PdfQuery),
+    params(("id" = String, Path), LangQuery),
     responses(
         (status = 200, body = Notification),
         (status = 400, description = "`lang` is not zh or en", body = ErrorBody),
@@ -210,14 +208,12 @@ pub async fn read_notification(
     state: web::Data<AppState>,
     CustomerUser(user): CustomerUser,
     id: web::Path<String>,
-    query: web::Query<PdfQuery>,
-    req: HttpRequest,
+    Lang(language): Lang,
 ) -> Result<HttpResponse, ApiError> {
-    let language = document_language(query.lang.as_deref(), &req)?;
     let read = state
         .portal
         .spend_guard
-        .mark_notification_read(&user, &id)
+        .mark_notification_read(&user, &super::ids::notification(&id)?)
         .await?;
     Ok(worded(notification(&read, language)))
 }

@@ -2,7 +2,9 @@
 //! it is answered as a missing one (404), except where the id is a field to validate.
 
 use portal_billing::BillingError;
-use portal_domain::{CustomerId, FieldErrors, InvoiceId, ParseError, PlanId};
+use portal_domain::{
+    CustomerId, FapiaoRequestId, FieldErrors, InvoiceId, NotificationId, ParseError, PlanId, RunId,
+};
 
 use crate::error::ApiError;
 
@@ -32,4 +34,16 @@ pub fn new_customer(raw: &str) -> Result<CustomerId, ApiError> {
 /// A plan named in a body: a malformed one is no plan of the catalogue.
 pub fn plan(raw: &str) -> Result<PlanId, ApiError> {
     PlanId::parse(raw).map_err(|_| FieldErrors::single("plan_id", "no such plan").into())
+}
+
+pub fn fapiao_request(raw: &str) -> Result<FapiaoRequestId, ApiError> {
+    found(raw, FapiaoRequestId::parse, "fapiao request")
+}
+
+pub fn run(raw: &str) -> Result<RunId, ApiError> {
+    found(raw, RunId::parse, "billing run")
+}
+
+pub fn notification(raw: &str) -> Result<NotificationId, ApiError> {
+    found(raw, NotificationId::parse, "notification")
 }

@@ -9,6 +9,7 @@ pub mod health;
 pub mod ids;
 pub mod internal;
 pub mod invoices;
+pub mod lang;
 pub mod paging;
 pub mod plans;
 pub mod runs;

@@ -82,7 +82,7 @@ pub async fn preview_upgrade(
     req: HttpRequest,
 ) -> Result<web::Json<UpgradePreview>, ApiError> {
     let plan = dto::plan_id(&query.plan_id)?;
-    let language = super::invoices::document_language(None, &req)?;
+    let language = super::lang::accept_language(&req)?;
     let quote = state
         .portal
         .plan_changes
@@ -139,7 +139,7 @@ pub async fn upgrade(
         None => None,
     };
     let plan = dto::plan_id(&body.plan_id)?;
-    let language = super::invoices::document_language(None, &req)?;
+    let language = super::lang::accept_language(&req)?;
     let reply = state
         .portal
         .plan_changes

@@ -54,7 +54,7 @@ pub async fn start_run(
         .start_billing_run(&caller, period)
         .await?;
     let portal = state.portal.clone();
-    let id = run.id.clone();
+    let id = super::ids::run(&run.id)?;
     // Driven here while this instance lives; a claim held elsewhere makes this a no-op.
     actix_web::rt::spawn(async move {
         let owner = portal.billing.instance().to_owned();
@@ -90,7 +90,7 @@ pub async fn get_run(
     let run = state
         .portal
         .billing
-        .billing_run_status(&caller, &run_id)
+        .billing_run_status(&caller, &super::ids::run(&run_id)?)
         .await?;
     Ok(web::Json(job(&run)))
 }

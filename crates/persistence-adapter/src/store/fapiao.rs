@@ -134,25 +134,22 @@ impl FapiaoRepository for SeaOrmStore {
         data: &FapiaoProfile,
         audit: &AuditEntry,
     ) -> Result<(), RepositoryError> {
-        let txn = self.db.begin().await.map_err(db_err)?;
-        fapiao_profiles::Entity::insert(fapiao_profiles::ActiveModel {
-            customer_id: Set(customer.to_string()),
-            profile: Set(profile_json(data)?),
-            updated_at: Set(Utc::now()),
-        })
-        .on_conflict(
-            OnConflict::column(fapiao_profiles::Column::CustomerId)
-                .update_columns([
-                    fapiao_profiles::Column::Profile,
-                    fapiao_profiles::Column::UpdatedAt,
-                ])
-                .to_owned(),
+        let document = profile_json(data)?;
+        super::documents::replace_audited(
+            &self.db,
+            |at| fapiao_profiles::ActiveModel {
+                customer_id: Set(customer.to_string()),
+                profile: Set(document),
+                updated_at: Set(at),
+            },
+            fapiao_profiles::Column::CustomerId,
+            [
+                fapiao_profiles::Column::Profile,
+                fapiao_profiles::Column::UpdatedAt,
+            ],
+            audit,
         )
-        .exec_without_returning(&txn)
         .await
-        .map_err(db_err)?;
-        super::audit::record(&txn, audit).await?;
-        txn.commit().await.map_err(db_err)
     }
 
     #[tracing::instrument(name = "store.fapiao.create_request", level = "debug", skip_all)]

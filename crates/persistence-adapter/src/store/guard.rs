@@ -251,22 +251,19 @@ impl GuardRepository for SeaOrmStore {
         rules: &[AlertRule],
         audit: &AuditEntry,
     ) -> Result<(), RepositoryError> {
-        let txn = self.db.begin().await.map_err(db_err)?;
-        alert_rules::Entity::insert(alert_rules::ActiveModel {
-            customer_id: Set(customer.to_string()),
-            rules: Set(rules_json(rules)?),
-            updated_at: Set(Utc::now()),
-        })
-        .on_conflict(
-            OnConflict::column(alert_rules::Column::CustomerId)
-                .update_columns([alert_rules::Column::Rules, alert_rules::Column::UpdatedAt])
-                .to_owned(),
+        let document = rules_json(rules)?;
+        super::documents::replace_audited(
+            &self.db,
+            |at| alert_rules::ActiveModel {
+                customer_id: Set(customer.to_string()),
+                rules: Set(document),
+                updated_at: Set(at),
+            },
+            alert_rules::Column::CustomerId,
+            [alert_rules::Column::Rules, alert_rules::Column::UpdatedAt],
+            audit,
         )
-        .exec_without_returning(&txn)
         .await
-        .map_err(db_err)?;
-        super::audit::record(&txn, audit).await?;
-        txn.commit().await.map_err(db_err)
     }
 
     #[tracing::instrument(name = "store.guard.caps", level = "debug", skip_all)]
@@ -304,22 +301,19 @@ impl GuardRepository for SeaOrmStore {
                 stop_at_percent: c.stop_at_percent,
             })
             .collect();
-        let txn = self.db.begin().await.map_err(db_err)?;
-        caps::Entity::insert(caps::ActiveModel {
-            customer_id: Set(customer.to_string()),
-            entries: Set(serde_json::to_string(&rows).map_err(json_err)?),
-            updated_at: Set(Utc::now()),
-        })
-        .on_conflict(
-            OnConflict::column(caps::Column::CustomerId)
-                .update_columns([caps::Column::Entries, caps::Column::UpdatedAt])
-                .to_owned(),
+        let document = serde_json::to_string(&rows).map_err(json_err)?;
+        super::documents::replace_audited(
+            &self.db,
+            |at| caps::ActiveModel {
+                customer_id: Set(customer.to_string()),
+                entries: Set(document),
+                updated_at: Set(at),
+            },
+            caps::Column::CustomerId,
+            [caps::Column::Entries, caps::Column::UpdatedAt],
+            audit,
         )
-        .exec_without_returning(&txn)
         .await
-        .map_err(db_err)?;
-        super::audit::record(&txn, audit).await?;
-        txn.commit().await.map_err(db_err)
     }
 
     #[tracing::instrument(name = "store.guard.fire", level = "debug", skip_all)]

@@ -18,6 +18,7 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 mod ahead;
 mod audit;
 mod customers;
+mod documents;
 mod fapiao;
 mod guard;
 mod idempotency;
