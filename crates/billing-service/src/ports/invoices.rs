@@ -20,6 +20,8 @@ pub trait InvoiceRepository: Send + Sync {
         page: &PageRequest<InvoiceKey>,
     ) -> Result<InvoicePage, RepositoryError>;
 
+    /// The customer's invoice with its lines and payments. MUST return `None` for another
+    /// customer's invoice (contract: `invoices_are_scoped_and_newest_first`).
     async fn find(
         &self,
         customer: &CustomerId,
@@ -28,6 +30,9 @@ pub trait InvoiceRepository: Send + Sync {
 
     /// Marks pending invoices due before `today` overdue; returns how many. Writes the
     /// message `announce` gives for each of them to the outbox in the same transaction.
+    /// MUST leave paid, zero or negative invoices and those due today or later as they are
+    /// (`mark_overdue_takes_pending_positive_past_due`), and write the messages only with
+    /// the change (`outbox_is_written_with_its_change_only`).
     async fn mark_overdue(
         &self,
         today: NaiveDate,
@@ -37,7 +42,8 @@ pub trait InvoiceRepository: Send + Sync {
     /// The invoice, whichever customer it belongs to (platform operations).
     async fn find_any(&self, id: &InvoiceId) -> Result<Option<Invoice>, RepositoryError>;
 
-    /// Records `payment` and marks the invoice paid, with `audit`, in one transaction.
+    /// Records `payment` and marks the invoice paid, with `audit`, in one transaction
+    /// (`record_payment_pays_once`).
     /// MUST return [`RepositoryError::Conflict`] and change nothing when the invoice is
     /// already paid.
     async fn record_payment(

@@ -8,7 +8,9 @@ use super::RepositoryError;
 
 #[async_trait]
 pub trait UsageRepository: Send + Sync {
-    /// Daily values in `range`, ordered by date, then product name.
+    /// Daily values in `range`, ordered by date, then product name. MUST hold only the
+    /// customer's values of days in `range` (of `product` when given)
+    /// (contract: `usage_daily_is_ordered_and_scoped`).
     async fn daily(
         &self,
         customer: &CustomerId,
@@ -18,7 +20,8 @@ pub trait UsageRepository: Send + Sync {
 
     /// Counts new events once, ever: events whose id was seen before are skipped, the
     /// rest move the daily values (counted products add, seats keep the highest) in one
-    /// transaction. Returns how many events were new.
+    /// transaction. Returns how many events were new. MUST count an event id once, in
+    /// later batches and within one batch (`usage_events_count_once`).
     async fn ingest(
         &self,
         events: &[UsageEvent],
@@ -26,7 +29,8 @@ pub trait UsageRepository: Send + Sync {
     ) -> Result<u64, RepositoryError>;
 
     /// Stores daily values for days and products that have none yet; returns how many
-    /// were stored.
+    /// were stored. MUST never overwrite a stored value
+    /// (`usage_daily_is_ordered_and_scoped`).
     async fn insert_if_absent(
         &self,
         customer: &CustomerId,
