@@ -32,24 +32,12 @@ pub struct AccountEdit {
 }
 
 pub struct Accounts {
-    customers: Arc<dyn CustomerRepository>,
-    audit: Arc<dyn AuditRepository>,
-    time: BusinessTime,
+    pub(crate) customers: Arc<dyn CustomerRepository>,
+    pub(crate) audit: Arc<dyn AuditRepository>,
+    pub(crate) time: BusinessTime,
 }
 
 impl Accounts {
-    pub fn new(
-        customers: Arc<dyn CustomerRepository>,
-        audit: Arc<dyn AuditRepository>,
-        time: BusinessTime,
-    ) -> Self {
-        Self {
-            customers,
-            audit,
-            time,
-        }
-    }
-
     #[instrument(skip_all, fields(customer = %principal.customer_id))]
     pub async fn account(&self, principal: &Principal) -> Result<Customer, AccountError> {
         self.customers

@@ -17,36 +17,16 @@ use crate::upcoming::UpcomingBills;
 
 #[derive(Clone)]
 pub struct AlertEvaluation {
-    guard: Arc<dyn GuardRepository>,
-    customers: Arc<dyn CustomerRepository>,
-    month_usage: MonthUsage,
-    upcoming: UpcomingBills,
-    events: Events,
-    metrics: Arc<dyn Metrics>,
-    time: BusinessTime,
+    pub(crate) guard: Arc<dyn GuardRepository>,
+    pub(crate) customers: Arc<dyn CustomerRepository>,
+    pub(crate) month_usage: MonthUsage,
+    pub(crate) upcoming: UpcomingBills,
+    pub(crate) events: Events,
+    pub(crate) metrics: Arc<dyn Metrics>,
+    pub(crate) time: BusinessTime,
 }
 
 impl AlertEvaluation {
-    pub fn new(
-        guard: Arc<dyn GuardRepository>,
-        customers: Arc<dyn CustomerRepository>,
-        month_usage: MonthUsage,
-        upcoming: UpcomingBills,
-        events: Events,
-        metrics: Arc<dyn Metrics>,
-        time: BusinessTime,
-    ) -> Self {
-        Self {
-            guard,
-            customers,
-            month_usage,
-            upcoming,
-            events,
-            metrics,
-            time,
-        }
-    }
-
     /// Fires the rules of `customers` that their usage this month now crosses, once per
     /// rule and month. Called after an ingestion batch; a failure here is logged, never
     /// the batch's (its events are counted).

@@ -65,30 +65,14 @@ impl DeliveryReport {
 
 /// Hands the outbox's messages to the mailer and the webhook sender.
 pub struct Delivery {
-    outbox: Arc<dyn Outbox>,
-    mailer: Option<Arc<dyn Mailer>>,
-    webhooks: Option<Arc<dyn WebhookSender>>,
-    metrics: Arc<dyn Metrics>,
-    time: BusinessTime,
+    pub(crate) outbox: Arc<dyn Outbox>,
+    pub(crate) mailer: Option<Arc<dyn Mailer>>,
+    pub(crate) webhooks: Option<Arc<dyn WebhookSender>>,
+    pub(crate) metrics: Arc<dyn Metrics>,
+    pub(crate) time: BusinessTime,
 }
 
 impl Delivery {
-    pub fn new(
-        outbox: Arc<dyn Outbox>,
-        mailer: Option<Arc<dyn Mailer>>,
-        webhooks: Option<Arc<dyn WebhookSender>>,
-        metrics: Arc<dyn Metrics>,
-        time: BusinessTime,
-    ) -> Self {
-        Self {
-            outbox,
-            mailer,
-            webhooks,
-            metrics,
-            time,
-        }
-    }
-
     /// Tries every message due now once: delivered, due again later, or given up after
     /// its window. Several instances may run this at once; each message is tried by one.
     pub async fn deliver_due(&self) -> Result<DeliveryReport, OutboxError> {

@@ -117,33 +117,15 @@ fn jitter(seed: u64) -> u64 {
 
 /// Loads the demo data set through the ports the platform's provisioning uses.
 pub struct DemoData {
-    plans: Arc<dyn PlanCatalog>,
-    customers: Arc<dyn CustomerRepository>,
-    subscriptions: Arc<dyn SubscriptionRepository>,
-    usage: Arc<dyn UsageRepository>,
-    ledger: Arc<dyn Ledger>,
-    time: BusinessTime,
+    pub(crate) plans: Arc<dyn PlanCatalog>,
+    pub(crate) customers: Arc<dyn CustomerRepository>,
+    pub(crate) subscriptions: Arc<dyn SubscriptionRepository>,
+    pub(crate) usage: Arc<dyn UsageRepository>,
+    pub(crate) ledger: Arc<dyn Ledger>,
+    pub(crate) time: BusinessTime,
 }
 
 impl DemoData {
-    pub fn new(
-        plans: Arc<dyn PlanCatalog>,
-        customers: Arc<dyn CustomerRepository>,
-        subscriptions: Arc<dyn SubscriptionRepository>,
-        usage: Arc<dyn UsageRepository>,
-        ledger: Arc<dyn Ledger>,
-        time: BusinessTime,
-    ) -> Self {
-        Self {
-            plans,
-            customers,
-            subscriptions,
-            usage,
-            ledger,
-            time,
-        }
-    }
-
     /// Loads the demo data set; what exists already is left as it is.
     pub async fn seed(&self) -> Result<SeedReport, BillingError> {
         let now = self.time.now();

@@ -24,29 +24,14 @@ pub struct UsageOverview {
 
 #[derive(Clone)]
 pub struct MonthUsage {
-    subscriptions: Arc<dyn SubscriptionRepository>,
-    usage: Arc<dyn UsageRepository>,
-    plans: Arc<dyn PlanCatalog>,
-    views: SubscriptionViews,
-    time: BusinessTime,
+    pub(crate) subscriptions: Arc<dyn SubscriptionRepository>,
+    pub(crate) usage: Arc<dyn UsageRepository>,
+    pub(crate) plans: Arc<dyn PlanCatalog>,
+    pub(crate) views: SubscriptionViews,
+    pub(crate) time: BusinessTime,
 }
 
 impl MonthUsage {
-    pub fn new(
-        subscriptions: Arc<dyn SubscriptionRepository>,
-        usage: Arc<dyn UsageRepository>,
-        plans: Arc<dyn PlanCatalog>,
-        time: BusinessTime,
-    ) -> Self {
-        Self {
-            views: SubscriptionViews::new(plans.clone(), time.clone()),
-            subscriptions,
-            usage,
-            plans,
-            time,
-        }
-    }
-
     /// `customer`'s usage of `month` (default: the current month).
     pub async fn of(
         &self,

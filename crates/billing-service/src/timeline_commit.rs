@@ -31,27 +31,13 @@ pub struct Committed {
 
 #[derive(Clone)]
 pub struct TimelineCommit {
-    charging: Charging,
-    events: Events,
-    entitlements: EntitlementChanges,
-    time: BusinessTime,
+    pub(crate) charging: Charging,
+    pub(crate) events: Events,
+    pub(crate) entitlements: EntitlementChanges,
+    pub(crate) time: BusinessTime,
 }
 
 impl TimelineCommit {
-    pub fn new(
-        charging: Charging,
-        events: Events,
-        entitlements: EntitlementChanges,
-        time: BusinessTime,
-    ) -> Self {
-        Self {
-            charging,
-            events,
-            entitlements,
-            time,
-        }
-    }
-
     /// The lines that settle the invoiced periods from `from` on under `segments` (fees
     /// and the usage billed under them), read in `txn`.
     pub async fn settlement(

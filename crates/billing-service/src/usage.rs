@@ -33,36 +33,16 @@ pub struct IngestReport {
 }
 
 pub struct Usage {
-    usage: Arc<dyn UsageRepository>,
-    customers: Arc<dyn CustomerRepository>,
-    month_usage: MonthUsage,
-    alerts: AlertEvaluation,
-    entitlements: EntitlementChanges,
-    metrics: Arc<dyn Metrics>,
-    time: BusinessTime,
+    pub(crate) usage: Arc<dyn UsageRepository>,
+    pub(crate) customers: Arc<dyn CustomerRepository>,
+    pub(crate) month_usage: MonthUsage,
+    pub(crate) alerts: AlertEvaluation,
+    pub(crate) entitlements: EntitlementChanges,
+    pub(crate) metrics: Arc<dyn Metrics>,
+    pub(crate) time: BusinessTime,
 }
 
 impl Usage {
-    pub fn new(
-        usage: Arc<dyn UsageRepository>,
-        customers: Arc<dyn CustomerRepository>,
-        month_usage: MonthUsage,
-        alerts: AlertEvaluation,
-        entitlements: EntitlementChanges,
-        metrics: Arc<dyn Metrics>,
-        time: BusinessTime,
-    ) -> Self {
-        Self {
-            usage,
-            customers,
-            month_usage,
-            alerts,
-            entitlements,
-            metrics,
-            time,
-        }
-    }
-
     /// Usage of `month` (default: the current month) against the current plan's quotas.
     #[instrument(skip_all, fields(customer = %principal.customer_id))]
     pub async fn usage_overview(

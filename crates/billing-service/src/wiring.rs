@@ -1,6 +1,7 @@
 //! The composition of the capability services: [`Adapters`] is what the composition
 //! root (the server, a test) chose for each port; [`Portal::new`] builds every service
-//! with only the ports it uses, and the shared collaborators once. The HTTP state holds a
+//! with only the ports it uses (the services' fields are the crate's: only this module
+//! builds them), and the shared collaborators once. The HTTP state holds a
 //! [`Portal`].
 
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use portal_domain::BusinessCalendar;
 
 use crate::accounts::Accounts;
 use crate::alert_evaluation::AlertEvaluation;
-use crate::billing::{Billing, BillingPorts};
+use crate::billing::Billing;
 use crate::charging::Charging;
 use crate::delivery::Delivery;
 use crate::demo::DemoData;
@@ -20,7 +21,7 @@ use crate::events::Events;
 use crate::fapiao::Fapiao;
 use crate::invoices::Invoices;
 use crate::month_usage::MonthUsage;
-use crate::plan_changes::{PlanChangePorts, PlanChanges};
+use crate::plan_changes::PlanChanges;
 use crate::ports::{
     AuditRepository, BillingRuns, ChangeFeed, Clock, CustomerRepository, FapiaoRepository,
     GuardRepository, HealthProbe, IdempotencyRepository, InvoiceRenderer, InvoiceRepository,
@@ -28,6 +29,7 @@ use crate::ports::{
     UsageRepository, WebhookSender,
 };
 use crate::spend_guard::SpendGuard;
+use crate::subscription_view::SubscriptionViews;
 use crate::time::BusinessTime;
 use crate::timeline_commit::TimelineCommit;
 use crate::upcoming::UpcomingBills;
@@ -139,95 +141,102 @@ impl Portal {
         let memo = EntitlementMemo::new(a.entitlement_ttl, time.clone());
         let entitlements = EntitlementChanges::new(memo.clone(), a.changes.clone());
         let charging = Charging::new(time.clone(), events.clone());
-        let timeline = TimelineCommit::new(
-            charging.clone(),
-            events.clone(),
-            entitlements.clone(),
-            time.clone(),
-        );
-        let month_usage = MonthUsage::new(
-            a.subscriptions.clone(),
-            a.usage.clone(),
-            a.plans.clone(),
-            time.clone(),
-        );
+        let views = SubscriptionViews::new(a.plans.clone(), time.clone());
+        let month_usage = MonthUsage {
+            subscriptions: a.subscriptions.clone(),
+            usage: a.usage.clone(),
+            plans: a.plans.clone(),
+            views: views.clone(),
+            time: time.clone(),
+        };
         let upcoming = UpcomingBills::new(a.ledger.clone(), time.clone());
-        let alerts = AlertEvaluation::new(
-            a.guard.clone(),
-            a.customers.clone(),
-            month_usage.clone(),
-            upcoming.clone(),
-            events.clone(),
-            a.metrics.clone(),
-            time.clone(),
-        );
         Self {
-            accounts: Accounts::new(a.customers.clone(), a.audit.clone(), time.clone()),
-            plan_changes: PlanChanges::new(
-                PlanChangePorts {
-                    ledger: a.ledger.clone(),
-                    subscriptions: a.subscriptions.clone(),
+            accounts: Accounts {
+                customers: a.customers.clone(),
+                audit: a.audit.clone(),
+                time: time.clone(),
+            },
+            plan_changes: PlanChanges {
+                ledger: a.ledger.clone(),
+                subscriptions: a.subscriptions.clone(),
+                customers: a.customers.clone(),
+                plans: a.plans.clone(),
+                views,
+                timeline: TimelineCommit {
+                    charging: charging.clone(),
+                    events: events.clone(),
+                    entitlements: entitlements.clone(),
+                    time: time.clone(),
+                },
+                time: time.clone(),
+            },
+            usage: Usage {
+                usage: a.usage.clone(),
+                customers: a.customers.clone(),
+                month_usage: month_usage.clone(),
+                alerts: AlertEvaluation {
+                    guard: a.guard.clone(),
                     customers: a.customers.clone(),
-                    plans: a.plans.clone(),
-                },
-                timeline,
-                time.clone(),
-            ),
-            usage: Usage::new(
-                a.usage.clone(),
-                a.customers.clone(),
-                month_usage.clone(),
-                alerts,
-                entitlements.clone(),
-                a.metrics.clone(),
-                time.clone(),
-            ),
-            billing: Billing::new(
-                BillingPorts {
-                    ledger: a.ledger.clone(),
-                    runs: a.runs.clone(),
-                    invoices: a.invoices.clone(),
-                    subscriptions: a.subscriptions.clone(),
-                    idempotency: a.idempotency.clone(),
+                    month_usage: month_usage.clone(),
+                    upcoming: upcoming.clone(),
+                    events: events.clone(),
                     metrics: a.metrics.clone(),
+                    time: time.clone(),
                 },
+                entitlements: entitlements.clone(),
+                metrics: a.metrics.clone(),
+                time: time.clone(),
+            },
+            billing: Billing {
+                ledger: a.ledger.clone(),
+                runs: a.runs.clone(),
+                invoices: a.invoices.clone(),
+                subscriptions: a.subscriptions.clone(),
+                idempotency: a.idempotency.clone(),
+                metrics: a.metrics.clone(),
                 charging,
                 upcoming,
-                events.clone(),
-                time.clone(),
-            ),
-            invoices: Invoices::new(
-                a.invoices.clone(),
-                a.customers.clone(),
-                a.fapiao.clone(),
-                a.renderer.clone(),
-                time.clone(),
-            ),
-            spend_guard: SpendGuard::new(
-                a.guard.clone(),
-                a.customers.clone(),
+                events: events.clone(),
+                time: time.clone(),
+                instance: format!("inst_{}", uuid::Uuid::new_v4().simple()),
+            },
+            invoices: Invoices {
+                invoices: a.invoices.clone(),
+                customers: a.customers.clone(),
+                fapiao: a.fapiao.clone(),
+                renderer: a.renderer.clone(),
+                time: time.clone(),
+            },
+            spend_guard: SpendGuard {
+                guard: a.guard.clone(),
+                customers: a.customers.clone(),
                 month_usage,
                 memo,
                 entitlements,
-                events.clone(),
-                time.clone(),
-            ),
-            fapiao: Fapiao::new(a.fapiao.clone(), a.invoices.clone(), events, time.clone()),
-            delivery: Delivery::new(
-                a.outbox.clone(),
-                a.mailer.clone(),
-                a.webhooks.clone(),
-                a.metrics.clone(),
-                time.clone(),
-            ),
-            demo: DemoData::new(
-                a.plans.clone(),
-                a.customers.clone(),
-                a.subscriptions.clone(),
-                a.usage.clone(),
-                a.ledger.clone(),
-                time.clone(),
-            ),
+                events: events.clone(),
+                time: time.clone(),
+            },
+            fapiao: Fapiao {
+                fapiao: a.fapiao.clone(),
+                invoices: a.invoices.clone(),
+                events,
+                time: time.clone(),
+            },
+            delivery: Delivery {
+                outbox: a.outbox.clone(),
+                mailer: a.mailer.clone(),
+                webhooks: a.webhooks.clone(),
+                metrics: a.metrics.clone(),
+                time: time.clone(),
+            },
+            demo: DemoData {
+                plans: a.plans.clone(),
+                customers: a.customers.clone(),
+                subscriptions: a.subscriptions.clone(),
+                usage: a.usage.clone(),
+                ledger: a.ledger.clone(),
+                time: time.clone(),
+            },
             health: a.health,
             time,
         }

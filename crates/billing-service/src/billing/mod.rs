@@ -48,54 +48,22 @@ const CHARGE_ATTEMPTS: usize = 5;
 /// window replays the first answer; the billing run deletes older keys.
 pub const IDEMPOTENCY_KEY_RETENTION: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 
-/// The ports billing needs.
-pub struct BillingPorts {
-    pub ledger: Arc<dyn Ledger>,
-    pub runs: Arc<dyn BillingRuns>,
-    pub invoices: Arc<dyn InvoiceRepository>,
-    pub subscriptions: Arc<dyn SubscriptionRepository>,
-    pub idempotency: Arc<dyn IdempotencyRepository>,
-    pub metrics: Arc<dyn Metrics>,
-}
-
 pub struct Billing {
-    ledger: Arc<dyn Ledger>,
-    runs: Arc<dyn BillingRuns>,
-    invoices: Arc<dyn InvoiceRepository>,
-    subscriptions: Arc<dyn SubscriptionRepository>,
-    idempotency: Arc<dyn IdempotencyRepository>,
-    metrics: Arc<dyn Metrics>,
-    charging: Charging,
-    upcoming: UpcomingBills,
-    events: Events,
-    time: BusinessTime,
+    pub(crate) ledger: Arc<dyn Ledger>,
+    pub(crate) runs: Arc<dyn BillingRuns>,
+    pub(crate) invoices: Arc<dyn InvoiceRepository>,
+    pub(crate) subscriptions: Arc<dyn SubscriptionRepository>,
+    pub(crate) idempotency: Arc<dyn IdempotencyRepository>,
+    pub(crate) metrics: Arc<dyn Metrics>,
+    pub(crate) charging: Charging,
+    pub(crate) upcoming: UpcomingBills,
+    pub(crate) events: Events,
+    pub(crate) time: BusinessTime,
     /// This process among the instances: the holder of the billing runs it drives.
-    instance: String,
+    pub(crate) instance: String,
 }
 
 impl Billing {
-    pub fn new(
-        ports: BillingPorts,
-        charging: Charging,
-        upcoming: UpcomingBills,
-        events: Events,
-        time: BusinessTime,
-    ) -> Self {
-        Self {
-            ledger: ports.ledger,
-            runs: ports.runs,
-            invoices: ports.invoices,
-            subscriptions: ports.subscriptions,
-            idempotency: ports.idempotency,
-            metrics: ports.metrics,
-            charging,
-            upcoming,
-            events,
-            time,
-            instance: format!("inst_{}", uuid::Uuid::new_v4().simple()),
-        }
-    }
-
     /// This process's name as the holder of billing runs' leases (new at each start).
     pub fn instance(&self) -> &str {
         &self.instance

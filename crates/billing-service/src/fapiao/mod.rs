@@ -30,27 +30,13 @@ crate::error::capability_error!(
 
 /// The customer's fapiao profile and requests, and finance's side of them.
 pub struct Fapiao {
-    fapiao: Arc<dyn FapiaoRepository>,
-    invoices: Arc<dyn InvoiceRepository>,
-    events: Events,
-    time: BusinessTime,
+    pub(crate) fapiao: Arc<dyn FapiaoRepository>,
+    pub(crate) invoices: Arc<dyn InvoiceRepository>,
+    pub(crate) events: Events,
+    pub(crate) time: BusinessTime,
 }
 
 impl Fapiao {
-    pub fn new(
-        fapiao: Arc<dyn FapiaoRepository>,
-        invoices: Arc<dyn InvoiceRepository>,
-        events: Events,
-        time: BusinessTime,
-    ) -> Self {
-        Self {
-            fapiao,
-            invoices,
-            events,
-            time,
-        }
-    }
-
     fn fapiao_audit(
         &self,
         customer: &CustomerId,

@@ -27,30 +27,14 @@ pub use documents::{InvoicePdf, PdfBody};
 pub use payments::PaymentReport;
 
 pub struct Invoices {
-    invoices: Arc<dyn InvoiceRepository>,
-    customers: Arc<dyn CustomerRepository>,
-    fapiao: Arc<dyn FapiaoRepository>,
-    renderer: Arc<dyn InvoiceRenderer>,
-    time: BusinessTime,
+    pub(crate) invoices: Arc<dyn InvoiceRepository>,
+    pub(crate) customers: Arc<dyn CustomerRepository>,
+    pub(crate) fapiao: Arc<dyn FapiaoRepository>,
+    pub(crate) renderer: Arc<dyn InvoiceRenderer>,
+    pub(crate) time: BusinessTime,
 }
 
 impl Invoices {
-    pub fn new(
-        invoices: Arc<dyn InvoiceRepository>,
-        customers: Arc<dyn CustomerRepository>,
-        fapiao: Arc<dyn FapiaoRepository>,
-        renderer: Arc<dyn InvoiceRenderer>,
-        time: BusinessTime,
-    ) -> Self {
-        Self {
-            invoices,
-            customers,
-            fapiao,
-            renderer,
-            time,
-        }
-    }
-
     /// A page of the customer's invoices, newest first.
     #[instrument(skip_all, fields(customer = %principal.customer_id))]
     pub async fn invoices(

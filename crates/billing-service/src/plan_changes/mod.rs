@@ -51,24 +51,16 @@ pub struct UpgradeQuote {
     pub lines: Vec<InvoiceLine>,
 }
 
-/// The ports and collaborators plan changes need.
-pub struct PlanChangePorts {
-    pub ledger: Arc<dyn Ledger>,
-    pub subscriptions: Arc<dyn SubscriptionRepository>,
-    pub customers: Arc<dyn CustomerRepository>,
-    pub plans: Arc<dyn PlanCatalog>,
-}
-
 /// The subscription and its plan: see it, compare plans, upgrade now, schedule or call
 /// off a downgrade, and the platform's provisioning of a subscription.
 pub struct PlanChanges {
-    ledger: Arc<dyn Ledger>,
-    subscriptions: Arc<dyn SubscriptionRepository>,
-    customers: Arc<dyn CustomerRepository>,
-    plans: Arc<dyn PlanCatalog>,
-    views: SubscriptionViews,
-    timeline: TimelineCommit,
-    time: BusinessTime,
+    pub(crate) ledger: Arc<dyn Ledger>,
+    pub(crate) subscriptions: Arc<dyn SubscriptionRepository>,
+    pub(crate) customers: Arc<dyn CustomerRepository>,
+    pub(crate) plans: Arc<dyn PlanCatalog>,
+    pub(crate) views: SubscriptionViews,
+    pub(crate) timeline: TimelineCommit,
+    pub(crate) time: BusinessTime,
 }
 
 /// An upgrade worked out inside a unit of work, not yet stored.
@@ -97,18 +89,6 @@ fn timeline_conflict(err: TimelineError) -> PlanChangeError {
 }
 
 impl PlanChanges {
-    pub fn new(ports: PlanChangePorts, timeline: TimelineCommit, time: BusinessTime) -> Self {
-        Self {
-            views: SubscriptionViews::new(ports.plans.clone(), time.clone()),
-            ledger: ports.ledger,
-            subscriptions: ports.subscriptions,
-            customers: ports.customers,
-            plans: ports.plans,
-            timeline,
-            time,
-        }
-    }
-
     /// The customer's subscription as of today.
     #[instrument(skip_all, fields(customer = %principal.customer_id))]
     pub async fn subscription(

@@ -26,39 +26,19 @@ crate::error::capability_error!(
 
 /// The spend guard's ports and collaborators.
 pub struct SpendGuard {
-    guard: Arc<dyn GuardRepository>,
-    customers: Arc<dyn CustomerRepository>,
-    month_usage: MonthUsage,
-    memo: EntitlementMemo,
-    entitlements: EntitlementChanges,
-    events: Events,
-    time: BusinessTime,
+    pub(crate) guard: Arc<dyn GuardRepository>,
+    pub(crate) customers: Arc<dyn CustomerRepository>,
+    pub(crate) month_usage: MonthUsage,
+    pub(crate) memo: EntitlementMemo,
+    pub(crate) entitlements: EntitlementChanges,
+    pub(crate) events: Events,
+    pub(crate) time: BusinessTime,
 }
 
 /// The most notifications listed.
 pub const NOTIFICATIONS_LISTED: u32 = 100;
 
 impl SpendGuard {
-    pub fn new(
-        guard: Arc<dyn GuardRepository>,
-        customers: Arc<dyn CustomerRepository>,
-        month_usage: MonthUsage,
-        memo: EntitlementMemo,
-        entitlements: EntitlementChanges,
-        events: Events,
-        time: BusinessTime,
-    ) -> Self {
-        Self {
-            guard,
-            customers,
-            month_usage,
-            memo,
-            entitlements,
-            events,
-            time,
-        }
-    }
-
     /// Forgets this process's entitlement answers of customers that another instance
     /// changed (told by the change feed).
     pub async fn forget_entitlements(&self, customers: &[CustomerId]) {
