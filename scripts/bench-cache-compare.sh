@@ -30,7 +30,7 @@ service=$("$new" token --user bench --role service --ttl 3600)
 ./target/release/examples/bare 127.0.0.1:8099 & pids+=($!)
 start() { # build port [redis]
     local bin=${!1}
-    DATABASE_URL="sqlite://$work/$1.db?mode=rwc" ${3:+REDIS_URL=redis://127.0.0.1:$redis_port} PORTAL_BIND=127.0.0.1:$2 RUST_LOG=warn "$bin" serve & pids+=($!)
+    env DATABASE_URL="sqlite://$work/$1.db?mode=rwc" ${3:+REDIS_URL=redis://127.0.0.1:$redis_port} PORTAL_BIND=127.0.0.1:$2 RUST_LOG=warn "$bin" serve & pids+=($!)
 }
 start old 8091 redis; start new 8092 redis; start old 8093; start new 8094
 for p in 8099/bare 8091/healthz 8092/healthz 8093/healthz 8094/healthz; do wait_up "http://127.0.0.1:$p"; done
