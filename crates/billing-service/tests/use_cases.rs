@@ -4,7 +4,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use portal_billing::invoices::InvoiceError;
 use portal_billing::plan_changes::PlanChangeError;
 use portal_billing::test_support::{FixedClock, InMemoryStore};
 use portal_billing::{AccountEdit, Portal, Principal, Role};
@@ -261,59 +260,6 @@ async fn usage_overview_sums_counts_and_takes_the_seat_peak() {
             (Product::AgentSeats, peak, 5),
         ]
     );
-}
-
-#[tokio::test]
-async fn invoice_pdf_is_tenant_scoped_and_cached_by_etag() {
-    use portal_billing::test_support::TextRenderer;
-    use portal_billing::{DocumentLanguage, PdfBody};
-    use std::sync::Arc;
-
-    let store = InMemoryStore::default();
-    let renderer = Arc::new(TextRenderer::default());
-    let clock = FixedClock::at(Utc.with_ymd_and_hms(2025, 12, 19, 10, 0, 0).unwrap());
-    let portal = Portal::new(store.ports_with(clock, renderer.clone()));
-    portal.demo.seed().await.unwrap();
-
-    let pdf = async |who: &Principal, language, etag: Option<&str>| {
-        portal
-            .invoices
-            .invoice_pdf(
-                who,
-                &portal_domain::InvoiceId::parse("INV202511001").unwrap(),
-                language,
-                etag,
-            )
-            .await
-    };
-    let zh = pdf(&member(), DocumentLanguage::Zh, None).await.unwrap();
-    assert_eq!(zh.filename, "INV202511001.pdf");
-    let PdfBody::Document(bytes) = &zh.body else {
-        panic!("expected a document")
-    };
-    let text = String::from_utf8(bytes.clone()).unwrap();
-    assert!(text.contains("示例科技有限公司") && text.contains("999.00"));
-
-    let again = pdf(&member(), DocumentLanguage::Zh, Some(&zh.etag))
-        .await
-        .unwrap();
-    assert_eq!(again.body, PdfBody::NotModified);
-    assert_eq!(
-        renderer.renders(),
-        1,
-        "a current copy is not rendered again"
-    );
-
-    let en = pdf(&member(), DocumentLanguage::En, Some(&zh.etag))
-        .await
-        .unwrap();
-    assert_ne!(en.etag, zh.etag, "the language is part of the ETag");
-    assert!(matches!(en.body, PdfBody::Document(_)));
-
-    let other = pdf(&who("cust_demo2", Role::Member), DocumentLanguage::Zh, None)
-        .await
-        .unwrap_err();
-    assert!(matches!(other, InvoiceError::NotFound("invoice")));
 }
 
 fn platform() -> portal_billing::PlatformCaller {
