@@ -110,8 +110,9 @@ impl EntitlementMemo {
         let Some(answers) = &self.answers else {
             return compute().await;
         };
-        let key = (customer.clone(), self.time.today());
+        // One reading of the clock: the day of the key and the age of the answer.
         let now = self.time.now();
+        let key = (customer.clone(), self.time.calendar().date_of(now));
         if let Some(kept) = answers.get(&key).await {
             let age = kept.age(now);
             if age < self.ttl {

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use chrono::NaiveDate;
 use portal_domain::{Month, Plan, ScheduledChange, Segment, Subscription, SubscriptionStatus};
 
 use crate::error::BillingError;
@@ -47,28 +48,32 @@ impl SubscriptionViews {
                 subscription.id
             ))
         })?;
-        Ok(self.with_plan(subscription, plan))
+        Ok(view_on(subscription, plan, today))
     }
 
     /// `subscription` as of today, served today by `plan` (read by the caller, e.g. in
     /// the unit of work that changed it: nothing is read here).
     pub fn with_plan(&self, subscription: Subscription, plan: Plan) -> SubscriptionView {
-        let today = self.time.today();
-        let this = Month::of(today);
-        // The segments cut to the current and the next period (one range of days).
-        let (from, to) = (this.first_day(), this.next().last_day());
-        let segments = subscription
-            .segments
-            .iter()
-            .filter(|s| s.to >= from && s.from <= to)
-            .map(|s| Segment::new(s.plan_id.clone(), s.from.max(from), s.to.min(to)))
-            .collect();
-        SubscriptionView {
-            status: subscription.status_on(today),
-            scheduled_change: subscription.scheduled_change(today),
-            segments,
-            subscription,
-            plan,
-        }
+        view_on(subscription, plan, self.time.today())
+    }
+}
+
+/// `subscription` as of `today`, served that day by `plan`.
+fn view_on(subscription: Subscription, plan: Plan, today: NaiveDate) -> SubscriptionView {
+    let this = Month::of(today);
+    // The segments cut to the current and the next period (one range of days).
+    let (from, to) = (this.first_day(), this.next().last_day());
+    let segments = subscription
+        .segments
+        .iter()
+        .filter(|s| s.to >= from && s.from <= to)
+        .map(|s| Segment::new(s.plan_id.clone(), s.from.max(from), s.to.min(to)))
+        .collect();
+    SubscriptionView {
+        status: subscription.status_on(today),
+        scheduled_change: subscription.scheduled_change(today),
+        segments,
+        subscription,
+        plan,
     }
 }

@@ -3,7 +3,9 @@
 //! memo for at most its bound, then from the store (the contract allows one second).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
-use chrono::{TimeZone, Utc};
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
 use portal_billing::test_support::{FixedClock, InMemoryStore};
 use portal_billing::{
     ENTITLEMENT_MEMO_LIMIT, ENTITLEMENT_MEMO_TTL, PlatformCaller, Portal, Principal,
@@ -39,14 +41,20 @@ async fn ai_chat(portal: &Portal) -> ProductEntitlement {
         .unwrap()
 }
 
-#[tokio::test]
-async fn a_capped_product_stops_here_at_once_and_on_another_instance_within_the_bound() {
+/// Two instances of the portal over one store with the demo data, on one clock.
+async fn two_instances() -> (Portal, Portal, Arc<FixedClock>, DateTime<Utc>) {
     let store = InMemoryStore::default();
     let start = Utc.with_ymd_and_hms(2025, 12, 19, 10, 0, 0).unwrap();
     let clock = FixedClock::at(start);
     let here = Portal::new(store.ports(clock.clone()));
     let there = Portal::new(store.ports(clock.clone()));
     here.demo.seed().await.unwrap();
+    (here, there, clock, start)
+}
+
+#[tokio::test]
+async fn a_capped_product_stops_here_at_once_and_on_another_instance_within_the_bound() {
+    let (here, there, clock, start) = two_instances().await;
     let admin = Principal::new(
         CustomerId::parse("cust_demo").unwrap(),
         UserId::parse("user_1").unwrap(),
@@ -88,12 +96,7 @@ async fn a_capped_product_stops_here_at_once_and_on_another_instance_within_the_
 
 #[tokio::test]
 async fn an_answer_past_its_limit_is_computed_again() {
-    let store = InMemoryStore::default();
-    let start = Utc.with_ymd_and_hms(2025, 12, 19, 10, 0, 0).unwrap();
-    let clock = FixedClock::at(start);
-    let here = Portal::new(store.ports(clock.clone()));
-    let there = Portal::new(store.ports(clock.clone()));
-    here.demo.seed().await.unwrap();
+    let (here, there, clock, start) = two_instances().await;
     let before = ai_chat(&there).await;
     here.usage
         .ingest_usage(&caller(), &chats("evt-more", 7))
