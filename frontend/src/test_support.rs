@@ -17,5 +17,6 @@ pub fn plan(id: &str, name: &str, price: Decimal) -> Plan {
             email_quota: 1,
         },
         overage: Default::default(),
+        tax_rate: Decimal::new(6, 2),
     }
 }

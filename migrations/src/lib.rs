@@ -14,6 +14,7 @@ mod m20261129_000006_spend_guard;
 mod m20261130_000007_outbox;
 mod m20261201_000008_fapiao;
 mod m20261206_000009_billing_runs;
+mod m20261207_000010_tax;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000007_outbox::Migration),
             Box::new(m20261201_000008_fapiao::Migration),
             Box::new(m20261206_000009_billing_runs::Migration),
+            Box::new(m20261207_000010_tax::Migration),
         ]
     }
 }

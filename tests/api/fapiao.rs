@@ -22,7 +22,7 @@ on_both_databases!(
 
 const VALID_TAX_ID: &str = "91350100M000100Y43";
 
-fn company() -> Value {
+pub(crate) fn company() -> Value {
     json!({
         "title_type": "company", "title": "示例科技有限公司", "tax_id": VALID_TAX_ID,
         "address": "上海市浦东新区世纪大道 100 号", "phone": "021-12345678",
@@ -31,7 +31,7 @@ fn company() -> Value {
     })
 }
 
-async fn save_profile(app: &TestApp, profile: &Value) {
+pub(crate) async fn save_profile(app: &TestApp, profile: &Value) {
     let resp = app
         .put_json("/api/portal/fapiao/profile", &app.admin(), profile)
         .send()
@@ -41,7 +41,7 @@ async fn save_profile(app: &TestApp, profile: &Value) {
 }
 
 /// The demo customer's paid invoices, oldest first.
-async fn paid_invoices(app: &TestApp) -> Vec<String> {
+pub(crate) async fn paid_invoices(app: &TestApp) -> Vec<String> {
     let list = app.read("/api/portal/invoices?limit=200").await;
     let mut paid: Vec<String> = list["invoices"]
         .as_array()

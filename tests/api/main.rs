@@ -25,5 +25,7 @@ mod plan_changes;
 mod simulation;
 mod spend_guard;
 mod subscription;
+mod tax;
+mod tax_migration;
 mod usage;
 mod usage_billing;

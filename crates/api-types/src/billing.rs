@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
 
-use crate::InvoiceLine;
+use crate::{InvoiceLine, TaxBreakdownEntry};
 
 /// The next period's invoice as the billing run would issue it now, and the same with
 /// this month's usage projected to its end.
@@ -28,4 +28,25 @@ pub struct UpcomingBill {
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "1130.00"))]
     pub projected_amount: Decimal,
     pub projected_lines: Vec<InvoiceLine>,
+    /// The sum of the lines' net amounts (金额（不含税）).
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "942.45"))]
+    pub net_amount: Decimal,
+    /// The sum of the lines' tax amounts (税额).
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "56.55"))]
+    pub tax_amount: Decimal,
+    /// One entry per VAT rate of its lines, lowest rate first.
+    pub tax_breakdown: Vec<TaxBreakdownEntry>,
+    /// `amount` in Chinese capital numerals (人民币大写), e.g. `玖佰玖拾玖元整`.
+    pub amount_in_words: String,
+    /// The projected lines' net amounts.
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "1066.04"))]
+    pub projected_net_amount: Decimal,
+    /// The projected lines' tax amounts.
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "63.96"))]
+    pub projected_tax_amount: Decimal,
+    pub projected_tax_breakdown: Vec<TaxBreakdownEntry>,
 }

@@ -2,6 +2,8 @@
 //! paid invoices, and what the platform's finance reports when it issues or reverses one.
 
 use rust_decimal::Decimal;
+
+use crate::TaxBreakdownEntry;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "openapi")]
@@ -59,6 +61,18 @@ pub struct FapiaoRequest {
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "1998.00"))]
     pub amount: Decimal,
     pub currency: String,
+    /// The invoices' lines' net amounts (金额（不含税）).
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "942.45"))]
+    pub net_amount: Decimal,
+    /// The invoices' lines' tax amounts (税额).
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "56.55"))]
+    pub tax_amount: Decimal,
+    /// One entry per VAT rate of the invoices' lines, lowest rate first.
+    pub tax_breakdown: Vec<TaxBreakdownEntry>,
+    /// `amount` in Chinese capital numerals (人民币大写), e.g. `玖佰玖拾玖元整`.
+    pub amount_in_words: String,
     pub invoice_ids: Vec<String>,
     pub title: String,
     #[serde(default)]

@@ -1,6 +1,8 @@
 //! Invoices (the portal's bills, 账单): their lines, payments and lists.
 
 use rust_decimal::Decimal;
+
+use crate::TaxBreakdownEntry;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "openapi")]
@@ -52,6 +54,19 @@ pub struct InvoiceLine {
     pub days: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub days_in_month: Option<u32>,
+    /// The line's VAT rate (§14), a decimal string: its plan's (`"0.06"` is 6 %).
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "0.06"))]
+    pub tax_rate: Decimal,
+    /// 金额（不含税）: `amount − tax_amount`.
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "942.45"))]
+    pub net_amount: Decimal,
+    /// 税额: `amount × tax_rate / (1 + tax_rate)`, rounded once to the fen, half away from
+    /// zero. `amount` is the line's 价税合计 (prices include tax).
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "56.55"))]
+    pub tax_amount: Decimal,
 }
 
 /// A payment recorded against an invoice.
@@ -134,4 +149,16 @@ pub struct Invoice {
     pub kind: String,
     #[serde(default)]
     pub payments: Vec<Payment>,
+    /// The sum of the lines' net amounts (金额（不含税）).
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "942.45"))]
+    pub net_amount: Decimal,
+    /// The sum of the lines' tax amounts (税额).
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "56.55"))]
+    pub tax_amount: Decimal,
+    /// One entry per VAT rate of its lines, lowest rate first.
+    pub tax_breakdown: Vec<TaxBreakdownEntry>,
+    /// `amount` in Chinese capital numerals (人民币大写), e.g. `玖佰玖拾玖元整`.
+    pub amount_in_words: String,
 }

@@ -14,6 +14,7 @@ mod billing;
 mod fapiao;
 mod guard;
 mod invoices;
+mod tax;
 mod usage;
 pub use billing::UpcomingBill;
 pub use fapiao::{
@@ -24,6 +25,8 @@ pub use guard::{
     Threshold,
 };
 pub use invoices::{Invoice, InvoiceLine, InvoiceList, InvoiceSummary, Payment, PaymentRequest};
+pub use tax::TaxBreakdownEntry;
+
 pub use usage::{ProductUsage, UsageDetail, UsageItem, UsageOverview};
 
 /// `{"error": {"code", "message", "fields"?}}`
@@ -157,6 +160,40 @@ pub struct ProvisionCustomerRequest {
     pub contact_email: String,
 }
 
+/// `PUT /api/internal/plans/{plan_id}`: a plan of the catalogue, written whole. Money and
+/// the rate are decimal strings, so a bad one is named (422) rather than unreadable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PlanRequest {
+    pub name: String,
+    /// Per month, tax-inclusive, at most two decimals: `"999.00"`.
+    #[cfg_attr(feature = "openapi", schema(example = "999.00"))]
+    pub price: String,
+    /// `CNY` (the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    pub features: PlanFeatures,
+    pub overage: PlanOverageRequest,
+    /// The VAT rate the prices include, between `"0"` and `"0.2"` with at most four
+    /// decimals (`"0.06"` for 信息技术服务).
+    #[cfg_attr(feature = "openapi", schema(example = "0.06"))]
+    pub tax_rate: String,
+}
+
+/// A plan's prices beyond its quotas, as decimal strings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PlanOverageRequest {
+    #[cfg_attr(feature = "openapi", schema(example = "0.05"))]
+    pub ai_chat: String,
+    #[cfg_attr(feature = "openapi", schema(example = "0.03"))]
+    pub email: String,
+    #[cfg_attr(feature = "openapi", schema(example = "99.00"))]
+    pub agent_seats: String,
+}
+
 /// `PUT /api/internal/customers/{customer_id}/subscription`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
@@ -271,6 +308,11 @@ pub struct Plan {
     pub features: PlanFeatures,
     /// The price of one unit beyond the quotas (§10).
     pub overage: PlanOverage,
+    /// The VAT rate its prices (and overage prices) include (§14), a decimal string:
+    /// `"0.06"` is 6 %.
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "0.06"))]
+    pub tax_rate: Decimal,
 }
 
 /// Prices beyond a plan's quotas, CNY strings with two decimals: one conversation, one
@@ -325,6 +367,18 @@ pub struct UpgradePreview {
     /// The day the charge is computed for, `YYYY-MM-DD`.
     pub proration_date: String,
     pub lines: Vec<InvoiceLine>,
+    /// The sum of the lines' net amounts (金额（不含税）).
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "791.24"))]
+    pub net_amount: Decimal,
+    /// The sum of the lines' tax amounts (税额).
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "47.47"))]
+    pub tax_amount: Decimal,
+    /// One entry per VAT rate of its lines.
+    pub tax_breakdown: Vec<TaxBreakdownEntry>,
+    /// `amount` in Chinese capital numerals (人民币大写).
+    pub amount_in_words: String,
 }
 
 /// What the single-page app needs to know before it has a token (`GET /api/app-config`).
@@ -368,9 +422,11 @@ mod tests {
                 email: Decimal::new(3, 2),
                 agent_seats: Decimal::new(9_900, 2),
             },
+            tax_rate: Decimal::new(6, 2),
         };
         let json = serde_json::to_value(&plan).unwrap();
         assert_eq!(json["price"], "999.00");
+        assert_eq!(json["tax_rate"], "0.06");
         assert_eq!(json["overage"]["agent_seats"], "99.00");
         let usage = ProductUsage {
             product: "ai_chat".into(),

@@ -6,7 +6,8 @@ use chrono::{Datelike, Days, NaiveTime};
 use portal_domain::invoice::PAYMENT_TERM_DAYS;
 use portal_domain::{
     Currency, CustomerId, InvoiceKind, InvoiceStatus, Money, Month, NewCustomer, NewInvoice,
-    OveragePrices, Plan, PlanId, Product, Quotas, Subscription, SubscriptionId, UsageRecord,
+    OveragePrices, Plan, PlanId, Product, Quotas, Subscription, SubscriptionId, TaxRate,
+    UsageRecord,
 };
 
 use crate::period_bill::{BillInputs, UsageView};
@@ -91,6 +92,8 @@ pub fn demo_plans() -> Result<Vec<Plan>, BillingError> {
                 email: Money::from_minor(email_fen, Currency::Cny),
                 agent_seats: Money::from_minor(seat_fen, Currency::Cny),
             },
+            // 信息技术服务: 6 % (§14).
+            tax_rate: TaxRate::information_services(),
         })
     };
     Ok(vec![

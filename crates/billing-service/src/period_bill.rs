@@ -303,6 +303,7 @@ mod tests {
                 priced_by: Some(portal_domain::PlanId::parse("basic").unwrap()),
                 plan_name: "basic".into(),
                 unit_price: portal_domain::Money::from_minor(7, portal_domain::Currency::Cny),
+                tax_rate: portal_domain::TaxRate::information_services(),
             }],
             &[],
             false,

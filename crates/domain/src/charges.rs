@@ -22,6 +22,7 @@ use crate::invoice::{InvoiceLine, LineDetail, LineKind};
 use crate::money::Money;
 use crate::month::Month;
 use crate::plan::Plan;
+use crate::tax::TaxRate;
 use crate::timeline::{Segment, in_period};
 
 /// A segment's part of one period, priced.
@@ -31,6 +32,8 @@ pub struct SegmentCharge {
     pub plan_name: String,
     pub period: Month,
     pub amount: Money,
+    /// The plan's VAT rate.
+    pub tax_rate: TaxRate,
 }
 
 impl SegmentCharge {
@@ -41,6 +44,7 @@ impl SegmentCharge {
         Self {
             amount: Money::rounded(exact, plan.price.currency()),
             plan_name: plan.name.clone(),
+            tax_rate: plan.tax_rate,
             segment,
             period,
         }
@@ -60,6 +64,7 @@ impl SegmentCharge {
                 usage: None,
             },
             self.amount,
+            self.tax_rate,
         )
     }
 }

@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::ids::{CustomerId, InvoiceId};
 use crate::money::{Currency, Money, MoneyError};
 use crate::month::Month;
+use crate::tax::{DocumentTax, LineTax, TaxRate};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InvoiceStatus {
@@ -137,11 +138,19 @@ pub struct InvoiceLine {
     pub quantity: i64,
     pub unit_price: Money,
     pub amount: Money,
+    /// Its VAT: the rate and the amount split into net and tax (§14).
+    pub tax: LineTax,
     pub detail: Option<LineDetail>,
 }
 
 impl InvoiceLine {
-    pub fn new(description: impl Into<String>, quantity: i64, unit_price: Money) -> Self {
+    /// A line of `quantity` × `unit_price` (tax-inclusive), taxed at `rate`.
+    pub fn new(
+        description: impl Into<String>,
+        quantity: i64,
+        unit_price: Money,
+        rate: TaxRate,
+    ) -> Self {
         let amount = Money::rounded(
             unit_price.amount() * rust_decimal::Decimal::from(quantity),
             unit_price.currency(),
@@ -151,6 +160,7 @@ impl InvoiceLine {
             quantity,
             unit_price,
             amount,
+            tax: LineTax::of(amount, rate),
             detail: None,
         }
     }
@@ -225,6 +235,11 @@ pub struct Invoice {
 }
 
 impl Invoice {
+    /// Its net and tax amounts and their breakdown per rate: the sums of its lines'.
+    pub fn tax(&self) -> Result<DocumentTax, MoneyError> {
+        DocumentTax::of(self.amount.currency(), &self.lines)
+    }
+
     pub fn summary(&self) -> InvoiceSummary {
         InvoiceSummary {
             id: self.id.clone(),
@@ -263,9 +278,14 @@ mod tests {
     fn total_is_the_sum_of_rounded_lines() {
         let third = Money::new(dec!(0.33), Currency::Cny).unwrap();
         let lines = vec![
-            InvoiceLine::new("a", 1, third),
-            InvoiceLine::new("b", 2, third),
-            InvoiceLine::new("c", 3, Money::new(dec!(999.00), Currency::Cny).unwrap()),
+            InvoiceLine::new("a", 1, third, TaxRate::information_services()),
+            InvoiceLine::new("b", 2, third, TaxRate::information_services()),
+            InvoiceLine::new(
+                "c",
+                3,
+                Money::new(dec!(999.00), Currency::Cny).unwrap(),
+                TaxRate::information_services(),
+            ),
         ];
         assert_eq!(lines[1].amount.amount(), dec!(0.66));
         assert_eq!(

@@ -3,6 +3,7 @@
 //! Nothing here does IO or knows about HTTP, SQL or Redis; every rule is a plain
 //! function or method that can be unit tested in isolation.
 
+pub mod amount_in_words;
 pub mod billing_ops;
 pub mod billing_run;
 pub mod calendar;
@@ -19,13 +20,16 @@ pub mod month;
 pub mod overage;
 pub mod page;
 pub mod plan;
+pub mod plan_input;
 pub mod product;
 pub mod subscription;
+pub mod tax;
 pub mod timeline;
 pub mod usage;
 pub mod usage_lines;
 pub mod wording;
 
+pub use amount_in_words::amount_in_words;
 pub use billing_ops::{AuditAction, AuditEntry, RawUsageEvent, UsageEvent, account_audit};
 pub use billing_run::{BillingRun, RunStatus};
 pub use calendar::BusinessCalendar;
@@ -49,8 +53,10 @@ pub use month::Month;
 pub use overage::ProductOverage;
 pub use page::{AuditKey, AuditPage, InvoiceKey, InvoicePage, Page, PageRequest, PageSize};
 pub use plan::{OveragePrices, Plan, PlanChange, Quotas};
+pub use plan_input::{RawPlan, validate_plan};
 pub use product::{Metering, Product};
 pub use subscription::{ScheduledChange, Subscription, SubscriptionStatus};
+pub use tax::{DocumentTax, LineTax, RateTotals, TaxMismatch, TaxRate, TaxRateError};
 pub use timeline::{Segment, TimelineError};
 pub use usage::{DateRange, QuotaAlert, UsageRecord, UsageSummary};
 pub use wording::Language;

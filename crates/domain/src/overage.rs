@@ -10,6 +10,7 @@
 //! `Σ excess seats × seat price / days in the month`, rounded once to the fen, half away
 //! from zero.
 
+use crate::tax::TaxRate;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -42,6 +43,8 @@ pub struct ProductOverage {
     /// That plan's name and price of one unit (one seat for a month for `agent_seats`).
     pub plan_name: String,
     pub unit_price: Money,
+    /// That plan's VAT rate (0 % when no plan serves the month).
+    pub tax_rate: TaxRate,
 }
 
 /// What the month's segments include of a counted product (`ai_chat`, `email`).
@@ -126,6 +129,7 @@ pub fn month_overage(
                 overage_amount,
                 priced_by: pricing.map(|p| p.id.clone()),
                 plan_name: pricing.map(|p| p.name.clone()).unwrap_or_default(),
+                tax_rate: pricing.map_or(TaxRate::zero(), |p| p.tax_rate),
                 unit_price,
             }
         })

@@ -5,6 +5,7 @@ use std::cmp::Ordering;
 use crate::ids::PlanId;
 use crate::money::Money;
 use crate::product::Product;
+use crate::tax::TaxRate;
 
 /// Monthly quotas of a plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +62,8 @@ pub struct Plan {
     pub price: Money,
     pub quotas: Quotas,
     pub overage: OveragePrices,
+    /// The VAT rate its prices include (§14); its overage lines take it too.
+    pub tax_rate: TaxRate,
 }
 
 impl Plan {
@@ -144,6 +147,7 @@ pub(crate) mod tests {
                 agent_seats: cny(overage.1),
                 email: cny(overage.2),
             },
+            tax_rate: TaxRate::information_services(),
         }
     }
 

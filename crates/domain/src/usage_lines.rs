@@ -10,6 +10,7 @@ use crate::money::Money;
 use crate::month::Month;
 use crate::overage::ProductOverage;
 use crate::product::Product;
+use crate::tax::LineTax;
 use crate::wording::Language;
 
 /// The lines that bring the usage lines `billed` for `month` to what `owed` (the
@@ -47,9 +48,13 @@ pub fn settle_usage(
             o.overage_amount.currency(),
             mine.iter().map(|(line, _, _)| &line.amount),
         );
-        let last_plan = mine
-            .last()
-            .map(|(_, detail, _)| (detail.plan_id.clone(), detail.plan_name.clone()));
+        let last_plan = mine.last().map(|(line, detail, _)| {
+            (
+                detail.plan_id.clone(),
+                detail.plan_name.clone(),
+                line.tax.rate,
+            )
+        });
         let delta_units = o.overage_units - units;
         // Lines of another currency cannot be settled against: left as they are.
         let Ok(delta) = billed.and_then(|billed| o.overage_amount.checked_sub(&billed)) else {
@@ -59,10 +64,10 @@ pub fn settle_usage(
             continue;
         }
         // A month no plan serves any more is taken back under the plan that billed it.
-        let Some((plan_id, plan_name)) = o
+        let Some((plan_id, plan_name, rate)) = o
             .priced_by
             .clone()
-            .map(|id| (id, o.plan_name.clone()))
+            .map(|id| (id, o.plan_name.clone(), o.tax_rate))
             .or(last_plan)
         else {
             continue;
@@ -72,6 +77,7 @@ pub fn settle_usage(
             quantity: delta_units,
             unit_price: o.unit_price,
             amount: delta,
+            tax: LineTax::of(delta, rate),
             detail: Some(LineDetail {
                 kind,
                 plan_id,
@@ -118,6 +124,7 @@ mod tests {
             priced_by: Some(PlanId::parse("pro").unwrap()),
             plan_name: "专业版".into(),
             unit_price: Money::from_minor(5, Currency::Cny),
+            tax_rate: crate::tax::TaxRate::information_services(),
         }
     }
 

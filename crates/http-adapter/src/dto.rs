@@ -4,8 +4,8 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use portal_api_types as api;
 use portal_billing::{SubscriptionView, UpgradeQuote, UsageOverview};
 use portal_domain::{
-    Customer, FieldErrors, Invoice, InvoiceLine, InvoiceSummary, Language, Plan, PlanId,
-    UsageRecord,
+    Customer, DocumentTax, FieldErrors, Invoice, InvoiceLine, InvoiceSummary, Language, MoneyError,
+    Plan, PlanId, UsageRecord, amount_in_words,
 };
 
 /// A plan id from a request: one that cannot name a plan is an unknown plan (422).
@@ -71,11 +71,15 @@ pub fn audit_entry(e: &portal_domain::AuditEntry) -> api::AuditLogEntry {
 pub fn upgrade_response(
     o: &portal_billing::UpgradeOutcome,
     language: Language,
-) -> api::UpgradeResponse {
-    api::UpgradeResponse {
+) -> Result<api::UpgradeResponse, MoneyError> {
+    Ok(api::UpgradeResponse {
         subscription: subscription(&o.subscription),
-        invoice: o.invoice.as_ref().map(|i| invoice(i, language)),
-    }
+        invoice: o
+            .invoice
+            .as_ref()
+            .map(|i| invoice(i, language))
+            .transpose()?,
+    })
 }
 
 pub fn plan(p: &Plan) -> api::Plan {
@@ -95,7 +99,21 @@ pub fn plan(p: &Plan) -> api::Plan {
             email: p.overage.email.amount(),
             agent_seats: p.overage.agent_seats.amount(),
         },
+        tax_rate: p.tax_rate.value(),
     }
+}
+
+/// A document's tax per rate (§14).
+pub fn tax_breakdown(t: &DocumentTax) -> Vec<api::TaxBreakdownEntry> {
+    t.breakdown
+        .iter()
+        .map(|r| api::TaxBreakdownEntry {
+            tax_rate: r.rate.value(),
+            net_amount: r.net_amount.amount(),
+            tax_amount: r.tax_amount.amount(),
+            amount: r.amount.amount(),
+        })
+        .collect()
 }
 
 /// A line worded in `language`, with what it is as data.
@@ -117,11 +135,19 @@ pub fn line(l: &InvoiceLine, language: Language) -> api::InvoiceLine {
         product: u.map(|u| u.product.as_str().to_owned()),
         used: u.map(|u| u.used),
         included: u.map(|u| u.included),
+        tax_rate: l.tax.rate.value(),
+        net_amount: l.tax.net_amount.amount(),
+        tax_amount: l.tax.tax_amount.amount(),
     }
 }
 
-pub fn upcoming(b: &portal_billing::UpcomingBill, language: Language) -> api::UpcomingBill {
-    api::UpcomingBill {
+pub fn upcoming(
+    b: &portal_billing::UpcomingBill,
+    language: Language,
+) -> Result<api::UpcomingBill, MoneyError> {
+    let tax = DocumentTax::of(b.currency, &b.lines)?;
+    let projected = DocumentTax::of(b.currency, &b.projected_lines)?;
+    Ok(api::UpcomingBill {
         period: b.period.to_string(),
         currency: b.currency.code().to_owned(),
         amount: b.amount.amount(),
@@ -132,7 +158,14 @@ pub fn upcoming(b: &portal_billing::UpcomingBill, language: Language) -> api::Up
             .iter()
             .map(|l| line(l, language))
             .collect(),
-    }
+        net_amount: tax.net_amount.amount(),
+        tax_amount: tax.tax_amount.amount(),
+        tax_breakdown: tax_breakdown(&tax),
+        amount_in_words: amount_in_words(&b.amount),
+        projected_net_amount: projected.net_amount.amount(),
+        projected_tax_amount: projected.tax_amount.amount(),
+        projected_tax_breakdown: tax_breakdown(&projected),
+    })
 }
 
 pub fn invoice_summary(i: &InvoiceSummary) -> api::InvoiceSummary {
@@ -147,7 +180,8 @@ pub fn invoice_summary(i: &InvoiceSummary) -> api::InvoiceSummary {
     }
 }
 
-pub fn invoice(i: &Invoice, language: Language) -> api::Invoice {
+pub fn invoice(i: &Invoice, language: Language) -> Result<api::Invoice, MoneyError> {
+    let tax = i.tax()?;
     let api::InvoiceSummary {
         invoice_id,
         amount,
@@ -157,7 +191,7 @@ pub fn invoice(i: &Invoice, language: Language) -> api::Invoice {
         created_at,
         fapiao_status: _,
     } = invoice_summary(&i.summary());
-    api::Invoice {
+    Ok(api::Invoice {
         invoice_id,
         amount,
         currency,
@@ -176,17 +210,29 @@ pub fn invoice(i: &Invoice, language: Language) -> api::Invoice {
                 paid_at: timestamp(p.paid_at),
             })
             .collect(),
-    }
+        net_amount: tax.net_amount.amount(),
+        tax_amount: tax.tax_amount.amount(),
+        tax_breakdown: tax_breakdown(&tax),
+        amount_in_words: amount_in_words(&i.amount),
+    })
 }
 
-pub fn upgrade_preview(q: &UpgradeQuote, language: Language) -> api::UpgradePreview {
-    api::UpgradePreview {
+pub fn upgrade_preview(
+    q: &UpgradeQuote,
+    language: Language,
+) -> Result<api::UpgradePreview, MoneyError> {
+    let tax = DocumentTax::of(q.amount.currency(), &q.lines)?;
+    Ok(api::UpgradePreview {
         plan_id: q.plan_id.to_string(),
         amount: q.amount.amount(),
         currency: q.amount.currency().code().to_owned(),
         proration_date: date(q.proration_date),
         lines: q.lines.iter().map(|l| line(l, language)).collect(),
-    }
+        net_amount: tax.net_amount.amount(),
+        tax_amount: tax.tax_amount.amount(),
+        tax_breakdown: tax_breakdown(&tax),
+        amount_in_words: amount_in_words(&q.amount),
+    })
 }
 
 pub fn usage_overview(o: &UsageOverview) -> api::UsageOverview {

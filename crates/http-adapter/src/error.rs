@@ -120,6 +120,15 @@ impl ResponseError for ApiError {
     }
 }
 
+/// Money that cannot be added up (another currency, or beyond range) on its way out: a
+/// fault of stored data, never of the request.
+impl From<portal_domain::MoneyError> for ApiError {
+    fn from(err: portal_domain::MoneyError) -> Self {
+        tracing::error!(error = %err, "money of a document does not add up");
+        ApiError::internal()
+    }
+}
+
 impl From<BillingError> for ApiError {
     fn from(err: BillingError) -> Self {
         match err {

@@ -90,6 +90,7 @@ pub fn configure(
                     .service(handlers::plans::cancel_scheduled_change)
                     .service(handlers::plans::audit_log)
                     .service(handlers::internal::put_customer)
+                    .service(handlers::internal::put_plan)
                     .service(handlers::internal::put_subscription)
                     .service(handlers::internal::post_usage)
                     .service(handlers::internal::billing_run)

@@ -104,6 +104,7 @@ impl Modify for CommonResponses {
         handlers::plans::cancel_scheduled_change,
         handlers::plans::audit_log,
         handlers::internal::put_customer,
+        handlers::internal::put_plan,
         handlers::internal::put_subscription,
         handlers::internal::post_usage,
         handlers::internal::billing_run,

@@ -9,6 +9,7 @@ use portal_domain::{
     OveragePrices, Payment, Plan, PlanId, Product, Quotas, Segment, Subscription, SubscriptionId,
     SubscriptionStatus, UsageFacts, UsageRecord, UserId,
 };
+use portal_domain::{LineTax, TaxRate};
 use sea_orm::DbErr;
 
 use crate::entity::{
@@ -94,7 +95,7 @@ pub(crate) fn corrupt(what: &str, detail: impl std::fmt::Display) -> RepositoryE
     RepositoryError::Other(anyhow!("corrupt {what} row: {detail}"))
 }
 
-fn currency(code: &str) -> Result<Currency, RepositoryError> {
+pub(crate) fn currency(code: &str) -> Result<Currency, RepositoryError> {
     Currency::parse(code).map_err(|e| corrupt("money", e))
 }
 
@@ -116,6 +117,7 @@ pub(crate) fn plan(row: plans::Model) -> Result<Plan, RepositoryError> {
             email: money(row.overage_email_minor, &row.currency)?,
             agent_seats: money(row.overage_agent_seats_minor, &row.currency)?,
         },
+        tax_rate: TaxRate::parse(&row.tax_rate).map_err(|e| corrupt("plan", e))?,
         name: row.name,
         quotas: Quotas {
             ai_chat: row.ai_chat_quota,
@@ -241,6 +243,13 @@ pub(crate) fn invoice_line(
         description: l.description,
         quantity: l.quantity,
         unit_price: money(l.unit_price_minor, currency_code)?,
+        tax: LineTax::stored(
+            money(l.amount_minor, currency_code)?,
+            TaxRate::parse(&l.tax_rate).map_err(|e| corrupt("invoice line", e))?,
+            money(l.net_amount_minor, currency_code)?,
+            money(l.tax_amount_minor, currency_code)?,
+        )
+        .map_err(|e| corrupt("invoice line", e))?,
         amount: money(l.amount_minor, currency_code)?,
         detail,
     })
@@ -275,6 +284,9 @@ pub(crate) fn invoice_line_row(
         product: Set(u.map(|u| u.product.as_str().to_owned())),
         used: Set(u.map(|u| u.used)),
         included: Set(u.map(|u| u.included)),
+        tax_rate: Set(line.tax.rate.to_string()),
+        net_amount_minor: Set(minor(&line.tax.net_amount)?),
+        tax_amount_minor: Set(minor(&line.tax.tax_amount)?),
         ..Default::default()
     })
 }

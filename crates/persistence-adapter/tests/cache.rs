@@ -90,6 +90,8 @@ async fn keys_and_fields_follow_the_contract() {
     assert_eq!(plan["name"], "专业版");
     assert_eq!(plan["price"], "999.00");
     assert_eq!(plan["period"], "month");
+    // §14: the VAT rate its prices include.
+    assert_eq!(plan["tax_rate"], "0.06");
     assert_eq!(
         plan["features"],
         serde_json::json!({"ai_chat_quota": 10000, "agent_seats": 5, "email_quota": 1000})
@@ -351,6 +353,7 @@ async fn a_changed_redis_plan_price_does_not_change_what_is_charged() {
         .unwrap();
     let mut forged = w.redis.json("plans:enterprise").unwrap();
     forged["price"] = serde_json::json!("1.00");
+    forged["tax_rate"] = serde_json::json!("0.20");
     w.redis
         .cli(&["SET", "plans:enterprise", &forged.to_string()]);
 
@@ -370,6 +373,13 @@ async fn a_changed_redis_plan_price_does_not_change_what_is_charged() {
     let invoice = outcome.invoice.expect("the upgrade owes money");
     assert_eq!(invoice.amount, honest.amount);
     assert!(invoice.amount.amount() > rust_decimal::Decimal::ONE);
+    // Nor what is taxed: the lines carry the database's rate.
+    assert!(
+        invoice
+            .lines
+            .iter()
+            .all(|l| l.tax.rate.to_string() == "0.06")
+    );
 }
 
 /// A filled subscription key answers later reads: the database is read once, however

@@ -2,8 +2,10 @@
 
 use portal_api_types::{
     Invoice, InvoiceLine, InvoiceList, InvoiceSummary, Payment, Plan, PlanFeatures, PlanList,
-    PlanOverage, ProductUsage, UpcomingBill, UpgradePreview, UsageDetail, UsageItem, UsageOverview,
+    PlanOverage, ProductUsage, TaxBreakdownEntry, UpcomingBill, UpgradePreview, UsageDetail,
+    UsageItem, UsageOverview,
 };
+use rust_decimal::Decimal;
 
 use crate::json::{Fields, Value, int, money, one_decimal, small, text};
 
@@ -31,7 +33,28 @@ fn plan(value: &Value) -> Option<Plan> {
                 agent_seats: f.req("agent_seats", money)?,
             })
         })?,
+        tax_rate: f.req("tax_rate", money)?,
     })
+}
+
+/// One rate's part of a document (§14).
+fn tax_entry(value: &Value) -> Option<TaxBreakdownEntry> {
+    let f = Fields::of(value)?;
+    Some(TaxBreakdownEntry {
+        tax_rate: f.req("tax_rate", money)?,
+        net_amount: f.req("net_amount", money)?,
+        tax_amount: f.req("tax_amount", money)?,
+        amount: f.req("amount", money)?,
+    })
+}
+
+/// A document's net and tax amounts and their breakdown per rate.
+pub(crate) fn tax_totals(f: &Fields<'_>) -> Option<(Decimal, Decimal, Vec<TaxBreakdownEntry>)> {
+    Some((
+        f.req("net_amount", money)?,
+        f.req("tax_amount", money)?,
+        f.list("tax_breakdown", tax_entry)?,
+    ))
 }
 
 pub fn plan_list(value: &Value) -> Option<PlanList> {
@@ -57,17 +80,25 @@ fn line(value: &Value) -> Option<InvoiceLine> {
         to: f.opt("to", text)?,
         days: f.opt("days", small)?,
         days_in_month: f.opt("days_in_month", small)?,
+        tax_rate: f.req("tax_rate", money)?,
+        net_amount: f.req("net_amount", money)?,
+        tax_amount: f.req("tax_amount", money)?,
     })
 }
 
 pub fn upgrade_preview(value: &Value) -> Option<UpgradePreview> {
     let f = Fields::of(value)?;
+    let (net_amount, tax_amount, tax_breakdown) = tax_totals(&f)?;
     Some(UpgradePreview {
         plan_id: f.req("plan_id", text)?,
         amount: f.req("amount", money)?,
         currency: f.req("currency", text)?,
         proration_date: f.req("proration_date", text)?,
         lines: f.list("lines", line)?,
+        net_amount,
+        tax_amount,
+        tax_breakdown,
+        amount_in_words: f.req("amount_in_words", text)?,
     })
 }
 
@@ -92,6 +123,7 @@ pub fn invoice_list(value: &Value) -> Option<InvoiceList> {
 
 pub fn invoice(value: &Value) -> Option<Invoice> {
     let f = Fields::of(value)?;
+    let (net_amount, tax_amount, tax_breakdown) = tax_totals(&f)?;
     Some(Invoice {
         invoice_id: f.req("invoice_id", text)?,
         amount: f.req("amount", money)?,
@@ -110,11 +142,16 @@ pub fn invoice(value: &Value) -> Option<Invoice> {
                 paid_at: f.req("paid_at", text)?,
             })
         })?,
+        net_amount,
+        tax_amount,
+        tax_breakdown,
+        amount_in_words: f.req("amount_in_words", text)?,
     })
 }
 
 pub fn upcoming_bill(value: &Value) -> Option<UpcomingBill> {
     let f = Fields::of(value)?;
+    let (net_amount, tax_amount, tax_breakdown) = tax_totals(&f)?;
     Some(UpcomingBill {
         period: f.req("period", text)?,
         currency: f.req("currency", text)?,
@@ -122,6 +159,13 @@ pub fn upcoming_bill(value: &Value) -> Option<UpcomingBill> {
         lines: f.list("lines", line)?,
         projected_amount: f.req("projected_amount", money)?,
         projected_lines: f.list("projected_lines", line)?,
+        net_amount,
+        tax_amount,
+        tax_breakdown,
+        amount_in_words: f.req("amount_in_words", text)?,
+        projected_net_amount: f.req("projected_net_amount", money)?,
+        projected_tax_amount: f.req("projected_tax_amount", money)?,
+        projected_tax_breakdown: f.list("projected_tax_breakdown", tax_entry)?,
     })
 }
 

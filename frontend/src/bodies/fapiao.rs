@@ -20,12 +20,17 @@ pub fn fapiao_profile(value: &Value) -> Option<FapiaoProfile> {
 
 fn fapiao_request(value: &Value) -> Option<FapiaoRequest> {
     let f = Fields::of(value)?;
+    let (net_amount, tax_amount, tax_breakdown) = super::billing::tax_totals(&f)?;
     Some(FapiaoRequest {
         request_id: f.req("request_id", text)?,
         status: f.req("status", text)?,
         kind: f.req("kind", text)?,
         amount: f.req("amount", money)?,
         currency: f.req("currency", text)?,
+        net_amount,
+        tax_amount,
+        tax_breakdown,
+        amount_in_words: f.req("amount_in_words", text)?,
         invoice_ids: f.list("invoice_ids", text)?,
         title: f.req("title", text)?,
         tax_id: f.opt("tax_id", text)?,

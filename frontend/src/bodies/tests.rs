@@ -97,20 +97,43 @@ fn writes_as_serde<T: Serialize>(body: &T, ours: json::Value) {
 fn line() -> Value {
     json!({"description": "专业版 2025-12", "quantity": 1, "unit_price": "999.00",
         "amount": "999.00", "kind": "fee", "plan_id": "pro", "period": "2025-12",
-        "from": "2025-12-01", "to": "2025-12-31", "days": 31, "days_in_month": 31})
+        "from": "2025-12-01", "to": "2025-12-31", "days": 31, "days_in_month": 31,
+        "tax_rate": "0.06", "net_amount": "942.45", "tax_amount": "56.55"})
+}
+
+/// A document's tax members (§14), added to `body`: one rate, or two.
+fn taxed(mut body: Value, two_rates: bool) -> Value {
+    let six = json!({"tax_rate": "0.06", "net_amount": "942.45", "tax_amount": "56.55",
+        "amount": "999.00"});
+    let thirteen = json!({"tax_rate": "0.13", "net_amount": "5.31", "tax_amount": "0.69",
+        "amount": "6.00"});
+    let parts = if two_rates {
+        vec![six, thirteen]
+    } else {
+        vec![six]
+    };
+    let map = body.as_object_mut().unwrap();
+    map.insert("net_amount".into(), json!("947.76"));
+    map.insert("tax_amount".into(), json!("57.24"));
+    map.insert("tax_breakdown".into(), Value::Array(parts));
+    map.insert("amount_in_words".into(), json!("壹仟零伍元整"));
+    body
 }
 
 fn usage_line() -> Value {
     json!({"description": "AI 对话超额", "quantity": 120, "unit_price": "0.05",
         "amount": "6.00", "kind": "overage", "product": "ai_chat", "used": 10120,
-        "included": 10000})
+        "included": 10000, "tax_rate": "0.13", "net_amount": "5.31", "tax_amount": "0.69"})
 }
 
 fn invoice_json() -> Value {
-    json!({"invoice_id": "INV202512001", "amount": "999.00", "currency": "CNY",
+    taxed(
+        json!({"invoice_id": "INV202512001", "amount": "999.00", "currency": "CNY",
         "period": "2025-12", "status": "paid", "created_at": "2025-12-01T00:00:00Z",
         "due_date": "2025-12-15", "lines": [line(), usage_line()], "kind": "subscription",
-        "payments": [{"amount": "999.00", "reference": "bank-1", "paid_at": "2025-12-03T08:00:00Z"}]})
+        "payments": [{"amount": "999.00", "reference": "bank-1", "paid_at": "2025-12-03T08:00:00Z"}]}),
+        true,
+    )
 }
 
 fn subscription_json() -> Value {
@@ -133,8 +156,11 @@ fn account_subscription_and_changes() {
         upgrade_response,
     );
     agrees(
-        json!({"plan_id": "pro", "amount": "838.71", "currency": "CNY",
+        taxed(
+            json!({"plan_id": "pro", "amount": "838.71", "currency": "CNY",
             "proration_date": "2025-12-05", "lines": [line()]}),
+            false,
+        ),
         upgrade_preview,
     );
 }
@@ -145,7 +171,8 @@ fn plans_usage_invoices_and_the_upcoming_bill() {
         json!({"plans": [{"plan_id": "pro", "name": "专业版", "price": "999.00",
             "currency": "CNY", "period": "month",
             "features": {"ai_chat_quota": 10000, "agent_seats": 5, "email_quota": 1000},
-            "overage": {"ai_chat": "0.05", "email": "0.03", "agent_seats": "99.00"}}]}),
+            "overage": {"ai_chat": "0.05", "email": "0.03", "agent_seats": "99.00"},
+            "tax_rate": "0.06"}]}),
         plan_list,
     );
     agrees(
@@ -167,12 +194,15 @@ fn plans_usage_invoices_and_the_upcoming_bill() {
         invoice_list,
     );
     agrees(invoice_json(), invoice);
-    agrees(
+    let mut upcoming = taxed(
         json!({"period": "2026-01", "currency": "CNY", "amount": "1005.00",
             "lines": [line(), usage_line()], "projected_amount": "1130.00",
-            "projected_lines": [usage_line()]}),
-        upcoming_bill,
+            "projected_lines": [usage_line()], "projected_net_amount": "5.31",
+            "projected_tax_amount": "0.69"}),
+        true,
     );
+    upcoming["projected_tax_breakdown"] = json!([upcoming["tax_breakdown"][1].clone()]);
+    agrees(upcoming, upcoming_bill);
 }
 
 #[test]
@@ -302,15 +332,21 @@ fn fapiao() {
     writes_as_serde(&person, fapiao_profile_body(&person));
     agrees(json!({}), fapiao_profile);
 
-    let pending = json!({"request_id": "fpq_1", "status": "pending", "kind": "normal",
+    let pending = taxed(
+        json!({"request_id": "fpq_1", "status": "pending", "kind": "normal",
         "amount": "1998.00", "currency": "CNY", "invoice_ids": ["INV202511001", "INV202512001"],
         "title": "示例科技有限公司", "tax_id": "91350100M000100Y43",
-        "created_at": "2025-12-19T10:00:00Z"});
-    let issued = json!({"request_id": "fpq_2", "status": "reversed", "kind": "special",
+        "created_at": "2025-12-19T10:00:00Z"}),
+        false,
+    );
+    let issued = taxed(
+        json!({"request_id": "fpq_2", "status": "reversed", "kind": "special",
         "amount": "999.00", "currency": "CNY", "invoice_ids": ["INV202510001"],
         "title": "张三", "tax_id": null, "created_at": "2025-11-02T00:00:00Z",
         "fapiao_number": "25112000000012345678", "issued_on": "2025-11-03",
-        "file_type": "pdf", "reversal_reason": "抬头有误"});
+        "file_type": "pdf", "reversal_reason": "抬头有误"}),
+        true,
+    );
     agrees(json!({"requests": [pending, issued]}), fapiao_requests);
     agrees(json!({"requests": []}), fapiao_requests);
 

@@ -93,6 +93,18 @@ pub fn InvoiceLines(
                 };
                 view! { <span class=class>{tr(i18n, text)}</span> }
             });
+            // Each line's VAT: its rate and tax (§14).
+            let line_tax = {
+                let (rate, tax) = (
+                    crate::components::tax_summary::rate(line.tax_rate),
+                    format::money(line.tax_amount, &currency),
+                );
+                view! {
+                    <span class="line-tax">
+                        {format::fill(t_string!(i18n, tax.line), &[("rate", &rate), ("tax", &tax)])}
+                    </span>
+                }
+            };
             // Seats beyond the plan are seat-days.
             let product = line.product.clone().unwrap_or_default();
             let quantity =
@@ -101,6 +113,7 @@ pub fn InvoiceLines(
                 <tr class:credit=credit data-kind=line.kind.clone() data-product=line.product.clone()>
                     <td>
                         {mark} <span class="line-text">{line.description.clone()}</span> {meta}
+                        {line_tax}
                     </td>
                     <td class="num">{quantity}</td>
                     <td class="num">{format::money(line.unit_price, &currency)}</td>
@@ -160,6 +173,9 @@ mod tests {
             to: None,
             days: None,
             days_in_month: None,
+            tax_rate: Decimal::new(6, 2),
+            net_amount: Decimal::ZERO,
+            tax_amount: Decimal::ZERO,
         }
     }
 

@@ -4,6 +4,7 @@
 pub mod bell;
 pub mod form;
 pub mod invoice_lines;
+pub mod tax_summary;
 pub mod usage_chart;
 
 use leptos::prelude::*;

@@ -10,6 +10,7 @@ use portal_api_types::{Invoice, InvoiceList, Payment};
 
 use crate::api::{ApiError, use_api};
 use crate::components::invoice_lines::InvoiceLines;
+use crate::components::tax_summary::TaxSummary;
 use crate::components::{Empty, StatusBadge, error_text, loaded};
 use crate::download;
 use crate::format;
@@ -233,6 +234,14 @@ fn InvoiceDetail(invoice: Invoice) -> impl IntoView {
                         lines=invoice.lines.clone()
                         currency=invoice.currency.clone()
                         total=invoice.amount
+                    />
+                    <TaxSummary
+                        net=invoice.net_amount
+                        tax=invoice.tax_amount
+                        total=invoice.amount
+                        breakdown=invoice.tax_breakdown.clone()
+                        currency=invoice.currency.clone()
+                        in_words=invoice.amount_in_words.clone()
                     />
                 }
                     .into_any()

@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 
 use crate::api::{ApiError, use_api};
 use crate::components::invoice_lines::InvoiceLines;
+use crate::components::tax_summary::TaxSummary;
 use crate::components::{
     Empty, ErrorNotice, Loading, QuotaBar, StatusBadge, loaded, product_label,
 };
@@ -190,6 +191,13 @@ fn upcoming_card(state: Option<Result<UpcomingBill, ApiError>>) -> AnyView {
                         {format::money(bill.projected_amount, &bill.currency)}
                     </dd>
                 </dl>
+                <TaxSummary
+                    net=bill.net_amount
+                    tax=bill.tax_amount
+                    total=bill.amount
+                    breakdown=bill.tax_breakdown.clone()
+                    currency=bill.currency.clone()
+                />
                 {lines}
             }
             .into_any()

@@ -9,8 +9,9 @@ use std::sync::Arc;
 
 use portal_domain::fapiao::validate_profile;
 use portal_domain::{
-    AuditAction, AuditEntry, CustomerId, FapiaoKind, FapiaoProfile, FapiaoRequestId,
-    FapiaoRequestStatus, FieldErrors, InvoiceId, InvoiceStatus, Money, RawFapiaoProfile, UserId,
+    AuditAction, AuditEntry, CustomerId, DocumentTax, FapiaoKind, FapiaoProfile, FapiaoRequestId,
+    FapiaoRequestStatus, FieldErrors, Invoice, InvoiceId, InvoiceStatus, Money, RawFapiaoProfile,
+    UserId,
 };
 use tracing::instrument;
 
@@ -182,12 +183,18 @@ impl Fapiao {
             .map(|i| i.amount.currency())
             .ok_or(FapiaoError::NotFound("invoice"))?;
         let amount = Money::sum(currency, invoices.iter().map(|i| &i.amount))?;
+        let taxes = invoices
+            .iter()
+            .map(Invoice::tax)
+            .collect::<Result<Vec<_>, _>>()?;
+        let tax = DocumentTax::combined(currency, &taxes)?;
         let request = FapiaoRequest {
             id: format!("fpq_{}", uuid::Uuid::new_v4().simple()),
             customer_id: customer.clone(),
             status: FapiaoRequestStatus::Pending,
             kind,
             amount,
+            tax,
             invoice_ids: invoices.iter().map(|i| i.id.clone()).collect(),
             title: profile.title.clone(),
             tax_id: profile.tax_id.as_ref().map(|t| t.to_string()),

@@ -5,6 +5,7 @@
 //! settles it, then store the timeline (compare-and-set on its version), the invoice and
 //! the audit entries together.
 
+mod catalogue;
 mod idempotent;
 mod provisioning;
 

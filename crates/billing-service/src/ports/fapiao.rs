@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use portal_domain::{
-    AuditEntry, CustomerId, FapiaoKind, FapiaoProfile, FapiaoRequestStatus, InvoiceId, Issuance,
-    Money,
+    AuditEntry, CustomerId, DocumentTax, FapiaoKind, FapiaoProfile, FapiaoRequestStatus, InvoiceId,
+    Issuance, Money,
 };
 
 use super::OutboxMessage;
@@ -25,6 +25,9 @@ pub struct FapiaoRequest {
     pub status: FapiaoRequestStatus,
     pub kind: FapiaoKind,
     pub amount: Money,
+    /// The invoices' net and tax amounts and their breakdown per rate (§14), as when
+    /// requested.
+    pub tax: DocumentTax,
     pub invoice_ids: Vec<InvoiceId>,
     pub title: String,
     pub tax_id: Option<String>,

@@ -17,6 +17,19 @@ pub const PLANS: [SimPlan; 4] = [
     ("enterprise", 299_999, (5_000, 20, 1_500), (3, 1, 7_901)),
 ];
 
+/// Each plan's VAT rate in ten-thousandths: `team` is taxed at 13 %, the others at 6 %, so
+/// a period that changes between them has two rates.
+pub fn rate_of(id: &str) -> i64 {
+    if id == "team" { 1_300 } else { 600 }
+}
+
+/// The tax in a tax-inclusive `fen` at `rate` ten-thousandths: `fen × r / (10000 + r)`
+/// rounded half away from zero.
+pub fn tax_of(fen: i64, rate: i64) -> i64 {
+    let tax = half_up(fen.abs() * rate, 10_000 + rate);
+    if fen < 0 { -tax } else { tax }
+}
+
 /// `(id, monthly fee, quotas, overage prices)`, in fen.
 pub type SimPlan = (&'static str, i64, (i64, i64, i64), (i64, i64, i64));
 

@@ -29,5 +29,5 @@ pub async fn get_upcoming(
     Lang(language): Lang,
 ) -> Result<HttpResponse, ApiError> {
     let bill = state.portal.billing.upcoming_bill(&user).await?;
-    Ok(worded(dto::upcoming(&bill, language)))
+    Ok(worded(dto::upcoming(&bill, language)?))
 }

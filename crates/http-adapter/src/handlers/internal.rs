@@ -4,12 +4,12 @@
 use actix_web::{HttpResponse, post, put, web};
 use chrono::NaiveDate;
 use portal_api_types::{
-    Account, BillingRunRequest, BillingRunResult, ErrorBody, Invoice, PaymentRequest,
-    ProvisionCustomerRequest, ProvisionSubscriptionRequest, Subscription, UsageBatch,
+    Account, BillingRunRequest, BillingRunResult, ErrorBody, Invoice, PaymentRequest, Plan,
+    PlanRequest, ProvisionCustomerRequest, ProvisionSubscriptionRequest, Subscription, UsageBatch,
     UsageBatchResult,
 };
 use portal_billing::PaymentReport;
-use portal_domain::{FieldErrors, Language, Month, RawUsageEvent};
+use portal_domain::{FieldErrors, Language, Month, PlanId, Quotas, RawPlan, RawUsageEvent};
 
 use crate::auth::ServiceCaller;
 use crate::error::ApiError;
@@ -60,6 +60,60 @@ pub async fn put_customer(
         HttpResponse::Ok()
     };
     Ok(response.json(dto::account(&customer)))
+}
+
+/// Creates (201) or replaces (200) a plan of the catalogue (§14: its `tax_rate` is
+/// checked). Lines already invoiced keep the rate they were issued with.
+#[utoipa::path(
+    context_path = "/api",
+    tag = "internal",
+    security(("bearer" = [])),
+    request_body = PlanRequest,
+    params(("plan_id" = String, Path)),
+    responses(
+        (status = 200, body = Plan),
+        (status = 201, body = Plan),
+        (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 422, description = "a bad field, named", body = ErrorBody),
+    )
+)]
+#[put("/internal/plans/{plan_id}")]
+pub async fn put_plan(
+    state: web::Data<AppState>,
+    ServiceCaller(caller): ServiceCaller,
+    plan_id: web::Path<String>,
+    body: web::Json<PlanRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id = PlanId::parse(&plan_id)
+        .map_err(|_| FieldErrors::single("plan_id", "must be a plan id such as pro"))?;
+    let raw = RawPlan {
+        name: &body.name,
+        price: &body.price,
+        currency: body.currency.as_deref().unwrap_or("CNY"),
+        quotas: Quotas {
+            ai_chat: body.features.ai_chat_quota,
+            agent_seats: body.features.agent_seats,
+            email: body.features.email_quota,
+        },
+        overage: [
+            &body.overage.ai_chat,
+            &body.overage.email,
+            &body.overage.agent_seats,
+        ],
+        tax_rate: &body.tax_rate,
+    };
+    let (plan, created) = state
+        .portal
+        .plan_changes
+        .put_plan(&caller, &id, &raw)
+        .await?;
+    let mut response = if created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(response.json(dto::plan(&plan)))
 }
 
 /// Puts the customer on a plan, replacing the current subscription.
@@ -208,5 +262,5 @@ pub async fn mark_paid(
         .invoices
         .mark_invoice_paid(&caller, &super::ids::invoice(&invoice_id)?, report)
         .await?;
-    Ok(web::Json(dto::invoice(&invoice, Language::Zh)))
+    Ok(web::Json(dto::invoice(&invoice, Language::Zh)?))
 }

@@ -75,7 +75,7 @@ pub async fn get_invoice(
         .invoices
         .invoice(&user, &super::ids::invoice(&id)?)
         .await?;
-    Ok(worded(dto::invoice(&invoice, language)))
+    Ok(worded(dto::invoice(&invoice, language)?))
 }
 
 /// The invoice as a PDF document, in Chinese or English. Another customer's invoice is

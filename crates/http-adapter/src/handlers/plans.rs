@@ -88,7 +88,7 @@ pub async fn preview_upgrade(
         .plan_changes
         .preview_upgrade(&user, &plan)
         .await?;
-    Ok(web::Json(dto::upgrade_preview(&quote, language)))
+    Ok(web::Json(dto::upgrade_preview(&quote, language)?))
 }
 
 /// Parses an optional `YYYY-MM-DD` field of a body.
@@ -146,7 +146,7 @@ pub async fn upgrade(
         .upgrade_once(&user, key, &plan, proration_date, |outcome| {
             Ok(serde_json::to_vec(&dto::upgrade_response(
                 outcome, language,
-            ))?)
+            )?)?)
         })
         .await?;
     let (bytes, replayed) = match reply {

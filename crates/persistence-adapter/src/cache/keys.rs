@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use portal_domain::{
     ContactEmail, Customer, CustomerId, InvoiceId, InvoiceStatus, InvoiceSummary, Money, Month,
     OveragePrices, Plan, PlanId, Quotas, Segment, Subscription, SubscriptionId, SubscriptionStatus,
+    TaxRate,
 };
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -182,6 +183,10 @@ pub struct PlanInfo {
     /// they existed lacks them and is read again from the database.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overage: Option<OverageInfo>,
+    /// The VAT rate its prices include (§14), a decimal string. A value cached before
+    /// rates existed lacks it and is read again from the database.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax_rate: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -209,6 +214,7 @@ impl PlanInfo {
                 email: p.overage.email.amount().to_string(),
                 agent_seats: p.overage.agent_seats.amount().to_string(),
             }),
+            tax_rate: Some(p.tax_rate.to_string()),
         }
     }
 
@@ -222,6 +228,7 @@ impl PlanInfo {
                 email: price(&overage.email)?,
                 agent_seats: price(&overage.agent_seats)?,
             },
+            tax_rate: TaxRate::parse(self.tax_rate.as_deref()?).ok()?,
             id: PlanId::parse(&self.plan_id).ok()?,
             name: self.name,
             price: Money::new(self.price.parse::<Decimal>().ok()?, currency).ok()?,

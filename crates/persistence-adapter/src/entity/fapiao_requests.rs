@@ -21,6 +21,8 @@ pub struct Model {
     pub issued_on: Option<String>,
     pub file_type: Option<String>,
     pub reversal_reason: Option<String>,
+    /// The invoices' lines per rate, JSON: `[{tax_rate, net_minor, tax_minor, amount_minor}]`.
+    pub tax_breakdown: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -27,6 +27,11 @@ pub struct Model {
     pub product: Option<String>,
     pub used: Option<i64>,
     pub included: Option<i64>,
+    /// The line's VAT rate (a decimal string, `0.06`) and its amount split into net and
+    /// tax; the two add up to `amount_minor`.
+    pub tax_rate: String,
+    pub net_amount_minor: i64,
+    pub tax_amount_minor: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

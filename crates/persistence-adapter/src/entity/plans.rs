@@ -14,6 +14,8 @@ pub struct Model {
     pub overage_ai_chat_minor: i64,
     pub overage_email_minor: i64,
     pub overage_agent_seats_minor: i64,
+    /// The VAT rate its prices include, a decimal string (`0.06`).
+    pub tax_rate: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

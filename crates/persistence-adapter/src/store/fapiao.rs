@@ -10,8 +10,8 @@ use portal_billing::RepositoryError;
 use portal_billing::ports::{FapiaoRepository, FapiaoRequest, FapiaoTransition};
 use portal_domain::fapiao::{RawFapiaoProfile, validate_profile};
 use portal_domain::{
-    AuditEntry, CustomerId, FapiaoFileType, FapiaoKind, FapiaoNumber, FapiaoProfile,
-    FapiaoRequestStatus, InvoiceId, Issuance,
+    AuditEntry, CustomerId, DocumentTax, FapiaoFileType, FapiaoKind, FapiaoNumber, FapiaoProfile,
+    FapiaoRequestStatus, InvoiceId, Issuance, TaxRate,
 };
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
@@ -93,6 +93,7 @@ fn request(row: fapiao_requests::Model) -> Result<FapiaoRequest, RepositoryError
         customer_id: CustomerId::parse(&row.customer_id)
             .map_err(|e| corrupt("fapiao request customer", e))?,
         amount: convert::money(row.amount_minor, &row.currency)?,
+        tax: breakdown_of(&row.tax_breakdown, &row.currency)?,
         id: row.id,
         status,
         kind,
@@ -103,6 +104,49 @@ fn request(row: fapiao_requests::Model) -> Result<FapiaoRequest, RepositoryError
         issuance,
         reversal_reason: row.reversal_reason,
     })
+}
+
+/// One rate's part of a request, as stored in `tax_breakdown`.
+#[derive(Serialize, Deserialize)]
+struct StoredRate {
+    tax_rate: String,
+    net_minor: i64,
+    tax_minor: i64,
+    amount_minor: i64,
+}
+
+fn breakdown_json(tax: &DocumentTax) -> Result<String, RepositoryError> {
+    let parts = tax
+        .breakdown
+        .iter()
+        .map(|r| {
+            Ok(StoredRate {
+                tax_rate: r.rate.to_string(),
+                net_minor: convert::minor(&r.net_amount)?,
+                tax_minor: convert::minor(&r.tax_amount)?,
+                amount_minor: convert::minor(&r.amount)?,
+            })
+        })
+        .collect::<Result<Vec<_>, RepositoryError>>()?;
+    serde_json::to_string(&parts).map_err(|e| RepositoryError::Other(anyhow::Error::new(e)))
+}
+
+fn breakdown_of(raw: &str, currency: &str) -> Result<DocumentTax, RepositoryError> {
+    let parts: Vec<StoredRate> =
+        serde_json::from_str(raw).map_err(|e| corrupt("fapiao request breakdown", e))?;
+    let parts = parts
+        .into_iter()
+        .map(|p| {
+            Ok((
+                TaxRate::parse(&p.tax_rate).map_err(|e| corrupt("fapiao request rate", e))?,
+                convert::money(p.net_minor, currency)?,
+                convert::money(p.tax_minor, currency)?,
+                convert::money(p.amount_minor, currency)?,
+            ))
+        })
+        .collect::<Result<Vec<_>, RepositoryError>>()?;
+    DocumentTax::from_parts(convert::currency(currency)?, parts)
+        .map_err(|e| corrupt("fapiao request breakdown", e))
 }
 
 fn joined(ids: &[InvoiceId]) -> String {
@@ -194,6 +238,7 @@ impl FapiaoRepository for SeaOrmStore {
             issued_on: Set(None),
             file_type: Set(None),
             reversal_reason: Set(None),
+            tax_breakdown: Set(breakdown_json(&r.tax)?),
         })
         .exec_without_returning(&txn)
         .await

@@ -50,6 +50,7 @@ impl PlanCatalog for SeaOrmStore {
             overage_ai_chat_minor: Set(convert::minor(&plan.overage.ai_chat)?),
             overage_email_minor: Set(convert::minor(&plan.overage.email)?),
             overage_agent_seats_minor: Set(convert::minor(&plan.overage.agent_seats)?),
+            tax_rate: Set(plan.tax_rate.to_string()),
         };
         plans::Entity::insert(row)
             .on_conflict(
@@ -64,6 +65,7 @@ impl PlanCatalog for SeaOrmStore {
                         plans::Column::OverageAiChatMinor,
                         plans::Column::OverageEmailMinor,
                         plans::Column::OverageAgentSeatsMinor,
+                        plans::Column::TaxRate,
                     ])
                     .to_owned(),
             )

@@ -45,6 +45,12 @@ pub fn can_downgrade_to(plan: &Plan, current: Option<&Plan>) -> bool {
     current.is_some_and(|c| plan.price < c.price && plan.plan_id != c.plan_id)
 }
 
+/// The VAT rate every plan's prices include, when they share one (the page says it once).
+pub fn shared_rate(plans: &[Plan]) -> Option<rust_decimal::Decimal> {
+    let first = plans.first()?.tax_rate;
+    plans.iter().all(|p| p.tax_rate == first).then_some(first)
+}
+
 /// Plans an upgrade may go to: dearer than the current one.
 pub fn can_upgrade_to(plan: &Plan, current: Option<&Plan>) -> bool {
     current.is_some_and(|c| plan.price > c.price && plan.plan_id != c.plan_id)
@@ -186,6 +192,18 @@ fn PlanTable(
     let seats_row = row("agent_seats", |i| t_string!(i, plans.agent_seats), &|p| {
         format::grouped(p.features.agent_seats)
     });
+    // The VAT rate the prices include (§14).
+    let vat_row = row("tax_rate", |i| t_string!(i, plans.vat), &|p| {
+        crate::components::tax_summary::rate(p.tax_rate)
+    });
+    let vat_note = shared_rate(&list.plans).map(|rate| {
+        let rate = crate::components::tax_summary::rate(rate);
+        view! {
+            <p class="note vat-note">
+                {move || format::fill(t_string!(i18n, tax.plans_note), &[("rate", &rate)])}
+            </p>
+        }
+    });
     // The price of one unit beyond the plan (contract §10), under a heading of its own.
     let overage_head = view! {
         <tr class="group">
@@ -281,6 +299,7 @@ fn PlanTable(
     });
 
     view! {
+        {vat_note}
         <div class="table-wrap">
             <table class="plans">
                 <caption class="sr-only">{tx!(i18n, nav.plans)}</caption>
@@ -290,7 +309,7 @@ fn PlanTable(
                         {head}
                     </tr>
                 </thead>
-                <tbody>{price_row} {chat_row} {email_row} {seats_row}</tbody>
+                <tbody>{price_row} {vat_row} {chat_row} {email_row} {seats_row}</tbody>
                 <tbody class="overage">{overage_head} {overage_rows}</tbody>
                 <tbody>{actions}</tbody>
             </table>
@@ -307,6 +326,15 @@ mod tests {
 
     fn plan(id: &str, price: i64) -> Plan {
         crate::test_support::plan(id, id, Decimal::new(price, 0))
+    }
+
+    #[test]
+    fn the_rate_is_said_once_when_every_plan_shares_it() {
+        let mut plans = vec![plan("basic", 299), plan("pro", 999)];
+        assert_eq!(shared_rate(&plans), Some(Decimal::new(6, 2)));
+        plans[1].tax_rate = Decimal::new(13, 2);
+        assert_eq!(shared_rate(&plans), None);
+        assert_eq!(shared_rate(&[]), None);
     }
 
     #[test]

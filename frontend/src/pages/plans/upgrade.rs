@@ -7,6 +7,7 @@ use portal_api_types::UpgradePreview;
 
 use crate::api::use_api;
 use crate::components::invoice_lines::InvoiceLines;
+use crate::components::tax_summary::TaxSummary;
 use crate::components::{ErrorNotice, Loading};
 use crate::format;
 use crate::i18n::*;
@@ -149,6 +150,13 @@ fn PreviewFacts(preview: UpgradePreview) -> impl IntoView {
             <dt>{tx!(i18n, plans.prorated_from)}</dt>
             <dd>{preview.proration_date.clone()}</dd>
         </dl>
+        <TaxSummary
+            net=preview.net_amount
+            tax=preview.tax_amount
+            total=preview.amount
+            breakdown=preview.tax_breakdown.clone()
+            currency=preview.currency.clone()
+        />
         {lines}
     }
 }

@@ -4,7 +4,10 @@
 //! are the customer's own.
 
 use portal_domain::fapiao::{RawFapiaoProfile, validate_issuance, validate_profile};
-use portal_domain::{AuditAction, CustomerId, FapiaoKind, FapiaoRequestStatus, InvoiceId};
+use portal_domain::{
+    AuditAction, Currency, CustomerId, DocumentTax, FapiaoKind, FapiaoRequestStatus, InvoiceId,
+    LineTax, TaxRate,
+};
 
 use super::{Outcome, at, audit, cny, customer, err};
 use crate::Adapters;
@@ -15,6 +18,10 @@ fn iid(raw: &str) -> Result<InvoiceId, String> {
     InvoiceId::parse(raw).map_err(err)
 }
 
+fn rate(raw: &str) -> Result<TaxRate, String> {
+    TaxRate::parse(raw).map_err(err)
+}
+
 fn request(customer: &CustomerId, id: &str, invoices: &[&str]) -> Result<FapiaoRequest, String> {
     Ok(FapiaoRequest {
         id: id.to_owned(),
@@ -22,6 +29,19 @@ fn request(customer: &CustomerId, id: &str, invoices: &[&str]) -> Result<FapiaoR
         status: FapiaoRequestStatus::Pending,
         kind: FapiaoKind::Normal,
         amount: cny(199_800),
+        // Two rates, so the breakdown's order and sums are kept.
+        tax: DocumentTax::from_parts(
+            Currency::Cny,
+            [
+                (
+                    LineTax::of(cny(99_900), TaxRate::information_services()),
+                    cny(99_900),
+                ),
+                (LineTax::of(cny(99_900), rate("0.13")?), cny(99_900)),
+            ]
+            .map(|(t, amount)| (t.rate, t.net_amount, t.tax_amount, amount)),
+        )
+        .map_err(err)?,
         invoice_ids: invoices.iter().map(|i| iid(i)).collect::<Result<_, _>>()?,
         title: "示例科技有限公司".into(),
         tax_id: Some("91350100M000100Y43".into()),

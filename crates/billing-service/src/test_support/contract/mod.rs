@@ -13,7 +13,7 @@ use portal_domain::{
     AccountChanges, AuditAction, AuditEntry, Currency, CustomerId, DateRange, InvoiceKind,
     InvoiceLine, InvoiceStatus, InvoiceSummary, LineDetail, LineKind, Money, Month, NewCustomer,
     NewInvoice, OveragePrices, Page, PageRequest, PageSize, Payment, Plan, PlanId, Product, Quotas,
-    Subscription, SubscriptionId, SubscriptionStatus, UsageEvent, UsageRecord, UserId,
+    Subscription, SubscriptionId, SubscriptionStatus, TaxRate, UsageEvent, UsageRecord, UserId,
 };
 
 use crate::Adapters;
@@ -111,6 +111,7 @@ async fn plan(ports: &Adapters, id: &str, fen: i64) -> Result<Plan, String> {
             email: cny(3),
             agent_seats: cny(9_900),
         },
+        tax_rate: TaxRate::information_services(),
     };
     ports.plans.upsert(&plan).await.map_err(err)?;
     Ok(plan)
@@ -130,6 +131,7 @@ fn fee(plan: &str, period: Month, fen: i64) -> Result<InvoiceLine, String> {
             usage: None,
         },
         cny(fen),
+        TaxRate::information_services(),
     ))
 }
 
