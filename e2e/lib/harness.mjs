@@ -196,3 +196,45 @@ export function yuan(amount) {
   const [int, frac] = amount.split(".");
   return `¥${Number(int).toLocaleString("en-US")}.${frac}`;
 }
+
+/** Fen of a decimal string (`"999.00"` → 99900), exact for amounts of stubs. */
+const fen = (amount) => Math.round(Number(amount) * 100);
+const decimal = (f) => `${f < 0 ? "-" : ""}${Math.floor(Math.abs(f) / 100)}.${String(Math.abs(f) % 100).padStart(2, "0")}`;
+
+/**
+ * A stubbed line with its VAT (contract §14) at `rate` (a decimal string): the tax is
+ * `amount × rate / (1 + rate)` to the fen, half away from zero.
+ */
+export function withTax(line, rate = "0.06") {
+  const r = Math.round(Number(rate) * 10_000);
+  const amount = fen(line.amount);
+  const tax = Math.sign(amount) * Math.floor((2 * Math.abs(amount) * r + 10_000 + r) / (2 * (10_000 + r)));
+  return { ...line, tax_rate: rate, net_amount: decimal(amount - tax), tax_amount: decimal(tax) };
+}
+
+/** The tax members of a stubbed document of `lines` (each already `withTax`). */
+export function taxTotals(lines, prefix = "") {
+  const parts = new Map();
+  for (const l of lines) {
+    const part = parts.get(l.tax_rate) ?? [0, 0, 0];
+    parts.set(l.tax_rate, [part[0] + fen(l.net_amount), part[1] + fen(l.tax_amount), part[2] + fen(l.amount)]);
+  }
+  const sum = (i) => [...parts.values()].reduce((s, p) => s + p[i], 0);
+  return {
+    [`${prefix}net_amount`]: decimal(sum(0)),
+    [`${prefix}tax_amount`]: decimal(sum(1)),
+    // Lowest rate first, as the API orders them.
+    [`${prefix}tax_breakdown`]: [...parts.entries()].sort(([a], [b]) => Number(a) - Number(b)).map(([tax_rate, p]) => ({
+      tax_rate,
+      net_amount: decimal(p[0]),
+      tax_amount: decimal(p[1]),
+      amount: decimal(p[2]),
+    })),
+  };
+}
+
+/** A stubbed document (invoice, preview, upcoming bill) with its tax members from its lines. */
+export function taxedDoc(body, amountInWords = "（大写）") {
+  const projected = body.projected_lines ? taxTotals(body.projected_lines, "projected_") : {};
+  return { ...body, ...taxTotals(body.lines), ...projected, amount_in_words: amountInWords };
+}

@@ -5,7 +5,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startPortal, openBrowser, screenshot, yuan } from "../lib/harness.mjs";
+import { startPortal, openBrowser, screenshot, yuan, withTax, taxTotals, taxedDoc } from "../lib/harness.mjs";
 
 let portal;
 let browser;
@@ -47,7 +47,7 @@ async function ingestAboveQuota() {
 }
 
 // A stubbed fee line: pro's February 2099, whole.
-const feeLine = (description) => ({
+const feeLine = (description) => withTax({
   description,
   quantity: 1,
   unit_price: "999.00",
@@ -59,13 +59,13 @@ const feeLine = (description) => ({
   to: "2099-02-28",
   days: 28,
   days_in_month: 28,
-});
+}));
 
 // A stubbed usage line (`overage` or `adjustment`).
 const usageLine = (
   description, kind, product, quantity, unit_price, amount,
   period = "2099-01", used = 12345, included = 10000,
-) => ({
+) => withTax({
   description,
   quantity,
   unit_price,
@@ -75,7 +75,7 @@ const usageLine = (
   period,
   used,
   included,
-});
+}));
 
 test("the plan comparison shows each plan's overage prices", async () => {
   const { page } = browser;
@@ -132,6 +132,9 @@ test("with nothing owed, the upcoming bill says so", async () => {
         lines: [],
         projected_amount: "12.50",
         projected_lines: [],
+        amount_in_words: "零元整",
+        ...taxTotals([]),
+        ...taxTotals([], "projected_"),
       }),
     }),
   );
@@ -287,7 +290,7 @@ test("usage lines of an invoice: overage and adjustment marked, seats in seat-da
     const [fee, chat, seats, adjustment] = words[lang] ?? words.zh;
     return route.fulfill({
       contentType: "application/json",
-      body: JSON.stringify({
+      body: JSON.stringify(taxedDoc({
         invoice_id: id,
         amount: "1134.02",
         currency: "CNY",
@@ -304,7 +307,7 @@ test("usage lines of an invoice: overage and adjustment marked, seats in seat-da
           usageLine(adjustment, "adjustment", "ai_chat", 100, "0.05", "5.00", "2098-12", 10100, 10000),
         ],
         payments: [],
-      }),
+      })),
     });
   });
   try {
@@ -347,7 +350,7 @@ test("a 360 px side panel shows the upcoming bill's lines without horizontal scr
   await context.route(stub, (route) =>
     route.fulfill({
       contentType: "application/json",
-      body: JSON.stringify({
+      body: JSON.stringify(taxedDoc({
         period: "2099-02",
         currency: "CNY",
         amount: "1116.25",
@@ -357,7 +360,7 @@ test("a 360 px side panel shows the upcoming bill's lines without horizontal scr
         ],
         projected_amount: "1250.00",
         projected_lines: [],
-      }),
+      })),
     }),
   );
   await page.setViewportSize({ width: 360, height: 740 });

@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { startPortal, openBrowser } from "../lib/harness.mjs";
+import { startPortal, openBrowser, withTax, taxedDoc } from "../lib/harness.mjs";
 
 let portal;
 let browser;
@@ -247,7 +247,7 @@ test("an invoice's lines in the app's language, with their days, reversals and p
     zh: ["企业版 2026-11-26 至 2026-11-30", "冲销：专业版 2026-11-26 至 2026-11-30"],
     en: ["Enterprise 2026-11-26 to 2026-11-30", "Reversal: Pro 2026-11-26 to 2026-11-30"],
   };
-  const line = (description, kind, plan_id, amount) => ({
+  const line = (description, kind, plan_id, amount) => withTax({
     description,
     quantity: 1,
     unit_price: amount,
@@ -259,7 +259,7 @@ test("an invoice's lines in the app's language, with their days, reversals and p
     to: "2026-11-30",
     days: 5,
     days_in_month: 30,
-  });
+  }, plan_id === "enterprise" ? "0.13" : "0.06");
   const stub = (url) => url.pathname === `/api/portal/invoices/${id}`;
   await context.route(stub, (route) => {
     const lang = new URL(route.request().url()).searchParams.get("lang");
@@ -267,7 +267,7 @@ test("an invoice's lines in the app's language, with their days, reversals and p
     const [fee, reversal] = words[lang] ?? words.zh;
     return route.fulfill({
       contentType: "application/json",
-      body: JSON.stringify({
+      body: JSON.stringify(taxedDoc({
         invoice_id: id,
         amount: "333.33",
         currency: "CNY",
@@ -278,7 +278,7 @@ test("an invoice's lines in the app's language, with their days, reversals and p
         kind: "adjustment",
         lines: [line(fee, "fee", "enterprise", "499.83"), line(reversal, "reversal", "pro", "-166.50")],
         payments: [{ amount: "333.33", reference: "PAY-2026-0042", paid_at: "2026-11-30T16:15:00Z" }],
-      }),
+      }, "叁佰叁拾叁元叁角叁分")),
     });
   });
   try {
@@ -304,6 +304,19 @@ test("an invoice's lines in the app's language, with their days, reversals and p
       ["2026-12-01 00:15", "PAY-2026-0042", "¥333.33"],
     );
     await page.getByRole("heading", { name: "付款记录" }).waitFor();
+    // VAT (§14): each line's rate and tax; the document's net, tax and total per rate
+    // (13 % on enterprise, 6 % on pro's reversal) and the total in capital numerals.
+    assert.equal(await rows.nth(0).locator(".line-tax").textContent(), "税率 13%，税额 ¥57.50");
+    assert.equal(await rows.nth(1).locator(".line-tax").textContent(), "税率 6%，税额 ¥-9.42");
+    const tax = page.locator(".tax-summary");
+    assert.deepEqual(await tax.locator(".tax-rate-part").allTextContents(), [
+      "金额 ¥-157.08，税额 ¥-9.42，价税合计 ¥-166.50",
+      "金额 ¥442.33，税额 ¥57.50，价税合计 ¥499.83",
+    ]);
+    assert.equal(await tax.locator(".net-amount").textContent(), "¥285.25");
+    assert.equal(await tax.locator(".tax-amount").textContent(), "¥48.08");
+    assert.equal(await tax.locator(".gross-amount").textContent(), "¥333.33");
+    assert.equal(await tax.locator(".amount-in-words").textContent(), "叁佰叁拾叁元叁角叁分");
 
     // The language switch asks again, in English.
     await page.getByRole("button", { name: /Switch to English/ }).click();
@@ -312,6 +325,10 @@ test("an invoice's lines in the app's language, with their days, reversals and p
     assert.equal(await rows.nth(0).locator(".line-meta").textContent(), "2026-11-26 – 2026-11-30 · 5 of 30 days");
     assert.equal(await rows.nth(1).locator(".credit-mark").textContent(), "Reversal");
     await page.getByRole("heading", { name: "Payments" }).waitFor();
+    assert.equal(await rows.nth(0).locator(".line-tax").textContent(), "VAT 13%: ¥57.50");
+    assert.equal(await tax.locator("dt").first().textContent(), "At 6%");
+    // One language per page: no capital numerals on the English one.
+    assert.equal(await tax.locator(".amount-in-words").count(), 0);
     await page.getByRole("button", { name: /切换到中文/ }).click();
     await page.getByRole("heading", { name: "付款记录" }).waitFor();
   } finally {

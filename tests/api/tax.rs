@@ -266,7 +266,12 @@ async fn a_bad_tax_rate_is_refused_and_changes_nothing(backend: Backend) {
     without.as_object_mut().unwrap().remove("tax_rate");
     let resp = put_plan(&app, "enterprise", &without).await;
     let body = assert_error(resp, 422, "validation_failed").await;
-    assert!(body["error"]["fields"]["body"].as_str().unwrap().contains("tax_rate"));
+    assert!(
+        body["error"]["fields"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("tax_rate")
+    );
     assert_eq!(app.read("/api/portal/plans").await, before);
 
     // The finest rate allowed, on a new plan.

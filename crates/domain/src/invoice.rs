@@ -184,6 +184,12 @@ pub fn total_of(currency: Currency, lines: &[InvoiceLine]) -> Result<Money, Mone
     Money::sum(currency, lines.iter().map(|l| &l.amount))
 }
 
+/// The tax of a document of `lines` (§14): its net and tax amounts are the sums of its
+/// lines', its breakdown one entry per rate.
+pub fn document_tax(currency: Currency, lines: &[InvoiceLine]) -> Result<DocumentTax, MoneyError> {
+    DocumentTax::of(currency, lines.iter().map(|l| (&l.tax, &l.amount)))
+}
+
 /// Days between issue and due date.
 pub const PAYMENT_TERM_DAYS: u64 = 15;
 
@@ -237,7 +243,7 @@ pub struct Invoice {
 impl Invoice {
     /// Its net and tax amounts and their breakdown per rate: the sums of its lines'.
     pub fn tax(&self) -> Result<DocumentTax, MoneyError> {
-        DocumentTax::of(self.amount.currency(), &self.lines)
+        document_tax(self.amount.currency(), &self.lines)
     }
 
     pub fn summary(&self) -> InvoiceSummary {

@@ -16,7 +16,6 @@ use std::fmt;
 
 use rust_decimal::Decimal;
 
-use crate::invoice::InvoiceLine;
 use crate::money::{Currency, Money, MoneyError};
 
 /// A VAT rate: a fraction between 0 and 0.2 inclusive with at most four decimals
@@ -195,13 +194,16 @@ pub struct DocumentTax {
 }
 
 impl DocumentTax {
-    /// The tax of a document of `lines`.
-    pub fn of(currency: Currency, lines: &[InvoiceLine]) -> Result<Self, MoneyError> {
+    /// The tax of a document whose lines have these taxes and (tax-inclusive) amounts.
+    pub fn of<'a>(
+        currency: Currency,
+        lines: impl IntoIterator<Item = (&'a LineTax, &'a Money)>,
+    ) -> Result<Self, MoneyError> {
         Self::from_parts(
             currency,
             lines
-                .iter()
-                .map(|l| (l.tax.rate, l.tax.net_amount, l.tax.tax_amount, l.amount)),
+                .into_iter()
+                .map(|(t, amount)| (t.rate, t.net_amount, t.tax_amount, *amount)),
         )
     }
 
@@ -361,14 +363,15 @@ mod tests {
     #[test]
     fn a_documents_breakdown_has_one_entry_per_rate_adding_up_to_its_totals() {
         let line = |amount: Decimal, rate: &str| {
-            InvoiceLine::new("x", 1, cny(amount), TaxRate::parse(rate).unwrap())
+            let amount = cny(amount);
+            (LineTax::of(amount, TaxRate::parse(rate).unwrap()), amount)
         };
         let lines = [
             line(dec!(999.00), "0.06"),
             line(dec!(-515.61), "0.06"),
             line(dec!(100.00), "0.13"),
         ];
-        let doc = DocumentTax::of(Currency::Cny, &lines).unwrap();
+        let doc = DocumentTax::of(Currency::Cny, lines.iter().map(|(t, a)| (t, a))).unwrap();
         assert_eq!(doc.breakdown.len(), 2);
         let six = &doc.breakdown[0];
         assert_eq!(six.rate, TaxRate::information_services());

@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use portal_api_types as api;
 use portal_billing::{SubscriptionView, UpgradeQuote, UsageOverview};
+use portal_domain::invoice::document_tax;
 use portal_domain::{
     Customer, DocumentTax, FieldErrors, Invoice, InvoiceLine, InvoiceSummary, Language, MoneyError,
     Plan, PlanId, UsageRecord, amount_in_words,
@@ -145,8 +146,8 @@ pub fn upcoming(
     b: &portal_billing::UpcomingBill,
     language: Language,
 ) -> Result<api::UpcomingBill, MoneyError> {
-    let tax = DocumentTax::of(b.currency, &b.lines)?;
-    let projected = DocumentTax::of(b.currency, &b.projected_lines)?;
+    let tax = document_tax(b.currency, &b.lines)?;
+    let projected = document_tax(b.currency, &b.projected_lines)?;
     Ok(api::UpcomingBill {
         period: b.period.to_string(),
         currency: b.currency.code().to_owned(),
@@ -221,7 +222,7 @@ pub fn upgrade_preview(
     q: &UpgradeQuote,
     language: Language,
 ) -> Result<api::UpgradePreview, MoneyError> {
-    let tax = DocumentTax::of(q.amount.currency(), &q.lines)?;
+    let tax = document_tax(q.amount.currency(), &q.lines)?;
     Ok(api::UpgradePreview {
         plan_id: q.plan_id.to_string(),
         amount: q.amount.amount(),

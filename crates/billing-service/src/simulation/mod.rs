@@ -25,6 +25,7 @@ use crate::principal::{PlatformCaller, Principal, Role};
 use crate::test_support::FixedClock;
 
 pub mod oracle;
+mod tax_check;
 
 use oracle::{Book, PLANS, PRODUCTS};
 
@@ -378,66 +379,6 @@ enum Scope {
     All,
 }
 
-/// The tax invariant (§14): each line's tax is the oracle's at its plan's rate and adds up
-/// with its net amount to the line; the invoice's net and tax are the sums of its lines',
-/// and per rate its breakdown adds up to those lines. Zero fen apart.
-fn check_tax(invoice: &portal_domain::Invoice) -> Result<(), String> {
-    let fen = |m: &Money| m.to_minor().map_err(|e| e.to_string());
-    let id = &invoice.id;
-    let mut per_rate: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
-    for line in &invoice.lines {
-        let plan = line
-            .detail
-            .as_ref()
-            .ok_or("a line without its plan")?
-            .plan_id
-            .as_str();
-        let rate = oracle::rate_of(plan);
-        if line.tax.rate.value() != Decimal::new(rate, 4) {
-            return Err(format!("invoice {id}: a {plan} line at {}", line.tax.rate));
-        }
-        let (amount, net, tax) = (
-            fen(&line.amount)?,
-            fen(&line.tax.net_amount)?,
-            fen(&line.tax.tax_amount)?,
-        );
-        if tax != oracle::tax_of(amount, rate) || net + tax != amount {
-            return Err(format!(
-                "invoice {id}: line of {amount} fen has net {net}, tax {tax}"
-            ));
-        }
-        let entry = per_rate.entry(line.tax.rate.to_string()).or_default();
-        *entry = (entry.0 + net, entry.1 + tax, entry.2 + amount);
-    }
-    let doc = invoice.tax().map_err(|e| e.to_string())?;
-    let (net, tax) = per_rate
-        .values()
-        .fold((0, 0), |(n, t), r| (n + r.0, t + r.1));
-    if (fen(&doc.net_amount)?, fen(&doc.tax_amount)?) != (net, tax)
-        || fen(&doc.amount)? != fen(&invoice.amount)?
-    {
-        return Err(format!(
-            "invoice {id}: its net and tax are not its lines' sums"
-        ));
-    }
-    let breakdown = doc
-        .breakdown
-        .iter()
-        .map(|r| {
-            Ok((
-                r.rate.to_string(),
-                (fen(&r.net_amount)?, fen(&r.tax_amount)?, fen(&r.amount)?),
-            ))
-        })
-        .collect::<Result<BTreeMap<_, _>, String>>()?;
-    if breakdown != per_rate {
-        return Err(format!(
-            "invoice {id}: breakdown {breakdown:?}, its lines {per_rate:?}"
-        ));
-    }
-    Ok(())
-}
-
 /// Compares customer `i`'s invoices with the oracle, as far as `scope` says.
 async fn check(portal: &Portal, i: usize, book: &Book, scope: Scope) -> Result<(), String> {
     let all = scope == Scope::All;
@@ -468,7 +409,7 @@ async fn check(portal: &Portal, i: usize, book: &Book, scope: Scope) -> Result<(
             .invoice(&who, &summary.id)
             .await
             .map_err(|e| e.to_string())?;
-        check_tax(&invoice)?;
+        tax_check::check_tax(&invoice)?;
         let mut total = 0;
         for line in &invoice.lines {
             let period = line.period().ok_or("a line without its period")?;
