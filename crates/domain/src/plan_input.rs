@@ -23,6 +23,9 @@ pub struct RawPlan<'a> {
 
 /// The longest plan name.
 pub const MAX_PLAN_NAME: usize = 100;
+/// The dearest price a plan may carry, per month or per unit beyond it: 100,000,000.00
+/// (so every sum of a year of invoices stays far inside what is stored).
+pub const MAX_PLAN_PRICE: i64 = 100_000_000;
 
 /// `raw` as the plan `id`, or every field that is wrong.
 pub fn validate_plan(id: PlanId, raw: &RawPlan<'_>) -> Result<Plan, FieldErrors> {
@@ -39,12 +42,14 @@ pub fn validate_plan(id: PlanId, raw: &RawPlan<'_>) -> Result<Plan, FieldErrors>
             .trim()
             .parse::<Decimal>()
             .ok()
-            .filter(|d| !d.is_sign_negative() || d.is_zero())
+            .filter(|d| {
+                (!d.is_sign_negative() || d.is_zero()) && *d <= Decimal::from(MAX_PLAN_PRICE)
+            })
             .and_then(|d| Money::new(d, currency.unwrap_or(Currency::Cny)).ok());
         if parsed.is_none() {
             errors.add(
                 field,
-                "must be an amount of at least 0 with at most 2 decimals",
+                format!("must be an amount from 0 to {MAX_PLAN_PRICE} with at most 2 decimals"),
             );
         }
         parsed
@@ -140,7 +145,7 @@ mod tests {
         r.name = " ";
         r.price = "9.999";
         r.currency = "USD";
-        r.overage = ["0.05", "-1", "99"];
+        r.overage = ["0.05", "-1", "100000000.01"];
         r.quotas.email = -1;
         let errors = validate_plan(pro(), &r).unwrap_err();
         let fields: Vec<&str> = errors.0.keys().map(String::as_str).collect();
@@ -150,6 +155,7 @@ mod tests {
                 "currency",
                 "features.email_quota",
                 "name",
+                "overage.agent_seats",
                 "overage.email",
                 "price",
                 "tax_rate"

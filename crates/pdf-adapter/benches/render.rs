@@ -1,10 +1,11 @@
-//! Time and size per invoice PDF: a 3-line and a 200-line invoice, Chinese.
+//! Time and size per invoice PDF: a 3-line and a 200-line invoice, Chinese, and a 20-line
+//! one with realistic descriptions at two VAT rates.
 //! `cargo bench -p portal-pdf` (or `just bench-pdf`). Sizes are printed before timing.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // benchmark code
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use portal_billing::{DocumentLanguage, InvoiceDocument};
-use portal_domain::{Currency, InvoiceLine, InvoiceStatus, Money};
+use portal_domain::{Currency, InvoiceLine, InvoiceStatus, Money, TaxRate};
 use portal_pdf::{KrillaInvoiceRenderer, Seller};
 use rust_decimal::Decimal;
 
@@ -15,9 +16,14 @@ fn document(lines: usize) -> InvoiceDocument {
                 format!("第{i}项 专业版 智能客服对话包 / Item {i} AI chat pack"),
                 i as i64,
                 Money::new(Decimal::new(99_900, 2), Currency::Cny).unwrap(),
+                TaxRate::information_services(),
             )
         })
         .collect();
+    sample(lines)
+}
+
+fn sample(lines: Vec<InvoiceLine>) -> InvoiceDocument {
     portal_pdf::sample::document(
         lines,
         "示例科技有限公司",
@@ -29,14 +35,18 @@ fn document(lines: usize) -> InvoiceDocument {
 
 fn bench(c: &mut Criterion) {
     let renderer = KrillaInvoiceRenderer::new(Seller::demo()).unwrap();
-    for lines in [3, 200] {
-        let doc = document(lines);
+    let realistic = sample(portal_pdf::sample::realistic_lines(20).unwrap());
+    for (name, doc) in [
+        ("3_lines", document(3)),
+        ("200_lines", document(200)),
+        ("20_realistic_lines", realistic),
+    ] {
         let bytes = renderer.render_now(&doc).unwrap().len();
         println!(
-            "invoice PDF, {lines} lines: {bytes} bytes ({:.1} kB)",
+            "invoice PDF, {name}: {bytes} bytes ({:.1} kB)",
             bytes as f64 / 1000.0
         );
-        c.bench_function(&format!("render_{lines}_lines"), |b| {
+        c.bench_function(&format!("render_{name}"), |b| {
             b.iter(|| renderer.render_now(&doc).unwrap())
         });
     }

@@ -25,7 +25,7 @@ use metrics::FontMetrics;
 static FONT_DATA: &[u8] = include_bytes!("../fonts/wqy-microhei.ttc");
 
 /// Bumped whenever the layout changes, so cached copies are not reused (ETag).
-const LAYOUT_VERSION: &str = "invoice-layout-2";
+const LAYOUT_VERSION: &str = "invoice-layout-3";
 
 #[derive(Debug, thiserror::Error)]
 pub enum FontError {
@@ -82,7 +82,8 @@ impl KrillaInvoiceRenderer {
 
     /// Renders synchronously (a few milliseconds of CPU).
     pub fn render_now(&self, document: &InvoiceDocument) -> Result<Vec<u8>, RenderError> {
-        let pages = layout::lay_out(document, &self.inner.seller, &self.inner.metrics);
+        let pages = layout::lay_out(document, &self.inner.seller, &self.inner.metrics)
+            .map_err(|e| RenderError(anyhow::Error::new(e)))?;
         paint::paint(&pages, document, &self.inner.font)
             .map_err(|e| RenderError(anyhow::anyhow!("{e}")))
     }

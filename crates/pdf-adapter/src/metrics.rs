@@ -41,16 +41,23 @@ impl FontMetrics {
     }
 
     /// Breaks `text` into lines no wider than `max_width`. Latin words stay whole where
-    /// they fit; CJK text (no spaces) breaks between any two characters; a word wider than
-    /// the line is broken by character. Explicit newlines are kept.
+    /// they fit; CJK text (no spaces) breaks between any two characters, except that a
+    /// closing punctuation mark (`，`, `）` …) does not start a line: the character or word
+    /// before it goes along; a word wider than the line is broken by character. Explicit
+    /// newlines are kept.
     pub fn wrap(&self, text: &str, size: f32, max_width: f32) -> Vec<String> {
         let mut lines = Vec::new();
         for paragraph in text.split('\n') {
             let mut line = String::new();
             let mut line_width = 0.0;
+            // Where the line's last word starts, and its width.
+            let mut last: Option<(usize, f32)> = None;
             for token in tokens(paragraph) {
                 let token_width = self.width(&token, size);
                 if line_width + token_width <= max_width {
+                    if !token.trim().is_empty() {
+                        last = Some((line.len(), token_width));
+                    }
                     line.push_str(&token);
                     line_width += token_width;
                     continue;
@@ -64,11 +71,21 @@ impl FontMetrics {
                     continue;
                 }
                 if !line.is_empty() && token_width <= max_width {
+                    let carried = last.filter(|(start, width)| {
+                        token.starts_with(no_line_start)
+                            && !line[..*start].trim().is_empty()
+                            && width + token_width <= max_width
+                    });
+                    let (start, carried_width) = carried.unwrap_or((line.len(), 0.0));
+                    let next = line.split_off(start);
                     lines.push(std::mem::take(&mut line).trim_end().to_owned());
+                    line = next;
+                    last = Some((line.len(), token_width));
                     line.push_str(&token);
-                    line_width = token_width;
+                    line_width = carried_width + token_width;
                     continue;
                 }
+                last = None;
                 for c in token.chars() {
                     let w = self.char_width(c, size);
                     if line_width + w > max_width && !line.is_empty() {
@@ -83,6 +100,35 @@ impl FontMetrics {
         }
         lines
     }
+}
+
+/// Punctuation that closes what comes before it, so cannot begin a line.
+fn no_line_start(c: char) -> bool {
+    matches!(
+        c,
+        '，' | '。'
+            | '、'
+            | '；'
+            | '：'
+            | '！'
+            | '？'
+            | '）'
+            | '》'
+            | '」'
+            | '』'
+            | '】'
+            | '〕'
+            | '…'
+            | '·'
+            | ','
+            | '.'
+            | ';'
+            | ':'
+            | '!'
+            | '?'
+            | ')'
+            | '%'
+    )
 }
 
 fn is_wide(c: char) -> bool {
@@ -142,6 +188,26 @@ mod tests {
         assert!(lines.len() > 3);
         assert!(lines.iter().all(|l| m.width(l, 10.0) <= 120.0 + 0.01));
         assert_eq!(lines.concat(), text);
+    }
+
+    #[test]
+    fn closing_punctuation_does_not_start_a_line() {
+        let m = metrics();
+        // Four characters fit; the comma after them takes the fourth along.
+        let width = m.width("一二三四", 10.0);
+        assert_eq!(
+            m.wrap("一二三四，五六七", 10.0, width),
+            ["一二三", "四，五六", "七"]
+        );
+        // A word is carried whole, the space before it dropped.
+        let width = m.width("used 12345", 10.0);
+        assert_eq!(
+            m.wrap("used 12345，included", 10.0, width),
+            ["used", "12345，", "included"]
+        );
+        // Nothing to carry on a line of one word: the mark starts the line after all.
+        let width = m.width("一", 10.0);
+        assert_eq!(m.wrap("一，", 10.0, width), ["一", "，"]);
     }
 
     #[test]

@@ -4,6 +4,10 @@
 
 use portal_billing::DocumentLanguage;
 
+/// A column heading, printed one element per line (a long heading in two short lines
+/// keeps its column narrow); read together, the lines are the heading.
+pub(crate) type Heading = &'static [&'static str];
+
 pub(crate) struct Labels {
     pub(crate) title: &'static str,
     pub(crate) number: &'static str,
@@ -16,12 +20,25 @@ pub(crate) struct Labels {
     pub(crate) email: &'static str,
     pub(crate) tax_id: &'static str,
     pub(crate) bank: &'static str,
-    pub(crate) description: &'static str,
-    pub(crate) quantity: &'static str,
-    pub(crate) unit_price: &'static str,
-    pub(crate) amount: &'static str,
-    pub(crate) subtotal: &'static str,
+    /// The line table's column headings, each in one or two lines (see [`Heading`]).
+    pub(crate) description: Heading,
+    pub(crate) quantity: Heading,
+    pub(crate) unit_price: Heading,
+    /// The net amount (金额, tax excluded).
+    pub(crate) net: Heading,
+    pub(crate) rate: Heading,
+    pub(crate) tax: Heading,
+    /// The tax-inclusive amount (价税合计).
+    pub(crate) gross: Heading,
+    /// Beside the first of the totals per rate.
+    pub(crate) by_rate: &'static str,
+    /// Beside the sums of all lines.
+    pub(crate) sum: &'static str,
+    /// Beside the amount due in figures.
     pub(crate) total: &'static str,
+    /// Before the amount due in Chinese capital numerals (人民币大写); `None` where the
+    /// language does not write amounts in words.
+    pub(crate) in_words: Option<&'static str>,
     pub(crate) continued: &'static str,
     pub(crate) note: &'static str,
     /// That the document is a bill, not a fapiao (contract §12), under the header.
@@ -41,12 +58,17 @@ const ZH: Labels = Labels {
     email: "邮箱",
     tax_id: "税号",
     bank: "开户行及账号",
-    description: "项目",
-    quantity: "数量",
-    unit_price: "单价",
-    amount: "金额",
-    subtotal: "小计",
-    total: "合计（人民币）",
+    description: &["项目"],
+    quantity: &["数量"],
+    unit_price: &["单价"],
+    net: &["金额", "（不含税）"],
+    rate: &["税率"],
+    tax: &["税额"],
+    gross: &["价税合计"],
+    by_rate: "按税率小计",
+    sum: "合计",
+    total: "价税合计（人民币）",
+    in_words: Some("大写金额："),
     continued: "续",
     note: "请于付款期限前将款项汇至上述账户，并注明账单编号。",
     not_a_fapiao: "本账单不是增值税发票。如需发票，请在客户控制台的“发票”页面申请。",
@@ -64,12 +86,17 @@ const EN: Labels = Labels {
     email: "E-mail",
     tax_id: "Tax ID",
     bank: "Bank account",
-    description: "Description",
-    quantity: "Qty",
-    unit_price: "Unit price",
-    amount: "Amount",
-    subtotal: "Subtotal",
+    description: &["Item"],
+    quantity: &["Qty"],
+    unit_price: &["Unit price"],
+    net: &["Net"],
+    rate: &["Rate"],
+    tax: &["Tax"],
+    gross: &["Total"],
+    by_rate: "By VAT rate",
+    sum: "All rates",
     total: "Total (CNY)",
+    in_words: None,
     continued: "continued",
     note: "Please pay to the account above by the due date, quoting the bill number.",
     not_a_fapiao: "This bill is not a VAT fapiao. Request a fapiao on the Fapiao page of the customer portal.",
@@ -87,8 +114,8 @@ mod tests {
     use super::*;
     use crate::metrics::FontMetrics;
 
-    fn all(l: &Labels) -> [&'static str; 20] {
-        [
+    fn all(l: &Labels) -> Vec<&'static str> {
+        let mut words = vec![
             l.title,
             l.number,
             l.issued,
@@ -100,16 +127,26 @@ mod tests {
             l.email,
             l.tax_id,
             l.bank,
-            l.description,
-            l.quantity,
-            l.unit_price,
-            l.amount,
-            l.subtotal,
+            l.by_rate,
+            l.sum,
             l.total,
             l.continued,
             l.note,
             l.not_a_fapiao,
-        ]
+        ];
+        for heading in [
+            l.description,
+            l.quantity,
+            l.unit_price,
+            l.net,
+            l.rate,
+            l.tax,
+            l.gross,
+        ] {
+            words.extend_from_slice(heading);
+        }
+        words.extend(l.in_words);
+        words
     }
 
     #[test]
@@ -119,6 +156,14 @@ mod tests {
             for c in word.chars() {
                 assert!(m.covers(c), "missing glyph for {c:?} in {word:?}");
             }
+        }
+    }
+
+    #[test]
+    fn the_font_covers_amounts_in_capital_numerals() {
+        let m = FontMetrics::new(crate::FONT_DATA).unwrap();
+        for c in "负零壹贰叁肆伍陆柒捌玖拾佰仟万亿元角分整".chars() {
+            assert!(m.covers(c), "missing glyph for {c:?}");
         }
     }
 

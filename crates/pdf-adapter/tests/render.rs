@@ -1,8 +1,15 @@
-//! Rendered PDFs, read back with a PDF text extractor as a reader's software would.
+//! Rendered PDFs, read back with a PDF text extractor as a reader's software would; the
+//! VAT they show in [`vat`], the geometry of their layout in [`geometry`].
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
+#[path = "render/geometry.rs"]
+mod geometry;
+#[path = "render/vat.rs"]
+mod vat;
+
 use portal_billing::{DocumentLanguage, InvoiceDocument};
-use portal_domain::{Currency, InvoiceLine, InvoiceStatus, Money};
+use portal_domain::{Currency, InvoiceLine, InvoiceStatus, Money, TaxRate};
+use portal_pdf::layout::{Op, PAGE_WIDTH};
 use portal_pdf::{KrillaInvoiceRenderer, Seller};
 use rust_decimal::Decimal;
 
@@ -19,17 +26,32 @@ fn cny(s: &str) -> Money {
     Money::new(s.parse::<Decimal>().unwrap(), Currency::Cny).unwrap()
 }
 
+fn six() -> TaxRate {
+    TaxRate::information_services()
+}
+
+fn thirteen() -> TaxRate {
+    TaxRate::parse("0.13").unwrap()
+}
+
+/// ¥1,234.50 at 6 %. Per line, tax = amount × 6 / 106 rounded to the fen, net = amount − tax:
+/// 999.00 → 56.55 + 942.45; 3 × 49.90 = 149.70 → 8.47 + 141.23;
+/// 1716 × 0.05 = 85.80 → 4.86 + 80.94. Sums: net 1,164.62, tax 69.88, total 1,234.50.
 fn three_lines() -> Vec<InvoiceLine> {
     vec![
         InvoiceLine::new(
             "专业版 月费 2025-12 / pro monthly fee 2025-12",
             1,
             cny("999.00"),
+            six(),
         ),
-        InvoiceLine::new("额外坐席 Extra agent seats", 3, cny("49.90")),
-        InvoiceLine::new("邮件超额 Email overage", 1200, cny("0.05")),
+        InvoiceLine::new("额外坐席 Extra agent seats", 3, cny("49.90"), six()),
+        InvoiceLine::new("邮件超额 Email overage", 1716, cny("0.05"), six()),
     ]
 }
+
+/// 1,234.50 in capital numerals, as a Chinese finance document writes it.
+const TOTAL_IN_WORDS: &str = "壹仟贰佰叁拾肆元伍角";
 
 fn renderer() -> KrillaInvoiceRenderer {
     KrillaInvoiceRenderer::new(Seller::demo()).unwrap()
@@ -76,8 +98,8 @@ fn a_chinese_bill_shows_every_fact_a_finance_team_checks() {
         "额外坐席Extraagentseats",
         "¥49.90",
         "¥149.70",
-        "¥60.00",
-        "¥1,208.70",
+        "¥85.80",
+        "¥1,234.50",
         "合计（人民币）",
         "2025年12月16日",
         "待支付",
@@ -113,14 +135,14 @@ fn english_bills_have_english_labels_and_dates() {
         "Bill",
         "Billno.",
         "Billto",
-        "Description",
+        "Item",
         "Unitprice",
         "Total(CNY)",
         "Paid",
         "16Dec2025",
         "Dec2025",
         "Page1of1",
-        "¥1,208.70",
+        "¥1,234.50",
         &squash(NOT_A_FAPIAO_EN),
     ] {
         assert!(text.contains(expected), "missing {expected:?} in {text}");
@@ -140,6 +162,7 @@ fn two_hundred_lines_flow_onto_pages_with_nothing_lost() {
                 format!("第{i}项 智能客服对话包 Item {i}"),
                 i64::from(i),
                 cny("1.25"),
+                six(),
             )
         })
         .collect();
@@ -194,7 +217,12 @@ fn long_chinese_names_and_descriptions_wrap_instead_of_vanishing() {
     let description =
         "这是一条没有空格的很长的中文项目描述用于验证按字符宽度换行而不会被丢弃或超出页面右边界"
             .repeat(3);
-    let lines = vec![InvoiceLine::new(description.clone(), 1, cny("10.00"))];
+    let lines = vec![InvoiceLine::new(
+        description.clone(),
+        1,
+        cny("10.00"),
+        six(),
+    )];
     let doc = document(
         lines,
         &company,
@@ -209,13 +237,13 @@ fn long_chinese_names_and_descriptions_wrap_instead_of_vanishing() {
 
 #[test]
 fn the_layout_keeps_text_inside_the_page() {
-    use portal_pdf::layout::{Op, PAGE_WIDTH};
     let lines: Vec<InvoiceLine> = (0..60)
         .map(|i| {
             InvoiceLine::new(
                 "很长的中文描述没有空格".repeat(i % 5 + 1),
                 1,
                 cny("99999.99"),
+                if i % 2 == 0 { six() } else { thirteen() },
             )
         })
         .collect();
@@ -228,10 +256,15 @@ fn the_layout_keeps_text_inside_the_page() {
     let pages = portal_pdf::layout::lay_out_for_test(&doc);
     assert!(pages.len() > 1);
     for page in &pages {
-        for op in &page.ops {
-            if let Op::Text { x, .. } = op {
-                assert!(*x >= 0.0 && *x < PAGE_WIDTH, "text at x={x}");
-            }
+        for t in geometry::text_boxes(page) {
+            assert!(
+                t.left >= geometry::MARGIN - 0.01
+                    && t.right <= PAGE_WIDTH - geometry::MARGIN + 0.01,
+                "{:?} from x={} to {}",
+                t.text,
+                t.left,
+                t.right
+            );
         }
     }
 }
@@ -240,7 +273,6 @@ fn the_layout_keeps_text_inside_the_page() {
 /// (facts, stamp, bill-to) and the table, touching no other text or box.
 #[test]
 fn the_notice_has_a_band_of_its_own_under_the_header() {
-    use portal_pdf::layout::{Op, PAGE_WIDTH};
     for (language, notice) in [
         (DocumentLanguage::Zh, NOT_A_FAPIAO_ZH),
         (DocumentLanguage::En, NOT_A_FAPIAO_EN),
@@ -302,7 +334,7 @@ async fn no_more_invoices_render_at_once_than_the_bound() {
     use portal_billing::InvoiceRenderer;
     let renderer = KrillaInvoiceRenderer::with_concurrency(Seller::demo(), 2).unwrap();
     let lines: Vec<InvoiceLine> = (0..120)
-        .map(|i| InvoiceLine::new(format!("第{i}项 / item {i}"), 1, cny("1.00")))
+        .map(|i| InvoiceLine::new(format!("第{i}项 / item {i}"), 1, cny("1.00"), six()))
         .collect();
     let renders = (0..8).map(|_| {
         let renderer = renderer.clone();

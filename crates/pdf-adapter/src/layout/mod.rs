@@ -3,20 +3,27 @@
 //! Long texts wrap by measured width; lines flow onto further pages, each with the table
 //! header repeated; every page gets a footer with its number.
 //! Under the header, a band says that the bill is not a fapiao (see [`crate::words`]).
+//! The line table ([`table`]) shows each line's net amount, VAT rate, VAT and
+//! tax-inclusive amount (contract §14); under it the totals ([`totals`]): per rate, for
+//! the whole bill, and the amount due, in the Chinese bill also in capital numerals.
+
+mod table;
+mod totals;
 
 use portal_billing::{DocumentLanguage, InvoiceDocument};
-use portal_domain::InvoiceStatus;
+use portal_domain::{InvoiceStatus, MoneyError};
 
 use crate::format;
 use crate::metrics::FontMetrics;
 use crate::words::{Labels, labels};
+use table::Table;
 
 pub const PAGE_WIDTH: f32 = 595.28;
 pub const PAGE_HEIGHT: f32 = 841.89;
 const MARGIN: f32 = 48.0;
 const RIGHT: f32 = PAGE_WIDTH - MARGIN;
 /// Content stops here; the footer lives below.
-const BOTTOM: f32 = PAGE_HEIGHT - 64.0;
+const BOTTOM: f32 = PAGE_HEIGHT - 56.0;
 
 const BLACK: Rgb = Rgb(0x1f, 0x29, 0x37);
 const GREY: Rgb = Rgb(0x6b, 0x72, 0x80);
@@ -115,14 +122,6 @@ impl Seller {
     }
 }
 
-// Table columns: description | quantity | unit price | amount (right edges for numbers).
-const PAD: f32 = 6.0;
-const QTY_RIGHT: f32 = RIGHT - 190.0;
-const UNIT_RIGHT: f32 = RIGHT - 95.0;
-const DESC_WIDTH: f32 = QTY_RIGHT - 50.0 - MARGIN - 2.0 * PAD;
-const BODY: f32 = 9.5;
-const LEADING: f32 = 13.0;
-
 struct Writer<'a> {
     metrics: &'a FontMetrics,
     pages: Vec<Page>,
@@ -178,11 +177,22 @@ impl Writer<'_> {
     }
 }
 
-/// Lays the document out into pages.
-pub fn lay_out(doc: &InvoiceDocument, seller: &Seller, metrics: &FontMetrics) -> Vec<Page> {
+/// The left column of the header (seller, bill-to) ends here; the invoice facts start
+/// to its right.
+const LEFT_COLUMN: f32 = 280.0;
+const FACTS_X: f32 = RIGHT - 200.0;
+const STAMP_HEIGHT: f32 = 24.0;
+
+/// Lays the document out into pages; fails only when its amounts cannot be summed.
+pub fn lay_out(
+    doc: &InvoiceDocument,
+    seller: &Seller,
+    metrics: &FontMetrics,
+) -> Result<Vec<Page>, MoneyError> {
     let l = labels(doc.language);
     let lang = doc.language;
     let invoice = &doc.invoice;
+    let tax = invoice.tax()?;
     let mut w = Writer {
         metrics,
         pages: vec![Page::default()],
@@ -198,7 +208,7 @@ pub fn lay_out(doc: &InvoiceDocument, seller: &Seller, metrics: &FontMetrics) ->
         format!("{}: {}", l.tax_id, seller.tax_id),
         format!("{}: {} {}", l.bank, seller.bank_name, seller.bank_account),
     ] {
-        y = w.paragraph(MARGIN, y + 2.0, 8.5, GREY, 280.0, &line);
+        y = w.paragraph(MARGIN, y + 2.0, 8.5, GREY, LEFT_COLUMN, &line);
     }
 
     // Invoice facts, right column.
@@ -212,11 +222,11 @@ pub fn lay_out(doc: &InvoiceDocument, seller: &Seller, metrics: &FontMetrics) ->
         (l.period, format::period(invoice.period, lang)),
         (l.status, format::status(invoice.status, lang).to_owned()),
     ];
-    let mut fy = MARGIN + 58.0;
+    let mut fy = MARGIN + 52.0;
     for (label, value) in facts {
-        w.text(RIGHT - 200.0, fy, 9.0, GREY, label);
+        w.text(FACTS_X, fy, 9.0, GREY, label);
         w.text_right(RIGHT, fy, 9.0, BLACK, value);
-        fy += 14.0;
+        fy += 13.5;
     }
     // The status stamp: paid invoices are marked visibly.
     let (stamp_color, stamp) = match invoice.status {
@@ -230,7 +240,7 @@ pub fn lay_out(doc: &InvoiceDocument, seller: &Seller, metrics: &FontMetrics) ->
         x: RIGHT - stamp_w,
         y: fy,
         w: stamp_w,
-        h: 24.0,
+        h: STAMP_HEIGHT,
         color: stamp_color,
         width: 1.5,
     });
@@ -242,80 +252,37 @@ pub fn lay_out(doc: &InvoiceDocument, seller: &Seller, metrics: &FontMetrics) ->
         stamp,
     );
 
-    // Bill to.
-    let mut by = y.max(MARGIN + 110.0) + 16.0;
+    // Bill to, under the seller in the left column (beside the facts and the stamp).
+    let mut by = y + 14.0;
     w.text(MARGIN, by, 9.0, GREY, l.bill_to);
     by = w.paragraph(
         MARGIN,
         by + 16.0,
         11.5,
         BLACK,
-        300.0,
+        LEFT_COLUMN,
         &doc.bill_to.company_name,
     );
     for (label, value) in [
         (l.contact, doc.bill_to.contact_name.as_str()),
         (l.email, doc.bill_to.contact_email.as_str()),
     ] {
-        by = w.paragraph(MARGIN, by, 9.0, BLACK, 300.0, &format!("{label}: {value}"));
+        by = w.paragraph(
+            MARGIN,
+            by,
+            9.0,
+            BLACK,
+            LEFT_COLUMN,
+            &format!("{label}: {value}"),
+        );
     }
 
     // The notice that this is not a fapiao, full width between the header and the table.
-    let ny = by.max(fy + 40.0) + 14.0;
-    let mut ty = notice(&mut w, l.not_a_fapiao, ny) + 14.0;
-    ty = table_header(&mut w, l, ty);
-    for line in &invoice.lines {
-        let desc = metrics.wrap(&line.describe(doc.language), BODY, DESC_WIDTH);
-        let row_h = desc.len() as f32 * LEADING + 8.0;
-        if ty + row_h > BOTTOM {
-            ty = continuation(&mut w, l, doc, seller);
-            ty = table_header(&mut w, l, ty);
-        }
-        let mut ly = ty + LEADING;
-        for text in desc {
-            w.text(MARGIN + PAD, ly, BODY, BLACK, text);
-            ly += LEADING;
-        }
-        let first = ty + LEADING;
-        w.text_right(
-            QTY_RIGHT - PAD,
-            first,
-            BODY,
-            BLACK,
-            line.quantity.to_string(),
-        );
-        w.text_right(
-            UNIT_RIGHT - PAD,
-            first,
-            BODY,
-            BLACK,
-            format::money(&line.unit_price),
-        );
-        w.text_right(RIGHT - PAD, first, BODY, BLACK, format::money(&line.amount));
-        ty += row_h;
-        w.rule(ty);
-    }
-
-    // Totals and the payment note stay together.
-    if ty + 90.0 > BOTTOM {
-        ty = continuation(&mut w, l, doc, seller);
-    }
-    ty += 20.0;
-    w.text(UNIT_RIGHT - 110.0, ty, 10.0, GREY, l.subtotal);
-    w.text_right(RIGHT - PAD, ty, 10.0, BLACK, format::money(&invoice.amount));
-    ty += 22.0;
-    w.page().ops.push(Op::Line {
-        x1: UNIT_RIGHT - 110.0,
-        y1: ty - 14.0,
-        x2: RIGHT,
-        y2: ty - 14.0,
-        color: BLACK,
-        width: 0.8,
-    });
-    w.text(UNIT_RIGHT - 110.0, ty, 12.0, BLACK, l.total);
-    w.text_right(RIGHT - PAD, ty, 13.0, BLACK, format::money(&invoice.amount));
-    ty += 30.0;
-    w.paragraph(MARGIN, ty, 8.5, GREY, RIGHT - MARGIN, l.note);
+    let ny = by.max(fy + STAMP_HEIGHT) + 8.0;
+    let ty = notice(&mut w, l.not_a_fapiao, ny) + 8.0;
+    let table = Table::new(doc, &tax, metrics);
+    let ty = table.lines(&mut w, doc, seller, ty);
+    totals::block(&mut w, &table, doc, seller, &tax, ty);
 
     // Footers, now that the page count is known.
     let total = w.pages.len();
@@ -349,7 +316,7 @@ pub fn lay_out(doc: &InvoiceDocument, seller: &Seller, metrics: &FontMetrics) ->
             text: invoice.id.to_string(),
         });
     }
-    w.pages
+    Ok(w.pages)
 }
 
 /// A tinted band from `y` across the page with `text` in it (wrapped should it ever
@@ -387,24 +354,6 @@ fn notice(w: &mut Writer<'_>, text: &str, y: f32) -> f32 {
     y + h
 }
 
-/// The table's header row at `y`; returns where the first row starts.
-fn table_header(w: &mut Writer<'_>, l: &Labels, y: f32) -> f32 {
-    let h = 22.0;
-    w.page().ops.push(Op::FillRect {
-        x: MARGIN,
-        y,
-        w: RIGHT - MARGIN,
-        h,
-        color: HEADER_FILL,
-    });
-    let base = y + 15.0;
-    w.text(MARGIN + PAD, base, 9.0, GREY, l.description);
-    w.text_right(QTY_RIGHT - PAD, base, 9.0, GREY, l.quantity);
-    w.text_right(UNIT_RIGHT - PAD, base, 9.0, GREY, l.unit_price);
-    w.text_right(RIGHT - PAD, base, 9.0, GREY, l.amount);
-    y + h
-}
-
 /// Starts a further page with a short heading; returns where content continues.
 fn continuation(w: &mut Writer<'_>, l: &Labels, doc: &InvoiceDocument, seller: &Seller) -> f32 {
     w.pages.push(Page::default());
@@ -418,7 +367,13 @@ fn continuation(w: &mut Writer<'_>, l: &Labels, doc: &InvoiceDocument, seller: &
 /// Lays out with the embedded font and the demo seller (for tests of the layout itself).
 pub fn lay_out_for_test(doc: &InvoiceDocument) -> Vec<Page> {
     match FontMetrics::new(crate::FONT_DATA) {
-        Some(metrics) => lay_out(doc, &Seller::demo(), &metrics),
+        Some(metrics) => lay_out(doc, &Seller::demo(), &metrics).unwrap_or_default(),
         None => Vec::new(),
     }
+}
+
+/// The width of `text` at `size` points in the embedded font (for tests of the layout:
+/// where a text op ends).
+pub fn text_width_for_test(text: &str, size: f32) -> f32 {
+    FontMetrics::new(crate::FONT_DATA).map_or(0.0, |m| m.width(text, size))
 }
