@@ -75,6 +75,26 @@ fn check(doc: &Value, lines: &str, prefix: &str) -> Vec<String> {
 
 async fn every_money_document_carries_its_tax(backend: Backend) {
     let app = spawn_app(backend).await;
+    // The OpenAPI document describes every new member (and schemathesis holds the
+    // answers to it).
+    let doc = app.openapi().await;
+    let schemas = &doc["components"]["schemas"];
+    let totals = ["net_amount", "tax_amount", "tax_breakdown", "amount_in_words"];
+    for (schema, members) in [
+        ("Plan", &["tax_rate"][..]),
+        ("InvoiceLine", &["tax_rate", "net_amount", "tax_amount"][..]),
+        ("Invoice", &totals[..]),
+        ("UpgradePreview", &totals[..]),
+        ("UpcomingBill", &totals[..]),
+        ("FapiaoRequest", &totals[..]),
+        ("TaxBreakdownEntry", &["tax_rate", "net_amount", "tax_amount", "amount"][..]),
+    ] {
+        for member in members {
+            let described = &schemas[schema]["properties"][member]["description"];
+            assert!(described.is_string(), "{schema}.{member} undocumented");
+        }
+    }
+    assert!(doc["paths"]["/api/internal/plans/{plan_id}"]["put"].is_object());
     let plans = app.read("/api/portal/plans").await;
     for plan in plans["plans"].as_array().unwrap() {
         assert_eq!(plan["tax_rate"], "0.06", "{plan}");
