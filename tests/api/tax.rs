@@ -15,6 +15,7 @@ on_both_databases!(
     every_money_document_carries_its_tax,
     a_period_on_two_rates_is_broken_down_per_rate,
     a_bad_tax_rate_is_refused_and_changes_nothing,
+    usage_billed_at_one_rate_is_taken_back_at_it,
 );
 
 fn dec(v: &Value) -> Decimal {
@@ -79,7 +80,12 @@ async fn every_money_document_carries_its_tax(backend: Backend) {
     // answers to it).
     let doc = app.openapi().await;
     let schemas = &doc["components"]["schemas"];
-    let totals = ["net_amount", "tax_amount", "tax_breakdown", "amount_in_words"];
+    let totals = [
+        "net_amount",
+        "tax_amount",
+        "tax_breakdown",
+        "amount_in_words",
+    ];
     for (schema, members) in [
         ("Plan", &["tax_rate"][..]),
         ("InvoiceLine", &["tax_rate", "net_amount", "tax_amount"][..]),
@@ -87,7 +93,10 @@ async fn every_money_document_carries_its_tax(backend: Backend) {
         ("UpgradePreview", &totals[..]),
         ("UpcomingBill", &totals[..]),
         ("FapiaoRequest", &totals[..]),
-        ("TaxBreakdownEntry", &["tax_rate", "net_amount", "tax_amount", "amount"][..]),
+        (
+            "TaxBreakdownEntry",
+            &["tax_rate", "net_amount", "tax_amount", "amount"][..],
+        ),
     ] {
         for member in members {
             let described = &schemas[schema]["properties"][member]["description"];
@@ -306,4 +315,63 @@ async fn a_bad_tax_rate_is_refused_and_changes_nothing(backend: Backend) {
         .cloned()
         .unwrap();
     assert_eq!(galactic["tax_rate"], "0.0625");
+}
+
+/// This month's overage, billed early at pro's 6 % by a run of next month, is owed nothing
+/// after an upgrade to enterprise (13 %, whose quota covers it): it is taken back at 6 %,
+/// so no tax is left over at either rate.
+async fn usage_billed_at_one_rate_is_taken_back_at_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    assert_eq!(
+        put_plan(&app, "enterprise", &enterprise("0.13"))
+            .await
+            .status(),
+        200
+    );
+    app.chats("tax-chats", 25_000).await;
+    let this_month = crate::helpers::today().format("%Y-%m").to_string();
+    let next = crate::helpers::today()
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap()
+        .format("%Y-%m")
+        .to_string();
+    app.billing_run(&next).await;
+    let preview = app
+        .read("/api/portal/subscription/upgrade/preview?plan_id=enterprise")
+        .await;
+    let body = json!({"plan_id": "enterprise", "proration_date": preview["proration_date"]});
+    let resp = app
+        .post_json("/api/portal/subscription/upgrade", &app.admin(), &body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    app.billing_run(&next).await;
+
+    let mut per_rate: BTreeMap<String, Decimal> = BTreeMap::new();
+    let list = app.read("/api/portal/invoices?limit=200").await;
+    for summary in list["invoices"].as_array().unwrap() {
+        let id = summary["invoice_id"].as_str().unwrap();
+        let invoice = app.read(&format!("/api/portal/invoices/{id}")).await;
+        check(&invoice, "lines", "");
+        for line in invoice["lines"].as_array().unwrap() {
+            let usage = line["kind"] == "overage" || line["kind"] == "adjustment";
+            if usage && line["period"] == this_month.as_str() {
+                *per_rate
+                    .entry(line["tax_rate"].as_str().unwrap().to_owned())
+                    .or_default() += dec(&line["amount"]);
+            }
+        }
+    }
+    assert!(
+        per_rate.contains_key("0.06"),
+        "the overage was billed at 6 %: {per_rate:?}"
+    );
+    for (rate, amount) in &per_rate {
+        assert_eq!(
+            *amount,
+            Decimal::ZERO,
+            "{amount} of usage left at {rate}: {per_rate:?}"
+        );
+    }
 }

@@ -4,13 +4,22 @@
 //! invoice as `adjustment` lines: the difference between what the month owes now and
 //! what its usage lines add up to. So a month's usage lines always add up to its overage
 //! as last settled, to the fen, and a change is billed once whichever run sees it first.
+//!
+//! Each usage line takes the rate of the plan that prices it (§14). When the month's
+//! pricing rate is not the one its earlier lines were billed at (a change to a plan of
+//! another rate, or the plan's rate changed), those lines are taken back whole at their
+//! own rate and the month is billed at the new one: per rate, the usage lines add up to
+//! what that rate owes, so no tax is left over at a rate that owes nothing.
 
+use std::collections::BTreeMap;
+
+use crate::ids::PlanId;
 use crate::invoice::{InvoiceLine, LineDetail, LineKind, UsageFacts};
 use crate::money::Money;
 use crate::month::Month;
 use crate::overage::ProductOverage;
 use crate::product::Product;
-use crate::tax::LineTax;
+use crate::tax::{LineTax, TaxRate};
 use crate::wording::Language;
 
 /// The lines that bring the usage lines `billed` for `month` to what `owed` (the
@@ -39,28 +48,17 @@ pub fn settle_usage(
     };
     let mut out = Vec::new();
     for o in owed {
-        let mine: Vec<&(&InvoiceLine, &LineDetail, Product)> = usage_lines
+        let mine: Vec<(&InvoiceLine, &LineDetail)> = usage_lines
             .iter()
             .filter(|(_, _, p)| *p == o.product)
+            .map(|(line, detail, _)| (*line, *detail))
             .collect();
-        let units: i64 = mine.iter().map(|(line, _, _)| line.quantity).sum();
-        let billed = Money::sum(
-            o.overage_amount.currency(),
-            mine.iter().map(|(line, _, _)| &line.amount),
-        );
-        let last_plan = mine.last().map(|(line, detail, _)| {
-            (
-                detail.plan_id.clone(),
-                detail.plan_name.clone(),
-                line.tax.rate,
-            )
-        });
-        let delta_units = o.overage_units - units;
+        let currency = o.overage_amount.currency();
         // Lines of another currency cannot be settled against: left as they are.
-        let Ok(delta) = billed.and_then(|billed| o.overage_amount.checked_sub(&billed)) else {
-            continue;
-        };
-        if delta_units == 0 && delta.is_zero() {
+        if mine
+            .iter()
+            .any(|(line, _)| line.amount.currency() != currency)
+        {
             continue;
         }
         // A month no plan serves any more is taken back under the plan that billed it.
@@ -68,36 +66,115 @@ pub fn settle_usage(
             .priced_by
             .clone()
             .map(|id| (id, o.plan_name.clone(), o.tax_rate))
-            .or(last_plan)
+            .or_else(|| {
+                mine.last()
+                    .map(|(line, d)| (d.plan_id.clone(), d.plan_name.clone(), line.tax.rate))
+            })
         else {
             continue;
         };
-        let mut line = InvoiceLine {
-            description: String::new(),
-            quantity: delta_units,
-            unit_price: o.unit_price,
-            amount: delta,
-            tax: LineTax::of(delta, rate),
-            detail: Some(LineDetail {
-                kind,
-                plan_id,
-                plan_name,
-                period: month,
-                from: month.first_day(),
-                to: month.last_day(),
-                days: month.days(),
-                days_in_month: month.days(),
-                usage: Some(UsageFacts {
-                    product: o.product,
-                    used: o.used,
-                    included: o.included,
-                }),
-            }),
+        // What was billed at another rate (under a plan of another rate, or before the
+        // plan's rate changed) is taken back whole at its own rate, so each rate's usage
+        // lines add up to what it owes: nothing for the old rate, the month for the new.
+        let mut at_other_rates: BTreeMap<TaxRate, Billed<'_>> = BTreeMap::new();
+        let mut at_rate = Billed::new(currency);
+        for (line, detail) in &mine {
+            let group = if line.tax.rate == rate {
+                &mut at_rate
+            } else {
+                at_other_rates
+                    .entry(line.tax.rate)
+                    .or_insert_with(|| Billed::new(currency))
+            };
+            group.add(line, detail);
+        }
+        for (old_rate, group) in at_other_rates {
+            let Some(last) = group.last else { continue };
+            if group.units == 0 && group.amount.is_zero() {
+                continue;
+            }
+            let back = (
+                last.plan_id.clone(),
+                last.plan_name.clone(),
+                -group.units,
+                group.amount.negated(),
+            );
+            out.push(usage_line(month, kind, o, back, old_rate));
+        }
+        let delta_units = o.overage_units - at_rate.units;
+        let Ok(delta) = o.overage_amount.checked_sub(&at_rate.amount) else {
+            continue;
         };
-        line.description = line.describe(Language::En);
-        out.push(line);
+        if delta_units == 0 && delta.is_zero() {
+            continue;
+        }
+        out.push(usage_line(
+            month,
+            kind,
+            o,
+            (plan_id, plan_name, delta_units, delta),
+            rate,
+        ));
     }
     out
+}
+
+/// Usage lines of one rate: their units, their amount and the last of them.
+struct Billed<'a> {
+    units: i64,
+    amount: Money,
+    last: Option<&'a LineDetail>,
+}
+
+impl<'a> Billed<'a> {
+    fn new(currency: crate::money::Currency) -> Self {
+        Self {
+            units: 0,
+            amount: Money::zero(currency),
+            last: None,
+        }
+    }
+
+    fn add(&mut self, line: &InvoiceLine, detail: &'a LineDetail) {
+        self.units += line.quantity;
+        // One currency, checked by the caller; a sum out of range keeps the last figure.
+        self.amount = self.amount.checked_add(&line.amount).unwrap_or(self.amount);
+        self.last = Some(detail);
+    }
+}
+
+/// A usage line of `month` for `o`'s product: `(plan, its name, units, amount)` at `rate`.
+fn usage_line(
+    month: Month,
+    kind: LineKind,
+    o: &ProductOverage,
+    (plan_id, plan_name, quantity, amount): (PlanId, String, i64, Money),
+    rate: TaxRate,
+) -> InvoiceLine {
+    let mut line = InvoiceLine {
+        description: String::new(),
+        quantity,
+        unit_price: o.unit_price,
+        amount,
+        tax: LineTax::of(amount, rate),
+        detail: Some(LineDetail {
+            kind,
+            plan_id,
+            plan_name,
+            period: month,
+            from: month.first_day(),
+            to: month.last_day(),
+            days: month.days(),
+            days_in_month: month.days(),
+            usage: Some(UsageFacts {
+                product: o.product,
+                used: o.used,
+                included: o.included,
+            }),
+        }),
+    };
+    line.description = line.describe(Language::En);
+    line
 }
 
 #[cfg(test)]
@@ -105,7 +182,6 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use crate::ids::PlanId;
     use crate::invoice::total_of;
     use crate::money::Currency;
     use rust_decimal::Decimal;
@@ -198,5 +274,60 @@ mod tests {
             line.describe(Language::Zh),
             "用量调整：坐席超额（2026-11）：补计 5 席·天，¥99.00/席·月，按 30 天折算；最高 12 席，含 10 席"
         );
+    }
+
+    #[test]
+    fn usage_billed_at_another_rate_is_taken_back_at_its_own() {
+        // November's 100.00 of chat overage went out under a 13 % plan; the timeline now
+        // prices November with pro at 6 % and owes 50.00.
+        let mut billed = owed(Product::AiChat, 3000, 2000, 10_000);
+        billed.priced_by = Some(PlanId::parse("team").unwrap());
+        billed.tax_rate = TaxRate::parse("0.13").unwrap();
+        let first = settle_usage(nov(), &[billed], &[], true);
+        assert_eq!(first[0].tax.rate.to_string(), "0.13");
+        let now = owed(Product::AiChat, 2000, 1000, 5_000);
+        let lines = settle_usage(nov(), &[now], &first, false);
+        let per_rate: Vec<(String, Decimal, Decimal, &str)> = lines
+            .iter()
+            .map(|l| {
+                let d = l.detail.as_ref().unwrap();
+                (
+                    l.tax.rate.to_string(),
+                    l.amount.amount(),
+                    l.tax.tax_amount.amount(),
+                    d.plan_id.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            per_rate,
+            [
+                (
+                    "0.13".to_owned(),
+                    Decimal::new(-10_000, 2),
+                    Decimal::new(-1_150, 2),
+                    "team"
+                ),
+                (
+                    "0.06".to_owned(),
+                    Decimal::new(5_000, 2),
+                    Decimal::new(283, 2),
+                    "pro"
+                ),
+            ]
+        );
+        // Owing nothing now leaves nothing at either rate.
+        let all: Vec<InvoiceLine> = first.iter().chain(&lines).cloned().collect();
+        let zero = owed(Product::AiChat, 1000, 0, 0);
+        let back = settle_usage(nov(), &[zero], &all, false);
+        let total: Vec<InvoiceLine> = all.iter().chain(&back).cloned().collect();
+        for rate in ["0.13", "0.06"] {
+            let sum: Decimal = total
+                .iter()
+                .filter(|l| l.tax.rate.to_string() == rate)
+                .map(|l| l.tax.tax_amount.amount())
+                .sum();
+            assert_eq!(sum, Decimal::ZERO, "tax left at {rate}");
+        }
     }
 }

@@ -389,6 +389,7 @@ async fn check(portal: &Portal, i: usize, book: &Book, scope: Scope) -> Result<(
     );
     let mut invoiced: BTreeMap<Month, i64> = BTreeMap::new();
     let mut usage_billed: BTreeMap<Month, i64> = BTreeMap::new();
+    let mut usage_lines = Vec::new();
     let mut summaries = Vec::new();
     let mut page = PageRequest::first(PageSize::new(PageSize::MAX).map_err(|e| e.to_string())?);
     loop {
@@ -410,6 +411,13 @@ async fn check(portal: &Portal, i: usize, book: &Book, scope: Scope) -> Result<(
             .await
             .map_err(|e| e.to_string())?;
         tax_check::check_tax(&invoice)?;
+        usage_lines.extend(
+            invoice
+                .lines
+                .iter()
+                .filter(|l| l.detail.as_ref().is_some_and(|d| d.kind.is_usage()))
+                .cloned(),
+        );
         let mut total = 0;
         for line in &invoice.lines {
             let period = line.period().ok_or("a line without its period")?;
@@ -431,6 +439,7 @@ async fn check(portal: &Portal, i: usize, book: &Book, scope: Scope) -> Result<(
         }
     }
     if scope != Scope::Invoiced {
+        tax_check::check_usage_rates(i, book, &usage_lines)?;
         // Every month's usage, late events included, billed once: zero fen apart.
         let overage = book.overage();
         let months: std::collections::BTreeSet<Month> =

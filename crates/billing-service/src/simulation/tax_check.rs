@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use portal_domain::Money;
+use portal_domain::{InvoiceLine, Money, Month};
 use rust_decimal::Decimal;
 
 use super::oracle;
@@ -63,6 +63,43 @@ pub(super) fn check_tax(invoice: &portal_domain::Invoice) -> Result<(), String> 
         return Err(format!(
             "invoice {id}: breakdown {breakdown:?}, its lines {per_rate:?}"
         ));
+    }
+    Ok(())
+}
+
+/// A month's usage lines owe nothing at a rate other than the one of the plan pricing the
+/// month now (its last day served): what was billed at another rate was taken back at it.
+/// With no day served, nothing is owed at any rate.
+pub(super) fn check_usage_rates(
+    i: usize,
+    book: &oracle::Book,
+    usage_lines: &[InvoiceLine],
+) -> Result<(), String> {
+    let mut per_rate: BTreeMap<(Month, String), i64> = BTreeMap::new();
+    for line in usage_lines {
+        let month = line.period().ok_or("a usage line without its month")?;
+        let fen = line.amount.to_minor().map_err(|e| e.to_string())?;
+        *per_rate
+            .entry((month, line.tax.rate.to_string()))
+            .or_default() += fen;
+    }
+    for ((month, rate), fen) in per_rate {
+        let days: Vec<_> = month
+            .first_day()
+            .iter_days()
+            .take(month.days() as usize)
+            .collect();
+        let last_served = days.iter().rev().find_map(|d| book.plan_on(*d));
+        let pricing =
+            last_served.map(|p| Decimal::new(oracle::rate_of(oracle::PLANS[p].0), 4).to_string());
+        let pricing = pricing.map(|r| portal_domain::TaxRate::parse(&r).map(|r| r.to_string()));
+        let expected_here = matches!(pricing, Some(Ok(ref p)) if *p == rate);
+        if fen != 0 && !expected_here {
+            return Err(format!(
+                "customer {i} usage of {month}: {} left at {rate}, priced at {pricing:?}",
+                Decimal::new(fen, 2)
+            ));
+        }
     }
     Ok(())
 }
