@@ -36,9 +36,18 @@ async function inside(page, selector) {
   }
 }
 
-/** The tax summary in `scope` shows `doc`'s net, tax and total (and each rate's part). */
+/**
+ * The tax summary in `scope` shows `doc`'s net, tax and total (and each rate's part), and
+ * in Chinese only the total in capital numerals.
+ */
 async function showsTax(scope, doc, lang) {
   const summary = scope.locator(".tax-summary");
+  const words = summary.locator(".amount-in-words");
+  if (lang === "zh") {
+    assert.equal(await words.textContent(), doc.amount_in_words);
+  } else {
+    assert.equal(await words.count(), 0);
+  }
   assert.equal(await summary.locator(".net-amount").textContent(), yuan(doc.net_amount));
   assert.equal(await summary.locator(".tax-amount").textContent(), yuan(doc.tax_amount));
   assert.equal(await summary.locator(".gross-amount").textContent(), yuan(doc.amount));
@@ -76,18 +85,24 @@ test("the plans page says the prices include VAT and at which rate", async () =>
   await page.setViewportSize({ width: 1280, height: 900 });
 });
 
-test("the upgrade preview and the upcoming bill show net, tax and total, per rate", async () => {
-  // Enterprise at 13 %: moving to it mid-month takes pro back at 6 % and charges 13 %.
+/** Puts the demo catalogue's enterprise plan at `rate`, as the platform's catalogue would. */
+async function enterpriseAt(rate) {
   const res = await fetch(`${portal.url}/api/internal/plans/enterprise`, {
     method: "PUT",
     headers: { Authorization: `Bearer ${portal.serviceToken()}`, "Content-Type": "application/json" },
     body: JSON.stringify({
-      name: "企业版", price: "2999.00", tax_rate: "0.13",
+      name: "企业版", price: "2999.00", tax_rate: rate,
       features: { ai_chat_quota: 50000, agent_seats: 20, email_quota: 5000 },
       overage: { ai_chat: "0.03", email: "0.02", agent_seats: "79.00" },
     }),
   });
   assert.equal(res.status, 200, await res.text());
+}
+
+test("the upgrade preview and the upcoming bill show net, tax and total, per rate", async (t) => {
+  // Enterprise at 13 %: moving to it mid-month takes pro back at 6 % and charges 13 %.
+  await enterpriseAt("0.13");
+  t.after(() => enterpriseAt("0.06"));
   const { page } = browser;
   for (const width of SIZES) {
     await page.setViewportSize({ width, height: 900 });
@@ -95,9 +110,13 @@ test("the upgrade preview and the upcoming bill show net, tax and total, per rat
       const preview = await portal.api(`/api/portal/subscription/upgrade/preview?plan_id=enterprise&lang=${lang}`, token);
       assert.equal(preview.tax_breakdown.length, 2, JSON.stringify(preview));
       await page.goto(`${portal.url}/plans?lang=${lang}&token=${token}`);
-      // Two rates now: said per plan, not once.
+      // Two rates now: the note points at each plan's.
       await page.locator('table.plans tr[data-row="tax_rate"]').waitFor();
-      assert.equal(await page.locator(".vat-note").count(), 0);
+      assert.equal(
+        await page.locator(".vat-note").textContent(),
+        lang === "zh" ? "价格含增值税，各套餐税率见下表" : "Prices include VAT at each plan's rate below",
+      );
+      assert.deepEqual(await page.locator('table.plans tr[data-row="tax_rate"] td').allTextContents(), ["6%", "6%", "13%"]);
       await page.locator('button.upgrade[data-plan="enterprise"]').click();
       const panel = page.locator(".confirm-panel");
       await panel.locator(".tax-summary").waitFor();

@@ -306,8 +306,8 @@ test("an invoice's lines in the app's language, with their days, reversals and p
     await page.getByRole("heading", { name: "付款记录" }).waitFor();
     // VAT (§14): each line's rate and tax; the document's net, tax and total per rate
     // (13 % on enterprise, 6 % on pro's reversal) and the total in capital numerals.
-    assert.equal(await rows.nth(0).locator(".line-tax").textContent(), "税率 13%，税额 ¥57.50");
-    assert.equal(await rows.nth(1).locator(".line-tax").textContent(), "税率 6%，税额 ¥-9.42");
+    assert.equal(await rows.nth(0).locator(".line-tax").textContent(), "不含税 ¥442.33，税率 13%，税额 ¥57.50");
+    assert.equal(await rows.nth(1).locator(".line-tax").textContent(), "不含税 ¥-157.08，税率 6%，税额 ¥-9.42");
     const tax = page.locator(".tax-summary");
     assert.deepEqual(await tax.locator(".tax-rate-part").allTextContents(), [
       "金额 ¥-157.08，税额 ¥-9.42，价税合计 ¥-166.50",
@@ -325,7 +325,7 @@ test("an invoice's lines in the app's language, with their days, reversals and p
     assert.equal(await rows.nth(0).locator(".line-meta").textContent(), "2026-11-26 – 2026-11-30 · 5 of 30 days");
     assert.equal(await rows.nth(1).locator(".credit-mark").textContent(), "Reversal");
     await page.getByRole("heading", { name: "Payments" }).waitFor();
-    assert.equal(await rows.nth(0).locator(".line-tax").textContent(), "VAT 13%: ¥57.50");
+    assert.equal(await rows.nth(0).locator(".line-tax").textContent(), "net ¥442.33, VAT 13%: ¥57.50");
     assert.equal(await tax.locator("dt").first().textContent(), "At 6%");
     // One language per page: no capital numerals on the English one.
     assert.equal(await tax.locator(".amount-in-words").count(), 0);

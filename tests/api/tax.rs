@@ -60,6 +60,16 @@ fn check(doc: &Value, lines: &str, prefix: &str) -> Vec<String> {
         "projected_amount"
     };
     assert_eq!(dec(&doc[amount]), all[2], "amount of {doc}");
+    let rates: Vec<Decimal> = field("tax_breakdown")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| dec(&r["tax_rate"]))
+        .collect();
+    assert!(
+        rates.windows(2).all(|w| w[0] < w[1]),
+        "lowest rate first: {rates:?}"
+    );
     let breakdown: BTreeMap<String, [Decimal; 3]> = field("tax_breakdown")
         .as_array()
         .unwrap()
@@ -264,6 +274,26 @@ async fn a_period_on_two_rates_is_broken_down_per_rate(backend: Backend) {
     }
     let words = invoice["amount_in_words"].as_str().unwrap();
     assert!(text.contains(words), "{words} missing in {text}");
+
+    // A later change of pro's rate changes nothing issued: every old line keeps its rate.
+    let mut pro = enterprise("0.09");
+    pro["name"] = json!("专业版");
+    pro["price"] = json!("999.00");
+    pro["features"] = json!({"ai_chat_quota": 10000, "agent_seats": 5, "email_quota": 1000});
+    pro["overage"] = json!({"ai_chat": "0.05", "email": "0.03", "agent_seats": "99.00"});
+    assert_eq!(put_plan(&app, "pro", &pro).await.status(), 200);
+    for summary in list["invoices"].as_array().unwrap() {
+        let id = summary["invoice_id"].as_str().unwrap();
+        let again = app.read(&format!("/api/portal/invoices/{id}")).await;
+        for line in again["lines"].as_array().unwrap() {
+            let issued = if line["plan_id"] == "enterprise" {
+                "0.13"
+            } else {
+                "0.06"
+            };
+            assert_eq!(line["tax_rate"], issued, "{line}");
+        }
+    }
 }
 
 async fn a_bad_tax_rate_is_refused_and_changes_nothing(backend: Backend) {

@@ -28,6 +28,21 @@ const PREVIOUS_REQUEST: &str = "INSERT INTO fapiao_requests (id, customer_id, st
      'INV202609001,INV202610001', '示例科技有限公司', NULL, \
      '2026-12-06T03:00:00+00:00', '2026-12-06T03:00:00+00:00')";
 
+/// What the demo seed lacks: an adjustment invoice of the previous version with a
+/// reversal (a negative line) and a legacy line that names no plan (its rate comes from
+/// the customer's subscription).
+const PREVIOUS_ADJUSTMENT: [&str; 2] = [
+    "INSERT INTO invoices (id, customer_id, period, kind, status, amount_minor, currency, \
+     created_at, due_date) VALUES ('INV202612901', 'cust_demo', '2026-12', 'adjustment', \
+     'pending', '-26567', 'CNY', '2026-12-06T03:00:00+00:00', '2026-12-21')",
+    "INSERT INTO invoice_lines (invoice_id, position, description, quantity, unit_price_minor, \
+     amount_minor, kind, plan_id, plan_name, period, from_date, to_date, days, days_in_month) \
+     VALUES ('INV202612901', '0', 'Reversal: pro plan', '-1', '99900', '-99900', 'reversal', \
+     'pro', '专业版', '2026-12', '2026-12-01', '2026-12-31', '31', '31'), \
+     ('INV202612901', '1', '升级差价 / upgrade difference', '1', '73333', '73333', 'legacy', \
+     NULL, NULL, '2026-12', NULL, NULL, NULL, NULL)",
+];
+
 async fn rows(db: &DatabaseConnection, sql: &str) -> Vec<Vec<String>> {
     db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
         .await
@@ -63,6 +78,9 @@ async fn the_previous_seed_gets_its_tax_and_keeps_its_amounts(backend: Backend) 
         raw.execute_unprepared(statement).await.unwrap();
     }
     raw.execute_unprepared(PREVIOUS_REQUEST).await.unwrap();
+    for statement in PREVIOUS_ADJUSTMENT {
+        raw.execute_unprepared(statement).await.unwrap();
+    }
     let (lines_before, totals_before) = (rows(&raw, AMOUNTS).await, rows(&raw, TOTALS).await);
     assert!(
         lines_before.len() >= 6,
@@ -86,13 +104,24 @@ async fn the_previous_seed_gets_its_tax_and_keeps_its_amounts(backend: Backend) 
     for plan in rows(&raw, "SELECT id, tax_rate FROM plans").await {
         assert_eq!(plan[1], "0.06", "{plan:?}");
     }
+    // The legacy line's plan is its customer's subscription's.
     let lines = rows(
         &raw,
         "SELECT l.amount_minor, l.tax_rate, l.net_amount_minor, l.tax_amount_minor, \
-         p.tax_rate FROM invoice_lines l JOIN plans p ON p.id = l.plan_id",
+         p.tax_rate FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id \
+         JOIN subscriptions s ON s.customer_id = i.customer_id \
+         JOIN plans p ON p.id = COALESCE(l.plan_id, s.plan_id)",
     )
     .await;
-    assert_eq!(lines.len(), lines_before.len(), "every line names its plan");
+    assert_eq!(lines.len(), lines_before.len(), "every line has its plan");
+    let adjustment = rows(
+        &raw,
+        "SELECT net_amount_minor, tax_amount_minor FROM invoice_lines \
+         WHERE invoice_id = 'INV202612901' ORDER BY position",
+    )
+    .await;
+    // −999.00 takes back 56.55 of tax; 733.33 × 6/106 = 41.509… → 41.51.
+    assert_eq!(adjustment, [["-94245", "-5655"], ["69182", "4151"]]);
     for line in &lines {
         let [amount, rate, net, tax, plan_rate] = [0, 1, 2, 3, 4].map(|i| line[i].clone());
         assert_eq!(rate, plan_rate, "{line:?}");

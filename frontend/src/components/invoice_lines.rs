@@ -95,13 +95,17 @@ pub fn InvoiceLines(
             });
             // Each line's VAT: its rate and tax (§14).
             let line_tax = {
-                let (rate, tax) = (
+                let (net, rate, tax) = (
+                    format::money(line.net_amount, &currency),
                     crate::components::tax_summary::rate(line.tax_rate),
                     format::money(line.tax_amount, &currency),
                 );
                 view! {
                     <span class="line-tax">
-                        {format::fill(t_string!(i18n, tax.line), &[("rate", &rate), ("tax", &tax)])}
+                        {format::fill(
+                            t_string!(i18n, tax.line),
+                            &[("net", &net), ("rate", &rate), ("tax", &tax)],
+                        )}
                     </span>
                 }
             };

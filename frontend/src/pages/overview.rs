@@ -197,6 +197,7 @@ fn upcoming_card(state: Option<Result<UpcomingBill, ApiError>>) -> AnyView {
                     total=bill.amount
                     breakdown=bill.tax_breakdown.clone()
                     currency=bill.currency.clone()
+                    in_words=bill.amount_in_words.clone()
                 />
                 {lines}
             }

@@ -196,11 +196,15 @@ fn PlanTable(
     let vat_row = row("tax_rate", |i| t_string!(i, plans.vat), &|p| {
         crate::components::tax_summary::rate(p.tax_rate)
     });
-    let vat_note = shared_rate(&list.plans).map(|rate| {
-        let rate = crate::components::tax_summary::rate(rate);
+    // Prices include VAT: at the one rate of every plan, or at each plan's (the row).
+    let shared = shared_rate(&list.plans).map(crate::components::tax_summary::rate);
+    let vat_note = (!list.plans.is_empty()).then(|| {
         view! {
             <p class="note vat-note">
-                {move || format::fill(t_string!(i18n, tax.plans_note), &[("rate", &rate)])}
+                {move || match &shared {
+                    Some(rate) => format::fill(t_string!(i18n, tax.plans_note), &[("rate", rate)]),
+                    None => t_string!(i18n, tax.plans_note_mixed).to_owned(),
+                }}
             </p>
         }
     });

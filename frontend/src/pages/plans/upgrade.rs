@@ -156,6 +156,7 @@ fn PreviewFacts(preview: UpgradePreview) -> impl IntoView {
             total=preview.amount
             breakdown=preview.tax_breakdown.clone()
             currency=preview.currency.clone()
+            in_words=preview.amount_in_words.clone()
         />
         {lines}
     }
