@@ -59,7 +59,7 @@ const feeLine = (description) => withTax({
   to: "2099-02-28",
   days: 28,
   days_in_month: 28,
-}));
+});
 
 // A stubbed usage line (`overage` or `adjustment`).
 const usageLine = (
@@ -75,7 +75,7 @@ const usageLine = (
   period,
   used,
   included,
-}));
+});
 
 test("the plan comparison shows each plan's overage prices", async () => {
   const { page } = browser;

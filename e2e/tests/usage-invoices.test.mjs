@@ -296,7 +296,7 @@ test("an invoice's lines in the app's language, with their days, reversals and p
     assert.equal(await rows.nth(1).locator("td.amount").textContent(), "¥-166.50");
     assert.equal(await page.locator("table.invoice-lines tfoot td").textContent(), "¥333.33");
     // Issued on the 27th in Shanghai (17:30 UTC on the 26th).
-    assert.match(await page.locator(".facts").textContent(), /2026-11-27/);
+    assert.match(await page.locator(".facts.wide").textContent(), /2026-11-27/);
     const payments = page.locator("table.payments tbody tr");
     assert.equal(await payments.count(), 1);
     assert.deepEqual(

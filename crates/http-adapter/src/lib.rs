@@ -10,6 +10,7 @@ mod handlers;
 mod keys;
 pub mod limits;
 pub mod openapi;
+mod precompressed;
 mod spa;
 
 use std::path::PathBuf;

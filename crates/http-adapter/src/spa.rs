@@ -69,8 +69,12 @@ pub fn configure(settings: HttpSettings) -> impl FnOnce(&mut web::ServiceConfig)
             .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
             .add((header::REFERRER_POLICY, "no-referrer"));
         if html.is_some() {
+            let precompressed = web::Data::from(crate::precompressed::Precompressed::of(&dir));
             cfg.service(
                 web::scope("")
+                    .app_data(precompressed)
+                    // Hashed assets at brotli's best, compressed once (see `precompressed`).
+                    .wrap(actix_web::middleware::from_fn(crate::precompressed::serve))
                     .wrap(actix_web::middleware::from_fn(crate::limits::limit))
                     .wrap(headers)
                     .wrap(actix_web::middleware::from_fn(cache_policy))
@@ -149,7 +153,7 @@ fn names_a_file(path: &str) -> bool {
 
 /// Trunk names its outputs `name-<hash>.ext` and the wasm `name-<hash>_bg.wasm`; the hash
 /// is a 64-bit number in hex, without leading zeros (so 8 to 16 digits in practice).
-fn is_hashed_asset(path: &str) -> bool {
+pub(crate) fn is_hashed_asset(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or_default();
     let stem = file.split('.').next().unwrap_or_default();
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);

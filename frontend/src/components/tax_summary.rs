@@ -10,9 +10,27 @@ use rust_decimal::Decimal;
 use crate::format;
 use crate::i18n::*;
 
-/// A rate as a percentage: `0.06` → `6%`, `0.065` → `6.5%`.
+/// A rate as a percentage: `0.06` → `6%`, `0.065` → `6.5%`: the rate's digits with the
+/// point moved two places (no decimal arithmetic in the app's wasm). Rates are never
+/// negative (the catalogue refuses them).
 pub fn rate(value: Decimal) -> String {
-    format!("{}%", (value * Decimal::ONE_HUNDRED).normalize())
+    let text = value.to_string();
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let mut frac = frac.to_owned();
+    while frac.len() < 2 {
+        frac.push('0');
+    }
+    let (moved, rest) = frac.split_at(2);
+    let whole = format!("{int}{moved}");
+    let whole = whole.trim_start_matches('0');
+    let rest = rest.trim_end_matches('0');
+    let mut out = String::from(if whole.is_empty() { "0" } else { whole });
+    if !rest.is_empty() {
+        out.push('.');
+        out.push_str(rest);
+    }
+    out.push('%');
+    out
 }
 
 /// The tax label of a document of one rate (`税额（6%）`), or plain when it has several
@@ -36,61 +54,51 @@ pub fn TaxSummary(
     in_words: Option<String>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let per_rate = (breakdown.len() > 1).then(|| {
+    let money = |amount: Decimal| format::money(amount, &currency);
+    let (net, tax, total) = (money(net), money(tax), money(total));
+    let parts: Vec<(String, [String; 3])> = if breakdown.len() > 1 {
         breakdown
             .iter()
-            .map(|part| {
-                let label = rate(part.tax_rate);
-                let (net, tax, total) = (
-                    format::money(part.net_amount, &currency),
-                    format::money(part.tax_amount, &currency),
-                    format::money(part.amount, &currency),
-                );
-                view! {
-                    <dt>{move || format::fill(t_string!(i18n, tax.rate_part), &[("rate", &label)])}</dt>
-                    <dd class="tax-rate-part">
-                        {move || {
-                            format::fill(
-                                t_string!(i18n, tax.rate_detail),
-                                &[("net", &net), ("tax", &tax), ("total", &total)],
-                            )
-                        }}
-                    </dd>
-                }
+            .map(|p| {
+                (
+                    rate(p.tax_rate),
+                    [p.net_amount, p.tax_amount, p.amount].map(&money),
+                )
             })
-            .collect_view()
-    });
-    let tax_dt = {
-        let breakdown = breakdown.clone();
-        move || {
-            tax_label(
-                t_string!(i18n, tax.tax_at),
-                t_string!(i18n, tax.tax),
-                &breakdown,
-            )
-        }
+            .collect()
+    } else {
+        Vec::new()
     };
-    let words = in_words.map(|words| {
-        let shown = move || i18n.get_locale() == Locale::zh;
-        view! {
-            <Show when=shown>
-                <dt>{tx!(i18n, tax.in_words)}</dt>
-                <dd class="amount-in-words">{words.clone()}</dd>
-            </Show>
+    // One row template (a lighter app than a template per row); worded again when the
+    // language changes.
+    let rows = move || {
+        let t = i18n.texts();
+        let mut rows: Vec<(String, &'static str, String)> = parts
+            .iter()
+            .map(|(rate, [net, tax, total])| {
+                (
+                    format::fill(t.tax.rate_part, &[("rate", rate)]),
+                    "tax-rate-part",
+                    format::fill(
+                        t.tax.rate_detail,
+                        &[("net", net), ("tax", tax), ("total", total)],
+                    ),
+                )
+            })
+            .collect();
+        rows.push((t.tax.net.to_owned(), "money net-amount", net.clone()));
+        let tax_dt = tax_label(t.tax.tax_at, t.tax.tax, &breakdown);
+        rows.push((tax_dt, "money tax-amount", tax.clone()));
+        rows.push((t.tax.total.to_owned(), "money gross-amount", total.clone()));
+        // Capital numerals are Chinese: shown on the Chinese page only.
+        if let Some(words) = in_words.clone().filter(|_| i18n.get_locale() == Locale::zh) {
+            rows.push((t.tax.in_words.to_owned(), "amount-in-words", words));
         }
-    });
-    view! {
-        <dl class="facts tax-summary">
-            {per_rate}
-            <dt>{tx!(i18n, tax.net)}</dt>
-            <dd class="money net-amount" data-amount=net.to_string()>{format::money(net, &currency)}</dd>
-            <dt>{tax_dt}</dt>
-            <dd class="money tax-amount" data-amount=tax.to_string()>{format::money(tax, &currency)}</dd>
-            <dt>{tx!(i18n, tax.total)}</dt>
-            <dd class="money gross-amount" data-amount=total.to_string()>{format::money(total, &currency)}</dd>
-            {words}
-        </dl>
-    }
+        rows.into_iter()
+            .map(|(label, class, value)| view! { <dt>{label}</dt><dd class=class>{value}</dd> })
+            .collect_view()
+    };
+    view! { <dl class="facts tax-summary">{rows}</dl> }
 }
 
 #[cfg(test)]
@@ -111,6 +119,10 @@ mod tests {
         assert_eq!(rate(Decimal::new(6, 2)), "6%");
         assert_eq!(rate(Decimal::new(650, 4)), "6.5%");
         assert_eq!(rate(Decimal::new(0, 2)), "0%");
+        assert_eq!(rate(Decimal::new(2, 1)), "20%");
+        assert_eq!(rate(Decimal::new(625, 4)), "6.25%");
+        assert_eq!(rate(Decimal::new(5, 4)), "0.05%");
+        assert_eq!(rate(Decimal::new(1300, 4)), "13%");
     }
 
     #[test]
