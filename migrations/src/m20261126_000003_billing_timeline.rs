@@ -345,7 +345,7 @@ async fn backfill_lines(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
 }
 
 /// `?` placeholders as PostgreSQL's `$1, $2, …`.
-fn numbered(sql: &str) -> String {
+pub(crate) fn numbered(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 8);
     let mut n = 0;
     for c in sql.chars() {

@@ -252,22 +252,13 @@ fn ten_thousandths(raw: &str) -> Result<i64, DbErr> {
     Ok(r)
 }
 
-/// `?` placeholders as PostgreSQL's `$1, $2, …`.
+/// `?` placeholders as the backend takes them (PostgreSQL's `$1, $2, …`).
 fn placeholders(backend: DbBackend, sql: &str) -> String {
-    if backend != DbBackend::Postgres {
-        return sql.to_owned();
+    if backend == DbBackend::Postgres {
+        super::m20261126_000003_billing_timeline::numbered(sql)
+    } else {
+        sql.to_owned()
     }
-    let mut out = String::with_capacity(sql.len() + 8);
-    let mut n = 0;
-    for c in sql.chars() {
-        if c == '?' {
-            n += 1;
-            out.push_str(&format!("${n}"));
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -76,7 +76,7 @@ pub fn compress_dir(dir: &Path) -> HashMap<String, Asset> {
         .filter_map(|entry| {
             let name = entry.file_name().into_string().ok()?;
             let content_type = content_type(&name)?;
-            if !super::spa::is_hashed_asset(&name) {
+            if !is_hashed_asset(&name) {
                 return None;
             }
             let raw = std::fs::read(entry.path()).ok()?;
@@ -89,6 +89,17 @@ pub fn compress_dir(dir: &Path) -> HashMap<String, Asset> {
             ))
         })
         .collect()
+}
+
+/// Trunk names its outputs `name-<hash>.ext` and the wasm `name-<hash>_bg.wasm`; the hash
+/// is a 64-bit number in hex, without leading zeros (so 8 to 16 digits in practice).
+pub(crate) fn is_hashed_asset(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or_default();
+    let stem = file.split('.').next().unwrap_or_default();
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    stem.rsplit_once('-').is_some_and(|(_, hash)| {
+        (8..=16).contains(&hash.len()) && hash.chars().all(|c| c.is_ascii_hexdigit())
+    })
 }
 
 fn content_type(name: &str) -> Option<&'static str> {

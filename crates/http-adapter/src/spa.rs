@@ -14,6 +14,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use sha2::{Digest, Sha256};
 
 use crate::HttpSettings;
+use crate::precompressed::is_hashed_asset;
 
 /// `frame-ancestors` from the allowed parent origins, `'self'` when there are none.
 pub fn frame_ancestors(origins: &[String]) -> String {
@@ -149,17 +150,6 @@ fn names_a_file(path: &str) -> bool {
     path.rsplit('/')
         .next()
         .is_some_and(|last| last.contains('.'))
-}
-
-/// Trunk names its outputs `name-<hash>.ext` and the wasm `name-<hash>_bg.wasm`; the hash
-/// is a 64-bit number in hex, without leading zeros (so 8 to 16 digits in practice).
-pub(crate) fn is_hashed_asset(path: &str) -> bool {
-    let file = path.rsplit('/').next().unwrap_or_default();
-    let stem = file.split('.').next().unwrap_or_default();
-    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-').is_some_and(|(_, hash)| {
-        (8..=16).contains(&hash.len()) && hash.chars().all(|c| c.is_ascii_hexdigit())
-    })
 }
 
 #[cfg(test)]
