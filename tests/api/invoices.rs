@@ -1,4 +1,4 @@
-use chrono::Months;
+use chrono::{Datelike, Months};
 use portal_http::TokenRole;
 use serde_json::Value;
 
@@ -34,8 +34,15 @@ async fn invoices_follow_the_demo_data(backend: Backend) {
         .iter()
         .map(|i| i["status"].as_str().unwrap())
         .collect();
-    assert_eq!(&statuses[1..], ["pending", "paid", "paid"]);
-    assert!(["pending", "overdue"].contains(&statuses[0]));
+    // Overdue is read from the due date (§15): last month's unpaid invoice, due on the
+    // 16th of last month, is overdue though no job has run; this month's is from the 17th.
+    assert_eq!(&statuses[1..], ["overdue", "paid", "paid"]);
+    let this_month = if today.day() > 16 {
+        "overdue"
+    } else {
+        "pending"
+    };
+    assert_eq!(statuses[0], this_month);
     for i in invoices {
         assert_eq!(i["amount"], "999.00");
         assert_eq!(i["currency"], "CNY");
@@ -43,6 +50,22 @@ async fn invoices_follow_the_demo_data(backend: Backend) {
 
     let detail = app.read(&format!("/api/portal/invoices/{}", ids[1])).await;
     assert_eq!(detail["invoice_id"], ids[1]);
+    assert_eq!(detail["status"], "overdue");
+    let pdf = app
+        .get(
+            &format!("/api/portal/invoices/{}/pdf", ids[1]),
+            &app.member(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(
+        super::pdf::squashed_text(&pdf).contains("已逾期"),
+        "the PDF's stamp"
+    );
     let period = (today - Months::new(1)).format("%Y-%m").to_string();
     assert_eq!(detail["period"], period);
     assert_eq!(detail["kind"], "subscription");

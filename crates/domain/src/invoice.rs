@@ -24,6 +24,18 @@ impl InvoiceStatus {
         }
     }
 
+    /// The status as of `today` (contract §15): an invoice still owing is overdue from the
+    /// day after its due date in the business calendar, whether or not a job has marked
+    /// it so yet.
+    pub fn as_of(self, due_date: NaiveDate, today: NaiveDate) -> Self {
+        let owes = self != InvoiceStatus::Paid;
+        if crate::receivables::is_overdue(due_date, owes, today) {
+            InvoiceStatus::Overdue
+        } else {
+            self
+        }
+    }
+
     pub fn parse(raw: &str) -> Option<Self> {
         match raw {
             "pending" => Some(InvoiceStatus::Pending),
@@ -241,6 +253,14 @@ pub struct Invoice {
 }
 
 impl Invoice {
+    /// The invoice with its status as of `today` (see [`InvoiceStatus::as_of`]).
+    pub fn as_of(self, today: NaiveDate) -> Self {
+        Self {
+            status: self.status.as_of(self.due_date, today),
+            ..self
+        }
+    }
+
     /// Its net and tax amounts and their breakdown per rate: the sums of its lines'.
     pub fn tax(&self) -> Result<DocumentTax, MoneyError> {
         document_tax(self.amount.currency(), &self.lines)
@@ -253,6 +273,7 @@ impl Invoice {
             period: self.period,
             status: self.status,
             created_at: self.created_at,
+            due_date: self.due_date,
         }
     }
 }
@@ -265,6 +286,17 @@ pub struct InvoiceSummary {
     pub period: Month,
     pub status: InvoiceStatus,
     pub created_at: DateTime<Utc>,
+    pub due_date: NaiveDate,
+}
+
+impl InvoiceSummary {
+    /// The summary with its status as of `today` (see [`InvoiceStatus::as_of`]).
+    pub fn as_of(self, today: NaiveDate) -> Self {
+        Self {
+            status: self.status.as_of(self.due_date, today),
+            ..self
+        }
+    }
 }
 
 #[cfg(test)]
@@ -310,6 +342,25 @@ mod tests {
             assert_eq!(InvoiceStatus::parse(s.as_str()), Some(s));
         }
         assert_eq!(InvoiceStatus::parse("void"), None);
+    }
+
+    #[test]
+    fn an_unpaid_invoice_is_overdue_from_the_day_after_its_due_date() {
+        let due = NaiveDate::from_ymd_opt(2026, 11, 16).unwrap();
+        let on = |day| NaiveDate::from_ymd_opt(2026, 11, day).unwrap();
+        assert_eq!(
+            InvoiceStatus::Pending.as_of(due, on(16)),
+            InvoiceStatus::Pending
+        );
+        assert_eq!(
+            InvoiceStatus::Pending.as_of(due, on(17)),
+            InvoiceStatus::Overdue
+        );
+        assert_eq!(InvoiceStatus::Paid.as_of(due, on(30)), InvoiceStatus::Paid);
+        assert_eq!(
+            InvoiceStatus::Overdue.as_of(due, on(30)),
+            InvoiceStatus::Overdue
+        );
         assert_eq!(
             InvoiceKind::parse("proration"),
             Some(InvoiceKind::Adjustment)

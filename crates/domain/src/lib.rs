@@ -22,6 +22,7 @@ pub mod page;
 pub mod plan;
 pub mod plan_input;
 pub mod product;
+pub mod receivables;
 pub mod subscription;
 pub mod tax;
 pub mod timeline;

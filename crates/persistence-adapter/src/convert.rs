@@ -199,6 +199,7 @@ pub(crate) fn invoice_summary(row: &invoices::Model) -> Result<InvoiceSummary, R
         period: Month::parse(&row.period).map_err(|e| corrupt("invoice", e))?,
         status: InvoiceStatus::parse(&row.status).ok_or_else(|| corrupt("invoice", &row.status))?,
         created_at: row.created_at,
+        due_date: row.due_date,
     })
 }
 

@@ -42,7 +42,10 @@ impl Invoices {
         principal: &Principal,
         page: PageRequest<InvoiceKey>,
     ) -> Result<InvoicePage, InvoiceError> {
-        Ok(self.invoices.list(&principal.customer_id, &page).await?)
+        let mut found = self.invoices.list(&principal.customer_id, &page).await?;
+        let today = self.time.today();
+        found.items = found.items.into_iter().map(|i| i.as_of(today)).collect();
+        Ok(found)
     }
 
     #[instrument(skip_all, fields(customer = %principal.customer_id))]
@@ -51,10 +54,12 @@ impl Invoices {
         principal: &Principal,
         id: &InvoiceId,
     ) -> Result<Invoice, InvoiceError> {
-        self.invoices
+        let invoice = self
+            .invoices
             .find(&principal.customer_id, id)
             .await?
-            .ok_or(InvoiceError::NotFound("invoice"))
+            .ok_or(InvoiceError::NotFound("invoice"))?;
+        Ok(invoice.as_of(self.time.today()))
     }
 
     /// The fapiao status of each of the customer's `invoices` (`none` when no pending

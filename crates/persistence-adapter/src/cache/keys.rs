@@ -249,6 +249,10 @@ pub struct InvoiceListItem {
     pub status: String,
     pub created_at: DateTime<Utc>,
     pub currency: String,
+    /// `YYYY-MM-DD` (an extension of §5's fields): the status is read against it. A value
+    /// cached before it existed lacks it and is read again from the database.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_date: Option<chrono::NaiveDate>,
 }
 
 impl InvoiceListItem {
@@ -260,6 +264,7 @@ impl InvoiceListItem {
             status: i.status.as_str().to_owned(),
             created_at: i.created_at,
             currency: i.amount.currency().code().to_owned(),
+            due_date: Some(i.due_date),
         }
     }
 
@@ -271,6 +276,7 @@ impl InvoiceListItem {
             period: Month::parse(&self.period).ok()?,
             status: InvoiceStatus::parse(&self.status)?,
             created_at: self.created_at,
+            due_date: self.due_date?,
         })
     }
 }

@@ -1,0 +1,13 @@
+//! Receivables (contract §15): what a customer owes. This is the rules' pure part: the
+//! remittance code a bank transfer names (汇款识别码), how credit is applied to open
+//! invoices (earliest due first), when an invoice is overdue, and when a reminder (催缴)
+//! is due. The account, credit notes and payments that use them come with issue 25's
+//! ports and adapters.
+
+pub mod application;
+pub mod dunning;
+pub mod remittance;
+
+pub use application::{Application, OpenInvoice, apply_credit};
+pub use dunning::{Reminder, is_overdue, reminder_on, suspends};
+pub use remittance::{RemittanceCode, RemittanceCodeError};
