@@ -81,11 +81,13 @@ async fn demo_seed_matches_the_contract_and_is_idempotent() {
         ]
     );
     let statuses: Vec<_> = invoices.iter().map(|i| i.status).collect();
+    // Unpaid past their due dates (the 16th) on the 19th: overdue, read from the date
+    // (§15) though no run has marked them.
     assert_eq!(
         statuses,
         [
-            InvoiceStatus::Pending,
-            InvoiceStatus::Pending,
+            InvoiceStatus::Overdue,
+            InvoiceStatus::Overdue,
             InvoiceStatus::Paid,
             InvoiceStatus::Paid
         ]
