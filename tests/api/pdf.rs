@@ -14,6 +14,19 @@ pub(crate) fn squashed_text(pdf: &[u8]) -> String {
         .collect()
 }
 
+/// The text of invoice `id`'s PDF as the demo customer's member downloads it, squashed.
+pub(crate) async fn pdf_text(app: &crate::helpers::TestApp, id: &str) -> String {
+    let pdf = app
+        .get(&format!("/api/portal/invoices/{id}/pdf"), &app.member())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    squashed_text(&pdf)
+}
+
 /// `999.00` -> `¥999.00`, `1234.50` -> `¥1,234.50`.
 fn yuan(api_amount: &str) -> String {
     let (int, frac) = api_amount.split_once('.').unwrap();

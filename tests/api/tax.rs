@@ -202,6 +202,21 @@ async fn put_plan(app: &TestApp, id: &str, body: &Value) -> reqwest::Response {
     .unwrap()
 }
 
+/// The demo admin's upgrade to enterprise at its preview's date: (preview, answer).
+async fn upgrade_to_enterprise(app: &TestApp) -> (Value, Value) {
+    let preview = app
+        .read("/api/portal/subscription/upgrade/preview?plan_id=enterprise")
+        .await;
+    let body = json!({"plan_id": "enterprise", "proration_date": preview["proration_date"]});
+    let resp = app
+        .post_json("/api/portal/subscription/upgrade", &app.admin(), &body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    (preview, resp.json().await.unwrap())
+}
+
 async fn a_period_on_two_rates_is_broken_down_per_rate(backend: Backend) {
     let app = spawn_app(backend).await;
     let resp = put_plan(&app, "enterprise", &enterprise("0.13")).await;
@@ -225,18 +240,8 @@ async fn a_period_on_two_rates_is_broken_down_per_rate(backend: Backend) {
 
     // Mid-month from pro (6 %) to enterprise (13 %): the pro month is taken back at 6 %,
     // its days so far and enterprise's rest are charged each at its own rate.
-    let preview = app
-        .read("/api/portal/subscription/upgrade/preview?plan_id=enterprise")
-        .await;
+    let (preview, upgraded) = upgrade_to_enterprise(&app).await;
     assert_eq!(check(&preview, "lines", ""), ["0.06", "0.13"], "{preview}");
-    let body = json!({"plan_id": "enterprise", "proration_date": preview["proration_date"]});
-    let resp = app
-        .post_json("/api/portal/subscription/upgrade", &app.admin(), &body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let upgraded: Value = resp.json().await.unwrap();
     let id = upgraded["invoice"]["invoice_id"].as_str().unwrap();
     let invoice = app.read(&format!("/api/portal/invoices/{id}")).await;
     assert_eq!(check(&invoice, "lines", ""), ["0.06", "0.13"], "{invoice}");
@@ -260,15 +265,7 @@ async fn a_period_on_two_rates_is_broken_down_per_rate(backend: Backend) {
     }
 
     // The PDF shows both rates, the tax columns and the total in words.
-    let pdf = app
-        .get(&format!("/api/portal/invoices/{id}/pdf"), &app.member())
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    let text = super::pdf::squashed_text(&pdf);
+    let text = super::pdf::pdf_text(&app, id).await;
     for expected in ["税率", "税额", "价税合计", "6%", "13%"] {
         assert!(text.contains(expected), "{expected:?} missing in {text}");
     }
@@ -366,16 +363,7 @@ async fn usage_billed_at_one_rate_is_taken_back_at_it(backend: Backend) {
         .format("%Y-%m")
         .to_string();
     app.billing_run(&next).await;
-    let preview = app
-        .read("/api/portal/subscription/upgrade/preview?plan_id=enterprise")
-        .await;
-    let body = json!({"plan_id": "enterprise", "proration_date": preview["proration_date"]});
-    let resp = app
-        .post_json("/api/portal/subscription/upgrade", &app.admin(), &body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
+    upgrade_to_enterprise(&app).await;
     app.billing_run(&next).await;
 
     let mut per_rate: BTreeMap<String, Decimal> = BTreeMap::new();
