@@ -344,9 +344,9 @@ async fn a_bad_tax_rate_is_refused_and_changes_nothing(backend: Backend) {
     assert_eq!(galactic["tax_rate"], "0.0625");
 }
 
-/// This month's overage, billed early at pro's 6 % by a run of next month, is owed nothing
-/// after an upgrade to enterprise (13 %, whose quota covers it): it is taken back at 6 %,
-/// so no tax is left over at either rate.
+/// This month's overage, billed early at pro's 6 % by a run of next month, is re-priced by
+/// an upgrade to enterprise (13 %): it is taken back at 6 % and what the month owes now is
+/// billed at 13 %, so no tax is left over at a rate that owes nothing.
 async fn usage_billed_at_one_rate_is_taken_back_at_it(backend: Backend) {
     let app = spawn_app(backend).await;
     assert_eq!(
@@ -385,11 +385,25 @@ async fn usage_billed_at_one_rate_is_taken_back_at_it(backend: Backend) {
         per_rate.contains_key("0.06"),
         "the overage was billed at 6 %: {per_rate:?}"
     );
-    for (rate, amount) in &per_rate {
-        assert_eq!(
-            *amount,
-            Decimal::ZERO,
-            "{amount} of usage left at {rate}: {per_rate:?}"
-        );
-    }
+    // Nothing is left at 6 %: what pro billed is taken back at 6 %. What the month owes
+    // now (under enterprise's larger quota: nothing early in the month, something on its
+    // last days) is billed at 13 %, and nowhere else.
+    assert_eq!(
+        per_rate["0.06"],
+        Decimal::ZERO,
+        "usage left at 6 %: {per_rate:?}"
+    );
+    let usage = app.read("/api/portal/usage").await;
+    let owed: Decimal = usage["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| dec(&p["overage_amount"]))
+        .sum();
+    let at_13 = per_rate.get("0.13").copied().unwrap_or_default();
+    assert_eq!(at_13, owed, "usage at 13 %: {per_rate:?}, owed {owed}");
+    assert!(
+        per_rate.keys().all(|r| r == "0.06" || r == "0.13"),
+        "{per_rate:?}"
+    );
 }
