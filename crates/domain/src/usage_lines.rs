@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use crate::ids::PlanId;
 use crate::invoice::{InvoiceLine, LineDetail, LineKind, UsageFacts};
-use crate::money::Money;
+use crate::money::{Money, MoneyError};
 use crate::month::Month;
 use crate::overage::ProductOverage;
 use crate::product::Product;
@@ -78,7 +78,7 @@ pub fn settle_usage(
         // lines add up to what it owes: nothing for the old rate, the month for the new.
         let mut at_other_rates: BTreeMap<TaxRate, Billed<'_>> = BTreeMap::new();
         let mut at_rate = Billed::new(currency);
-        for (line, detail) in &mine {
+        let grouped = mine.iter().try_for_each(|(line, detail)| {
             let group = if line.tax.rate == rate {
                 &mut at_rate
             } else {
@@ -86,7 +86,12 @@ pub fn settle_usage(
                     .entry(line.tax.rate)
                     .or_insert_with(|| Billed::new(currency))
             };
-            group.add(line, detail);
+            group.add(line, detail)
+        });
+        // Sums beyond range cannot be settled against: left as they are, as another
+        // currency's.
+        if grouped.is_err() {
+            continue;
         }
         for (old_rate, group) in at_other_rates {
             let Some(last) = group.last else { continue };
@@ -135,11 +140,11 @@ impl<'a> Billed<'a> {
         }
     }
 
-    fn add(&mut self, line: &InvoiceLine, detail: &'a LineDetail) {
+    fn add(&mut self, line: &InvoiceLine, detail: &'a LineDetail) -> Result<(), MoneyError> {
         self.units += line.quantity;
-        // One currency, checked by the caller; a sum out of range keeps the last figure.
-        self.amount = self.amount.checked_add(&line.amount).unwrap_or(self.amount);
+        self.amount = self.amount.checked_add(&line.amount)?;
         self.last = Some(detail);
+        Ok(())
     }
 }
 
