@@ -15,6 +15,7 @@ use crate::i18n::*;
 use crate::loader::Loader;
 use crate::pages::account::AccountPage;
 use crate::pages::alerts::AlertsPage;
+use crate::pages::credit_notes::CreditNoteDetailPage;
 use crate::pages::fapiao::FapiaoPage;
 use crate::pages::history::HistoryPage;
 use crate::pages::invoices::{InvoiceDetailPage, InvoicesPage};
@@ -155,6 +156,7 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/usage") view=UsagePage />
                 <Route path=path!("/invoices") view=InvoicesPage />
                 <Route path=path!("/invoices/:id") view=InvoiceDetailPage />
+                <Route path=path!("/credit-notes/:id") view=CreditNoteDetailPage />
                 <Route path=path!("/fapiao") view=FapiaoPage />
                 <Route path=path!("/alerts") view=AlertsPage />
                 <Route path=path!("/history") view=HistoryPage />

@@ -15,6 +15,7 @@ mod m20261130_000007_outbox;
 mod m20261201_000008_fapiao;
 mod m20261206_000009_billing_runs;
 mod m20261207_000010_tax;
+mod m20261208_000011_receivables;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_fapiao::Migration),
             Box::new(m20261206_000009_billing_runs::Migration),
             Box::new(m20261207_000010_tax::Migration),
+            Box::new(m20261208_000011_receivables::Migration),
         ]
     }
 }

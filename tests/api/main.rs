@@ -22,6 +22,7 @@ mod overage;
 mod pagination;
 mod pdf;
 mod plan_changes;
+mod receivables;
 mod simulation;
 mod spend_guard;
 mod subscription;

@@ -112,6 +112,16 @@ pub struct InvoiceSummary {
     /// `none`, `pending` (a fapiao is requested) or `issued` (contract §12).
     #[serde(default = "no_fapiao")]
     pub fapiao_status: String,
+    /// What credit and payments paid of it (§15).
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "0.00"))]
+    pub amount_paid: Decimal,
+    /// What it still owes: `amount − amount_paid`, never negative; `paid` when `0.00`.
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "999.00"))]
+    pub amount_due: Decimal,
+    /// `YYYY-MM-DD`.
+    pub due_date: String,
 }
 
 fn no_fapiao() -> String {
@@ -161,4 +171,16 @@ pub struct Invoice {
     pub tax_breakdown: Vec<TaxBreakdownEntry>,
     /// `amount` in Chinese capital numerals (人民币大写), e.g. `玖佰玖拾玖元整`.
     pub amount_in_words: String,
+    /// What credit and payments paid of it (§15).
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "0.00"))]
+    pub amount_paid: Decimal,
+    /// What it still owes: `amount − amount_paid`, never negative.
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "999.00"))]
+    pub amount_due: Decimal,
+    /// The amounts applied to it, in the order applied.
+    pub applications: Vec<crate::Application>,
+    /// The credit notes that credit lines of it.
+    pub credit_note_ids: Vec<String>,
 }

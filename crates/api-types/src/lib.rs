@@ -14,6 +14,7 @@ mod billing;
 mod fapiao;
 mod guard;
 mod invoices;
+mod receivables;
 mod tax;
 mod usage;
 pub use billing::UpcomingBill;
@@ -25,6 +26,10 @@ pub use guard::{
     Threshold,
 };
 pub use invoices::{Invoice, InvoiceLine, InvoiceList, InvoiceSummary, Payment, PaymentRequest};
+pub use receivables::{
+    Application, Balance, CreditNote, CreditNoteList, CreditNoteSummary, PayTo, PaymentApplication,
+    PaymentIntake, PaymentReceipt,
+};
 pub use tax::TaxBreakdownEntry;
 
 pub use usage::{ProductUsage, UsageDetail, UsageItem, UsageOverview};

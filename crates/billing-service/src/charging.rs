@@ -5,7 +5,8 @@
 use chrono::Days;
 use portal_domain::invoice::{PAYMENT_TERM_DAYS, total_of};
 use portal_domain::{
-    Currency, CustomerId, InvoiceKind, InvoiceLine, InvoiceStatus, Month, NewInvoice,
+    Currency, CustomerId, DocumentKind, Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, Month,
+    NewInvoice,
 };
 
 use crate::error::BillingError;
@@ -55,6 +56,20 @@ impl Charging {
         }))
     }
 
+    /// Issues `invoice` in `txn` (an invoice, or a credit note when it credits) and
+    /// applies the account's open credit: a credit note's at once to the open invoices,
+    /// credit held before to a new invoice.
+    pub async fn issue(
+        &self,
+        txn: &mut dyn LedgerTxn,
+        invoice: &NewInvoice,
+    ) -> Result<Invoice, BillingError> {
+        let issued = txn.issue(invoice).await?;
+        let arrived = (issued.document == DocumentKind::CreditNote).then(|| issued.id.to_string());
+        crate::receivables::settle_in(txn, arrived.as_deref(), issued.created_at).await?;
+        Ok(issued)
+    }
+
     /// Issues, in `txn`, what `customer` owes for `period` now; `true` when it issued
     /// an invoice.
     pub async fn bill_in(
@@ -79,7 +94,7 @@ impl Charging {
         };
         // Bumping the version makes a concurrent run of the same period conflict.
         txn.save(&subscription).await.map_err(conflict_is_retry)?;
-        let issued = txn.issue(&invoice).await?;
+        let issued = self.issue(txn, &invoice).await?;
         Events::enqueue(txn, [self.events.invoice_issued(&issued)]).await?;
         txn.set_usage_watermark(inputs.watermark(read_at)).await?;
         Ok(true)

@@ -17,8 +17,9 @@ use std::sync::Arc;
 
 use crate::error::BillingError;
 use crate::ports::{
-    CustomerRepository, Ledger, PlanCatalog, SubscriptionRepository, UsageRepository,
+    CustomerRepository, Ledger, NewPayment, PlanCatalog, SubscriptionRepository, UsageRepository,
 };
+use crate::receivables::record_in;
 use crate::time::BusinessTime;
 
 /// Days of usage seeded, ending today.
@@ -238,7 +239,12 @@ impl DemoData {
             customer_id: customer.clone(),
             period: month,
             kind: InvoiceKind::Subscription,
-            status,
+            // A paid one is issued owing, then paid below.
+            status: if status == InvoiceStatus::Paid {
+                InvoiceStatus::Pending
+            } else {
+                status
+            },
             currency: Currency::Cny,
             lines,
             created_at: morning_of(self.time.calendar(), issued_on),
@@ -246,7 +252,21 @@ impl DemoData {
             due_date: issued_on + Days::new(PAYMENT_TERM_DAYS),
         };
         txn.save(&subscription).await?;
-        txn.issue(&invoice).await?;
+        let issued = txn.issue(&invoice).await?;
+        if status == InvoiceStatus::Paid {
+            // Paid by bank transfer the day it was issued.
+            let payment = NewPayment {
+                customer_id: customer.clone(),
+                amount: issued.amount,
+                reference: None,
+                memo: Some(format!("DEMO-{}", issued.id)),
+                method: "bank_transfer".to_owned(),
+                paid_at: issued.created_at,
+                created_at: issued.created_at,
+                invoice_id: Some(issued.id.clone()),
+            };
+            record_in(txn.as_mut(), &payment, Some(&issued.id), issued.created_at).await?;
+        }
         txn.set_usage_watermark(inputs.watermark(self.time.now()))
             .await?;
         txn.commit().await?;

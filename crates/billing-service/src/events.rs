@@ -1,17 +1,22 @@
 //! The messages the portal's changes cause (contract §11): the webhook events
 //! `usage.threshold_crossed`, `invoice.issued`, `invoice.overdue`,
-//! `subscription.changed`, and the spend alert's e-mail. Built here, written to the
+//! `subscription.changed`, `credit_note.issued`, `payment.received`, and the spend
+//! alert's e-mail. Built here, written to the
 //! outbox by the unit of work of the change. [`Events`] is the collaborator every
 //! capability that causes a message builds it with: it knows which channels this server
 //! sends on (a message nobody would send is never written).
 
 use portal_domain::guard::{AlertCondition, AlertRule, Notice};
-use portal_domain::{Customer, CustomerId, Invoice, InvoiceId, Language, Month, Subscription};
+use portal_domain::receivables::Settlement;
+use portal_domain::{
+    Customer, CustomerId, DocumentKind, Invoice, InvoiceId, Language, Month, Subscription,
+};
 use serde_json::{Value, json};
 
 use crate::ports::outbox::Delivery;
 use crate::ports::{
-    EventType, FapiaoRequest, LedgerTxn, Mail, OutboxMessage, RepositoryError, WebhookEvent,
+    EventType, FapiaoRequest, LedgerTxn, Mail, OutboxMessage, PaymentRecord, RepositoryError,
+    WebhookEvent,
 };
 use crate::time::BusinessTime;
 
@@ -125,10 +130,44 @@ impl Events {
 
     /// `invoice.issued`, when webhooks are sent.
     pub fn invoice_issued(&self, invoice: &Invoice) -> Option<OutboxMessage> {
+        match invoice.document {
+            DocumentKind::Invoice => self.webhook(
+                &invoice.customer_id,
+                EventType::InvoiceIssued,
+                invoice_data(invoice),
+            ),
+            DocumentKind::CreditNote => self.webhook(
+                &invoice.customer_id,
+                EventType::CreditNoteIssued,
+                json!({
+                    "credit_note_id": invoice.id.as_str(),
+                    "period": invoice.period.to_string(),
+                    "status": invoice.status.as_str(),
+                    "amount": money(invoice.amount.negated()),
+                }),
+            ),
+        }
+    }
+
+    /// `payment.received` (§15), when webhooks are sent: the payment and what it paid.
+    pub fn payment_received(
+        &self,
+        payment: &PaymentRecord,
+        applied: &[Settlement],
+    ) -> Option<OutboxMessage> {
         self.webhook(
-            &invoice.customer_id,
-            EventType::InvoiceIssued,
-            invoice_data(invoice),
+            &payment.customer_id,
+            EventType::PaymentReceived,
+            json!({
+                "payment_id": payment.id,
+                "amount": money(payment.amount),
+                "reference": payment.reference,
+                "paid_at": payment.paid_at.to_rfc3339(),
+                "applications": applied.iter().map(|s| json!({
+                    "invoice_id": s.invoice_id.as_str(),
+                    "amount": money(s.amount),
+                })).collect::<Vec<_>>(),
+            }),
         )
     }
 

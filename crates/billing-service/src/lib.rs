@@ -9,7 +9,8 @@
 //! | plan | [`PlanChanges`] | the subscription, the catalogue, upgrades, downgrades, provisioning of subscriptions |
 //! | usage | [`Usage`] | the month's usage and overage, the daily detail, ingestion |
 //! | billing | [`Billing`] | billing runs, the upcoming bill, overdue invoices |
-//! | invoices | [`Invoices`] | invoice lists, documents (PDF), payments |
+//! | invoices | [`Invoices`] | invoice lists, documents (PDF), the platform's report of one paid |
+//! | receivables | [`Receivables`] | the balance, credit notes, payments by bank transfer |
 //! | spend guard | [`SpendGuard`] | alert rules, caps, notifications, entitlements |
 //! | fapiao | [`Fapiao`] | the fapiao profile, requests, issuance and reversal |
 //! | delivery | [`Delivery`] | the outbox's e-mails and webhooks |
@@ -38,6 +39,7 @@ pub mod period_bill;
 pub mod plan_changes;
 pub mod ports;
 pub mod principal;
+pub mod receivables;
 pub mod spend_guard;
 pub mod subscription_view;
 pub mod time;
@@ -68,6 +70,7 @@ pub use ports::{
     UsageRepository,
 };
 pub use principal::{PlatformCaller, Principal, Role};
+pub use receivables::{PayTo, PaymentInput, PaymentOutcome, Receivables};
 pub use spend_guard::{NOTIFICATIONS_LISTED, SpendGuard};
 pub use subscription_view::SubscriptionView;
 pub use time::BusinessTime;

@@ -77,7 +77,7 @@ impl TimelineCommit {
         )?;
         let saved = txn.save(&change.changed).await?;
         let issued = match &invoice {
-            Some(new) => Some(txn.issue(new).await?),
+            Some(new) => Some(self.charging.issue(txn, new).await?),
             None => None,
         };
         Events::enqueue(

@@ -25,9 +25,10 @@ use crate::plan_changes::PlanChanges;
 use crate::ports::{
     AuditRepository, BillingRuns, ChangeFeed, Clock, CustomerRepository, FapiaoRepository,
     GuardRepository, HealthProbe, IdempotencyRepository, InvoiceRenderer, InvoiceRepository,
-    Ledger, Mailer, Metrics, NoChangeFeed, NoMetrics, Outbox, PlanCatalog, SubscriptionRepository,
-    UsageRepository, WebhookSender,
+    Ledger, Mailer, Metrics, NoChangeFeed, NoMetrics, Outbox, PlanCatalog, ReceivablesRepository,
+    SubscriptionRepository, UsageRepository, WebhookSender,
 };
+use crate::receivables::{PayTo, Receivables};
 use crate::spend_guard::SpendGuard;
 use crate::subscription_view::SubscriptionViews;
 use crate::time::BusinessTime;
@@ -45,6 +46,9 @@ pub struct Adapters {
     pub ledger: Arc<dyn Ledger>,
     pub usage: Arc<dyn UsageRepository>,
     pub invoices: Arc<dyn InvoiceRepository>,
+    pub receivables: Arc<dyn ReceivablesRepository>,
+    /// Where customers pay (`PORTAL_PAY_TO_*`).
+    pub pay_to: PayTo,
     pub audit: Arc<dyn AuditRepository>,
     pub idempotency: Arc<dyn IdempotencyRepository>,
     pub guard: Arc<dyn GuardRepository>,
@@ -83,6 +87,7 @@ impl Adapters {
             + Ledger
             + UsageRepository
             + InvoiceRepository
+            + ReceivablesRepository
             + AuditRepository
             + IdempotencyRepository
             + GuardRepository
@@ -99,6 +104,8 @@ impl Adapters {
             ledger: store.clone(),
             usage: store.clone(),
             invoices: store.clone(),
+            receivables: store.clone(),
+            pay_to: PayTo::default(),
             audit: store.clone(),
             idempotency: store.clone(),
             guard: store.clone(),
@@ -126,6 +133,7 @@ pub struct Portal {
     pub usage: Usage,
     pub billing: Billing,
     pub invoices: Invoices,
+    pub receivables: Receivables,
     pub spend_guard: SpendGuard,
     pub fapiao: Fapiao,
     pub delivery: Delivery,
@@ -200,8 +208,18 @@ impl Portal {
                 time: time.clone(),
                 instance: format!("inst_{}", uuid::Uuid::new_v4().simple()),
             },
+            receivables: Receivables {
+                ledger: a.ledger.clone(),
+                receivables: a.receivables.clone(),
+                customers: a.customers.clone(),
+                events: events.clone(),
+                pay_to: a.pay_to.clone(),
+                time: time.clone(),
+            },
             invoices: Invoices {
                 invoices: a.invoices.clone(),
+                ledger: a.ledger.clone(),
+                receivables: a.receivables.clone(),
                 customers: a.customers.clone(),
                 fapiao: a.fapiao.clone(),
                 renderer: a.renderer.clone(),

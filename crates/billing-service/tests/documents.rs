@@ -36,6 +36,7 @@ async fn invoice_pdf_is_tenant_scoped_and_cached_by_etag() {
                 &portal_domain::InvoiceId::parse("INV202511001").unwrap(),
                 language,
                 etag,
+                portal_domain::DocumentKind::Invoice,
             )
             .await
     };

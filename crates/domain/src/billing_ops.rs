@@ -151,6 +151,8 @@ pub enum AuditAction {
     FapiaoWithdrawn,
     FapiaoIssued,
     FapiaoReversed,
+    /// A payment was received on the account (§15).
+    PaymentReceived,
 }
 
 impl AuditAction {
@@ -169,6 +171,7 @@ impl AuditAction {
             AuditAction::FapiaoWithdrawn => "fapiao.withdrawn",
             AuditAction::FapiaoIssued => "fapiao.issued",
             AuditAction::FapiaoReversed => "fapiao.reversed",
+            AuditAction::PaymentReceived => "payment.received",
         }
     }
 
@@ -187,6 +190,7 @@ impl AuditAction {
             AuditAction::FapiaoWithdrawn,
             AuditAction::FapiaoIssued,
             AuditAction::FapiaoReversed,
+            AuditAction::PaymentReceived,
         ]
         .into_iter()
         .find(|a| a.as_str() == raw)

@@ -13,6 +13,8 @@ pub enum InvoiceStatus {
     Pending,
     Paid,
     Overdue,
+    /// A credit note's only status: it owes nothing and is owed nothing.
+    Issued,
 }
 
 impl InvoiceStatus {
@@ -21,6 +23,7 @@ impl InvoiceStatus {
             InvoiceStatus::Pending => "pending",
             InvoiceStatus::Paid => "paid",
             InvoiceStatus::Overdue => "overdue",
+            InvoiceStatus::Issued => "issued",
         }
     }
 
@@ -28,7 +31,7 @@ impl InvoiceStatus {
     /// day after its due date in the business calendar, whether or not a job has marked
     /// it so yet.
     pub fn as_of(self, due_date: NaiveDate, today: NaiveDate) -> Self {
-        let owes = self != InvoiceStatus::Paid;
+        let owes = matches!(self, InvoiceStatus::Pending | InvoiceStatus::Overdue);
         if crate::receivables::is_overdue(due_date, owes, today) {
             InvoiceStatus::Overdue
         } else {
@@ -41,7 +44,41 @@ impl InvoiceStatus {
             "pending" => Some(InvoiceStatus::Pending),
             "paid" => Some(InvoiceStatus::Paid),
             "overdue" => Some(InvoiceStatus::Overdue),
+            "issued" => Some(InvoiceStatus::Issued),
             _ => None,
+        }
+    }
+}
+
+/// Which document a charge is (§15): an invoice (a debit on the customer's account) or,
+/// when its lines add up to less than nothing, a credit note (贷项通知单, a credit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentKind {
+    Invoice,
+    CreditNote,
+}
+
+impl DocumentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentKind::Invoice => "invoice",
+            DocumentKind::CreditNote => "credit_note",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "invoice" => Some(DocumentKind::Invoice),
+            "credit_note" => Some(DocumentKind::CreditNote),
+            _ => None,
+        }
+    }
+
+    /// The prefix of its numbers: `INV`, `CN`.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            DocumentKind::Invoice => "INV",
+            DocumentKind::CreditNote => "CN",
         }
     }
 }
@@ -230,12 +267,50 @@ impl NewInvoice {
     pub fn numbering_month(&self) -> Month {
         Month::of(self.issued_on)
     }
+
+    /// Which document it is: a credit note when its lines add up to less than nothing.
+    pub fn document(&self) -> Result<DocumentKind, MoneyError> {
+        Ok(if self.total()?.is_negative() {
+            DocumentKind::CreditNote
+        } else {
+            DocumentKind::Invoice
+        })
+    }
+
+    /// The counter its number is taken from: one per document kind and month, gap-free
+    /// (`202612` for invoices, `CN202612` for credit notes).
+    pub fn numbering_key(&self) -> Result<String, MoneyError> {
+        let month = self.numbering_month().compact();
+        Ok(match self.document()? {
+            DocumentKind::Invoice => month,
+            DocumentKind::CreditNote => format!("CN{month}"),
+        })
+    }
+
+    /// Its number `sequence` of its counter.
+    pub fn number(&self, sequence: u32) -> Result<InvoiceId, MoneyError> {
+        Ok(document_number(
+            self.document()?,
+            self.numbering_month(),
+            sequence,
+        ))
+    }
 }
 
 /// `INV{YYYYMM}{sequence}`, the sequence at least three digits.
 pub fn invoice_number(month: Month, sequence: u32) -> InvoiceId {
-    // `INV` followed by digits always has the shape of an id.
-    InvoiceId::from_trusted(format!("INV{}{:03}", month.compact(), sequence))
+    document_number(DocumentKind::Invoice, month, sequence)
+}
+
+/// `INV{YYYYMM}{sequence}` or `CN{YYYYMM}{sequence}`, the sequence at least three digits.
+pub fn document_number(kind: DocumentKind, month: Month, sequence: u32) -> InvoiceId {
+    // A prefix followed by digits always has the shape of an id.
+    InvoiceId::from_trusted(format!(
+        "{}{}{:03}",
+        kind.prefix(),
+        month.compact(),
+        sequence
+    ))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -250,6 +325,11 @@ pub struct Invoice {
     pub created_at: DateTime<Utc>,
     pub due_date: NaiveDate,
     pub payments: Vec<Payment>,
+    pub document: DocumentKind,
+    /// What credit and payments have paid of it (an invoice's; zero for a credit note).
+    pub amount_paid: Money,
+    /// The amounts applied to it, in the order applied.
+    pub applications: Vec<crate::receivables::AppliedCredit>,
 }
 
 impl Invoice {
@@ -259,6 +339,12 @@ impl Invoice {
             status: self.status.as_of(self.due_date, today),
             ..self
         }
+    }
+
+    /// What it still owes: its amount less what was applied (never below zero; a
+    /// credit note owes nothing).
+    pub fn amount_due(&self) -> Result<Money, MoneyError> {
+        amount_due(self.document, self.amount, self.amount_paid)
     }
 
     /// Its net and tax amounts and their breakdown per rate: the sums of its lines'.
@@ -274,8 +360,27 @@ impl Invoice {
             status: self.status,
             created_at: self.created_at,
             due_date: self.due_date,
+            document: self.document,
+            amount_paid: self.amount_paid,
         }
     }
+}
+
+/// What a document still owes: an invoice its amount less what was paid, never below
+/// zero; a credit note nothing.
+pub fn amount_due(
+    document: DocumentKind,
+    amount: Money,
+    amount_paid: Money,
+) -> Result<Money, MoneyError> {
+    let due = amount.checked_sub(&amount_paid)?;
+    Ok(
+        if document == DocumentKind::CreditNote || due.is_negative() {
+            Money::zero(amount.currency())
+        } else {
+            due
+        },
+    )
 }
 
 /// An invoice as listed, without its lines.
@@ -287,9 +392,16 @@ pub struct InvoiceSummary {
     pub status: InvoiceStatus,
     pub created_at: DateTime<Utc>,
     pub due_date: NaiveDate,
+    pub document: DocumentKind,
+    pub amount_paid: Money,
 }
 
 impl InvoiceSummary {
+    /// What it still owes (see [`Invoice::amount_due`]).
+    pub fn amount_due(&self) -> Result<Money, MoneyError> {
+        amount_due(self.document, self.amount, self.amount_paid)
+    }
+
     /// The summary with its status as of `today` (see [`InvoiceStatus::as_of`]).
     pub fn as_of(self, today: NaiveDate) -> Self {
         Self {

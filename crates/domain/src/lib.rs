@@ -46,8 +46,8 @@ pub use ids::{
     CustomerId, FapiaoRequestId, InvoiceId, NotificationId, PlanId, RunId, SubscriptionId, UserId,
 };
 pub use invoice::{
-    Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, InvoiceSummary, LineDetail, LineKind,
-    NewInvoice, Payment, UsageFacts,
+    DocumentKind, Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, InvoiceSummary, LineDetail,
+    LineKind, NewInvoice, Payment, UsageFacts,
 };
 pub use money::{Currency, Money, MoneyError};
 pub use month::Month;

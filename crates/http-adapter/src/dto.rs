@@ -2,11 +2,13 @@
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use portal_api_types as api;
-use portal_billing::{SubscriptionView, UpgradeQuote, UsageOverview};
+use portal_billing::receivables::{BalanceView, CreditNoteView};
+use portal_billing::{PaymentOutcome, SubscriptionView, UpgradeQuote, UsageOverview};
 use portal_domain::invoice::document_tax;
+use portal_domain::receivables::AppliedCredit;
 use portal_domain::{
-    Customer, DocumentTax, FieldErrors, Invoice, InvoiceLine, InvoiceSummary, Language, MoneyError,
-    Plan, PlanId, UsageRecord, amount_in_words,
+    Customer, DocumentTax, FieldErrors, Invoice, InvoiceId, InvoiceLine, InvoiceSummary, Language,
+    MoneyError, Plan, PlanId, UsageRecord, amount_in_words,
 };
 
 /// A plan id from a request: one that cannot name a plan is an unknown plan (422).
@@ -78,7 +80,7 @@ pub fn upgrade_response(
         invoice: o
             .invoice
             .as_ref()
-            .map(|i| invoice(i, language))
+            .map(|i| invoice(i, &[], language))
             .transpose()?,
     })
 }
@@ -178,10 +180,19 @@ pub fn invoice_summary(i: &InvoiceSummary) -> api::InvoiceSummary {
         status: i.status.as_str().to_owned(),
         created_at: timestamp(i.created_at),
         fapiao_status: "none".to_owned(),
+        amount_paid: i.amount_paid.amount(),
+        amount_due: i
+            .amount_due()
+            .map_or(rust_decimal::Decimal::ZERO, |d| d.amount()),
+        due_date: date(i.due_date),
     }
 }
 
-pub fn invoice(i: &Invoice, language: Language) -> Result<api::Invoice, MoneyError> {
+pub fn invoice(
+    i: &Invoice,
+    credit_note_ids: &[InvoiceId],
+    language: Language,
+) -> Result<api::Invoice, MoneyError> {
     let tax = i.tax()?;
     let api::InvoiceSummary {
         invoice_id,
@@ -190,7 +201,9 @@ pub fn invoice(i: &Invoice, language: Language) -> Result<api::Invoice, MoneyErr
         period,
         status,
         created_at,
-        fapiao_status: _,
+        amount_paid,
+        amount_due,
+        ..
     } = invoice_summary(&i.summary());
     Ok(api::Invoice {
         invoice_id,
@@ -215,7 +228,105 @@ pub fn invoice(i: &Invoice, language: Language) -> Result<api::Invoice, MoneyErr
         tax_amount: tax.tax_amount.amount(),
         tax_breakdown: tax_breakdown(&tax),
         amount_in_words: amount_in_words(&i.amount),
+        amount_paid,
+        amount_due,
+        applications: i.applications.iter().map(application).collect(),
+        credit_note_ids: credit_note_ids.iter().map(ToString::to_string).collect(),
     })
+}
+
+pub fn application(a: &AppliedCredit) -> api::Application {
+    api::Application {
+        source: a.source.as_str().to_owned(),
+        id: a.id.clone(),
+        amount: a.amount.amount(),
+        at: timestamp(a.at),
+    }
+}
+
+/// A credit note as listed: what it credits, positive.
+pub fn credit_note_summary(c: &InvoiceSummary) -> api::CreditNoteSummary {
+    api::CreditNoteSummary {
+        credit_note_id: c.id.to_string(),
+        amount: c.amount.negated().amount(),
+        currency: c.amount.currency().code().to_owned(),
+        period: c.period.to_string(),
+        status: c.status.as_str().to_owned(),
+        created_at: timestamp(c.created_at),
+    }
+}
+
+/// A credit note: its lines as issued, its amount and tax what it credits (positive).
+pub fn credit_note(v: &CreditNoteView, language: Language) -> Result<api::CreditNote, MoneyError> {
+    let c = &v.credit_note;
+    let tax = c.tax()?;
+    let summary = credit_note_summary(&c.summary());
+    let credited = c.amount.negated();
+    Ok(api::CreditNote {
+        credit_note_id: summary.credit_note_id,
+        amount: summary.amount,
+        currency: summary.currency,
+        period: summary.period,
+        status: summary.status,
+        created_at: summary.created_at,
+        lines: c.lines.iter().map(|l| line(l, language)).collect(),
+        net_amount: tax.net_amount.negated().amount(),
+        tax_amount: tax.tax_amount.negated().amount(),
+        tax_breakdown: tax_breakdown(&tax)
+            .into_iter()
+            .map(|e| api::TaxBreakdownEntry {
+                net_amount: -e.net_amount,
+                tax_amount: -e.tax_amount,
+                amount: -e.amount,
+                ..e
+            })
+            .collect(),
+        amount_in_words: amount_in_words(&credited),
+        credits_invoice_ids: v
+            .credits_invoice_ids
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+    })
+}
+
+pub fn balance(v: &BalanceView) -> api::Balance {
+    let b = &v.balance;
+    api::Balance {
+        currency: b.currency.code().to_owned(),
+        outstanding: b.outstanding.amount(),
+        overdue: b.overdue.amount(),
+        credit: b.credit.amount(),
+        next_due_date: b.next_due_date.map(date),
+        remittance_code: v.remittance_code.as_str().to_owned(),
+        pay_to: api::PayTo {
+            account_name: v.pay_to.account_name.clone(),
+            bank_name: v.pay_to.bank_name.clone(),
+            account_number: v.pay_to.account_number.clone(),
+        },
+    }
+}
+
+pub fn payment_receipt(o: &PaymentOutcome) -> api::PaymentReceipt {
+    let p = &o.payment;
+    api::PaymentReceipt {
+        payment_id: p.id.clone(),
+        customer_id: p.customer_id.to_string(),
+        amount: p.amount.amount(),
+        currency: p.amount.currency().code().to_owned(),
+        reference: p.reference.clone().unwrap_or_default(),
+        paid_at: timestamp(p.paid_at),
+        method: p.method.clone(),
+        applications: o
+            .applications
+            .iter()
+            .map(|(id, amount)| api::PaymentApplication {
+                invoice_id: id.to_string(),
+                amount: amount.amount(),
+            })
+            .collect(),
+        credit: o.credit.amount(),
+    }
 }
 
 pub fn upgrade_preview(

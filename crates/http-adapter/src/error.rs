@@ -178,6 +178,7 @@ from_capability_errors!(
     portal_billing::usage::UsageError,
     portal_billing::billing::BillingRunError,
     portal_billing::invoices::InvoiceError,
+    portal_billing::receivables::ReceivablesError,
     portal_billing::spend_guard::SpendGuardError,
     portal_billing::fapiao::FapiaoError,
     portal_billing::delivery::OutboxError,

@@ -58,6 +58,8 @@ pub fn status(s: InvoiceStatus, lang: DocumentLanguage) -> &'static str {
         (InvoiceStatus::Pending, DocumentLanguage::En) => "Pending",
         (InvoiceStatus::Paid, DocumentLanguage::En) => "Paid",
         (InvoiceStatus::Overdue, DocumentLanguage::En) => "Overdue",
+        (InvoiceStatus::Issued, DocumentLanguage::Zh) => "已开具",
+        (InvoiceStatus::Issued, DocumentLanguage::En) => "Issued",
     }
 }
 

@@ -34,6 +34,9 @@ pub fn document(
                 .context("a valid time")?,
             due_date: NaiveDate::from_ymd_opt(2025, 12, 16).context("a valid date")?,
             payments: Vec::new(),
+            document: portal_domain::DocumentKind::Invoice,
+            amount_paid: Money::zero(Currency::Cny),
+            applications: Vec::new(),
         },
         bill_to: Customer {
             id: customer_id,

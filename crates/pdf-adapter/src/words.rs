@@ -3,6 +3,7 @@
 //! and says on the page that it is no fapiao and where to request one.
 
 use portal_billing::DocumentLanguage;
+use portal_domain::DocumentKind;
 
 /// A column heading, printed one element per line (a long heading in two short lines
 /// keeps its column narrow); read together, the lines are the heading.
@@ -102,10 +103,38 @@ const EN: Labels = Labels {
     not_a_fapiao: "This bill is not a VAT fapiao. Request a fapiao on the Fapiao page of the customer portal.",
 };
 
+/// A credit note's words (贷项通知单, §15): a bill's, titled and numbered as the credit
+/// it is, with what becomes of the credit instead of where to pay.
+const CN_ZH: Labels = Labels {
+    title: "贷项通知单",
+    number: "通知单编号",
+    issued: "开具日期",
+    note: "本通知单的金额已记入贵方账户，自动抵扣最早到期的未付账单，余额可用于后续账单。",
+    not_a_fapiao: "本通知单不是增值税发票。已开具发票的，请在客户控制台的“发票”页面申请红冲。",
+    ..ZH
+};
+
+const CN_EN: Labels = Labels {
+    title: "Credit note",
+    number: "Credit note no.",
+    note: "This credit is entered on your account and applied to your earliest open bills; what remains pays later bills.",
+    not_a_fapiao: "This credit note is not a VAT fapiao. Where a fapiao was issued, request its reversal on the Fapiao page.",
+    ..EN
+};
+
 pub(crate) fn labels(lang: DocumentLanguage) -> &'static Labels {
     match lang {
         DocumentLanguage::Zh => &ZH,
         DocumentLanguage::En => &EN,
+    }
+}
+
+/// The words of `document` in `lang`.
+pub(crate) fn labels_for(lang: DocumentLanguage, document: DocumentKind) -> &'static Labels {
+    match (document, lang) {
+        (DocumentKind::Invoice, _) => labels(lang),
+        (DocumentKind::CreditNote, DocumentLanguage::Zh) => &CN_ZH,
+        (DocumentKind::CreditNote, DocumentLanguage::En) => &CN_EN,
     }
 }
 

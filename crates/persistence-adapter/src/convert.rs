@@ -3,17 +3,18 @@
 
 use anyhow::anyhow;
 use portal_billing::RepositoryError;
+use portal_domain::receivables::{AppliedCredit, CreditSource};
 use portal_domain::{
     AuditAction, AuditEntry, ContactEmail, Currency, Customer, CustomerId, Invoice, InvoiceId,
     InvoiceKind, InvoiceLine, InvoiceStatus, InvoiceSummary, LineDetail, LineKind, Money, Month,
     OveragePrices, Payment, Plan, PlanId, Product, Quotas, Segment, Subscription, SubscriptionId,
     SubscriptionStatus, UsageFacts, UsageRecord, UserId,
 };
-use portal_domain::{LineTax, TaxRate};
+use portal_domain::{DocumentKind, LineTax, TaxRate};
 use sea_orm::DbErr;
 
 use crate::entity::{
-    audit_log, customers, invoice_lines, invoices, payments, plans, subscriptions,
+    applications, audit_log, customers, invoice_lines, invoices, plans, subscriptions,
 };
 
 /// A segment as stored in `subscriptions.segments`.
@@ -200,6 +201,9 @@ pub(crate) fn invoice_summary(row: &invoices::Model) -> Result<InvoiceSummary, R
         status: InvoiceStatus::parse(&row.status).ok_or_else(|| corrupt("invoice", &row.status))?,
         created_at: row.created_at,
         due_date: row.due_date,
+        document: DocumentKind::parse(&row.document)
+            .ok_or_else(|| corrupt("invoice", &row.document))?,
+        amount_paid: money(row.amount_paid_minor, &row.currency)?,
     })
 }
 
@@ -292,27 +296,27 @@ pub(crate) fn invoice_line_row(
     })
 }
 
-pub(crate) fn payment(row: payments::Model) -> Result<Payment, RepositoryError> {
-    Ok(Payment {
+/// An application as the invoice it paid lists it.
+pub(crate) fn applied_credit(row: applications::Model) -> Result<AppliedCredit, RepositoryError> {
+    Ok(AppliedCredit {
+        source: CreditSource::parse(&row.source)
+            .ok_or_else(|| corrupt("application", &row.source))?,
+        id: row.source_id,
         amount: money(row.amount_minor, &row.currency)?,
-        reference: row.reference,
-        paid_at: row.paid_at,
+        at: row.at,
     })
 }
 
 pub(crate) fn invoice(
     row: invoices::Model,
     lines: Vec<invoice_lines::Model>,
-    payments: Vec<payments::Model>,
+    payments: Vec<Payment>,
+    applied: Vec<applications::Model>,
 ) -> Result<Invoice, RepositoryError> {
     let summary = invoice_summary(&row)?;
     let lines = lines
         .into_iter()
         .map(|l| invoice_line(l, &row.currency))
-        .collect::<Result<Vec<_>, RepositoryError>>()?;
-    let payments = payments
-        .into_iter()
-        .map(payment)
         .collect::<Result<Vec<_>, RepositoryError>>()?;
     Ok(Invoice {
         id: summary.id,
@@ -325,6 +329,12 @@ pub(crate) fn invoice(
         created_at: summary.created_at,
         due_date: row.due_date,
         payments,
+        document: summary.document,
+        amount_paid: summary.amount_paid,
+        applications: applied
+            .into_iter()
+            .map(applied_credit)
+            .collect::<Result<Vec<_>, _>>()?,
     })
 }
 

@@ -1,9 +1,9 @@
 //! Plans, usage, invoices and the upcoming bill.
 
 use portal_api_types::{
-    Invoice, InvoiceLine, InvoiceList, InvoiceSummary, Payment, Plan, PlanFeatures, PlanList,
-    PlanOverage, ProductUsage, TaxBreakdownEntry, UpcomingBill, UpgradePreview, UsageDetail,
-    UsageItem, UsageOverview,
+    Application, Invoice, InvoiceLine, InvoiceList, InvoiceSummary, Payment, Plan, PlanFeatures,
+    PlanList, PlanOverage, ProductUsage, TaxBreakdownEntry, UpcomingBill, UpgradePreview,
+    UsageDetail, UsageItem, UsageOverview,
 };
 use rust_decimal::Decimal;
 
@@ -63,7 +63,7 @@ pub fn plan_list(value: &Value) -> Option<PlanList> {
     })
 }
 
-fn line(value: &Value) -> Option<InvoiceLine> {
+pub(crate) fn line(value: &Value) -> Option<InvoiceLine> {
     let f = Fields::of(value)?;
     Some(InvoiceLine {
         description: f.req("description", text)?,
@@ -115,6 +115,9 @@ pub fn invoice_list(value: &Value) -> Option<InvoiceList> {
                 status: f.req("status", text)?,
                 created_at: f.req("created_at", text)?,
                 fapiao_status: f.or("fapiao_status", text, "none".to_owned())?,
+                amount_paid: f.req("amount_paid", money)?,
+                amount_due: f.req("amount_due", money)?,
+                due_date: f.req("due_date", text)?,
             })
         })?,
         next_cursor: f.opt("next_cursor", text)?,
@@ -146,6 +149,18 @@ pub fn invoice(value: &Value) -> Option<Invoice> {
         tax_amount,
         tax_breakdown,
         amount_in_words: f.req("amount_in_words", text)?,
+        amount_paid: f.req("amount_paid", money)?,
+        amount_due: f.req("amount_due", money)?,
+        applications: f.list("applications", |value| {
+            let f = Fields::of(value)?;
+            Some(Application {
+                source: f.req("source", text)?,
+                id: f.req("id", text)?,
+                amount: f.req("amount", money)?,
+                at: f.req("at", text)?,
+            })
+        })?,
+        credit_note_ids: f.list("credit_note_ids", text)?,
     })
 }
 

@@ -6,6 +6,7 @@
 mod billing;
 mod fapiao;
 mod guard;
+mod receivables;
 
 use portal_api_types::{
     Account, AppConfig, AuditDetails, AuditLog, AuditLogEntry, DemoToken, DowngradeRequest,
@@ -22,6 +23,7 @@ pub use self::fapiao::{
 pub use self::guard::{
     alert_rules, alert_rules_body, caps, caps_body, notification, notifications,
 };
+pub use self::receivables::{balance, credit_note, credit_note_list};
 use crate::json::{self, Fields, Value, boolean, string_map, text, unsigned};
 
 pub fn error_body(value: &Value) -> Option<ErrorBody> {

@@ -131,7 +131,10 @@ fn invoice_json() -> Value {
         json!({"invoice_id": "INV202512001", "amount": "999.00", "currency": "CNY",
         "period": "2025-12", "status": "paid", "created_at": "2025-12-01T00:00:00Z",
         "due_date": "2025-12-15", "lines": [line(), usage_line()], "kind": "subscription",
-        "payments": [{"amount": "999.00", "reference": "bank-1", "paid_at": "2025-12-03T08:00:00Z"}]}),
+        "payments": [{"amount": "999.00", "reference": "bank-1", "paid_at": "2025-12-03T08:00:00Z"}],
+        "amount_paid": "999.00", "amount_due": "0.00", "credit_note_ids": ["CN202512001"],
+        "applications": [{"source": "payment", "id": "PAY000001", "amount": "999.00",
+            "at": "2025-12-03T08:00:00Z"}]}),
         true,
     )
 }
@@ -189,7 +192,8 @@ fn plans_usage_invoices_and_the_upcoming_bill() {
     agrees(
         json!({"invoices": [{"invoice_id": "INV1", "amount": "999.00", "currency": "CNY",
             "period": "2025-12", "status": "pending", "created_at": "2025-12-01T00:00:00Z",
-            "fapiao_status": "pending"}],
+            "fapiao_status": "pending", "amount_paid": "0.00", "amount_due": "999.00",
+            "due_date": "2025-12-16"}],
             "next_cursor": "c1"}),
         invoice_list,
     );
@@ -357,4 +361,30 @@ fn fapiao() {
         };
         writes_as_serde(&body, new_fapiao_request_body(&body));
     }
+}
+
+#[test]
+fn the_balance_and_credit_notes() {
+    agrees::<portal_api_types::Balance>(
+        json!({"currency": "CNY", "outstanding": "999.00", "overdue": "0.00",
+            "credit": "100.00", "next_due_date": "2026-12-16", "remittance_code": "2345678X",
+            "pay_to": {"account_name": "上海云客服科技有限公司", "bank_name": "招商银行",
+                "account_number": "1219 0876"}}),
+        balance,
+    );
+    agrees::<portal_api_types::CreditNoteList>(
+        json!({"credit_notes": [{"credit_note_id": "CN202612001", "amount": "515.61",
+            "currency": "CNY", "period": "2026-12", "status": "issued",
+            "created_at": "2026-12-16T02:00:00Z"}], "next_cursor": null}),
+        credit_note_list,
+    );
+    agrees::<portal_api_types::CreditNote>(
+        taxed(
+            json!({"credit_note_id": "CN202612001", "amount": "999.00", "currency": "CNY",
+                "period": "2026-12", "status": "issued", "created_at": "2026-12-16T02:00:00Z",
+                "lines": [line()], "credits_invoice_ids": ["INV202612001"]}),
+            false,
+        ),
+        credit_note,
+    );
 }

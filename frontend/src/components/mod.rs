@@ -1,6 +1,7 @@
 //! Pieces every page uses: the loading, empty and error states, status badges, product
 //! names and quota bars (with the usage beyond the plan, when there is some).
 
+pub mod balance;
 pub mod bell;
 pub mod form;
 pub mod invoice_lines;
@@ -34,6 +35,7 @@ pub fn status_label(i18n: I18nContext, status: &str) -> String {
         "pending" => t_string!(i18n, status.pending).to_string(),
         "paid" => t_string!(i18n, status.paid).to_string(),
         "overdue" => t_string!(i18n, status.overdue).to_string(),
+        "issued" => t_string!(i18n, status.issued).to_string(),
         other => other.to_owned(),
     }
 }

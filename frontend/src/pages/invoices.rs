@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
-use portal_api_types::{Invoice, InvoiceList, Payment};
+use portal_api_types::{Application, Invoice, InvoiceList, Payment};
 
 use crate::api::{ApiError, use_api};
 use crate::components::invoice_lines::InvoiceLines;
@@ -16,6 +16,7 @@ use crate::download;
 use crate::format;
 use crate::i18n::*;
 use crate::loader::Loader;
+use crate::pages::credit_notes::CreditNotesSection;
 use crate::pages::fapiao::invoice_badge;
 
 #[component]
@@ -26,6 +27,7 @@ pub fn InvoicesPage() -> impl IntoView {
     view! {
         <h1>{tx!(i18n, nav.invoices)}</h1>
         <section class="card">{loaded(invoices, |list| view! { <InvoiceTable list /> })}</section>
+        <CreditNotesSection />
     }
 }
 
@@ -190,6 +192,16 @@ fn InvoiceDetail(invoice: Invoice) -> impl IntoView {
     let has_lines = !invoice.lines.is_empty();
     let payments = (!invoice.payments.is_empty())
         .then(|| view! { <Payments payments=invoice.payments.clone() currency=invoice.currency.clone() /> });
+    let applied =
+        (!invoice.applications.is_empty() || !invoice.credit_note_ids.is_empty()).then(|| {
+            view! {
+                <Applications
+                    applications=invoice.applications.clone()
+                    credit_notes=invoice.credit_note_ids.clone()
+                    currency=invoice.currency.clone()
+                />
+            }
+        });
 
     view! {
         <h1>{title}</h1>
@@ -203,6 +215,10 @@ fn InvoiceDetail(invoice: Invoice) -> impl IntoView {
                 <dd>{invoice.period.clone()}</dd>
                 <dt>{tx!(i18n, invoices.amount)}</dt>
                 <dd class="money invoice-total">{format::money(invoice.amount, &invoice.currency)}</dd>
+                <dt>{tx!(i18n, invoices.amount_paid)}</dt>
+                <dd class="money invoice-paid">{format::money(invoice.amount_paid, &invoice.currency)}</dd>
+                <dt>{tx!(i18n, invoices.amount_due)}</dt>
+                <dd class="money invoice-due">{format::money(invoice.amount_due, &invoice.currency)}</dd>
                 <dt>{tx!(i18n, invoices.created)}</dt>
                 <dd>{format::date_of(&invoice.created_at)}</dd>
                 <dt>{tx!(i18n, invoices.due)}</dt>
@@ -252,7 +268,71 @@ fn InvoiceDetail(invoice: Invoice) -> impl IntoView {
                     .into_any()
             }}
         </section>
+        {applied}
         {payments}
+    }
+}
+
+/// What paid the invoice (payments, credit notes, credit held), and the credit notes
+/// that credit it.
+#[component]
+fn Applications(
+    applications: Vec<Application>,
+    credit_notes: Vec<String>,
+    currency: String,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let rows = applications
+        .into_iter()
+        .map(|a| {
+            let source = a.source.clone();
+            let what = move || match source.as_str() {
+                "payment" => t_string!(i18n, invoices.by_payment).to_string(),
+                "credit_note" => t_string!(i18n, invoices.by_credit_note).to_string(),
+                _ => t_string!(i18n, invoices.by_credit).to_string(),
+            };
+            let id = if a.id.starts_with("PAY") {
+                view! { <span>{a.id.clone()}</span> }.into_any()
+            } else {
+                let href = format!("/credit-notes/{}", a.id);
+                view! { <A href=href>{a.id.clone()}</A> }.into_any()
+            };
+            view! {
+                <tr data-source=a.source.clone()>
+                    <td><time datetime=a.at.clone()>{format::date_of(&a.at)}</time></td>
+                    <td>{what}</td>
+                    <td>{id}</td>
+                    <td class="num">{format::money(a.amount, &currency)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let notes = credit_notes
+        .into_iter()
+        .map(|id| {
+            let href = format!("/credit-notes/{id}");
+            view! { <li><A href=href>{id}</A></li> }
+        })
+        .collect_view();
+    view! {
+        <section class="card" aria-labelledby="invoice-applications">
+            <h2 id="invoice-applications">{tx!(i18n, invoices.applications)}</h2>
+            <div class="table-wrap">
+                <table class="applications">
+                    <thead>
+                        <tr>
+                            <th scope="col">{tx!(i18n, invoices.applied_at)}</th>
+                            <th scope="col">{tx!(i18n, invoices.applied_by)}</th>
+                            <th scope="col">{tx!(i18n, invoices.reference)}</th>
+                            <th scope="col" class="num">{tx!(i18n, invoices.amount)}</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+            <h3>{tx!(i18n, invoices.credit_notes)}</h3>
+            <ul class="credit-note-links">{notes}</ul>
+        </section>
     }
 }
 

@@ -7,6 +7,7 @@ use portal_api_types::{InvoiceSummary, Subscription, UpcomingBill, UsageOverview
 use rust_decimal::Decimal;
 
 use crate::api::{ApiError, use_api};
+use crate::components::balance::BalanceCard;
 use crate::components::invoice_lines::InvoiceLines;
 use crate::components::tax_summary::TaxSummary;
 use crate::components::{
@@ -78,6 +79,7 @@ pub fn OverviewPage() -> impl IntoView {
     let subscription = Loader::new(move || api.subscription());
     let usage = Loader::new(move || api.usage(None));
     let invoices = Loader::new(move || api.invoices());
+    let balance = Loader::new(move || api.balance());
     // Asked again in the other language on a switch: the API words the lines.
     let upcoming = Loader::new(move || api.upcoming_bill(i18n.get_locale().as_str()));
 
@@ -90,6 +92,10 @@ pub fn OverviewPage() -> impl IntoView {
                 <p class="more">
                     <A href="/plans">{tx!(i18n, overview.compare_plans)}</A>
                 </p>
+            </section>
+            <section class="card" aria-labelledby="ov-balance">
+                <h2 id="ov-balance">{tx!(i18n, balance.heading)}</h2>
+                {loaded(balance, |balance| view! { <BalanceCard balance /> })}
             </section>
             <section class="card" aria-labelledby="ov-attention">
                 <h2 id="ov-attention">{tx!(i18n, overview.attention_heading)}</h2>
@@ -328,6 +334,9 @@ mod tests {
             status: status.into(),
             created_at: "2025-11-01T00:00:00Z".into(),
             fapiao_status: "none".into(),
+            amount_paid: Decimal::ZERO,
+            amount_due: Decimal::new(99_900, 2),
+            due_date: "2025-11-16".into(),
         }
     }
 

@@ -4,7 +4,7 @@
 use sha2::{Digest, Sha256};
 use tracing::instrument;
 
-use portal_domain::InvoiceId;
+use portal_domain::{DocumentKind, InvoiceId};
 
 use super::InvoiceError;
 use super::Invoices;
@@ -27,7 +27,7 @@ pub struct InvoicePdf {
 }
 
 impl Invoices {
-    /// The invoice `id` as a PDF in `language`. When `if_none_match` names the current
+    /// The invoice (or credit note) `id` as a PDF in `language`. When `if_none_match` names the current
     /// ETag, nothing is rendered. Another customer's invoice is not found.
     #[instrument(skip_all, fields(customer = %principal.customer_id, invoice = %id))]
     pub async fn invoice_pdf(
@@ -36,8 +36,17 @@ impl Invoices {
         id: &InvoiceId,
         language: DocumentLanguage,
         if_none_match: Option<&str>,
+        document: DocumentKind,
     ) -> Result<InvoicePdf, InvoiceError> {
-        let invoice = self.invoice(principal, id).await?;
+        // A credit note's PDF is made the same way (`GET /api/portal/credit-notes/{id}/pdf`).
+        let invoice = match document {
+            DocumentKind::CreditNote => self
+                .receivables
+                .credit_note(&principal.customer_id, id)
+                .await?
+                .ok_or(InvoiceError::NotFound("credit note"))?,
+            DocumentKind::Invoice => self.invoice(principal, id).await?,
+        };
         let bill_to = self
             .customers
             .find(&principal.customer_id)
@@ -84,6 +93,8 @@ fn etag_of(document: &InvoiceDocument, fingerprint: &str) -> String {
     field(invoice.id.as_str());
     field(invoice.status.as_str());
     field(&invoice.amount.to_string());
+    field(&invoice.amount_paid.to_string());
+    field(invoice.document.as_str());
     field(&invoice.period.to_string());
     field(&invoice.created_at.to_rfc3339());
     field(&invoice.due_date.to_string());

@@ -13,7 +13,10 @@ use portal_domain::{
 };
 use tracing::instrument;
 
-use crate::ports::{CustomerRepository, FapiaoRepository, InvoiceRenderer, InvoiceRepository};
+use crate::ports::{
+    CustomerRepository, FapiaoRepository, InvoiceRenderer, InvoiceRepository, Ledger,
+    ReceivablesRepository,
+};
 use crate::principal::Principal;
 use crate::time::BusinessTime;
 
@@ -28,6 +31,8 @@ pub use payments::PaymentReport;
 
 pub struct Invoices {
     pub(crate) invoices: Arc<dyn InvoiceRepository>,
+    pub(crate) ledger: Arc<dyn Ledger>,
+    pub(crate) receivables: Arc<dyn ReceivablesRepository>,
     pub(crate) customers: Arc<dyn CustomerRepository>,
     pub(crate) fapiao: Arc<dyn FapiaoRepository>,
     pub(crate) renderer: Arc<dyn InvoiceRenderer>,

@@ -3,16 +3,16 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use portal_domain::{
-    AuditAction, AuditEntry, FieldErrors, Invoice, InvoiceId, InvoiceStatus, Payment,
-};
+use portal_domain::{AuditAction, AuditEntry, FieldErrors, Invoice, InvoiceId, InvoiceStatus};
 use rust_decimal::Decimal;
 use tracing::instrument;
 
 use super::InvoiceError;
 use super::Invoices;
-use crate::ports::RepositoryError;
+use crate::error::BillingError;
+use crate::ports::NewPayment;
 use crate::principal::PlatformCaller;
+use crate::receivables::record_in;
 
 /// A payment as reported by the platform, not yet checked.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -66,27 +66,48 @@ impl Invoices {
         if invoice.status == InvoiceStatus::Paid {
             return self.already_paid(invoice, report.reference.is_none(), reference);
         }
-        let payment = Payment {
-            amount: invoice.amount,
-            reference: reference.to_owned(),
-            paid_at,
-        };
+        let amount = invoice.amount_due()?;
+        if amount.is_zero() {
+            return self.already_paid(invoice, report.reference.is_none(), reference);
+        }
         let mut after = BTreeMap::new();
         after.insert("invoice_id".to_owned(), invoice.id.to_string());
-        after.insert("amount".to_owned(), invoice.amount.amount().to_string());
+        after.insert("amount".to_owned(), amount.amount().to_string());
         after.insert("reference".to_owned(), reference.to_owned());
+        let now = self.time.now();
         let audit = AuditEntry {
             customer_id: invoice.customer_id.clone(),
             user_id: caller.audit_user()?,
-            at: self.time.now(),
+            at: now,
             action: AuditAction::InvoicePaid,
             before: [("status".to_owned(), invoice.status.as_str().to_owned())].into(),
             after,
         };
-        match invoices.record_payment(id, &payment, &audit).await {
-            Ok(paid) => Ok(paid),
+        // What it still owes, recorded as a payment on the account and applied to it.
+        let payment = NewPayment {
+            customer_id: invoice.customer_id.clone(),
+            amount,
+            reference: None,
+            memo: Some(reference.to_owned()),
+            method: "bank_transfer".to_owned(),
+            paid_at,
+            created_at: now,
+            invoice_id: Some(invoice.id.clone()),
+        };
+        let stored = async {
+            let mut txn = self.ledger.begin(&invoice.customer_id).await?;
+            record_in(txn.as_mut(), &payment, Some(id), now).await?;
+            txn.record(&audit).await?;
+            txn.commit().await?;
+            Ok::<(), BillingError>(())
+        };
+        match stored.await {
+            Ok(()) => invoices
+                .find_any(id)
+                .await?
+                .ok_or(InvoiceError::NotFound("invoice")),
             // Paid concurrently: answer as a repeated report would be answered.
-            Err(RepositoryError::Conflict) => {
+            Err(BillingError::Conflict(_)) => {
                 let now = invoices
                     .find_any(id)
                     .await?

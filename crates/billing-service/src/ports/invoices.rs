@@ -2,15 +2,13 @@
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use portal_domain::{
-    AuditEntry, CustomerId, Invoice, InvoiceId, InvoiceKey, InvoicePage, PageRequest, Payment,
-};
+use portal_domain::{CustomerId, Invoice, InvoiceId, InvoiceKey, InvoicePage, PageRequest};
 
 use super::{OutboxMessage, RepositoryError};
 
 #[async_trait]
 pub trait InvoiceRepository: Send + Sync {
-    /// A page of the customer's invoices, newest first: by creation time, then by number
+    /// A page of the customer's invoices (not credit notes), newest first: by creation time, then by number
     /// ([`InvoiceKey`]), those below `page.after`. MUST hold at most `page.size` invoices,
     /// only the customer's, and set `next` to the last one's key exactly when more follow,
     /// so that following `next` from the first page lists each invoice once.
@@ -20,8 +18,8 @@ pub trait InvoiceRepository: Send + Sync {
         page: &PageRequest<InvoiceKey>,
     ) -> Result<InvoicePage, RepositoryError>;
 
-    /// The customer's invoice with its lines and payments. MUST return `None` for another
-    /// customer's invoice (contract: `invoices_are_scoped_and_newest_first`).
+    /// The customer's invoice with its lines, payments and applications. MUST return
+    /// `None` for another customer's invoice, or a credit note (contract: `invoices_are_scoped_and_newest_first`).
     async fn find(
         &self,
         customer: &CustomerId,
@@ -41,17 +39,6 @@ pub trait InvoiceRepository: Send + Sync {
 
     /// The invoice, whichever customer it belongs to (platform operations).
     async fn find_any(&self, id: &InvoiceId) -> Result<Option<Invoice>, RepositoryError>;
-
-    /// Records `payment` and marks the invoice paid, with `audit`, in one transaction
-    /// (`record_payment_pays_once`).
-    /// MUST return [`RepositoryError::Conflict`] and change nothing when the invoice is
-    /// already paid.
-    async fn record_payment(
-        &self,
-        id: &InvoiceId,
-        payment: &Payment,
-        audit: &AuditEntry,
-    ) -> Result<Invoice, RepositoryError>;
 }
 
 /// The outbox message (if any) that tells of an invoice just marked overdue.

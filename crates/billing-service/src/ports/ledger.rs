@@ -9,8 +9,10 @@ use portal_domain::{
     AuditEntry, CustomerId, DateRange, Invoice, Month, NewInvoice, Plan, Subscription, UsageRecord,
 };
 
+use portal_domain::receivables::{OpenCredit, OpenInvoice, Settlement};
+
 use super::RepositoryError;
-use super::{KeyClaim, OutboxMessage, RunTicket};
+use super::{KeyClaim, NewPayment, OutboxMessage, PaymentRecord, RunTicket};
 
 /// A billing run looks again at every month whose usage changed after its customer's
 /// watermark less this margin: an ingestion that committed after the run read the usage
@@ -121,10 +123,36 @@ pub trait LedgerTxn: Send {
     /// (another unit of work changed or charged it since it was read).
     async fn save(&mut self, subscription: &Subscription) -> Result<Subscription, RepositoryError>;
 
-    /// Numbers and stores an invoice with its lines, the next number of its month. MUST
-    /// return [`RepositoryError::Conflict`] for a second `subscription` invoice of one
-    /// customer and period.
+    /// Numbers and stores a document with its lines, the next number of its counter
+    /// ([`NewInvoice::numbering_key`]: an invoice, or a credit note when its lines add up
+    /// to less than nothing, status `issued`), and its entry on the customer's account:
+    /// an invoice a debit, a credit note a credit holding its whole amount. MUST return
+    /// [`RepositoryError::Conflict`] for a second `subscription` invoice of one customer
+    /// and period.
     async fn issue(&mut self, invoice: &NewInvoice) -> Result<Invoice, RepositoryError>;
+
+    /// The customer's credits (credit notes, payments) that still hold something, oldest
+    /// first, with those this unit of work wrote.
+    async fn open_credits(&mut self) -> Result<Vec<OpenCredit>, RepositoryError>;
+
+    /// The customer's invoices that still owe something, with those this unit issued.
+    async fn open_invoices(&mut self) -> Result<Vec<OpenInvoice>, RepositoryError>;
+
+    /// Stores `settlements` made at `at`: each lowers its credit's open amount and adds
+    /// to its invoice's amount paid (the invoice `paid` once it owes nothing), with an
+    /// application the invoice lists. MUST return [`RepositoryError::Conflict`], storing
+    /// nothing, when one would take a credit or an invoice below zero.
+    async fn apply(
+        &mut self,
+        settlements: &[Settlement],
+        at: DateTime<Utc>,
+    ) -> Result<(), RepositoryError>;
+
+    /// Records a payment received on the customer's account: the payment, numbered
+    /// `PAY{sequence}`, and its credit entry holding all of it. MUST return
+    /// [`RepositoryError::Conflict`], storing nothing, when its reference is recorded
+    /// already.
+    async fn receive(&mut self, payment: &NewPayment) -> Result<PaymentRecord, RepositoryError>;
 
     /// Records an audit entry.
     async fn record(&mut self, audit: &AuditEntry) -> Result<(), RepositoryError>;

@@ -17,6 +17,7 @@ mod ledger;
 mod metrics;
 pub mod outbox;
 mod plans;
+pub mod receivables;
 mod renderer;
 mod runs;
 mod subscriptions;
@@ -41,6 +42,7 @@ pub use outbox::{
     WebhookEvent, WebhookSender,
 };
 pub use plans::PlanCatalog;
+pub use receivables::{NewPayment, OpenItems, PaymentRecord, ReceivablesRepository};
 pub use renderer::{DocumentLanguage, InvoiceDocument, InvoiceRenderer, RenderError};
 pub use runs::{BillingRuns, RunTicket};
 pub use subscriptions::SubscriptionRepository;

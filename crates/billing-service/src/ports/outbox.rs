@@ -16,16 +16,20 @@ pub enum EventType {
     UsageThresholdCrossed,
     InvoiceIssued,
     InvoiceOverdue,
+    CreditNoteIssued,
+    PaymentReceived,
     SubscriptionChanged,
     /// A fapiao was issued for a request (§12; beyond the four types of §11).
     FapiaoIssued,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 5] = [
+    pub const ALL: [EventType; 7] = [
         EventType::UsageThresholdCrossed,
         EventType::InvoiceIssued,
         EventType::InvoiceOverdue,
+        EventType::CreditNoteIssued,
+        EventType::PaymentReceived,
         EventType::SubscriptionChanged,
         EventType::FapiaoIssued,
     ];
@@ -35,6 +39,8 @@ impl EventType {
             EventType::UsageThresholdCrossed => "usage.threshold_crossed",
             EventType::InvoiceIssued => "invoice.issued",
             EventType::InvoiceOverdue => "invoice.overdue",
+            EventType::CreditNoteIssued => "credit_note.issued",
+            EventType::PaymentReceived => "payment.received",
             EventType::SubscriptionChanged => "subscription.changed",
             EventType::FapiaoIssued => "fapiao.issued",
         }

@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 use chrono::{Days, NaiveDate, TimeZone, Utc};
 use portal_domain::{
-    Currency, CustomerId, Money, Month, OveragePrices, PageRequest, PageSize, Plan, PlanId, Quotas,
-    RawUsageEvent, TaxRate, UserId,
+    Currency, CustomerId, Money, Month, OveragePrices, Plan, PlanId, Quotas, RawUsageEvent,
+    TaxRate, UserId,
 };
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -24,6 +24,7 @@ use crate::Portal;
 use crate::principal::{PlatformCaller, Principal, Role};
 use crate::test_support::FixedClock;
 
+mod account_check;
 pub mod oracle;
 mod tax_check;
 
@@ -51,6 +52,13 @@ pub enum Action {
         plan: usize,
         from: i64,
         length: u64,
+    },
+    /// A bank transfer of so many fen, named by the remittance code when `by_code`,
+    /// reported a second time with the same reference when `again` (§15).
+    Pay {
+        fen: i64,
+        by_code: bool,
+        again: bool,
     },
 }
 
@@ -107,6 +115,8 @@ pub fn scenario(max_customers: usize, max_steps: usize) -> impl Strategy<Value =
         ),
         1 => (0..PLANS.len(), -40_i64..40, 1_u64..200)
             .prop_map(|(plan, from, length)| Action::Provision { plan, from, length }),
+        2 => (1_i64..250_000, proptest::bool::ANY, proptest::bool::weighted(0.2))
+            .prop_map(|(fen, by_code, again)| Action::Pay { fen, by_code, again }),
     ];
     let step = (0_u64..12, 0..max_customers, action).prop_map(|(advance, customer, action)| Step {
         advance,
@@ -300,6 +310,17 @@ pub async fn play(
                 }
                 (true, got.map(|_| ()).map_err(|e| e.to_string()))
             }
+            Action::Pay {
+                fen,
+                by_code,
+                again,
+            } => {
+                let got = account_check::pay(portal, &who, n, *fen, *by_code, *again).await;
+                if got.is_ok() {
+                    book.paid += fen;
+                }
+                (true, got)
+            }
             Action::Run(offset) => {
                 let mut m = Month::of(today);
                 for _ in 0..offset.unsigned_abs() {
@@ -390,26 +411,9 @@ async fn check(portal: &Portal, i: usize, book: &Book, scope: Scope) -> Result<(
     let mut invoiced: BTreeMap<Month, i64> = BTreeMap::new();
     let mut usage_billed: BTreeMap<Month, i64> = BTreeMap::new();
     let mut usage_lines = Vec::new();
-    let mut summaries = Vec::new();
-    let mut page = PageRequest::first(PageSize::new(PageSize::MAX).map_err(|e| e.to_string())?);
-    loop {
-        let found = portal
-            .invoices
-            .invoices(&who, page.clone())
-            .await
-            .map_err(|e| e.to_string())?;
-        summaries.extend(found.items);
-        match found.next {
-            Some(key) => page.after = Some(key),
-            None => break,
-        }
-    }
-    for summary in summaries {
-        let invoice = portal
-            .invoices
-            .invoice(&who, &summary.id)
-            .await
-            .map_err(|e| e.to_string())?;
+    let documents = account_check::documents(portal, &who).await?;
+    account_check::check_account(portal, &who, &documents, book.paid).await?;
+    for invoice in documents {
         tax_check::check_tax(&invoice)?;
         usage_lines.extend(
             invoice

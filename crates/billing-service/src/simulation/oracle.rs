@@ -49,6 +49,8 @@ pub struct Book {
     pub days: BTreeMap<NaiveDate, usize>,
     /// Usage per day and product: counted products add, seats keep the highest.
     pub usage: BTreeMap<(NaiveDate, usize), i64>,
+    /// Fen received from the customer by bank transfer.
+    pub paid: i64,
 }
 
 impl Book {

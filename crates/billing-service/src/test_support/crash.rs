@@ -106,6 +106,33 @@ impl LedgerTxn for CrashingTxn {
         self.inner.issue(invoice).await
     }
 
+    async fn open_credits(
+        &mut self,
+    ) -> Result<Vec<portal_domain::receivables::OpenCredit>, RepositoryError> {
+        self.inner.open_credits().await
+    }
+
+    async fn open_invoices(
+        &mut self,
+    ) -> Result<Vec<portal_domain::receivables::OpenInvoice>, RepositoryError> {
+        self.inner.open_invoices().await
+    }
+
+    async fn apply(
+        &mut self,
+        settlements: &[portal_domain::receivables::Settlement],
+        at: DateTime<Utc>,
+    ) -> Result<(), RepositoryError> {
+        self.inner.apply(settlements, at).await
+    }
+
+    async fn receive(
+        &mut self,
+        payment: &crate::ports::NewPayment,
+    ) -> Result<crate::ports::PaymentRecord, RepositoryError> {
+        self.inner.receive(payment).await
+    }
+
     async fn record(&mut self, audit: &AuditEntry) -> Result<(), RepositoryError> {
         self.inner.record(audit).await
     }

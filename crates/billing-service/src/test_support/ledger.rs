@@ -1,19 +1,19 @@
 //! The in-memory [`Ledger`]: optimistic units of work over the fakes' state.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use portal_domain::invoice::invoice_number;
+use portal_domain::receivables::{EntryKind, OpenCredit, OpenInvoice, Settlement};
 use portal_domain::{
-    AuditEntry, CustomerId, DateRange, Invoice, InvoiceKind, Month, NewInvoice, Plan, Subscription,
-    UsageRecord,
+    AuditEntry, CustomerId, DateRange, DocumentKind, Invoice, InvoiceId, InvoiceKind, Month,
+    NewInvoice, Plan, Subscription, UsageRecord,
 };
 
 use super::{InMemoryStore, issue};
 use crate::ports::{
-    InvoicedLines, KeyClaim, Ledger, LedgerTxn, PlanCatalog, RepositoryError,
-    SubscriptionRepository, UsageRepository,
+    InvoicedLines, KeyClaim, Ledger, LedgerTxn, NewPayment, PaymentRecord, PlanCatalog,
+    RepositoryError, SubscriptionRepository, UsageRepository,
 };
 
 /// A unit of work over the in-memory state: reads see the state as it is, writes are
@@ -24,7 +24,10 @@ struct InMemoryTxn {
     customer: CustomerId,
     /// The subscription saved: its id and the version it was read at.
     saved: Option<(Subscription, i64)>,
-    invoices: Vec<NewInvoice>,
+    /// Documents issued: each with its account entry and the id it was told.
+    invoices: Vec<(NewInvoice, i64, InvoiceId)>,
+    payments: Vec<(PaymentRecord, NewPayment)>,
+    settlements: Vec<(Settlement, DateTime<Utc>)>,
     audit: Vec<AuditEntry>,
     outbox: Vec<crate::ports::OutboxMessage>,
     watermark: Option<DateTime<Utc>>,
@@ -32,6 +35,117 @@ struct InMemoryTxn {
     run_item: Option<(crate::ports::RunTicket, bool)>,
     /// The idempotency key claimed in this unit of work.
     key: Option<ClaimedKey>,
+}
+
+impl InMemoryTxn {
+    /// The customer's open credits (by entry) and open invoices (by id) as this unit of
+    /// work sees them: the state, what it issued and received, less what it applied.
+    fn view(&self) -> Result<AccountView, RepositoryError> {
+        let state = self.store.lock()?;
+        let told: HashMap<InvoiceId, InvoiceId> = self
+            .invoices
+            .iter()
+            .map(|(_, _, id)| (id.clone(), id.clone()))
+            .collect();
+        let (mut holds, mut owes) = view_of(
+            &state,
+            &self.customer,
+            &self.invoices,
+            &self.payments,
+            &told,
+        )?;
+        for (s, _) in &self.settlements {
+            if let Some(c) = holds.get_mut(&s.entry) {
+                c.open = c.open.checked_sub(&s.amount).map_err(anyhow::Error::new)?;
+            }
+            if let Some(i) = owes.get_mut(&s.invoice_id) {
+                i.amount_due = i
+                    .amount_due
+                    .checked_sub(&s.amount)
+                    .map_err(anyhow::Error::new)?;
+            }
+        }
+        Ok((holds, owes))
+    }
+}
+
+/// A customer's open credits by entry and open invoices by id.
+type AccountView = (HashMap<i64, OpenCredit>, HashMap<InvoiceId, OpenInvoice>);
+
+/// The next number of counter `key`: the state's, after those this unit took.
+fn next_number(
+    state: &super::State,
+    pending: &[(NewInvoice, i64, InvoiceId)],
+    key: &str,
+) -> Result<u32, RepositoryError> {
+    let mut taken = 0;
+    for (new, _, _) in pending {
+        if new.numbering_key().map_err(anyhow::Error::new)? == key {
+            taken += 1;
+        }
+    }
+    Ok(state.sequences.get(key).copied().unwrap_or(0) + taken + 1)
+}
+
+/// The customer's open credits and invoices in `state` with `invoices` (named as `ids`
+/// maps their told ids) and `payments` added.
+fn view_of(
+    state: &super::State,
+    customer: &CustomerId,
+    invoices: &[(NewInvoice, i64, InvoiceId)],
+    payments: &[(PaymentRecord, NewPayment)],
+    ids: &HashMap<InvoiceId, InvoiceId>,
+) -> Result<AccountView, RepositoryError> {
+    let mut holds: HashMap<i64, OpenCredit> = state
+        .account
+        .open_credits(customer)
+        .into_iter()
+        .map(|c| (c.entry, c))
+        .collect();
+    let mut owes: HashMap<InvoiceId, OpenInvoice> = super::account::open_invoices(state, customer)
+        .into_iter()
+        .map(|i| (i.id.clone(), i))
+        .collect();
+    for (new, entry, told) in invoices {
+        let total = new.total().map_err(anyhow::Error::new)?;
+        let id = ids.get(told).cloned().unwrap_or_else(|| told.clone());
+        match new.document().map_err(anyhow::Error::new)? {
+            DocumentKind::CreditNote => {
+                holds.insert(
+                    *entry,
+                    OpenCredit {
+                        entry: *entry,
+                        kind: EntryKind::CreditNote,
+                        document_id: id.to_string(),
+                        open: total.negated(),
+                    },
+                );
+            }
+            DocumentKind::Invoice if !total.is_zero() => {
+                owes.insert(
+                    id.clone(),
+                    OpenInvoice {
+                        id,
+                        due_date: new.due_date,
+                        amount_due: total,
+                    },
+                );
+            }
+            DocumentKind::Invoice => {}
+        }
+    }
+    for (record, _) in payments {
+        holds.insert(
+            record.entry,
+            OpenCredit {
+                entry: record.entry,
+                kind: EntryKind::Payment,
+                document_id: record.id.clone(),
+                open: record.amount,
+            },
+        );
+    }
+    Ok((holds, owes))
 }
 
 /// Key, fingerprint, when claimed, and the answer once given.
@@ -45,6 +159,8 @@ impl Ledger for InMemoryStore {
             customer: customer.clone(),
             saved: None,
             invoices: Vec::new(),
+            payments: Vec::new(),
+            settlements: Vec::new(),
             audit: Vec::new(),
             outbox: Vec::new(),
             watermark: None,
@@ -146,30 +262,75 @@ impl LedgerTxn for InMemoryTxn {
                 || self
                     .invoices
                     .iter()
-                    .any(|i| is_period_invoice(&i.customer_id, i.period, i.kind)))
+                    .any(|(i, _, _)| is_period_invoice(&i.customer_id, i.period, i.kind)))
         {
             return Err(RepositoryError::Conflict);
         }
-        let month = invoice.numbering_month();
-        let pending = self
-            .invoices
-            .iter()
-            .filter(|i| i.numbering_month() == month)
-            .count() as u32;
-        let seq = state.sequences.get(&month).copied().unwrap_or(0) + pending + 1;
-        self.invoices.push(invoice.clone());
-        Ok(Invoice {
-            id: invoice_number(month, seq),
-            customer_id: invoice.customer_id.clone(),
-            period: invoice.period,
-            kind: invoice.kind,
-            status: invoice.status,
-            amount: invoice.total().map_err(anyhow::Error::new)?,
-            lines: invoice.lines.clone(),
-            created_at: invoice.created_at,
-            due_date: invoice.due_date,
-            payments: Vec::new(),
-        })
+        let key = invoice.numbering_key().map_err(anyhow::Error::new)?;
+        let seq = next_number(&state, &self.invoices, &key)?;
+        let told = super::numbered(invoice, seq)?;
+        drop(state);
+        let entry = self.store.lock()?.account.allocate();
+        self.invoices
+            .push((invoice.clone(), entry, told.id.clone()));
+        Ok(told)
+    }
+
+    async fn open_credits(&mut self) -> Result<Vec<OpenCredit>, RepositoryError> {
+        let (holds, _) = self.view()?;
+        let mut out: Vec<OpenCredit> = holds.into_values().filter(|c| !c.open.is_zero()).collect();
+        out.sort_by_key(|c| c.entry);
+        Ok(out)
+    }
+
+    async fn open_invoices(&mut self) -> Result<Vec<OpenInvoice>, RepositoryError> {
+        let (_, owes) = self.view()?;
+        Ok(owes
+            .into_values()
+            .filter(|i| !i.amount_due.is_zero())
+            .collect())
+    }
+
+    async fn apply(
+        &mut self,
+        settlements: &[Settlement],
+        at: DateTime<Utc>,
+    ) -> Result<(), RepositoryError> {
+        let (holds, owes) = self.view()?;
+        let mut holds = holds.into_iter().map(|(k, v)| (k, v.open)).collect();
+        let mut owes = owes.into_iter().map(|(k, v)| (k, v.amount_due)).collect();
+        if !super::account::fits(settlements, &mut holds, &mut owes) {
+            return Err(RepositoryError::Conflict);
+        }
+        self.settlements
+            .extend(settlements.iter().cloned().map(|s| (s, at)));
+        Ok(())
+    }
+
+    async fn receive(&mut self, payment: &NewPayment) -> Result<PaymentRecord, RepositoryError> {
+        let mut state = self.store.lock()?;
+        if let Some(reference) = &payment.reference
+            && (state.account.has_reference(reference)
+                || self
+                    .payments
+                    .iter()
+                    .any(|(p, _)| p.reference.as_ref() == Some(reference)))
+        {
+            return Err(RepositoryError::Conflict);
+        }
+        let entry = state.account.allocate();
+        let record = PaymentRecord {
+            id: format!("PAY{entry:06}"),
+            customer_id: payment.customer_id.clone(),
+            amount: payment.amount,
+            reference: payment.reference.clone(),
+            method: payment.method.clone(),
+            paid_at: payment.paid_at,
+            created_at: payment.created_at,
+            entry,
+        };
+        self.payments.push((record.clone(), payment.clone()));
+        Ok(record)
     }
 
     async fn record(&mut self, audit: &AuditEntry) -> Result<(), RepositoryError> {
@@ -287,9 +448,55 @@ impl LedgerTxn for InMemoryTxn {
                 _ => return Err(RepositoryError::Conflict),
             }
         }
-        for invoice in &self.invoices {
-            issue(&mut state, invoice)?;
+        // The ids the documents get now (another unit may have numbered since), and
+        // the settlements checked against the state as it is, before anything is stored.
+        let mut finals: HashMap<InvoiceId, InvoiceId> = HashMap::new();
+        let mut counters: HashMap<String, u32> = HashMap::new();
+        for (new, _, told) in &self.invoices {
+            let key = new.numbering_key().map_err(anyhow::Error::new)?;
+            let last = counters
+                .entry(key.clone())
+                .or_insert_with(|| state.sequences.get(&key).copied().unwrap_or(0));
+            *last += 1;
+            finals.insert(told.clone(), new.number(*last).map_err(anyhow::Error::new)?);
         }
+        let settlements: Vec<(Settlement, DateTime<Utc>)> = self
+            .settlements
+            .iter()
+            .map(|(s, at)| {
+                let mut s = s.clone();
+                if let Some(id) = finals.get(&s.invoice_id) {
+                    s.invoice_id = id.clone();
+                }
+                (s, *at)
+            })
+            .collect();
+        let (holds, owes) = view_of(
+            &state,
+            &self.customer,
+            &self.invoices,
+            &self.payments,
+            &finals,
+        )?;
+        let mut holds = holds.into_iter().map(|(k, v)| (k, v.open)).collect();
+        let mut owes = owes.into_iter().map(|(k, v)| (k, v.amount_due)).collect();
+        let only: Vec<Settlement> = settlements.iter().map(|(s, _)| s.clone()).collect();
+        if !super::account::fits(&only, &mut holds, &mut owes)
+            || self.payments.iter().any(|(p, _)| {
+                p.reference
+                    .as_deref()
+                    .is_some_and(|r| state.account.has_reference(r))
+            })
+        {
+            return Err(RepositoryError::Conflict);
+        }
+        for (invoice, entry, _) in &self.invoices {
+            issue(&mut state, invoice, *entry)?;
+        }
+        for (record, payment) in &self.payments {
+            super::account::add_payment(&mut state, record, payment)?;
+        }
+        super::account::apply_all(&mut state, &settlements)?;
         state.audit.extend(self.audit.iter().cloned());
         state
             .outbox

@@ -10,12 +10,11 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
 use portal_domain::billing_ops::daily_deltas;
-use portal_domain::invoice::invoice_number;
 use portal_domain::product::Metering;
 use portal_domain::{
     AccountChanges, AuditEntry, AuditKey, AuditPage, BusinessCalendar, Customer, CustomerId,
-    DateRange, Invoice, InvoiceId, InvoiceKey, InvoicePage, InvoiceStatus, Month, NewCustomer,
-    NewInvoice, Page, PageRequest, Payment, Plan, PlanId, Product, Subscription,
+    DateRange, DocumentKind, Invoice, InvoiceId, InvoiceKey, InvoicePage, InvoiceStatus, Money,
+    Month, NewCustomer, NewInvoice, Page, PageRequest, Plan, PlanId, Product, Subscription,
     SubscriptionStatus, UsageEvent, UsageRecord, account_audit,
 };
 
@@ -31,6 +30,7 @@ mod crash;
 mod metrics;
 pub use crash::CrashAfterCommit;
 pub use metrics::{Recorded, RecordingMetrics};
+mod account;
 mod fapiao;
 mod guard;
 mod keys;
@@ -59,7 +59,8 @@ struct State {
     outbox: Vec<outbox::Stored>,
     fapiao: fapiao::FapiaoState,
     invoices: Vec<Invoice>,
-    sequences: HashMap<Month, u32>,
+    sequences: HashMap<String, u32>,
+    account: account::AccountState,
     audit: Vec<AuditEntry>,
     events: HashSet<String>,
     keys: HashMap<(CustomerId, String), StoredKey>,
@@ -117,22 +118,36 @@ impl InMemoryStore {
     }
 }
 
-fn issue(state: &mut State, new: &NewInvoice) -> Result<Invoice, RepositoryError> {
-    let month = new.numbering_month();
-    let seq = state.sequences.entry(month).or_insert(0);
-    *seq += 1;
-    let invoice = Invoice {
-        id: invoice_number(month, *seq),
+/// The document `new` as numbered `seq` of its counter.
+fn numbered(new: &NewInvoice, seq: u32) -> Result<Invoice, RepositoryError> {
+    let document = new.document().map_err(anyhow::Error::new)?;
+    Ok(Invoice {
+        id: new.number(seq).map_err(anyhow::Error::new)?,
         customer_id: new.customer_id.clone(),
         period: new.period,
         kind: new.kind,
-        status: new.status,
+        status: match document {
+            DocumentKind::Invoice => new.status,
+            DocumentKind::CreditNote => InvoiceStatus::Issued,
+        },
         amount: new.total().map_err(anyhow::Error::new)?,
         lines: new.lines.clone(),
         created_at: new.created_at,
         due_date: new.due_date,
         payments: Vec::new(),
-    };
+        document,
+        amount_paid: Money::zero(new.currency),
+        applications: Vec::new(),
+    })
+}
+
+/// Stores `new` with the next number of its counter and its account entry `entry`.
+fn issue(state: &mut State, new: &NewInvoice, entry: i64) -> Result<Invoice, RepositoryError> {
+    let key = new.numbering_key().map_err(anyhow::Error::new)?;
+    let seq = state.sequences.entry(key).or_insert(0);
+    *seq += 1;
+    let invoice = numbered(new, *seq)?;
+    state.account.add_document(&invoice, entry)?;
     state.invoices.push(invoice.clone());
     Ok(invoice)
 }
@@ -335,7 +350,7 @@ impl InvoiceRepository for InMemoryStore {
         let theirs = state
             .invoices
             .iter()
-            .filter(|i| &i.customer_id == customer)
+            .filter(|i| &i.customer_id == customer && i.document == DocumentKind::Invoice)
             .map(Invoice::summary);
         Ok(Page::newest_first(theirs, page, InvoiceKey::of))
     }
@@ -349,7 +364,9 @@ impl InvoiceRepository for InMemoryStore {
             .lock()?
             .invoices
             .iter()
-            .find(|i| &i.id == id && &i.customer_id == customer)
+            .find(|i| {
+                &i.id == id && &i.customer_id == customer && i.document == DocumentKind::Invoice
+            })
             .cloned())
     }
 
@@ -363,8 +380,8 @@ impl InvoiceRepository for InMemoryStore {
         for i in &mut state.invoices {
             if i.status == InvoiceStatus::Pending
                 && i.due_date < today
-                && !i.amount.is_negative()
-                && !i.amount.is_zero()
+                && i.document == DocumentKind::Invoice
+                && i.amount_due().is_ok_and(|d| !d.is_zero())
             {
                 i.status = InvoiceStatus::Overdue;
                 marked.push(i.clone());
@@ -380,28 +397,6 @@ impl InvoiceRepository for InMemoryStore {
 
     async fn find_any(&self, id: &InvoiceId) -> Result<Option<Invoice>, RepositoryError> {
         Ok(self.lock()?.invoices.iter().find(|i| &i.id == id).cloned())
-    }
-
-    async fn record_payment(
-        &self,
-        id: &InvoiceId,
-        payment: &Payment,
-        audit: &AuditEntry,
-    ) -> Result<Invoice, RepositoryError> {
-        let mut state = self.lock()?;
-        let invoice = state
-            .invoices
-            .iter_mut()
-            .find(|i| &i.id == id)
-            .ok_or_else(|| RepositoryError::Other(anyhow::anyhow!("no invoice {id}")))?;
-        if invoice.status == InvoiceStatus::Paid {
-            return Err(RepositoryError::Conflict);
-        }
-        invoice.status = InvoiceStatus::Paid;
-        invoice.payments.push(payment.clone());
-        let paid = invoice.clone();
-        state.audit.push(audit.clone());
-        Ok(paid)
     }
 }
 

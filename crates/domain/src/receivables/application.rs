@@ -64,7 +64,7 @@ pub fn apply_credit(
 
 /// An invoice id's place in the order of issue: `INV{YYYYMM}{sequence}` by month, then
 /// by sequence as a number (it grows past three digits).
-fn issue_order(id: &InvoiceId) -> (&str, u64, &str) {
+pub(crate) fn issue_order(id: &InvoiceId) -> (&str, u64, &str) {
     let raw = id.as_str();
     let month = raw.get(3..9).unwrap_or(raw);
     let sequence = raw.get(9..).and_then(|s| s.parse().ok()).unwrap_or(0);

@@ -21,6 +21,10 @@ pub fn invoice(raw: &str) -> Result<InvoiceId, ApiError> {
     found(raw, InvoiceId::parse, "invoice")
 }
 
+pub fn credit_note(raw: &str) -> Result<InvoiceId, ApiError> {
+    found(raw, InvoiceId::parse, "credit note")
+}
+
 /// A customer named in the path of an operation on an existing customer.
 pub fn customer(raw: &str) -> Result<CustomerId, ApiError> {
     found(raw, CustomerId::parse, "customer")

@@ -262,5 +262,5 @@ pub async fn mark_paid(
         .invoices
         .mark_invoice_paid(&caller, &super::ids::invoice(&invoice_id)?, report)
         .await?;
-    Ok(web::Json(dto::invoice(&invoice, Language::Zh)?))
+    Ok(web::Json(dto::invoice(&invoice, &[], Language::Zh)?))
 }

@@ -3,7 +3,8 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use portal_api_types::{ErrorBody, Invoice, InvoiceList};
-use portal_billing::PdfBody;
+use portal_billing::{InvoicePdf, PdfBody};
+use portal_domain::DocumentKind;
 
 use super::lang::{Lang, LangQuery, worded};
 use super::paging::{self, PageQuery};
@@ -75,7 +76,12 @@ pub async fn get_invoice(
         .invoices
         .invoice(&user, &super::ids::invoice(&id)?)
         .await?;
-    Ok(worded(dto::invoice(&invoice, language)?))
+    let credit_notes = state
+        .portal
+        .receivables
+        .credit_notes_of(&user, &invoice)
+        .await?;
+    Ok(worded(dto::invoice(&invoice, &credit_notes, language)?))
 }
 
 /// The invoice as a PDF document, in Chinese or English. Another customer's invoice is
@@ -108,8 +114,19 @@ pub async fn get_invoice_pdf(
     let pdf = state
         .portal
         .invoices
-        .invoice_pdf(&user, &super::ids::invoice(&id)?, language, if_none_match)
+        .invoice_pdf(
+            &user,
+            &super::ids::invoice(&id)?,
+            language,
+            if_none_match,
+            DocumentKind::Invoice,
+        )
         .await?;
+    Ok(pdf_response(pdf))
+}
+
+/// A document's PDF, or 304 when the caller's copy is current.
+pub(super) fn pdf_response(pdf: InvoicePdf) -> HttpResponse {
     let mut response = match pdf.body {
         PdfBody::NotModified => HttpResponse::NotModified(),
         PdfBody::Document(_) => HttpResponse::Ok(),
@@ -118,7 +135,7 @@ pub async fn get_invoice_pdf(
         .insert_header((header::ETAG, pdf.etag.clone()))
         .insert_header((header::VARY, "Accept-Language"))
         .insert_header((header::CACHE_CONTROL, "private, no-cache"));
-    Ok(match pdf.body {
+    match pdf.body {
         PdfBody::NotModified => response.finish(),
         PdfBody::Document(bytes) => response
             .content_type("application/pdf")
@@ -127,5 +144,5 @@ pub async fn get_invoice_pdf(
                 format!("attachment; filename=\"{}\"", pdf.filename),
             ))
             .body(bytes),
-    })
+    }
 }

@@ -12,5 +12,6 @@ pub mod invoices;
 pub mod lang;
 pub mod paging;
 pub mod plans;
+pub mod receivables;
 pub mod runs;
 pub mod usage;

@@ -15,7 +15,7 @@ use portal_domain::{InvoiceStatus, MoneyError};
 
 use crate::format;
 use crate::metrics::FontMetrics;
-use crate::words::{Labels, labels};
+use crate::words::{Labels, labels_for};
 use table::Table;
 
 pub const PAGE_WIDTH: f32 = 595.28;
@@ -189,7 +189,7 @@ pub fn lay_out(
     seller: &Seller,
     metrics: &FontMetrics,
 ) -> Result<Vec<Page>, MoneyError> {
-    let l = labels(doc.language);
+    let l = labels_for(doc.language, doc.invoice.document);
     let lang = doc.language;
     let invoice = &doc.invoice;
     let tax = invoice.tax()?;
@@ -233,6 +233,7 @@ pub fn lay_out(
         InvoiceStatus::Paid => (GREEN, format::status(InvoiceStatus::Paid, lang)),
         InvoiceStatus::Overdue => (RED, format::status(InvoiceStatus::Overdue, lang)),
         InvoiceStatus::Pending => (ORANGE, format::status(InvoiceStatus::Pending, lang)),
+        InvoiceStatus::Issued => (GREEN, format::status(InvoiceStatus::Issued, lang)),
     };
     let stamp_size = 13.0;
     let stamp_w = metrics.width(stamp, stamp_size) + 20.0;

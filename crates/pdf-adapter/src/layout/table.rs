@@ -9,7 +9,7 @@ use portal_domain::{DocumentTax, InvoiceLine};
 use super::{BLACK, BOTTOM, GREY, HEADER_FILL, MARGIN, Op, RIGHT, Rgb, Seller, Writer};
 use crate::format;
 use crate::metrics::FontMetrics;
-use crate::words::{Heading, Labels, labels};
+use crate::words::{Heading, Labels, labels_for};
 
 /// Body text of the table and of the totals under it.
 pub(super) const BODY: f32 = 8.5;
@@ -95,7 +95,7 @@ fn cells(line: &InvoiceLine) -> [String; 6] {
 
 impl Table {
     pub(super) fn new(doc: &InvoiceDocument, tax: &DocumentTax, metrics: &FontMetrics) -> Self {
-        let l = labels(doc.language);
+        let l = labels_for(doc.language, doc.invoice.document);
         let lines: Vec<[String; 6]> = doc.invoice.lines.iter().map(cells).collect();
         // Each column: its widest heading line, line figure or total.
         let mut widths = COLUMNS.map(|col| {

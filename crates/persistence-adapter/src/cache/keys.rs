@@ -253,6 +253,10 @@ pub struct InvoiceListItem {
     /// cached before it existed lacks it and is read again from the database.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_date: Option<chrono::NaiveDate>,
+    /// What was paid of it (§15, an extension like `due_date`: a value cached before it
+    /// existed is read again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_paid: Option<String>,
 }
 
 impl InvoiceListItem {
@@ -265,6 +269,7 @@ impl InvoiceListItem {
             created_at: i.created_at,
             currency: i.amount.currency().code().to_owned(),
             due_date: Some(i.due_date),
+            amount_paid: Some(i.amount_paid.amount().to_string()),
         }
     }
 
@@ -277,6 +282,8 @@ impl InvoiceListItem {
             status: InvoiceStatus::parse(&self.status)?,
             created_at: self.created_at,
             due_date: self.due_date?,
+            document: portal_domain::DocumentKind::Invoice,
+            amount_paid: Money::new(self.amount_paid?.parse::<Decimal>().ok()?, currency).ok()?,
         })
     }
 }

@@ -9,7 +9,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::{Arc, Mutex};
 
+use portal_billing::ports::{NewPayment, PaymentRecord};
 use portal_billing::{InvoicedLines, KeyClaim, Ledger, LedgerPage, LedgerTxn, RepositoryError};
+use portal_domain::receivables::{OpenCredit, OpenInvoice, Settlement};
 use portal_domain::{
     AuditEntry, CustomerId, DateRange, Invoice, Month, NewInvoice, Plan, Subscription, UsageRecord,
 };
@@ -170,6 +172,28 @@ impl LedgerTxn for CachedLedgerTxn<'_> {
     async fn issue(&mut self, invoice: &NewInvoice) -> Result<Invoice, RepositoryError> {
         self.issued = true;
         self.inner.issue(invoice).await
+    }
+
+    async fn open_credits(&mut self) -> Result<Vec<OpenCredit>, RepositoryError> {
+        self.inner.open_credits().await
+    }
+
+    async fn open_invoices(&mut self) -> Result<Vec<OpenInvoice>, RepositoryError> {
+        self.inner.open_invoices().await
+    }
+
+    /// Paid amounts change: the invoice list is dropped with the commit.
+    async fn apply(
+        &mut self,
+        settlements: &[Settlement],
+        at: DateTime<Utc>,
+    ) -> Result<(), RepositoryError> {
+        self.issued |= !settlements.is_empty();
+        self.inner.apply(settlements, at).await
+    }
+
+    async fn receive(&mut self, payment: &NewPayment) -> Result<PaymentRecord, RepositoryError> {
+        self.inner.receive(payment).await
     }
 
     #[tracing::instrument(name = "cache.ledger.record", level = "debug", skip_all)]

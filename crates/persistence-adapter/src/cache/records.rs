@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use portal_billing::{InvoiceRepository, RepositoryError, UsageRepository};
 use portal_domain::{
-    AuditEntry, CustomerId, DateRange, Invoice, InvoiceId, InvoiceKey, InvoicePage, InvoiceSummary,
-    Page, PageRequest, Payment, Product, UsageEvent, UsageRecord,
+    CustomerId, DateRange, Invoice, InvoiceId, InvoiceKey, InvoicePage, InvoiceSummary, Page,
+    PageRequest, Product, UsageEvent, UsageRecord,
 };
 
 use super::keys::{self, InvoiceListItem};
@@ -111,17 +111,5 @@ impl InvoiceRepository for CachedStore {
     #[tracing::instrument(name = "cache.records.find_any", level = "debug", skip_all)]
     async fn find_any(&self, id: &InvoiceId) -> Result<Option<Invoice>, RepositoryError> {
         self.db.find_any(id).await
-    }
-
-    #[tracing::instrument(name = "cache.records.record_payment", level = "debug", skip_all)]
-    async fn record_payment(
-        &self,
-        id: &InvoiceId,
-        payment: &Payment,
-        audit: &AuditEntry,
-    ) -> Result<Invoice, RepositoryError> {
-        let paid = self.db.record_payment(id, payment, audit).await?;
-        self.refresh_invoices(&paid.customer_id).await;
-        Ok(paid)
     }
 }

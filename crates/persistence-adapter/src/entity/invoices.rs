@@ -13,6 +13,8 @@ pub struct Model {
     pub currency: String,
     pub created_at: DateTimeUtc,
     pub due_date: Date,
+    pub document: String,
+    pub amount_paid_minor: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -105,6 +105,7 @@ impl CustomerRepository for SeaOrmStore {
         now: DateTime<Utc>,
     ) -> Result<(Customer, bool), RepositoryError> {
         let row = customers::ActiveModel {
+            remittance_code: Set(None),
             id: Set(id.to_string()),
             company_name: Set(data.company_name.clone()),
             contact_name: Set(data.contact_name.clone()),

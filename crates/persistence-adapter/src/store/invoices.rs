@@ -4,10 +4,9 @@ use async_trait::async_trait;
 
 use chrono::NaiveDate;
 use portal_billing::{InvoiceRepository, RepositoryError};
-use portal_domain::invoice::invoice_number;
 use portal_domain::{
-    AuditEntry, CustomerId, Invoice, InvoiceId, InvoiceKey, InvoicePage, InvoiceStatus,
-    InvoiceSummary, NewInvoice, Page, PageRequest, Payment,
+    CustomerId, DocumentKind, Invoice, InvoiceId, InvoiceKey, InvoicePage, InvoiceStatus,
+    InvoiceSummary, Money, NewInvoice, Page, PageRequest, Payment,
 };
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
@@ -17,14 +16,14 @@ use sea_orm::{
 };
 
 use crate::convert::{self, db_err};
-use crate::entity::{invoice_lines, invoices, payments};
+use crate::entity::{account_entries, account_payments, applications, invoice_lines, invoices};
 
 use super::{INSERT_CHUNK, SeaOrmStore};
 
-/// Adds `by` to `month`'s invoice counter (created at `by`) and answers its new last
-/// number. The counter row stays locked until `txn` ends, so numbers are handed out one
+/// Adds `by` to counter `month` (a month's invoices, `CN…` its credit notes, `PAY` the
+/// payments; created at `by`) and answers its new last number. The counter row stays locked until `txn` ends, so numbers are handed out one
 /// at a time and a rollback returns them.
-async fn advance_invoice_sequence(
+pub(super) async fn advance_sequence(
     txn: &DatabaseTransaction,
     month: &str,
     by: i64,
@@ -59,7 +58,7 @@ pub(super) async fn lock_invoice_sequence(
     txn: &DatabaseTransaction,
     month: &str,
 ) -> Result<u32, RepositoryError> {
-    advance_invoice_sequence(txn, month, 0).await
+    advance_sequence(txn, month, 0).await
 }
 
 /// Stores `last` as `month`'s last invoice number, in the `txn` that locked it.
@@ -98,20 +97,26 @@ pub(super) fn invoice_rows(
     ),
     RepositoryError,
 > {
-    let id = invoice_number(new.numbering_month(), seq);
-    let total = new
-        .total()
-        .map_err(|e| RepositoryError::Other(anyhow::Error::new(e)))?;
+    let money_err = |e| RepositoryError::Other(anyhow::Error::new(e));
+    let id = new.number(seq).map_err(money_err)?;
+    let total = new.total().map_err(money_err)?;
+    let document = new.document().map_err(money_err)?;
+    let status = match document {
+        DocumentKind::Invoice => new.status,
+        DocumentKind::CreditNote => InvoiceStatus::Issued,
+    };
     let row = invoices::ActiveModel {
         id: Set(id.to_string()),
         customer_id: Set(new.customer_id.to_string()),
         period: Set(new.period.to_string()),
         kind: Set(new.kind.as_str().to_owned()),
-        status: Set(new.status.as_str().to_owned()),
+        status: Set(status.as_str().to_owned()),
         amount_minor: Set(convert::minor(&total)?),
         currency: Set(new.currency.code().to_owned()),
         created_at: Set(new.created_at),
         due_date: Set(new.due_date),
+        document: Set(document.as_str().to_owned()),
+        amount_paid_minor: Set(0),
     };
     let lines = new
         .lines
@@ -124,12 +129,15 @@ pub(super) fn invoice_rows(
         customer_id: new.customer_id.clone(),
         period: new.period,
         kind: new.kind,
-        status: new.status,
+        status,
         amount: total,
         lines: new.lines.clone(),
         created_at: new.created_at,
         due_date: new.due_date,
         payments: Vec::new(),
+        document,
+        amount_paid: Money::zero(new.currency),
+        applications: Vec::new(),
     };
     Ok((row, lines, invoice))
 }
@@ -147,18 +155,24 @@ impl SeaOrmStore {
             .map_err(db_err)
     }
 
-    /// Numbers and stores an invoice with its lines inside `txn`.
+    /// Numbers and stores a document with its lines and its account entry inside `txn`.
     pub(crate) async fn insert_invoice(
         txn: &DatabaseTransaction,
         new: &NewInvoice,
     ) -> Result<Invoice, RepositoryError> {
-        let month = new.numbering_month();
-        let seq = advance_invoice_sequence(txn, &month.compact(), 1).await?;
+        let key = new
+            .numbering_key()
+            .map_err(|e| RepositoryError::Other(anyhow::Error::new(e)))?;
+        let seq = advance_sequence(txn, &key, 1).await?;
         let (row, line_rows, invoice) = invoice_rows(new, seq)?;
         invoices::Entity::insert(row)
             .exec_without_returning(txn)
             .await
             .map_err(unique_is_conflict)?;
+        account_entries::Entity::insert(super::entries::document_entry(&invoice)?)
+            .exec_without_returning(txn)
+            .await
+            .map_err(db_err)?;
         for chunk in line_rows.chunks(INSERT_CHUNK) {
             invoice_lines::Entity::insert_many(chunk.to_vec())
                 .exec_without_returning(txn)
@@ -168,13 +182,36 @@ impl SeaOrmStore {
         Ok(invoice)
     }
 
+    /// The payments reported for `invoice_id` (§9), as its `payments`.
     async fn payments_of(
         db: &impl ConnectionTrait,
         invoice_id: &str,
-    ) -> Result<Vec<payments::Model>, RepositoryError> {
-        payments::Entity::find()
-            .filter(payments::Column::InvoiceId.eq(invoice_id))
-            .order_by_asc(payments::Column::Id)
+    ) -> Result<Vec<Payment>, RepositoryError> {
+        account_payments::Entity::find()
+            .filter(account_payments::Column::InvoiceId.eq(invoice_id))
+            .order_by_asc(account_payments::Column::CreatedAt)
+            .order_by_asc(account_payments::Column::Id)
+            .all(db)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|row| {
+                Ok(Payment {
+                    amount: convert::money(row.amount_minor, &row.currency)?,
+                    reference: row.memo.or(row.reference).unwrap_or_default(),
+                    paid_at: row.paid_at,
+                })
+            })
+            .collect()
+    }
+
+    async fn applications_of(
+        db: &impl ConnectionTrait,
+        invoice_id: &str,
+    ) -> Result<Vec<applications::Model>, RepositoryError> {
+        applications::Entity::find()
+            .filter(applications::Column::InvoiceId.eq(invoice_id))
+            .order_by_asc(applications::Column::Id)
             .all(db)
             .await
             .map_err(db_err)
@@ -195,14 +232,17 @@ impl SeaOrmStore {
         };
         let lines = Self::lines_of(db, &row.id).await?;
         let payments = Self::payments_of(db, &row.id).await?;
-        convert::invoice(row, lines, payments).map(Some)
+        let applied = Self::applications_of(db, &row.id).await?;
+        convert::invoice(row, lines, payments, applied).map(Some)
     }
 }
 
-/// The customer's invoices, newest first (by creation time, then number).
-fn newest_first(customer: &CustomerId) -> Select<invoices::Entity> {
+/// The customer's documents of kind `document`, newest first (by creation time, then
+/// number).
+fn newest_first(customer: &CustomerId, document: DocumentKind) -> Select<invoices::Entity> {
     invoices::Entity::find()
         .filter(invoices::Column::CustomerId.eq(customer.as_str()))
+        .filter(invoices::Column::Document.eq(document.as_str()))
         .order_by_desc(invoices::Column::CreatedAt)
         .order_by_desc(invoices::Column::Id)
 }
@@ -223,7 +263,7 @@ impl SeaOrmStore {
         &self,
         customer: &CustomerId,
     ) -> Result<Vec<InvoiceSummary>, RepositoryError> {
-        newest_first(customer)
+        newest_first(customer, DocumentKind::Invoice)
             .all(&self.db)
             .await
             .map_err(db_err)?
@@ -231,6 +271,28 @@ impl SeaOrmStore {
             .map(convert::invoice_summary)
             .collect()
     }
+}
+
+/// A page of the customer's documents of kind `document`, newest first, with one more
+/// than the page: whether it is read tells whether another page follows.
+pub(super) async fn page_of(
+    db: &impl ConnectionTrait,
+    customer: &CustomerId,
+    document: DocumentKind,
+    page: &PageRequest<InvoiceKey>,
+) -> Result<Vec<InvoiceSummary>, RepositoryError> {
+    let mut query = newest_first(customer, document);
+    if let Some(after) = &page.after {
+        query = query.filter(below(after));
+    }
+    query
+        .limit(u64::from(page.size.get()) + 1)
+        .all(db)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(convert::invoice_summary)
+        .collect()
 }
 
 #[async_trait]
@@ -241,19 +303,7 @@ impl InvoiceRepository for SeaOrmStore {
         customer: &CustomerId,
         page: &PageRequest<InvoiceKey>,
     ) -> Result<InvoicePage, RepositoryError> {
-        let mut query = newest_first(customer);
-        if let Some(after) = &page.after {
-            query = query.filter(below(after));
-        }
-        // One more than the page: whether it is read tells whether another page follows.
-        let rows = query
-            .limit(u64::from(page.size.get()) + 1)
-            .all(&self.db)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(convert::invoice_summary)
-            .collect::<Result<Vec<_>, _>>()?;
+        let rows = page_of(&self.db, customer, DocumentKind::Invoice, page).await?;
         Ok(Page::from_probe(rows, page.size, InvoiceKey::of))
     }
 
@@ -263,7 +313,9 @@ impl InvoiceRepository for SeaOrmStore {
         customer: &CustomerId,
         id: &InvoiceId,
     ) -> Result<Option<Invoice>, RepositoryError> {
-        Self::load_invoice(&self.db, id, Some(customer)).await
+        Ok(Self::load_invoice(&self.db, id, Some(customer))
+            .await?
+            .filter(|i| i.document == DocumentKind::Invoice))
     }
 
     #[tracing::instrument(name = "store.invoices.mark_overdue", level = "debug", skip_all)]
@@ -276,8 +328,12 @@ impl InvoiceRepository for SeaOrmStore {
         let past_due = invoices::Entity::find()
             .filter(invoices::Column::Status.eq(InvoiceStatus::Pending.as_str()))
             .filter(invoices::Column::DueDate.lt(today))
-            // A credit (a negative adjustment) is owed to the customer: never overdue.
-            .filter(invoices::Column::AmountMinor.gt(0))
+            // Only an invoice that still owes something: never a credit note.
+            .filter(invoices::Column::Document.eq(DocumentKind::Invoice.as_str()))
+            .filter(
+                Expr::col(invoices::Column::AmountMinor)
+                    .gt(Expr::col(invoices::Column::AmountPaidMinor)),
+            )
             .lock_exclusive()
             .all(&txn)
             .await
@@ -312,43 +368,5 @@ impl InvoiceRepository for SeaOrmStore {
     #[tracing::instrument(name = "store.invoices.find_any", level = "debug", skip_all)]
     async fn find_any(&self, id: &InvoiceId) -> Result<Option<Invoice>, RepositoryError> {
         Self::load_invoice(&self.db, id, None).await
-    }
-
-    #[tracing::instrument(name = "store.invoices.record_payment", level = "debug", skip_all)]
-    async fn record_payment(
-        &self,
-        id: &InvoiceId,
-        payment: &Payment,
-        audit: &AuditEntry,
-    ) -> Result<Invoice, RepositoryError> {
-        let txn = self.db.begin().await.map_err(db_err)?;
-        let updated = invoices::Entity::update_many()
-            .col_expr(
-                invoices::Column::Status,
-                Expr::value(InvoiceStatus::Paid.as_str()),
-            )
-            .filter(invoices::Column::Id.eq(id.as_str()))
-            .filter(invoices::Column::Status.ne(InvoiceStatus::Paid.as_str()))
-            .exec(&txn)
-            .await
-            .map_err(db_err)?;
-        super::one_row(updated.rows_affected)?;
-        payments::Entity::insert(payments::ActiveModel {
-            invoice_id: Set(id.to_string()),
-            amount_minor: Set(convert::minor(&payment.amount)?),
-            currency: Set(payment.amount.currency().code().to_owned()),
-            reference: Set(payment.reference.clone()),
-            paid_at: Set(payment.paid_at),
-            ..Default::default()
-        })
-        .exec_without_returning(&txn)
-        .await
-        .map_err(db_err)?;
-        super::audit::record(&txn, audit).await?;
-        let paid = Self::load_invoice(&txn, id, None)
-            .await?
-            .ok_or_else(|| RepositoryError::Other(anyhow::anyhow!("paid invoice vanished")))?;
-        txn.commit().await.map_err(db_err)?;
-        Ok(paid)
     }
 }

@@ -51,10 +51,13 @@ impl LedgerPage for SeaOrmLedgerPage {
     ) -> Result<Box<dyn LedgerTxn + 'a>, RepositoryError> {
         match &mut self.ahead {
             Some(state) => Ok(Box::new(state.unit(&self.txn, customer).await?)),
-            None => Ok(Box::new(SeaOrmLedgerTxn::in_group(
-                &self.txn,
-                customer.clone(),
-            ))),
+            None => {
+                super::receivables::lock_customer(&self.txn, customer).await?;
+                Ok(Box::new(SeaOrmLedgerTxn::in_group(
+                    &self.txn,
+                    customer.clone(),
+                )))
+            }
         }
     }
 
@@ -73,6 +76,8 @@ impl Ledger for SeaOrmStore {
     #[tracing::instrument(name = "store.ledger.begin", level = "debug", skip_all)]
     async fn begin(&self, customer: &CustomerId) -> Result<Box<dyn LedgerTxn>, RepositoryError> {
         let txn = self.db.begin().await.map_err(db_err)?;
+        // Money moves on one customer's account one unit at a time.
+        super::receivables::lock_customer(&txn, customer).await?;
         Ok(Box::new(SeaOrmLedgerTxn::own(txn, customer.clone())))
     }
 

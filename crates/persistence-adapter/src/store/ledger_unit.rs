@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use portal_billing::ports::{NewPayment, PaymentRecord};
 use portal_billing::{InvoicedLines, KeyClaim, LedgerTxn, RepositoryError};
+use portal_domain::receivables::{OpenCredit, OpenInvoice, Settlement};
 use portal_domain::{
     AuditEntry, CustomerId, DateRange, Invoice, InvoiceKind, Month, NewInvoice, Plan, Subscription,
     UsageRecord,
@@ -181,6 +183,35 @@ impl LedgerTxn for SeaOrmLedgerTxn<'_> {
     #[tracing::instrument(name = "store.ledger_unit.issue", level = "debug", skip_all)]
     async fn issue(&mut self, invoice: &NewInvoice) -> Result<Invoice, RepositoryError> {
         SeaOrmStore::insert_invoice(self.db(), invoice).await
+    }
+
+    #[tracing::instrument(name = "store.ledger_unit.open_credits", level = "debug", skip_all)]
+    async fn open_credits(&mut self) -> Result<Vec<OpenCredit>, RepositoryError> {
+        super::receivables::open_credits(self.db(), &self.customer).await
+    }
+
+    #[tracing::instrument(name = "store.ledger_unit.open_invoices", level = "debug", skip_all)]
+    async fn open_invoices(&mut self) -> Result<Vec<OpenInvoice>, RepositoryError> {
+        super::receivables::open_invoices(self.db(), &self.customer).await
+    }
+
+    #[tracing::instrument(name = "store.ledger_unit.apply", level = "debug", skip_all)]
+    async fn apply(
+        &mut self,
+        settlements: &[Settlement],
+        at: DateTime<Utc>,
+    ) -> Result<(), RepositoryError> {
+        super::receivables::apply(self.db(), &self.customer, settlements, at).await
+    }
+
+    #[tracing::instrument(name = "store.ledger_unit.receive", level = "debug", skip_all)]
+    async fn receive(&mut self, payment: &NewPayment) -> Result<PaymentRecord, RepositoryError> {
+        if payment.customer_id != self.customer {
+            return Err(RepositoryError::Other(anyhow::anyhow!(
+                "a payment of another customer"
+            )));
+        }
+        super::receivables::receive(self.db(), payment).await
     }
 
     #[tracing::instrument(name = "store.ledger_unit.record", level = "debug", skip_all)]

@@ -150,6 +150,9 @@ mod tests {
             status: status.into(),
             created_at: "2025-11-01T00:00:00Z".into(),
             fapiao_status: fapiao_status.into(),
+            amount_paid: Decimal::ZERO,
+            amount_due: Decimal::new(99_900, 2),
+            due_date: "2025-11-16".into(),
         }
     }
 

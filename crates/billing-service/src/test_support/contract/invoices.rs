@@ -81,9 +81,29 @@ pub async fn mark_overdue_takes_pending_positive_past_due(p: Adapters) -> Outcom
         announced == [format!("evt_{}", due_id)],
         "announced {announced:?}"
     );
+    // What adds up to less than nothing is a credit note: never overdue, not an invoice.
+    let note = p
+        .receivables
+        .credit_note(&a, &credit.id)
+        .await
+        .map_err(err)?
+        .ok_or("the credit note is missing")?;
+    ensure!(
+        note.status == InvoiceStatus::Issued && credit.id.as_str().starts_with("CN"),
+        "credit note {} is {:?}",
+        credit.id,
+        note.status
+    );
+    ensure!(
+        p.invoices
+            .find(&a, &credit.id)
+            .await
+            .map_err(err)?
+            .is_none(),
+        "a credit note was found as an invoice"
+    );
     for (id, want) in [
         (&due.id, InvoiceStatus::Overdue),
-        (&credit.id, InvoiceStatus::Pending),
         (&later.id, InvoiceStatus::Pending),
     ] {
         let got = p
@@ -98,60 +118,86 @@ pub async fn mark_overdue_takes_pending_positive_past_due(p: Adapters) -> Outcom
     Ok(())
 }
 
-pub async fn record_payment_pays_once(p: Adapters) -> Outcome {
+pub async fn payments_apply_once_and_never_below_zero(p: Adapters) -> Outcome {
+    use crate::ports::NewPayment;
+    use portal_domain::receivables::{CreditSource, Settlement};
     let a = customer(&p, "cust_a").await?;
     let inv = issue(
         &p,
         &invoice(&a, at(1, 0), vec![fee("pro", Month::of(d(3, 1)), 99_900)?]),
     )
     .await?;
-    let payment = Payment {
+    let payment = NewPayment {
+        customer_id: a.clone(),
         amount: inv.amount,
-        reference: "BANK-1".into(),
+        reference: Some("BANK-1".into()),
+        memo: None,
+        method: "bank_transfer".into(),
         paid_at: at(5, 0),
+        created_at: at(5, 0),
+        invoice_id: None,
     };
-    let paid = p
-        .invoices
-        .record_payment(
-            &inv.id,
-            &payment,
-            &audit(&a, AuditAction::InvoicePaid, at(5, 0))?,
-        )
+    let mut txn = p.ledger.begin(&a).await.map_err(err)?;
+    let record = txn.receive(&payment).await.map_err(err)?;
+    let credits = txn.open_credits().await.map_err(err)?;
+    ensure!(
+        credits.len() == 1 && credits[0].open == inv.amount,
+        "open credits {credits:?}"
+    );
+    let settlement = Settlement {
+        invoice_id: inv.id.clone(),
+        entry: record.entry,
+        source: CreditSource::Payment,
+        source_id: record.id.clone(),
+        amount: inv.amount,
+    };
+    txn.apply(std::slice::from_ref(&settlement), at(5, 0))
         .await
         .map_err(err)?;
-    ensure!(
-        paid.status == InvoiceStatus::Paid,
-        "status {:?}",
-        paid.status
-    );
-    ensure!(
-        paid.payments == vec![payment.clone()],
-        "payments {:?}",
-        paid.payments
-    );
-    let again = p
-        .invoices
-        .record_payment(
-            &inv.id,
-            &payment,
-            &audit(&a, AuditAction::InvoicePaid, at(6, 0))?,
-        )
-        .await;
-    ensure!(
-        matches!(again, Err(RepositoryError::Conflict)),
-        "second payment: {again:?}"
-    );
-    let stored = p
+    txn.record(&audit(&a, AuditAction::InvoicePaid, at(5, 0))?)
+        .await
+        .map_err(err)?;
+    txn.commit().await.map_err(err)?;
+    let paid = p
         .invoices
         .find(&a, &inv.id)
         .await
         .map_err(err)?
         .ok_or("missing")?;
     ensure!(
-        stored.payments.len() == 1,
-        "{} payments stored",
-        stored.payments.len()
+        paid.status == InvoiceStatus::Paid && paid.amount_paid == inv.amount,
+        "after paying: {:?} {:?}",
+        paid.status,
+        paid.amount_paid
     );
+    ensure!(
+        paid.applications.len() == 1,
+        "applications {:?}",
+        paid.applications
+    );
+    // The same credit applied again would take it and the invoice below zero.
+    let mut txn = p.ledger.begin(&a).await.map_err(err)?;
+    let again = txn.apply(&[settlement], at(6, 0)).await;
+    let stored = match again {
+        Err(RepositoryError::Conflict) => {
+            drop(txn);
+            true
+        }
+        Ok(()) => matches!(txn.commit().await, Err(RepositoryError::Conflict)),
+        Err(e) => return Err(format!("second application: {e:?}")),
+    };
+    ensure!(stored, "a second application was stored");
+    // The same bank reference is one payment.
+    let mut txn = p.ledger.begin(&a).await.map_err(err)?;
+    let twice = match txn.receive(&payment).await {
+        Err(RepositoryError::Conflict) => {
+            drop(txn);
+            true
+        }
+        Ok(_) => matches!(txn.commit().await, Err(RepositoryError::Conflict)),
+        Err(e) => return Err(format!("second receipt: {e:?}")),
+    };
+    ensure!(twice, "a reference was recorded twice");
     ensure!(audit_of(&p, &a).await?.len() == 1, "audit entries");
     Ok(())
 }

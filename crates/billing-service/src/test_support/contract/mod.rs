@@ -12,7 +12,7 @@ use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use portal_domain::{
     AccountChanges, AuditAction, AuditEntry, Currency, CustomerId, DateRange, InvoiceKind,
     InvoiceLine, InvoiceStatus, InvoiceSummary, LineDetail, LineKind, Money, Month, NewCustomer,
-    NewInvoice, OveragePrices, Page, PageRequest, PageSize, Payment, Plan, PlanId, Product, Quotas,
+    NewInvoice, OveragePrices, Page, PageRequest, PageSize, Plan, PlanId, Product, Quotas,
     Subscription, SubscriptionId, SubscriptionStatus, TaxRate, UsageEvent, UsageRecord, UserId,
 };
 
@@ -271,7 +271,7 @@ macro_rules! port_contract_tests {
             guard::guard_a_rule_fires_once_a_month,
             invoices::invoices_are_scoped_and_newest_first,
             invoices::mark_overdue_takes_pending_positive_past_due,
-            invoices::record_payment_pays_once,
+            invoices::payments_apply_once_and_never_below_zero,
             invoices::expire_ended_expires_active_past_end,
             invoices::audit_is_newest_first_limited_scoped,
             keys_usage::idempotency_claim_is_held_once_per_customer,

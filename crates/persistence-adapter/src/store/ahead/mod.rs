@@ -25,8 +25,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use portal_billing::ports::OutboxMessage;
 use portal_billing::ports::{InvoicedLines, KeyClaim, LedgerTxn, RepositoryError, RunTicket};
+use portal_billing::ports::{NewPayment, OutboxMessage, PaymentRecord};
+use portal_domain::DocumentKind;
+use portal_domain::receivables::{OpenCredit, OpenInvoice, Settlement};
 use portal_domain::{
     AuditEntry, CustomerId, DateRange, Invoice, InvoiceKind, Month, NewInvoice, Plan, Subscription,
     UsageRecord,
@@ -40,7 +42,9 @@ use super::invoices::{
 };
 use super::ledger_unit::SeaOrmLedgerTxn;
 use crate::convert::db_err;
-use crate::entity::{invoice_lines, invoices, outbox, subscriptions, usage_settlements};
+use crate::entity::{
+    account_entries, invoice_lines, invoices, outbox, subscriptions, usage_settlements,
+};
 use read::{Ahead, Bounds};
 
 /// What a group read ahead, and what its units wrote, until it commits.
@@ -52,6 +56,7 @@ pub(super) struct PageState {
     numbers: BTreeMap<String, (u32, u32)>,
     invoices: Vec<invoices::ActiveModel>,
     lines: Vec<invoice_lines::ActiveModel>,
+    entries: Vec<account_entries::ActiveModel>,
     outbox: Vec<outbox::ActiveModel>,
     /// Subscriptions saved: the version read, and the subscription as last saved.
     saved: BTreeMap<String, (i64, Subscription)>,
@@ -75,6 +80,7 @@ impl PageState {
             numbers: BTreeMap::new(),
             invoices: Vec::new(),
             lines: Vec::new(),
+            entries: Vec::new(),
             outbox: Vec::new(),
             saved: BTreeMap::new(),
             watermarks: BTreeMap::new(),
@@ -177,6 +183,12 @@ impl PageState {
         }
         for chunk in self.lines.chunks(INSERT_CHUNK) {
             invoice_lines::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(db)
+                .await
+                .map_err(db_err)?;
+        }
+        for chunk in self.entries.chunks(INSERT_CHUNK) {
+            account_entries::Entity::insert_many(chunk.to_vec())
                 .exec_without_returning(db)
                 .await
                 .map_err(db_err)?;
@@ -298,12 +310,20 @@ impl LedgerTxn for AheadTxn<'_> {
 
     #[tracing::instrument(name = "store.ahead.issue", level = "debug", skip_all)]
     async fn issue(&mut self, invoice: &NewInvoice) -> Result<Invoice, RepositoryError> {
-        let month = invoice.numbering_month().compact();
-        let seq = self.state.number(self.db, month).await?;
+        let key = invoice
+            .numbering_key()
+            .map_err(|e| RepositoryError::Other(anyhow::Error::new(e)))?;
+        let seq = self.state.number(self.db, key).await?;
         let (row, lines, issued) = invoice_rows(invoice, seq)?;
         self.state.invoices.push(row);
         self.state.lines.extend(lines);
+        self.state
+            .entries
+            .push(super::entries::document_entry(&issued)?);
         let ahead = self.ahead()?;
+        if issued.document == DocumentKind::CreditNote {
+            ahead.has_credit = true;
+        }
         if invoice.kind == InvoiceKind::Subscription {
             ahead.period_invoices.insert(invoice.period);
         }
@@ -313,6 +333,36 @@ impl LedgerTxn for AheadTxn<'_> {
             }
         }
         Ok(issued)
+    }
+
+    /// A customer without credit has none to apply; one with credit makes its group
+    /// store unit by unit ([`RepositoryError::Conflict`]), where credit is applied.
+    async fn open_credits(&mut self) -> Result<Vec<OpenCredit>, RepositoryError> {
+        if self.ahead()?.has_credit {
+            Err(RepositoryError::Conflict)
+        } else {
+            Ok(Vec::new())
+        }
+    }
+
+    async fn open_invoices(&mut self) -> Result<Vec<OpenInvoice>, RepositoryError> {
+        Err(RepositoryError::Conflict)
+    }
+
+    async fn apply(
+        &mut self,
+        settlements: &[Settlement],
+        _at: DateTime<Utc>,
+    ) -> Result<(), RepositoryError> {
+        if settlements.is_empty() {
+            Ok(())
+        } else {
+            Err(RepositoryError::Conflict)
+        }
+    }
+
+    async fn receive(&mut self, _payment: &NewPayment) -> Result<PaymentRecord, RepositoryError> {
+        Err(RepositoryError::Conflict)
     }
 
     #[tracing::instrument(name = "store.ahead.record", level = "debug", skip_all)]

@@ -11,7 +11,9 @@ use sea_orm::{
 };
 
 use crate::convert::{self, db_err};
-use crate::entity::{invoice_lines, invoices, plans, subscriptions, usage_logs, usage_settlements};
+use crate::entity::{
+    account_entries, invoice_lines, invoices, plans, subscriptions, usage_logs, usage_settlements,
+};
 
 /// Invoice ids per statement reading their lines.
 const IDS_PER_READ: usize = 1000;
@@ -32,6 +34,8 @@ pub(super) struct Ahead {
     pub invoiced: InvoicedLines,
     /// Its daily usage in the group's usage range.
     pub usage: Vec<UsageRecord>,
+    /// Whether its account holds credit not applied (its unit then stores on its own).
+    pub has_credit: bool,
 }
 
 /// What a group reads once for all its customers.
@@ -74,6 +78,23 @@ pub(super) async fn customers(
         .iter()
         .map(|c| (c.to_string(), Ahead::default()))
         .collect();
+    // Units that move money on these customers wait for the group.
+    crate::store::receivables::share_customers(db, &ids).await?;
+    let with_credit: Vec<String> = account_entries::Entity::find()
+        .select_only()
+        .column(account_entries::Column::CustomerId)
+        .distinct()
+        .filter(account_entries::Column::CustomerId.is_in(ids.iter().copied()))
+        .filter(account_entries::Column::OpenMinor.gt(0))
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(db_err)?;
+    for customer in with_credit {
+        if let Some(ahead) = entry(&mut out, &customer) {
+            ahead.has_credit = true;
+        }
+    }
     // The current subscription: the latest start, then the latest created (as
     // `LedgerTxn::subscription`).
     let rows = subscriptions::Entity::find()

@@ -1,0 +1,528 @@
+//! Receivables (contract §15): each customer's account.
+//!
+//! - `invoices.document` (`invoice` | `credit_note`) and `invoices.amount_paid_minor`;
+//! - `account_entries`: one per invoice (a debit), credit note and payment (credits), each
+//!   credit with what it still holds (`open_minor`);
+//! - `applications`: an amount of one credit applied to one invoice;
+//! - `account_payments`: payments received (bank transfers, and the platform's reports of
+//!   an invoice paid), `reference` (a bank's) unique when given, `memo` the reference
+//!   the platform reported with an invoice paid;
+//! - `customers.remittance_code` (汇款识别码), unique, given on first use;
+//! - `invoice_sequences.month` is 16 characters: it names the `CN{YYYYMM}` and `PAY`
+//!   counters too.
+//!
+//! Existing data moves forward: a negative invoice becomes a credit note (its id kept,
+//! status `issued`); each recorded payment becomes a payment and its application to its
+//! invoice; then each customer's open credit is applied to its open invoices, earliest
+//! due date first, then the oldest (the domain's rule, `receivables::settle`, written
+//! again here over plain rows so the migration does not depend on the code of a later
+//! version). Afterwards, per customer, Σ invoices − Σ credit notes − Σ payments =
+//! outstanding − credit.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum Invoices {
+    Table,
+    Document,
+    AmountPaidMinor,
+}
+
+#[derive(DeriveIden)]
+enum Customers {
+    Table,
+    RemittanceCode,
+}
+
+#[derive(DeriveIden)]
+enum AccountEntries {
+    Table,
+    Id,
+    CustomerId,
+    Kind,
+    DocumentId,
+    DebitMinor,
+    CreditMinor,
+    OpenMinor,
+    Currency,
+    At,
+}
+
+#[derive(DeriveIden)]
+enum Applications {
+    Table,
+    Id,
+    CustomerId,
+    InvoiceId,
+    EntryId,
+    Source,
+    SourceId,
+    AmountMinor,
+    Currency,
+    At,
+}
+
+#[derive(DeriveIden)]
+enum AccountPayments {
+    Table,
+    Id,
+    CustomerId,
+    EntryId,
+    AmountMinor,
+    Currency,
+    Reference,
+    Memo,
+    Method,
+    PaidAt,
+    CreatedAt,
+    InvoiceId,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let add = |table: DynIden, column: ColumnDef| {
+            Table::alter().table(table).add_column(column).to_owned()
+        };
+        // Counters are named `CN{YYYYMM}` and `PAY` besides `{YYYYMM}` (SQLite does not
+        // hold text to its declared length).
+        if manager.get_database_backend() == DbBackend::Postgres {
+            manager
+                .get_connection()
+                .execute_unprepared(
+                    "ALTER TABLE invoice_sequences ALTER COLUMN month TYPE VARCHAR(16)",
+                )
+                .await?;
+        }
+        manager
+            .alter_table(add(
+                Invoices::Table.into_iden(),
+                string(Invoices::Document).default("invoice").to_owned(),
+            ))
+            .await?;
+        manager
+            .alter_table(add(
+                Invoices::Table.into_iden(),
+                big_integer(Invoices::AmountPaidMinor).default(0).to_owned(),
+            ))
+            .await?;
+        manager
+            .alter_table(add(
+                Customers::Table.into_iden(),
+                string_null(Customers::RemittanceCode),
+            ))
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("customers_remittance_code")
+                    .table(Customers::Table)
+                    .col(Customers::RemittanceCode)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(AccountEntries::Table)
+                    .col(big_pk_auto(AccountEntries::Id))
+                    .col(string(AccountEntries::CustomerId))
+                    .col(string(AccountEntries::Kind))
+                    .col(string(AccountEntries::DocumentId))
+                    .col(big_integer(AccountEntries::DebitMinor))
+                    .col(big_integer(AccountEntries::CreditMinor))
+                    .col(big_integer(AccountEntries::OpenMinor))
+                    .col(string(AccountEntries::Currency))
+                    .col(timestamp_with_time_zone(AccountEntries::At))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("account_entries_customer_at")
+                    .table(AccountEntries::Table)
+                    .col(AccountEntries::CustomerId)
+                    .col(AccountEntries::At)
+                    .col(AccountEntries::Id)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Applications::Table)
+                    .col(big_pk_auto(Applications::Id))
+                    .col(string(Applications::CustomerId))
+                    .col(string(Applications::InvoiceId))
+                    .col(big_integer(Applications::EntryId))
+                    .col(string(Applications::Source))
+                    .col(string(Applications::SourceId))
+                    .col(big_integer(Applications::AmountMinor))
+                    .col(string(Applications::Currency))
+                    .col(timestamp_with_time_zone(Applications::At))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("applications_invoice")
+                    .table(Applications::Table)
+                    .col(Applications::InvoiceId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(AccountPayments::Table)
+                    .col(string(AccountPayments::Id).primary_key())
+                    .col(string(AccountPayments::CustomerId))
+                    .col(big_integer(AccountPayments::EntryId))
+                    .col(big_integer(AccountPayments::AmountMinor))
+                    .col(string(AccountPayments::Currency))
+                    .col(string_null(AccountPayments::Reference))
+                    .col(string_null(AccountPayments::Memo))
+                    .col(string(AccountPayments::Method))
+                    .col(timestamp_with_time_zone(AccountPayments::PaidAt))
+                    .col(timestamp_with_time_zone(AccountPayments::CreatedAt))
+                    .col(string_null(AccountPayments::InvoiceId))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("account_payments_reference")
+                    .table(AccountPayments::Table)
+                    .col(AccountPayments::Reference)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("account_payments_customer")
+                    .table(AccountPayments::Table)
+                    .col(AccountPayments::CustomerId)
+                    .to_owned(),
+            )
+            .await?;
+        backfill(manager).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for table in [
+            AccountPayments::Table.into_iden(),
+            Applications::Table.into_iden(),
+            AccountEntries::Table.into_iden(),
+        ] {
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
+        }
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("customers_remittance_code")
+                    .table(Customers::Table)
+                    .to_owned(),
+            )
+            .await?;
+        let drop = |table: DynIden, column: DynIden| {
+            Table::alter().table(table).drop_column(column).to_owned()
+        };
+        manager
+            .alter_table(drop(
+                Customers::Table.into_iden(),
+                Customers::RemittanceCode.into_iden(),
+            ))
+            .await?;
+        for column in [Invoices::AmountPaidMinor, Invoices::Document] {
+            manager
+                .alter_table(drop(Invoices::Table.into_iden(), column.into_iden()))
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+fn placeholders(backend: DbBackend, sql: &str) -> String {
+    if backend == DbBackend::Postgres {
+        super::m20261126_000003_billing_timeline::numbered(sql)
+    } else {
+        sql.to_owned()
+    }
+}
+
+/// An open invoice or credit of one customer, as the backfill applies them.
+struct Open {
+    id: String,
+    due: String,
+    /// `(month, sequence)` of an `INV{YYYYMM}{seq}` id: the order of issue.
+    order: (String, u64),
+    left: i64,
+}
+
+fn issue_order(id: &str) -> (String, u64) {
+    let month = id.get(3..9).unwrap_or(id).to_owned();
+    let seq = id.get(9..).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (month, seq)
+}
+
+async fn backfill(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    let backend = db.get_database_backend();
+    let run = |sql: &str, values: Vec<Value>| {
+        Statement::from_sql_and_values(backend, placeholders(backend, sql), values)
+    };
+    db.execute_raw(run(
+        "UPDATE invoices SET document = 'credit_note', status = 'issued' WHERE amount_minor < 0",
+        vec![],
+    ))
+    .await?;
+    // Every invoice and credit note is an entry, at its issue.
+    db.execute_raw(run(
+        "INSERT INTO account_entries \
+         (customer_id, kind, document_id, debit_minor, credit_minor, open_minor, currency, at) \
+         SELECT customer_id, 'invoice', id, amount_minor, 0, 0, currency, created_at \
+         FROM invoices WHERE document = 'invoice' ORDER BY created_at, id",
+        vec![],
+    ))
+    .await?;
+    db.execute_raw(run(
+        "INSERT INTO account_entries \
+         (customer_id, kind, document_id, debit_minor, credit_minor, open_minor, currency, at) \
+         SELECT customer_id, 'credit_note', id, 0, -amount_minor, -amount_minor, currency, \
+         created_at FROM invoices WHERE document = 'credit_note' ORDER BY created_at, id",
+        vec![],
+    ))
+    .await?;
+    // Each recorded payment: a payment, its entry, its application to its invoice.
+    let payments = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT p.id, p.invoice_id, p.amount_minor, p.currency, p.reference, p.paid_at, \
+             i.customer_id, i.amount_minor AS invoice_minor FROM payments p \
+             JOIN invoices i ON i.id = p.invoice_id ORDER BY p.id",
+        ))
+        .await?;
+    for row in payments {
+        let legacy: i32 = row.try_get("", "id")?;
+        let invoice: String = row.try_get("", "invoice_id")?;
+        let amount: i64 = row.try_get("", "amount_minor")?;
+        let invoice_minor: i64 = row.try_get("", "invoice_minor")?;
+        let currency: String = row.try_get("", "currency")?;
+        let customer: String = row.try_get("", "customer_id")?;
+        let paid_at: chrono::DateTime<chrono::Utc> = row.try_get("", "paid_at")?;
+        let reference: String = row.try_get("", "reference")?;
+        let id = format!("PAY{legacy:06}");
+        let applied = Ord::max(Ord::min(amount, invoice_minor), 0);
+        db.execute_raw(run(
+            "INSERT INTO account_entries \
+             (customer_id, kind, document_id, debit_minor, credit_minor, open_minor, currency, at) \
+             VALUES (?, 'payment', ?, 0, ?, ?, ?, ?)",
+            vec![
+                customer.clone().into(),
+                id.clone().into(),
+                amount.into(),
+                (amount - applied).into(),
+                currency.clone().into(),
+                paid_at.into(),
+            ],
+        ))
+        .await?;
+        let entry = last_entry(db, backend, &id).await?;
+        db.execute_raw(run(
+            "INSERT INTO account_payments (id, customer_id, entry_id, amount_minor, currency, \
+             reference, memo, method, paid_at, created_at, invoice_id) \
+             VALUES (?, ?, ?, ?, ?, NULL, ?, 'bank_transfer', ?, ?, ?)",
+            vec![
+                id.clone().into(),
+                customer.clone().into(),
+                entry.into(),
+                amount.into(),
+                currency.clone().into(),
+                reference.into(),
+                paid_at.into(),
+                paid_at.into(),
+                invoice.clone().into(),
+            ],
+        ))
+        .await?;
+        if applied > 0 {
+            apply(
+                db, backend, &customer, &invoice, entry, "payment", &id, applied, &currency,
+                paid_at,
+            )
+            .await?;
+        }
+    }
+    // A paid invoice without a recorded payment (paid before payments were kept) stays
+    // paid: its amount is taken as paid.
+    db.execute_raw(run(
+        "UPDATE invoices SET amount_paid_minor = amount_minor \
+         WHERE document = 'invoice' AND status = 'paid' AND amount_paid_minor < amount_minor",
+        vec![],
+    ))
+    .await?;
+    apply_open_credit(db, backend).await
+}
+
+async fn last_entry(
+    db: &SchemaManagerConnection<'_>,
+    backend: DbBackend,
+    document: &str,
+) -> Result<i64, DbErr> {
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            placeholders(
+                backend,
+                "SELECT MAX(id) AS id FROM account_entries WHERE document_id = ?",
+            ),
+            vec![document.into()],
+        ))
+        .await?
+        .ok_or_else(|| DbErr::Custom(format!("no entry of {document}")))?;
+    row.try_get("", "id")
+}
+
+/// Applies `amount` of credit entry `entry` to `invoice`.
+#[allow(clippy::too_many_arguments)]
+async fn apply(
+    db: &SchemaManagerConnection<'_>,
+    backend: DbBackend,
+    customer: &str,
+    invoice: &str,
+    entry: i64,
+    source: &str,
+    source_id: &str,
+    amount: i64,
+    currency: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<(), DbErr> {
+    let run = |sql: &str, values: Vec<Value>| {
+        Statement::from_sql_and_values(backend, placeholders(backend, sql), values)
+    };
+    db.execute_raw(run(
+        "INSERT INTO applications \
+         (customer_id, invoice_id, entry_id, source, source_id, amount_minor, currency, at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        vec![
+            customer.into(),
+            invoice.into(),
+            entry.into(),
+            source.into(),
+            source_id.into(),
+            amount.into(),
+            currency.into(),
+            at.into(),
+        ],
+    ))
+    .await?;
+    db.execute_raw(run(
+        "UPDATE invoices SET amount_paid_minor = amount_paid_minor + ?, \
+         status = CASE WHEN amount_paid_minor + ? >= amount_minor THEN 'paid' ELSE status END \
+         WHERE id = ?",
+        vec![amount.into(), amount.into(), invoice.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Each customer's open credit (credit notes, overpayments) applied to its open invoices.
+async fn apply_open_credit(
+    db: &SchemaManagerConnection<'_>,
+    backend: DbBackend,
+) -> Result<(), DbErr> {
+    let credits = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT id, customer_id, kind, document_id, open_minor, currency, at \
+             FROM account_entries WHERE open_minor > 0 ORDER BY customer_id, id",
+        ))
+        .await?;
+    let mut customers: Vec<String> = Vec::new();
+    for row in &credits {
+        let customer: String = row.try_get("", "customer_id")?;
+        if customers.last() != Some(&customer) {
+            customers.push(customer);
+        }
+    }
+    for customer in customers {
+        let rows = db
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                placeholders(
+                    backend,
+                    "SELECT id, CAST(due_date AS TEXT) AS due, amount_minor - amount_paid_minor \
+                     AS left_minor FROM invoices WHERE customer_id = ? AND document = 'invoice' \
+                     AND amount_minor > amount_paid_minor",
+                ),
+                vec![customer.clone().into()],
+            ))
+            .await?;
+        let mut open = Vec::new();
+        for row in rows {
+            let id: String = row.try_get("", "id")?;
+            open.push(Open {
+                order: issue_order(&id),
+                due: row.try_get("", "due")?,
+                left: row.try_get("", "left_minor")?,
+                id,
+            });
+        }
+        open.sort_by(|a, b| a.due.cmp(&b.due).then_with(|| a.order.cmp(&b.order)));
+        for credit in credits.iter() {
+            let owner: String = credit.try_get("", "customer_id")?;
+            if owner != customer {
+                continue;
+            }
+            let entry: i64 = credit.try_get("", "id")?;
+            let document: String = credit.try_get("", "document_id")?;
+            let currency: String = credit.try_get("", "currency")?;
+            let at: chrono::DateTime<chrono::Utc> = credit.try_get("", "at")?;
+            let mut holds: i64 = credit.try_get("", "open_minor")?;
+            for invoice in open.iter_mut().filter(|i| i.left > 0) {
+                if holds == 0 {
+                    break;
+                }
+                let amount = Ord::min(holds, invoice.left);
+                apply(
+                    db,
+                    backend,
+                    &customer,
+                    &invoice.id,
+                    entry,
+                    "credit",
+                    &document,
+                    amount,
+                    &currency,
+                    at,
+                )
+                .await?;
+                invoice.left -= amount;
+                holds -= amount;
+            }
+            db.execute_raw(Statement::from_sql_and_values(
+                backend,
+                placeholders(
+                    backend,
+                    "UPDATE account_entries SET open_minor = ? WHERE id = ?",
+                ),
+                vec![holds.into(), entry.into()],
+            ))
+            .await?;
+        }
+    }
+    Ok(())
+}
