@@ -28,7 +28,7 @@ pub use guard::{
 pub use invoices::{Invoice, InvoiceLine, InvoiceList, InvoiceSummary, Payment, PaymentRequest};
 pub use receivables::{
     Application, Balance, CreditNote, CreditNoteList, CreditNoteSummary, PayTo, PaymentApplication,
-    PaymentIntake, PaymentReceipt,
+    PaymentIntake, PaymentReceipt, Statement, StatementEntry,
 };
 pub use tax::TaxBreakdownEntry;
 

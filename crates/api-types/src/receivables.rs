@@ -169,3 +169,50 @@ pub struct PaymentReceipt {
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "0.00"))]
     pub credit: Decimal,
 }
+
+/// One entry of a statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct StatementEntry {
+    /// `YYYY-MM-DD`, in the business time zone.
+    pub date: String,
+    /// `invoice`, `credit_note` or `payment`.
+    pub kind: String,
+    /// The invoice's, credit note's or payment's id.
+    pub id: String,
+    /// 摘要, in the reader's language.
+    pub description: String,
+    /// 借方: what it added to what is owed.
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "999.00"))]
+    pub debit: Decimal,
+    /// 贷方: what it took off.
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "0.00"))]
+    pub credit: Decimal,
+    /// 余额 after it: positive is owed by the customer, negative is its credit.
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "999.00"))]
+    pub balance: Decimal,
+}
+
+/// `GET /api/portal/statement` (对账单): the account over a range of months.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Statement {
+    /// `YYYY-MM`, the first month.
+    pub from: String,
+    /// `YYYY-MM`, the last month (included).
+    pub to: String,
+    pub currency: String,
+    /// 期初余额: owed before `from` (negative: credit).
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "0.00"))]
+    pub opening_balance: Decimal,
+    /// In the order entered.
+    pub entries: Vec<StatementEntry>,
+    /// 期末余额.
+    #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "999.00"))]
+    pub closing_balance: Decimal,
+}

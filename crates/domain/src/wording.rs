@@ -39,6 +39,28 @@ impl Product {
     }
 }
 
+impl crate::receivables::LedgerEntry {
+    /// The statement's description of the entry (摘要), in `language`.
+    pub fn describe(&self, language: Language) -> String {
+        use crate::receivables::EntryKind;
+        let detail = self.detail.as_deref().unwrap_or("");
+        match (self.kind, language, detail.is_empty()) {
+            (EntryKind::Invoice, Language::Zh, false) => format!("账单（{detail} 账期）"),
+            (EntryKind::Invoice, Language::Zh, true) => "账单".to_owned(),
+            (EntryKind::Invoice, Language::En, false) => format!("Bill for {detail}"),
+            (EntryKind::Invoice, Language::En, true) => "Bill".to_owned(),
+            (EntryKind::CreditNote, Language::Zh, false) => format!("贷项通知单（{detail} 账期）"),
+            (EntryKind::CreditNote, Language::Zh, true) => "贷项通知单".to_owned(),
+            (EntryKind::CreditNote, Language::En, false) => format!("Credit note for {detail}"),
+            (EntryKind::CreditNote, Language::En, true) => "Credit note".to_owned(),
+            (EntryKind::Payment, Language::Zh, false) => format!("银行转账（{detail}）"),
+            (EntryKind::Payment, Language::Zh, true) => "银行转账".to_owned(),
+            (EntryKind::Payment, Language::En, false) => format!("Bank transfer ({detail})"),
+            (EntryKind::Payment, Language::En, true) => "Bank transfer".to_owned(),
+        }
+    }
+}
+
 impl InvoiceLine {
     /// The line in words, in `language`.
     pub fn describe(&self, language: Language) -> String {

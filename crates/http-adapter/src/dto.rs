@@ -5,7 +5,7 @@ use portal_api_types as api;
 use portal_billing::receivables::{BalanceView, CreditNoteView};
 use portal_billing::{PaymentOutcome, SubscriptionView, UpgradeQuote, UsageOverview};
 use portal_domain::invoice::document_tax;
-use portal_domain::receivables::AppliedCredit;
+use portal_domain::receivables::{AppliedCredit, Statement};
 use portal_domain::{
     Customer, DocumentTax, FieldErrors, Invoice, InvoiceId, InvoiceLine, InvoiceSummary, Language,
     MoneyError, Plan, PlanId, UsageRecord, amount_in_words,
@@ -288,6 +288,29 @@ pub fn credit_note(v: &CreditNoteView, language: Language) -> Result<api::Credit
             .map(ToString::to_string)
             .collect(),
     })
+}
+
+pub fn statement(s: &Statement, language: Language) -> api::Statement {
+    api::Statement {
+        from: s.from.to_string(),
+        to: s.to.to_string(),
+        currency: s.currency.code().to_owned(),
+        opening_balance: s.opening_balance.amount(),
+        entries: s
+            .entries
+            .iter()
+            .map(|e| api::StatementEntry {
+                date: date(e.entry.date),
+                kind: e.entry.kind.as_str().to_owned(),
+                id: e.entry.id.clone(),
+                description: e.entry.describe(language),
+                debit: e.entry.debit.amount(),
+                credit: e.entry.credit.amount(),
+                balance: e.balance.amount(),
+            })
+            .collect(),
+        closing_balance: s.closing_balance.amount(),
+    }
 }
 
 pub fn balance(v: &BalanceView) -> api::Balance {

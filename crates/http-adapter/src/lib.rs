@@ -6,6 +6,7 @@ pub mod access;
 pub mod auth;
 mod dto;
 pub mod error;
+mod exports;
 mod handlers;
 mod keys;
 pub mod limits;
@@ -105,6 +106,7 @@ pub fn configure(
                     .service(handlers::invoices::get_invoice)
                     .service(handlers::invoices::get_invoice_pdf)
                     .service(handlers::receivables::get_balance)
+                    .service(handlers::receivables::get_statement)
                     .service(handlers::receivables::list_credit_notes)
                     .service(handlers::receivables::get_credit_note)
                     .service(handlers::receivables::get_credit_note_pdf)

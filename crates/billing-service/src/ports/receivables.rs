@@ -5,8 +5,10 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use portal_domain::receivables::{OpenCredit, OpenInvoice, RemittanceCode};
-use portal_domain::{CustomerId, Invoice, InvoiceId, InvoiceKey, InvoicePage, Money, PageRequest};
+use portal_domain::receivables::{LedgerEntry, OpenCredit, OpenInvoice, RemittanceCode};
+use portal_domain::{
+    BusinessCalendar, CustomerId, Invoice, InvoiceId, InvoiceKey, InvoicePage, Money, PageRequest,
+};
 
 use super::RepositoryError;
 
@@ -89,6 +91,18 @@ pub trait ReceivablesRepository: Send + Sync {
         &self,
         id: &str,
     ) -> Result<Vec<(InvoiceId, Money)>, RepositoryError>;
+
+    /// The customer's account between `from` (included) and `to` (excluded): debits less
+    /// credits entered before `from`, and the entries from `from` to `to` in the order
+    /// entered, each with its business date in `calendar` and its detail (a document's
+    /// period, a payment's reference).
+    async fn statement_source(
+        &self,
+        customer: &CustomerId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        calendar: &BusinessCalendar,
+    ) -> Result<(Money, Vec<LedgerEntry>), RepositoryError>;
 
     /// A page of the customer's credit notes, newest first (as
     /// [`super::InvoiceRepository::list`] lists invoices).

@@ -9,8 +9,9 @@ mod settle;
 
 use std::sync::Arc;
 
-use portal_domain::receivables::{Balance, RemittanceCode};
-use portal_domain::{Currency, Invoice, InvoiceId, InvoiceKey, InvoicePage, PageRequest};
+use chrono::NaiveTime;
+use portal_domain::receivables::{Balance, RemittanceCode, Statement, statement_range};
+use portal_domain::{Currency, Invoice, InvoiceId, InvoiceKey, InvoicePage, Month, PageRequest};
 use tracing::instrument;
 
 use crate::events::Events;
@@ -117,6 +118,31 @@ impl Receivables {
         Err(ReceivablesError::Conflict(
             "no free remittance code was found; try again".into(),
         ))
+    }
+
+    /// The customer's statement (对账单) of `from` to `to` (`YYYY-MM`; a year to this
+    /// month by default; at most 24 months).
+    #[instrument(skip_all, fields(customer = %principal.customer_id))]
+    pub async fn statement(
+        &self,
+        principal: &Principal,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<Statement, ReceivablesError> {
+        let today = self.time.today();
+        let (from, to) = statement_range(from, to, Month::of(today))?;
+        let calendar = self.time.calendar();
+        let start = |m: Month| calendar.instant_of(m.first_day().and_time(NaiveTime::MIN));
+        let (opening, entries) = self
+            .receivables
+            .statement_source(
+                &principal.customer_id,
+                start(from),
+                start(to.next()),
+                calendar,
+            )
+            .await?;
+        Ok(Statement::build(from, to, Currency::Cny, opening, entries)?)
     }
 
     /// A page of the customer's credit notes, newest first.

@@ -6,11 +6,12 @@ use std::collections::{BTreeMap, HashMap};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use portal_domain::receivables::{
-    AppliedCredit, CreditSource, EntryKind, OpenCredit, OpenInvoice, RemittanceCode, Settlement,
+    AppliedCredit, CreditSource, EntryKind, LedgerEntry, OpenCredit, OpenInvoice, RemittanceCode,
+    Settlement,
 };
 use portal_domain::{
-    CustomerId, DocumentKind, Invoice, InvoiceId, InvoiceKey, InvoicePage, InvoiceStatus, Money,
-    Page, PageRequest, Payment,
+    BusinessCalendar, Currency, CustomerId, DocumentKind, Invoice, InvoiceId, InvoiceKey,
+    InvoicePage, InvoiceStatus, Money, Page, PageRequest, Payment,
 };
 
 use super::{InMemoryStore, State};
@@ -266,6 +267,67 @@ impl ReceivablesRepository for InMemoryStore {
         }
         out.sort_by_key(|(at, _, _)| *at);
         Ok(out.into_iter().map(|(_, i, m)| (i, m)).collect())
+    }
+
+    async fn statement_source(
+        &self,
+        customer: &CustomerId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        calendar: &BusinessCalendar,
+    ) -> Result<(Money, Vec<LedgerEntry>), RepositoryError> {
+        let state = self.lock()?;
+        let zero = Money::zero(Currency::Cny);
+        let mut all: Vec<(DateTime<Utc>, LedgerEntry)> = Vec::new();
+        for i in state.invoices.iter().filter(|i| &i.customer_id == customer) {
+            let (kind, debit, credit) = match i.document {
+                DocumentKind::Invoice => (EntryKind::Invoice, i.amount, zero),
+                DocumentKind::CreditNote => (EntryKind::CreditNote, zero, i.amount.negated()),
+            };
+            all.push((
+                i.created_at,
+                LedgerEntry {
+                    date: calendar.date_of(i.created_at),
+                    kind,
+                    id: i.id.to_string(),
+                    debit,
+                    credit,
+                    detail: Some(i.period.to_string()),
+                },
+            ));
+        }
+        for (p, new) in state
+            .account
+            .payments
+            .iter()
+            .filter(|(p, _)| &p.customer_id == customer)
+        {
+            all.push((
+                p.paid_at,
+                LedgerEntry {
+                    date: calendar.date_of(p.paid_at),
+                    kind: EntryKind::Payment,
+                    id: p.id.clone(),
+                    debit: zero,
+                    credit: p.amount,
+                    detail: p.reference.clone().or_else(|| new.memo.clone()),
+                },
+            ));
+        }
+        all.sort_by_key(|(at, _)| *at);
+        let mut opening = zero;
+        let mut entries = Vec::new();
+        for (at, entry) in all {
+            if at < from {
+                opening = opening
+                    .checked_add(&entry.debit)
+                    .and_then(|m| m.checked_sub(&entry.credit))
+                    .map_err(anyhow::Error::new)?;
+            } else if at < to {
+                entries.push(entry);
+            }
+        }
+        Ok((opening, entries))
     }
 
     async fn credit_notes(

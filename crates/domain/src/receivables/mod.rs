@@ -8,6 +8,7 @@ pub mod account;
 pub mod application;
 pub mod dunning;
 pub mod remittance;
+pub mod statement;
 
 pub use account::{
     AppliedCredit, Balance, CreditSource, EntryKind, OpenCredit, Settlement, settle,
@@ -15,3 +16,6 @@ pub use account::{
 pub use application::{Application, OpenInvoice, apply_credit};
 pub use dunning::{Reminder, is_overdue, reminder_on, suspends};
 pub use remittance::{RemittanceCode, RemittanceCodeError};
+pub use statement::{
+    LedgerEntry, MAX_STATEMENT_MONTHS, Statement, StatementEntry, statement_range,
+};

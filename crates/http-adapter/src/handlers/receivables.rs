@@ -4,17 +4,17 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use portal_api_types::{
-    Balance, CreditNote, CreditNoteList, ErrorBody, PaymentIntake, PaymentReceipt,
+    Balance, CreditNote, CreditNoteList, ErrorBody, PaymentIntake, PaymentReceipt, Statement,
 };
 use portal_billing::PaymentInput;
-use portal_domain::DocumentKind;
+use portal_domain::{DocumentKind, FieldErrors};
 
 use super::invoices::pdf_response;
 use super::lang::{Lang, LangQuery, worded};
 use super::paging::{self, PageQuery};
 use crate::auth::{CustomerUser, ServiceCaller};
 use crate::error::ApiError;
-use crate::{AppState, dto};
+use crate::{AppState, dto, exports};
 
 /// What the customer owes (应付金额), the part overdue, its credit (余额), and where and
 /// how to pay (the account and the customer's 汇款识别码).
@@ -34,6 +34,85 @@ pub async fn get_balance(
 ) -> Result<web::Json<Balance>, ApiError> {
     let view = state.portal.receivables.balance(&user).await?;
     Ok(web::Json(dto::balance(&view)))
+}
+
+/// The statement's query.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct StatementQuery {
+    /// `YYYY-MM`, the first month (default: eleven months before `to`).
+    pub from: Option<String>,
+    /// `YYYY-MM`, the last month (default: this month). At most 24 months in all.
+    pub to: Option<String>,
+    /// `json` (default), `xlsx` or `csv` (UTF-8 with BOM, headers in the reader's language).
+    pub format: Option<String>,
+}
+
+/// The statement (对账单): the balance brought forward, every invoice, credit note and
+/// payment of the months with the running balance, and the balance carried forward; as
+/// JSON, XLSX or CSV.
+#[utoipa::path(
+    context_path = "/api",
+    tag = "receivables",
+    security(("bearer" = [])),
+    params(StatementQuery, LangQuery),
+    responses(
+        (status = 200, body = Statement, description = "JSON; with `format=xlsx` or `format=csv` the same as a file"),
+        (status = 400, description = "`lang` is not zh or en", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 422, description = "a month not `YYYY-MM`, `from` after `to`, more than 24 months, or an unknown `format`", body = ErrorBody),
+    )
+)]
+#[get("/portal/statement")]
+pub async fn get_statement(
+    state: web::Data<AppState>,
+    CustomerUser(user): CustomerUser,
+    query: web::Query<StatementQuery>,
+    Lang(language): Lang,
+) -> Result<HttpResponse, ApiError> {
+    let format = query.format.as_deref().unwrap_or("json");
+    if !matches!(format, "json" | "xlsx" | "csv") {
+        return Err(FieldErrors::single("format", "must be json, xlsx or csv").into());
+    }
+    let statement = state
+        .portal
+        .receivables
+        .statement(&user, query.from.as_deref(), query.to.as_deref())
+        .await?;
+    let body = dto::statement(&statement, language);
+    let name = format!("statement-{}-{}-{}", user.customer_id, body.from, body.to);
+    let file = |content_type: &str, ext: &str, bytes: Vec<u8>| {
+        HttpResponse::Ok()
+            .content_type(content_type.to_owned())
+            .insert_header((header::VARY, "Accept-Language"))
+            .insert_header((header::CACHE_CONTROL, "private, no-store"))
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.{ext}\""),
+            ))
+            .body(bytes)
+    };
+    Ok(match format {
+        "csv" => file(
+            "text/csv; charset=utf-8",
+            "csv",
+            exports::statement_csv(&body, language).map_err(file_error)?,
+        ),
+        "xlsx" => {
+            let account = state.portal.accounts.account(&user).await?;
+            file(
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "xlsx",
+                exports::statement_xlsx(&body, &account.company_name, language)
+                    .map_err(file_error)?,
+            )
+        }
+        _ => worded(body),
+    })
+}
+
+fn file_error(err: anyhow::Error) -> ApiError {
+    tracing::error!(error = %err, "the statement's file could not be written");
+    ApiError::internal()
 }
 
 /// A page of the customer's credit notes (贷项通知单), newest first.

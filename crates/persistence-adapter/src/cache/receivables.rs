@@ -50,6 +50,22 @@ impl ReceivablesRepository for CachedStore {
         self.db.payment_applications(id).await
     }
 
+    async fn statement_source(
+        &self,
+        customer: &CustomerId,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+        calendar: &portal_domain::BusinessCalendar,
+    ) -> Result<
+        (
+            portal_domain::Money,
+            Vec<portal_domain::receivables::LedgerEntry>,
+        ),
+        RepositoryError,
+    > {
+        self.db.statement_source(customer, from, to, calendar).await
+    }
+
     async fn credit_notes(
         &self,
         customer: &CustomerId,

@@ -30,6 +30,7 @@ pub(crate) mod outbox;
 mod plans;
 pub(crate) mod receivables;
 pub(crate) mod runs;
+mod statement;
 mod subscriptions;
 mod usage;
 

@@ -12,8 +12,9 @@ use chrono::{DateTime, Utc};
 use portal_billing::ports::{
     NewPayment, OpenItems, PaymentRecord, ReceivablesRepository, RepositoryError,
 };
+use portal_domain::BusinessCalendar;
 use portal_domain::receivables::{
-    CreditSource, EntryKind, OpenCredit, OpenInvoice, RemittanceCode, Settlement,
+    CreditSource, EntryKind, LedgerEntry, OpenCredit, OpenInvoice, RemittanceCode, Settlement,
 };
 use portal_domain::{
     CustomerId, DocumentKind, Invoice, InvoiceId, InvoiceKey, InvoicePage, InvoiceStatus, Money,
@@ -391,6 +392,17 @@ impl ReceivablesRepository for SeaOrmStore {
                 ))
             })
             .collect()
+    }
+
+    #[tracing::instrument(name = "store.receivables.statement_source", level = "debug", skip_all)]
+    async fn statement_source(
+        &self,
+        customer: &CustomerId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        calendar: &BusinessCalendar,
+    ) -> Result<(Money, Vec<LedgerEntry>), RepositoryError> {
+        super::statement::source(&self.db, customer, from, to, calendar).await
     }
 
     async fn credit_notes(
