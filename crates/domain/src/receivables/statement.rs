@@ -190,7 +190,7 @@ mod tests {
             ("2026-01", "soon", "to"),
         ] {
             let errors = statement_range(Some(from), Some(to), now).unwrap_err();
-            assert!(errors.0.get(field).is_some(), "{from}..{to}: {errors:?}");
+            assert!(errors.0.contains_key(field), "{from}..{to}: {errors:?}");
         }
     }
 }
