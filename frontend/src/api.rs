@@ -10,7 +10,7 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use portal_api_types::{
     Account, AlertRules, AppConfig, AuditLog, Balance, Caps, CreditNote, CreditNoteList, DemoToken,
     DowngradeRequest, ErrorBody, FapiaoProfile, FapiaoRequests, Invoice, InvoiceList,
-    NewFapiaoRequest, Notification, Notifications, PlanList, Subscription, UpcomingBill,
+    NewFapiaoRequest, Notification, Notifications, PlanList, Statement, Subscription, UpcomingBill,
     UpdateAccountRequest, UpgradePreview, UpgradeRequest, UpgradeResponse, UsageDetail,
     UsageOverview,
 };
@@ -299,6 +299,33 @@ impl Api {
             Request::get(&url).query([("lang", lang)]),
             bodies::credit_note,
         )
+    }
+
+    /// The statement of `from` to `to` (`YYYY-MM`), worded in `lang`.
+    pub fn statement(self, from: String, to: String, lang: &'static str) -> Pending<Statement> {
+        let request = Request::get("/api/portal/statement").query([
+            ("from", from.as_str()),
+            ("to", to.as_str()),
+            ("lang", lang),
+        ]);
+        self.get(request, bodies::statement)
+    }
+
+    /// The statement as a file, `format` `xlsx` or `csv`.
+    pub fn statement_file(
+        self,
+        from: String,
+        to: String,
+        format: &'static str,
+        lang: &'static str,
+    ) -> Pending<Download> {
+        let request = Request::get("/api/portal/statement").query([
+            ("from", from.as_str()),
+            ("to", to.as_str()),
+            ("format", format),
+            ("lang", lang),
+        ]);
+        self.file(request)
     }
 
     /// A credit note's PDF, in `lang`.

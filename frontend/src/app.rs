@@ -21,6 +21,7 @@ use crate::pages::history::HistoryPage;
 use crate::pages::invoices::{InvoiceDetailPage, InvoicesPage};
 use crate::pages::overview::OverviewPage;
 use crate::pages::plans::PlansPage;
+use crate::pages::statement::StatementPage;
 use crate::pages::usage::UsagePage;
 
 #[component]
@@ -144,6 +145,7 @@ fn Shell() -> impl IntoView {
             <A href="/plans">{tx!(i18n, nav.plans)}</A>
             <A href="/usage">{tx!(i18n, nav.usage)}</A>
             <A href="/invoices">{tx!(i18n, nav.invoices)}</A>
+            <A href="/statement">{tx!(i18n, nav.statement)}</A>
             <A href="/fapiao">{tx!(i18n, nav.fapiao)}</A>
             <A href="/alerts">{tx!(i18n, nav.alerts)}</A>
             <A href="/history">{tx!(i18n, nav.history)}</A>
@@ -160,6 +162,7 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/fapiao") view=FapiaoPage />
                 <Route path=path!("/alerts") view=AlertsPage />
                 <Route path=path!("/history") view=HistoryPage />
+                <Route path=path!("/statement") view=StatementPage />
             </Routes>
         </main>
     }

@@ -26,6 +26,7 @@ mod receivables;
 mod simulation;
 mod spend_guard;
 mod subscription;
+mod suspension;
 mod tax;
 mod tax_migration;
 mod usage;

@@ -89,6 +89,11 @@ pub struct Entitlement {
     pub limit: Option<i64>,
     /// `limit − used`, at least 0; null when uncapped.
     pub remaining: Option<i64>,
+    /// Why it is not allowed: `cap` (the customer's cap is reached) or `overdue` (service
+    /// is suspended until an invoice long past due is paid, §15); null when allowed.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub reason: Option<String>,
 }
 
 /// `GET /api/internal/entitlements/{customer_id}`.

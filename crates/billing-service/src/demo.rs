@@ -22,6 +22,10 @@ use crate::ports::{
 use crate::receivables::record_in;
 use crate::time::BusinessTime;
 
+/// At most how many days the demo's unpaid bills are overdue: fewer than the days after
+/// which service is suspended.
+const DEMO_DAYS_OVERDUE: u64 = 5;
+
 /// Days of usage seeded, ending today.
 pub const USAGE_DAYS: u64 = 90;
 
@@ -249,7 +253,16 @@ impl DemoData {
             lines,
             created_at: morning_of(self.time.calendar(), issued_on),
             issued_on,
-            due_date: issued_on + Days::new(PAYMENT_TERM_DAYS),
+            // An unpaid bill of the demo is at most a few days overdue: reminded, not
+            // suspended (§15).
+            due_date: if status == InvoiceStatus::Paid {
+                issued_on + Days::new(PAYMENT_TERM_DAYS)
+            } else {
+                Ord::max(
+                    issued_on + Days::new(PAYMENT_TERM_DAYS),
+                    self.time.today() - Days::new(DEMO_DAYS_OVERDUE),
+                )
+            },
         };
         txn.save(&subscription).await?;
         let issued = txn.issue(&invoice).await?;

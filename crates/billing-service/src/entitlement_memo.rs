@@ -36,6 +36,9 @@ pub struct ProductEntitlement {
     pub allowed: bool,
     pub used: i64,
     pub limit: Option<i64>,
+    /// Why it is not allowed: `cap` (the customer's cap is reached) or `overdue` (service
+    /// is suspended for an invoice long past due, §15).
+    pub reason: Option<&'static str>,
 }
 
 impl ProductEntitlement {

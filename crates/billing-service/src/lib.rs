@@ -76,4 +76,4 @@ pub use subscription_view::SubscriptionView;
 pub use time::BusinessTime;
 pub use upcoming::UpcomingBill;
 pub use usage::{IngestReport, Usage};
-pub use wiring::{Adapters, Portal};
+pub use wiring::{Adapters, DEFAULT_SUSPEND_AFTER_DAYS, Portal};

@@ -69,6 +69,9 @@ pub struct Adapters {
     pub calendar: BusinessCalendar,
     /// How long an instance keeps an entitlement answer (zero: not at all).
     pub entitlement_ttl: Duration,
+    /// `PORTAL_SUSPEND_AFTER_DAYS`: days overdue after which service is suspended (0:
+    /// never).
+    pub suspend_after_days: u32,
 }
 
 impl Adapters {
@@ -121,9 +124,13 @@ impl Adapters {
             clock,
             calendar,
             entitlement_ttl: ENTITLEMENT_MEMO_TTL,
+            suspend_after_days: DEFAULT_SUSPEND_AFTER_DAYS,
         }
     }
 }
+
+/// Days overdue after which service is suspended, unless configured (§15).
+pub const DEFAULT_SUSPEND_AFTER_DAYS: u32 = 15;
 
 /// Every capability service of the portal: what the HTTP state, the jobs and the CLI
 /// hold. A handler calls one method of one of them.
@@ -209,6 +216,7 @@ impl Portal {
                 instance: format!("inst_{}", uuid::Uuid::new_v4().simple()),
             },
             receivables: Receivables {
+                entitlements: entitlements.clone(),
                 ledger: a.ledger.clone(),
                 receivables: a.receivables.clone(),
                 customers: a.customers.clone(),
@@ -217,6 +225,7 @@ impl Portal {
                 time: time.clone(),
             },
             invoices: Invoices {
+                entitlements: entitlements.clone(),
                 invoices: a.invoices.clone(),
                 ledger: a.ledger.clone(),
                 receivables: a.receivables.clone(),
@@ -226,6 +235,8 @@ impl Portal {
                 time: time.clone(),
             },
             spend_guard: SpendGuard {
+                receivables: a.receivables.clone(),
+                suspend_after_days: a.suspend_after_days,
                 guard: a.guard.clone(),
                 customers: a.customers.clone(),
                 month_usage,

@@ -51,6 +51,12 @@ pub struct Settings {
     /// `PORTAL_ENTITLEMENT_TTL_MS` (0–1000, default 250): how long an entitlement answer
     /// is kept in the process; another instance's changes show within it.
     pub entitlement_ttl: std::time::Duration,
+    /// `PORTAL_PAY_TO_ACCOUNT_NAME`, `_BANK_NAME`, `_ACCOUNT_NUMBER`: where customers pay
+    /// (§15); unset fields use the demo operator's.
+    pub pay_to: portal_billing::PayTo,
+    /// `PORTAL_SUSPEND_AFTER_DAYS` (0–365, default 15; 0 never): days an invoice may be
+    /// overdue before the entitlement check suspends every product (§15).
+    pub suspend_after_days: u32,
 }
 
 /// `PORTAL_SELLER_NAME`, `_ADDRESS`, `_TAX_ID`, `_BANK_NAME`, `_BANK_ACCOUNT`.
@@ -184,7 +190,27 @@ impl Settings {
             },
         };
 
+        let suspend_after_days = match get("PORTAL_SUSPEND_AFTER_DAYS") {
+            None => portal_billing::DEFAULT_SUSPEND_AFTER_DAYS,
+            Some(raw) => match raw.trim().parse::<u32>() {
+                Ok(days) if days <= 365 => days,
+                _ => {
+                    return Err(ConfigError::new(
+                        "PORTAL_SUSPEND_AFTER_DAYS",
+                        "must be a whole number of days from 0 (never) to 365",
+                    ));
+                }
+            },
+        };
+        let demo = portal_billing::PayTo::default();
+        let pay_to = portal_billing::PayTo {
+            account_name: get("PORTAL_PAY_TO_ACCOUNT_NAME").unwrap_or(demo.account_name),
+            bank_name: get("PORTAL_PAY_TO_BANK_NAME").unwrap_or(demo.bank_name),
+            account_number: get("PORTAL_PAY_TO_ACCOUNT_NUMBER").unwrap_or(demo.account_number),
+        };
         Ok(Self {
+            suspend_after_days,
+            pay_to,
             delivery,
             entitlement_ttl,
             calendar,

@@ -58,6 +58,8 @@ pub async fn open_portal(settings: &Settings) -> anyhow::Result<(Arc<Portal>, Se
         ports.changes = Arc::new(feed.clone());
     }
     ports.entitlement_ttl = settings.entitlement_ttl;
+    ports.pay_to = settings.pay_to.clone();
+    ports.suspend_after_days = settings.suspend_after_days;
     ports.metrics = Arc::new(telemetry::PrometheusMetrics);
     let portal = Arc::new(Portal::new(ports));
     if let Some(feed) = &feed {

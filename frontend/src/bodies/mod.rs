@@ -23,7 +23,7 @@ pub use self::fapiao::{
 pub use self::guard::{
     alert_rules, alert_rules_body, caps, caps_body, notification, notifications,
 };
-pub use self::receivables::{balance, credit_note, credit_note_list};
+pub use self::receivables::{balance, credit_note, credit_note_list, statement};
 use crate::json::{self, Fields, Value, boolean, string_map, text, unsigned};
 
 pub fn error_body(value: &Value) -> Option<ErrorBody> {

@@ -1,6 +1,8 @@
 //! What a customer owes (§15): the balance and credit notes.
 
-use portal_api_types::{Balance, CreditNote, CreditNoteList, CreditNoteSummary, PayTo};
+use portal_api_types::{
+    Balance, CreditNote, CreditNoteList, CreditNoteSummary, PayTo, Statement, StatementEntry,
+};
 
 use super::billing::{line, tax_totals};
 use crate::json::{Fields, Value, money, text};
@@ -59,5 +61,28 @@ pub fn credit_note(value: &Value) -> Option<CreditNote> {
         tax_breakdown,
         amount_in_words: f.req("amount_in_words", text)?,
         credits_invoice_ids: f.list("credits_invoice_ids", text)?,
+    })
+}
+
+pub fn statement(value: &Value) -> Option<Statement> {
+    let f = Fields::of(value)?;
+    Some(Statement {
+        from: f.req("from", text)?,
+        to: f.req("to", text)?,
+        currency: f.req("currency", text)?,
+        opening_balance: f.req("opening_balance", money)?,
+        entries: f.list("entries", |value| {
+            let f = Fields::of(value)?;
+            Some(StatementEntry {
+                date: f.req("date", text)?,
+                kind: f.req("kind", text)?,
+                id: f.req("id", text)?,
+                description: f.req("description", text)?,
+                debit: f.req("debit", money)?,
+                credit: f.req("credit", money)?,
+                balance: f.req("balance", money)?,
+            })
+        })?,
+        closing_balance: f.req("closing_balance", money)?,
     })
 }

@@ -388,3 +388,15 @@ fn the_balance_and_credit_notes() {
         credit_note,
     );
 }
+
+#[test]
+fn the_statement() {
+    agrees::<portal_api_types::Statement>(
+        json!({"from": "2026-01", "to": "2026-12", "currency": "CNY",
+            "opening_balance": "0.00", "closing_balance": "999.00",
+            "entries": [{"date": "2026-12-01", "kind": "invoice", "id": "INV202612001",
+                "description": "账单（2026-12 账期）", "debit": "999.00", "credit": "0.00",
+                "balance": "999.00"}]}),
+        statement,
+    );
+}

@@ -8,4 +8,5 @@ pub mod history;
 pub mod invoices;
 pub mod overview;
 pub mod plans;
+pub mod statement;
 pub mod usage;

@@ -30,6 +30,7 @@ pub use documents::{InvoicePdf, PdfBody};
 pub use payments::PaymentReport;
 
 pub struct Invoices {
+    pub(crate) entitlements: crate::entitlement_memo::EntitlementChanges,
     pub(crate) invoices: Arc<dyn InvoiceRepository>,
     pub(crate) ledger: Arc<dyn Ledger>,
     pub(crate) receivables: Arc<dyn ReceivablesRepository>,

@@ -99,6 +99,10 @@ impl Invoices {
             record_in(txn.as_mut(), &payment, Some(id), now).await?;
             txn.record(&audit).await?;
             txn.commit().await?;
+            // A payment may lift a suspension: entitlements are read again.
+            self.entitlements
+                .changed(std::slice::from_ref(&invoice.customer_id))
+                .await;
             Ok::<(), BillingError>(())
         };
         match stored.await {

@@ -58,6 +58,12 @@ pub trait ReceivablesRepository: Send + Sync {
     /// The customer's open invoices and credits, read together (one snapshot).
     async fn open_items(&self, customer: &CustomerId) -> Result<OpenItems, RepositoryError>;
 
+    /// The earliest due date among the customer's invoices that still owe something.
+    async fn earliest_unpaid_due(
+        &self,
+        customer: &CustomerId,
+    ) -> Result<Option<chrono::NaiveDate>, RepositoryError>;
+
     /// The customer's remittance code, if one was given.
     async fn remittance_code(
         &self,

@@ -14,6 +14,7 @@ use portal_domain::receivables::{Balance, RemittanceCode, Statement, statement_r
 use portal_domain::{Currency, Invoice, InvoiceId, InvoiceKey, InvoicePage, Month, PageRequest};
 use tracing::instrument;
 
+use crate::entitlement_memo::EntitlementChanges;
 use crate::events::Events;
 use crate::ports::{CustomerRepository, Ledger, ReceivablesRepository, RepositoryError};
 use crate::principal::Principal;
@@ -64,6 +65,7 @@ pub struct CreditNoteView {
 }
 
 pub struct Receivables {
+    pub(crate) entitlements: EntitlementChanges,
     pub(crate) ledger: Arc<dyn Ledger>,
     pub(crate) receivables: Arc<dyn ReceivablesRepository>,
     pub(crate) customers: Arc<dyn CustomerRepository>,

@@ -128,6 +128,10 @@ impl Receivables {
         )
         .await?;
         txn.commit().await?;
+        // A payment may lift a suspension: entitlements are read again.
+        self.entitlements
+            .changed(std::slice::from_ref(customer))
+            .await;
         let applications: Vec<(InvoiceId, Money)> = applied
             .into_iter()
             .filter(|s| s.source_id == record.id)

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use portal_domain::CustomerId;
+use portal_domain::receivables::suspends;
 use tracing::instrument;
 
 use super::SpendGuard;
@@ -14,7 +15,8 @@ use crate::principal::PlatformCaller;
 
 impl SpendGuard {
     /// Whether the platform may serve more of each product now: a capped product stops
-    /// at its cap's share of the month's included quota.
+    /// at its cap's share of the month's included quota; every product stops while an
+    /// invoice is `PORTAL_SUSPEND_AFTER_DAYS` overdue or more.
     #[instrument(skip_all, fields(caller = %caller.name, customer = %customer))]
     pub async fn entitlements(
         &self,
@@ -36,6 +38,11 @@ impl SpendGuard {
         }
         let caps = self.guard.caps(customer).await?;
         let usage = self.month_usage.of(customer, None).await?;
+        // An invoice long past due suspends every product until it is paid (§15).
+        let suspended = match self.receivables.earliest_unpaid_due(customer).await? {
+            Some(due) => suspends(due, self.time.today(), self.suspend_after_days),
+            None => false,
+        };
         let products = usage
             .products
             .iter()
@@ -45,11 +52,19 @@ impl SpendGuard {
                     .iter()
                     .find(|c| c.product == summary.product)
                     .map(|c| c.limit(overage.included));
+                let within = limit.is_none_or(|l| summary.used < l);
                 ProductEntitlement {
                     product: summary.product,
-                    allowed: limit.is_none_or(|l| summary.used < l),
+                    allowed: within && !suspended,
                     used: summary.used,
                     limit,
+                    reason: if suspended {
+                        Some("overdue")
+                    } else if !within {
+                        Some("cap")
+                    } else {
+                        None
+                    },
                 }
             })
             .collect();

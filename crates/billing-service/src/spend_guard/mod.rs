@@ -31,6 +31,9 @@ pub struct SpendGuard {
     pub(crate) month_usage: MonthUsage,
     pub(crate) memo: EntitlementMemo,
     pub(crate) entitlements: EntitlementChanges,
+    pub(crate) receivables: Arc<dyn crate::ports::ReceivablesRepository>,
+    /// Days overdue after which service is suspended (0: never).
+    pub(crate) suspend_after_days: u32,
     pub(crate) events: Events,
     pub(crate) time: BusinessTime,
 }

@@ -203,6 +203,17 @@ impl ReceivablesRepository for InMemoryStore {
         })
     }
 
+    async fn earliest_unpaid_due(
+        &self,
+        customer: &CustomerId,
+    ) -> Result<Option<chrono::NaiveDate>, RepositoryError> {
+        let state = self.lock()?;
+        Ok(open_invoices(&state, customer)
+            .iter()
+            .map(|i| i.due_date)
+            .min())
+    }
+
     async fn remittance_code(
         &self,
         customer: &CustomerId,

@@ -251,6 +251,7 @@ pub async fn get_entitlements(
                 used: p.used,
                 limit: p.limit,
                 remaining: p.remaining(),
+                reason: p.reason.map(str::to_owned),
             })
             .collect(),
     }))

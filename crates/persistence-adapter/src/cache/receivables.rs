@@ -14,6 +14,13 @@ impl ReceivablesRepository for CachedStore {
         self.db.open_items(customer).await
     }
 
+    async fn earliest_unpaid_due(
+        &self,
+        customer: &CustomerId,
+    ) -> Result<Option<chrono::NaiveDate>, RepositoryError> {
+        self.db.earliest_unpaid_due(customer).await
+    }
+
     async fn remittance_code(
         &self,
         customer: &CustomerId,

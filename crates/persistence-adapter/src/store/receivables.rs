@@ -307,6 +307,26 @@ impl ReceivablesRepository for SeaOrmStore {
         Ok(items)
     }
 
+    async fn earliest_unpaid_due(
+        &self,
+        customer: &CustomerId,
+    ) -> Result<Option<chrono::NaiveDate>, RepositoryError> {
+        let due: Option<Option<chrono::NaiveDate>> = invoices::Entity::find()
+            .select_only()
+            .column_as(invoices::Column::DueDate.min(), "due")
+            .filter(invoices::Column::CustomerId.eq(customer.as_str()))
+            .filter(invoices::Column::Document.eq(DocumentKind::Invoice.as_str()))
+            .filter(
+                Expr::col(invoices::Column::AmountMinor)
+                    .gt(Expr::col(invoices::Column::AmountPaidMinor)),
+            )
+            .into_tuple()
+            .one(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(due.flatten())
+    }
+
     async fn remittance_code(
         &self,
         customer: &CustomerId,
