@@ -1,4 +1,6 @@
-//! Suspension (§15) on SQLite and PostgreSQL, with a clock the test moves: an invoice
+//! Dunning and suspension (§15) on SQLite and PostgreSQL, with a clock the test moves:
+//! reminders three days before the due date, the day after, every seven days after, once
+//! per invoice and day across instances, a missed one sent once late; an invoice
 //! `PORTAL_SUSPEND_AFTER_DAYS` overdue makes the entitlement check refuse every product
 //! with reason `overdue`; the payment that clears it lifts that at once; 0 never suspends.
 
@@ -48,6 +50,7 @@ async fn suspended_while_long_overdue(backend: Backend, suspend_after_days: u32)
         portal_domain::BusinessCalendar::default(),
     );
     ports.suspend_after_days = suspend_after_days;
+    let other_instance = Portal::new(ports.clone());
     let portal = Portal::new(ports);
     let customer = CustomerId::parse("cust_late").unwrap();
     portal
@@ -86,6 +89,23 @@ async fn suspended_while_long_overdue(backend: Backend, suspend_after_days: u32)
         invoice.due_date,
         NaiveDate::from_ymd_opt(2026, 1, 16).unwrap()
     );
+    // Reminders: (day, sent by this instance, then by another the same day).
+    for (day, sent) in [(12, 0), (13, 1), (14, 0), (17, 1), (18, 0), (30, 1), (31, 1)] {
+        clock.set(noon(day, 1));
+        let here = portal.receivables.send_reminders(&platform()).await.unwrap();
+        let there = other_instance
+            .receivables
+            .send_reminders(&platform())
+            .await
+            .unwrap();
+        assert_eq!((here, there), (sent, 0), "on January {day}");
+    }
+    let (_, notes) = portal.spend_guard.notifications(&who).await.unwrap();
+    let kinds: Vec<&str> = notes.iter().rev().map(|n| n.notice.kind()).collect();
+    assert_eq!(
+        kinds,
+        ["invoice.due_soon", "invoice.overdue", "invoice.overdue", "invoice.overdue"]
+    );
     clock.set(noon(30, 1));
     let before = entitlements(&portal, &customer).await;
     assert!(before.iter().all(|(allowed, _)| *allowed), "{before:?}");
@@ -104,6 +124,7 @@ async fn suspended_while_long_overdue(backend: Backend, suspend_after_days: u32)
         after.iter().all(|e| *e == (false, Some("overdue"))),
         "suspended: {after:?}"
     );
+    assert!(portal.receivables.balance(&who).await.unwrap().suspended);
     // Paying part keeps it suspended; paying the rest lifts it at once.
     let pay = |reference: &str, amount: &str| PaymentInput {
         amount: Some(amount.into()),
@@ -128,6 +149,7 @@ async fn suspended_while_long_overdue(backend: Backend, suspend_after_days: u32)
         .await
         .unwrap();
     let lifted = entitlements(&portal, &customer).await;
+    assert!(!portal.receivables.balance(&who).await.unwrap().suspended);
     assert!(
         lifted
             .iter()

@@ -112,6 +112,9 @@ pub struct Balance {
     /// 汇款识别码: 8 characters of `0-9A-Z` without `I` and `O`, stable per customer.
     pub remittance_code: String,
     pub pay_to: PayTo,
+    /// Whether service is suspended: an invoice is `PORTAL_SUSPEND_AFTER_DAYS` overdue or
+    /// more; paying `overdue` lifts it.
+    pub suspended: bool,
 }
 
 /// `POST /api/internal/payments`: a bank receipt.

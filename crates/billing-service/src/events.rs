@@ -285,7 +285,7 @@ fn threshold_data(month: Month, rule: &AlertRule, crossing: &Notice) -> Value {
     let crossed = match crossing {
         Notice::Quota { used, included, .. } => json!({"used": used, "included": included}),
         Notice::ProjectedBill { projected, .. } => json!({"projected": money(*projected)}),
-        Notice::FapiaoIssued { .. } => json!({}),
+        Notice::FapiaoIssued { .. } | Notice::PaymentReminder { .. } => json!({}),
     };
     json!({
         "month": month.to_string(),

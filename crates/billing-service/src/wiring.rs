@@ -217,11 +217,13 @@ impl Portal {
             },
             receivables: Receivables {
                 entitlements: entitlements.clone(),
+                guard: a.guard.clone(),
                 ledger: a.ledger.clone(),
                 receivables: a.receivables.clone(),
                 customers: a.customers.clone(),
                 events: events.clone(),
                 pay_to: a.pay_to.clone(),
+                suspend_after_days: a.suspend_after_days,
                 time: time.clone(),
             },
             invoices: Invoices {

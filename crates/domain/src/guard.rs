@@ -254,16 +254,26 @@ pub enum Notice {
         fapiao_number: String,
         amount: Money,
     },
+    /// A payment reminder (催缴, §15): due in three days, or overdue.
+    PaymentReminder {
+        invoice_id: String,
+        amount_due: Money,
+        due_date: chrono::NaiveDate,
+        overdue: bool,
+    },
 }
 
 impl Notice {
     /// `usage.threshold_crossed` for quota rules, `bill.threshold_crossed` for the bill,
-    /// `fapiao.issued` for an issued fapiao.
+    /// `fapiao.issued` for an issued fapiao, `invoice.due_soon` and `invoice.overdue` for
+    /// payment reminders.
     pub fn kind(&self) -> &'static str {
         match self {
             Notice::Quota { .. } => "usage.threshold_crossed",
             Notice::ProjectedBill { .. } => "bill.threshold_crossed",
             Notice::FapiaoIssued { .. } => "fapiao.issued",
+            Notice::PaymentReminder { overdue: false, .. } => "invoice.due_soon",
+            Notice::PaymentReminder { overdue: true, .. } => "invoice.overdue",
         }
     }
 }

@@ -224,6 +224,60 @@ impl Notice {
                     amount.amount()
                 ),
             ),
+            (
+                Notice::PaymentReminder {
+                    invoice_id,
+                    amount_due,
+                    due_date,
+                    overdue,
+                },
+                Language::Zh,
+            ) => {
+                if *overdue {
+                    (
+                        "账单已逾期".to_owned(),
+                        format!(
+                            "账单 {invoice_id} 已于 {due_date} 到期，待付 ¥{}。请尽快付款，逾期过久将暂停服务。",
+                            amount_due.amount()
+                        ),
+                    )
+                } else {
+                    (
+                        "账单即将到期".to_owned(),
+                        format!(
+                            "账单 {invoice_id} 待付 ¥{}，请于 {due_date} 前付款。",
+                            amount_due.amount()
+                        ),
+                    )
+                }
+            }
+            (
+                Notice::PaymentReminder {
+                    invoice_id,
+                    amount_due,
+                    due_date,
+                    overdue,
+                },
+                Language::En,
+            ) => {
+                if *overdue {
+                    (
+                        "Bill overdue".to_owned(),
+                        format!(
+                            "Bill {invoice_id} was due on {due_date}; ¥{} is owed. Please pay soon: service is suspended when a bill stays overdue.",
+                            amount_due.amount()
+                        ),
+                    )
+                } else {
+                    (
+                        "Bill due soon".to_owned(),
+                        format!(
+                            "Bill {invoice_id}: ¥{} is due by {due_date}.",
+                            amount_due.amount()
+                        ),
+                    )
+                }
+            }
         }
     }
 }

@@ -322,6 +322,7 @@ pub fn balance(v: &BalanceView) -> api::Balance {
         credit: b.credit.amount(),
         next_due_date: b.next_due_date.map(date),
         remittance_code: v.remittance_code.as_str().to_owned(),
+        suspended: v.suspended,
         pay_to: api::PayTo {
             account_name: v.pay_to.account_name.clone(),
             bank_name: v.pay_to.bank_name.clone(),

@@ -26,3 +26,22 @@ pub async fn run(portal: Arc<Portal>) {
         tokio::time::sleep(RESUME_INTERVAL).await;
     }
 }
+
+/// How often an instance sends the payment reminders due (§15); the first time shortly
+/// after it starts. Each is sent once per invoice and day across instances.
+pub const REMIND_INTERVAL: Duration = Duration::from_secs(3600);
+const FIRST_REMINDERS_AFTER: Duration = Duration::from_secs(30);
+
+/// Sends the payment reminders due, every [`REMIND_INTERVAL`], until the task is dropped.
+pub async fn remind(portal: Arc<Portal>) {
+    let caller = PlatformCaller {
+        name: "portal-dunning".into(),
+    };
+    tokio::time::sleep(FIRST_REMINDERS_AFTER).await;
+    loop {
+        if let Err(error) = portal.receivables.send_reminders(&caller).await {
+            tracing::warn!(%error, "payment reminders not sent");
+        }
+        tokio::time::sleep(REMIND_INTERVAL).await;
+    }
+}

@@ -141,13 +141,15 @@ impl Application {
     }
 
     /// Serves, delivers the outbox's messages when e-mail or webhooks are configured,
-    /// and resumes cut-off billing runs, until the server stops.
+    /// resumes cut-off billing runs and sends payment reminders, until the server stops.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let runner = self
             .delivers
             .then(|| tokio::spawn(delivery::run(self.portal.clone())));
         let resumer = tokio::spawn(jobs::run(self.portal.clone()));
+        let reminders = tokio::spawn(jobs::remind(self.portal.clone()));
         let served = self.server.await;
+        reminders.abort();
         if let Some(runner) = runner {
             runner.abort();
         }

@@ -62,6 +62,9 @@ enum BillingCommand {
     },
     /// Mark pending invoices past their due date overdue and ended subscriptions expired.
     Overdue,
+    /// Send the payment reminders (催缴) due by today, once per invoice and day (as
+    /// `portal serve` does every hour).
+    Remind,
 }
 
 /// The longest lifetime `portal token` mints without `--long-lived`, in seconds.
@@ -143,6 +146,10 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                     let period = Month::parse(&period)
                         .map_err(|e| anyhow::anyhow!("--period: {}", e.why))?;
                     portal_server::billing_cli::run(&portal, &caller, period).await?;
+                }
+                BillingCommand::Remind => {
+                    let sent = portal.receivables.send_reminders(&caller).await?;
+                    println!("{sent} payment reminders sent");
                 }
                 BillingCommand::Overdue => {
                     let (overdue, expired) =

@@ -5,7 +5,7 @@ use portal_api_types::{
 };
 
 use super::billing::{line, tax_totals};
-use crate::json::{Fields, Value, money, text};
+use crate::json::{Fields, Value, boolean, money, text};
 
 pub fn balance(value: &Value) -> Option<Balance> {
     let f = Fields::of(value)?;
@@ -16,6 +16,7 @@ pub fn balance(value: &Value) -> Option<Balance> {
         credit: f.req("credit", money)?,
         next_due_date: f.opt("next_due_date", text)?,
         remittance_code: f.req("remittance_code", text)?,
+        suspended: f.req("suspended", boolean)?,
         pay_to: f.req("pay_to", |value| {
             let f = Fields::of(value)?;
             Some(PayTo {

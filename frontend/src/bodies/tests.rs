@@ -368,6 +368,7 @@ fn the_balance_and_credit_notes() {
     agrees::<portal_api_types::Balance>(
         json!({"currency": "CNY", "outstanding": "999.00", "overdue": "0.00",
             "credit": "100.00", "next_due_date": "2026-12-16", "remittance_code": "2345678X",
+            "suspended": false,
             "pay_to": {"account_name": "上海云客服科技有限公司", "bank_name": "招商银行",
                 "account_number": "1219 0876"}}),
         balance,

@@ -21,7 +21,16 @@ pub fn BalanceCard(balance: Balance) -> impl IntoView {
         }
     });
     let pay_to = balance.pay_to.clone();
+    let suspended = balance.suspended.then(|| {
+        let amount = format::money(balance.overdue, &currency);
+        view! {
+            <p class="state error suspended" role="alert">
+                {move || format::fill(t_string!(i18n, balance.suspended), &[("amount", &amount)])}
+            </p>
+        }
+    });
     view! {
+        {suspended}
         <dl class="facts balance">
             <dt>{tx!(i18n, balance.outstanding)}</dt>
             <dd class="money balance-outstanding" data-amount=balance.outstanding.to_string()>

@@ -64,6 +64,13 @@ pub trait ReceivablesRepository: Send + Sync {
         customer: &CustomerId,
     ) -> Result<Option<chrono::NaiveDate>, RepositoryError>;
 
+    /// Every customer's invoices that still owe something and are due on or before
+    /// `until`, by customer.
+    async fn reminder_candidates(
+        &self,
+        until: chrono::NaiveDate,
+    ) -> Result<Vec<(CustomerId, OpenInvoice)>, RepositoryError>;
+
     /// The customer's remittance code, if one was given.
     async fn remittance_code(
         &self,

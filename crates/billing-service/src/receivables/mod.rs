@@ -3,6 +3,7 @@
 //! apply credit inside other capabilities' units of work are [`settle_in`] and
 //! [`record_in`].
 
+mod dunning;
 mod payments;
 mod record;
 mod settle;
@@ -10,13 +11,17 @@ mod settle;
 use std::sync::Arc;
 
 use chrono::NaiveTime;
-use portal_domain::receivables::{Balance, RemittanceCode, Statement, statement_range};
+use portal_domain::receivables::{
+    Balance, RemittanceCode, Statement, statement_range, suspends,
+};
 use portal_domain::{Currency, Invoice, InvoiceId, InvoiceKey, InvoicePage, Month, PageRequest};
 use tracing::instrument;
 
 use crate::entitlement_memo::EntitlementChanges;
 use crate::events::Events;
-use crate::ports::{CustomerRepository, Ledger, ReceivablesRepository, RepositoryError};
+use crate::ports::{
+    CustomerRepository, GuardRepository, Ledger, ReceivablesRepository, RepositoryError,
+};
 use crate::principal::Principal;
 use crate::time::BusinessTime;
 
@@ -53,6 +58,8 @@ impl Default for PayTo {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BalanceView {
     pub balance: Balance,
+    /// Whether an invoice is overdue long enough to suspend service (§15).
+    pub suspended: bool,
     pub remittance_code: RemittanceCode,
     pub pay_to: PayTo,
 }
@@ -66,11 +73,13 @@ pub struct CreditNoteView {
 
 pub struct Receivables {
     pub(crate) entitlements: EntitlementChanges,
+    pub(crate) guard: Arc<dyn GuardRepository>,
     pub(crate) ledger: Arc<dyn Ledger>,
     pub(crate) receivables: Arc<dyn ReceivablesRepository>,
     pub(crate) customers: Arc<dyn CustomerRepository>,
     pub(crate) events: Events,
     pub(crate) pay_to: PayTo,
+    pub(crate) suspend_after_days: u32,
     pub(crate) time: BusinessTime,
 }
 
@@ -85,7 +94,11 @@ impl Receivables {
             &items.credits,
             self.time.today(),
         )?;
+        let suspended = balance
+            .next_due_date
+            .is_some_and(|due| suspends(due, self.time.today(), self.suspend_after_days));
         Ok(BalanceView {
+            suspended,
             balance,
             remittance_code: self.remittance_code(principal).await?,
             pay_to: self.pay_to.clone(),

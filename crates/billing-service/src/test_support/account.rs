@@ -214,6 +214,27 @@ impl ReceivablesRepository for InMemoryStore {
             .min())
     }
 
+    async fn reminder_candidates(
+        &self,
+        until: chrono::NaiveDate,
+    ) -> Result<Vec<(CustomerId, OpenInvoice)>, RepositoryError> {
+        let state = self.lock()?;
+        let customers: std::collections::BTreeSet<CustomerId> = state
+            .invoices
+            .iter()
+            .map(|i| i.customer_id.clone())
+            .collect();
+        Ok(customers
+            .into_iter()
+            .flat_map(|c| {
+                open_invoices(&state, &c)
+                    .into_iter()
+                    .filter(|i| i.due_date <= until)
+                    .map(move |i| (c.clone(), i))
+            })
+            .collect())
+    }
+
     async fn remittance_code(
         &self,
         customer: &CustomerId,

@@ -37,6 +37,27 @@ pub fn reminder_on(due_date: NaiveDate, today: NaiveDate) -> Option<Reminder> {
     }
 }
 
+/// The latest reminder due on or before `today` for an invoice still owing, with its day:
+/// the one to send when no instance sent it (a reminder missed while none ran is sent
+/// once, late; one superseded by a later one is not).
+pub fn latest_reminder(due_date: NaiveDate, today: NaiveDate) -> Option<(NaiveDate, Reminder)> {
+    let days_after = (today - due_date).num_days();
+    if days_after < -BEFORE_DUE_DAYS {
+        return None;
+    }
+    if days_after < 1 {
+        return Some((due_date - chrono::Days::new(3), Reminder::DueSoon));
+    }
+    let weeks = (days_after - 1) / OVERDUE_EVERY_DAYS;
+    let day = due_date + chrono::Days::new((1 + weeks * OVERDUE_EVERY_DAYS).unsigned_abs());
+    let kind = if weeks == 0 {
+        Reminder::Overdue
+    } else {
+        Reminder::StillOverdue
+    };
+    Some((day, kind))
+}
+
 /// Whether an invoice owing since `due_date` suspends service on `today`: when it is
 /// `suspend_after_days` days overdue or more (0: never).
 pub fn suspends(due_date: NaiveDate, today: NaiveDate, suspend_after_days: u32) -> bool {
@@ -48,6 +69,23 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+
+    #[test]
+    fn the_latest_reminder_is_the_one_a_daily_job_would_have_sent_last() {
+        let due = d(12, 16);
+        for day in 1..=31 {
+            let today = d(12, day);
+            let mut last = None;
+            let mut t = d(11, 1);
+            while t <= today {
+                if let Some(r) = reminder_on(due, t) {
+                    last = Some((t, r));
+                }
+                t = t.succ_opt().unwrap();
+            }
+            assert_eq!(latest_reminder(due, today), last, "on {today}");
+        }
+    }
 
     fn d(month: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, month, day).unwrap()

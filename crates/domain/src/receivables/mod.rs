@@ -14,7 +14,7 @@ pub use account::{
     AppliedCredit, Balance, CreditSource, EntryKind, OpenCredit, Settlement, settle,
 };
 pub use application::{Application, OpenInvoice, apply_credit};
-pub use dunning::{Reminder, is_overdue, reminder_on, suspends};
+pub use dunning::{Reminder, is_overdue, latest_reminder, reminder_on, suspends};
 pub use remittance::{RemittanceCode, RemittanceCodeError};
 pub use statement::{
     LedgerEntry, MAX_STATEMENT_MONTHS, Statement, StatementEntry, statement_range,

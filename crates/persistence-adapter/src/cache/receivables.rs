@@ -21,6 +21,13 @@ impl ReceivablesRepository for CachedStore {
         self.db.earliest_unpaid_due(customer).await
     }
 
+    async fn reminder_candidates(
+        &self,
+        until: chrono::NaiveDate,
+    ) -> Result<Vec<(CustomerId, portal_domain::receivables::OpenInvoice)>, RepositoryError> {
+        self.db.reminder_candidates(until).await
+    }
+
     async fn remittance_code(
         &self,
         customer: &CustomerId,

@@ -58,6 +58,13 @@ struct NoticeRow {
     projected_fen: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     fapiao_number: Option<String>,
+    /// A payment reminder's invoice, due date and whether it is overdue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    invoice_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    due_date: Option<chrono::NaiveDate>,
+    #[serde(default)]
+    overdue: bool,
     #[serde(default)]
     amount_fen: i64,
 }
@@ -156,6 +163,18 @@ fn notice_json(c: &Notice) -> Result<String, RepositoryError> {
             amount_fen: fen(amount)?,
             ..NoticeRow::default()
         },
+        Notice::PaymentReminder {
+            invoice_id,
+            amount_due,
+            due_date,
+            overdue,
+        } => NoticeRow {
+            invoice_id: Some(invoice_id.clone()),
+            due_date: Some(*due_date),
+            overdue: *overdue,
+            amount_fen: fen(amount_due)?,
+            ..NoticeRow::default()
+        },
     };
     serde_json::to_string(&row).map_err(json_err)
 }
@@ -184,6 +203,14 @@ fn notification(row: notifications::Model) -> Result<Notification, RepositoryErr
     let c: NoticeRow =
         serde_json::from_str(&row.payload).map_err(|e| corrupt("notification", e))?;
     let crossing = match (c.product, c.fapiao_number) {
+        _ if c.invoice_id.is_some() => Notice::PaymentReminder {
+            invoice_id: c.invoice_id.unwrap_or_default(),
+            amount_due: Money::from_minor(c.amount_fen, Currency::Cny),
+            due_date: c
+                .due_date
+                .ok_or_else(|| corrupt("notification", "a reminder without its due date"))?,
+            overdue: c.overdue,
+        },
         (_, Some(fapiao_number)) => Notice::FapiaoIssued {
             fapiao_number,
             amount: Money::from_minor(c.amount_fen, Currency::Cny),

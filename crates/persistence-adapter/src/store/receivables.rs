@@ -327,6 +327,41 @@ impl ReceivablesRepository for SeaOrmStore {
         Ok(due.flatten())
     }
 
+    async fn reminder_candidates(
+        &self,
+        until: chrono::NaiveDate,
+    ) -> Result<Vec<(CustomerId, OpenInvoice)>, RepositoryError> {
+        invoices::Entity::find()
+            .filter(invoices::Column::Document.eq(DocumentKind::Invoice.as_str()))
+            .filter(
+                Expr::col(invoices::Column::AmountMinor)
+                    .gt(Expr::col(invoices::Column::AmountPaidMinor)),
+            )
+            .filter(invoices::Column::DueDate.lte(until))
+            .order_by_asc(invoices::Column::CustomerId)
+            .order_by_asc(invoices::Column::DueDate)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|row| {
+                Ok((
+                    CustomerId::parse(&row.customer_id)
+                        .map_err(|e| convert::corrupt("invoice", e))?,
+                    OpenInvoice {
+                        id: InvoiceId::parse(&row.id)
+                            .map_err(|e| convert::corrupt("invoice", e))?,
+                        due_date: row.due_date,
+                        amount_due: convert::money(
+                            row.amount_minor - row.amount_paid_minor,
+                            &row.currency,
+                        )?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
     async fn remittance_code(
         &self,
         customer: &CustomerId,
