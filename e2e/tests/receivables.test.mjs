@@ -156,3 +156,29 @@ test("the statement page lists the account with its running balance and download
   const [download] = await Promise.all([page.waitForEvent("download"), page.locator("button.download-csv").click()]);
   assert.match(download.suggestedFilename(), /^statement-\d{4}-\d{2}-\d{4}-\d{2}\.csv$/);
 });
+
+test("a suspended customer is told why and what to pay", async () => {
+  // The demo's unpaid bill is a few days overdue: suspended after one day.
+  const strict = await startPortal({ env: { PORTAL_SUSPEND_AFTER_DAYS: "1" } });
+  try {
+    const clerk = strict.token({ role: "admin", user: "user_clerk" });
+    const balance = await strict.api("/api/portal/balance", clerk);
+    assert.equal(balance.suspended, true);
+    const { page } = browser;
+    for (const width of SIZES) {
+      await page.setViewportSize({ width, height: 900 });
+      for (const lang of LANGS) {
+        await page.goto(`${strict.url}/?lang=${lang}&token=${clerk}`);
+        const banner = page.locator(".suspended");
+        await banner.waitFor();
+        const text = await banner.textContent();
+        assert.ok(text.includes(yuan(balance.overdue)), text);
+        assert.ok(lang === "zh" ? text.startsWith("服务已暂停") : text.startsWith("Service is suspended"), text);
+        await noSidewaysScroll(page, `the ${lang} suspended overview at ${width}px`);
+        await screenshot(page, `receivables-suspended-${lang}-${width}`);
+      }
+    }
+  } finally {
+    await strict.stop();
+  }
+});

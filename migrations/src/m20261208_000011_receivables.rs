@@ -263,6 +263,17 @@ fn placeholders(backend: DbBackend, sql: &str) -> String {
     }
 }
 
+/// A payment the backfill records.
+struct Recorded {
+    invoice: String,
+    amount: i64,
+    invoice_minor: i64,
+    currency: String,
+    customer: String,
+    paid_at: chrono::DateTime<chrono::Utc>,
+    memo: String,
+}
+
 /// An open invoice or credit of one customer, as the backfill applies them.
 struct Open {
     id: String,
@@ -306,37 +317,65 @@ async fn backfill(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         vec![],
     ))
     .await?;
-    // Each recorded payment: a payment, its entry, its application to its invoice.
-    let payments = db
+    // Each recorded payment: a payment, its entry, its application to its invoice. A
+    // paid invoice without one (paid before payments were kept) gets one of its amount,
+    // so that what is paid is always a payment on the account.
+    let mut payments: Vec<Recorded> = Vec::new();
+    for row in db
         .query_all_raw(Statement::from_string(
             backend,
-            "SELECT p.id, p.invoice_id, p.amount_minor, p.currency, p.reference, p.paid_at, \
+            "SELECT p.invoice_id, p.amount_minor, p.currency, p.reference, p.paid_at, \
              i.customer_id, i.amount_minor AS invoice_minor FROM payments p \
              JOIN invoices i ON i.id = p.invoice_id ORDER BY p.id",
         ))
-        .await?;
-    for row in payments {
-        let legacy: i32 = row.try_get("", "id")?;
-        let invoice: String = row.try_get("", "invoice_id")?;
+        .await?
+    {
+        payments.push(Recorded {
+            invoice: row.try_get("", "invoice_id")?,
+            amount: row.try_get("", "amount_minor")?,
+            invoice_minor: row.try_get("", "invoice_minor")?,
+            currency: row.try_get("", "currency")?,
+            customer: row.try_get("", "customer_id")?,
+            paid_at: row.try_get("", "paid_at")?,
+            memo: row.try_get("", "reference")?,
+        });
+    }
+    for row in db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT i.id, i.amount_minor, i.currency, i.customer_id, i.created_at FROM invoices i \
+             WHERE i.document = 'invoice' AND i.status = 'paid' AND i.amount_minor > 0 \
+             AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.invoice_id = i.id) ORDER BY i.id",
+        ))
+        .await?
+    {
         let amount: i64 = row.try_get("", "amount_minor")?;
-        let invoice_minor: i64 = row.try_get("", "invoice_minor")?;
-        let currency: String = row.try_get("", "currency")?;
-        let customer: String = row.try_get("", "customer_id")?;
-        let paid_at: chrono::DateTime<chrono::Utc> = row.try_get("", "paid_at")?;
-        let reference: String = row.try_get("", "reference")?;
-        let id = format!("PAY{legacy:06}");
-        let applied = Ord::max(Ord::min(amount, invoice_minor), 0);
+        payments.push(Recorded {
+            invoice: row.try_get("", "id")?,
+            amount,
+            invoice_minor: amount,
+            currency: row.try_get("", "currency")?,
+            customer: row.try_get("", "customer_id")?,
+            paid_at: row.try_get("", "created_at")?,
+            memo: "migrated: paid before payments were recorded".to_owned(),
+        });
+    }
+    let mut number = 0_i64;
+    for p in payments {
+        number += 1;
+        let id = format!("PAY{number:06}");
+        let applied = Ord::max(Ord::min(p.amount, p.invoice_minor), 0);
         db.execute_raw(run(
             "INSERT INTO account_entries \
              (customer_id, kind, document_id, debit_minor, credit_minor, open_minor, currency, at) \
              VALUES (?, 'payment', ?, 0, ?, ?, ?, ?)",
             vec![
-                customer.clone().into(),
+                p.customer.clone().into(),
                 id.clone().into(),
-                amount.into(),
-                (amount - applied).into(),
-                currency.clone().into(),
-                paid_at.into(),
+                p.amount.into(),
+                (p.amount - applied).into(),
+                p.currency.clone().into(),
+                p.paid_at.into(),
             ],
         ))
         .await?;
@@ -347,33 +386,41 @@ async fn backfill(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
              VALUES (?, ?, ?, ?, ?, NULL, ?, 'bank_transfer', ?, ?, ?)",
             vec![
                 id.clone().into(),
-                customer.clone().into(),
+                p.customer.clone().into(),
                 entry.into(),
-                amount.into(),
-                currency.clone().into(),
-                reference.into(),
-                paid_at.into(),
-                paid_at.into(),
-                invoice.clone().into(),
+                p.amount.into(),
+                p.currency.clone().into(),
+                p.memo.into(),
+                p.paid_at.into(),
+                p.paid_at.into(),
+                p.invoice.clone().into(),
             ],
         ))
         .await?;
         if applied > 0 {
             apply(
-                db, backend, &customer, &invoice, entry, "payment", &id, applied, &currency,
-                paid_at,
+                db,
+                backend,
+                &p.customer,
+                &p.invoice,
+                entry,
+                "payment",
+                &id,
+                applied,
+                &p.currency,
+                p.paid_at,
             )
             .await?;
         }
     }
-    // A paid invoice without a recorded payment (paid before payments were kept) stays
-    // paid: its amount is taken as paid.
-    db.execute_raw(run(
-        "UPDATE invoices SET amount_paid_minor = amount_minor \
-         WHERE document = 'invoice' AND status = 'paid' AND amount_paid_minor < amount_minor",
-        vec![],
-    ))
-    .await?;
+    // New payments are numbered after the migrated ones.
+    if number > 0 {
+        db.execute_raw(run(
+            "INSERT INTO invoice_sequences (month, last_seq) VALUES ('PAY', ?)",
+            vec![number.into()],
+        ))
+        .await?;
+    }
     apply_open_credit(db, backend).await
 }
 

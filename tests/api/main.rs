@@ -23,6 +23,7 @@ mod pagination;
 mod pdf;
 mod plan_changes;
 mod receivables;
+mod receivables_migration;
 mod simulation;
 mod spend_guard;
 mod subscription;

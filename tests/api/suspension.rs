@@ -90,9 +90,21 @@ async fn suspended_while_long_overdue(backend: Backend, suspend_after_days: u32)
         NaiveDate::from_ymd_opt(2026, 1, 16).unwrap()
     );
     // Reminders: (day, sent by this instance, then by another the same day).
-    for (day, sent) in [(12, 0), (13, 1), (14, 0), (17, 1), (18, 0), (30, 1), (31, 1)] {
+    for (day, sent) in [
+        (12, 0),
+        (13, 1),
+        (14, 0),
+        (17, 1),
+        (18, 0),
+        (30, 1),
+        (31, 1),
+    ] {
         clock.set(noon(day, 1));
-        let here = portal.receivables.send_reminders(&platform()).await.unwrap();
+        let here = portal
+            .receivables
+            .send_reminders(&platform())
+            .await
+            .unwrap();
         let there = other_instance
             .receivables
             .send_reminders(&platform())
@@ -104,7 +116,12 @@ async fn suspended_while_long_overdue(backend: Backend, suspend_after_days: u32)
     let kinds: Vec<&str> = notes.iter().rev().map(|n| n.notice.kind()).collect();
     assert_eq!(
         kinds,
-        ["invoice.due_soon", "invoice.overdue", "invoice.overdue", "invoice.overdue"]
+        [
+            "invoice.due_soon",
+            "invoice.overdue",
+            "invoice.overdue",
+            "invoice.overdue"
+        ]
     );
     clock.set(noon(30, 1));
     let before = entitlements(&portal, &customer).await;

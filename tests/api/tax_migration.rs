@@ -17,9 +17,9 @@ use crate::on_both_databases;
 
 on_both_databases!(the_previous_seed_gets_its_tax_and_keeps_its_amounts);
 
-const PREVIOUS_SEED: &str = include_str!("fixtures/previous_seed.sql");
+pub(crate) const PREVIOUS_SEED: &str = include_str!("fixtures/previous_seed.sql");
 /// The migrations of the previous version.
-const PREVIOUS_SCHEMA: u32 = 9;
+pub(crate) const PREVIOUS_SCHEMA: u32 = 9;
 
 /// The two paid pro months, requested as the previous version stored a request.
 const PREVIOUS_REQUEST: &str = "INSERT INTO fapiao_requests (id, customer_id, status, kind, \
@@ -31,7 +31,7 @@ const PREVIOUS_REQUEST: &str = "INSERT INTO fapiao_requests (id, customer_id, st
 /// What the demo seed lacks: an adjustment invoice of the previous version with a
 /// reversal (a negative line) and a legacy line that names no plan (its rate comes from
 /// the customer's subscription).
-const PREVIOUS_ADJUSTMENT: [&str; 2] = [
+pub(crate) const PREVIOUS_ADJUSTMENT: [&str; 2] = [
     "INSERT INTO invoices (id, customer_id, period, kind, status, amount_minor, currency, \
      created_at, due_date) VALUES ('INV202612901', 'cust_demo', '2026-12', 'adjustment', \
      'pending', '-26567', 'CNY', '2026-12-06T03:00:00+00:00', '2026-12-21')",

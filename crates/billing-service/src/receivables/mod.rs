@@ -11,9 +11,7 @@ mod settle;
 use std::sync::Arc;
 
 use chrono::NaiveTime;
-use portal_domain::receivables::{
-    Balance, RemittanceCode, Statement, statement_range, suspends,
-};
+use portal_domain::receivables::{Balance, RemittanceCode, Statement, statement_range, suspends};
 use portal_domain::{Currency, Invoice, InvoiceId, InvoiceKey, InvoicePage, Month, PageRequest};
 use tracing::instrument;
 
