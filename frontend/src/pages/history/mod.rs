@@ -151,7 +151,8 @@ pub fn describe(
                 ],
             )
         }
-        "invoice.paid" => {
+        // A payment reported against an invoice (§9) or received by bank transfer (§15).
+        "invoice.paid" | "payment.received" => {
             let amount = Decimal::from_str(get(after, "amount")).map_or_else(
                 |_| get(after, "amount").to_owned(),
                 |a| format::money(a, "CNY"),
@@ -172,7 +173,7 @@ pub fn describe(
             fields => format!("{other}: {fields}"),
         },
     };
-    let by = if entry.action == "invoice.paid" {
+    let by = if matches!(entry.action.as_str(), "invoice.paid" | "payment.received") {
         Template::ByService
     } else {
         Template::By
