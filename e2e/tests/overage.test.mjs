@@ -299,6 +299,10 @@ test("usage lines of an invoice: overage and adjustment marked, seats in seat-da
         created_at: "2099-01-31T16:00:00Z",
         due_date: "2099-02-16",
         kind: "subscription",
+        amount_paid: "0.00",
+        amount_due: "1134.02",
+        applications: [],
+        credit_note_ids: [],
         lines: [
           feeLine(fee),
           usageLine(chat, "overage", "ai_chat", 2345, "0.05", "117.25", "2099-01", 12345, 10000),

@@ -35,8 +35,9 @@ async function service(method, path, body) {
     headers: { Authorization: `Bearer ${portal.serviceToken()}`, "Content-Type": "application/json" },
     body: JSON.stringify(body),
   });
-  assert.ok(res.ok, `${path}: ${res.status} ${await res.text()}`);
-  return res.json();
+  const text = await res.text();
+  assert.ok(res.ok, `${path}: ${res.status} ${text}`);
+  return JSON.parse(text);
 }
 
 test("the overview shows what is owed and how to pay, and a transfer leaves credit", async () => {

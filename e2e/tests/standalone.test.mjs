@@ -163,11 +163,11 @@ test("every page has a labelled, keyboard-reachable navigation", async () => {
     await page.goto(`${portal.url}/?token=${portal.token()}`);
     await page.locator(".plan-name").waitFor();
     const nav = page.getByRole("navigation", { name: "主导航" });
-    assert.equal(await nav.getByRole("link").count(), 8);
+    assert.equal(await nav.getByRole("link").count(), 9);
     // Tab from the top reaches the skip link first, then the controls in order.
     await page.keyboard.press("Tab");
     assert.equal(await page.evaluate(() => document.activeElement.className), "skip");
-    for (let i = 0; i < 8; i += 1) {
+    for (let i = 0; i < 9; i += 1) {
       await page.keyboard.press("Tab");
       if ((await page.evaluate(() => document.activeElement.textContent)) === "用量") break;
     }
@@ -185,6 +185,7 @@ const PAGES = [
   { name: "invoices", path: "/invoices", ready: "table.invoices" },
   { name: "fapiao", path: "/fapiao", ready: "form.fapiao-profile" },
   { name: "history", path: "/history", ready: "ul.history, .state.empty" },
+  { name: "statement", path: "/statement", ready: "table.statement" },
 ];
 
 for (const lang of ["zh", "en"]) {

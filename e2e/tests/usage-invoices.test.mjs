@@ -278,6 +278,10 @@ test("an invoice's lines in the app's language, with their days, reversals and p
         kind: "adjustment",
         lines: [line(fee, "fee", "enterprise", "499.83"), line(reversal, "reversal", "pro", "-166.50")],
         payments: [{ amount: "333.33", reference: "PAY-2026-0042", paid_at: "2026-11-30T16:15:00Z" }],
+        amount_paid: "333.33",
+        amount_due: "0.00",
+        applications: [{ source: "payment", id: "PAY000042", amount: "333.33", at: "2026-11-30T16:15:00Z" }],
+        credit_note_ids: [],
       }, "叁佰叁拾叁元叁角叁分")),
     });
   });
@@ -324,7 +328,7 @@ test("an invoice's lines in the app's language, with their days, reversals and p
     assert.deepEqual(asked, ["zh", "en"]);
     assert.equal(await rows.nth(0).locator(".line-meta").textContent(), "2026-11-26 – 2026-11-30 · 5 of 30 days");
     assert.equal(await rows.nth(1).locator(".credit-mark").textContent(), "Reversal");
-    await page.getByRole("heading", { name: "Payments" }).waitFor();
+    await page.getByRole("heading", { name: "Payments", exact: true }).waitFor();
     assert.equal(await rows.nth(0).locator(".line-tax").textContent(), "net ¥442.33, VAT 13%: ¥57.50");
     assert.equal(await tax.locator("dt").first().textContent(), "At 6%");
     // One language per page: no capital numerals on the English one.

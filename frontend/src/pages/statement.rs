@@ -121,9 +121,11 @@ fn StatementTable(s: Statement) -> impl IntoView {
                     <td>{kind}</td>
                     <td class="reference">{e.id.clone()}</td>
                     <td>{e.description.clone()}</td>
-                    <td class="num">{money(e.debit)}</td>
-                    <td class="num">{money(e.credit)}</td>
-                    <td class="num">{format::money(e.balance, &currency)}</td>
+                    <td class="num" data-label=move || t_string!(i18n, statement.debit)>{money(e.debit)}</td>
+                    <td class="num" data-label=move || t_string!(i18n, statement.credit)>{money(e.credit)}</td>
+                    <td class="num" data-label=move || t_string!(i18n, statement.balance)>
+                        {format::money(e.balance, &currency)}
+                    </td>
                 </tr>
             }
         })
