@@ -190,7 +190,8 @@ impl Billing {
             let outcome = match self.bill_group(group, period, run).await {
                 // Another unit of work changed one of them meanwhile: the group was
                 // rolled back (or, unit by unit, partly stored); each on its own.
-                Err(BillingRunError::Conflict(_)) => {
+                Err(BillingRunError::Conflict(why)) => {
+                    tracing::info!(customers = group.len(), %why, "group billed unit by unit");
                     self.bill_one_by_one(group, period, run).await?
                 }
                 other => other?,
