@@ -141,10 +141,11 @@ bench: services
     scripts/bench-cache.sh
     just bench-scale
 
-# The scale benchmarks alone: a billing run of N (100,000) subscriptions, and usage reads on a table of ROWS (10,000,000) rows, both on PostgreSQL.
+# The scale benchmarks alone: a billing run of N (100,000) subscriptions, the statement of a customer with 10,000 documents, and usage reads on a table of ROWS (10,000,000) rows, all on PostgreSQL.
 bench-scale: services
     scripts/need.sh wrk wrk
     scripts/bench-billing-run.sh
+    scripts/bench-statement.sh
     scripts/bench-usage.sh
 
 # Render the demo customer's invoices (zh and en) to PNG pages in artifacts/invoices/, to look at them.
