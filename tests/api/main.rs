@@ -26,6 +26,7 @@ mod receivables;
 mod receivables_migration;
 mod simulation;
 mod spend_guard;
+mod statement;
 mod subscription;
 mod suspension;
 mod tax;

@@ -190,24 +190,7 @@ impl Settings {
             },
         };
 
-        let suspend_after_days = match get("PORTAL_SUSPEND_AFTER_DAYS") {
-            None => portal_billing::DEFAULT_SUSPEND_AFTER_DAYS,
-            Some(raw) => match raw.trim().parse::<u32>() {
-                Ok(days) if days <= 365 => days,
-                _ => {
-                    return Err(ConfigError::new(
-                        "PORTAL_SUSPEND_AFTER_DAYS",
-                        "must be a whole number of days from 0 (never) to 365",
-                    ));
-                }
-            },
-        };
-        let demo = portal_billing::PayTo::default();
-        let pay_to = portal_billing::PayTo {
-            account_name: get("PORTAL_PAY_TO_ACCOUNT_NAME").unwrap_or(demo.account_name),
-            bank_name: get("PORTAL_PAY_TO_BANK_NAME").unwrap_or(demo.bank_name),
-            account_number: get("PORTAL_PAY_TO_ACCOUNT_NUMBER").unwrap_or(demo.account_number),
-        };
+        let (suspend_after_days, pay_to) = crate::config_receivables::from_lookup(get)?;
         Ok(Self {
             suspend_after_days,
             pay_to,

@@ -5,6 +5,7 @@
 pub mod billing_cli;
 pub mod config;
 pub mod config_error;
+pub mod config_receivables;
 pub mod delivery;
 pub mod jobs;
 pub mod telemetry;

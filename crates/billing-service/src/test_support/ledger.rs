@@ -4,12 +4,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use portal_domain::receivables::{EntryKind, OpenCredit, OpenInvoice, Settlement};
+use portal_domain::receivables::{OpenCredit, OpenInvoice, Settlement};
 use portal_domain::{
-    AuditEntry, CustomerId, DateRange, DocumentKind, Invoice, InvoiceId, InvoiceKind, Month,
-    NewInvoice, Plan, Subscription, UsageRecord,
+    AuditEntry, CustomerId, DateRange, Invoice, InvoiceId, InvoiceKind, Month, NewInvoice, Plan,
+    Subscription, UsageRecord,
 };
 
+use super::pending;
 use super::{InMemoryStore, issue};
 use crate::ports::{
     InvoicedLines, KeyClaim, Ledger, LedgerTxn, NewPayment, PaymentRecord, PlanCatalog,
@@ -40,14 +41,14 @@ struct InMemoryTxn {
 impl InMemoryTxn {
     /// The customer's open credits (by entry) and open invoices (by id) as this unit of
     /// work sees them: the state, what it issued and received, less what it applied.
-    fn view(&self) -> Result<AccountView, RepositoryError> {
+    fn view(&self) -> Result<pending::AccountView, RepositoryError> {
         let state = self.store.lock()?;
         let told: HashMap<InvoiceId, InvoiceId> = self
             .invoices
             .iter()
             .map(|(_, _, id)| (id.clone(), id.clone()))
             .collect();
-        let (mut holds, mut owes) = view_of(
+        let (mut holds, mut owes) = pending::view_of(
             &state,
             &self.customer,
             &self.invoices,
@@ -67,85 +68,6 @@ impl InMemoryTxn {
         }
         Ok((holds, owes))
     }
-}
-
-/// A customer's open credits by entry and open invoices by id.
-type AccountView = (HashMap<i64, OpenCredit>, HashMap<InvoiceId, OpenInvoice>);
-
-/// The next number of counter `key`: the state's, after those this unit took.
-fn next_number(
-    state: &super::State,
-    pending: &[(NewInvoice, i64, InvoiceId)],
-    key: &str,
-) -> Result<u32, RepositoryError> {
-    let mut taken = 0;
-    for (new, _, _) in pending {
-        if new.numbering_key().map_err(anyhow::Error::new)? == key {
-            taken += 1;
-        }
-    }
-    Ok(state.sequences.get(key).copied().unwrap_or(0) + taken + 1)
-}
-
-/// The customer's open credits and invoices in `state` with `invoices` (named as `ids`
-/// maps their told ids) and `payments` added.
-fn view_of(
-    state: &super::State,
-    customer: &CustomerId,
-    invoices: &[(NewInvoice, i64, InvoiceId)],
-    payments: &[(PaymentRecord, NewPayment)],
-    ids: &HashMap<InvoiceId, InvoiceId>,
-) -> Result<AccountView, RepositoryError> {
-    let mut holds: HashMap<i64, OpenCredit> = state
-        .account
-        .open_credits(customer)
-        .into_iter()
-        .map(|c| (c.entry, c))
-        .collect();
-    let mut owes: HashMap<InvoiceId, OpenInvoice> = super::account::open_invoices(state, customer)
-        .into_iter()
-        .map(|i| (i.id.clone(), i))
-        .collect();
-    for (new, entry, told) in invoices {
-        let total = new.total().map_err(anyhow::Error::new)?;
-        let id = ids.get(told).cloned().unwrap_or_else(|| told.clone());
-        match new.document().map_err(anyhow::Error::new)? {
-            DocumentKind::CreditNote => {
-                holds.insert(
-                    *entry,
-                    OpenCredit {
-                        entry: *entry,
-                        kind: EntryKind::CreditNote,
-                        document_id: id.to_string(),
-                        open: total.negated(),
-                    },
-                );
-            }
-            DocumentKind::Invoice if !total.is_zero() => {
-                owes.insert(
-                    id.clone(),
-                    OpenInvoice {
-                        id,
-                        due_date: new.due_date,
-                        amount_due: total,
-                    },
-                );
-            }
-            DocumentKind::Invoice => {}
-        }
-    }
-    for (record, _) in payments {
-        holds.insert(
-            record.entry,
-            OpenCredit {
-                entry: record.entry,
-                kind: EntryKind::Payment,
-                document_id: record.id.clone(),
-                open: record.amount,
-            },
-        );
-    }
-    Ok((holds, owes))
 }
 
 /// Key, fingerprint, when claimed, and the answer once given.
@@ -267,7 +189,7 @@ impl LedgerTxn for InMemoryTxn {
             return Err(RepositoryError::Conflict);
         }
         let key = invoice.numbering_key().map_err(anyhow::Error::new)?;
-        let seq = next_number(&state, &self.invoices, &key)?;
+        let seq = pending::next_number(&state, &self.invoices, &key)?;
         let told = super::numbered(invoice, seq)?;
         drop(state);
         let entry = self.store.lock()?.account.allocate();
@@ -471,7 +393,7 @@ impl LedgerTxn for InMemoryTxn {
                 (s, *at)
             })
             .collect();
-        let (holds, owes) = view_of(
+        let (holds, owes) = pending::view_of(
             &state,
             &self.customer,
             &self.invoices,

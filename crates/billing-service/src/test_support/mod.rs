@@ -36,6 +36,7 @@ mod guard;
 mod keys;
 mod ledger;
 mod outbox;
+mod pending;
 mod runs;
 
 /// An idempotency key's fingerprint and, once finished, its response.

@@ -201,7 +201,7 @@ impl LedgerTxn for SeaOrmLedgerTxn<'_> {
         settlements: &[Settlement],
         at: DateTime<Utc>,
     ) -> Result<(), RepositoryError> {
-        super::receivables::apply(self.db(), &self.customer, settlements, at).await
+        super::moves::apply(self.db(), &self.customer, settlements, at).await
     }
 
     #[tracing::instrument(name = "store.ledger_unit.receive", level = "debug", skip_all)]
@@ -211,7 +211,7 @@ impl LedgerTxn for SeaOrmLedgerTxn<'_> {
                 "a payment of another customer"
             )));
         }
-        super::receivables::receive(self.db(), payment).await
+        super::moves::receive(self.db(), payment).await
     }
 
     #[tracing::instrument(name = "store.ledger_unit.record", level = "debug", skip_all)]

@@ -26,6 +26,7 @@ mod idempotency;
 mod invoices;
 mod ledger;
 mod ledger_unit;
+mod moves;
 pub(crate) mod outbox;
 mod plans;
 pub(crate) mod receivables;
