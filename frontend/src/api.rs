@@ -8,12 +8,13 @@ use std::pin::Pin;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use portal_api_types::{
-    Account, AlertRules, AppConfig, AuditLog, Balance, Caps, CreditNote, CreditNoteList, DemoToken,
-    DowngradeRequest, ErrorBody, FapiaoProfile, FapiaoRequests, Invoice, InvoiceList,
-    NewFapiaoRequest, Notification, Notifications, PlanList, Statement, Subscription, UpcomingBill,
-    UpdateAccountRequest, UpgradePreview, UpgradeRequest, UpgradeResponse, UsageDetail,
-    UsageOverview,
+    Account, AlertRules, AppConfig, AuditLog, Caps, DemoToken, DowngradeRequest, ErrorBody,
+    FapiaoProfile, FapiaoRequests, Invoice, InvoiceList, NewFapiaoRequest, Notification,
+    Notifications, PlanList, Subscription, UpcomingBill, UpdateAccountRequest, UpgradePreview,
+    UpgradeRequest, UpgradeResponse, UsageDetail, UsageOverview,
 };
+
+mod receivables;
 
 use crate::auth::{Session, use_session};
 use crate::bodies;
@@ -279,59 +280,6 @@ impl Api {
     pub fn upcoming_bill(self, lang: &'static str) -> Pending<UpcomingBill> {
         let request = Request::get("/api/portal/billing/upcoming").query([("lang", lang)]);
         self.get(request, bodies::upcoming_bill)
-    }
-
-    /// What the customer owes, holds, and where to pay (§15).
-    pub fn balance(self) -> Pending<Balance> {
-        self.get(Request::get("/api/portal/balance"), bodies::balance)
-    }
-
-    /// The newest credit notes: the largest page.
-    pub fn credit_notes(self) -> Pending<CreditNoteList> {
-        let request = Request::get("/api/portal/credit-notes").query([("limit", LARGEST_PAGE)]);
-        self.get(request, bodies::credit_note_list)
-    }
-
-    /// One credit note, its lines worded in `lang`.
-    pub fn credit_note(self, id: String, lang: &'static str) -> Pending<CreditNote> {
-        let url = format!("/api/portal/credit-notes/{}", path_segment(&id));
-        self.get(
-            Request::get(&url).query([("lang", lang)]),
-            bodies::credit_note,
-        )
-    }
-
-    /// The statement of `from` to `to` (`YYYY-MM`), worded in `lang`.
-    pub fn statement(self, from: String, to: String, lang: &'static str) -> Pending<Statement> {
-        let request = Request::get("/api/portal/statement").query([
-            ("from", from.as_str()),
-            ("to", to.as_str()),
-            ("lang", lang),
-        ]);
-        self.get(request, bodies::statement)
-    }
-
-    /// The statement as a file, `format` `xlsx` or `csv`.
-    pub fn statement_file(
-        self,
-        from: String,
-        to: String,
-        format: &'static str,
-        lang: &'static str,
-    ) -> Pending<Download> {
-        let request = Request::get("/api/portal/statement").query([
-            ("from", from.as_str()),
-            ("to", to.as_str()),
-            ("format", format),
-            ("lang", lang),
-        ]);
-        self.file(request)
-    }
-
-    /// A credit note's PDF, in `lang`.
-    pub fn credit_note_pdf(self, id: String, lang: &'static str) -> Pending<Download> {
-        let url = format!("/api/portal/credit-notes/{}/pdf", path_segment(&id));
-        self.file(Request::get(&url).query([("lang", lang)]))
     }
 
     /// The invoice's PDF, in `lang` (`zh` or `en`).
