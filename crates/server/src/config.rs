@@ -14,6 +14,7 @@ pub const MIN_SECRET_BYTES: usize = 32;
 pub const DEFAULT_RATE_LIMIT: u32 = 50;
 
 pub use crate::config_error::ConfigError;
+pub use crate::config_seller::SellerSettings;
 
 /// The HS256 key; its `Debug` prints no secret.
 #[derive(Clone, Debug)]
@@ -57,16 +58,6 @@ pub struct Settings {
     /// `PORTAL_SUSPEND_AFTER_DAYS` (0–365, default 15; 0 never): days an invoice may be
     /// overdue before the entitlement check suspends every product (§15).
     pub suspend_after_days: u32,
-}
-
-/// `PORTAL_SELLER_NAME`, `_ADDRESS`, `_TAX_ID`, `_BANK_NAME`, `_BANK_ACCOUNT`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SellerSettings {
-    pub name: Option<String>,
-    pub address: Option<String>,
-    pub tax_id: Option<String>,
-    pub bank_name: Option<String>,
-    pub bank_account: Option<String>,
 }
 
 impl Settings {
@@ -168,13 +159,7 @@ impl Settings {
             })?,
         };
 
-        let seller = SellerSettings {
-            name: get("PORTAL_SELLER_NAME"),
-            address: get("PORTAL_SELLER_ADDRESS"),
-            tax_id: get("PORTAL_SELLER_TAX_ID"),
-            bank_name: get("PORTAL_SELLER_BANK_NAME"),
-            bank_account: get("PORTAL_SELLER_BANK_ACCOUNT"),
-        };
+        let seller = SellerSettings::from_lookup(get);
 
         let delivery = crate::delivery::DeliverySettings::from_lookup(get)?;
         let entitlement_ttl = match get("PORTAL_ENTITLEMENT_TTL_MS") {

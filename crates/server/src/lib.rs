@@ -6,6 +6,7 @@ pub mod billing_cli;
 pub mod config;
 pub mod config_error;
 pub mod config_receivables;
+pub mod config_seller;
 pub mod delivery;
 pub mod jobs;
 pub mod telemetry;
