@@ -14,7 +14,7 @@ new=./target/release/portal
 work=$(mktemp -d)
 redis_port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes --pidfile "$work/redis.pid" >/dev/null
-export PORTAL_RATE_LIMIT=1000000000 PORTAL_JWT_SECRET=bench-secret-0123456789-0123456789
+export PORTAL_BILLING_RUN_AT=off PORTAL_RATE_LIMIT=1000000000 PORTAL_JWT_SECRET=bench-secret-0123456789-0123456789
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; [ -f "$work/redis.pid" ] && kill "$(cat "$work/redis.pid")" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT

@@ -11,7 +11,7 @@ cargo build --release --bin portal --example bare -p portal-server >/dev/null
 work=$(mktemp -d)
 redis_port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes --pidfile "$work/redis.pid" >/dev/null
-export PORTAL_RATE_LIMIT=1000000000 PORTAL_JWT_SECRET=bench-secret-0123456789-0123456789 DATABASE_URL="sqlite://$work/p.db?mode=rwc"
+export PORTAL_BILLING_RUN_AT=off PORTAL_RATE_LIMIT=1000000000 PORTAL_JWT_SECRET=bench-secret-0123456789-0123456789 DATABASE_URL="sqlite://$work/p.db?mode=rwc"
 RUST_LOG=warn ./target/release/portal seed --demo >/dev/null
 token=$(./target/release/portal token --customer cust_demo --user bench --role member --ttl 3600)
 service=$(./target/release/portal token --user bench --role service --ttl 3600)

@@ -20,7 +20,7 @@ pid=""
 cleanup() { [ -z "$pid" ] || kill "$pid" 2>/dev/null || true; psql -X -q -d "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"; }
 trap cleanup EXIT
 export DATABASE_URL="$url" PORTAL_JWT_SECRET=bench-secret-0123456789-0123456789 RUST_LOG=warn
-export PORTAL_BIND=127.0.0.1:$port PORTAL_RATE_LIMIT=1000000000
+export PORTAL_BILLING_RUN_AT=off PORTAL_BIND=127.0.0.1:$port PORTAL_RATE_LIMIT=1000000000
 ./target/release/portal seed --demo >/dev/null
 today=$(python3 -c 'import datetime,zoneinfo as z; print(datetime.datetime.now(z.ZoneInfo("Asia/Shanghai")).date())')
 from=$(python3 -c "import datetime as d; print(d.date.fromisoformat('$today') - d.timedelta(days=$days - 1))")

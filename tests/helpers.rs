@@ -102,6 +102,8 @@ pub async fn spawn_app_with(backend: Backend, overrides: &[(&str, String)]) -> T
         ),
         ("PORTAL_STATIC_DIR", "/nonexistent-portal-dist".to_owned()),
         ("PORTAL_RATE_LIMIT", "1000000".to_owned()),
+        // Runs start when a test starts them.
+        ("PORTAL_BILLING_RUN_AT", "off".to_owned()),
     ];
     let redis = db.redis_url().map(|url| ("REDIS_URL", url));
     let settings = Settings::from_lookup(|k| {

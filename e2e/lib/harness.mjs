@@ -65,6 +65,8 @@ export async function startPortal({ allowedOrigins = [], demoSignIn = false, env
     PORTAL_ALLOWED_PARENT_ORIGINS: allowedOrigins.join(","),
     PORTAL_STATIC_DIR: DIST,
     PORTAL_DEMO_SIGN_IN: demoSignIn ? "true" : "false",
+    // The demo data is what the tests read: no scheduled run bills it meanwhile.
+    PORTAL_BILLING_RUN_AT: "off",
     RUST_LOG: process.env.RUST_LOG ?? "warn",
     ...more,
   };

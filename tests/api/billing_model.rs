@@ -69,6 +69,29 @@ async fn invoiced(app: &TestApp, customer: &str, period: &str) -> Decimal {
     sum
 }
 
+/// The customer of [`subscription_without_invoice`].
+const UNBILLED: &str = "cust_bulk_1000001";
+
+/// A customer on `pro` from `start` to `end` as an earlier version stored it: no
+/// invoice of the current period (`scripts/sql/fill-subscriptions.sql`, one customer).
+async fn subscription_without_invoice(app: &TestApp, start: NaiveDate, end: NaiveDate) {
+    use sea_orm::ConnectionTrait;
+    let sql = include_str!("../../scripts/sql/fill-subscriptions.sql")
+        .lines()
+        .filter(|l| !l.starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace("{{N}}", "1")
+        .replace("{{PLAN}}", "pro")
+        .replace("{{START}}", &start.to_string())
+        .replace("{{END}}", &end.to_string());
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    for statement in sql.split(";\n").filter(|s| !s.trim().is_empty()) {
+        db.execute_unprepared(statement).await.unwrap();
+    }
+    db.close().await.unwrap();
+}
+
 /// `price × days / days_in_month` in fen, half up: the oracle of one segment.
 fn part(price_fen: i64, days: i64, month_days: i64) -> i64 {
     (2 * price_fen * days + month_days) / (2 * month_days)
@@ -100,24 +123,37 @@ async fn a_mid_month_upgrade_costs_the_same_whether_billed_before_or_after(backe
             .await
         }
     };
-    // Billed first, upgraded afterwards: the upgrade invoices the difference.
-    app.billing_run(&period).await;
+    // Provisioned, the month is invoiced at once (the run adds nothing); upgraded
+    // afterwards, the upgrade invoices the difference.
+    assert_eq!(app.billing_run(&period).await["created"], 0);
     let charged = upgrade("cust_run_first").await;
     assert_eq!(charged["invoice"]["kind"], "adjustment");
-    // Upgraded first, billed afterwards: nothing is invoiced yet, the run bills both.
-    provision(&app, "cust_upgrade_first", "pro", first, end).await;
-    let not_yet = upgrade("cust_upgrade_first").await;
-    assert_eq!(not_yet["invoice"], Value::Null);
-    app.billing_run(&period).await;
+    // A subscription stored before periods were invoiced from their start, its month
+    // not invoiced yet: the upgrade's preview is the month's invoice under the new
+    // timeline (never ¥0.00), and the upgrade issues exactly that.
+    subscription_without_invoice(&app, first, end).await;
+    let token = app.token(UNBILLED, TokenRole::Admin);
+    let preview = app
+        .read_as(
+            "/api/portal/subscription/upgrade/preview?plan_id=enterprise",
+            &token,
+        )
+        .await;
+    let not_yet = upgrade(UNBILLED).await;
+    assert_eq!(not_yet["invoice"]["kind"], "subscription");
+    assert_eq!(not_yet["invoice"]["amount"], preview["amount"]);
+    assert_eq!(not_yet["invoice"]["lines"], preview["lines"]);
+    assert_eq!(app.billing_run(&period).await["created"], 0);
 
     let n = month_days(today);
     let before = i64::from(today.day()) - 1;
     let oracle = part(99_900, before, n) + part(299_900, n - before, n);
     let expected = Decimal::new(oracle, 2);
     assert_eq!(invoiced(&app, "cust_run_first", &period).await, expected);
+    assert_eq!(invoiced(&app, UNBILLED, &period).await, expected);
     assert_eq!(
-        invoiced(&app, "cust_upgrade_first", &period).await,
-        expected
+        preview["amount"].as_str(),
+        Some(expected.to_string().as_str())
     );
     // Runs repeated later change nothing.
     let again = app.billing_run(&period).await;

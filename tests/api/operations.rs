@@ -112,6 +112,30 @@ async fn provisioning_creates_and_replaces(backend: Backend) {
         "replaced, not duplicated"
     );
 
+    // Fees are billed in advance: provisioned, the month is invoiced at once (basic,
+    // the whole month); replaced by pro, the difference is invoiced at once too.
+    let list: Value = app
+        .get("/api/portal/invoices", &user)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut amounts: Vec<(&str, &str)> = list["invoices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["period"].as_str().unwrap(), i["amount"].as_str().unwrap()))
+        .collect();
+    amounts.sort();
+    let period = today.format("%Y-%m").to_string();
+    assert_eq!(
+        amounts,
+        [(period.as_str(), "299.00"), (period.as_str(), "700.00")],
+        "{list}"
+    );
+
     let unknown_plan = put(
         "/api/internal/customers/cust_new/subscription".into(),
         json!({"plan_id": "gold", "start_date": start.to_string(), "end_date": end.to_string()}),

@@ -275,9 +275,25 @@ async fn a_bank_transfer_pays_the_earliest_due_first_once_per_reference(backend:
     let last = equation_holds(&app, &token, amount + Decimal::new(5_000, 2)).await;
     assert_eq!(last["credit"], "150.00");
 
-    // A new bill meets the credit at once.
-    let month = today().format("%Y-%m").to_string();
-    customer_on(&app, "cust_prepaid", "basic").await;
+    // A new bill meets the credit at once: paid ahead for a subscription from next
+    // month, the month's invoice is paid from the credit when the run issues it.
+    let next = today().with_day(1).unwrap() + chrono::Months::new(1);
+    let month = next.format("%Y-%m").to_string();
+    let resp = app
+        .put_json(
+            "/api/internal/customers/cust_prepaid",
+            &app.service_token(),
+            &json!({"company_name": "预付测试", "contact_name": "赵六", "contact_email": "z@example.com"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let (from, to) = (
+        next.to_string(),
+        (next + chrono::Months::new(12)).to_string(),
+    );
+    subscribe(&app, "cust_prepaid", "basic", &from, &to).await;
     let prepaid = app.token("cust_prepaid", TokenRole::Member);
     let resp = pay(
         &app,

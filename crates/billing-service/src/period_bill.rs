@@ -118,6 +118,11 @@ impl BillInputs {
         })
     }
 
+    /// Whether this bill settles the usage of `month`.
+    pub fn settles_usage_of(&self, month: Month) -> bool {
+        self.usage.contains_key(&month)
+    }
+
     /// The watermark a billing run that read the usage at `read_at` and issued this bill
     /// may record: `read_at`, or earlier if a changed month waits for a later bill.
     pub fn watermark(&self, read_at: DateTime<Utc>) -> DateTime<Utc> {

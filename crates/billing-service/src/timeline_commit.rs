@@ -1,8 +1,10 @@
 //! [`TimelineCommit`]: the last step of every change of a subscription's timeline (a plan
 //! change, a provisioning): store the new timeline (compare-and-set on its version), the
-//! adjustment invoice that settles the periods already invoiced, its events and the audit
-//! entry in the unit of work, commit, and tell that the customer's entitlements changed.
+//! invoice that settles the periods already invoiced — and opens the current period when
+//! it has no invoice yet (fees are billed in advance) — its events and the audit entry in
+//! the unit of work, commit, and tell that the customer's entitlements changed.
 
+use chrono::{DateTime, Utc};
 use portal_domain::charges::settlement;
 use portal_domain::{AuditEntry, Invoice, InvoiceKind, InvoiceLine, Month, Plan, Subscription};
 
@@ -10,7 +12,7 @@ use crate::charging::Charging;
 use crate::entitlement_memo::EntitlementChanges;
 use crate::error::BillingError;
 use crate::events::{Events, SubscriptionChange};
-use crate::period_bill::rebilled_usage;
+use crate::period_bill::{BillInputs, UsageView, rebilled_usage};
 use crate::ports::LedgerTxn;
 use crate::time::BusinessTime;
 
@@ -18,9 +20,22 @@ use crate::time::BusinessTime;
 pub struct TimelineChange {
     /// The subscription with its new timeline (at the version read).
     pub changed: Subscription,
-    /// The lines that settle the invoiced periods under the new timeline.
-    pub lines: Vec<InvoiceLine>,
+    /// What the new timeline owes now.
+    pub settlement: Settlement,
     pub change: SubscriptionChange,
+}
+
+/// What a new timeline owes now: the lines that settle the periods invoiced from the
+/// change's first month on and, when the current period is served but has no invoice
+/// yet, that period's bill (its fees and the usage billed in arrears with it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settlement {
+    pub lines: Vec<InvoiceLine>,
+    /// `subscription` when it is the current period's first invoice, else `adjustment`.
+    pub kind: InvoiceKind,
+    /// With the current period's bill: the usage watermark to record with it, as a
+    /// billing run of the period would.
+    pub watermark: Option<DateTime<Utc>>,
 }
 
 /// What a stored timeline change wrote.
@@ -38,25 +53,52 @@ pub struct TimelineCommit {
 }
 
 impl TimelineCommit {
-    /// The lines that settle the invoiced periods from `from` on under `segments` (fees
-    /// and the usage billed under them), read in `txn`.
+    /// What the new timeline of `changed` owes now for the periods from `from` on, read
+    /// in `txn` ([`Settlement`]): a plan change's preview and its invoice are both this.
     pub async fn settlement(
         &self,
         txn: &mut dyn LedgerTxn,
         changed: &Subscription,
         plans: &[Plan],
         from: Month,
-    ) -> Result<Vec<InvoiceLine>, BillingError> {
+    ) -> Result<Settlement, BillingError> {
+        let current = Month::of(self.time.today());
+        let opens = current >= from
+            && changed.serves(current)
+            && !txn.period_invoices().await?.contains(&current);
         let invoiced = txn.invoiced_lines(from).await?;
-        let mut lines = settlement(
-            &changed.segments,
-            plans,
-            &invoiced,
-            invoiced.keys().copied(),
-        )
-        .map_err(anyhow::Error::new)?;
-        lines.extend(rebilled_usage(txn, &changed.segments, plans, from, &invoiced).await?);
-        Ok(lines)
+        // The current period's fees are the period bill's when it opens the period.
+        let months = invoiced
+            .keys()
+            .copied()
+            .filter(|m| !(opens && *m == current));
+        let mut lines =
+            settlement(&changed.segments, plans, &invoiced, months).map_err(anyhow::Error::new)?;
+        let mut rebilled = rebilled_usage(txn, &changed.segments, plans, from, &invoiced).await?;
+        if !opens {
+            lines.extend(rebilled);
+            return Ok(Settlement {
+                lines,
+                kind: InvoiceKind::Adjustment,
+                watermark: None,
+            });
+        }
+        let read_at = self.time.now();
+        let inputs = BillInputs::read(txn, current).await?;
+        let bill = inputs.bill(changed, plans, UsageView::Recorded)?;
+        // A usage month the period's bill settles is not settled twice.
+        rebilled.retain(|line| {
+            line.detail
+                .as_ref()
+                .is_none_or(|d| !inputs.settles_usage_of(d.period))
+        });
+        lines.extend(rebilled);
+        lines.extend(bill.lines);
+        Ok(Settlement {
+            lines,
+            kind: bill.kind,
+            watermark: Some(inputs.watermark(read_at)),
+        })
     }
 
     /// Writes `change` in `txn` (the timeline, the adjustment invoice when anything is
@@ -69,17 +111,23 @@ impl TimelineCommit {
         audit: Vec<AuditEntry>,
     ) -> Result<Committed, BillingError> {
         let customer = change.changed.customer_id.clone();
-        let invoice = self.charging.invoice_of(
-            &customer,
-            Month::of(self.time.today()),
-            InvoiceKind::Adjustment,
-            change.lines,
-        )?;
+        let Settlement {
+            lines,
+            kind,
+            watermark,
+        } = change.settlement;
+        let invoice =
+            self.charging
+                .invoice_of(&customer, Month::of(self.time.today()), kind, lines)?;
         let saved = txn.save(&change.changed).await?;
         let issued = match &invoice {
             Some(new) => Some(self.charging.issue(txn, new).await?),
             None => None,
         };
+        // The period's usage is settled only when its bill was issued.
+        if let (Some(at), Some(_)) = (watermark, &issued) {
+            txn.set_usage_watermark(at).await?;
+        }
         Events::enqueue(
             txn,
             [

@@ -3,13 +3,33 @@
 //! driver died (its lease lapsed) is taken over by the next process that claims it and
 //! resumes after the last customer it billed.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveTime, TimeDelta, Utc};
 
-use crate::{CustomerId, Month};
+use crate::{BusinessCalendar, CustomerId, Month};
 
 /// How long a claim on a run lasts without renewal. The driver renews it after every
 /// page and on a heartbeat, so only a dead driver lets it lapse.
 pub const RUN_LEASE: TimeDelta = TimeDelta::seconds(10);
+
+/// The latest month whose scheduled run is due at `now` when runs start at `run_at`
+/// (business time) on each month's first day: the current month once its first day's
+/// `run_at` has passed, the month before until then. An instance that was down at that
+/// moment starts it when it comes up.
+pub fn scheduled_period(
+    calendar: &BusinessCalendar,
+    now: DateTime<Utc>,
+    run_at: NaiveTime,
+) -> Month {
+    let month = Month::of(calendar.date_of(now));
+    let due = calendar.instant_of(month.first_day().and_time(run_at));
+    if now >= due { month } else { month.prev() }
+}
+
+/// The id of the run the schedule starts for `period`: one id per period, so that of
+/// all the instances that find it due only one stores it, once.
+pub fn scheduled_run_id(period: Month) -> String {
+    format!("run_scheduled_{}", period.to_string().replace('-', ""))
+}
 
 /// Where a run stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -113,6 +133,38 @@ mod tests {
 
     fn run(now: DateTime<Utc>) -> BillingRun {
         BillingRun::start("run_1".into(), Month::new(2026, 12).unwrap(), 3, now)
+    }
+
+    #[test]
+    fn the_month_run_is_due_from_its_first_day_at_the_set_time_in_business_time() {
+        let shanghai = BusinessCalendar::default();
+        let at = |raw: &str| DateTime::parse_from_rfc3339(raw).unwrap().to_utc();
+        let five_past = NaiveTime::from_hms_opt(0, 5, 0).unwrap();
+        // 00:04 on 1 December in Shanghai is 16:04 UTC on 30 November: November's run.
+        let (november, december) = (Month::new(2026, 11).unwrap(), Month::new(2026, 12).unwrap());
+        assert_eq!(
+            scheduled_period(&shanghai, at("2026-11-30T16:04:59Z"), five_past),
+            november
+        );
+        assert_eq!(
+            scheduled_period(&shanghai, at("2026-11-30T16:05:00Z"), five_past),
+            december
+        );
+        // Later in the month it is still due (an instance that was down starts it).
+        assert_eq!(
+            scheduled_period(&shanghai, at("2026-12-20T03:00:00Z"), five_past),
+            december
+        );
+        // Before the set time on the first day: the month before's.
+        let ten = NaiveTime::from_hms_opt(10, 0, 0).unwrap();
+        assert_eq!(
+            scheduled_period(&shanghai, at("2026-12-01T01:59:59Z"), ten),
+            november
+        );
+        assert_eq!(
+            scheduled_run_id(Month::new(2026, 12).unwrap()),
+            "run_scheduled_202612"
+        );
     }
 
     #[test]

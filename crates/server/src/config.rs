@@ -58,6 +58,9 @@ pub struct Settings {
     /// `PORTAL_SUSPEND_AFTER_DAYS` (0–365, default 15; 0 never): days an invoice may be
     /// overdue before the entitlement check suspends every product (§15).
     pub suspend_after_days: u32,
+    /// `PORTAL_BILLING_RUN_AT` (`HH:MM` business time on the 1st, default `00:05`; `off`):
+    /// when `portal serve` starts each month's billing run, once across instances.
+    pub billing_run_at: Option<chrono::NaiveTime>,
 }
 
 impl Settings {
@@ -177,6 +180,7 @@ impl Settings {
 
         let (suspend_after_days, pay_to) = crate::config_receivables::from_lookup(get)?;
         Ok(Self {
+            billing_run_at: crate::config_schedule::billing_run_at(get)?,
             suspend_after_days,
             pay_to,
             delivery,

@@ -1,6 +1,8 @@
-//! The billing runs' resumer: every `portal serve` instance looks for running billing
-//! runs that nobody drives (their driver died: its lease lapsed) and drives them to
-//! their end. Runs are claimed under a lease, so one instance drives a run at a time.
+//! The background jobs of `portal serve`. The billing runs' resumer: every instance looks
+//! for running billing runs that nobody drives (their driver died: its lease lapsed, or
+//! the schedule just started one) and drives them to their end. Runs are claimed under a
+//! lease, so one instance drives a run at a time. The schedule starts each month's run
+//! at `PORTAL_BILLING_RUN_AT`; payment reminders go out hourly.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,5 +45,23 @@ pub async fn remind(portal: Arc<Portal>) {
             tracing::warn!(%error, "payment reminders not sent");
         }
         tokio::time::sleep(REMIND_INTERVAL).await;
+    }
+}
+
+/// How often an instance looks whether the month's scheduled billing run is due.
+pub const SCHEDULE_INTERVAL: Duration = Duration::from_secs(30);
+
+/// Starts each month's billing run once it is due at `run_at` (business time on the
+/// 1st), until the task is dropped; the resumer drives it. Of several instances one
+/// starts it, once ([`portal_billing::Billing::start_scheduled_run`]).
+pub async fn schedule(portal: Arc<Portal>, run_at: chrono::NaiveTime) {
+    let caller = PlatformCaller {
+        name: "portal-schedule".into(),
+    };
+    loop {
+        if let Err(error) = portal.billing.start_scheduled_run(&caller, run_at).await {
+            tracing::warn!(%error, "scheduled billing run not started");
+        }
+        tokio::time::sleep(SCHEDULE_INTERVAL).await;
     }
 }

@@ -6,6 +6,7 @@ pub mod billing_cli;
 pub mod config;
 pub mod config_error;
 pub mod config_receivables;
+pub mod config_schedule;
 pub mod config_seller;
 pub mod delivery;
 pub mod jobs;
@@ -97,6 +98,8 @@ pub struct Application {
     portal: Arc<Portal>,
     /// Whether this instance runs the outbox's delivery runner.
     delivers: bool,
+    /// When this instance starts each month's billing run (`None`: never).
+    billing_run_at: Option<chrono::NaiveTime>,
 }
 
 impl Application {
@@ -130,6 +133,7 @@ impl Application {
             server,
             portal,
             delivers: settings.delivery.any(),
+            billing_run_at: settings.billing_run_at,
         })
     }
 
@@ -143,14 +147,21 @@ impl Application {
     }
 
     /// Serves, delivers the outbox's messages when e-mail or webhooks are configured,
-    /// resumes cut-off billing runs and sends payment reminders, until the server stops.
+    /// starts each month's billing run at `PORTAL_BILLING_RUN_AT`, drives runs nobody
+    /// drives and sends payment reminders, until the server stops.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let runner = self
             .delivers
             .then(|| tokio::spawn(delivery::run(self.portal.clone())));
         let resumer = tokio::spawn(jobs::run(self.portal.clone()));
         let reminders = tokio::spawn(jobs::remind(self.portal.clone()));
+        let schedule = self
+            .billing_run_at
+            .map(|at| tokio::spawn(jobs::schedule(self.portal.clone(), at)));
         let served = self.server.await;
+        if let Some(schedule) = schedule {
+            schedule.abort();
+        }
         reminders.abort();
         if let Some(runner) = runner {
             runner.abort();

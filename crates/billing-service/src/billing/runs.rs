@@ -7,13 +7,14 @@
 //! every customer billed once, invoice numbers without gaps (taken in the transaction of
 //! their invoices).
 
-use portal_domain::billing_run::RUN_LEASE;
+use chrono::NaiveTime;
+use portal_domain::billing_run::{RUN_LEASE, scheduled_period, scheduled_run_id};
 use portal_domain::{BillingRun, CustomerId, Month, RunId, RunStatus};
 use tracing::instrument;
 
 use super::BillingRunError;
 use super::{Billing, BillingRunReport};
-use crate::ports::RunTicket;
+use crate::ports::{RepositoryError, RunTicket};
 use crate::principal::PlatformCaller;
 
 /// Customers read per page: a run never holds the whole table in memory.
@@ -45,6 +46,39 @@ impl Billing {
             tracing::info!(run_id = %run.id, total, "billing run started");
         }
         Ok((run, started))
+    }
+
+    /// Starts the latest month's scheduled run due (`run_at`, business time on the 1st,
+    /// [`scheduled_period`]) unless it was started before: `Some(run)` when this call
+    /// stored it. Its id is the period's own ([`scheduled_run_id`]), so of every instance
+    /// that finds it due one stores it, once; it is driven like any run left unclaimed
+    /// (the resumer claims it under its lease). While another run of the period is
+    /// running it waits for the next call.
+    #[instrument(skip_all, fields(caller = %caller.name))]
+    pub async fn start_scheduled_run(
+        &self,
+        caller: &PlatformCaller,
+        run_at: NaiveTime,
+    ) -> Result<Option<BillingRun>, BillingRunError> {
+        let now = self.time.now();
+        let period = scheduled_period(self.time.calendar(), now, run_at);
+        let id = scheduled_run_id(period);
+        if self.runs.find(&id).await?.is_some() {
+            return Ok(None);
+        }
+        let total = self.ledger.count_billable(period).await?;
+        match self
+            .runs
+            .start(&BillingRun::start(id, period, total, now))
+            .await
+        {
+            Ok((run, true)) => {
+                tracing::info!(run_id = %run.id, %period, total, "scheduled billing run started");
+                Ok(Some(run))
+            }
+            Ok((_, false)) | Err(RepositoryError::Conflict) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// A run as it stands.

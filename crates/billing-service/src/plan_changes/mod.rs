@@ -25,7 +25,7 @@ use crate::ports::{CustomerRepository, Ledger, LedgerTxn, PlanCatalog, Subscript
 use crate::principal::Principal;
 use crate::subscription_view::{SubscriptionView, SubscriptionViews};
 use crate::time::BusinessTime;
-use crate::timeline_commit::{Committed, TimelineChange, TimelineCommit};
+use crate::timeline_commit::{Committed, Settlement, TimelineChange, TimelineCommit};
 
 crate::error::capability_error!(
     /// What a plan change can end in.
@@ -43,7 +43,8 @@ pub struct UpgradeOutcome {
 }
 
 /// What an upgrade would charge now: the lines that settle the periods already
-/// invoiced with the new timeline.
+/// invoiced with the new timeline and, in a period with no invoice yet, that period's
+/// invoice under the new timeline — exactly the invoice the upgrade issues.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpgradeQuote {
     pub plan_id: PlanId,
@@ -72,6 +73,7 @@ struct PlannedUpgrade {
     segments: Vec<Segment>,
     removed: Option<ScheduledChange>,
     quote: UpgradeQuote,
+    settlement: Settlement,
 }
 
 fn no_such_plan() -> PlanChangeError {
@@ -211,19 +213,20 @@ impl PlanChanges {
             segments: segments.clone(),
             ..subscription.clone()
         };
-        let lines = self
+        let settlement = self
             .timeline
             .settlement(txn.as_mut(), &changed, &plans, Month::of(on))
             .await?;
-        let amount = total_of(target.price.currency(), &lines)?;
+        let amount = total_of(target.price.currency(), &settlement.lines)?;
         Ok(PlannedUpgrade {
             removed: subscription.scheduled_change(today),
             quote: UpgradeQuote {
                 plan_id: target.id.clone(),
                 proration_date: on,
                 amount,
-                lines,
+                lines: settlement.lines.clone(),
             },
+            settlement,
             subscription,
             current,
             target,
@@ -232,7 +235,8 @@ impl PlanChanges {
     }
 
     /// What upgrading to `plan_id` would charge now: the difference the new timeline
-    /// makes to the periods already invoiced.
+    /// makes to the periods already invoiced, and the current period's invoice when it
+    /// has none yet — the lines and amount of the invoice [`Self::upgrade`] would issue.
     #[instrument(skip_all, fields(customer = %principal.customer_id))]
     pub async fn preview_upgrade(
         &self,
@@ -245,7 +249,8 @@ impl PlanChanges {
     }
 
     /// Moves the subscription to a dearer plan from today (or the preview's
-    /// `proration_date`), invoices the difference for the periods already invoiced and
+    /// `proration_date`), invoices the difference for the periods already invoiced (or
+    /// the current period under the new timeline when it has no invoice yet) and
     /// removes a scheduled downgrade, in one unit of work. Of concurrent changes of one
     /// subscription one wins; the others get a conflict.
     #[instrument(skip_all, fields(customer = %principal.customer_id, plan = %plan_id))]
@@ -304,7 +309,7 @@ impl PlanChanges {
                 segments: planned.segments.clone(),
                 ..planned.subscription.clone()
             },
-            lines: planned.quote.lines.clone(),
+            settlement: planned.settlement,
             change: SubscriptionChange::Upgraded,
         };
         let committed = self.timeline.write(txn.as_mut(), change, audit).await?;
@@ -444,13 +449,13 @@ impl PlanChanges {
         audit: Option<AuditEntry>,
         change: SubscriptionChange,
     ) -> Result<Subscription, PlanChangeError> {
-        let lines = self
+        let settlement = self
             .timeline
             .settlement(txn.as_mut(), &changed, plans, from)
             .await?;
         let change = TimelineChange {
             changed,
-            lines,
+            settlement,
             change,
         };
         let committed = self

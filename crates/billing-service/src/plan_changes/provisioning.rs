@@ -1,5 +1,6 @@
 //! The platform's provisioning of a subscription (`PUT /api/internal/customers/{id}/subscription`):
-//! a timeline change like any other, settled at once.
+//! a timeline change like any other, settled at once: a subscription that serves the
+//! current period gets that period's invoice at once.
 
 use chrono::NaiveDate;
 use portal_domain::{
@@ -17,7 +18,8 @@ use crate::subscription_view::SubscriptionView;
 impl PlanChanges {
     /// Puts a customer on a plan from `start` to `end`, replacing what served those days
     /// (and any later ones); the days before `start` keep their plans, so a renewal keeps
-    /// the history. Invoiced periods from `start`'s on are settled at once.
+    /// the history. Invoiced periods from `start`'s on are settled at once, and a current
+    /// period it serves that has no invoice yet is invoiced at once (fees in advance).
     #[instrument(skip_all, fields(caller = %caller.name, customer = %customer))]
     pub async fn provision_subscription(
         &self,

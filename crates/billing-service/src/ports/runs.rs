@@ -24,7 +24,8 @@ pub struct RunTicket {
 #[async_trait]
 pub trait BillingRuns: Send + Sync {
     /// Stores `run` unless a run of its period is running. Answers the running run of
-    /// the period and whether it is `run` (started now).
+    /// the period and whether it is `run` (started now). A run of the same id stored
+    /// before (and no longer running) is [`RepositoryError::Conflict`].
     async fn start(&self, run: &BillingRun) -> Result<(BillingRun, bool), RepositoryError>;
 
     async fn find(&self, id: &str) -> Result<Option<BillingRun>, RepositoryError>;

@@ -61,6 +61,9 @@ impl BillingRuns for InMemoryStore {
         {
             return Ok((running.clone(), false));
         }
+        if state.runs.runs.contains_key(&run.id) {
+            return Err(RepositoryError::Conflict);
+        }
         state.runs.runs.insert(run.id.clone(), run.clone());
         Ok((run.clone(), true))
     }

@@ -116,7 +116,8 @@ pub async fn put_plan(
     Ok(response.json(dto::plan(&plan)))
 }
 
-/// Puts the customer on a plan, replacing the current subscription.
+/// Puts the customer on a plan, replacing the current subscription. A subscription
+/// serving the current month has that month invoiced at once (fees in advance).
 #[utoipa::path(
     context_path = "/api",
     tag = "internal",

@@ -60,7 +60,9 @@ pub struct PreviewQuery {
     pub plan_id: String,
 }
 
-/// What upgrading to `plan_id` would charge now.
+/// What upgrading to `plan_id` would charge now: exactly the invoice the upgrade issues
+/// (the difference for the months invoiced, or the month's own invoice under the new
+/// timeline when it has none yet).
 #[utoipa::path(
     context_path = "/api",
     tag = "subscription",

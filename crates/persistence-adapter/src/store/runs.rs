@@ -174,6 +174,10 @@ impl BillingRuns for SeaOrmStore {
                     if let Some(running) = self.running_of(run.period).await? {
                         return Ok((running, false));
                     }
+                    // Its id is taken by a run that ended: it was started before.
+                    if self.find(&run.id).await?.is_some() {
+                        return Err(RepositoryError::Conflict);
+                    }
                 }
                 Err(e) => return Err(db_err(e)),
             }

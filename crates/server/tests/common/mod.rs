@@ -42,6 +42,8 @@ impl Portal {
             ("PORTAL_JWT_SECRET", SECRET),
             ("PORTAL_BIND", &format!("127.0.0.1:{port}")),
             ("PORTAL_STATIC_DIR", "/nonexistent-portal-dist"),
+            // Runs start when a test starts them (a test of the schedule sets a time).
+            ("PORTAL_BILLING_RUN_AT", "off"),
             ("RUST_LOG", "warn"),
         ]
         .iter()
