@@ -169,14 +169,19 @@ test("a suspended customer is told why and what to pay", async () => {
     for (const width of SIZES) {
       await page.setViewportSize({ width, height: 900 });
       for (const lang of LANGS) {
-        await page.goto(`${strict.url}/?lang=${lang}&token=${clerk}`);
-        const banner = page.locator(".suspended");
-        await banner.waitFor();
-        const text = await banner.textContent();
-        assert.ok(text.includes(yuan(balance.overdue)), text);
-        assert.ok(lang === "zh" ? text.startsWith("服务已暂停") : text.startsWith("Service is suspended"), text);
-        await noSidewaysScroll(page, `the ${lang} suspended overview at ${width}px`);
-        await screenshot(page, `receivables-suspended-${lang}-${width}`);
+        // Every page says it, not the overview only; its link leads to how to pay.
+        for (const [path, name] of [["/", "overview"], ["/usage", "usage"], ["/invoices", "invoices"]]) {
+          await page.goto(`${strict.url}${path}?lang=${lang}&token=${clerk}`);
+          const banner = page.locator(".suspended");
+          await banner.waitFor();
+          const text = await banner.textContent();
+          assert.ok(text.includes(yuan(balance.overdue)), `${path}: ${text}`);
+          assert.ok(lang === "zh" ? text.startsWith("服务已暂停") : text.startsWith("Service is suspended"), text);
+          await noSidewaysScroll(page, `the ${lang} suspended ${name} at ${width}px`);
+          await screenshot(page, `receivables-suspended-${name}-${lang}-${width}`);
+        }
+        await page.locator(".suspended a").click();
+        await page.locator(".how-to-pay").waitFor();
       }
     }
   } finally {

@@ -9,6 +9,7 @@ use portal_api_types::AppConfig;
 
 use crate::api::{self, ApiError};
 use crate::auth::{self, Session, SessionPhase, provide_session, use_session};
+use crate::components::balance::SuspensionBanner;
 use crate::components::bell::Bell;
 use crate::components::{ErrorNotice, Loading, error_text};
 use crate::i18n::*;
@@ -150,6 +151,7 @@ fn Shell() -> impl IntoView {
             <A href="/alerts">{tx!(i18n, nav.alerts)}</A>
             <A href="/history">{tx!(i18n, nav.history)}</A>
         </nav>
+        <SuspensionBanner />
         <main id="main" tabindex="-1">
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=OverviewPage />

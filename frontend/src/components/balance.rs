@@ -1,12 +1,39 @@
 //! 应付金额 and 如何付款 (§15): what the customer owes, the part overdue, its credit (余额),
-//! and the account to pay to with the customer's 汇款识别码, each with a copy button.
+//! and the account to pay to with the customer's 汇款识别码, each with a copy button; and
+//! the banner every page shows while service is suspended.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::A;
 use portal_api_types::Balance;
 
+use crate::api::use_api;
 use crate::format;
 use crate::i18n::*;
+use crate::loader::Loader;
+
+/// Above every page while service is suspended (§15): why, the overdue amount to pay,
+/// and a link to the overview's 如何付款. Nothing otherwise, nor when the balance cannot
+/// be read (each page reports its own errors).
+#[component]
+pub fn SuspensionBanner() -> impl IntoView {
+    let api = use_api();
+    let i18n = use_i18n();
+    let balance = Loader::new(move || api.balance());
+    move || match balance.get() {
+        Some(Ok(balance)) if balance.suspended => {
+            let amount = format::money(balance.overdue, &balance.currency);
+            Some(view! {
+                <p class="state error suspended" role="alert">
+                    {move || format::fill(t_string!(i18n, balance.suspended), &[("amount", &amount)])}
+                    " "
+                    <A href="/">{tx!(i18n, balance.how_to_pay)}</A>
+                </p>
+            })
+        }
+        _ => None,
+    }
+}
 
 /// The balance and how to pay.
 #[component]
@@ -21,16 +48,7 @@ pub fn BalanceCard(balance: Balance) -> impl IntoView {
         }
     });
     let pay_to = balance.pay_to.clone();
-    let suspended = balance.suspended.then(|| {
-        let amount = format::money(balance.overdue, &currency);
-        view! {
-            <p class="state error suspended" role="alert">
-                {move || format::fill(t_string!(i18n, balance.suspended), &[("amount", &amount)])}
-            </p>
-        }
-    });
     view! {
-        {suspended}
         <dl class="facts balance">
             <dt>{tx!(i18n, balance.outstanding)}</dt>
             <dd class="money balance-outstanding" data-amount=balance.outstanding.to_string()>
