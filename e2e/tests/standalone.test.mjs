@@ -38,8 +38,14 @@ test("?token= signs in, then leaves the address bar, web storage and cookies", a
     assert.ok(!page.url().includes(token));
     const stored = await webStorage(page);
     assert.ok(!stored.includes(token), `token in web storage: ${stored}`);
+    // The one cookie is the API's session (§16): out of JavaScript's reach, sent to the
+    // API only, never cross-site.
     const cookies = await context.cookies();
-    assert.ok(!cookies.some((c) => c.value.includes(token.split(".")[1])), "token in a cookie");
+    assert.deepEqual(
+      cookies.map((c) => [c.name, c.httpOnly, c.sameSite, c.path]),
+      [["portal_session", true, "Strict", "/api"]],
+    );
+    assert.equal(await page.evaluate(() => document.cookie), "");
 
     // The pages work from memory: in-app navigation keeps the session.
     await page.getByRole("link", { name: "账单", exact: true }).click();
@@ -109,6 +115,45 @@ test("without a token: the sign-in screen explains the ways in, and demo sign-in
     assert.equal((await page.locator(".plan-name").textContent()).trim(), "专业版");
     assert.equal(await webStorage(page).then((s) => s.includes("eyJ")), false);
   });
+});
+
+test("a reload keeps the user signed in; signing out ends it", async () => {
+  await withBrowser({}, async ({ page, context }) => {
+    const token = portal.token({ role: "admin" });
+    await page.goto(`${portal.url}/invoices?lang=zh&token=${token}`);
+    await page.locator("table.invoices tbody tr").first().waitFor();
+    await page.reload();
+    await page.locator("table.invoices tbody tr").first().waitFor();
+    assert.equal(new URL(page.url()).pathname, "/invoices", "the same page after F5");
+    assert.equal((await page.locator(".badge.role").textContent()).trim(), "管理员");
+    await page.getByRole("button", { name: "退出登录" }).click();
+    await page.getByRole("heading", { name: "登录客户控制台" }).waitFor();
+    assert.deepEqual(await context.cookies(), [], "the session cookie is cleared");
+    await page.reload();
+    await page.getByRole("heading", { name: "登录客户控制台" }).waitFor();
+  });
+});
+
+test("a malformed token is called invalid, not expired", async () => {
+  await withBrowser({}, async ({ page }) => {
+    await page.goto(`${portal.url}/?token=not-a-token`);
+    await page.getByText("登录链接无效，请从工作台重新打开客户控制台，或使用新的登录链接。").waitFor();
+    assert.equal(await page.getByText("登录已过期").count(), 0);
+  });
+});
+
+test("without demo sign-in, the sign-in screen shows customers no server command", async () => {
+  const plain = await startPortal({ demoSignIn: false });
+  try {
+    await withBrowser({}, async ({ page }) => {
+      await page.goto(`${plain.url}/`);
+      await page.getByRole("heading", { name: "登录客户控制台" }).waitFor();
+      await page.getByText("从坐席工作台打开“客户控制台”，会自动登录。").waitFor();
+      assert.doesNotMatch(await page.locator("main").textContent(), /portal token/);
+    });
+  } finally {
+    await plain.stop();
+  }
 });
 
 test("an expired token shows the sign-in screen with the reason", async () => {

@@ -15,6 +15,7 @@ use portal_api_types::{
 };
 
 mod receivables;
+pub mod session;
 
 use crate::auth::{Session, use_session};
 use crate::bodies;
@@ -114,18 +115,24 @@ fn read<T>(text: &str, read: fn(&Value) -> Option<T>) -> Result<T, ApiError> {
 pub type Pending<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 
 impl Api {
-    /// Sends `request` with the bearer token and the app's language; a 401 ends the
-    /// session, any other refusal becomes [`ApiError::Status`] with the error body.
+    /// Sends `request` with the bearer token (or, signed in by the session cookie,
+    /// `X-Portal-Request: 1`) and the app's language; a 401 ends the session, any other
+    /// refusal becomes [`ApiError::Status`] with the error body.
     fn dispatch(self, request: RequestBuilder, json_body: Option<String>) -> Pending<Response> {
         Box::pin(async move {
-            let Some(token) = self.session.token() else {
+            let token = self.session.token();
+            if token.is_none() && !self.session.by_cookie() {
                 return Err(ApiError::Unauthorized);
-            };
+            }
             // The app's language, for whatever the API words for people (invoice lines).
             let lang = html_lang(self.i18n.get_locale_untracked());
             let request = request
-                .header("Authorization", &format!("Bearer {token}"))
+                .header(session::APP_REQUEST.0, session::APP_REQUEST.1)
                 .header("Accept-Language", lang);
+            let request = match &token {
+                Some(token) => request.header("Authorization", &format!("Bearer {token}")),
+                None => request,
+            };
             let request = match json_body {
                 Some(json) => request
                     .header("Content-Type", "application/json")
@@ -135,7 +142,7 @@ impl Api {
             };
             let response = request.send().await.map_err(|_| ApiError::Network)?;
             if response.status() == 401 {
-                self.session.expire(&token);
+                self.session.expire(token.as_deref());
                 return Err(ApiError::Unauthorized);
             }
             if !response.ok() {

@@ -30,8 +30,11 @@ pub fn App(initial_token: Option<String>, initial_locale: Locale) -> impl IntoVi
     // The app's language comes from `?lang=` or the saved preference, never from the
     // browser's languages.
     provide_i18n(initial_locale);
-    let session = Session::new(initial_token, auth::is_embedded());
+    let session = Session::new(initial_token.clone(), auth::is_embedded());
     provide_session(session);
+    if !session.embedded() {
+        open_session(session, initial_token);
+    }
 
     // The allowed parent origins and whether demo sign-in exists; once known, the
     // embedded app greets its parent.
@@ -50,6 +53,50 @@ pub fn App(initial_token: Option<String>, initial_locale: Locale) -> impl IntoVi
     });
 
     view! { <Root config /> }
+}
+
+/// Standalone (§16): a token from the address is exchanged for the session cookie, so a
+/// reload keeps the user signed in; without one, the cookie is asked who it signs in.
+fn open_session(session: Session, token: Option<String>) {
+    match token {
+        Some(token) if session.phase() == SessionPhase::Active => spawn_local(async move {
+            // Signed in with the token in memory already: without the cookie only a
+            // reload signs out again.
+            let _ = api::session::start(&token).await;
+        }),
+        Some(_) => {}
+        None => spawn_local(async move {
+            match api::session::current().await {
+                Ok(who) => session.resume(auth::Claims {
+                    customer_id: Some(who.customer_id),
+                    user_id: Some(who.user_id),
+                    role: who.role,
+                    exp: Some(who.expires_at),
+                }),
+                Err(_) => session.signed_out(),
+            }
+        }),
+    }
+}
+
+/// Signs out (standalone): the API clears the cookie, the app forgets the token.
+#[component]
+fn SignOut() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let sign_out = move |_| {
+        spawn_local(async move {
+            let _ = api::session::end().await;
+            session.signed_out();
+        });
+    };
+    (!session.embedded()).then(|| {
+        view! {
+            <button type="button" class="sign-out" on:click=sign_out>
+                {tx!(i18n, app.sign_out)}
+            </button>
+        }
+    })
 }
 
 #[component]
@@ -137,6 +184,7 @@ fn Shell() -> impl IntoView {
             {who}
             <Bell />
             <LanguageSwitch />
+            <SignOut />
         </header>
         <nav class="tabs" aria-label=move || t_string!(i18n, app.nav_label).to_string()>
             <A href="/" exact=true>
@@ -188,6 +236,7 @@ fn Gate(config: Loader<AppConfig>) -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
     let expired = move || session.phase() == SessionPhase::Expired;
+    let refused = move || session.phase();
     let body = move || {
         if session.embedded() {
             let waiting = move || {
@@ -214,8 +263,10 @@ fn Gate(config: Loader<AppConfig>) -> impl IntoView {
                 {config_failed}
             }
             .into_any()
+        } else if session.phase() == SessionPhase::Checking {
+            view! { <Loading /> }.into_any()
         } else {
-            view! { <SignIn config expired=Signal::derive(expired) /> }.into_any()
+            view! { <SignIn config refused=Signal::derive(refused) /> }.into_any()
         }
     };
     view! {
@@ -230,7 +281,7 @@ fn Gate(config: Loader<AppConfig>) -> impl IntoView {
 }
 
 #[component]
-fn SignIn(config: Loader<AppConfig>, expired: Signal<bool>) -> impl IntoView {
+fn SignIn(config: Loader<AppConfig>, refused: Signal<SessionPhase>) -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
     let signing_in = RwSignal::new(false);
@@ -240,7 +291,11 @@ fn SignIn(config: Loader<AppConfig>, expired: Signal<bool>) -> impl IntoView {
         demo_error.set(None);
         spawn_local(async move {
             match api::demo_token().await {
-                Ok(demo) => session.sign_in(demo.token),
+                Ok(demo) => {
+                    session.sign_in(demo.token.clone());
+                    // As a link's token: the cookie keeps the demo signed in on reload.
+                    let _ = api::session::start(&demo.token).await;
+                }
                 Err(error) => demo_error.set(Some(error)),
             }
             signing_in.set(false);
@@ -283,25 +338,35 @@ fn SignIn(config: Loader<AppConfig>, expired: Signal<bool>) -> impl IntoView {
         <div class="signin">
             <h1>{tx!(i18n, signin.title)}</h1>
             {move || {
-                expired
-                    .get()
-                    .then(|| {
-                        view! {
-                            <p class="state error" role="alert">
-                                {tx!(i18n, signin.expired)}
-                            </p>
-                        }
-                    })
+                let why = match refused.get() {
+                    SessionPhase::Expired => t_string!(i18n, signin.expired),
+                    SessionPhase::Invalid => t_string!(i18n, signin.invalid),
+                    _ => return None,
+                };
+                Some(view! {
+                    <p class="state error" role="alert">
+                        {why}
+                    </p>
+                })
             }}
             <p>{tx!(i18n, signin.intro)}</p>
             <ul class="ways">
                 <li>{tx!(i18n, signin.from_workbench)}</li>
-                <li>
-                    {tx!(i18n, signin.from_cli)}
-                    <pre><code>"portal token --customer cust_demo --user u1 --role admin"</code></pre>
-                    {tx!(i18n, signin.then_open)}
-                    <pre><code>{sign_in_link}</code></pre>
-                </li>
+                // The server command is for whoever runs a demo server, not for customers.
+                {move || {
+                    let sign_in_link = sign_in_link.clone();
+                    matches!(config.get(), Some(Ok(cfg)) if cfg.demo_sign_in)
+                        .then(|| {
+                            view! {
+                                <li>
+                                    {tx!(i18n, signin.from_cli)}
+                                    <pre><code>"portal token --customer cust_demo --user u1 --role admin"</code></pre>
+                                    {tx!(i18n, signin.then_open)}
+                                    <pre><code>{sign_in_link}</code></pre>
+                                </li>
+                            }
+                        })
+                }}
             </ul>
             {demo_section}
         </div>

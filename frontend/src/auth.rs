@@ -1,8 +1,9 @@
-//! The session, as the contract's §6 has it: a token read once from `?token=` and removed
-//! from the address bar at once, or handed over by the embedding workbench with
-//! `postMessage` from an allowed origin only; kept in memory only (never web storage or
-//! cookies); and on a 401, `portal:token-expired` posted to the parent while the app waits
-//! for a new `auth` message.
+//! The session, as the contract's §6 and §16 have it: a token read once from `?token=` and
+//! removed from the address bar at once, or handed over by the embedding workbench with
+//! `postMessage` from an allowed origin only; kept in memory only (never web storage).
+//! Standalone, the token is also exchanged for the API's `HttpOnly` session cookie, which
+//! JavaScript cannot read and which signs the user in again after a reload. On a 401,
+//! `portal:token-expired` is posted to the parent while the app waits for a new `auth`.
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -18,6 +19,8 @@ pub struct Claims {
     pub customer_id: Option<String>,
     pub user_id: Option<String>,
     pub role: String,
+    /// When the token ends: seconds since the Unix epoch.
+    pub exp: Option<u64>,
 }
 
 impl Claims {
@@ -41,7 +44,22 @@ pub fn decode_claims(token: &str) -> Option<Claims> {
         customer_id: f.opt("customer_id", text)?,
         user_id: f.opt("user_id", text)?,
         role: f.req("role", text)?,
+        exp: f.opt("exp", json::unsigned)?,
     })
+}
+
+/// Seconds since the Unix epoch, by the browser's clock.
+fn now_seconds() -> u64 {
+    (js_sys::Date::now() / 1000.0) as u64
+}
+
+/// How a token that cannot be used is told (§16): one whose `exp` has passed is
+/// expired; anything else (garbage, tampered, wrongly signed) is invalid.
+pub fn refusal_of(token: &str) -> SessionPhase {
+    match decode_claims(token).and_then(|c| c.exp) {
+        Some(exp) if exp <= now_seconds() => SessionPhase::Expired,
+        _ => SessionPhase::Invalid,
+    }
 }
 
 /// Decodes unpadded base64url (RFC 4648 §5), the alphabet of JWT segments. A few lines
@@ -131,18 +149,24 @@ pub fn is_embedded() -> bool {
 /// Where the session stands; drives the gate in front of the pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionPhase {
+    /// Standalone without a token: asking the API whether the session cookie is good.
+    Checking,
     /// Signed in: the pages show.
     Active,
     /// No token yet (standalone: the sign-in screen; embedded: waiting for the workbench).
     SignedOut,
-    /// The API answered 401; waiting for a new token.
+    /// The token's time is up; waiting for a new one.
     Expired,
+    /// The token is not one the API accepts (malformed, tampered, wrongly signed).
+    Invalid,
 }
 
 /// The session, shared through the context. Everything is `Copy` signals.
 #[derive(Clone, Copy)]
 pub struct Session {
     token: RwSignal<Option<String>>,
+    /// Signed in by the session cookie (after a reload): who, as the API said.
+    cookie: RwSignal<Option<Claims>>,
     phase: RwSignal<SessionPhase>,
     /// Origins whose `auth` messages are accepted and to which the app posts; from
     /// `GET /api/app-config`.
@@ -152,13 +176,16 @@ pub struct Session {
 
 impl Session {
     pub fn new(initial_token: Option<String>, embedded: bool) -> Session {
-        let phase = if initial_token.is_some() {
-            SessionPhase::Active
-        } else {
-            SessionPhase::SignedOut
+        let phase = match &initial_token {
+            Some(token) if decode_claims(token).is_none() => SessionPhase::Invalid,
+            Some(_) => SessionPhase::Active,
+            None if embedded => SessionPhase::SignedOut,
+            None => SessionPhase::Checking,
         };
+        let initial_token = initial_token.filter(|_| phase == SessionPhase::Active);
         Session {
             token: RwSignal::new(initial_token),
+            cookie: RwSignal::new(None),
             phase: RwSignal::new(phase),
             allowed_origins: RwSignal::new(Vec::new()),
             embedded,
@@ -178,9 +205,30 @@ impl Session {
         self.token.get_untracked()
     }
 
-    /// The decoded payload of the current token (reactive).
+    /// The decoded payload of the current token, or who the session cookie signs in
+    /// (reactive).
     pub fn claims(&self) -> Option<Claims> {
-        self.token.with(|t| t.as_deref().and_then(decode_claims))
+        self.token
+            .with(|t| t.as_deref().and_then(decode_claims))
+            .or_else(|| self.cookie.get())
+    }
+
+    /// Whether requests go with the session cookie (no token in memory).
+    pub fn by_cookie(&self) -> bool {
+        self.token.with_untracked(Option::is_none) && self.cookie.with_untracked(Option::is_some)
+    }
+
+    /// Signed in by the session cookie as `who` (after a reload).
+    pub fn resume(&self, who: Claims) {
+        self.cookie.set(Some(who));
+        self.phase.set(SessionPhase::Active);
+    }
+
+    /// No session cookie, or it is no longer good: the sign-in screen.
+    pub fn signed_out(&self) {
+        self.token.set(None);
+        self.cookie.set(None);
+        self.phase.set(SessionPhase::SignedOut);
     }
 
     pub fn is_admin(&self) -> bool {
@@ -192,14 +240,26 @@ impl Session {
         self.phase.set(SessionPhase::Active);
     }
 
-    /// The API refused `used_token` with 401. Only the first refusal of the current token
-    /// counts, so parallel requests post one `portal:token-expired`, not several.
-    pub fn expire(&self, used_token: &str) {
-        if self.token.get_untracked().as_deref() != Some(used_token) {
-            return;
-        }
+    /// The API refused `used_token` (the session cookie when `None`) with 401. Only the
+    /// first refusal of the current credential counts, so parallel requests post one
+    /// `portal:token-expired`, not several.
+    pub fn expire(&self, used_token: Option<&str>) {
+        let phase = match used_token {
+            Some(token) if self.token.get_untracked().as_deref() == Some(token) => {
+                refusal_of(token)
+            }
+            None if self.by_cookie() => {
+                let exp = self.cookie.get_untracked().and_then(|c| c.exp);
+                match exp {
+                    Some(exp) if exp > now_seconds() => SessionPhase::Invalid,
+                    _ => SessionPhase::Expired,
+                }
+            }
+            _ => return,
+        };
         self.token.set(None);
-        self.phase.set(SessionPhase::Expired);
+        self.cookie.set(None);
+        self.phase.set(phase);
         if self.embedded {
             post_to_parent(
                 "portal:token-expired",

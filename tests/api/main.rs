@@ -24,6 +24,7 @@ mod pdf;
 mod plan_changes;
 mod receivables;
 mod receivables_migration;
+mod session;
 mod simulation;
 mod spend_guard;
 mod statement;

@@ -15,6 +15,7 @@ mod fapiao;
 mod guard;
 mod invoices;
 mod receivables;
+mod session;
 mod tax;
 mod usage;
 pub use billing::UpcomingBill;
@@ -30,6 +31,7 @@ pub use receivables::{
     Application, Balance, CreditNote, CreditNoteList, CreditNoteSummary, PayTo, PaymentApplication,
     PaymentIntake, PaymentReceipt, Statement, StatementEntry,
 };
+pub use session::SessionInfo;
 pub use tax::TaxBreakdownEntry;
 
 pub use usage::{ProductUsage, UsageDetail, UsageItem, UsageOverview};

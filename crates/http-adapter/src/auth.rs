@@ -1,7 +1,10 @@
 //! Bearer-token authentication (contract §2): HS256 pinned, `exp` required, and every
 //! bad token (missing, malformed, tampered, expired, wrongly signed, `alg: none`, other
-//! algorithms, unknown role, user token without `customer_id`) answered with 401.
+//! algorithms, unknown role, user token without `customer_id`) answered with 401. The
+//! session cookie of §16 carries the same token, and stands in for the header only on
+//! requests that say `X-Portal-Request: 1` (no cross-site form can send that).
 
+use std::borrow::Cow;
 use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
@@ -36,6 +39,35 @@ pub struct Claims {
     pub exp: u64,
 }
 
+/// The session cookie's name (§16).
+pub const SESSION_COOKIE: &str = "portal_session";
+/// The header that lets the session cookie stand in for the bearer header (§16).
+pub const APP_REQUEST_HEADER: &str = "x-portal-request";
+
+/// Whether the request says it comes from the app (`X-Portal-Request: 1`).
+pub(crate) fn from_the_app(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(APP_REQUEST_HEADER)
+        .is_some_and(|v| v.as_bytes() == b"1")
+}
+
+/// The request's token: the bearer header, else the session cookie on a request from
+/// the app. A cookie without `X-Portal-Request: 1` is refused and used for nothing.
+pub(crate) fn credential(req: &HttpRequest) -> Result<Cow<'_, str>, ApiError> {
+    if req.headers().contains_key(AUTHORIZATION) {
+        return bearer(req).map(Cow::Borrowed);
+    }
+    match req.cookie(SESSION_COOKIE) {
+        Some(cookie) if from_the_app(req) && !cookie.value().is_empty() => {
+            Ok(Cow::Owned(cookie.value().to_owned()))
+        }
+        Some(_) => Err(ApiError::unauthorized(
+            "the session cookie is accepted only with the X-Portal-Request: 1 header",
+        )),
+        None => bearer(req).map(Cow::Borrowed),
+    }
+}
+
 pub(crate) fn bearer(req: &HttpRequest) -> Result<&str, ApiError> {
     let header = req
         .headers()
@@ -63,7 +95,7 @@ fn claims_of(req: &HttpRequest) -> Result<Claims, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(ApiError::internal)?;
-    state.keys.verify(bearer(req)?)
+    state.keys.verify(&credential(req)?)
 }
 
 /// A customer's user, from a valid `admin` or `member` token.
@@ -103,6 +135,28 @@ impl FromRequest for CustomerUser {
                 .and_then(customer_principal)
                 .map(CustomerUser),
         )
+    }
+}
+
+/// A customer's user and when their token ends: what a session (§16) is made of.
+pub struct SessionUser {
+    pub principal: Principal,
+    /// The token's `exp`.
+    pub expires_at: u64,
+}
+
+impl FromRequest for SessionUser {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(claims_of(req).and_then(|claims| {
+            let expires_at = claims.exp;
+            customer_principal(claims).map(|principal| SessionUser {
+                principal,
+                expires_at,
+            })
+        }))
     }
 }
 

@@ -115,14 +115,21 @@ impl TokenKeys {
             }
         };
         if claims.exp.saturating_add(LEEWAY) < now {
-            return Err(refused());
+            return Err(expired());
         }
         Ok(claims)
     }
 }
 
+/// A token that is not one of ours: malformed, tampered, wrongly signed, of a role its
+/// key may not sign (§16: "invalid", told apart from "expired").
 fn refused() -> ApiError {
-    ApiError::unauthorized("the token is missing, invalid or expired")
+    ApiError::unauthorized("the token is invalid")
+}
+
+/// A token of ours whose `exp` has passed.
+fn expired() -> ApiError {
+    ApiError::unauthorized("the token has expired; sign in again")
 }
 
 impl Keys {
@@ -161,7 +168,11 @@ impl Keys {
 
 fn refused_because(e: &jsonwebtoken::errors::Error) -> ApiError {
     tracing::debug!(error = %e, "token refused");
-    refused()
+    if *e.kind() == ErrorKind::ExpiredSignature {
+        expired()
+    } else {
+        refused()
+    }
 }
 
 #[cfg(test)]

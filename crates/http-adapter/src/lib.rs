@@ -73,6 +73,9 @@ pub fn configure(
             .service(
                 web::scope("/api")
                     .wrap(actix_web::middleware::from_fn(limits::limit))
+                    .wrap(actix_web::middleware::from_fn(
+                        handlers::session::clear_refused,
+                    ))
                     .wrap(
                         DefaultHeaders::new()
                             .add((header::CACHE_CONTROL, "no-store"))
@@ -82,6 +85,9 @@ pub fn configure(
                     .service(openapi::openapi_json)
                     .service(handlers::app::app_config)
                     .service(handlers::app::demo_token)
+                    .service(handlers::session::start)
+                    .service(handlers::session::current)
+                    .service(handlers::session::end)
                     .service(handlers::account::get_account)
                     .service(handlers::account::put_account)
                     .service(handlers::plans::get_subscription)

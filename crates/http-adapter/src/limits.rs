@@ -21,7 +21,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::AppState;
-use crate::auth::{Claims, TokenRole, bearer};
+use crate::auth::{Claims, TokenRole, credential};
 use crate::error::ApiError;
 
 /// Whose budget a request spends.
@@ -73,7 +73,7 @@ fn token_hash(token: &str) -> u64 {
     hasher.finish()
 }
 
-/// The middleware: verifies the bearer token once (the extractors reuse the claims),
+/// The middleware: verifies the token (bearer header or session cookie) once (the extractors reuse the claims),
 /// then spends the caller's budget.
 pub async fn limit(
     req: ServiceRequest,
@@ -81,8 +81,10 @@ pub async fn limit(
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let caller = match req.app_data::<web::Data<AppState>>() {
         Some(state) => {
-            let token = bearer(req.request()).ok();
-            let claims = token.and_then(|t| state.keys.verify(t).ok().map(|c| (t, c)));
+            let token = credential(req.request()).ok();
+            let claims = token
+                .as_deref()
+                .and_then(|t| state.keys.verify(t).ok().map(|c| (t, c)));
             let caller = match &claims {
                 Some((_, claims)) if claims.role == TokenRole::Service => None,
                 Some((token, _)) => Some(Caller::Token(token_hash(token))),

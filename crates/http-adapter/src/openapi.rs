@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations.
 
 use actix_web::{HttpResponse, get};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
@@ -20,6 +20,15 @@ impl Modify for BearerAuth {
                     .bearer_format("JWT")
                     .build(),
             ),
+        );
+        // §16: the session cookie, accepted with `X-Portal-Request: 1` only.
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "portal_session",
+                "Set by POST /api/session; used in place of the bearer header only on \
+                 requests that carry X-Portal-Request: 1.",
+            ))),
         );
     }
 }
@@ -48,7 +57,7 @@ impl Modify for CommonResponses {
         let common = [
             (
                 "401",
-                "`unauthorized`: the bearer token is missing, invalid or expired",
+                "`unauthorized`: no token (bearer header, or the session cookie with X-Portal-Request: 1), or it is invalid or expired",
             ),
             (
                 "403",
@@ -142,6 +151,9 @@ impl Modify for CommonResponses {
         handlers::fapiao::reversed,
         handlers::app::app_config,
         handlers::app::demo_token,
+        handlers::session::start,
+        handlers::session::current,
+        handlers::session::end,
         handlers::health::healthz,
         handlers::health::readyz,
         handlers::health::metrics,

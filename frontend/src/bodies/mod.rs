@@ -10,8 +10,8 @@ mod receivables;
 
 use portal_api_types::{
     Account, AppConfig, AuditDetails, AuditLog, AuditLogEntry, DemoToken, DowngradeRequest,
-    ErrorBody, ErrorDetail, ScheduledChange, Segment, Subscription, UpdateAccountRequest,
-    UpgradeRequest, UpgradeResponse,
+    ErrorBody, ErrorDetail, ScheduledChange, Segment, SessionInfo, Subscription,
+    UpdateAccountRequest, UpgradeRequest, UpgradeResponse,
 };
 
 pub use self::billing::{
@@ -111,6 +111,16 @@ pub fn app_config(value: &Value) -> Option<AppConfig> {
     Some(AppConfig {
         allowed_parent_origins: f.list("allowed_parent_origins", text)?,
         demo_sign_in: f.req("demo_sign_in", boolean)?,
+    })
+}
+
+pub fn session_info(value: &Value) -> Option<SessionInfo> {
+    let f = Fields::of(value)?;
+    Some(SessionInfo {
+        customer_id: f.req("customer_id", text)?,
+        user_id: f.req("user_id", text)?,
+        role: f.req("role", text)?,
+        expires_at: f.req("expires_at", unsigned)?,
     })
 }
 

@@ -243,6 +243,11 @@ fn the_audit_log_the_configuration_and_errors() {
         demo_token,
     );
     agrees(
+        json!({"customer_id": "cust_demo", "user_id": "u1", "role": "admin",
+            "expires_at": 1_767_225_600}),
+        session_info,
+    );
+    agrees(
         json!({"error": {"code": "validation_failed", "message": "m",
             "fields": {"contact_email": "not an address"}}}),
         error_body,

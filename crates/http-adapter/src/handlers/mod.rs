@@ -14,4 +14,5 @@ pub mod paging;
 pub mod plans;
 pub mod receivables;
 pub mod runs;
+pub mod session;
 pub mod usage;

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use portal_billing::ports::{NewPayment, PaymentRecord};
 use portal_billing::{InvoicedLines, KeyClaim, LedgerTxn, RepositoryError};
 use portal_domain::receivables::{OpenCredit, OpenInvoice, Settlement};
@@ -14,8 +14,8 @@ use portal_domain::{
 };
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::SeaOrmStore;
@@ -258,22 +258,32 @@ impl LedgerTxn for SeaOrmLedgerTxn<'_> {
         &mut self,
         since: Option<DateTime<Utc>>,
     ) -> Result<BTreeMap<Month, DateTime<Utc>>, RepositoryError> {
+        // One row per month, not per day and product: a year of usage is 13 rows.
+        let month_of = match self.db().get_database_backend() {
+            DbBackend::Postgres => "to_char(date, 'YYYY-MM')",
+            _ => "substr(date, 1, 7)",
+        };
         let mut query = usage_logs::Entity::find()
             .select_only()
-            .column(usage_logs::Column::Date)
-            .column(usage_logs::Column::UpdatedAt)
+            .column_as(Expr::cust(month_of), "month")
+            .column_as(Expr::col(usage_logs::Column::UpdatedAt).min(), "at")
             .filter(usage_logs::Column::CustomerId.eq(self.customer.as_str()));
         if let Some(since) = since {
             query = query.filter(usage_logs::Column::UpdatedAt.gt(since));
         }
-        let rows: Vec<(NaiveDate, DateTime<Utc>)> =
-            query.into_tuple().all(self.db()).await.map_err(db_err)?;
-        let mut out: BTreeMap<Month, DateTime<Utc>> = BTreeMap::new();
-        for (date, at) in rows {
-            let slot = out.entry(Month::of(date)).or_insert(at);
-            *slot = Ord::min(*slot, at);
-        }
-        Ok(out)
+        let rows: Vec<(String, DateTime<Utc>)> = query
+            .group_by(Expr::cust(month_of))
+            .into_tuple()
+            .all(self.db())
+            .await
+            .map_err(db_err)?;
+        rows.into_iter()
+            .map(|(month, at)| {
+                Month::parse(&month).map(|m| (m, at)).map_err(|e| {
+                    RepositoryError::Other(anyhow::anyhow!("usage month {month}: {e}"))
+                })
+            })
+            .collect()
     }
 
     #[tracing::instrument(name = "store.ledger_unit.usage_watermark", level = "debug", skip_all)]
