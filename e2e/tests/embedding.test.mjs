@@ -110,6 +110,12 @@ test("even where the frame loads, a parent that is not allowed gets nothing and 
     assert.ok(await frame.getByText("正在等待工作台登录…").isVisible(), "the token was accepted");
     assert.equal(await frame.locator(".plan-name").count(), 0, "the token was accepted");
     assert.deepEqual(await events(page), [], "the app posted to a parent not in the list");
+    // Ten seconds without a handshake: the app says this site may not embed it, and
+    // what the operator must set (§16), instead of waiting forever.
+    const refusal = frame.locator(".embed-refused");
+    await refusal.waitFor({ timeout: 20_000 });
+    assert.match(await refusal.textContent(), /^此网站不能嵌入客户控制台.*PORTAL_ALLOWED_PARENT_ORIGINS/);
+    assert.equal(await frame.getByText("正在等待工作台登录…").count(), 0);
   });
 });
 

@@ -191,7 +191,7 @@ test("a member reads the history in a 360 px panel, reached by keyboard", async 
     await page.goto(`${portal.url}/?token=${portal.token({ role: "member", user: "user_reader" })}`);
     await page.locator(".plan-name").waitFor();
     // Tab through the header and the navigation to the history link, then Enter.
-    for (let i = 0; i < 12; i += 1) {
+    for (let i = 0; i < 16; i += 1) {
       await page.keyboard.press("Tab");
       if ((await page.evaluate(() => document.activeElement.textContent)) === "变更记录") break;
     }

@@ -142,7 +142,7 @@ test("with nothing owed, the upcoming bill says so", async () => {
     await page.goto(`${portal.url}/?lang=zh&token=${token}`);
     const card = page.locator("section.upcoming");
     await card.locator(".state.empty").filter({ hasText: "目前没有应付款项。" }).waitFor();
-    assert.equal((await card.locator("h2").textContent()).trim(), "本期账单预估");
+    assert.equal((await card.locator("h2").textContent()).trim(), "下期账单预估");
     assert.equal(await card.locator(".upcoming-period").textContent(), "2099-02");
     assert.equal((await card.locator(".upcoming-amount").textContent()).trim(), "¥0.00");
     assert.equal((await card.locator(".upcoming-projected").textContent()).trim(), "¥12.50");
@@ -200,7 +200,7 @@ test("the overview's upcoming bill shows the amount so far and the overage line"
   await page.goto(`${portal.url}/?lang=zh&token=${token}`);
   const card = page.locator("section.upcoming");
   await card.locator("table.invoice-lines").waitFor();
-  assert.equal((await card.locator("h2").textContent()).trim(), "本期账单预估");
+  assert.equal((await card.locator("h2").textContent()).trim(), "下期账单预估");
   assert.equal(await card.locator(".upcoming-period").textContent(), bill.period);
   assert.equal((await card.locator(".upcoming-amount").textContent()).trim(), yuan(bill.amount));
   assert.equal(await card.locator(".upcoming-amount").getAttribute("data-amount"), bill.amount);
@@ -219,11 +219,11 @@ test("the overview's upcoming bill shows the amount so far and the overage line"
   const en = await portal.api("/api/portal/billing/upcoming?lang=en", token);
   const enChat = en.lines.find((l) => l.kind === "overage" && l.product === "ai_chat");
   await page.getByRole("button", { name: /Switch to English/ }).click();
-  await card.getByRole("heading", { name: "Upcoming bill" }).waitFor();
+  await card.getByRole("heading", { name: "Next bill estimate" }).waitFor();
   await row.locator(".line-text").filter({ hasText: enChat.description }).waitFor();
   assert.equal((await row.locator(".usage-mark").textContent()).trim(), "Overage");
   await page.getByRole("button", { name: /切换到中文/ }).click();
-  await card.getByRole("heading", { name: "本期账单预估" }).waitFor();
+  await card.getByRole("heading", { name: "下期账单预估" }).waitFor();
 });
 
 test("the next month's invoice bills this month's overage, and shows it", async () => {

@@ -55,6 +55,10 @@ pub fn App(initial_token: Option<String>, initial_locale: Locale) -> impl IntoVi
     view! { <Root config /> }
 }
 
+/// How long an embedded app waits for its parent's handshake before it says that this
+/// site may not embed it (§16).
+const EMBED_WAIT_SECONDS: u64 = 10;
+
 /// Standalone (§16): a token from the address is exchanged for the session cookie, so a
 /// reload keeps the user signed in; without one, the cookie is asked who it signs in.
 fn open_session(session: Session, token: Option<String>) {
@@ -77,6 +81,32 @@ fn open_session(session: Session, token: Option<String>) {
             }
         }),
     }
+}
+
+/// The document's title: each page its own, then the app's name.
+fn set_title(title: &str) {
+    if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+        document.set_title(title);
+    }
+}
+
+/// The name of the page at `path`, for the document's title.
+fn page_title(i18n: I18nContext, path: &str) -> String {
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    match first {
+        "" => t_string!(i18n, nav.overview),
+        "account" => t_string!(i18n, nav.account),
+        "plans" => t_string!(i18n, nav.plans),
+        "usage" => t_string!(i18n, nav.usage),
+        "invoices" => t_string!(i18n, nav.invoices),
+        "credit-notes" => t_string!(i18n, credit_notes.heading),
+        "statement" => t_string!(i18n, nav.statement),
+        "fapiao" => t_string!(i18n, nav.fapiao),
+        "alerts" => t_string!(i18n, nav.alerts),
+        "history" => t_string!(i18n, nav.history),
+        _ => t_string!(i18n, app.not_found),
+    }
+    .to_string()
 }
 
 /// Signs out (standalone): the API clears the cookie, the app forgets the token.
@@ -103,13 +133,7 @@ fn SignOut() -> impl IntoView {
 fn Root(config: Loader<AppConfig>) -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
-    Effect::new(move |_| {
-        let locale = i18n.get_locale();
-        set_document_lang(locale);
-        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
-            document.set_title(t_string!(i18n, app.title));
-        }
-    });
+    Effect::new(move |_| set_document_lang(i18n.get_locale()));
     let signed_in = Memo::new(move |_| session.phase() == SessionPhase::Active);
     move || {
         if signed_in.get() {
@@ -159,6 +183,8 @@ fn LanguageSwitch() -> impl IntoView {
 fn Shell() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
+    let api = crate::api::use_api();
+    let account = Loader::new(move || api.account());
     let who = move || {
         session.claims().map(|claims| {
             let role = if claims.is_admin() {
@@ -166,7 +192,12 @@ fn Shell() -> impl IntoView {
             } else {
                 t_string!(i18n, app.role_member).to_string()
             };
-            let customer = claims.customer_id.unwrap_or_default();
+            let id = claims.customer_id.unwrap_or_default();
+            // The company's name once the account is read; its id until then.
+            let customer = move || match account.get() {
+                Some(Ok(account)) => account.company_name,
+                _ => id.clone(),
+            };
             view! {
                 <span class="who">
                     <span class="customer">{customer}</span>
@@ -175,6 +206,11 @@ fn Shell() -> impl IntoView {
             }
         })
     };
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move |_| {
+        let page = page_title(i18n, &location.pathname.get());
+        set_title(&format!("{page} · {}", t_string!(i18n, app.title)));
+    });
     view! {
         <a class="skip" href="#main">
             {tx!(i18n, app.skip)}
@@ -235,6 +271,21 @@ fn NotFound() -> impl IntoView {
 fn Gate(config: Loader<AppConfig>) -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
+    Effect::new(move |_| {
+        set_title(&format!(
+            "{} · {}",
+            t_string!(i18n, signin.title),
+            t_string!(i18n, app.title)
+        ));
+    });
+    // Embedded, a parent that has not signed the app in within 10 s is not allowed to.
+    let refused_frame = RwSignal::new(false);
+    if session.embedded() {
+        set_timeout(
+            move || refused_frame.set(true),
+            std::time::Duration::from_secs(EMBED_WAIT_SECONDS),
+        );
+    }
     let expired = move || session.phase() == SessionPhase::Expired;
     let refused = move || session.phase();
     let body = move || {
@@ -255,6 +306,14 @@ fn Gate(config: Loader<AppConfig>) -> impl IntoView {
                     }
                 })
             };
+            if refused_frame.get() && session.phase() == SessionPhase::SignedOut {
+                return view! {
+                    <p class="state error embed-refused" role="alert">
+                        {tx!(i18n, signin.embed_refused)}
+                    </p>
+                }
+                .into_any();
+            }
             view! {
                 <p class="state waiting" role="status" aria-live="polite">
                     <span class="spinner" aria-hidden="true"></span>
