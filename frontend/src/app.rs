@@ -39,6 +39,8 @@ pub fn App(initial_token: Option<String>, initial_locale: Locale) -> impl IntoVi
     // The allowed parent origins and whether demo sign-in exists; once known, the
     // embedded app greets its parent.
     let config = Loader::new(api::app_config);
+    // The pages read it too (which alert channels to offer).
+    provide_context(config);
     Effect::new(move |started: Option<bool>| {
         if started == Some(true) {
             return true;

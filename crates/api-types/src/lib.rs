@@ -396,6 +396,9 @@ pub struct AppConfig {
     pub allowed_parent_origins: Vec<String>,
     /// Whether `POST /api/demo/token` signs in as the demo customer (demo servers only).
     pub demo_sign_in: bool,
+    /// The alert channels this server delivers (§16): `in_app` always, `email` and
+    /// `webhook` when configured. The app offers only these.
+    pub channels: Vec<String>,
 }
 
 /// A token for the demo customer's admin (`POST /api/demo/token`).

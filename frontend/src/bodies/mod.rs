@@ -111,6 +111,7 @@ pub fn app_config(value: &Value) -> Option<AppConfig> {
     Some(AppConfig {
         allowed_parent_origins: f.list("allowed_parent_origins", text)?,
         demo_sign_in: f.req("demo_sign_in", boolean)?,
+        channels: f.list("channels", text)?,
     })
 }
 

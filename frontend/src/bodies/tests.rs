@@ -235,7 +235,8 @@ fn the_audit_log_the_configuration_and_errors() {
         audit_log,
     );
     agrees(
-        json!({"allowed_parent_origins": ["https://a.example"], "demo_sign_in": true}),
+        json!({"allowed_parent_origins": ["https://a.example"], "demo_sign_in": true,
+            "channels": ["in_app", "webhook"]}),
         app_config,
     );
     agrees(

@@ -50,7 +50,7 @@ impl SpendGuard {
 
     /// The channels this server delivers: in the app always; e-mail and webhooks when
     /// configured (a rule on a channel that is not is refused).
-    fn available_channels(&self) -> BTreeSet<Channel> {
+    pub fn available_channels(&self) -> BTreeSet<Channel> {
         [
             Some(Channel::InApp),
             self.events.sends_mail().then_some(Channel::Email),

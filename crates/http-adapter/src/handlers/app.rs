@@ -14,10 +14,15 @@ const DEMO_TOKEN_SECONDS: u64 = 8 * 3600;
 /// The app's start-up configuration.
 #[utoipa::path(context_path = "/api", tag = "app", responses((status = 200, body = AppConfig)))]
 #[get("/app-config")]
-pub async fn app_config(settings: web::Data<HttpSettings>) -> web::Json<AppConfig> {
+pub async fn app_config(
+    state: web::Data<AppState>,
+    settings: web::Data<HttpSettings>,
+) -> web::Json<AppConfig> {
+    let channels = state.portal.spend_guard.available_channels();
     web::Json(AppConfig {
         allowed_parent_origins: settings.allowed_parent_origins.clone(),
         demo_sign_in: settings.demo_sign_in,
+        channels: channels.iter().map(|c| c.as_str().to_owned()).collect(),
     })
 }
 

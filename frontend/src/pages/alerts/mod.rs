@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use portal_api_types::AlertRules;
+use portal_api_types::{AlertRules, AppConfig};
 
 use crate::api::use_api;
 use crate::auth::use_session;
@@ -235,9 +235,16 @@ fn rule_row(
         }
         .into_any()
     };
+    // Only the channels this server delivers (and one a rule has already, to untick).
+    let offered = use_context::<Loader<AppConfig>>();
+    let delivers = move |channel: &str| match offered.and_then(|c| c.get()) {
+        Some(Ok(config)) => config.channels.iter().any(|c| c == channel),
+        _ => channel == "in_app",
+    };
     let channels = CHANNELS
         .iter()
         .zip(row.channels)
+        .filter(|(channel, on)| delivers(channel) || on.get_untracked())
         .map(|(channel, on)| {
             let text: Text = match *channel {
                 "in_app" => |i| t_string!(i, alerts.channel_in_app),
