@@ -3,6 +3,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import { startPortal, openBrowser } from "../lib/harness.mjs";
 
 let portal;
@@ -54,4 +55,23 @@ test("the app has a favicon", async () => {
   assert.equal(response.status(), 200);
   assert.equal(response.headers()["content-type"], "image/svg+xml");
   assert.match(await response.text(), /^<svg /);
+});
+
+test("the bills of the last twelve months download as Excel and CSV from the invoices page", async () => {
+  const { page } = browser;
+  const token = portal.token({ role: "member" });
+  await page.goto(`${portal.url}/invoices?lang=zh&token=${token}`);
+  const card = page.locator("section", { has: page.getByRole("heading", { name: "导出账单" }) });
+  await card.waitFor();
+  const from = await card.getByLabel("起始月份").inputValue();
+  const to = await card.getByLabel("截止月份").inputValue();
+  const [csv] = await Promise.all([page.waitForEvent("download"), card.getByRole("button", { name: "导出 CSV" }).click()]);
+  assert.equal(csv.suggestedFilename(), `invoices-${from}-${to}.csv`);
+  const text = await readFile(await csv.path(), "utf8");
+  assert.ok(text.startsWith("\ufeff单号,类型,账期,开具日期,到期日,不含税金额,税额,价税合计,已付,未付,状态,发票状态"), text.slice(0, 60));
+  const { invoices } = await portal.api("/api/portal/invoices", token);
+  for (const invoice of invoices) assert.ok(text.includes(invoice.invoice_id), invoice.invoice_id);
+  const [xlsx] = await Promise.all([page.waitForEvent("download"), card.getByRole("button", { name: "导出 Excel" }).click()]);
+  assert.equal(xlsx.suggestedFilename(), `invoices-${from}-${to}.xlsx`);
+  assert.equal((await readFile(await xlsx.path())).subarray(0, 2).toString(), "PK");
 });

@@ -103,7 +103,7 @@ test("picking last month shows its totals and all its days", async () => {
   assert.equal(await page.getByLabel("结束日期").inputValue(), to);
 });
 
-test("the detail table of a chosen range and product downloads as CSV", async () => {
+test("the detail table of a chosen range and product; the month downloads as Excel and CSV", async () => {
   const page = await openUsage();
   const to = iso(new Date());
   const from = iso(new Date(Date.now() - 6 * 86_400_000));
@@ -117,17 +117,27 @@ test("the detail table of a chosen range and product downloads as CSV", async ()
   const total = detail.items.reduce((sum, item) => sum + item.count, 0);
   assert.equal(number(await page.locator("table.usage-detail tfoot td").textContent()), total);
 
+  // The month's export (§16), made by the server: every product per day, Chinese
+  // headers, a BOM, and the month's overage.
+  const month = await page.getByLabel("月份").inputValue();
   const [download] = await Promise.all([
     page.waitForEvent("download"),
     page.getByRole("button", { name: "导出 CSV" }).click(),
   ]);
-  assert.equal(download.suggestedFilename(), `usage-email-${from}-${to}.csv`);
+  assert.equal(download.suggestedFilename(), `usage-${month}.csv`);
   const csv = await readFile(await download.path(), "utf8");
-  const expected = [
-    "date,product,count",
-    ...detail.items.map((i) => `${i.date},${i.product},${i.count}`),
-  ].join("\r\n");
-  assert.equal(csv, `${expected}\r\n`);
+  assert.ok(csv.startsWith("\ufeff日期,产品,用量,套餐含量,超出用量,超出费用\r\n") || csv.startsWith("\ufeff日期,产品,用量,套餐含量,超出用量,超出费用\n"), csv.slice(0, 80));
+  const usage = await portal.api(`/api/portal/usage?month=${month}`, token);
+  for (const p of usage.products) {
+    assert.ok(csv.includes(`,${p.used},${p.included},${p.overage_units},${p.overage_amount}`), `${p.product} month row`);
+  }
+  const [xlsx] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "导出 Excel" }).click(),
+  ]);
+  assert.equal(xlsx.suggestedFilename(), `usage-${month}.xlsx`);
+  const bytes = await readFile(await xlsx.path());
+  assert.equal(bytes.subarray(0, 2).toString(), "PK", "an XLSX (zip) file");
 });
 
 test("a reversed range is refused before asking the API", async () => {

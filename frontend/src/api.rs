@@ -14,6 +14,7 @@ use portal_api_types::{
     UpgradeRequest, UpgradeResponse, UsageDetail, UsageOverview,
 };
 
+mod exports;
 mod receivables;
 pub mod session;
 

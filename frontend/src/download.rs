@@ -1,4 +1,4 @@
-//! Saving a file the app made or fetched (CSV export, invoice PDF) through a Blob URL,
+//! Saving a file the app fetched (exports, invoice PDF) through a Blob URL,
 //! so the bearer token never has to appear in a link.
 
 use wasm_bindgen::JsCast;
@@ -6,11 +6,6 @@ use wasm_bindgen::prelude::*;
 
 /// How long the Blob URL stays valid after the download started.
 const REVOKE_AFTER_MS: i32 = 30_000;
-
-pub fn save_text(filename: &str, mime: &str, text: &str) -> Result<(), JsValue> {
-    let parts = js_sys::Array::of1(&JsValue::from_str(text));
-    save_parts(filename, mime, &parts)
-}
 
 pub fn save_bytes(filename: &str, mime: &str, bytes: &[u8]) -> Result<(), JsValue> {
     let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));

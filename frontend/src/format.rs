@@ -1,7 +1,6 @@
 //! How numbers, money and exported tables are written for people: grouped digits,
 //! two-decimal amounts with their currency, and the usage detail as CSV.
 
-use portal_api_types::UsageItem;
 use rust_decimal::Decimal;
 
 use crate::dates::LocalTime;
@@ -61,28 +60,6 @@ pub fn percent(value: Decimal) -> String {
 pub fn bar_width(value: Decimal) -> String {
     let clamped = value.clamp(Decimal::ZERO, Decimal::ONE_HUNDRED).round_dp(1);
     format!("{}%", clamped.normalize())
-}
-
-/// The detail table as CSV (RFC 4180, CRLF line ends), with a header row.
-pub fn usage_csv(items: &[UsageItem]) -> String {
-    let mut out = String::from("date,product,count\r\n");
-    for item in items {
-        out.push_str(&csv_field(&item.date));
-        out.push(',');
-        out.push_str(&csv_field(&item.product));
-        out.push(',');
-        out.push_str(&item.count.to_string());
-        out.push_str("\r\n");
-    }
-    out
-}
-
-fn csv_field(value: &str) -> String {
-    if value.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value.to_owned()
-    }
 }
 
 /// The business calendar's date of a timestamp (Asia/Shanghai, as the API dates its
@@ -174,27 +151,6 @@ mod tests {
         assert_eq!(bar_width(Decimal::new(1234, 1)), "100%");
         assert_eq!(bar_width(Decimal::new(-5, 0)), "0%");
         assert_eq!(bar_width(Decimal::new(425, 1)), "42.5%");
-    }
-
-    #[test]
-    fn csv_has_a_header_and_one_row_per_item() {
-        let items = vec![
-            UsageItem {
-                date: "2025-12-01".into(),
-                product: "ai_chat".into(),
-                count: 120,
-            },
-            UsageItem {
-                date: "2025-12-02".into(),
-                product: "odd,\"name\"".into(),
-                count: 7,
-            },
-        ];
-        assert_eq!(
-            usage_csv(&items),
-            "date,product,count\r\n2025-12-01,ai_chat,120\r\n2025-12-02,\"odd,\"\"name\"\"\",7\r\n"
-        );
-        assert_eq!(usage_csv(&[]), "date,product,count\r\n");
     }
 
     #[test]

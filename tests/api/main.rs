@@ -11,6 +11,7 @@ mod billing_model;
 mod billing_runs;
 mod db_faults;
 mod delivery;
+mod exports;
 mod fapiao;
 mod hardening;
 mod health;

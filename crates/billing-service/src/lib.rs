@@ -59,7 +59,7 @@ pub use delivery::Delivery;
 pub use entitlement_memo::{ENTITLEMENT_MEMO_LIMIT, ENTITLEMENT_MEMO_TTL, ProductEntitlement};
 pub use error::BillingError;
 pub use fapiao::Fapiao;
-pub use invoices::{InvoicePdf, Invoices, PaymentReport, PdfBody};
+pub use invoices::{ExportedDocument, InvoicePdf, Invoices, PaymentReport, PdfBody};
 pub use month_usage::UsageOverview;
 pub use plan_changes::{PlanChanges, Replayable, UpgradeOutcome, UpgradeQuote};
 pub use ports::{

@@ -67,6 +67,25 @@ impl Usage {
             .await?)
     }
 
+    /// A month's usage for a spreadsheet (§16): every product's daily values and the
+    /// month's figures (included, overage units and amount so far).
+    #[instrument(skip_all, fields(customer = %principal.customer_id))]
+    pub async fn usage_export(
+        &self,
+        principal: &Principal,
+        month: Month,
+    ) -> Result<(UsageOverview, Vec<UsageRecord>), UsageError> {
+        let overview = self
+            .month_usage
+            .of(&principal.customer_id, Some(month))
+            .await?;
+        let daily = self
+            .usage
+            .daily(&principal.customer_id, DateRange::month(month), None)
+            .await?;
+        Ok((overview, daily))
+    }
+
     /// Counts a batch of usage events; each event id counts once, ever. An invalid event
     /// (or an unknown customer) rejects the whole batch and changes nothing.
     #[instrument(skip_all, fields(caller = %caller.name, events = raw.len()))]

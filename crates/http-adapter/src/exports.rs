@@ -92,7 +92,8 @@ fn number(d: Decimal) -> f64 {
     d.to_f64().unwrap_or(0.0)
 }
 
-fn date(raw: &str) -> Option<ExcelDateTime> {
+/// A `YYYY-MM-DD` date as a spreadsheet date.
+pub(crate) fn excel_date(raw: &str) -> Option<ExcelDateTime> {
     let d = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok()?;
     use chrono::Datelike;
     ExcelDateTime::from_ymd(
@@ -131,7 +132,7 @@ pub fn statement_xlsx(
     sheet.write_number_with_format(4, 6, number(s.opening_balance), &money_bold)?;
     let mut row = 5u32;
     for e in &s.entries {
-        match date(&e.date) {
+        match excel_date(&e.date) {
             Some(d) => sheet.write_datetime_with_format(row, 0, &d, &day)?,
             None => sheet.write_string(row, 0, &e.date)?,
         };

@@ -6,6 +6,7 @@ pub mod access;
 pub mod auth;
 mod dto;
 pub mod error;
+mod export_table;
 mod exports;
 mod handlers;
 mod keys;
@@ -113,6 +114,8 @@ pub fn configure(
                     .service(handlers::invoices::get_invoice_pdf)
                     .service(handlers::receivables::get_balance)
                     .service(handlers::receivables::get_statement)
+                    .service(handlers::exports::invoices)
+                    .service(handlers::exports::usage)
                     .service(handlers::receivables::list_credit_notes)
                     .service(handlers::receivables::get_credit_note)
                     .service(handlers::receivables::get_credit_note_pdf)

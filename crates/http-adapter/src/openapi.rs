@@ -151,6 +151,8 @@ impl Modify for CommonResponses {
         handlers::fapiao::reversed,
         handlers::app::app_config,
         handlers::app::demo_token,
+        handlers::exports::invoices,
+        handlers::exports::usage,
         handlers::session::start,
         handlers::session::current,
         handlers::session::end,

@@ -40,18 +40,11 @@ impl Api {
     /// The statement as a file, `format` `xlsx` or `csv`.
     pub fn statement_file(
         self,
-        from: String,
-        to: String,
+        months: (String, String),
         format: &'static str,
         lang: &'static str,
     ) -> Pending<Download> {
-        let request = Request::get("/api/portal/statement").query([
-            ("from", from.as_str()),
-            ("to", to.as_str()),
-            ("format", format),
-            ("lang", lang),
-        ]);
-        self.file(request)
+        self.months_file("/api/portal/statement", months, format, lang)
     }
 
     /// A credit note's PDF, in `lang`.

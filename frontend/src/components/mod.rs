@@ -3,8 +3,10 @@
 
 pub mod balance;
 pub mod bell;
+pub mod export_buttons;
 pub mod form;
 pub mod invoice_lines;
+pub mod month_range;
 pub mod tax_summary;
 pub mod usage_chart;
 

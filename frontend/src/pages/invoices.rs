@@ -9,7 +9,9 @@ use leptos_router::hooks::use_params_map;
 use portal_api_types::{Application, Invoice, InvoiceList, Payment};
 
 use crate::api::{ApiError, use_api};
+use crate::components::export_buttons::ExportButtons;
 use crate::components::invoice_lines::InvoiceLines;
+use crate::components::month_range::MonthRange;
 use crate::components::tax_summary::TaxSummary;
 use crate::components::{Empty, StatusBadge, error_text, loaded};
 use crate::download;
@@ -28,6 +30,36 @@ pub fn InvoicesPage() -> impl IntoView {
         <h1>{tx!(i18n, nav.invoices)}</h1>
         <section class="card">{loaded(invoices, |list| view! { <InvoiceTable list /> })}</section>
         <CreditNotesSection />
+        <BillsExport />
+    }
+}
+
+/// 导出账单: the bills and credit notes of a range of months (default the last twelve)
+/// as Excel or CSV, made by the server (§16).
+#[component]
+fn BillsExport() -> impl IntoView {
+    let api = use_api();
+    let i18n = use_i18n();
+    let today = crate::dates::Day::today();
+    let from = RwSignal::new(crate::pages::statement::year_before(today));
+    let to = RwSignal::new(today.month().to_string());
+    let fetch = move |format: &'static str, lang: &'static str| {
+        api.invoices_export((from.get_untracked(), to.get_untracked()), format, lang)
+    };
+    let name = move |format: &'static str| {
+        format!(
+            "invoices-{}-{}.{format}",
+            from.get_untracked(),
+            to.get_untracked()
+        )
+    };
+    view! {
+        <section class="card" aria-labelledby="bills-export">
+            <h2 id="bills-export">{tx!(i18n, exports.bills_heading)}</h2>
+            <MonthRange id="export" from to />
+            <p class="hint">{tx!(i18n, exports.bills_hint)}</p>
+            <ExportButtons fetch name />
+        </section>
     }
 }
 

@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 use portal_api_types::Statement;
 
 use crate::api::{ApiError, use_api};
+use crate::components::month_range::MonthRange;
 use crate::components::{error_text, loaded};
 use crate::dates::Day;
 use crate::download;
@@ -15,7 +16,7 @@ use crate::i18n::*;
 use crate::loader::Loader;
 
 /// `YYYY-MM` eleven months before `to`'s: a year ending with it.
-fn year_before(to: Day) -> String {
+pub fn year_before(to: Day) -> String {
     let month = to.month();
     let mut first = month.first_day();
     for _ in 0..11 {
@@ -38,7 +39,10 @@ pub fn StatementPage() -> impl IntoView {
         let (f, t) = (from.get_untracked(), to.get_untracked());
         let lang = i18n.get_locale_untracked().as_str();
         spawn_local(async move {
-            let outcome = match api.statement_file(f.clone(), t.clone(), format, lang).await {
+            let outcome = match api
+                .statement_file((f.clone(), t.clone()), format, lang)
+                .await
+            {
                 Ok(file) => {
                     let name = format!("statement-{f}-{t}.{format}");
                     download::save_bytes(&name, &file.content_type, &file.bytes)
@@ -53,26 +57,7 @@ pub fn StatementPage() -> impl IntoView {
         <h1>{tx!(i18n, nav.statement)}</h1>
         <section class="card" aria-labelledby="statement-range">
             <h2 id="statement-range">{tx!(i18n, statement.range)}</h2>
-            <div class="filters">
-                <div class="field">
-                    <label for="statement-from">{tx!(i18n, statement.from)}</label>
-                    <input
-                        id="statement-from"
-                        type="month"
-                        prop:value=move || from.get()
-                        on:change=move |ev| from.set(event_target_value(&ev))
-                    />
-                </div>
-                <div class="field">
-                    <label for="statement-to">{tx!(i18n, statement.to)}</label>
-                    <input
-                        id="statement-to"
-                        type="month"
-                        prop:value=move || to.get()
-                        on:change=move |ev| to.set(event_target_value(&ev))
-                    />
-                </div>
-            </div>
+            <MonthRange id="statement" from to />
             <p class="hint">{tx!(i18n, statement.hint)}</p>
             <div class="actions">
                 <button type="button" class="download-xlsx" on:click=move |_| download("xlsx")>

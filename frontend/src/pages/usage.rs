@@ -6,12 +6,12 @@ use leptos::prelude::*;
 use portal_api_types::{UsageDetail, UsageOverview};
 
 use crate::api::{ApiError, use_api};
+use crate::components::export_buttons::ExportButtons;
 use crate::components::usage_chart::UsageChart;
 use crate::components::{
     Empty, ErrorNotice, Loading, QuotaBar, alert_label, loaded, product_label,
 };
 use crate::dates::{Day, Month, days_inclusive};
-use crate::download;
 use crate::format;
 use crate::i18n::*;
 use crate::loader::Loader;
@@ -35,10 +35,6 @@ impl DetailQuery {
         let (from, to) = (Day::parse(&self.from)?, Day::parse(&self.to)?);
         let days = days_inclusive(from, to);
         (1..=MAX_RANGE_DAYS).contains(&days).then_some(days)
-    }
-
-    pub fn csv_name(&self) -> String {
-        format!("usage-{}-{}-{}.csv", self.product, self.from, self.to)
     }
 }
 
@@ -154,6 +150,11 @@ pub fn UsagePage() -> impl IntoView {
                 </div>
             </div>
             {loaded(usage, |overview| view! { <UsageSummary overview /> })}
+            <p class="hint">{tx!(i18n, exports.usage_hint)}</p>
+            <ExportButtons
+                fetch=move |format, lang| api.usage_export(month.get_untracked(), format, lang)
+                name=move |format| format!("usage-{}.{format}", month.get_untracked())
+            />
         </section>
         <section class="card" aria-labelledby="usage-daily">
             <h2 id="usage-daily">{tx!(i18n, usage.daily_heading)}</h2>
@@ -314,23 +315,10 @@ fn DailyDetail(query: DetailQuery, detail: UsageDetail) -> impl IntoView {
             }
         })
         .collect_view();
-    let csv = format::usage_csv(&items);
-    let file = query.csv_name();
-    let export = move |_| {
-        // A failure here is a browser refusing downloads; nothing useful to show beyond
-        // the button doing nothing.
-        let _ = download::save_text(&file, "text/csv;charset=utf-8", &csv);
-    };
     view! {
         <figure class="chart">
             <UsageChart days=series label />
         </figure>
-        <div class="section-head">
-            <span></span>
-            <button type="button" class="secondary export" on:click=export>
-                {tx!(i18n, usage.export)}
-            </button>
-        </div>
         <div class="table-wrap scroll">
             <table class="usage-detail">
                 <thead>
@@ -373,10 +361,6 @@ mod tests {
         assert_eq!(query("2025-01-01", "2026-01-02").valid_days(), None);
         assert_eq!(query("2025-12-02", "2025-12-01").valid_days(), None);
         assert_eq!(query("", "2025-12-01").valid_days(), None);
-        assert_eq!(
-            query("2025-12-01", "2025-12-31").csv_name(),
-            "usage-email-2025-12-01-2025-12-31.csv"
-        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! report of a payment (`payments.rs`).
 
 mod documents;
+mod exports;
 mod payments;
 
 use std::collections::HashMap;
@@ -27,6 +28,7 @@ crate::error::capability_error!(
 );
 
 pub use documents::{InvoicePdf, PdfBody};
+pub use exports::ExportedDocument;
 pub use payments::PaymentReport;
 
 pub struct Invoices {

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use portal_domain::{CustomerId, Invoice, InvoiceId, InvoiceKey, InvoicePage, PageRequest};
+use portal_domain::{CustomerId, Invoice, InvoiceId, InvoiceKey, InvoicePage, Month, PageRequest};
 
 use super::{OutboxMessage, RepositoryError};
 
@@ -39,6 +39,17 @@ pub trait InvoiceRepository: Send + Sync {
 
     /// The invoice, whichever customer it belongs to (platform operations).
     async fn find_any(&self, id: &InvoiceId) -> Result<Option<Invoice>, RepositoryError>;
+
+    /// The customer's invoices and credit notes of the periods `from` to `to` (both
+    /// included), oldest first (by creation time, then number), each with its lines and
+    /// `amount_paid` — a listing for exports: `payments` and `applications` are left
+    /// empty. MUST hold only the customer's documents.
+    async fn documents_of(
+        &self,
+        customer: &CustomerId,
+        from: Month,
+        to: Month,
+    ) -> Result<Vec<Invoice>, RepositoryError>;
 }
 
 /// The outbox message (if any) that tells of an invoice just marked overdue.

@@ -399,6 +399,27 @@ impl InvoiceRepository for InMemoryStore {
     async fn find_any(&self, id: &InvoiceId) -> Result<Option<Invoice>, RepositoryError> {
         Ok(self.lock()?.invoices.iter().find(|i| &i.id == id).cloned())
     }
+
+    async fn documents_of(
+        &self,
+        customer: &CustomerId,
+        from: portal_domain::Month,
+        to: portal_domain::Month,
+    ) -> Result<Vec<Invoice>, RepositoryError> {
+        let mut found: Vec<Invoice> = self
+            .lock()?
+            .invoices
+            .iter()
+            .filter(|i| &i.customer_id == customer && i.period >= from && i.period <= to)
+            .map(|i| Invoice {
+                payments: Vec::new(),
+                applications: Vec::new(),
+                ..i.clone()
+            })
+            .collect();
+        found.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(found)
+    }
 }
 
 #[async_trait]

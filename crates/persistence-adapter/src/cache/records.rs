@@ -112,4 +112,14 @@ impl InvoiceRepository for CachedStore {
     async fn find_any(&self, id: &InvoiceId) -> Result<Option<Invoice>, RepositoryError> {
         self.db.find_any(id).await
     }
+
+    /// Exports read the source of truth.
+    async fn documents_of(
+        &self,
+        customer: &CustomerId,
+        from: portal_domain::Month,
+        to: portal_domain::Month,
+    ) -> Result<Vec<Invoice>, RepositoryError> {
+        self.db.documents_of(customer, from, to).await
+    }
 }

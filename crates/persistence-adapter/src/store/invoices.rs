@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use portal_billing::{InvoiceRepository, RepositoryError};
 use portal_domain::{
     CustomerId, DocumentKind, Invoice, InvoiceId, InvoiceKey, InvoicePage, InvoiceStatus,
-    InvoiceSummary, Money, NewInvoice, Page, PageRequest, Payment,
+    InvoiceSummary, Money, Month, NewInvoice, Page, PageRequest, Payment,
 };
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
@@ -316,6 +316,47 @@ impl InvoiceRepository for SeaOrmStore {
         Ok(Self::load_invoice(&self.db, id, Some(customer))
             .await?
             .filter(|i| i.document == DocumentKind::Invoice))
+    }
+
+    #[tracing::instrument(name = "store.invoices.documents_of", level = "debug", skip_all)]
+    async fn documents_of(
+        &self,
+        customer: &CustomerId,
+        from: Month,
+        to: Month,
+    ) -> Result<Vec<Invoice>, RepositoryError> {
+        // `YYYY-MM` orders as text as it does in time.
+        let rows = invoices::Entity::find()
+            .filter(invoices::Column::CustomerId.eq(customer.as_str()))
+            .filter(invoices::Column::Period.gte(from.to_string()))
+            .filter(invoices::Column::Period.lte(to.to_string()))
+            .order_by_asc(invoices::Column::CreatedAt)
+            .order_by_asc(invoices::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        // The lines of a chunk of documents at a time, in their order.
+        let mut lines: std::collections::HashMap<String, Vec<invoice_lines::Model>> =
+            std::collections::HashMap::new();
+        for chunk in rows.chunks(500) {
+            let ids = chunk.iter().map(|r| r.id.clone());
+            for line in invoice_lines::Entity::find()
+                .filter(invoice_lines::Column::InvoiceId.is_in(ids))
+                .order_by_asc(invoice_lines::Column::InvoiceId)
+                .order_by_asc(invoice_lines::Column::Position)
+                .all(&self.db)
+                .await
+                .map_err(db_err)?
+            {
+                lines.entry(line.invoice_id.clone()).or_default().push(line);
+            }
+        }
+        rows.into_iter()
+            .map(|row| {
+                let own = lines.remove(&row.id).unwrap_or_default();
+                convert::invoice(row, own, Vec::new(), Vec::new())
+            })
+            .collect()
     }
 
     #[tracing::instrument(name = "store.invoices.mark_overdue", level = "debug", skip_all)]
