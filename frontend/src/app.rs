@@ -85,6 +85,21 @@ fn open_session(session: Session, token: Option<String>) {
     }
 }
 
+/// Scrolls the tab strip (only it) so that the current page's tab is in view.
+fn show_current_tab() {
+    let tab = web_sys::window().and_then(|w| w.document()).and_then(|d| {
+        d.query_selector("nav.tabs a[aria-current=page]")
+            .ok()
+            .flatten()
+    });
+    if let Some(tab) = tab {
+        let options = web_sys::ScrollIntoViewOptions::new();
+        options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+        options.set_inline(web_sys::ScrollLogicalPosition::Nearest);
+        tab.scroll_into_view_with_scroll_into_view_options(&options);
+    }
+}
+
 /// The document's title: each page its own, then the app's name.
 fn set_title(title: &str) {
     if let Some(document) = web_sys::window().and_then(|w| w.document()) {
@@ -212,6 +227,9 @@ fn Shell() -> impl IntoView {
     Effect::new(move |_| {
         let page = page_title(i18n, &location.pathname.get());
         set_title(&format!("{page} · {}", t_string!(i18n, app.title)));
+        // On a narrow screen the current tab may sit past the edge: bring it in, once
+        // the router has marked it.
+        request_animation_frame(show_current_tab);
     });
     view! {
         <a class="skip" href="#main">

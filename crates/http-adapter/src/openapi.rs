@@ -21,7 +21,9 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
-        // §16: the session cookie, accepted with `X-Portal-Request: 1` only.
+        // §16: the session cookie, accepted with `X-Portal-Request: 1` only, in place of
+        // the bearer header on every call under /api/portal and on GET /api/session. Not
+        // listed per operation: a program (or a fuzzer) uses the bearer header.
         components.add_security_scheme(
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(

@@ -119,9 +119,15 @@ pub fn InvoiceLines(
                         {mark} <span class="line-text">{line.description.clone()}</span> {meta}
                         {line_tax}
                     </td>
-                    <td class="num">{quantity}</td>
-                    <td class="num">{format::money(line.unit_price, &currency)}</td>
-                    <td class="num amount">{format::money(line.amount, &currency)}</td>
+                    <td class="num" data-label=move || t_string!(i18n, invoices.quantity)>
+                        {quantity}
+                    </td>
+                    <td class="num" data-label=move || t_string!(i18n, invoices.unit_price)>
+                        {format::money(line.unit_price, &currency)}
+                    </td>
+                    <td class="num amount" data-label=move || t_string!(i18n, invoices.line_amount)>
+                        {format::money(line.amount, &currency)}
+                    </td>
                 </tr>
             }
         })
@@ -140,7 +146,7 @@ pub fn InvoiceLines(
     });
     view! {
         <div class="table-wrap">
-            <table class="invoice-lines">
+            <table class="invoice-lines records">
                 {caption.map(|text| view! { <caption>{tr(i18n, text)}</caption> })}
                 <thead>
                     <tr>

@@ -83,27 +83,33 @@ fn InvoiceTable(list: InvoiceList) -> impl IntoView {
                     <th scope="row">
                         <A href=href>{id.clone()}</A>
                     </th>
-                    <td>{inv.period.clone()}</td>
-                    <td class="num">{format::money(inv.amount, &inv.currency)}</td>
-                    <td>
-                        <StatusBadge status=inv.status.clone() />
-                        {invoice_badge(&inv.fapiao_status)}
+                    <td data-label=move || t_string!(i18n, invoices.period)>{inv.period.clone()}</td>
+                    <td class="num" data-label=move || t_string!(i18n, invoices.amount)>
+                        {format::money(inv.amount, &inv.currency)}
                     </td>
-                    <td class="hide-narrow">{format::date_of(&inv.created_at)}</td>
+                    <td data-label=move || t_string!(i18n, invoices.status)>
+                        <span>
+                            <StatusBadge status=inv.status.clone() />
+                            {invoice_badge(&inv.fapiao_status)}
+                        </span>
+                    </td>
+                    <td data-label=move || t_string!(i18n, invoices.created)>
+                        {format::date_of(&inv.created_at)}
+                    </td>
                 </tr>
             }
         })
         .collect_view();
     view! {
         <div class="table-wrap">
-            <table class="invoices">
+            <table class="invoices records">
                 <thead>
                     <tr>
                         <th scope="col">{tx!(i18n, invoices.number)}</th>
                         <th scope="col">{tx!(i18n, invoices.period)}</th>
                         <th scope="col" class="num">{tx!(i18n, invoices.amount)}</th>
                         <th scope="col">{tx!(i18n, invoices.status)}</th>
-                        <th scope="col" class="hide-narrow">{tx!(i18n, invoices.created)}</th>
+                        <th scope="col">{tx!(i18n, invoices.created)}</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>

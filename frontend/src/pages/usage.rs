@@ -221,14 +221,34 @@ fn UsageSummary(overview: UsageOverview) -> impl IntoView {
             view! {
                 <tr data-product=p.product.clone()>
                     <th scope="row">{move || product_label(i18n, &product)}</th>
-                    <td class="num">{format::grouped(p.used)}</td>
-                    <td class="num">{format::grouped(p.quota)}</td>
-                    <td class="num">{format::percent(p.percent)}</td>
-                    <td class="num hide-narrow">{format::grouped(p.projected)}</td>
-                    <td class="num included">{format::grouped(p.included)}</td>
-                    <td class="num overage-units">{units}</td>
-                    <td class="num overage-amount">{format::money(p.overage_amount, "CNY")}</td>
-                    <td>
+                    <td class="num" data-label=move || t_string!(i18n, usage.used)>
+                        {format::grouped(p.used)}
+                    </td>
+                    <td class="num" data-label=move || t_string!(i18n, usage.quota)>
+                        {format::grouped(p.quota)}
+                    </td>
+                    <td class="num" data-label=move || t_string!(i18n, usage.percent)>
+                        {format::percent(p.percent)}
+                    </td>
+                    <td class="num" data-label=move || t_string!(i18n, usage.projected)>
+                        {format::grouped(p.projected)}
+                    </td>
+                    <td class="num included" data-label=move || t_string!(i18n, usage.included)>
+                        {format::grouped(p.included)}
+                    </td>
+                    <td
+                        class="num overage-units"
+                        data-label=move || t_string!(i18n, usage.overage_units)
+                    >
+                        {units}
+                    </td>
+                    <td
+                        class="num overage-amount"
+                        data-label=move || t_string!(i18n, usage.overage_amount)
+                    >
+                        {format::money(p.overage_amount, "CNY")}
+                    </td>
+                    <td data-label=move || t_string!(i18n, usage.status)>
                         <span class=format!(
                             "badge alert-{}",
                             p.alert,
@@ -246,7 +266,7 @@ fn UsageSummary(overview: UsageOverview) -> impl IntoView {
     view! {
         <div class="quota-list">{bars}</div>
         <div class="table-wrap">
-            <table class="usage-summary">
+            <table class="usage-summary records">
                 <caption class="sr-only">{overview.month.clone()}</caption>
                 <thead>
                     <tr>
@@ -254,7 +274,7 @@ fn UsageSummary(overview: UsageOverview) -> impl IntoView {
                         <th scope="col" class="num">{tx!(i18n, usage.used)}</th>
                         <th scope="col" class="num">{tx!(i18n, usage.quota)}</th>
                         <th scope="col" class="num">{tx!(i18n, usage.percent)}</th>
-                        <th scope="col" class="num hide-narrow">{tx!(i18n, usage.projected)}</th>
+                        <th scope="col" class="num">{tx!(i18n, usage.projected)}</th>
                         <th scope="col" class="num">{tx!(i18n, usage.included)}</th>
                         <th scope="col" class="num">{tx!(i18n, usage.overage_units)}</th>
                         <th scope="col" class="num">{tx!(i18n, usage.overage_amount)}</th>

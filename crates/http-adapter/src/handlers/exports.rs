@@ -148,7 +148,7 @@ fn document_row(d: &ExportedDocument, language: Language) -> Result<Vec<Cell>, A
 #[utoipa::path(
     context_path = "/api",
     tag = "exports",
-    security(("bearer" = []), ("session" = [])),
+    security(("bearer" = [])),
     params(InvoicesExportQuery, LangQuery),
     responses(
         (status = 200, description = "The file (`text/csv` or XLSX), as an attachment"),
@@ -211,7 +211,7 @@ pub async fn invoices(
 #[utoipa::path(
     context_path = "/api",
     tag = "exports",
-    security(("bearer" = []), ("session" = [])),
+    security(("bearer" = [])),
     params(UsageExportQuery, LangQuery),
     responses(
         (status = 200, description = "The file (`text/csv` or XLSX), as an attachment"),

@@ -77,7 +77,7 @@ pub async fn start(req: HttpRequest, user: SessionUser) -> Result<HttpResponse, 
     context_path = "/api",
     tag = "app",
     responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody)),
-    security(("bearer" = []), ("session" = []))
+    security(("bearer" = []))
 )]
 #[get("/session")]
 pub async fn current(user: SessionUser) -> web::Json<SessionInfo> {

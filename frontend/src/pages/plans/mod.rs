@@ -255,15 +255,21 @@ fn PlanTable(
                     let label = move || {
                         format::fill(t_string!(i18n, plans.downgrade_to), &[("name", &name)])
                     };
+                    let aria = label.clone();
                     view! {
                         <button
                             type="button"
                             class="secondary downgrade"
                             data-plan=plan.plan_id.clone()
                             disabled=busy
+                            aria-label=aria
                             on:click=move |_| downgrade.set(Downgrade::Confirming(plan.clone()))
                         >
-                            {label}
+                            // Narrow screens show the verb alone: the column names the plan.
+                            <span class="wide">{label}</span>
+                            <span class="narrow" aria-hidden="true">
+                                {tx!(i18n, plans.downgrade_short)}
+                            </span>
                         </button>
                     }
                 });
@@ -276,15 +282,20 @@ fn PlanTable(
                                     format::fill(t_string!(i18n, plans.upgrade_to), &[("name", &name)])
                                 };
                                 let plan = plan.clone();
+                                let aria = label.clone();
                                 view! {
                                     <button
                                         type="button"
                                         class="upgrade"
                                         data-plan=plan.plan_id.clone()
                                         disabled=busy
+                                        aria-label=aria
                                         on:click=move |_| start_upgrade(plan.clone())
                                     >
-                                        {label}
+                                        <span class="wide">{label}</span>
+                                        <span class="narrow" aria-hidden="true">
+                                            {tx!(i18n, plans.upgrade_short)}
+                                        </span>
                                     </button>
                                 }
                             })}
