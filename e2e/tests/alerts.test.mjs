@@ -154,6 +154,24 @@ test("an admin sets a quota rule; crossing it rings the bell; marking it read dr
   await page.keyboard.press("Escape");
   await panel.waitFor({ state: "detached" });
   assert.equal(await page.locator(".bell-button").getAttribute("aria-expanded"), "false");
+
+  // A notice links to its page (§16); 全部已读 clears the count.
+  await ingestAiChat(portal, beyond);
+  const more = await portal.api("/api/portal/notifications?lang=zh", token);
+  await page.getByRole("link", { name: "账户" }).click();
+  await page.locator(".bell-button").click();
+  if (more.unread > 0) {
+    await panel.getByRole("button", { name: "全部已读" }).click();
+    await page.waitForFunction(() => document.querySelector(".bell-button .bell-count")?.textContent === "");
+    assert.equal((await portal.api("/api/portal/notifications", token)).unread, 0);
+  } else {
+    // Nothing unread: nothing to mark.
+    await panel.locator("li.notice-item").first().waitFor();
+    assert.equal(await panel.getByRole("button", { name: "全部已读" }).count(), 0);
+  }
+  await panel.locator(`li.notice-item[data-id="${newest.id}"] .notice-title a`).click();
+  await page.getByRole("heading", { name: "用量", level: 1 }).waitFor();
+  assert.equal(new URL(page.url()).pathname, newest.link);
 });
 
 test("the API's reasons show beside the fields; what cannot be sent is refused in the app", async () => {

@@ -345,6 +345,11 @@ impl Api {
         self.get(Request::post(&url), bodies::notification)
     }
 
+    /// 全部已读: every notification read.
+    pub fn mark_all_read(self) -> Pending<()> {
+        self.send(Request::post("/api/portal/notifications/read-all"), None)
+    }
+
     /// The fapiao profile (开票信息); `None` until one is saved (the API's 404).
     pub fn fapiao_profile(self) -> Pending<Option<FapiaoProfile>> {
         let answer = self.get(Request::get(FAPIAO_PROFILE), bodies::fapiao_profile);

@@ -34,6 +34,14 @@ pub fn mark_read(state: &mut Notifications, updated: Notification) {
     }
 }
 
+/// Everything read (after 全部已读).
+pub fn mark_all_read(state: &mut Notifications) {
+    for item in &mut state.notifications {
+        item.read = true;
+    }
+    state.unread = 0;
+}
+
 /// The bell's count: nothing when all is read, `99+` beyond 99.
 pub fn count_text(unread: u64) -> Option<String> {
     match unread {
@@ -55,6 +63,7 @@ mod tests {
             title: format!("title {id}"),
             body: "body".into(),
             read,
+            link: "/usage".into(),
         }
     }
 

@@ -99,6 +99,7 @@ async fn a_crossed_rule_notifies_once_a_month(backend: Backend) {
     assert_eq!(n["kind"], "usage.threshold_crossed");
     assert_eq!(n["title"], format!("AI 对话用量已达 {percent}%"));
     assert_eq!(n["read"], false);
+    assert_eq!(n["link"], "/usage", "the page it is about");
     let en = app.read("/api/portal/notifications?lang=en").await;
     assert_eq!(
         en["notifications"][0]["title"],
@@ -113,9 +114,26 @@ async fn a_crossed_rule_notifies_once_a_month(backend: Backend) {
             .len(),
         1
     );
-    // Read: the count drops; another customer cannot read it.
-    let id = n["id"].as_str().unwrap();
+    // 全部已读 marks the caller's own only.
     let other = app.token("cust_demo2", portal_http::TokenRole::Admin);
+    let all_read = |token: String| {
+        let app = &app;
+        async move {
+            let resp = app
+                .post_json("/api/portal/notifications/read-all", &token, &json!({}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200);
+            resp.json::<Value>().await.unwrap()["marked"].clone()
+        }
+    };
+    assert_eq!(all_read(other.clone()).await, 0);
+    assert_eq!(app.read("/api/portal/notifications").await["unread"], 1);
+    assert_eq!(all_read(app.member()).await, 1);
+    assert_eq!(app.read("/api/portal/notifications").await["unread"], 0);
+    // Read one by one: another customer cannot read it.
+    let id = n["id"].as_str().unwrap();
     let resp = app
         .post_json(
             &format!("/api/portal/notifications/{id}/read"),

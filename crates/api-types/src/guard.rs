@@ -51,6 +51,16 @@ pub struct Notification {
     pub title: String,
     pub body: String,
     pub read: bool,
+    /// The app's page about it (§16): `/usage`, `/`, `/fapiao`, `/invoices/{id}`.
+    pub link: String,
+}
+
+/// `POST /api/portal/notifications/read-all`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct NotificationsRead {
+    /// How many were unread.
+    pub marked: u64,
 }
 
 /// `GET /api/portal/notifications`: newest first.

@@ -24,7 +24,7 @@ pub use fapiao::{
 };
 pub use guard::{
     AlertRule, AlertRules, Cap, Caps, Entitlement, Entitlements, Notification, Notifications,
-    Threshold,
+    NotificationsRead, Threshold,
 };
 pub use invoices::{Invoice, InvoiceLine, InvoiceList, InvoiceSummary, Payment, PaymentRequest};
 pub use receivables::{

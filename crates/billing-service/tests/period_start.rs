@@ -48,6 +48,21 @@ async fn new_customer(portal: &Portal, id: &str) -> Principal {
     Principal::new(customer, UserId::parse("user_1").unwrap(), Role::Admin)
 }
 
+/// Provisions `who` on `plan` from `start` to `end`, as the platform does.
+async fn subscribe(
+    portal: &Portal,
+    who: &Principal,
+    plan_id: &str,
+    start: NaiveDate,
+    end: NaiveDate,
+) {
+    portal
+        .plan_changes
+        .provision_subscription(&platform(), &who.customer_id, &plan(plan_id), start, end)
+        .await
+        .unwrap();
+}
+
 async fn invoices(portal: &Portal, who: &Principal) -> Vec<portal_domain::InvoiceSummary> {
     portal
         .invoices
@@ -62,17 +77,7 @@ async fn provisioning_that_serves_today_invoices_the_period_at_once() {
     let (portal, _clock) = world().await;
     let who = new_customer(&portal, "cust_fresh").await;
     // From the 6th of December: December's fee for 26 of 31 days, billed in advance.
-    portal
-        .plan_changes
-        .provision_subscription(
-            &platform(),
-            &who.customer_id,
-            &plan("pro"),
-            d(2026, 12, 6),
-            d(2027, 12, 5),
-        )
-        .await
-        .unwrap();
+    subscribe(&portal, &who, "pro", d(2026, 12, 6), d(2027, 12, 5)).await;
     let issued = invoices(&portal, &who).await;
     assert_eq!(issued.len(), 1, "{issued:?}");
     assert_eq!(issued[0].period, Month::new(2026, 12).unwrap());
@@ -88,17 +93,7 @@ async fn provisioning_that_serves_today_invoices_the_period_at_once() {
 
     // Provisioned from a later month: nothing to invoice yet.
     let later = new_customer(&portal, "cust_later").await;
-    portal
-        .plan_changes
-        .provision_subscription(
-            &platform(),
-            &later.customer_id,
-            &plan("pro"),
-            d(2027, 1, 1),
-            d(2027, 12, 31),
-        )
-        .await
-        .unwrap();
+    subscribe(&portal, &later, "pro", d(2027, 1, 1), d(2027, 12, 31)).await;
     assert!(invoices(&portal, &later).await.is_empty());
 }
 
@@ -107,17 +102,7 @@ async fn an_upgrade_in_a_period_without_invoice_issues_the_invoice_its_preview_s
     let (portal, clock) = world().await;
     let who = new_customer(&portal, "cust_january").await;
     // Provisioned in December for January; on 15 January no run has billed January yet.
-    portal
-        .plan_changes
-        .provision_subscription(
-            &platform(),
-            &who.customer_id,
-            &plan("basic"),
-            d(2027, 1, 1),
-            d(2027, 12, 31),
-        )
-        .await
-        .unwrap();
+    subscribe(&portal, &who, "basic", d(2027, 1, 1), d(2027, 12, 31)).await;
     clock.set(Utc.with_ymd_and_hms(2027, 1, 15, 2, 0, 0).unwrap());
     assert!(invoices(&portal, &who).await.is_empty());
 

@@ -125,6 +125,7 @@ pub fn configure(
                     .service(handlers::guard::get_caps)
                     .service(handlers::guard::put_caps)
                     .service(handlers::guard::get_notifications)
+                    .service(handlers::guard::read_all_notifications)
                     .service(handlers::guard::read_notification)
                     .service(handlers::guard::get_entitlements)
                     .service(handlers::fapiao::get_profile)

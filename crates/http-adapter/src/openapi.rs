@@ -139,6 +139,7 @@ impl Modify for CommonResponses {
         handlers::guard::get_caps,
         handlers::guard::put_caps,
         handlers::guard::get_notifications,
+        handlers::guard::read_all_notifications,
         handlers::guard::read_notification,
         handlers::guard::get_entitlements,
         handlers::fapiao::get_profile,

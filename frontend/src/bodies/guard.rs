@@ -47,6 +47,7 @@ pub fn notification(value: &Value) -> Option<Notification> {
         title: f.req("title", text)?,
         body: f.req("body", text)?,
         read: f.req("read", boolean)?,
+        link: f.req("link", text)?,
     })
 }
 

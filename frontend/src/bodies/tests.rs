@@ -318,7 +318,8 @@ fn the_spend_guard() {
     let read: Caps = serde_json::from_value(caps_json).unwrap();
     writes_as_serde(&read, caps_body(&read));
     let one = json!({"id": "n1", "at": "2025-12-19T10:00:00Z",
-        "kind": "usage.threshold_crossed", "title": "用量提醒", "body": "b", "read": false});
+        "kind": "usage.threshold_crossed", "title": "用量提醒", "body": "b", "read": false,
+        "link": "/usage"});
     agrees(one.clone(), notification);
     agrees(json!({"unread": 1, "notifications": [one]}), notifications);
 }

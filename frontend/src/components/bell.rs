@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 use portal_api_types::Notifications;
 
@@ -132,6 +133,25 @@ pub fn Bell() -> impl IntoView {
         });
     };
 
+    let mark_all = move |_| {
+        failed.set(None);
+        spawn_local(async move {
+            match api.mark_all_read().await {
+                Ok(()) => {
+                    let _ = state.try_update(|s| {
+                        if let Some(s) = s {
+                            notices::mark_all_read(s);
+                        }
+                    });
+                }
+                Err(ApiError::Unauthorized) => {}
+                Err(error) => {
+                    let _ = failed.try_set(Some(error));
+                }
+            }
+        });
+    };
+
     let count = move || notices::count_text(state.with(|s| s.as_ref().map_or(0, |s| s.unread)));
     let items = move || {
         let failure = failed.get().map(|error| {
@@ -164,7 +184,10 @@ pub fn Bell() -> impl IntoView {
                     });
                     view! {
                         <li class="notice-item" class:unread=unread data-id=n.id data-kind=n.kind>
-                            <p class="notice-title">{badge}{n.title}</p>
+                            <p class="notice-title">
+                                {badge}
+                                <A href=n.link on:click=move |_| open.set(false)>{n.title}</A>
+                            </p>
                             <p class="notice-body">{n.body}</p>
                             <p class="notice-meta">
                                 <time datetime=n.at>{time}</time>
@@ -188,7 +211,19 @@ pub fn Bell() -> impl IntoView {
         }
         view! {
             <section id="notice-panel" class="notice-panel" aria-labelledby="notice-heading">
-                <h2 id="notice-heading">{tx!(i18n, bell.label)}</h2>
+                <div class="section-head">
+                    <h2 id="notice-heading">{tx!(i18n, bell.label)}</h2>
+                    {move || {
+                        (state.with(|s| s.as_ref().map_or(0, |s| s.unread)) > 0)
+                            .then(|| {
+                                view! {
+                                    <button type="button" class="secondary mark-all-read" on:click=mark_all>
+                                        {tx!(i18n, bell.mark_all_read)}
+                                    </button>
+                                }
+                            })
+                    }}
+                </div>
                 {redrawn(items)}
             </section>
         }

@@ -74,6 +74,10 @@ pub trait GuardRepository: Send + Sync {
         customer: &CustomerId,
         id: &str,
     ) -> Result<Option<Notification>, RepositoryError>;
+
+    /// Marks every unread notification of the customer read (and no one else's); how
+    /// many were unread.
+    async fn mark_all_read(&self, customer: &CustomerId) -> Result<u64, RepositoryError>;
 }
 
 impl Notification {

@@ -152,4 +152,13 @@ impl SpendGuard {
             .await?
             .ok_or(SpendGuardError::NotFound("notification"))
     }
+
+    /// 全部已读: marks every notification of the customer read; how many were unread.
+    #[instrument(skip_all, fields(customer = %principal.customer_id))]
+    pub async fn mark_all_notifications_read(
+        &self,
+        principal: &Principal,
+    ) -> Result<u64, SpendGuardError> {
+        Ok(self.guard.mark_all_read(&principal.customer_id).await?)
+    }
 }

@@ -120,4 +120,18 @@ impl GuardRepository for InMemoryStore {
                 n.clone()
             }))
     }
+
+    async fn mark_all_read(&self, customer: &CustomerId) -> Result<u64, RepositoryError> {
+        let mut state = self.lock()?;
+        let mut marked = 0;
+        for n in state
+            .notifications
+            .iter_mut()
+            .filter(|n| &n.customer_id == customer && !n.read)
+        {
+            n.read = true;
+            marked += 1;
+        }
+        Ok(marked)
+    }
 }

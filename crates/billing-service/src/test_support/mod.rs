@@ -13,16 +13,16 @@ use portal_domain::billing_ops::daily_deltas;
 use portal_domain::product::Metering;
 use portal_domain::{
     AccountChanges, AuditEntry, AuditKey, AuditPage, BusinessCalendar, Customer, CustomerId,
-    DateRange, DocumentKind, Invoice, InvoiceId, InvoiceKey, InvoicePage, InvoiceStatus, Money,
-    Month, NewCustomer, NewInvoice, Page, PageRequest, Plan, PlanId, Product, Subscription,
-    SubscriptionStatus, UsageEvent, UsageRecord, account_audit,
+    DateRange, DocumentKind, Invoice, InvoiceStatus, Money, Month, NewCustomer, NewInvoice, Page,
+    PageRequest, Plan, PlanId, Product, Subscription, SubscriptionStatus, UsageEvent, UsageRecord,
+    account_audit,
 };
 
 use crate::Adapters;
 use crate::ports::{
     Actor, AuditRepository, Clock, CustomerRepository, HealthProbe, InvoiceDocument,
-    InvoiceRenderer, InvoiceRepository, PlanCatalog, RenderError, RepositoryError,
-    SubscriptionRepository, UsageRepository,
+    InvoiceRenderer, PlanCatalog, RenderError, RepositoryError, SubscriptionRepository,
+    UsageRepository,
 };
 
 pub mod contract;
@@ -33,6 +33,7 @@ pub use metrics::{Recorded, RecordingMetrics};
 mod account;
 mod fapiao;
 mod guard;
+mod invoices;
 mod keys;
 mod ledger;
 mod outbox;
@@ -337,88 +338,6 @@ impl UsageRepository for InMemoryStore {
             }
         }
         Ok(added)
-    }
-}
-
-#[async_trait]
-impl InvoiceRepository for InMemoryStore {
-    async fn list(
-        &self,
-        customer: &CustomerId,
-        page: &PageRequest<InvoiceKey>,
-    ) -> Result<InvoicePage, RepositoryError> {
-        let state = self.lock()?;
-        let theirs = state
-            .invoices
-            .iter()
-            .filter(|i| &i.customer_id == customer && i.document == DocumentKind::Invoice)
-            .map(Invoice::summary);
-        Ok(Page::newest_first(theirs, page, InvoiceKey::of))
-    }
-
-    async fn find(
-        &self,
-        customer: &CustomerId,
-        id: &InvoiceId,
-    ) -> Result<Option<Invoice>, RepositoryError> {
-        Ok(self
-            .lock()?
-            .invoices
-            .iter()
-            .find(|i| {
-                &i.id == id && &i.customer_id == customer && i.document == DocumentKind::Invoice
-            })
-            .cloned())
-    }
-
-    async fn mark_overdue(
-        &self,
-        today: NaiveDate,
-        announce: &crate::ports::Announce<'_>,
-    ) -> Result<u64, RepositoryError> {
-        let mut state = self.lock()?;
-        let mut marked = Vec::new();
-        for i in &mut state.invoices {
-            if i.status == InvoiceStatus::Pending
-                && i.due_date < today
-                && i.document == DocumentKind::Invoice
-                && i.amount_due().is_ok_and(|d| !d.is_zero())
-            {
-                i.status = InvoiceStatus::Overdue;
-                marked.push(i.clone());
-            }
-        }
-        for invoice in &marked {
-            if let Some(message) = announce(invoice) {
-                state.outbox.push(outbox::Stored::new(message));
-            }
-        }
-        Ok(marked.len() as u64)
-    }
-
-    async fn find_any(&self, id: &InvoiceId) -> Result<Option<Invoice>, RepositoryError> {
-        Ok(self.lock()?.invoices.iter().find(|i| &i.id == id).cloned())
-    }
-
-    async fn documents_of(
-        &self,
-        customer: &CustomerId,
-        from: portal_domain::Month,
-        to: portal_domain::Month,
-    ) -> Result<Vec<Invoice>, RepositoryError> {
-        let mut found: Vec<Invoice> = self
-            .lock()?
-            .invoices
-            .iter()
-            .filter(|i| &i.customer_id == customer && i.period >= from && i.period <= to)
-            .map(|i| Invoice {
-                payments: Vec::new(),
-                applications: Vec::new(),
-                ..i.clone()
-            })
-            .collect();
-        found.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
-        Ok(found)
     }
 }
 

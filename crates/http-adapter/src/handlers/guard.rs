@@ -3,10 +3,10 @@
 use actix_web::{HttpResponse, get, post, put, web};
 use portal_api_types::{
     AlertRule, AlertRules, Cap, Caps, Entitlement, Entitlements, ErrorBody, Notification,
-    Notifications, Threshold,
+    Notifications, NotificationsRead, Threshold,
 };
 use portal_billing::DocumentLanguage;
-use portal_domain::guard::{self as rules, AlertCondition, RawAlertRule, RawThreshold};
+use portal_domain::guard::{self as rules, AlertCondition, Notice, RawAlertRule, RawThreshold};
 
 use crate::auth::{CustomerUser, ServiceCaller};
 use crate::error::ApiError;
@@ -157,7 +157,14 @@ fn notification(
     language: DocumentLanguage,
 ) -> Notification {
     let (title, body) = n.notice.words(language);
+    let link = match &n.notice {
+        Notice::Quota { .. } => "/usage".to_owned(),
+        Notice::ProjectedBill { .. } => "/".to_owned(),
+        Notice::FapiaoIssued { .. } => "/fapiao".to_owned(),
+        Notice::PaymentReminder { invoice_id, .. } => format!("/invoices/{invoice_id}"),
+    };
     Notification {
+        link,
         id: n.id.clone(),
         at: dto::timestamp(n.at),
         kind: n.notice.kind().to_owned(),
@@ -216,6 +223,26 @@ pub async fn read_notification(
         .mark_notification_read(&user, &super::ids::notification(&id)?)
         .await?;
     Ok(worded(notification(&read, language)))
+}
+
+/// 全部已读 / Mark all read: every notification of the customer read.
+#[utoipa::path(
+    context_path = "/api",
+    tag = "spend guard",
+    security(("bearer" = [])),
+    responses((status = 200, body = NotificationsRead))
+)]
+#[post("/portal/notifications/read-all")]
+pub async fn read_all_notifications(
+    state: web::Data<AppState>,
+    CustomerUser(user): CustomerUser,
+) -> Result<web::Json<NotificationsRead>, ApiError> {
+    let marked = state
+        .portal
+        .spend_guard
+        .mark_all_notifications_read(&user)
+        .await?;
+    Ok(web::Json(NotificationsRead { marked }))
 }
 
 /// Whether the platform may serve more of each product now (service tokens only).

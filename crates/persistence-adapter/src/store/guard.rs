@@ -434,4 +434,16 @@ impl GuardRepository for SeaOrmStore {
             .map(notification)
             .transpose()
     }
+
+    #[tracing::instrument(name = "store.guard.mark_all_read", level = "debug", skip_all)]
+    async fn mark_all_read(&self, customer: &CustomerId) -> Result<u64, RepositoryError> {
+        Ok(notifications::Entity::update_many()
+            .col_expr(notifications::Column::Read, Expr::value(true))
+            .filter(notifications::Column::CustomerId.eq(customer.as_str()))
+            .filter(notifications::Column::Read.eq(false))
+            .exec(&self.db)
+            .await
+            .map_err(db_err)?
+            .rows_affected)
+    }
 }
