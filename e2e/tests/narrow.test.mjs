@@ -55,7 +55,9 @@ for (const lang of ["zh", "en"]) {
     const { page } = browser;
     const token = portal.token({ role: "admin" });
     const problems = [];
-    for (const path of PAGES) {
+    // An invoice's own page too (its lines, what paid it).
+    const { invoices } = await portal.api("/api/portal/invoices", token);
+    for (const path of [...PAGES, `/invoices/${invoices[0].invoice_id}`]) {
       await page.goto(`${portal.url}${path}?lang=${lang}&token=${token}`);
       await page.locator("main h1").waitFor();
       await page.locator(".state.loading, .spinner").first().waitFor({ state: "detached", timeout: 10_000 }).catch(() => {});
@@ -71,7 +73,7 @@ for (const lang of ["zh", "en"]) {
         })
         .catch(() => false);
       if (!tab) problems.push(`${path}: its tab is out of view`);
-      await screenshot(page, `narrow${path === "/" ? "-overview" : path.replace("/", "-")}-${lang}`);
+      await screenshot(page, `narrow${path === "/" ? "-overview" : path.replaceAll("/", "-")}-${lang}`);
     }
     // Every navigation entry can be reached: the tab strip scrolls, and says so.
     const tabs = page.locator("nav.tabs");

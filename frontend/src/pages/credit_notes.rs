@@ -42,12 +42,16 @@ fn CreditNoteTable(list: CreditNoteList) -> impl IntoView {
                     <th scope="row">
                         <A href=href>{label}</A>
                     </th>
-                    <td>{note.period.clone()}</td>
-                    <td class="num">{format::money(note.amount, &note.currency)}</td>
-                    <td>
+                    <td data-label=move || t_string!(i18n, invoices.period)>{note.period.clone()}</td>
+                    <td class="num" data-label=move || t_string!(i18n, credit_notes.amount)>
+                        {format::money(note.amount, &note.currency)}
+                    </td>
+                    <td data-label=move || t_string!(i18n, credit_notes.kind)>
                         <span class="badge doc-credit-note">{tx!(i18n, credit_notes.badge)}</span>
                     </td>
-                    <td class="hide-narrow">{format::date_of(&note.created_at)}</td>
+                    <td data-label=move || t_string!(i18n, invoices.created)>
+                        {format::date_of(&note.created_at)}
+                    </td>
                 </tr>
             }
         })
@@ -57,14 +61,14 @@ fn CreditNoteTable(list: CreditNoteList) -> impl IntoView {
             <h2 id="credit-notes">{tx!(i18n, credit_notes.heading)}</h2>
             <p class="hint">{tx!(i18n, credit_notes.intro)}</p>
             <div class="table-wrap">
-                <table class="credit-notes">
+                <table class="credit-notes records">
                     <thead>
                         <tr>
                             <th scope="col">{tx!(i18n, credit_notes.number)}</th>
                             <th scope="col">{tx!(i18n, invoices.period)}</th>
                             <th scope="col" class="num">{tx!(i18n, credit_notes.amount)}</th>
                             <th scope="col">{tx!(i18n, credit_notes.kind)}</th>
-                            <th scope="col" class="hide-narrow">{tx!(i18n, invoices.created)}</th>
+                            <th scope="col">{tx!(i18n, invoices.created)}</th>
                         </tr>
                     </thead>
                     <tbody>{rows}</tbody>
