@@ -241,7 +241,7 @@ test("an action the app has no words for is shown by its raw name", async () => 
     {
       at: "2026-11-26T16:30:00Z",
       user_id: "user_admin",
-      action: "fapiao.requested",
+      action: "invoice.disputed",
       details: { before: {}, after: { request_id: "FP-1" } },
     },
   ];
@@ -251,9 +251,9 @@ test("an action the app has no words for is shown by its raw name", async () => 
   );
   try {
     await page.goto(`${portal.url}/history?lang=zh&token=${portal.token({ role: "member" })}`);
-    const entry = page.locator('li.entry[data-action="fapiao.requested"]');
+    const entry = page.locator('li.entry[data-action="invoice.disputed"]');
     await entry.waitFor();
-    assert.equal((await entry.locator(".entry-text").textContent()).trim(), "fapiao.requested: request_id “” → “FP-1”");
+    assert.equal((await entry.locator(".entry-text").textContent()).trim(), "invoice.disputed: request_id “” → “FP-1”");
     // 16:30 UTC is half past midnight the next day in Shanghai.
     assert.equal(await entry.locator("time").textContent(), "2026-11-27 00:30");
   } finally {

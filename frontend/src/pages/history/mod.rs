@@ -40,6 +40,13 @@ pub enum Template {
     ContactEmail,
     By,
     ByService,
+    FapiaoRequested,
+    FapiaoWithdrawn,
+    FapiaoIssued,
+    FapiaoReversed,
+    FapiaoProfile,
+    AlertsUpdated,
+    CapsUpdated,
 }
 
 /// One entry, put in words.
@@ -168,12 +175,53 @@ pub fn describe(
                 &[("amount", &amount), ("reference", reference)],
             )
         }
+        // A fapiao request (§12): asked for and withdrawn by the customer, issued and
+        // reversed by the platform's finance service.
+        "fapiao.requested" | "fapiao.withdrawn" | "fapiao.issued" | "fapiao.reversed" => {
+            let template = match entry.action.as_str() {
+                "fapiao.requested" => Template::FapiaoRequested,
+                "fapiao.withdrawn" => Template::FapiaoWithdrawn,
+                "fapiao.issued" => Template::FapiaoIssued,
+                _ => Template::FapiaoReversed,
+            };
+            let amount = Decimal::from_str(get(after, "amount")).map_or_else(
+                |_| get(after, "amount").to_owned(),
+                |a| format::money(a, "CNY"),
+            );
+            let invoices = get(after, "invoice_ids").replace(',', text(Template::Separator));
+            fill(
+                text(template),
+                &[
+                    ("request", get(after, "request_id")),
+                    ("amount", &amount),
+                    ("invoices", &invoices),
+                ],
+            )
+        }
+        "fapiao.profile_updated" => fill(
+            text(Template::FapiaoProfile),
+            &[("title", get(after, "title"))],
+        ),
+        "alerts.updated" | "caps.updated" => fill(
+            text(if entry.action == "alerts.updated" {
+                Template::AlertsUpdated
+            } else {
+                Template::CapsUpdated
+            }),
+            &[
+                ("before", get(before, "count")),
+                ("after", get(after, "count")),
+            ],
+        ),
         other => match changes(entry, text) {
             fields if fields.is_empty() => other.to_owned(),
             fields => format!("{other}: {fields}"),
         },
     };
-    let by = if matches!(entry.action.as_str(), "invoice.paid" | "payment.received") {
+    let by = if matches!(
+        entry.action.as_str(),
+        "invoice.paid" | "payment.received" | "fapiao.issued" | "fapiao.reversed"
+    ) {
         Template::ByService
     } else {
         Template::By
@@ -205,6 +253,13 @@ fn translated(i18n: I18nContext, key: Template) -> &'static str {
         Template::ContactEmail => t_string!(i18n, account.contact_email),
         Template::By => t_string!(i18n, history.by),
         Template::ByService => t_string!(i18n, history.by_service),
+        Template::FapiaoRequested => t_string!(i18n, history.fapiao_requested),
+        Template::FapiaoWithdrawn => t_string!(i18n, history.fapiao_withdrawn),
+        Template::FapiaoIssued => t_string!(i18n, history.fapiao_issued),
+        Template::FapiaoReversed => t_string!(i18n, history.fapiao_reversed),
+        Template::FapiaoProfile => t_string!(i18n, history.fapiao_profile),
+        Template::AlertsUpdated => t_string!(i18n, history.alerts_updated),
+        Template::CapsUpdated => t_string!(i18n, history.caps_updated),
     }
 }
 

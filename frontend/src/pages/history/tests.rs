@@ -29,6 +29,13 @@ fn texts(file: &'static str) -> impl Fn(Template) -> &'static str {
             Template::ContactEmail => "account.contact_email",
             Template::By => "history.by",
             Template::ByService => "history.by_service",
+            Template::FapiaoRequested => "history.fapiao_requested",
+            Template::FapiaoWithdrawn => "history.fapiao_withdrawn",
+            Template::FapiaoIssued => "history.fapiao_issued",
+            Template::FapiaoReversed => "history.fapiao_reversed",
+            Template::FapiaoProfile => "history.fapiao_profile",
+            Template::AlertsUpdated => "history.alerts_updated",
+            Template::CapsUpdated => "history.caps_updated",
         };
         let (group, key) = path.split_once('.').unwrap();
         value[group][key].as_str().unwrap()
@@ -213,10 +220,50 @@ fn an_account_edit_names_each_changed_field() {
 }
 
 #[test]
+fn fapiao_alerts_and_caps_are_worded_in_each_language() {
+    let requested = entry(
+        "fapiao.requested",
+        &[],
+        &[
+            ("request_id", "FP202612001"),
+            ("status", "pending"),
+            ("amount", "1998.00"),
+            ("invoice_ids", "INV202611001,INV202612001"),
+        ],
+    );
+    assert_eq!(
+        describe(&requested, &[], &zh()).sentence,
+        "申请开具发票 FP202612001（¥1,998.00，账单 INV202611001；INV202612001）"
+    );
+    assert_eq!(
+        describe(&requested, &[], &en()).sentence,
+        "Requested fapiao FP202612001 (¥1,998.00, bills INV202611001; INV202612001)"
+    );
+    let issued = entry(
+        "fapiao.issued",
+        &[],
+        &[("request_id", "FP202612001"), ("amount", "1998.00")],
+    );
+    let described = describe(&issued, &[], &zh());
+    assert_eq!(described.sentence, "发票 FP202612001 已开具（¥1,998.00）");
+    assert!(described.who.starts_with("平台服务"), "{}", described.who);
+    let alerts = entry("alerts.updated", &[("count", "1")], &[("count", "2")]);
+    assert_eq!(
+        describe(&alerts, &[], &en()).sentence,
+        "Changed the cost alerts (rules: 1 → 2)"
+    );
+    let caps = entry("caps.updated", &[("count", "0")], &[("count", "1")]);
+    assert_eq!(
+        describe(&caps, &[], &zh()).sentence,
+        "修改了用量封顶（0 项 → 1 项）"
+    );
+}
+
+#[test]
 fn an_unknown_action_keeps_its_raw_name() {
-    let odd = entry("fapiao.requested", &[], &[("request_id", "F1")]);
+    let odd = entry("invoice.disputed", &[], &[("invoice_id", "INV1")]);
     let text = describe(&odd, &[], &en());
-    assert_eq!(text.sentence, "fapiao.requested: request_id “” → “F1”");
+    assert_eq!(text.sentence, "invoice.disputed: invoice_id “” → “INV1”");
     let bare = entry("subscription.paused", &[], &[]);
     assert_eq!(describe(&bare, &[], &zh()).sentence, "subscription.paused");
 }
