@@ -1,5 +1,6 @@
 //! The app's hashed assets (wasm, js, css) compressed once with brotli at its best
-//! quality, so the first load carries the smallest bytes a browser can decode. Quality 11
+//! quality (and gzip -9 for browsers without brotli), so the first load carries the
+//! smallest bytes a browser can decode. Quality 11
 //! takes a few seconds for the wasm, far too slow per response (the `Compress` middleware
 //! uses a fast level): it runs once per static directory on a thread of its own when the
 //! server starts, and until it is done the assets go out compressed per response as
@@ -21,7 +22,10 @@ const WINDOW: u32 = 22;
 
 /// One compressed asset.
 pub struct Asset {
+    /// Brotli, quality 11.
     pub body: web::Bytes,
+    /// Gzip, level 9.
+    pub gzip: web::Bytes,
     pub content_type: &'static str,
 }
 
@@ -84,6 +88,7 @@ pub fn compress_dir(dir: &Path) -> HashMap<String, Asset> {
                 name,
                 Asset {
                     body: web::Bytes::from(compress(&raw).ok()?),
+                    gzip: web::Bytes::from(gzip(&raw).ok()?),
                     content_type,
                 },
             ))
@@ -122,8 +127,18 @@ pub fn compress(raw: &[u8]) -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Whether the request's `Accept-Encoding` takes brotli (`br`, not at `q=0`).
-fn accepts_brotli(req: &ServiceRequest) -> bool {
+/// `raw` compressed with gzip at level 9.
+pub fn gzip(raw: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut writer = flate2::write::GzEncoder::new(
+        Vec::with_capacity(raw.len() / 3),
+        flate2::Compression::best(),
+    );
+    writer.write_all(raw)?;
+    writer.finish()
+}
+
+/// Whether the request's `Accept-Encoding` takes `coding` (not at `q=0`).
+fn accepts(req: &ServiceRequest, coding: &str) -> bool {
     let Some(accepted) = req
         .headers()
         .get(header::ACCEPT_ENCODING)
@@ -135,7 +150,7 @@ fn accepts_brotli(req: &ServiceRequest) -> bool {
         let mut parts = item.split(';').map(str::trim);
         let named = parts
             .next()
-            .is_some_and(|name| name.eq_ignore_ascii_case("br"));
+            .is_some_and(|name| name.eq_ignore_ascii_case(coding));
         let refused = parts.any(|p| {
             p.strip_prefix("q=")
                 .and_then(|q| q.parse::<f32>().ok())
@@ -145,9 +160,9 @@ fn accepts_brotli(req: &ServiceRequest) -> bool {
     })
 }
 
-/// Answers a `GET` of a compressed asset from memory when the browser takes brotli (the
-/// `Compress` middleware leaves a response with its `Content-Encoding` as it is);
-/// everything else goes on to the files.
+/// Answers a `GET` of a compressed asset from memory when the browser takes brotli, else
+/// gzip (the `Compress` middleware leaves a response with its `Content-Encoding` as it
+/// is); everything else goes on to the files.
 pub async fn serve(
     req: ServiceRequest,
     next: actix_web::middleware::Next<impl MessageBody + 'static>,
@@ -155,15 +170,21 @@ pub async fn serve(
     let compressed = req
         .app_data::<web::Data<Precompressed>>()
         .filter(|_| req.method() == Method::GET && !req.headers().contains_key(header::RANGE))
-        .filter(|_| accepts_brotli(&req))
         .and_then(|assets| {
             let asset = assets.get(req.path())?;
+            let (coding, body) = if accepts(&req, "br") {
+                ("br", &asset.body)
+            } else if accepts(&req, "gzip") {
+                ("gzip", &asset.gzip)
+            } else {
+                return None;
+            };
             Some(
                 HttpResponse::Ok()
                     .content_type(asset.content_type)
-                    .insert_header((header::CONTENT_ENCODING, "br"))
+                    .insert_header((header::CONTENT_ENCODING, coding))
                     .insert_header((header::VARY, "accept-encoding"))
-                    .body(asset.body.clone()),
+                    .body(body.clone()),
             )
         });
     match compressed {
@@ -214,6 +235,11 @@ mod tests {
             .read_to_end(&mut back)
             .unwrap();
         assert_eq!(back, wasm);
+        let mut back = Vec::new();
+        flate2::read::GzDecoder::new(&asset.gzip[..])
+            .read_to_end(&mut back)
+            .unwrap();
+        assert_eq!(back, wasm, "the gzip copy too");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
