@@ -40,6 +40,15 @@ async function misfits(page) {
         }
       }
     }
+    // The chart's text stays readable and inside the chart.
+    for (const svg of document.querySelectorAll("svg.usage-chart")) {
+      const box = svg.getBoundingClientRect();
+      for (const text of svg.querySelectorAll("text")) {
+        const r = text.getBoundingClientRect();
+        if (r.height < 10) found.push(`chart text "${text.textContent}" is ${r.height.toFixed(1)}px high`);
+        if (r.left < box.left - 1 || r.right > box.right + 1) found.push(`chart text "${text.textContent}" leaves the chart`);
+      }
+    }
     // Tables: a column the table hides away (scrolled out of its box) is a misfit too.
     for (const wrap of document.querySelectorAll(".table-wrap")) {
       if (wrap.scrollWidth > wrap.clientWidth + 1) {
