@@ -205,6 +205,23 @@ impl TestApp {
         resp.json().await.unwrap()
     }
 
+    /// For each `(query, field)`: `GET {path}?{query}` with `token` is 422
+    /// `validation_failed` naming `field`.
+    pub async fn refused_naming(&self, path: &str, token: &str, cases: &[(&str, &str)]) {
+        for (query, field) in cases {
+            let resp = self
+                .get(&format!("{path}?{query}"), token)
+                .send()
+                .await
+                .unwrap();
+            let error = assert_error(resp, 422, "validation_failed").await;
+            assert!(
+                error["error"]["fields"][*field].is_string(),
+                "{path}?{query}: {error}"
+            );
+        }
+    }
+
     /// `count` AI conversations for the demo customer now, as one ingested event.
     pub async fn chats(&self, event_id: &str, count: i64) {
         let body = serde_json::json!({"events": [{

@@ -61,16 +61,10 @@ async fn changes_reach_the_platform_as_signed_webhooks_retried_with_one_id(backe
     )
     .await;
     // The app is told what this server delivers (§16): webhooks, not e-mail.
-    let config: Value = app
-        .client
-        .get(format!("{}/api/app-config", app.address))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(config["channels"], json!(["in_app", "webhook"]));
+    assert_eq!(
+        app.read("/api/app-config").await["channels"],
+        json!(["in_app", "webhook"])
+    );
     set_rule(&app, json!(["in_app", "webhook"])).await;
     app.chats("hook-1", 5_000).await;
 
@@ -177,16 +171,10 @@ async fn a_spend_alert_mails_the_contact_in_chinese_and_english(backend: Backend
         .as_str()
         .unwrap()
         .to_owned();
-    let config: Value = app
-        .client
-        .get(format!("{}/api/app-config", app.address))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(config["channels"], json!(["in_app", "email"]));
+    assert_eq!(
+        app.read("/api/app-config").await["channels"],
+        json!(["in_app", "email"])
+    );
     set_rule(&app, json!(["email"])).await;
     app.chats("mail-1", 5_000).await;
 

@@ -89,23 +89,9 @@ async fn provisioning_creates_and_replaces(backend: Backend) {
     assert_eq!(replaced["plan_id"], "pro");
 
     let user = app.token("cust_new", TokenRole::Member);
-    let account: Value = app
-        .get("/api/portal/account", &user)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let account = app.read_as("/api/portal/account", &user).await;
     assert_eq!(account["company_name"], "新客户集团");
-    let seen: Value = app
-        .get("/api/portal/subscription", &user)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let seen = app.read_as("/api/portal/subscription", &user).await;
     assert_eq!(seen["plan_id"], "pro");
     assert_eq!(
         seen["subscription_id"], replaced["subscription_id"],
@@ -114,14 +100,7 @@ async fn provisioning_creates_and_replaces(backend: Backend) {
 
     // Fees are billed in advance: provisioned, the month is invoiced at once (basic,
     // the whole month); replaced by pro, the difference is invoiced at once too.
-    let list: Value = app
-        .get("/api/portal/invoices", &user)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = app.read_as("/api/portal/invoices", &user).await;
     let mut amounts: Vec<(&str, &str)> = list["invoices"]
         .as_array()
         .unwrap()

@@ -140,29 +140,17 @@ async fn the_months_scheduled_run_starts_when_due_and_once() {
     let ten = NaiveTime::from_hms_opt(10, 0, 0).unwrap();
     // 1 January 2027, 09:59 in Shanghai: January's run is not due; December's is.
     clock.set(Utc.with_ymd_and_hms(2027, 1, 1, 1, 59, 0).unwrap());
-    let december = portal
-        .billing
-        .start_scheduled_run(&platform(), ten)
+    let caller = platform();
+    let start = || portal.billing.start_scheduled_run(&caller, ten);
+    let december = start()
         .await
         .unwrap()
         .expect("December's run, never started");
     assert_eq!(december.period, Month::new(2026, 12).unwrap());
     // Started, running or not: never again.
-    assert!(
-        portal
-            .billing
-            .start_scheduled_run(&platform(), ten)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(start().await.unwrap().is_none());
     clock.set(Utc.with_ymd_and_hms(2027, 1, 1, 2, 0, 0).unwrap());
-    let january = portal
-        .billing
-        .start_scheduled_run(&platform(), ten)
-        .await
-        .unwrap()
-        .expect("January's run at 10:00");
+    let january = start().await.unwrap().expect("January's run at 10:00");
     assert_eq!(january.period, Month::new(2027, 1).unwrap());
     let id = RunId::parse(&january.id).unwrap();
     let ended = portal
@@ -172,12 +160,5 @@ async fn the_months_scheduled_run_starts_when_due_and_once() {
         .unwrap()
         .expect("driven to its end");
     assert_eq!(ended.status, portal_domain::RunStatus::Finished);
-    assert!(
-        portal
-            .billing
-            .start_scheduled_run(&platform(), ten)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(start().await.unwrap().is_none());
 }

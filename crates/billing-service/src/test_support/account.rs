@@ -11,7 +11,7 @@ use portal_domain::receivables::{
 };
 use portal_domain::{
     BusinessCalendar, Currency, CustomerId, DocumentKind, Invoice, InvoiceId, InvoiceKey,
-    InvoicePage, InvoiceStatus, Money, Page, PageRequest, Payment,
+    InvoicePage, InvoiceStatus, Money, PageRequest, Payment,
 };
 
 use super::{InMemoryStore, State};
@@ -367,13 +367,7 @@ impl ReceivablesRepository for InMemoryStore {
         customer: &CustomerId,
         page: &PageRequest<InvoiceKey>,
     ) -> Result<InvoicePage, RepositoryError> {
-        let state = self.lock()?;
-        let theirs = state
-            .invoices
-            .iter()
-            .filter(|i| &i.customer_id == customer && i.document == DocumentKind::CreditNote)
-            .map(Invoice::summary);
-        Ok(Page::newest_first(theirs, page, InvoiceKey::of))
+        self.documents_page(customer, DocumentKind::CreditNote, page)
     }
 
     async fn credit_note(
@@ -381,14 +375,7 @@ impl ReceivablesRepository for InMemoryStore {
         customer: &CustomerId,
         id: &InvoiceId,
     ) -> Result<Option<Invoice>, RepositoryError> {
-        Ok(self
-            .lock()?
-            .invoices
-            .iter()
-            .find(|i| {
-                &i.id == id && &i.customer_id == customer && i.document == DocumentKind::CreditNote
-            })
-            .cloned())
+        self.document(customer, id, DocumentKind::CreditNote)
     }
 
     async fn credited_invoices(

@@ -11,6 +11,39 @@ use portal_domain::{
 use super::InMemoryStore;
 use crate::ports::{InvoiceRepository, RepositoryError};
 
+impl InMemoryStore {
+    /// A page of the customer's documents of kind `document`, newest first.
+    pub(super) fn documents_page(
+        &self,
+        customer: &CustomerId,
+        document: DocumentKind,
+        page: &PageRequest<InvoiceKey>,
+    ) -> Result<InvoicePage, RepositoryError> {
+        let state = self.lock()?;
+        let theirs = state
+            .invoices
+            .iter()
+            .filter(|i| &i.customer_id == customer && i.document == document)
+            .map(Invoice::summary);
+        Ok(Page::newest_first(theirs, page, InvoiceKey::of))
+    }
+
+    /// The customer's document `id` if it is of kind `document`.
+    pub(super) fn document(
+        &self,
+        customer: &CustomerId,
+        id: &InvoiceId,
+        document: DocumentKind,
+    ) -> Result<Option<Invoice>, RepositoryError> {
+        Ok(self
+            .lock()?
+            .invoices
+            .iter()
+            .find(|i| &i.id == id && &i.customer_id == customer && i.document == document)
+            .cloned())
+    }
+}
+
 #[async_trait]
 impl InvoiceRepository for InMemoryStore {
     async fn list(
@@ -18,13 +51,7 @@ impl InvoiceRepository for InMemoryStore {
         customer: &CustomerId,
         page: &PageRequest<InvoiceKey>,
     ) -> Result<InvoicePage, RepositoryError> {
-        let state = self.lock()?;
-        let theirs = state
-            .invoices
-            .iter()
-            .filter(|i| &i.customer_id == customer && i.document == DocumentKind::Invoice)
-            .map(Invoice::summary);
-        Ok(Page::newest_first(theirs, page, InvoiceKey::of))
+        self.documents_page(customer, DocumentKind::Invoice, page)
     }
 
     async fn find(
@@ -32,14 +59,7 @@ impl InvoiceRepository for InMemoryStore {
         customer: &CustomerId,
         id: &InvoiceId,
     ) -> Result<Option<Invoice>, RepositoryError> {
-        Ok(self
-            .lock()?
-            .invoices
-            .iter()
-            .find(|i| {
-                &i.id == id && &i.customer_id == customer && i.document == DocumentKind::Invoice
-            })
-            .cloned())
+        self.document(customer, id, DocumentKind::Invoice)
     }
 
     async fn mark_overdue(
