@@ -57,12 +57,18 @@ fn download(table: &Table, name: &str, format: &str) -> Result<HttpResponse, Api
         tracing::error!(error = %err, "an export could not be written");
         ApiError::internal()
     })?;
+    Ok(attachment(name, format, bytes))
+}
+
+/// A spreadsheet file (`format` `csv` or `xlsx`) as an attachment named `name`.`format`,
+/// worded in the reader's language and never stored.
+pub(crate) fn attachment(name: &str, format: &str, bytes: Vec<u8>) -> HttpResponse {
     let content_type = if format == "csv" {
         "text/csv; charset=utf-8"
     } else {
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     };
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type(content_type)
         .insert_header((header::VARY, "Accept-Language"))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
@@ -70,7 +76,7 @@ fn download(table: &Table, name: &str, format: &str) -> Result<HttpResponse, Api
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"{name}.{format}\""),
         ))
-        .body(bytes))
+        .body(bytes)
 }
 
 fn document_type(d: &ExportedDocument, language: Language) -> &'static str {

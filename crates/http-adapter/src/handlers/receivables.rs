@@ -80,27 +80,15 @@ pub async fn get_statement(
         .await?;
     let body = dto::statement(&statement, language);
     let name = format!("statement-{}-{}-{}", user.customer_id, body.from, body.to);
-    let file = |content_type: &str, ext: &str, bytes: Vec<u8>| {
-        HttpResponse::Ok()
-            .content_type(content_type.to_owned())
-            .insert_header((header::VARY, "Accept-Language"))
-            .insert_header((header::CACHE_CONTROL, "private, no-store"))
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}.{ext}\""),
-            ))
-            .body(bytes)
-    };
+    let file = |format: &str, bytes| super::exports::attachment(&name, format, bytes);
     Ok(match format {
         "csv" => file(
-            "text/csv; charset=utf-8",
             "csv",
             exports::statement_csv(&body, language).map_err(file_error)?,
         ),
         "xlsx" => {
             let account = state.portal.accounts.account(&user).await?;
             file(
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 "xlsx",
                 exports::statement_xlsx(&body, &account.company_name, language)
                     .map_err(file_error)?,
