@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 mod billing;
+mod costs;
 mod fapiao;
 mod guard;
 mod invoices;
@@ -19,6 +20,7 @@ mod session;
 mod tax;
 mod usage;
 pub use billing::UpcomingBill;
+pub use costs::{CostMonth, Costs, ProductCost};
 pub use fapiao::{
     FapiaoIssued, FapiaoProfile, FapiaoRequest, FapiaoRequests, FapiaoReversed, NewFapiaoRequest,
 };

@@ -8,6 +8,7 @@ pub mod billing_ops;
 pub mod billing_run;
 pub mod calendar;
 pub mod charges;
+pub mod costs;
 pub mod customer;
 pub mod error;
 pub mod fapiao;

@@ -114,6 +114,7 @@ pub fn configure(
                     .service(handlers::invoices::get_invoice_pdf)
                     .service(handlers::receivables::get_balance)
                     .service(handlers::receivables::get_statement)
+                    .service(handlers::costs::get_costs)
                     .service(handlers::exports::invoices)
                     .service(handlers::exports::usage)
                     .service(handlers::receivables::list_credit_notes)

@@ -130,6 +130,7 @@ impl Modify for CommonResponses {
         handlers::invoices::get_invoice_pdf,
         handlers::receivables::get_balance,
         handlers::receivables::get_statement,
+        handlers::costs::get_costs,
         handlers::receivables::list_credit_notes,
         handlers::receivables::get_credit_note,
         handlers::receivables::get_credit_note_pdf,

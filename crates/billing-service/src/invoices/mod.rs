@@ -2,6 +2,7 @@
 //! one with its lines and payments, its PDF in `documents.rs`) and the platform's
 //! report of a payment (`payments.rs`).
 
+mod costs;
 mod documents;
 mod exports;
 mod payments;
@@ -27,6 +28,7 @@ crate::error::capability_error!(
     conflict: "the invoice was changed by another request; reload it and try again"
 );
 
+pub use costs::DEFAULT_COST_MONTHS;
 pub use documents::{InvoicePdf, PdfBody};
 pub use exports::ExportedDocument;
 pub use payments::PaymentReport;

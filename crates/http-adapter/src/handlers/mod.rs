@@ -3,6 +3,7 @@
 pub mod account;
 pub mod app;
 pub mod billing;
+pub mod costs;
 pub mod exports;
 pub mod fapiao;
 pub mod guard;
