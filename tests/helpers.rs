@@ -137,6 +137,20 @@ impl TestApp {
                 user_id: Some("user_test".into()),
                 role,
                 exp: (Utc::now().timestamp() + 600) as u64,
+                name: None,
+            })
+            .unwrap()
+    }
+
+    /// A customer user's token that carries the user's `name`.
+    pub fn named_token(&self, customer: &str, role: TokenRole, name: &str) -> String {
+        self.keys
+            .sign(&Claims {
+                customer_id: Some(customer.to_owned()),
+                user_id: Some("user_named".into()),
+                role,
+                exp: (Utc::now().timestamp() + 600) as u64,
+                name: Some(name.to_owned()),
             })
             .unwrap()
     }
@@ -149,6 +163,7 @@ impl TestApp {
                 user_id: Some("billing-service".into()),
                 role: TokenRole::Service,
                 exp: (Utc::now().timestamp() + 600) as u64,
+                name: None,
             })
             .unwrap()
     }

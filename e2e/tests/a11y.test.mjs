@@ -23,7 +23,7 @@ for (const width of [1280, 360]) {
     const token = portal.token({ role: "admin" });
     const { invoices } = await portal.api("/api/portal/invoices", token);
     const pages = ["/", "/account", "/plans", "/usage", "/invoices", `/invoices/${invoices[0].invoice_id}`,
-      "/statement", "/fapiao", "/alerts", "/history"];
+      "/statement", "/costs", "/fapiao", "/alerts", "/history"];
     const browser = await openBrowser({ width, height: 900 });
     const found = [];
     try {

@@ -24,6 +24,7 @@ const PAGES = [
   ["/usage", "用量", "Usage"],
   ["/invoices", "账单", "Invoices"],
   ["/statement", "对账单", "Statement"],
+  ["/costs", "费用分析", "Cost analysis"],
   ["/fapiao", "发票", "Fapiao"],
   ["/alerts", "费用预警", "Alerts"],
   ["/history", "变更记录", "Change history"],

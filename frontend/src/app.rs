@@ -16,6 +16,7 @@ use crate::i18n::*;
 use crate::loader::Loader;
 use crate::pages::account::AccountPage;
 use crate::pages::alerts::AlertsPage;
+use crate::pages::costs::CostsPage;
 use crate::pages::credit_notes::CreditNoteDetailPage;
 use crate::pages::fapiao::FapiaoPage;
 use crate::pages::history::HistoryPage;
@@ -118,6 +119,7 @@ fn page_title(i18n: I18nContext, path: &str) -> String {
         "invoices" => t_string!(i18n, nav.invoices),
         "credit-notes" => t_string!(i18n, credit_notes.heading),
         "statement" => t_string!(i18n, nav.statement),
+        "costs" => t_string!(i18n, nav.costs),
         "fapiao" => t_string!(i18n, nav.fapiao),
         "alerts" => t_string!(i18n, nav.alerts),
         "history" => t_string!(i18n, nav.history),
@@ -251,6 +253,7 @@ fn Shell() -> impl IntoView {
             <A href="/usage">{tx!(i18n, nav.usage)}</A>
             <A href="/invoices">{tx!(i18n, nav.invoices)}</A>
             <A href="/statement">{tx!(i18n, nav.statement)}</A>
+            <A href="/costs">{tx!(i18n, nav.costs)}</A>
             <A href="/fapiao">{tx!(i18n, nav.fapiao)}</A>
             <A href="/alerts">{tx!(i18n, nav.alerts)}</A>
             <A href="/history">{tx!(i18n, nav.history)}</A>
@@ -269,6 +272,7 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/alerts") view=AlertsPage />
                 <Route path=path!("/history") view=HistoryPage />
                 <Route path=path!("/statement") view=StatementPage />
+                <Route path=path!("/costs") view=CostsPage />
             </Routes>
         </main>
     }

@@ -8,6 +8,7 @@ pub fn plan(id: &str, name: &str, price: Decimal) -> Plan {
     Plan {
         plan_id: id.into(),
         name: name.into(),
+        name_en: format!("{name} (en)"),
         price,
         currency: "CNY".into(),
         period: "month".into(),

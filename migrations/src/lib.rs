@@ -16,6 +16,7 @@ mod m20261201_000008_fapiao;
 mod m20261206_000009_billing_runs;
 mod m20261207_000010_tax;
 mod m20261208_000011_receivables;
+mod m20261209_000012_plan_names;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000009_billing_runs::Migration),
             Box::new(m20261207_000010_tax::Migration),
             Box::new(m20261208_000011_receivables::Migration),
+            Box::new(m20261209_000012_plan_names::Migration),
         ]
     }
 }

@@ -110,6 +110,15 @@ async fn a_company_profile_needs_a_tax_id_with_its_check_character(backend: Back
         .unwrap();
     let body = assert_error(resp, 422, "validation_failed").await;
     let reason = body["error"]["fields"]["tax_id"].as_str().unwrap();
+    assert!(reason.contains("校验码不符"), "{reason}");
+    let resp = app
+        .put_json("/api/portal/fapiao/profile", &app.admin(), &typo)
+        .header("Accept-Language", "en")
+        .send()
+        .await
+        .unwrap();
+    let body = assert_error(resp, 422, "validation_failed").await;
+    let reason = body["error"]["fields"]["tax_id"].as_str().unwrap();
     assert!(reason.contains("check character"), "{reason}");
     // A member cannot change it.
     let resp = app

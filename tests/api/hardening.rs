@@ -16,6 +16,7 @@ fn signed(secret: &str, role: TokenRole, customer: Option<&str>) -> String {
             user_id: Some("someone".into()),
             role,
             exp: (Utc::now().timestamp() + 600) as u64,
+            name: None,
         })
         .unwrap()
 }

@@ -25,6 +25,7 @@ async fn money_round_trips_and_sums_exactly(backend: Backend) {
     let plan = Plan {
         id: PlanId::parse("galactic").unwrap(),
         name: "星际版".into(),
+        name_en: "Galactic".into(),
         price,
         quotas: Quotas {
             ai_chat: 1,

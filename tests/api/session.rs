@@ -172,9 +172,10 @@ async fn an_expired_or_tampered_cookie_is_refused_and_cleared() {
     tampered.pop();
     tampered.push(if valid.ends_with('A') { 'B' } else { 'A' });
     for (token, says) in [
-        (&expired, "expired"),
-        (&tampered, "invalid"),
-        (&"garbage".to_owned(), "invalid"),
+        // In the reader's language: Chinese by default.
+        (&expired, "已过期"),
+        (&tampered, "无效"),
+        (&"garbage".to_owned(), "无效"),
     ] {
         let resp = with_cookie(
             &app,
@@ -193,7 +194,12 @@ async fn an_expired_or_tampered_cookie_is_refused_and_cleared() {
     }
     // The bearer header says the same: a malformed token is invalid, an old one expired.
     for (token, says) in [(&expired, "expired"), (&"garbage".to_owned(), "invalid")] {
-        let resp = app.get("/api/portal/account", token).send().await.unwrap();
+        let resp = app
+            .get("/api/portal/account", token)
+            .header("Accept-Language", "en")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(resp.status(), 401);
         assert!(message(resp).await.contains(says), "{says}");
     }

@@ -113,10 +113,12 @@ async fn suspended_while_long_overdue(backend: Backend, suspend_after_days: u32)
         assert_eq!((here, there), (sent, 0), "on January {day}");
     }
     let (_, notes) = portal.spend_guard.notifications(&who).await.unwrap();
+    // The reminders, oldest first (the bill's own `invoice.issued` came before them).
     let kinds: Vec<&str> = notes.iter().rev().map(|n| n.notice.kind()).collect();
     assert_eq!(
         kinds,
         [
+            "invoice.issued",
             "invoice.due_soon",
             "invoice.overdue",
             "invoice.overdue",

@@ -51,7 +51,8 @@ pub struct Notification {
     pub title: String,
     pub body: String,
     pub read: bool,
-    /// The app's page about it (§16): `/usage`, `/`, `/fapiao`, `/invoices/{id}`.
+    /// The app's page about it (§16): `/usage`, `/`, `/fapiao`, `/invoices/{id}`,
+    /// `/credit-notes/{id}`, `/statement`.
     pub link: String,
 }
 

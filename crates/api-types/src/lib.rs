@@ -90,6 +90,8 @@ pub struct Subscription {
     pub subscription_id: String,
     pub plan_id: String,
     pub plan_name: String,
+    /// The plan's English name (§16).
+    pub plan_name_en: String,
     pub start_date: String,
     /// The last day of service, inclusive.
     pub end_date: String,
@@ -142,6 +144,10 @@ pub struct AuditDetails {
 pub struct AuditLogEntry {
     pub at: String,
     pub user_id: String,
+    /// The user's name when their token carried one (`name`, §16): the history names
+    /// them by it; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
     /// `account.updated`, `subscription.upgraded`, `subscription.downgrade_scheduled`,
     /// `subscription.downgrade_cancelled`.
     pub action: String,
@@ -175,7 +181,11 @@ pub struct ProvisionCustomerRequest {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PlanRequest {
+    /// The name in Chinese, 1 to 100 characters.
     pub name: String,
+    /// The name in English, 1 to 100 characters; absent: the same as `name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
     /// Per month, tax-inclusive, at most two decimals: `"999.00"`.
     #[cfg_attr(feature = "openapi", schema(example = "999.00"))]
     pub price: String,
@@ -306,7 +316,10 @@ pub struct PlanFeatures {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct Plan {
     pub plan_id: String,
+    /// Its name in Chinese.
     pub name: String,
+    /// Its name in English (§16; its `name` when the catalogue gives none).
+    pub name_en: String,
     /// Two decimals, e.g. `"999.00"`.
     #[serde(with = "rust_decimal::serde::str")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "999.00"))]
@@ -421,6 +434,7 @@ mod tests {
         let plan = Plan {
             plan_id: "pro".into(),
             name: "专业版".into(),
+            name_en: "Pro".into(),
             price: Decimal::new(99_900, 2),
             currency: "CNY".into(),
             period: "month".into(),

@@ -102,6 +102,7 @@ impl Accounts {
     fn actor(&self, principal: &Principal) -> Actor {
         Actor {
             user_id: principal.user_id.clone(),
+            user_name: principal.name.clone(),
             at: self.time.now(),
         }
     }

@@ -95,7 +95,7 @@ impl Charging {
         // Bumping the version makes a concurrent run of the same period conflict.
         txn.save(&subscription).await.map_err(conflict_is_retry)?;
         let issued = self.issue(txn, &invoice).await?;
-        Events::enqueue(txn, [self.events.invoice_issued(&issued)]).await?;
+        self.events.document_issued(txn, &issued).await?;
         txn.set_usage_watermark(inputs.watermark(read_at)).await?;
         Ok(true)
     }
@@ -103,7 +103,9 @@ impl Charging {
 
 fn conflict_is_retry(err: RepositoryError) -> BillingError {
     match err {
-        RepositoryError::Conflict => BillingError::Conflict("changed concurrently".into()),
+        RepositoryError::Conflict => BillingError::Conflict(
+            "the subscription was changed by another request; try again".into(),
+        ),
         other => other.into(),
     }
 }

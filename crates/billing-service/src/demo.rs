@@ -81,11 +81,16 @@ const CUSTOMERS: [DemoCustomer; 2] = [
 /// The demo catalogue of the contract.
 pub fn demo_plans() -> Result<Vec<Plan>, BillingError> {
     // Overage prices in fen: a conversation, an e-mail, a seat for a month (§10).
-    let plan = |id: &str, name: &str, price: i64, (ai_chat, agent_seats, email), overage| {
+    let plan = |id: &str,
+                (name, name_en): (&str, &str),
+                price: i64,
+                (ai_chat, agent_seats, email),
+                overage| {
         let (chat_fen, email_fen, seat_fen) = overage;
         Ok::<_, BillingError>(Plan {
             id: PlanId::parse(id).map_err(anyhow::Error::new)?,
             name: name.to_owned(),
+            name_en: name_en.to_owned(),
             price: portal_domain::Money::new(Decimal::new(price, 0), Currency::Cny)?,
             quotas: Quotas {
                 ai_chat,
@@ -102,11 +107,23 @@ pub fn demo_plans() -> Result<Vec<Plan>, BillingError> {
         })
     };
     Ok(vec![
-        plan("basic", "基础版", 299, (2000, 2, 200), (8, 5, 12_900))?,
-        plan("pro", "专业版", 999, (10000, 5, 1000), (5, 3, 9_900))?,
+        plan(
+            "basic",
+            ("基础版", "Basic"),
+            299,
+            (2000, 2, 200),
+            (8, 5, 12_900),
+        )?,
+        plan(
+            "pro",
+            ("专业版", "Pro"),
+            999,
+            (10000, 5, 1000),
+            (5, 3, 9_900),
+        )?,
         plan(
             "enterprise",
-            "企业版",
+            ("企业版", "Enterprise"),
             2999,
             (50000, 20, 5000),
             (3, 2, 7_900),

@@ -15,8 +15,8 @@ use serde_json::{Value, json};
 
 use crate::ports::outbox::Delivery;
 use crate::ports::{
-    EventType, FapiaoRequest, LedgerTxn, Mail, OutboxMessage, PaymentRecord, RepositoryError,
-    WebhookEvent,
+    EventType, FapiaoRequest, LedgerTxn, Mail, Notification, OutboxMessage, PaymentRecord,
+    RepositoryError, WebhookEvent,
 };
 use crate::time::BusinessTime;
 
@@ -147,6 +147,60 @@ impl Events {
                 }),
             ),
         }
+    }
+
+    /// What an issued invoice or credit note sends, written in the transaction that
+    /// issues it: its webhook (when sent) and its in-app notification (§16; none for a
+    /// document of nothing).
+    pub async fn document_issued(
+        &self,
+        txn: &mut dyn LedgerTxn,
+        invoice: &Invoice,
+    ) -> Result<(), RepositoryError> {
+        Self::enqueue(txn, [self.invoice_issued(invoice)]).await?;
+        if invoice.amount.is_zero() {
+            return Ok(());
+        }
+        let amount = match invoice.document {
+            DocumentKind::Invoice => invoice.amount,
+            DocumentKind::CreditNote => invoice.amount.negated(),
+        };
+        let notice = Notice::DocumentIssued {
+            document: invoice.document,
+            id: invoice.id.to_string(),
+            amount,
+            due_date: invoice.due_date,
+        };
+        txn.notify(&Notification::new(
+            &invoice.customer_id,
+            notice,
+            self.time.now(),
+        ))
+        .await
+    }
+
+    /// What a received payment sends, written in the transaction that records it: its
+    /// webhook (when sent; with what it paid) and its in-app notification (§16).
+    /// `reference` is the payer's reference (or the platform's memo).
+    pub async fn payment_recorded(
+        &self,
+        txn: &mut dyn LedgerTxn,
+        payment: &PaymentRecord,
+        applied: &[Settlement],
+        reference: &str,
+    ) -> Result<(), RepositoryError> {
+        Self::enqueue(txn, [self.payment_received(payment, applied)]).await?;
+        let notice = Notice::PaymentReceived {
+            payment_id: payment.id.clone(),
+            amount: payment.amount,
+            reference: reference.to_owned(),
+        };
+        txn.notify(&Notification::new(
+            &payment.customer_id,
+            notice,
+            self.time.now(),
+        ))
+        .await
     }
 
     /// `payment.received` (§15), when webhooks are sent: the payment and what it paid.
@@ -285,7 +339,10 @@ fn threshold_data(month: Month, rule: &AlertRule, crossing: &Notice) -> Value {
     let crossed = match crossing {
         Notice::Quota { used, included, .. } => json!({"used": used, "included": included}),
         Notice::ProjectedBill { projected, .. } => json!({"projected": money(*projected)}),
-        Notice::FapiaoIssued { .. } | Notice::PaymentReminder { .. } => json!({}),
+        Notice::FapiaoIssued { .. }
+        | Notice::PaymentReminder { .. }
+        | Notice::DocumentIssued { .. }
+        | Notice::PaymentReceived { .. } => json!({}),
     };
     json!({
         "month": month.to_string(),

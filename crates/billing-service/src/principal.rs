@@ -17,6 +17,8 @@ pub struct Principal {
     pub customer_id: CustomerId,
     pub user_id: UserId,
     pub role: Role,
+    /// The user's name, when the token carries one (`name`): the history names them.
+    pub name: Option<String>,
 }
 
 impl Principal {
@@ -25,6 +27,7 @@ impl Principal {
             customer_id,
             user_id,
             role,
+            name: None,
         }
     }
 

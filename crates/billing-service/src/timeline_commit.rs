@@ -128,12 +128,12 @@ impl TimelineCommit {
         if let (Some(at), Some(_)) = (watermark, &issued) {
             txn.set_usage_watermark(at).await?;
         }
+        if let Some(issued) = &issued {
+            self.events.document_issued(txn, issued).await?;
+        }
         Events::enqueue(
             txn,
-            [
-                issued.as_ref().and_then(|i| self.events.invoice_issued(i)),
-                self.events.subscription_changed(&saved, change.change),
-            ],
+            [self.events.subscription_changed(&saved, change.change)],
         )
         .await?;
         for (i, mut entry) in audit.into_iter().enumerate() {

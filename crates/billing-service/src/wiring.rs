@@ -234,6 +234,7 @@ impl Portal {
                 customers: a.customers.clone(),
                 fapiao: a.fapiao.clone(),
                 renderer: a.renderer.clone(),
+                events: events.clone(),
                 time: time.clone(),
             },
             spend_guard: SpendGuard {

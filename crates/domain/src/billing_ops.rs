@@ -202,6 +202,8 @@ impl AuditAction {
 pub struct AuditEntry {
     pub customer_id: CustomerId,
     pub user_id: UserId,
+    /// The user's name when the token carried one (`name`), shown in the history.
+    pub user_name: Option<String>,
     pub at: DateTime<Utc>,
     pub action: AuditAction,
     pub before: BTreeMap<String, String>,
@@ -212,12 +214,13 @@ pub struct AuditEntry {
 pub fn account_audit(
     before: &crate::customer::Customer,
     after: &crate::customer::Customer,
-    user_id: &UserId,
+    (user_id, user_name): (&UserId, Option<&str>),
     at: DateTime<Utc>,
 ) -> AuditEntry {
     let mut entry = AuditEntry {
         customer_id: before.id.clone(),
         user_id: user_id.clone(),
+        user_name: user_name.map(str::to_owned),
         at,
         action: AuditAction::AccountUpdated,
         before: BTreeMap::new(),

@@ -261,12 +261,26 @@ pub enum Notice {
         due_date: chrono::NaiveDate,
         overdue: bool,
     },
+    /// An invoice or a credit note issued (§16): `amount` what it charges or credits
+    /// (positive); `due_date` an invoice's.
+    DocumentIssued {
+        document: crate::invoice::DocumentKind,
+        id: String,
+        amount: Money,
+        due_date: chrono::NaiveDate,
+    },
+    /// A payment received (§16).
+    PaymentReceived {
+        payment_id: String,
+        amount: Money,
+        reference: String,
+    },
 }
 
 impl Notice {
     /// `usage.threshold_crossed` for quota rules, `bill.threshold_crossed` for the bill,
     /// `fapiao.issued` for an issued fapiao, `invoice.due_soon` and `invoice.overdue` for
-    /// payment reminders.
+    /// payment reminders, `invoice.issued`, `credit_note.issued`, `payment.received`.
     pub fn kind(&self) -> &'static str {
         match self {
             Notice::Quota { .. } => "usage.threshold_crossed",
@@ -274,6 +288,15 @@ impl Notice {
             Notice::FapiaoIssued { .. } => "fapiao.issued",
             Notice::PaymentReminder { overdue: false, .. } => "invoice.due_soon",
             Notice::PaymentReminder { overdue: true, .. } => "invoice.overdue",
+            Notice::DocumentIssued {
+                document: crate::invoice::DocumentKind::Invoice,
+                ..
+            } => "invoice.issued",
+            Notice::DocumentIssued {
+                document: crate::invoice::DocumentKind::CreditNote,
+                ..
+            } => "credit_note.issued",
+            Notice::PaymentReceived { .. } => "payment.received",
         }
     }
 }

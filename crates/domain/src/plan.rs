@@ -58,7 +58,10 @@ impl OveragePrices {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     pub id: PlanId,
+    /// Its name in Chinese, as the catalogue gives it.
     pub name: String,
+    /// Its name in English (its `name` when the catalogue gives none).
+    pub name_en: String,
     pub price: Money,
     pub quotas: Quotas,
     pub overage: OveragePrices,
@@ -69,6 +72,14 @@ pub struct Plan {
 impl Plan {
     /// The billing period of every plan today.
     pub const PERIOD: &'static str = "month";
+
+    /// Its name in `language`.
+    pub fn name_in(&self, language: crate::wording::Language) -> &str {
+        match language {
+            crate::wording::Language::Zh => &self.name,
+            crate::wording::Language::En => &self.name_en,
+        }
+    }
 
     /// The currency a catalogue charges in (its plans share one; CNY when empty).
     pub fn currency_of(catalogue: &[Plan]) -> crate::money::Currency {
@@ -136,6 +147,7 @@ pub(crate) mod tests {
         Plan {
             id: PlanId::parse(id).unwrap(),
             name: id.to_owned(),
+            name_en: id.to_owned(),
             price: cny(price),
             quotas: Quotas {
                 ai_chat,

@@ -13,6 +13,8 @@ use crate::tax::TaxRate;
 #[derive(Debug, Clone, Copy)]
 pub struct RawPlan<'a> {
     pub name: &'a str,
+    /// The English name; absent: the same as `name`.
+    pub name_en: Option<&'a str>,
     pub price: &'a str,
     pub currency: &'a str,
     pub quotas: Quotas,
@@ -33,6 +35,13 @@ pub fn validate_plan(id: PlanId, raw: &RawPlan<'_>) -> Result<Plan, FieldErrors>
     let name = raw.name.trim();
     if name.is_empty() || name.chars().count() > MAX_PLAN_NAME {
         errors.add("name", format!("must be 1 to {MAX_PLAN_NAME} characters"));
+    }
+    let name_en = raw.name_en.map(str::trim).unwrap_or(name);
+    if name_en.is_empty() || name_en.chars().count() > MAX_PLAN_NAME {
+        errors.add(
+            "name_en",
+            format!("must be 1 to {MAX_PLAN_NAME} characters"),
+        );
     }
     let currency = Currency::parse(raw.currency)
         .map_err(|_| errors.add("currency", "must be CNY"))
@@ -80,6 +89,7 @@ pub fn validate_plan(id: PlanId, raw: &RawPlan<'_>) -> Result<Plan, FieldErrors>
             Ok(Plan {
                 id,
                 name: name.to_owned(),
+                name_en: name_en.to_owned(),
                 price,
                 quotas: raw.quotas,
                 overage: OveragePrices {
@@ -103,6 +113,7 @@ mod tests {
     fn raw(tax_rate: &str) -> RawPlan<'_> {
         RawPlan {
             name: "专业版",
+            name_en: Some("Pro"),
             price: "999.00",
             currency: "CNY",
             quotas: Quotas {

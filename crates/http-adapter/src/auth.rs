@@ -37,6 +37,9 @@ pub struct Claims {
     pub role: TokenRole,
     /// Seconds since the Unix epoch.
     pub exp: u64,
+    /// The user's name (optional): the change history names the user by it (§16).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// The session cookie's name (§16).
@@ -122,7 +125,25 @@ fn customer_principal(claims: Claims) -> Result<Principal, ApiError> {
         .as_deref()
         .and_then(|u| UserId::parse(u).ok())
         .ok_or_else(bad)?;
-    Ok(Principal::new(customer_id, user_id, role))
+    let mut principal = Principal::new(customer_id, user_id, role);
+    principal.name = claims.name.as_deref().and_then(display_name);
+    Ok(principal)
+}
+
+/// The longest name the history keeps of a user.
+const MAX_USER_NAME: usize = 64;
+
+/// A token's `name` as the history shows it: trimmed, without control characters, at
+/// most 64 characters; `None` when nothing is left.
+fn display_name(raw: &str) -> Option<String> {
+    let name: String = raw
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_USER_NAME)
+        .collect::<String>()
+        .trim()
+        .to_owned();
+    (!name.is_empty()).then_some(name)
 }
 
 impl FromRequest for CustomerUser {
@@ -195,6 +216,7 @@ pub(crate) mod tests {
             user_id: Some("user_1".into()),
             role,
             exp: 4_102_444_800, // 2100-01-01
+            name: None,
         }
     }
 

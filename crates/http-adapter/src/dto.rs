@@ -40,6 +40,7 @@ pub fn subscription(v: &SubscriptionView) -> api::Subscription {
         subscription_id: v.subscription.id.to_string(),
         plan_id: v.plan.id.to_string(),
         plan_name: v.plan.name.clone(),
+        plan_name_en: v.plan.name_en.clone(),
         start_date: date(v.subscription.start_date()),
         end_date: date(v.subscription.end_date()),
         status: v.status.as_str().to_owned(),
@@ -63,6 +64,7 @@ pub fn audit_entry(e: &portal_domain::AuditEntry) -> api::AuditLogEntry {
     api::AuditLogEntry {
         at: timestamp(e.at),
         user_id: e.user_id.to_string(),
+        user_name: e.user_name.clone(),
         action: e.action.as_str().to_owned(),
         details: api::AuditDetails {
             before: e.before.clone(),
@@ -89,6 +91,7 @@ pub fn plan(p: &Plan) -> api::Plan {
     api::Plan {
         plan_id: p.id.to_string(),
         name: p.name.clone(),
+        name_en: p.name_en.clone(),
         price: p.price.amount(),
         currency: p.price.currency().code().to_owned(),
         period: Plan::PERIOD.to_owned(),

@@ -70,8 +70,10 @@ impl ApiError {
         )
     }
 
+    /// The refusal as a response that keeps the error, so that the answer is worded in
+    /// the reader's language on its way out ([`crate::refusals`]).
     pub fn into_response(self) -> HttpResponse {
-        self.error_response()
+        HttpResponse::from_error(self)
     }
 
     pub fn internal() -> Self {

@@ -243,6 +243,7 @@ mod tests {
         let token = keys
             .sign(&Claims {
                 exp: now + 60,
+                name: None,
                 ..claims(TokenRole::Member, Some("cust_a"))
             })
             .unwrap();

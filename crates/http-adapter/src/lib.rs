@@ -11,8 +11,10 @@ mod exports;
 mod handlers;
 mod keys;
 pub mod limits;
+mod messages;
 pub mod openapi;
 mod precompressed;
+mod refusals;
 mod spa;
 
 use std::path::PathBuf;
@@ -74,9 +76,7 @@ pub fn configure(
             .service(
                 web::scope("/api")
                     .wrap(actix_web::middleware::from_fn(limits::limit))
-                    .wrap(actix_web::middleware::from_fn(
-                        handlers::session::clear_refused,
-                    ))
+                    .wrap(actix_web::middleware::from_fn(refusals::refusals))
                     .wrap(
                         DefaultHeaders::new()
                             .add((header::CACHE_CONTROL, "no-store"))

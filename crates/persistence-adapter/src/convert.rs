@@ -119,6 +119,11 @@ pub(crate) fn plan(row: plans::Model) -> Result<Plan, RepositoryError> {
             agent_seats: money(row.overage_agent_seats_minor, &row.currency)?,
         },
         tax_rate: TaxRate::parse(&row.tax_rate).map_err(|e| corrupt("plan", e))?,
+        name_en: if row.name_en.is_empty() {
+            row.name.clone()
+        } else {
+            row.name_en
+        },
         name: row.name,
         quotas: Quotas {
             ai_chat: row.ai_chat_quota,
@@ -342,6 +347,9 @@ pub(crate) fn invoice(
 struct AuditDetails {
     before: std::collections::BTreeMap<String, String>,
     after: std::collections::BTreeMap<String, String>,
+    /// The user's name when the token carried one (entries of earlier versions lack it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    user_name: Option<String>,
 }
 
 pub(crate) fn audit_row(entry: &AuditEntry) -> Result<audit_log::ActiveModel, RepositoryError> {
@@ -349,6 +357,7 @@ pub(crate) fn audit_row(entry: &AuditEntry) -> Result<audit_log::ActiveModel, Re
     let details = serde_json::to_string(&AuditDetails {
         before: entry.before.clone(),
         after: entry.after.clone(),
+        user_name: entry.user_name.clone(),
     })
     .map_err(|e| RepositoryError::Other(anyhow::Error::new(e)))?;
     Ok(audit_log::ActiveModel {
@@ -371,5 +380,6 @@ pub(crate) fn audit_entry(row: audit_log::Model) -> Result<AuditEntry, Repositor
         action: AuditAction::parse(&row.action).ok_or_else(|| corrupt("audit", &row.action))?,
         before: details.before,
         after: details.after,
+        user_name: details.user_name,
     })
 }

@@ -39,6 +39,9 @@ enum Command {
         customer: Option<String>,
         #[arg(long)]
         user: Option<String>,
+        /// The user's name, shown in the change history (the token's `name` claim).
+        #[arg(long)]
+        name: Option<String>,
         #[arg(long, value_enum)]
         role: RoleArg,
         /// Lifetime in seconds (at most 86400 without --long-lived).
@@ -161,6 +164,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Token {
             customer,
             user,
+            name,
             role,
             ttl,
             long_lived,
@@ -185,6 +189,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 user_id: user,
                 role,
                 exp,
+                name,
             })?;
             println!("{token}");
         }

@@ -1,7 +1,7 @@
 //! What the customer owes (§15): the balance, credit notes, the statement.
 
 use gloo_net::http::Request;
-use portal_api_types::{Balance, CreditNote, CreditNoteList, Statement};
+use portal_api_types::{Balance, Costs, CreditNote, CreditNoteList, Statement};
 
 use super::{Api, Download, LARGEST_PAGE, Pending, path_segment};
 use crate::bodies;
@@ -10,6 +10,12 @@ impl Api {
     /// What the customer owes, holds, and where to pay (§15).
     pub fn balance(self) -> Pending<Balance> {
         self.get(Request::get("/api/portal/balance"), bodies::balance)
+    }
+
+    /// What each of the last twelve months cost (费用分析).
+    pub fn costs(self) -> Pending<Costs> {
+        let request = Request::get("/api/portal/costs").query([("months", "12")]);
+        self.get(request, bodies::costs)
     }
 
     /// The newest credit notes: the largest page.

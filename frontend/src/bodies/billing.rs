@@ -14,6 +14,7 @@ fn plan(value: &Value) -> Option<Plan> {
     Some(Plan {
         plan_id: f.req("plan_id", text)?,
         name: f.req("name", text)?,
+        name_en: f.req("name_en", text)?,
         price: f.req("price", money)?,
         currency: f.req("currency", text)?,
         period: f.req("period", text)?,

@@ -4,6 +4,7 @@
 //! that does not read is `None`: the answer was not what the contract promises.
 
 mod billing;
+mod costs;
 mod fapiao;
 mod guard;
 mod receivables;
@@ -17,6 +18,7 @@ use portal_api_types::{
 pub use self::billing::{
     invoice, invoice_list, plan_list, upcoming_bill, upgrade_preview, usage_detail, usage_overview,
 };
+pub use self::costs::costs;
 pub use self::fapiao::{
     fapiao_profile, fapiao_profile_body, fapiao_requests, new_fapiao_request_body,
 };
@@ -55,6 +57,7 @@ pub fn subscription(value: &Value) -> Option<Subscription> {
         subscription_id: f.req("subscription_id", text)?,
         plan_id: f.req("plan_id", text)?,
         plan_name: f.req("plan_name", text)?,
+        plan_name_en: f.req("plan_name_en", text)?,
         start_date: f.req("start_date", text)?,
         end_date: f.req("end_date", text)?,
         status: f.req("status", text)?,
@@ -92,6 +95,7 @@ pub fn audit_log(value: &Value) -> Option<AuditLog> {
             Some(AuditLogEntry {
                 at: f.req("at", text)?,
                 user_id: f.req("user_id", text)?,
+                user_name: f.opt("user_name", text)?,
                 action: f.req("action", text)?,
                 details: f.req("details", |value| {
                     let f = Fields::of(value)?;

@@ -140,7 +140,7 @@ fn invoice_json() -> Value {
 }
 
 fn subscription_json() -> Value {
-    json!({"subscription_id": "sub_1", "plan_id": "pro", "plan_name": "专业版",
+    json!({"subscription_id": "sub_1", "plan_id": "pro", "plan_name": "专业版", "plan_name_en": "Pro",
         "start_date": "2025-01-01", "end_date": "2026-12-31", "status": "active",
         "scheduled_change": {"plan_id": "basic", "effective_date": "2026-01-01"},
         "segments": [{"plan_id": "pro", "from": "2025-12-01", "to": "2025-12-31"}]})
@@ -171,7 +171,7 @@ fn account_subscription_and_changes() {
 #[test]
 fn plans_usage_invoices_and_the_upcoming_bill() {
     agrees(
-        json!({"plans": [{"plan_id": "pro", "name": "专业版", "price": "999.00",
+        json!({"plans": [{"plan_id": "pro", "name": "专业版", "name_en": "Pro", "price": "999.00",
             "currency": "CNY", "period": "month",
             "features": {"ai_chat_quota": 10000, "agent_seats": 5, "email_quota": 1000},
             "overage": {"ai_chat": "0.05", "email": "0.03", "agent_seats": "99.00"},
@@ -228,7 +228,7 @@ fn percentages_keep_the_scale_a_float_gives() {
 #[test]
 fn the_audit_log_the_configuration_and_errors() {
     agrees(
-        json!({"entries": [{"at": "2025-12-01T00:00:00Z", "user_id": "u1",
+        json!({"entries": [{"at": "2025-12-01T00:00:00Z", "user_id": "u1", "user_name": "李雷",
             "action": "account.updated",
             "details": {"before": {"company_name": "旧"}, "after": {"company_name": "新"}}}],
             "next_cursor": null}),
@@ -406,5 +406,19 @@ fn the_statement() {
                 "description": "账单（2026-12 账期）", "debit": "999.00", "credit": "0.00",
                 "balance": "999.00"}]}),
         statement,
+    );
+}
+
+#[test]
+fn the_costs() {
+    agrees::<portal_api_types::Costs>(
+        json!({"currency": "CNY", "months": [
+            {"month": "2026-11", "fees": "942.45", "overage": [{"product": "ai_chat", "amount": "10.00"}],
+             "adjustments": "0.00", "credits": "-100.00", "tax": "50.55", "total": "903.00",
+             "change": null, "change_percent": null},
+            {"month": "2026-12", "fees": "942.45", "overage": [],
+             "adjustments": "0.00", "credits": "0.00", "tax": "56.55", "total": "999.00",
+             "change": "96.00", "change_percent": "10.6"}]}),
+        costs,
     );
 }

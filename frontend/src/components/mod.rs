@@ -3,6 +3,7 @@
 
 pub mod balance;
 pub mod bell;
+pub mod cost_chart;
 pub mod export_buttons;
 pub mod form;
 pub mod invoice_lines;
@@ -19,6 +20,15 @@ use crate::i18n::*;
 use crate::loader::Loader;
 
 /// The translated name of a product id (`ai_chat`, `email`, `agent_seats`).
+/// Of a name given in both languages (a plan's `name` and `name_en`), the page's: read
+/// in a closure, it follows the language switch.
+pub fn named<'a>(i18n: I18nContext, zh: &'a str, en: &'a str) -> &'a str {
+    match i18n.get_locale() {
+        Locale::en => en,
+        Locale::zh => zh,
+    }
+}
+
 pub fn product_label(i18n: I18nContext, product: &str) -> String {
     match product {
         "ai_chat" => t_string!(i18n, products.ai_chat).to_string(),

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod alerts;
+pub mod costs;
 pub mod credit_notes;
 pub mod fapiao;
 pub mod history;

@@ -11,7 +11,7 @@ use crate::components::balance::BalanceCard;
 use crate::components::invoice_lines::InvoiceLines;
 use crate::components::tax_summary::TaxSummary;
 use crate::components::{
-    Empty, ErrorNotice, Loading, QuotaBar, StatusBadge, loaded, product_label,
+    Empty, ErrorNotice, Loading, QuotaBar, StatusBadge, loaded, named, product_label,
 };
 use crate::format;
 use crate::i18n::*;
@@ -143,7 +143,10 @@ fn plan_card(state: Option<Result<Subscription, ApiError>>) -> AnyView {
         Some(Err(error)) => view! { <ErrorNotice error /> }.into_any(),
         Some(Ok(sub)) => view! {
             <p class="plan-name" data-plan=sub.plan_id.clone()>
-                {sub.plan_name.clone()}
+                {
+                    let (zh, en) = (sub.plan_name.clone(), sub.plan_name_en.clone());
+                    move || named(i18n, &zh, &en).to_owned()
+                }
             </p>
             <dl class="facts">
                 <dt>{tx!(i18n, overview.period)}</dt>

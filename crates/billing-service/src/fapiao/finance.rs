@@ -60,7 +60,7 @@ impl Fapiao {
         };
         let audit = self.fapiao_audit(
             &changed.customer_id,
-            &caller.audit_user()?,
+            (&caller.audit_user()?, None),
             AuditAction::FapiaoIssued,
             Some(&changed),
         );
@@ -117,7 +117,7 @@ impl Fapiao {
         };
         let audit = self.fapiao_audit(
             &changed.customer_id,
-            &caller.audit_user()?,
+            (&caller.audit_user()?, None),
             AuditAction::FapiaoReversed,
             Some(&changed),
         );

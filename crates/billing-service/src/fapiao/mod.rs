@@ -41,7 +41,7 @@ impl Fapiao {
     fn fapiao_audit(
         &self,
         customer: &CustomerId,
-        user: &UserId,
+        (user, user_name): (&UserId, Option<&String>),
         action: AuditAction,
         request: Option<&FapiaoRequest>,
     ) -> AuditEntry {
@@ -73,6 +73,7 @@ impl Fapiao {
         AuditEntry {
             customer_id: customer.clone(),
             user_id: user.clone(),
+            user_name: user_name.cloned(),
             at: self.time.now(),
             action,
             before: Default::default(),
@@ -102,7 +103,7 @@ impl Fapiao {
         let profile = validate_profile(raw)?;
         let mut audit = self.fapiao_audit(
             &principal.customer_id,
-            &principal.user_id,
+            (&principal.user_id, principal.name.as_ref()),
             AuditAction::FapiaoProfileUpdated,
             None,
         );
@@ -158,7 +159,7 @@ impl Fapiao {
         let profile = self.fapiao.profile(customer).await?.ok_or_else(|| {
             FieldErrors::single(
                 "profile",
-                "set the fapiao profile (开票信息) before requesting a fapiao",
+                "set the fapiao profile before requesting a fapiao",
             )
         })?;
         kind.check_profile(&profile)?;
@@ -204,7 +205,7 @@ impl Fapiao {
         };
         let audit = self.fapiao_audit(
             customer,
-            &principal.user_id,
+            (&principal.user_id, principal.name.as_ref()),
             AuditAction::FapiaoRequested,
             Some(&request),
         );
@@ -254,7 +255,7 @@ impl Fapiao {
         let changed = FapiaoRequest { status, ..current };
         let audit = self.fapiao_audit(
             &principal.customer_id,
-            &principal.user_id,
+            (&principal.user_id, principal.name.as_ref()),
             AuditAction::FapiaoWithdrawn,
             Some(&changed),
         );

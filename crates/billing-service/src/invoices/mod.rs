@@ -41,6 +41,7 @@ pub struct Invoices {
     pub(crate) customers: Arc<dyn CustomerRepository>,
     pub(crate) fapiao: Arc<dyn FapiaoRepository>,
     pub(crate) renderer: Arc<dyn InvoiceRenderer>,
+    pub(crate) events: crate::events::Events,
     pub(crate) time: BusinessTime,
 }
 

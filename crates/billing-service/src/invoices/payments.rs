@@ -78,6 +78,7 @@ impl Invoices {
         let audit = AuditEntry {
             customer_id: invoice.customer_id.clone(),
             user_id: caller.audit_user()?,
+            user_name: None,
             at: now,
             action: AuditAction::InvoicePaid,
             before: [("status".to_owned(), invoice.status.as_str().to_owned())].into(),
@@ -96,8 +97,11 @@ impl Invoices {
         };
         let stored = async {
             let mut txn = self.ledger.begin(&invoice.customer_id).await?;
-            record_in(txn.as_mut(), &payment, Some(id), now).await?;
+            let (record, applied) = record_in(txn.as_mut(), &payment, Some(id), now).await?;
             txn.record(&audit).await?;
+            self.events
+                .payment_recorded(txn.as_mut(), &record, &applied, reference)
+                .await?;
             txn.commit().await?;
             // A payment may lift a suspension: entitlements are read again.
             self.entitlements

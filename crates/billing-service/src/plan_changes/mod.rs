@@ -131,6 +131,7 @@ impl PlanChanges {
         AuditEntry {
             customer_id: principal.customer_id.clone(),
             user_id: principal.user_id.clone(),
+            user_name: principal.name.clone(),
             at: self.time.now(),
             action,
             before: map(before),

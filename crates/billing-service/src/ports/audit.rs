@@ -10,6 +10,8 @@ use super::RepositoryError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     pub user_id: UserId,
+    /// The user's name when the token carried one.
+    pub user_name: Option<String>,
     pub at: DateTime<Utc>,
 }
 

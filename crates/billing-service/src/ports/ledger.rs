@@ -161,6 +161,10 @@ pub trait LedgerTxn: Send {
     /// when it does not).
     async fn enqueue(&mut self, message: &OutboxMessage) -> Result<(), RepositoryError>;
 
+    /// Stores an in-app notification of the customer (an invoice issued, a payment
+    /// received), with the change it tells of.
+    async fn notify(&mut self, notification: &super::Notification) -> Result<(), RepositoryError>;
+
     /// The periods that have their `subscription` invoice (a billing run's first).
     async fn period_invoices(&mut self) -> Result<BTreeSet<Month>, RepositoryError>;
 

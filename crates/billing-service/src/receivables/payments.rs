@@ -11,7 +11,6 @@ use rust_decimal::Decimal;
 use tracing::instrument;
 
 use super::{Receivables, ReceivablesError, record_in};
-use crate::events::Events;
 use crate::ports::{NewPayment, PaymentRecord};
 use crate::principal::PlatformCaller;
 
@@ -116,17 +115,16 @@ impl Receivables {
         txn.record(&AuditEntry {
             customer_id: customer.clone(),
             user_id: caller.audit_user()?,
+            user_name: None,
             at: now,
             action: AuditAction::PaymentReceived,
             before: BTreeMap::new(),
             after,
         })
         .await?;
-        Events::enqueue(
-            txn.as_mut(),
-            [self.events.payment_received(&record, &applied)],
-        )
-        .await?;
+        self.events
+            .payment_recorded(txn.as_mut(), &record, &applied, &checked.reference)
+            .await?;
         txn.commit().await?;
         // A payment may lift a suspension: entitlements are read again.
         self.entitlements
@@ -243,7 +241,10 @@ impl Receivables {
                 None
             }
             (Some(a), Some(b)) if a != b => {
-                errors.add("remittance_code", "is another customer's than customer_id");
+                errors.add(
+                    "remittance_code",
+                    "belongs to another customer than customer_id",
+                );
                 None
             }
             (Some(a), _) | (None, Some(a)) => Some(a),

@@ -148,6 +148,7 @@ pub fn plans() -> Vec<Plan> {
                 Some(Plan {
                     id: PlanId::parse(id).ok()?,
                     name: (*id).to_owned(),
+                    name_en: (*id).to_owned(),
                     price: Money::from_minor(*fen, Currency::Cny),
                     quotas: Quotas {
                         ai_chat: *ai_chat,

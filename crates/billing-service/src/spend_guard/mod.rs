@@ -71,6 +71,7 @@ impl SpendGuard {
         AuditEntry {
             customer_id: principal.customer_id.clone(),
             user_id: principal.user_id.clone(),
+            user_name: principal.name.clone(),
             at: self.time.now(),
             action,
             before: [("count".to_owned(), before.to_string())].into(),

@@ -141,6 +141,13 @@ impl LedgerTxn for CrashingTxn {
         self.inner.enqueue(message).await
     }
 
+    async fn notify(
+        &mut self,
+        notification: &crate::ports::Notification,
+    ) -> Result<(), RepositoryError> {
+        self.inner.notify(notification).await
+    }
+
     async fn period_invoices(&mut self) -> Result<BTreeSet<Month>, RepositoryError> {
         self.inner.period_invoices().await
     }

@@ -31,6 +31,7 @@ struct InMemoryTxn {
     settlements: Vec<(Settlement, DateTime<Utc>)>,
     audit: Vec<AuditEntry>,
     outbox: Vec<crate::ports::OutboxMessage>,
+    notifications: Vec<crate::ports::Notification>,
     watermark: Option<DateTime<Utc>>,
     /// The run that billed the customer in this unit of work, and whether it issued.
     run_item: Option<(crate::ports::RunTicket, bool)>,
@@ -85,6 +86,7 @@ impl Ledger for InMemoryStore {
             settlements: Vec::new(),
             audit: Vec::new(),
             outbox: Vec::new(),
+            notifications: Vec::new(),
             watermark: None,
             run_item: None,
             key: None,
@@ -268,6 +270,14 @@ impl LedgerTxn for InMemoryTxn {
         Ok(())
     }
 
+    async fn notify(
+        &mut self,
+        notification: &crate::ports::Notification,
+    ) -> Result<(), RepositoryError> {
+        self.notifications.push(notification.clone());
+        Ok(())
+    }
+
     async fn period_invoices(&mut self) -> Result<BTreeSet<Month>, RepositoryError> {
         Ok(self
             .store
@@ -423,6 +433,9 @@ impl LedgerTxn for InMemoryTxn {
         state
             .outbox
             .extend(self.outbox.iter().cloned().map(super::outbox::Stored::new));
+        state
+            .notifications
+            .extend(self.notifications.iter().cloned());
         if let Some(at) = self.watermark {
             state.usage_watermarks.insert(self.customer.clone(), at);
         }

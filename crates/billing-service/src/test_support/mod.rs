@@ -176,9 +176,12 @@ impl CustomerRepository for InMemoryStore {
         }
         let after = changes.apply_to(&before);
         state.customers.insert(id.clone(), after.clone());
-        state
-            .audit
-            .push(account_audit(&before, &after, &actor.user_id, actor.at));
+        state.audit.push(account_audit(
+            &before,
+            &after,
+            (&actor.user_id, actor.user_name.as_deref()),
+            actor.at,
+        ));
         Ok(Some(after))
     }
 

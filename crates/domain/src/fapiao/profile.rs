@@ -119,8 +119,7 @@ pub fn validate_profile(raw: &RawFapiaoProfile) -> Result<FapiaoProfile, FieldEr
         (None, Some(TitleType::Company)) => {
             errors.add(
                 "tax_id",
-                "required for a company: its 18-character unified social credit code \
-                 (统一社会信用代码)",
+                "required for a company: its 18-character unified social credit code",
             );
             None
         }

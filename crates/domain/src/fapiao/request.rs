@@ -57,7 +57,7 @@ impl FapiaoKind {
 /// account: each one missing is named (`title_type` when not a company; `address`, `phone`,
 /// `bank_name`, `bank_account`). The tax id is not checked again: a company profile has one.
 pub fn special_requirements(profile: &FapiaoProfile) -> Result<(), FieldErrors> {
-    const NEEDED: &str = "required for a special fapiao (增值税专用发票)";
+    const NEEDED: &str = "required for a special VAT fapiao";
     let mut errors = FieldErrors::default();
     if !profile.is_company() {
         errors.add(

@@ -52,6 +52,7 @@ pub async fn demo_token(
             user_id: Some("user_demo_admin".into()),
             role: TokenRole::Admin,
             exp: expires_at,
+            name: None,
         })
         .map_err(|e| {
             tracing::error!(error = %e, "cannot sign a demo token");

@@ -162,6 +162,13 @@ fn notification(
         Notice::ProjectedBill { .. } => "/".to_owned(),
         Notice::FapiaoIssued { .. } => "/fapiao".to_owned(),
         Notice::PaymentReminder { invoice_id, .. } => format!("/invoices/{invoice_id}"),
+        Notice::DocumentIssued {
+            document: portal_domain::DocumentKind::Invoice,
+            id,
+            ..
+        } => format!("/invoices/{id}"),
+        Notice::DocumentIssued { id, .. } => format!("/credit-notes/{id}"),
+        Notice::PaymentReceived { .. } => "/statement".to_owned(),
     };
     Notification {
         link,

@@ -89,6 +89,7 @@ pub async fn put_plan(
         .map_err(|_| FieldErrors::single("plan_id", "must be a plan id such as pro"))?;
     let raw = RawPlan {
         name: &body.name,
+        name_en: body.name_en.as_deref(),
         price: &body.price,
         currency: body.currency.as_deref().unwrap_or("CNY"),
         quotas: Quotas {

@@ -90,6 +90,17 @@ pub fn worded(body: impl serde::Serialize) -> HttpResponse {
         .json(body)
 }
 
+/// The reader's language for a refusal: `?lang=` when it is one we write, else
+/// `Accept-Language`, else Chinese. Never fails (a refusal is worded whatever the query).
+pub fn reader_language(req: &HttpRequest) -> DocumentLanguage {
+    let asked = web::Query::<LangQuery>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.into_inner().lang);
+    document_language(asked.as_deref(), req)
+        .or_else(|_| document_language(None, req))
+        .unwrap_or(DocumentLanguage::Zh)
+}
+
 /// The language of `Accept-Language` alone (answers without a `lang` parameter).
 pub fn accept_language(req: &HttpRequest) -> Result<DocumentLanguage, ApiError> {
     document_language(None, req)

@@ -3,14 +3,10 @@
 //! over plain HTTP on loopback) that ends with the token; `GET` says who it is;
 //! `DELETE` ends it. The cookie stands in for the bearer header only with
 //! `X-Portal-Request: 1` ([`crate::auth::credential`]); one the API refuses (expired,
-//! tampered) is cleared by [`clear_refused`].
+//! tampered) is cleared by [`crate::refusals`].
 
-use actix_web::body::MessageBody;
 use actix_web::cookie::{Cookie, SameSite, time::Duration};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::StatusCode;
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use portal_api_types::{ErrorBody, SessionInfo};
 use portal_billing::Role;
@@ -93,20 +89,16 @@ pub async fn end(req: HttpRequest) -> HttpResponse {
         .finish()
 }
 
-/// Clears a session cookie the API refused (expired, tampered): a 401 to a request from
-/// the app that carried the cookie and no bearer header. A cookie sent without
+/// Whether `req` signed in by the session cookie alone (from the app, no bearer header):
+/// a 401 to it clears the cookie ([`crate::refusals`]). A cookie sent without
 /// `X-Portal-Request` is refused but kept: another site cannot sign the user out.
-pub async fn clear_refused(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let cookie_used = req.request().cookie(SESSION_COOKIE).is_some()
-        && from_the_app(req.request())
-        && !req.headers().contains_key(AUTHORIZATION);
-    let mut res = next.call(req).await?;
-    if cookie_used && res.status() == StatusCode::UNAUTHORIZED {
-        let removal = session_cookie(res.request(), String::new(), 0);
-        res.response_mut().add_cookie(&removal)?;
-    }
-    Ok(res)
+pub(crate) fn by_cookie_alone(req: &HttpRequest) -> bool {
+    req.cookie(SESSION_COOKIE).is_some()
+        && from_the_app(req)
+        && !req.headers().contains_key(AUTHORIZATION)
+}
+
+/// The cookie that removes the session cookie (expired, tampered).
+pub(crate) fn removal(req: &HttpRequest) -> Cookie<'static> {
+    session_cookie(req, String::new(), 0)
 }

@@ -173,6 +173,10 @@ pub struct Features {
 #[derive(Serialize, Deserialize)]
 pub struct PlanInfo {
     pub name: String,
+    /// Its English name (§16). A value cached before English names existed lacks it and
+    /// is read again from the database.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
     /// Two decimals, as a string.
     pub price: String,
     pub period: String,
@@ -200,6 +204,7 @@ impl PlanInfo {
     pub fn of(p: &Plan) -> Self {
         Self {
             name: p.name.clone(),
+            name_en: Some(p.name_en.clone()),
             price: p.price.amount().to_string(),
             period: Plan::PERIOD.to_owned(),
             features: Features {
@@ -230,6 +235,7 @@ impl PlanInfo {
             },
             tax_rate: TaxRate::parse(self.tax_rate.as_deref()?).ok()?,
             id: PlanId::parse(&self.plan_id).ok()?,
+            name_en: self.name_en?,
             name: self.name,
             price: Money::new(self.price.parse::<Decimal>().ok()?, currency).ok()?,
             quotas: Quotas {

@@ -209,6 +209,13 @@ impl LedgerTxn for CachedLedgerTxn<'_> {
         self.inner.enqueue(message).await
     }
 
+    async fn notify(
+        &mut self,
+        notification: &portal_billing::ports::Notification,
+    ) -> Result<(), RepositoryError> {
+        self.inner.notify(notification).await
+    }
+
     #[tracing::instrument(name = "cache.ledger.period_invoices", level = "debug", skip_all)]
     async fn period_invoices(&mut self) -> Result<BTreeSet<Month>, RepositoryError> {
         self.inner.period_invoices().await

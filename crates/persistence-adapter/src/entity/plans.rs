@@ -6,6 +6,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
     pub name: String,
+    /// Its English name; empty: the same as `name`.
+    pub name_en: String,
     pub price_minor: i64,
     pub currency: String,
     pub ai_chat_quota: i64,

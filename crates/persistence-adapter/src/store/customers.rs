@@ -74,7 +74,12 @@ impl CustomerRepository for SeaOrmStore {
             .await
             .map_err(db_err)?;
         super::one_row(updated.rows_affected)?;
-        let audit = account_audit(&before, &after, &actor.user_id, actor.at);
+        let audit = account_audit(
+            &before,
+            &after,
+            (&actor.user_id, actor.user_name.as_deref()),
+            actor.at,
+        );
         super::audit::record(&txn, &audit).await?;
         txn.commit().await.map_err(db_err)?;
         Ok(Some(after))

@@ -9,7 +9,7 @@ use chrono::Utc;
 use portal_billing::ports::OutboxMessage;
 use portal_billing::ports::{GuardRepository, Notification, RepositoryError};
 use portal_domain::guard::{AlertCondition, AlertRule, Cap, Channel, Notice};
-use portal_domain::{AuditEntry, Currency, CustomerId, Money, Month, Product};
+use portal_domain::{AuditEntry, Currency, CustomerId, DocumentKind, Money, Month, Product};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -67,6 +67,11 @@ struct NoticeRow {
     overdue: bool,
     #[serde(default)]
     amount_fen: i64,
+    /// A payment received: its id and reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    payment_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reference: Option<String>,
 }
 
 fn json_err(e: serde_json::Error) -> RepositoryError {
@@ -175,8 +180,44 @@ fn notice_json(c: &Notice) -> Result<String, RepositoryError> {
             amount_fen: fen(amount_due)?,
             ..NoticeRow::default()
         },
+        Notice::DocumentIssued {
+            id,
+            amount,
+            due_date,
+            ..
+        } => NoticeRow {
+            invoice_id: Some(id.clone()),
+            due_date: Some(*due_date),
+            amount_fen: fen(amount)?,
+            ..NoticeRow::default()
+        },
+        Notice::PaymentReceived {
+            payment_id,
+            amount,
+            reference,
+        } => NoticeRow {
+            payment_id: Some(payment_id.clone()),
+            reference: Some(reference.clone()),
+            amount_fen: fen(amount)?,
+            ..NoticeRow::default()
+        },
     };
     serde_json::to_string(&row).map_err(json_err)
+}
+
+/// The row of `n`, unread.
+pub(super) fn notification_row(
+    customer: &CustomerId,
+    n: &Notification,
+) -> Result<notifications::ActiveModel, RepositoryError> {
+    Ok(notifications::ActiveModel {
+        id: Set(n.id.clone()),
+        customer_id: Set(customer.to_string()),
+        at: Set(n.at),
+        kind: Set(n.notice.kind().to_owned()),
+        payload: Set(notice_json(&n.notice)?),
+        read: Set(false),
+    })
 }
 
 /// Stores `n` on `db` (the transaction of what it tells of).
@@ -185,24 +226,36 @@ pub(super) async fn insert_notification(
     customer: &CustomerId,
     n: &Notification,
 ) -> Result<(), RepositoryError> {
-    notifications::Entity::insert(notifications::ActiveModel {
-        id: Set(n.id.clone()),
-        customer_id: Set(customer.to_string()),
-        at: Set(n.at),
-        kind: Set(n.notice.kind().to_owned()),
-        payload: Set(notice_json(&n.notice)?),
-        read: Set(false),
-    })
-    .exec_without_returning(db)
-    .await
-    .map_err(db_err)?;
+    notifications::Entity::insert(notification_row(customer, n)?)
+        .exec_without_returning(db)
+        .await
+        .map_err(db_err)?;
     Ok(())
 }
 
 fn notification(row: notifications::Model) -> Result<Notification, RepositoryError> {
     let c: NoticeRow =
         serde_json::from_str(&row.payload).map_err(|e| corrupt("notification", e))?;
+    let amount = Money::from_minor(c.amount_fen, Currency::Cny);
+    let document = match row.kind.as_str() {
+        "invoice.issued" => Some(DocumentKind::Invoice),
+        "credit_note.issued" => Some(DocumentKind::CreditNote),
+        _ => None,
+    };
     let crossing = match (c.product, c.fapiao_number) {
+        _ if row.kind == "payment.received" => Notice::PaymentReceived {
+            payment_id: c.payment_id.unwrap_or_default(),
+            amount,
+            reference: c.reference.unwrap_or_default(),
+        },
+        _ if document.is_some() => Notice::DocumentIssued {
+            document: document.unwrap_or(DocumentKind::Invoice),
+            id: c.invoice_id.unwrap_or_default(),
+            amount,
+            due_date: c
+                .due_date
+                .ok_or_else(|| corrupt("notification", "a document without its due date"))?,
+        },
         _ if c.invoice_id.is_some() => Notice::PaymentReminder {
             invoice_id: c.invoice_id.unwrap_or_default(),
             amount_due: Money::from_minor(c.amount_fen, Currency::Cny),

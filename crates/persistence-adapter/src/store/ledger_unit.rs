@@ -227,6 +227,14 @@ impl LedgerTxn for SeaOrmLedgerTxn<'_> {
         super::outbox::insert(self.db(), message).await
     }
 
+    #[tracing::instrument(name = "store.ledger_unit.notify", level = "debug", skip_all)]
+    async fn notify(
+        &mut self,
+        notification: &portal_billing::ports::Notification,
+    ) -> Result<(), RepositoryError> {
+        super::guard::insert_notification(self.db(), &notification.customer_id, notification).await
+    }
+
     #[tracing::instrument(name = "store.ledger_unit.period_invoices", level = "debug", skip_all)]
     async fn period_invoices(&mut self) -> Result<BTreeSet<Month>, RepositoryError> {
         let periods: Vec<String> = invoices::Entity::find()

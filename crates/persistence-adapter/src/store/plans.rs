@@ -42,6 +42,7 @@ impl PlanCatalog for SeaOrmStore {
         let row = plans::ActiveModel {
             id: Set(plan.id.to_string()),
             name: Set(plan.name.clone()),
+            name_en: Set(plan.name_en.clone()),
             price_minor: Set(convert::minor(&plan.price)?),
             currency: Set(plan.price.currency().code().to_owned()),
             ai_chat_quota: Set(plan.quotas.ai_chat),
@@ -57,6 +58,7 @@ impl PlanCatalog for SeaOrmStore {
                 OnConflict::column(plans::Column::Id)
                     .update_columns([
                         plans::Column::Name,
+                        plans::Column::NameEn,
                         plans::Column::PriceMinor,
                         plans::Column::Currency,
                         plans::Column::AiChatQuota,

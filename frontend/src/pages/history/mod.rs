@@ -228,7 +228,11 @@ pub fn describe(
     };
     Described {
         sentence,
-        who: fill(text(by), &[("user", &entry.user_id)]),
+        // The user's name when their token carried one, else their id.
+        who: fill(
+            text(by),
+            &[("user", entry.user_name.as_deref().unwrap_or(&entry.user_id))],
+        ),
         invoice: after.get("invoice_id").filter(|id| !id.is_empty()).cloned(),
     }
 }
@@ -295,6 +299,15 @@ fn history_list(i18n: I18nContext, log: AuditLog, plans: &[Plan]) -> AnyView {
         return view! { <Empty message=|i| t_string!(i, history.empty) /> }.into_any();
     }
     let text = |key: Template| translated(i18n, key);
+    // Plans named in the page's language.
+    let plans: Vec<Plan> = plans
+        .iter()
+        .map(|p| Plan {
+            name: crate::components::named(i18n, &p.name, &p.name_en).to_owned(),
+            ..p.clone()
+        })
+        .collect();
+    let plans = plans.as_slice();
     let items = log
         .entries
         .into_iter()

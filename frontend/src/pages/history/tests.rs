@@ -60,6 +60,7 @@ fn entry(action: &str, before: &[(&str, &str)], after: &[(&str, &str)]) -> Audit
     AuditLogEntry {
         at: "2026-11-26T03:04:05Z".into(),
         user_id: "user_admin".into(),
+        user_name: None,
         action: action.into(),
         details: AuditDetails {
             before: map(before),
@@ -97,6 +98,11 @@ fn an_upgrade_names_the_plan_and_the_charge() {
         "升级到 企业版（enterprise），补收 ¥333.33"
     );
     assert_eq!(zh_text.who, "操作人：user_admin");
+    // A token that carried the user's name: the history names them by it.
+    let mut named = upgraded.clone();
+    named.user_name = Some("李雷".into());
+    assert_eq!(describe(&named, &plans(), &zh()).who, "操作人：李雷");
+    assert_eq!(describe(&named, &plans(), &en()).who, "By 李雷");
     assert_eq!(zh_text.invoice.as_deref(), Some("INV202611001"));
     let en_text = describe(&upgraded, &plans(), &en());
     assert_eq!(

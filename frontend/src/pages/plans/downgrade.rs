@@ -7,7 +7,7 @@ use portal_api_types::{PlanList, Subscription};
 
 use crate::api::{ApiError, use_api};
 use crate::auth::use_session;
-use crate::components::ErrorNotice;
+use crate::components::{ErrorNotice, named};
 use crate::format;
 use crate::i18n::*;
 
@@ -32,12 +32,15 @@ pub(super) fn ScheduledNotice(
         .plans
         .iter()
         .find(|p| p.plan_id == change.plan_id)
-        .map_or_else(|| change.plan_id.clone(), |p| p.name.clone());
+        .map_or_else(
+            || (change.plan_id.clone(), change.plan_id.clone()),
+            |p| (p.name.clone(), p.name_en.clone()),
+        );
     let date = change.effective_date.clone();
     let text = move || {
         format::fill(
             t_string!(i18n, plans.scheduled),
-            &[("name", &name), ("date", &date)],
+            &[("name", named(i18n, &name.0, &name.1)), ("date", &date)],
         )
     };
     let cancel = move |_| {
@@ -113,9 +116,13 @@ pub(super) fn DowngradePanel(
             Downgrade::Sending(plan) => (plan, true, None),
             Downgrade::Failed(plan, error) => (plan, false, Some(error)),
         };
-        let name = plan.name.clone();
-        let title =
-            move || format::fill(t_string!(i18n, plans.downgrade_heading), &[("name", &name)]);
+        let names = (plan.name.clone(), plan.name_en.clone());
+        let title = move || {
+            format::fill(
+                t_string!(i18n, plans.downgrade_heading),
+                &[("name", named(i18n, &names.0, &names.1))],
+            )
+        };
         view! {
             <section class="card confirm-panel downgrade-panel" aria-labelledby="downgrade-title">
                 <h2 id="downgrade-title" tabindex="-1" node_ref=heading>

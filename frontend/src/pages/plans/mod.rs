@@ -9,7 +9,7 @@ use portal_api_types::{Plan, PlanList, Subscription, UpgradePreview, UpgradeResp
 
 use crate::api::{ApiError, use_api};
 use crate::auth::use_session;
-use crate::components::{ErrorNotice, Loading, Text};
+use crate::components::{ErrorNotice, Loading, Text, named};
 use crate::format;
 use crate::i18n::*;
 use crate::loader::Loader;
@@ -156,7 +156,12 @@ fn PlanTable(
             let current = is_current(plan);
             view! {
                 <th scope="col" class:current=current data-plan=plan.plan_id.clone()>
-                    <span class="plan-title">{plan.name.clone()}</span>
+                    <span class="plan-title">
+                        {
+                            let (zh, en) = (plan.name.clone(), plan.name_en.clone());
+                            move || named(i18n, &zh, &en).to_owned()
+                        }
+                    </span>
                     {current
                         .then(|| {
                             view! { <span class="badge status-active current-mark">{tx!(i18n, plans.current)}</span> }
@@ -244,16 +249,19 @@ fn PlanTable(
                 let cheaper = can_downgrade_to(plan, current_plan.as_ref())
                     && scheduled_to.as_ref() != Some(&plan.plan_id);
                 let plan = plan.clone();
-                let name = plan.name.clone();
+                let name = (plan.name.clone(), plan.name_en.clone());
                 let busy = move || {
                     !matches!(flow.get(), Flow::Idle | Flow::Done(..) | Flow::Failed(..))
                         || matches!(downgrade.get(), Downgrade::Sending(..))
                 };
                 let down = cheaper.then(|| {
                     let plan = plan.clone();
-                    let name = plan.name.clone();
+                    let name = (plan.name.clone(), plan.name_en.clone());
                     let label = move || {
-                        format::fill(t_string!(i18n, plans.downgrade_to), &[("name", &name)])
+                        format::fill(
+                            t_string!(i18n, plans.downgrade_to),
+                            &[("name", named(i18n, &name.0, &name.1))],
+                        )
                     };
                     let aria = label.clone();
                     view! {
@@ -279,7 +287,10 @@ fn PlanTable(
                         {eligible
                             .then(|| {
                                 let label = move || {
-                                    format::fill(t_string!(i18n, plans.upgrade_to), &[("name", &name)])
+                                    format::fill(
+                                        t_string!(i18n, plans.upgrade_to),
+                                        &[("name", named(i18n, &name.0, &name.1))],
+                                    )
                                 };
                                 let plan = plan.clone();
                                 let aria = label.clone();

@@ -8,7 +8,7 @@ use portal_api_types::UpgradePreview;
 use crate::api::use_api;
 use crate::components::invoice_lines::InvoiceLines;
 use crate::components::tax_summary::TaxSummary;
-use crate::components::{ErrorNotice, Loading};
+use crate::components::{ErrorNotice, Loading, named};
 use crate::format;
 use crate::i18n::*;
 
@@ -57,11 +57,16 @@ pub(super) fn UpgradePanel(flow: RwSignal<Flow>) -> impl IntoView {
             | Flow::Confirming(plan, _)
             | Flow::Upgrading(plan, _)
             | Flow::Done(plan, _)
-            | Flow::Failed(plan, _) => plan.name.clone(),
+            | Flow::Failed(plan, _) => (plan.name.clone(), plan.name_en.clone()),
         };
         let title = {
             let name = plan_name.clone();
-            move || format::fill(t_string!(i18n, plans.confirm_heading), &[("name", &name)])
+            move || {
+                format::fill(
+                    t_string!(i18n, plans.confirm_heading),
+                    &[("name", named(i18n, &name.0, &name.1))],
+                )
+            }
         };
         let body = match state {
             Flow::Idle => ().into_any(),
@@ -88,12 +93,16 @@ pub(super) fn UpgradePanel(flow: RwSignal<Flow>) -> impl IntoView {
                 .into_any()
             }
             Flow::Done(_, outcome) => {
-                let name = outcome.subscription.plan_name.clone();
+                let sub = &outcome.subscription;
+                let name = (sub.plan_name.clone(), sub.plan_name_en.clone());
                 let invoice = outcome.invoice.clone();
                 view! {
                     <p class="success" role="status">
                         {move || {
-                            format::fill(t_string!(i18n, plans.upgraded), &[("name", &name)])
+                            format::fill(
+                                t_string!(i18n, plans.upgraded),
+                                &[("name", named(i18n, &name.0, &name.1))],
+                            )
                         }} " "
                         {move || match &invoice {
                             Some(inv) => {

@@ -30,6 +30,7 @@ pub async fn customer_update_bumps_version_and_audits(p: Adapters) -> Outcome {
     let before = p.customers.find(&id).await.map_err(err)?.ok_or("missing")?;
     let changes = AccountChanges::parse(None, Some("王五"), None).map_err(err)?;
     let actor = Actor {
+        user_name: None,
         user_id: UserId::parse("u1").map_err(err)?,
         at: at(3, 0),
     };
@@ -62,6 +63,7 @@ pub async fn customer_update_at_a_stale_version_conflicts(p: Adapters) -> Outcom
     let id = customer(&p, "cust_a").await?;
     let before = p.customers.find(&id).await.map_err(err)?.ok_or("missing")?;
     let actor = Actor {
+        user_name: None,
         user_id: UserId::parse("u1").map_err(err)?,
         at: at(3, 0),
     };
@@ -94,6 +96,7 @@ pub async fn customer_update_at_a_stale_version_conflicts(p: Adapters) -> Outcom
 pub async fn customer_update_of_unknown_is_none(p: Adapters) -> Outcome {
     let changes = AccountChanges::parse(Some("X"), None, None).map_err(err)?;
     let actor = Actor {
+        user_name: None,
         user_id: UserId::parse("u1").map_err(err)?,
         at: at(3, 0),
     };

@@ -100,6 +100,7 @@ async fn plan(ports: &Adapters, id: &str, fen: i64) -> Result<Plan, String> {
     let plan = Plan {
         id: pid(id)?,
         name: id.to_owned(),
+        name_en: format!("{id} (en)"),
         price: cny(fen),
         quotas: Quotas {
             ai_chat: 10,
@@ -190,6 +191,7 @@ fn audit(
     Ok(AuditEntry {
         customer_id: customer.clone(),
         user_id: UserId::parse("u1").map_err(err)?,
+        user_name: None,
         at,
         action,
         before: Default::default(),

@@ -43,7 +43,8 @@ use super::invoices::{
 use super::ledger_unit::SeaOrmLedgerTxn;
 use crate::convert::db_err;
 use crate::entity::{
-    account_entries, invoice_lines, invoices, outbox, subscriptions, usage_settlements,
+    account_entries, invoice_lines, invoices, notifications, outbox, subscriptions,
+    usage_settlements,
 };
 use read::{Ahead, Bounds};
 
@@ -58,6 +59,7 @@ pub(super) struct PageState {
     lines: Vec<invoice_lines::ActiveModel>,
     entries: Vec<account_entries::ActiveModel>,
     outbox: Vec<outbox::ActiveModel>,
+    notifications: Vec<notifications::ActiveModel>,
     /// Subscriptions saved: the version read, and the subscription as last saved.
     saved: BTreeMap<String, (i64, Subscription)>,
     watermarks: BTreeMap<String, DateTime<Utc>>,
@@ -82,6 +84,7 @@ impl PageState {
             lines: Vec::new(),
             entries: Vec::new(),
             outbox: Vec::new(),
+            notifications: Vec::new(),
             saved: BTreeMap::new(),
             watermarks: BTreeMap::new(),
             runs: HashMap::new(),
@@ -200,6 +203,12 @@ impl PageState {
         }
         for chunk in self.outbox.chunks(INSERT_CHUNK) {
             outbox::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(db)
+                .await
+                .map_err(db_err)?;
+        }
+        for chunk in self.notifications.chunks(INSERT_CHUNK) {
+            notifications::Entity::insert_many(chunk.to_vec())
                 .exec_without_returning(db)
                 .await
                 .map_err(db_err)?;
@@ -373,6 +382,15 @@ impl LedgerTxn for AheadTxn<'_> {
     #[tracing::instrument(name = "store.ahead.enqueue", level = "debug", skip_all)]
     async fn enqueue(&mut self, message: &OutboxMessage) -> Result<(), RepositoryError> {
         self.state.outbox.push(super::outbox::row(message)?);
+        Ok(())
+    }
+
+    async fn notify(
+        &mut self,
+        notification: &portal_billing::ports::Notification,
+    ) -> Result<(), RepositoryError> {
+        let row = super::guard::notification_row(&notification.customer_id, notification)?;
+        self.state.notifications.push(row);
         Ok(())
     }
 

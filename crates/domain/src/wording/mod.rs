@@ -3,6 +3,8 @@
 //! (an invoice line, a product's name, a notification), so the entities know nothing of
 //! languages.
 
+mod notices;
+
 use crate::guard::Notice;
 use crate::invoice::{InvoiceLine, LineDetail, LineKind, UsageFacts};
 use crate::product::Product;
@@ -151,6 +153,9 @@ impl Notice {
     pub fn words(&self, language: Language) -> (String, String) {
         let product_name = |p: Product| p.name(language);
         match (self, language) {
+            (Notice::DocumentIssued { .. } | Notice::PaymentReceived { .. }, _) => {
+                notices::words(self, language)
+            }
             (
                 Notice::Quota {
                     product,
