@@ -138,6 +138,9 @@ impl TestApp {
                 role,
                 exp: (Utc::now().timestamp() + 600) as u64,
                 name: None,
+                iat: None,
+                aud: None,
+                iss: None,
             })
             .unwrap()
     }
@@ -151,6 +154,9 @@ impl TestApp {
                 role,
                 exp: (Utc::now().timestamp() + 600) as u64,
                 name: Some(name.to_owned()),
+                iat: None,
+                aud: None,
+                iss: None,
             })
             .unwrap()
     }
@@ -164,6 +170,9 @@ impl TestApp {
                 role: TokenRole::Service,
                 exp: (Utc::now().timestamp() + 600) as u64,
                 name: None,
+                iat: None,
+                aud: None,
+                iss: None,
             })
             .unwrap()
     }

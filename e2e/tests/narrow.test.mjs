@@ -32,10 +32,17 @@ async function misfits(page) {
       }
       // A button whose text wraps one word (or character) per line.
       if (el.tagName === "BUTTON") {
-        // The lines its text takes (a chart bar is a tall button of one short line).
-        const range = document.createRange();
-        range.selectNodeContents(el);
-        const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
+        // The lines its visible text takes (a chart bar is a tall button of one short
+        // line; text only for screen readers, 1 px wide, is not seen).
+        const tops = new Set();
+        const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          if (!node.textContent.trim() || node.parentElement.getBoundingClientRect().width <= 1) continue;
+          const range = document.createRange();
+          range.selectNodeContents(node);
+          for (const r of range.getClientRects()) if (r.width > 0) tops.add(Math.round(r.top));
+        }
+        const lines = tops.size;
         const words = el.textContent.trim().split(/\s+/).length;
         const chars = el.textContent.trim().length;
         if (lines > 2 && lines >= Math.min(words, chars)) {

@@ -203,3 +203,56 @@ async fn a_spend_alert_mails_the_contact_in_chinese_and_english(backend: Backend
     let notifications = app.read("/api/portal/notifications").await;
     assert_eq!(notifications["unread"], 0);
 }
+
+/// §17: a webhook never follows a redirect (the signed body goes nowhere but the URL
+/// configured), and while `PORTAL_WEBHOOK_PREVIOUS_SECRET` is set each carries a second
+/// signature, so a receiver still on the old secret accepts it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_follow_no_redirect_and_carry_both_secrets_while_they_rotate() {
+    const PREVIOUS: &str = "whsec-previous-0123456789";
+    let receiver = WebhookReceiver::start(0).await.unwrap();
+    let elsewhere = WebhookReceiver::start(0).await.unwrap();
+    receiver.redirect_to(Some(&elsewhere.url));
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        &[
+            ("PORTAL_WEBHOOK_URL", receiver.url.clone()),
+            ("PORTAL_WEBHOOK_SECRET", SECRET.to_owned()),
+            ("PORTAL_WEBHOOK_PREVIOUS_SECRET", PREVIOUS.to_owned()),
+        ],
+    )
+    .await;
+    set_rule(&app, json!(["webhook"])).await;
+    app.chats("hook-redirect", 5_000).await;
+    // Answered 307 twice (the first try and its retry after 1 s): never followed.
+    let redirected = eventually(Duration::from_secs(20), || {
+        let received = receiver.received();
+        (received.iter().filter(|r| r.status == 307).count() >= 2).then_some(received)
+    })
+    .await
+    .expect("two tries redirected within 20 s");
+    assert!(
+        elsewhere.received().is_empty(),
+        "{:?}",
+        elsewhere.received()
+    );
+    // The receiver answers again: the next try is delivered, signed with both secrets.
+    receiver.redirect_to(None);
+    let delivered = eventually(Duration::from_secs(20), || {
+        let received = receiver.received();
+        received.iter().find(|r| r.status == 204).cloned()
+    })
+    .await
+    .expect("delivered once the receiver answers");
+    assert_eq!(delivered.body, redirected[0].body, "the same event");
+    let signature = delivered.signature.as_deref().expect("Portal-Signature");
+    assert!(verify(SECRET, signature, &delivered.body), "{signature}");
+    assert!(verify(PREVIOUS, signature, &delivered.body), "{signature}");
+    assert!(!verify(
+        "another-secret-0123456789",
+        signature,
+        &delivered.body
+    ));
+    assert_eq!(signature.matches("v1=").count(), 2, "{signature}");
+    assert!(elsewhere.received().is_empty());
+}

@@ -232,6 +232,7 @@ async fn a_paid_invoice_is_requested_issued_downloaded_and_reversed(backend: Bac
         download.headers()["content-disposition"],
         "attachment; filename=\"fapiao-26312000000012345678.pdf\""
     );
+    assert_eq!(download.headers()["cache-control"], "private, no-store");
     assert_eq!(download.bytes().await.unwrap().as_ref(), file);
 
     // Reversed (红冲): the invoice is free again.
@@ -377,6 +378,16 @@ async fn bad_requests_and_reports_change_nothing(backend: Backend) {
         ),
         (
             issued_body("26312000000012345678", &vec![b'%'; 5 * 1024 * 1024 + 1]),
+            "file_base64",
+        ),
+        // A "PDF" that is not one (§17), and a PDF declared as OFD.
+        (
+            issued_body("26312000000012345678", b"<html>not a pdf</html>"),
+            "file_base64",
+        ),
+        (
+            json!({"fapiao_number": "26312000000012345678", "issued_on": "2026-03-05",
+                   "file_type": "ofd", "file_base64": "JVBERi0xLjc="}),
             "file_base64",
         ),
     ] {

@@ -17,6 +17,9 @@ fn signed(secret: &str, role: TokenRole, customer: Option<&str>) -> String {
             role,
             exp: (Utc::now().timestamp() + 600) as u64,
             name: None,
+            iat: None,
+            aud: None,
+            iss: None,
         })
         .unwrap()
 }

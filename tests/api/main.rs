@@ -36,5 +36,6 @@ mod subscription;
 mod suspension;
 mod tax;
 mod tax_migration;
+mod tokens;
 mod usage;
 mod usage_billing;

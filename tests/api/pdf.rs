@@ -58,6 +58,8 @@ async fn invoice_pdf_matches_the_api_and_is_cacheable(backend: Backend) {
         headers["content-disposition"].to_str().unwrap(),
         format!("attachment; filename=\"{id}.pdf\"")
     );
+    // A document is never stored by a browser or a proxy (§17).
+    assert_eq!(headers["cache-control"], "private, no-store");
     let etag = headers["etag"].to_str().unwrap().to_owned();
     let pdf = resp.bytes().await.unwrap();
     assert!(pdf.starts_with(b"%PDF-"));

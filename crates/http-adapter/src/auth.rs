@@ -40,6 +40,23 @@ pub struct Claims {
     /// The user's name (optional): the change history names the user by it (§16).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Seconds since the Unix epoch when it was issued; never ahead of now (§17).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<u64>,
+    /// Who it is for (`PORTAL_JWT_AUDIENCE`, §17): one audience or several.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<Audience>,
+    /// Who issued it (`PORTAL_JWT_ISSUER`, §17).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+}
+
+/// A token's `aud`: one audience, or a list (RFC 7519 allows both).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
 }
 
 /// The session cookie's name (§16).
@@ -217,6 +234,9 @@ pub(crate) mod tests {
             role,
             exp: 4_102_444_800, // 2100-01-01
             name: None,
+            iat: None,
+            aud: None,
+            iss: None,
         }
     }
 

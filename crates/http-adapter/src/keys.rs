@@ -1,6 +1,8 @@
-//! The token keys (contract §2, §13): HS256 pinned, `exp` required. The user key signs
-//! customers' tokens; a separate service key, when configured, is the only key for
-//! `service` tokens; previous keys are still accepted while keys rotate.
+//! The token keys (contract §2, §13, §17): HS256 pinned, `exp` required. The user key
+//! signs customers' tokens; a separate service key, when configured, is the only key for
+//! `service` tokens; previous keys are still accepted while keys rotate. Tokens are bound
+//! to this service: `aud` and `iss` must match when configured, `nbf` and `iat` must not
+//! lie ahead, and a customer's token may not live longer than the configured maximum.
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -18,6 +20,32 @@ pub struct KeyRing {
     /// The only key for `service` tokens when set (`PORTAL_SERVICE_JWT_SECRET`); without
     /// it, service tokens are signed with the user key.
     pub service: Option<Vec<u8>>,
+    /// What binds a token to this service (§17).
+    pub binding: TokenBinding,
+}
+
+/// `PORTAL_JWT_AUDIENCE`, `PORTAL_JWT_ISSUER`, `PORTAL_JWT_MAX_TTL`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenBinding {
+    /// When set, every token's `aud` must be (or include) it.
+    pub audience: Option<String>,
+    /// When set, every token's `iss` must be it.
+    pub issuer: Option<String>,
+    /// The longest a customer's token may still have to live, in seconds.
+    pub max_ttl: u64,
+}
+
+/// A day: the longest a customer's token may live unless configured otherwise.
+pub const DEFAULT_MAX_TTL: u64 = 86_400;
+
+impl Default for TokenBinding {
+    fn default() -> Self {
+        Self {
+            audience: None,
+            issuer: None,
+            max_ttl: DEFAULT_MAX_TTL,
+        }
+    }
 }
 
 struct Key {
@@ -49,6 +77,7 @@ struct Keys {
     user: Vec<Key>,
     service: Option<Key>,
     validation: Validation,
+    binding: TokenBinding,
 }
 
 /// How many verified tokens are remembered, and for how long at most.
@@ -68,9 +97,22 @@ impl TokenKeys {
 
     pub fn with_ring(ring: &KeyRing) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_required_spec_claims(&["exp"]);
+        let mut required = vec!["exp"];
         validation.validate_exp = true;
+        validation.validate_nbf = true;
         validation.leeway = LEEWAY;
+        match &ring.binding.audience {
+            Some(audience) => {
+                validation.set_audience(&[audience]);
+                required.push("aud");
+            }
+            None => validation.validate_aud = false,
+        }
+        if let Some(issuer) = &ring.binding.issuer {
+            validation.set_issuer(&[issuer]);
+            required.push("iss");
+        }
+        validation.set_required_spec_claims(&required);
         let user = std::iter::once(&ring.current)
             .chain(&ring.previous)
             .map(|secret| Key::new(secret))
@@ -80,6 +122,7 @@ impl TokenKeys {
                 user,
                 service: ring.service.as_deref().map(Key::new),
                 validation,
+                binding: ring.binding.clone(),
             }),
             verified: moka::sync::Cache::builder()
                 .max_capacity(VERIFIED_TOKENS)
@@ -89,13 +132,23 @@ impl TokenKeys {
     }
 
     /// Signs with the key of the claims' role: the service key for service tokens when
-    /// there is one, else the current user key.
+    /// there is one, else the current user key. The configured `aud` and `iss` are added
+    /// where the claims leave them out.
     pub fn sign(&self, claims: &Claims) -> Result<String, jsonwebtoken::errors::Error> {
         let key = match (&self.inner.service, claims.role) {
             (Some(service), TokenRole::Service) => service,
             _ => self.inner.user.first().ok_or(ErrorKind::InvalidKeyFormat)?,
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &key.encoding)
+        let binding = &self.inner.binding;
+        let claims = Claims {
+            aud: claims
+                .aud
+                .clone()
+                .or_else(|| binding.audience.clone().map(crate::auth::Audience::One)),
+            iss: claims.iss.clone().or_else(|| binding.issuer.clone()),
+            ..claims.clone()
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &key.encoding)
     }
 
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
@@ -117,6 +170,20 @@ impl TokenKeys {
         if claims.exp.saturating_add(LEEWAY) < now {
             return Err(expired());
         }
+        // Issued in the future: not a token of a clock we agree with.
+        if claims
+            .iat
+            .is_some_and(|iat| iat > now.saturating_add(LEEWAY))
+        {
+            return Err(refused());
+        }
+        let lives = claims.exp.saturating_sub(now);
+        if claims.role != TokenRole::Service
+            && lives > self.inner.binding.max_ttl.saturating_add(LEEWAY)
+        {
+            tracing::debug!(lives, "a customer token living too long refused");
+            return Err(too_long());
+        }
         Ok(claims)
     }
 }
@@ -125,6 +192,11 @@ impl TokenKeys {
 /// key may not sign (§16: "invalid", told apart from "expired").
 fn refused() -> ApiError {
     ApiError::unauthorized("the token is invalid")
+}
+
+/// A customer token whose `exp` lies further ahead than this service accepts.
+fn too_long() -> ApiError {
+    ApiError::unauthorized("the token is valid for longer than this service accepts")
 }
 
 /// A token of ours whose `exp` has passed.
@@ -189,6 +261,7 @@ mod tests {
             current: USER.to_vec(),
             previous: vec![OLD.to_vec()],
             service: Some(SERVICE.to_vec()),
+            binding: TokenBinding::default(),
         })
     }
 
@@ -243,7 +316,6 @@ mod tests {
         let token = keys
             .sign(&Claims {
                 exp: now + 60,
-                name: None,
                 ..claims(TokenRole::Member, Some("cust_a"))
             })
             .unwrap();

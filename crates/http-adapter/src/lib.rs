@@ -25,9 +25,9 @@ use actix_web::middleware::DefaultHeaders;
 use actix_web::{HttpRequest, HttpResponse, web};
 use portal_billing::Portal;
 
-pub use auth::{Claims, TokenRole};
+pub use auth::{Audience, Claims, TokenRole};
 pub use error::ApiError;
-pub use keys::{KeyRing, TokenKeys};
+pub use keys::{DEFAULT_MAX_TTL, KeyRing, TokenBinding, TokenKeys};
 
 /// Shared state of every worker: the capability services, the token keys and the rate limits.
 pub struct AppState {

@@ -79,36 +79,55 @@ impl Mailer for SmtpMailer {
 /// The `Portal-Signature` header of `body` sent at `t` (unix seconds):
 /// `t=<t>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.
 pub fn signature(secret: &[u8], t: i64, body: &str) -> Result<String, DeliveryError> {
+    Ok(format!("t={t},v1={}", mac(secret, t, body)?))
+}
+
+/// The header signed with `secrets` in turn: `t=<t>,v1=<new>,v1=<previous>` while a
+/// secret rotates (a receiver accepts the body when any `v1` matches).
+pub fn signatures(secrets: &[&[u8]], t: i64, body: &str) -> Result<String, DeliveryError> {
+    let mut header = format!("t={t}");
+    for secret in secrets {
+        header.push_str(",v1=");
+        header.push_str(&mac(secret, t, body)?);
+    }
+    Ok(header)
+}
+
+/// Hex HMAC-SHA256 of `"<t>.<body>"`.
+fn mac(secret: &[u8], t: i64, body: &str) -> Result<String, DeliveryError> {
     // HMAC takes a key of any length: this fails only for fixed-length MACs.
     let mut mac = Hmac::<Sha256>::new_from_slice(secret)
         .map_err(|e| DeliveryError(format!("signing key: {e}")))?;
     mac.update(t.to_string().as_bytes());
     mac.update(b".");
     mac.update(body.as_bytes());
-    Ok(format!(
-        "t={t},v1={}",
-        hex::encode(mac.finalize().into_bytes())
-    ))
+    Ok(hex::encode(mac.finalize().into_bytes()))
 }
 
 /// Webhooks over HTTP(S): a POST of the event's JSON with its signature; any 2xx
-/// answer is a delivery.
+/// answer is a delivery. Redirects are never followed (§17): a 3xx is a failed try, so
+/// the signed body goes nowhere but the configured URL.
 pub struct HttpWebhookSender {
     client: reqwest::Client,
     url: String,
-    secret: Vec<u8>,
+    /// The secret, then the previous one while it rotates.
+    secrets: Vec<Vec<u8>>,
 }
 
 impl HttpWebhookSender {
-    pub fn new(url: &str, secret: &str) -> anyhow::Result<Self> {
+    pub fn new(url: &str, secret: &str, previous: Option<&str>) -> anyhow::Result<Self> {
         let client = reqwest::Client::builder()
             .timeout(TRY_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent("portal-webhooks/1")
             .build()?;
         Ok(Self {
             client,
             url: url.to_owned(),
-            secret: secret.as_bytes().to_vec(),
+            secrets: std::iter::once(secret)
+                .chain(previous)
+                .map(|s| s.as_bytes().to_vec())
+                .collect(),
         })
     }
 }
@@ -121,7 +140,10 @@ impl WebhookSender for HttpWebhookSender {
             .client
             .post(&self.url)
             .header("Content-Type", "application/json")
-            .header("Portal-Signature", signature(&self.secret, t, body)?)
+            .header("Portal-Signature", {
+                let secrets: Vec<&[u8]> = self.secrets.iter().map(Vec::as_slice).collect();
+                signatures(&secrets, t, body)?
+            })
             .body(body.to_owned())
             .send()
             .await

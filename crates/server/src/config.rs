@@ -61,6 +61,8 @@ pub struct Settings {
     /// `PORTAL_BILLING_RUN_AT` (`HH:MM` business time on the 1st, default `00:05`; `off`):
     /// when `portal serve` starts each month's billing run, once across instances.
     pub billing_run_at: Option<chrono::NaiveTime>,
+    /// `PORTAL_JWT_AUDIENCE`, `PORTAL_JWT_ISSUER`, `PORTAL_JWT_MAX_TTL` (§17).
+    pub token_binding: portal_http::TokenBinding,
 }
 
 impl Settings {
@@ -180,7 +182,8 @@ impl Settings {
 
         let (suspend_after_days, pay_to) = crate::config_receivables::from_lookup(get)?;
         Ok(Self {
-            billing_run_at: crate::config_schedule::billing_run_at(get)?,
+            billing_run_at: crate::config_schedule::billing_run_at(&get)?,
+            token_binding: crate::config_tokens::token_binding(&get)?,
             suspend_after_days,
             pay_to,
             delivery,
@@ -214,6 +217,7 @@ impl Settings {
                 .service_jwt_secret
                 .as_ref()
                 .map(|s| s.expose().to_vec()),
+            binding: self.token_binding.clone(),
         })
     }
 

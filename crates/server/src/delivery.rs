@@ -18,14 +18,34 @@ const POLL_INTERVAL: Duration = Duration::from_millis(250);
 /// How long the runner waits after the outbox could not be read.
 const AFTER_FAILURE: Duration = Duration::from_secs(2);
 
-/// `PORTAL_SMTP_URL`, `PORTAL_MAIL_FROM`, `PORTAL_WEBHOOK_URL`, `PORTAL_WEBHOOK_SECRET`.
-/// Its `Debug` prints neither the SMTP URL (it holds the password) nor the secret.
+/// `PORTAL_SMTP_URL`, `PORTAL_MAIL_FROM`, `PORTAL_WEBHOOK_URL`, `PORTAL_WEBHOOK_SECRET`,
+/// `PORTAL_WEBHOOK_PREVIOUS_SECRET`. Its `Debug` prints neither the SMTP URL (it holds the
+/// password) nor the secrets.
 #[derive(Clone, Default, Debug)]
 pub struct DeliverySettings {
     pub smtp_url: Option<SecretString>,
     pub mail_from: Option<String>,
     pub webhook_url: Option<String>,
     webhook_secret: Option<SecretString>,
+    /// While set, each webhook carries a second signature with it (§17: receivers rotate
+    /// the secret without a gap).
+    webhook_previous_secret: Option<SecretString>,
+}
+
+/// Whether `url` (`http://…`) names a loopback host: `localhost`, `127.0.0.0/8`, `[::1]`.
+fn on_loopback(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 impl DeliverySettings {
@@ -48,11 +68,11 @@ impl DeliverySettings {
         }
         let webhook_url = get("PORTAL_WEBHOOK_URL");
         if let Some(url) = &webhook_url
-            && !(url.starts_with("http://") || url.starts_with("https://"))
+            && !(url.starts_with("https://") || on_loopback(url))
         {
             return Err(ConfigError::new(
                 "PORTAL_WEBHOOK_URL",
-                "must start with http:// or https://",
+                "must start with https:// (http:// only on loopback: localhost, 127.0.0.1, [::1])",
             ));
         }
         let webhook_secret = get("PORTAL_WEBHOOK_SECRET");
@@ -68,11 +88,22 @@ impl DeliverySettings {
                 ),
             ));
         }
+        let webhook_previous_secret = get("PORTAL_WEBHOOK_PREVIOUS_SECRET");
+        if webhook_previous_secret
+            .as_ref()
+            .is_some_and(|s| s.len() < MIN_WEBHOOK_SECRET_BYTES)
+        {
+            return Err(ConfigError::new(
+                "PORTAL_WEBHOOK_PREVIOUS_SECRET",
+                format!("must be at least {MIN_WEBHOOK_SECRET_BYTES} bytes"),
+            ));
+        }
         Ok(Self {
             smtp_url: smtp_url.map(SecretString::from),
             mail_from,
             webhook_url,
             webhook_secret: webhook_secret.map(SecretString::from),
+            webhook_previous_secret: webhook_previous_secret.map(SecretString::from),
         })
     }
 
@@ -92,6 +123,9 @@ impl DeliverySettings {
             (Some(url), Some(secret)) => Ok(Some(Arc::new(HttpWebhookSender::new(
                 url,
                 secret.expose_secret(),
+                self.webhook_previous_secret
+                    .as_ref()
+                    .map(|s| s.expose_secret()),
             )?))),
             _ => Ok(None),
         }
@@ -165,6 +199,29 @@ mod tests {
                 ],
                 "PORTAL_WEBHOOK_SECRET",
             ),
+            // Plain HTTP only on loopback (§17).
+            (
+                vec![
+                    ("PORTAL_WEBHOOK_URL", "http://hooks.example.com/portal"),
+                    ("PORTAL_WEBHOOK_SECRET", "0123456789abcdef"),
+                ],
+                "PORTAL_WEBHOOK_URL",
+            ),
+            (
+                vec![
+                    ("PORTAL_WEBHOOK_URL", "http://127.0.0.1.example.com/portal"),
+                    ("PORTAL_WEBHOOK_SECRET", "0123456789abcdef"),
+                ],
+                "PORTAL_WEBHOOK_URL",
+            ),
+            (
+                vec![
+                    ("PORTAL_WEBHOOK_URL", "https://hooks.example.com/portal"),
+                    ("PORTAL_WEBHOOK_SECRET", "0123456789abcdef"),
+                    ("PORTAL_WEBHOOK_PREVIOUS_SECRET", "short"),
+                ],
+                "PORTAL_WEBHOOK_PREVIOUS_SECRET",
+            ),
         ] {
             let error = settings(&pairs).unwrap_err();
             assert_eq!(error.variable, variable, "{pairs:?}");
@@ -180,5 +237,16 @@ mod tests {
         .unwrap();
         assert!(both.any());
         assert!(!format!("{both:?}").contains("0123456789abcdef"));
+        for loopback in [
+            "http://localhost:8080/hooks",
+            "http://127.0.0.2/hooks",
+            "http://[::1]:9000/hooks",
+        ] {
+            let pairs = [
+                ("PORTAL_WEBHOOK_URL", loopback),
+                ("PORTAL_WEBHOOK_SECRET", "0123456789abcdef"),
+            ];
+            assert!(settings(&pairs).is_ok(), "{loopback}");
+        }
     }
 }

@@ -8,6 +8,7 @@ pub mod config_error;
 pub mod config_receivables;
 pub mod config_schedule;
 pub mod config_seller;
+pub mod config_tokens;
 pub mod delivery;
 pub mod jobs;
 pub mod telemetry;

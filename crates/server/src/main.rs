@@ -190,6 +190,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 role,
                 exp,
                 name,
+                iat: u64::try_from(Utc::now().timestamp()).ok(),
+                aud: None,
+                iss: None,
             })?;
             println!("{token}");
         }

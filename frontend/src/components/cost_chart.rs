@@ -120,7 +120,8 @@ pub fn chart(months: &[CostMonth]) -> Chart {
     }
 }
 
-/// `12.5` → `12.5%` for a CSS length.
+/// `12.5` → `12.5%` for a CSS length (set through the CSSOM, `style:height`: the app's
+/// CSP refuses style attributes).
 fn pct(value: Decimal) -> String {
     format!("{}%", value.normalize())
 }
@@ -150,7 +151,7 @@ pub fn CostChart(
                     .into_iter()
                     .map(|s| {
                         view! {
-                            <span class=format!("seg seg-{}", s.part) style=format!("height:{}", pct(s.share))></span>
+                            <span class=format!("seg seg-{}", s.part) style:height=pct(s.share)></span>
                         }
                     })
                     .collect_view()
@@ -180,13 +181,13 @@ pub fn CostChart(
                     on:focus=move |_| selected.set(i)
                     on:keydown=on_key
                 >
-                    <span class="side up" style=format!("height:{above}")>
-                        <span class="stack" style=format!("height:{}", pct(column.up))>
+                    <span class="side up" style:height=above.clone()>
+                        <span class="stack" style:height=pct(column.up)>
                             {stack(column.up_segments)}
                         </span>
                     </span>
-                    <span class="side down" style=format!("height:{below}")>
-                        <span class="stack" style=format!("height:{}", pct(column.down))>
+                    <span class="side down" style:height=below.clone()>
+                        <span class="stack" style:height=pct(column.down)>
                             {stack(column.down_segments)}
                         </span>
                     </span>

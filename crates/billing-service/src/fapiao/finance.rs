@@ -47,6 +47,14 @@ impl Fapiao {
         file: &[u8],
     ) -> Result<FapiaoRequest, FapiaoError> {
         let issuance = validate_issuance(fapiao_number, issued_on, file_type, file.len())?;
+        // The file must be what it says it is (§17): a PDF starts `%PDF-`, an OFD is a ZIP.
+        if !issuance.file_type.matches_signature(file) {
+            return Err(FieldErrors::single(
+                "file_base64",
+                format!("is not a {} file", issuance.file_type.as_str()),
+            )
+            .into());
+        }
         let number = issuance.fapiao_number.to_string();
         let current = self.any_request(id).await?;
         let status = current

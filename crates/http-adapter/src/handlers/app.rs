@@ -53,6 +53,9 @@ pub async fn demo_token(
             role: TokenRole::Admin,
             exp: expires_at,
             name: None,
+            iat: Some(now),
+            aud: None,
+            iss: None,
         })
         .map_err(|e| {
             tracing::error!(error = %e, "cannot sign a demo token");

@@ -235,7 +235,7 @@ pub async fn download_file(
         .await?;
     Ok(HttpResponse::Ok()
         .content_type(file.issuance.file_type.content_type())
-        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((
             header::CONTENT_DISPOSITION,

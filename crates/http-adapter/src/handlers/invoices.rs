@@ -134,7 +134,7 @@ pub(super) fn pdf_response(pdf: InvoicePdf) -> HttpResponse {
     response
         .insert_header((header::ETAG, pdf.etag.clone()))
         .insert_header((header::VARY, "Accept-Language"))
-        .insert_header((header::CACHE_CONTROL, "private, no-cache"));
+        .insert_header((header::CACHE_CONTROL, "private, no-store"));
     match pdf.body {
         PdfBody::NotModified => response.finish(),
         PdfBody::Document(bytes) => response

@@ -27,6 +27,8 @@ struct Shared {
     received: Mutex<Vec<Received>>,
     /// Requests still to be answered 500.
     failing: AtomicUsize,
+    /// Where to send every request with `307 Temporary Redirect`, while set.
+    redirect: Mutex<Option<String>>,
 }
 
 /// Records every POST; answers 500 while it is told to fail, 204 after.
@@ -53,6 +55,13 @@ impl WebhookReceiver {
             }
         });
         Ok(Self { url, shared, task })
+    }
+
+    /// Answers every request `307` to `location` (`None`: answers as before).
+    pub fn redirect_to(&self, location: Option<&str>) {
+        if let Ok(mut redirect) = self.shared.redirect.lock() {
+            *redirect = location.map(str::to_owned);
+        }
     }
 
     /// Fails the next `n` requests (0: answers 204 from now on).
@@ -98,11 +107,17 @@ async fn answer(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body).await?;
-    let fail = shared
-        .failing
-        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-        .is_ok();
-    let status = if fail { 500 } else { 204 };
+    let redirect = shared.redirect.lock().ok().and_then(|r| r.clone());
+    let fail = redirect.is_none()
+        && shared
+            .failing
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+    let status = match (&redirect, fail) {
+        (Some(_), _) => 307,
+        (None, true) => 500,
+        (None, false) => 204,
+    };
     if let Ok(mut received) = shared.received.lock() {
         received.push(Received {
             at: Instant::now(),
@@ -111,22 +126,25 @@ async fn answer(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
             status,
         });
     }
-    let reason = if fail {
-        "Internal Server Error"
-    } else {
-        "No Content"
+    let (reason, location) = match (&redirect, fail) {
+        (Some(to), _) => ("Temporary Redirect", format!("Location: {to}\r\n")),
+        (None, true) => ("Internal Server Error", String::new()),
+        (None, false) => ("No Content", String::new()),
     };
     let mut stream = reader.into_inner();
     stream
         .write_all(
-            format!("HTTP/1.1 {status} {reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-                .as_bytes(),
+            format!(
+                "HTTP/1.1 {status} {reason}\r\n{location}Content-Length: 0\r\nConnection: close\r\n\r\n"
+            )
+            .as_bytes(),
         )
         .await?;
     stream.shutdown().await
 }
 
-/// Whether `header` (`t=…,v1=…`) signs `body` with `secret`.
+/// Whether `header` (`t=…,v1=…[,v1=…]`) signs `body` with `secret`: one of its `v1`
+/// signatures is the HMAC of `"<t>.<body>"` with it, as a receiver checks.
 pub fn verify(secret: &str, header: &str, body: &str) -> bool {
     let Some(t) = header
         .split(',')
@@ -135,5 +153,14 @@ pub fn verify(secret: &str, header: &str, body: &str) -> bool {
     else {
         return false;
     };
-    crate::signature(secret.as_bytes(), t, body).is_ok_and(|expected| expected == header)
+    let Ok(expected) = crate::signature(secret.as_bytes(), t, body) else {
+        return false;
+    };
+    let Some(expected) = expected.split_once(",v1=").map(|(_, v)| v.to_owned()) else {
+        return false;
+    };
+    header
+        .split(',')
+        .filter_map(|part| part.strip_prefix("v1="))
+        .any(|v| v == expected)
 }
