@@ -182,8 +182,8 @@ impl Settings {
 
         let (suspend_after_days, pay_to) = crate::config_receivables::from_lookup(get)?;
         Ok(Self {
-            billing_run_at: crate::config_schedule::billing_run_at(&get)?,
-            token_binding: crate::config_tokens::token_binding(&get)?,
+            billing_run_at: crate::config_schedule::billing_run_at(get)?,
+            token_binding: crate::config_tokens::token_binding(get)?,
             suspend_after_days,
             pay_to,
             delivery,
