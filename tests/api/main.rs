@@ -9,6 +9,7 @@ mod account;
 mod auth;
 mod billing_model;
 mod billing_runs;
+mod bodies;
 mod costs;
 mod db_faults;
 mod delivery;

@@ -62,6 +62,40 @@ impl ApiError {
         )
     }
 
+    /// A body over the route's limit (§17).
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the body exceeds {limit} bytes"),
+        )
+    }
+
+    /// A body that did not arrive in time (§17).
+    pub fn body_timeout() -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            "the body did not arrive in time",
+        )
+    }
+
+    /// A refusal actix-web made before any handler (not an [`ApiError`]), as the
+    /// contract's body.
+    pub fn of_status(status: StatusCode) -> Self {
+        match status {
+            StatusCode::PAYLOAD_TOO_LARGE => Self::new(
+                status,
+                "payload_too_large",
+                "the body is larger than this route accepts",
+            ),
+            StatusCode::REQUEST_TIMEOUT => Self::body_timeout(),
+            StatusCode::NOT_FOUND => Self::not_found("no such resource"),
+            s if s.is_server_error() => Self::internal(),
+            _ => Self::bad_request("the request cannot be read"),
+        }
+    }
+
     pub fn rate_limited() -> Self {
         Self::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -213,8 +247,11 @@ pub fn json_error(err: JsonPayloadError) -> ApiError {
             ApiError::bad_request("the body must be JSON (Content-Type: application/json)")
         }
         JsonPayloadError::Overflow { limit }
-        | JsonPayloadError::OverflowKnownLength { limit, .. } => {
-            ApiError::bad_request(format!("the body exceeds {limit} bytes"))
+        | JsonPayloadError::OverflowKnownLength { limit, .. } => ApiError::too_large(limit),
+        JsonPayloadError::Payload(actix_web::error::PayloadError::Io(e))
+            if e.kind() == std::io::ErrorKind::TimedOut =>
+        {
+            ApiError::body_timeout()
         }
         other => ApiError::bad_request(format!("the body cannot be read: {other}")),
     }

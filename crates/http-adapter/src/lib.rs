@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod auth;
+mod body_deadline;
 mod dto;
 pub mod error;
 mod export_table;
@@ -58,12 +59,8 @@ pub fn configure(
     move |cfg: &mut web::ServiceConfig| {
         cfg.app_data(state)
             .app_data(web::Data::new(settings.clone()))
-            .app_data(
-                web::JsonConfig::default()
-                    // A usage batch of 1000 events is about 150 kB.
-                    .limit(1024 * 1024)
-                    .error_handler(|err, _| error::json_error(err).into()),
-            )
+            .app_data(json_limit(BODY_LIMIT))
+            .app_data(web::PayloadConfig::new(BODY_LIMIT))
             .app_data(
                 web::QueryConfig::default().error_handler(|err, _| error::query_error(err).into()),
             )
@@ -101,7 +98,11 @@ pub fn configure(
                     .service(handlers::internal::put_customer)
                     .service(handlers::internal::put_plan)
                     .service(handlers::internal::put_subscription)
-                    .service(handlers::internal::post_usage)
+                    .service(
+                        web::resource("/internal/usage")
+                            .app_data(json_limit(USAGE_BATCH_LIMIT))
+                            .route(web::post().to(handlers::internal::post_usage)),
+                    )
                     .service(handlers::internal::billing_run)
                     .service(handlers::runs::start_run)
                     .service(handlers::runs::get_run)
@@ -137,14 +138,9 @@ pub fn configure(
                     .service(handlers::fapiao::withdraw_request)
                     .service(handlers::fapiao::download_file)
                     .service(handlers::fapiao::pending_requests)
-                    // An issued fapiao's file is up to 5 MB, about 6.7 MB in base64.
                     .service(
                         web::resource("/internal/fapiao/requests/{id}/issued")
-                            .app_data(
-                                web::JsonConfig::default()
-                                    .limit(8 * 1024 * 1024)
-                                    .error_handler(|err, _| error::json_error(err).into()),
-                            )
+                            .app_data(json_limit(FAPIAO_ISSUANCE_LIMIT))
                             .route(web::post().to(handlers::fapiao::issued)),
                     )
                     .service(handlers::fapiao::reversed)
@@ -152,6 +148,20 @@ pub fn configure(
             )
             .configure(spa::configure(settings));
     }
+}
+
+/// Request bodies (§17): 64 kB on every route but these two.
+const BODY_LIMIT: usize = 64 * 1024;
+/// A usage batch: 1000 events are about 150 kB.
+const USAGE_BATCH_LIMIT: usize = 1024 * 1024;
+/// An issued fapiao's file is up to 5 MB, about 6.7 MB in base64.
+const FAPIAO_ISSUANCE_LIMIT: usize = 8 * 1024 * 1024;
+
+/// JSON bodies up to `limit` bytes; beyond, `413 payload_too_large`.
+fn json_limit(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(|err, _| error::json_error(err).into())
 }
 
 async fn api_not_found(req: HttpRequest) -> HttpResponse {

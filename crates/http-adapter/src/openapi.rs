@@ -86,6 +86,25 @@ impl Modify for CommonResponses {
                 &mut item.patch,
             ];
             for operation in operations.into_iter().flatten() {
+                // A body too large or too slow (§17).
+                if operation.request_body.is_some() {
+                    for (status, description) in [
+                        (
+                            "413",
+                            "`payload_too_large`: the body is over this route's limit (64 kB; usage batches 1 MB; fapiao issuance 8 MB)",
+                        ),
+                        (
+                            "408",
+                            "`request_timeout`: the body did not arrive within 10 s",
+                        ),
+                    ] {
+                        operation
+                            .responses
+                            .responses
+                            .entry(status.to_owned())
+                            .or_insert_with(|| error_response(description));
+                    }
+                }
                 for (status, description) in common {
                     operation
                         .responses

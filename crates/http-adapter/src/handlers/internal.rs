@@ -157,6 +157,8 @@ pub async fn put_subscription(
 
 /// Counts a batch of at most 1000 usage events; each `event_id` once, ever.
 #[utoipa::path(
+    post,
+    path = "/internal/usage",
     context_path = "/api",
     tag = "internal",
     security(("bearer" = [])),
@@ -167,7 +169,6 @@ pub async fn put_subscription(
         (status = 422, description = "an invalid event rejects the whole batch", body = ErrorBody),
     )
 )]
-#[post("/internal/usage")]
 pub async fn post_usage(
     state: web::Data<AppState>,
     ServiceCaller(caller): ServiceCaller,
