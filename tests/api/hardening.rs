@@ -222,6 +222,23 @@ async fn metrics_count_requests_by_route_and_status_in_the_prometheus_format() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
+    // A method of the client's invention adds no series of its own (§17).
+    for method in ["FOOBAR", "BREW"] {
+        let resp = app
+            .client
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                format!("{}/api/portal/account", app.address),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            resp.status().is_client_error(),
+            "{method}: {}",
+            resp.status()
+        );
+    }
     let resp = app
         .client
         .get(format!("{}/metrics", app.address))
@@ -248,6 +265,11 @@ async fn metrics_count_requests_by_route_and_status_in_the_prometheus_format() {
     );
     has("portal_cache_misses_total");
     has("portal_usage_events_accepted_total");
+    has(r#"method="OTHER""#);
+    assert!(
+        !text.contains("FOOBAR") && !text.contains("BREW"),
+        "a method became a label"
+    );
     // Ids are not labels: the invoice id never appears.
     assert!(!text.contains(&id), "an id became a label");
 }

@@ -19,6 +19,22 @@ struct Started(Instant);
 
 /// The route pattern (`/api/portal/invoices/{id}`), so that ids do not make a label
 /// each; requests no route matches share one.
+/// The method as a metric label: one of the methods the API answers, `OTHER` for any
+/// other (§17: a client cannot add series).
+fn method_label(method: &actix_web::http::Method) -> &'static str {
+    use actix_web::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
+    }
+}
+
 fn route_of(req: &actix_web::HttpRequest) -> String {
     req.match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned())
@@ -60,7 +76,7 @@ impl RootSpanBuilder for PortalRootSpan {
             .map(|s| s.0.elapsed())
             .unwrap_or_default();
         let route = route_of(req);
-        let method = req.method().to_string();
+        let method = method_label(req.method()).to_owned();
         let status = status.as_u16();
         if tracing::enabled!(target: "portal::access", tracing::Level::INFO) {
             let request_id = req

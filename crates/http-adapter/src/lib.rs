@@ -37,6 +37,8 @@ pub struct AppState {
     pub limits: limits::RateLimits,
     /// Renders the Prometheus text of every metric (the exporter is the server's).
     pub metrics: Arc<dyn Fn() -> String + Send + Sync>,
+    /// The last readiness check, reused for a second (`/readyz`, §17).
+    pub readiness: handlers::health::Readiness,
 }
 
 /// Settings of the HTTP layer.

@@ -116,6 +116,7 @@ impl Application {
             keys: TokenKeys::with_ring(&ring),
             limits: RateLimits::per_second(settings.rate_limit),
             metrics: telemetry::metrics(),
+            readiness: Default::default(),
         });
         let http = HttpSettings {
             allowed_parent_origins: settings.allowed_parent_origins.clone(),
