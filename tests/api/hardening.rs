@@ -119,7 +119,7 @@ async fn past_the_rate_limit_a_token_gets_429_with_retry_after_and_others_go_on(
 }
 
 /// A built app as Trunk writes it: `index.html` with its inline loader, hashed assets.
-fn built_app() -> std::path::PathBuf {
+pub(crate) fn built_app() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("portal-dist-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(

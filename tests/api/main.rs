@@ -19,6 +19,7 @@ mod hardening;
 mod health;
 mod invoices;
 mod language;
+mod limits;
 mod migration;
 mod money;
 mod notices;

@@ -76,7 +76,6 @@ pub fn configure(settings: HttpSettings) -> impl FnOnce(&mut web::ServiceConfig)
                     .app_data(precompressed)
                     // Hashed assets at brotli's best, compressed once (see `precompressed`).
                     .wrap(actix_web::middleware::from_fn(crate::precompressed::serve))
-                    .wrap(actix_web::middleware::from_fn(crate::limits::limit))
                     .wrap(headers)
                     .wrap(actix_web::middleware::from_fn(cache_policy))
                     // gzip, brotli or zstd as the browser accepts: the wasm shrinks about 3×.

@@ -63,6 +63,8 @@ pub struct Settings {
     pub billing_run_at: Option<chrono::NaiveTime>,
     /// `PORTAL_JWT_AUDIENCE`, `PORTAL_JWT_ISSUER`, `PORTAL_JWT_MAX_TTL` (§17).
     pub token_binding: portal_http::TokenBinding,
+    /// `PORTAL_TRUSTED_PROXIES` (§17).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Settings {
@@ -184,6 +186,7 @@ impl Settings {
         Ok(Self {
             billing_run_at: crate::config_schedule::billing_run_at(get)?,
             token_binding: crate::config_tokens::token_binding(get)?,
+            trusted_proxies: crate::config_limits::trusted_proxies(get)?,
             suspend_after_days,
             pay_to,
             delivery,

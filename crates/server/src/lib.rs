@@ -5,6 +5,7 @@
 pub mod billing_cli;
 pub mod config;
 pub mod config_error;
+pub mod config_limits;
 pub mod config_receivables;
 pub mod config_schedule;
 pub mod config_seller;
@@ -114,7 +115,7 @@ impl Application {
         let state = web::Data::new(AppState {
             portal: portal.clone(),
             keys: TokenKeys::with_ring(&ring),
-            limits: RateLimits::per_second(settings.rate_limit),
+            limits: RateLimits::new(settings.rate_limit, settings.trusted_proxies.clone()),
             metrics: telemetry::metrics(),
             readiness: Default::default(),
         });
