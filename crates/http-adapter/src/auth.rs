@@ -232,7 +232,11 @@ pub(crate) mod tests {
             customer_id: customer.map(str::to_owned),
             user_id: Some("user_1".into()),
             role,
-            exp: 4_102_444_800, // 2100-01-01
+            // Ten minutes ahead: within the longest a customer's token may live.
+            exp: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs())
+                + 600,
             name: None,
             iat: None,
             aud: None,
