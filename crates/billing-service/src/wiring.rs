@@ -235,6 +235,7 @@ impl Portal {
                 fapiao: a.fapiao.clone(),
                 renderer: a.renderer.clone(),
                 events: events.clone(),
+                renders: Default::default(),
                 time: time.clone(),
             },
             spend_guard: SpendGuard {

@@ -10,6 +10,9 @@ use portal_api_types::{ErrorBody, ErrorDetail};
 use portal_billing::BillingError;
 use portal_domain::{FieldErrors, ParseError};
 
+/// Seconds after which a 503 may be tried again: a busy renderer frees within its wait.
+const RETRY_UNAVAILABLE: &str = "5";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     pub status: StatusCode,
@@ -151,8 +154,13 @@ impl ResponseError for ApiError {
         self.status
     }
 
+    /// The contract's body; a 503 says when to try again (`Retry-After`, §17).
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(self.body())
+        let mut response = HttpResponse::build(self.status);
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, RETRY_UNAVAILABLE));
+        }
+        response.json(self.body())
     }
 }
 

@@ -66,15 +66,23 @@ impl Invoices {
                 body: PdfBody::NotModified,
             });
         }
+        let customer = principal.customer_id.to_string();
         let bytes = self
-            .renderer
-            .render(document)
+            .renders
+            .get(&customer, &etag, || self.renderer.render(document))
             .await
-            .map_err(|e| InvoiceError::Internal(anyhow::Error::new(e)))?;
+            .map_err(|refusal| match refusal {
+                super::renders::RenderRefusal::Busy => InvoiceError::Unavailable(anyhow::anyhow!(
+                    "another PDF of the customer is being rendered"
+                )),
+                super::renders::RenderRefusal::Failed(e) => {
+                    InvoiceError::Internal(anyhow::Error::new(e))
+                }
+            })?;
         Ok(InvoicePdf {
             etag,
             filename,
-            body: PdfBody::Document(bytes),
+            body: PdfBody::Document(bytes.as_ref().clone()),
         })
     }
 }

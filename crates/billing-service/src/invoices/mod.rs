@@ -6,6 +6,7 @@ mod costs;
 mod documents;
 mod exports;
 mod payments;
+mod renders;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -42,6 +43,8 @@ pub struct Invoices {
     pub(crate) fapiao: Arc<dyn FapiaoRepository>,
     pub(crate) renderer: Arc<dyn InvoiceRenderer>,
     pub(crate) events: crate::events::Events,
+    /// Rendered PDFs kept, one render per customer at a time (§17).
+    pub(crate) renders: renders::Renders,
     pub(crate) time: BusinessTime,
 }
 
