@@ -48,6 +48,12 @@ dev-env:
         echo "PORTAL_JWT_SECRET=$key" >> .env
         echo "wrote a development key to .env"
     fi
+    # The platform's service tokens take a key of their own (required with PostgreSQL).
+    if ! grep -qs '^PORTAL_SERVICE_JWT_SECRET=' .env; then
+        key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+        echo "PORTAL_SERVICE_JWT_SECRET=$key" >> .env
+        echo "wrote a development service key to .env"
+    fi
 
 # Run the portal on the embedded default (SQLite, in-process cache) with the demo data, and print a sign-in link.
 run: build dev-env

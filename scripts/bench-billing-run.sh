@@ -13,7 +13,7 @@ url="${admin%/*}/$db"
 cargo build --release --bin portal >/dev/null
 psql -X -q -d "$admin" -c "CREATE DATABASE $db"
 trap 'psql -X -q -d "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"' EXIT
-export DATABASE_URL="$url" PORTAL_JWT_SECRET=bench-secret-0123456789-0123456789 RUST_LOG=${RUST_LOG:-warn}
+export DATABASE_URL="$url" PORTAL_JWT_SECRET=bench-secret-0123456789-0123456789 PORTAL_SERVICE_JWT_SECRET=bench-service-0123456789-0123456789 RUST_LOG=${RUST_LOG:-warn}
 ./target/release/portal seed --demo >/dev/null
 next=$(python3 -c 'import datetime,zoneinfo as z; t=datetime.datetime.now(z.ZoneInfo("Asia/Shanghai")).date(); y,m=(t.year+1,1) if t.month==12 else (t.year,t.month+1); print(f"{y:04d}-{m:02d}")')
 start="$next-01"

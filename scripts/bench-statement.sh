@@ -15,7 +15,7 @@ url="${admin%/*}/$db"
 cargo build --release --bin portal >/dev/null
 psql -X -q -d "$admin" -c "CREATE DATABASE $db"
 trap 'psql -X -q -d "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"' EXIT
-export DATABASE_URL="$url" PORTAL_JWT_SECRET=bench-secret-0123456789-0123456789 RUST_LOG=warn
+export DATABASE_URL="$url" PORTAL_JWT_SECRET=bench-secret-0123456789-0123456789 PORTAL_SERVICE_JWT_SECRET=bench-service-0123456789-0123456789 RUST_LOG=warn
 ./target/release/portal seed --demo >/dev/null
 sed -e "s/{{N}}/$N/g" scripts/sql/fill-statement.sql | psql -X -q -v ON_ERROR_STOP=1 -d "$url"
 psql -X -q -d "$url" -c "ANALYZE"

@@ -19,7 +19,7 @@ psql -X -q -d "$admin" -c "CREATE DATABASE $db"
 pid=""
 cleanup() { [ -z "$pid" ] || kill "$pid" 2>/dev/null || true; psql -X -q -d "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"; }
 trap cleanup EXIT
-export DATABASE_URL="$url" PORTAL_JWT_SECRET=bench-secret-0123456789-0123456789 RUST_LOG=warn
+export DATABASE_URL="$url" PORTAL_JWT_SECRET=bench-secret-0123456789-0123456789 PORTAL_SERVICE_JWT_SECRET=bench-service-0123456789-0123456789 RUST_LOG=warn
 export PORTAL_BILLING_RUN_AT=off PORTAL_BIND=127.0.0.1:$port PORTAL_RATE_LIMIT=1000000000
 ./target/release/portal seed --demo >/dev/null
 today=$(python3 -c 'import datetime,zoneinfo as z; print(datetime.datetime.now(z.ZoneInfo("Asia/Shanghai")).date())')

@@ -12,6 +12,8 @@ use reqwest::{Client, RequestBuilder, Response};
 use serde_json::Value;
 
 pub const SECRET: &str = "test-secret-0123456789abcdef-0123456789";
+/// The service tokens' own key: PostgreSQL requires one (§17).
+pub const SERVICE_SECRET: &str = "test-service-key-0123456789-test-service-key";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -106,10 +108,14 @@ pub async fn spawn_app_with(backend: Backend, overrides: &[(&str, String)]) -> T
         ("PORTAL_BILLING_RUN_AT", "off".to_owned()),
     ];
     let redis = db.redis_url().map(|url| ("REDIS_URL", url));
+    // PostgreSQL requires the service tokens' own key (§17).
+    let service_key = (backend != Backend::Sqlite)
+        .then(|| ("PORTAL_SERVICE_JWT_SECRET", SERVICE_SECRET.to_owned()));
     let settings = Settings::from_lookup(|k| {
         overrides
             .iter()
             .chain(redis.iter())
+            .chain(service_key.iter())
             .chain(defaults.iter())
             .find(|(name, _)| *name == k)
             .map(|(_, v)| v.clone())

@@ -148,6 +148,12 @@ impl Settings {
                 ));
             }
         };
+        if is_postgres {
+            crate::config_tokens::require_service_key(
+                jwt_secret.as_ref().map(JwtSecret::expose),
+                service_jwt_secret.as_ref().map(JwtSecret::expose),
+            )?;
+        }
         if demo_sign_in && is_postgres {
             return Err(ConfigError::new(
                 "PORTAL_DEMO_SIGN_IN",
@@ -481,22 +487,24 @@ mod tests {
 
     #[test]
     fn the_demo_sign_in_is_refused_with_postgresql() {
-        let err = settings(&[
+        let pg = [
             ("DATABASE_URL", "postgres://localhost/portal"),
-            ("PORTAL_DEMO_SIGN_IN", "true"),
-        ])
-        .unwrap_err();
+            (
+                "PORTAL_JWT_SECRET",
+                "user-key-0123456789-user-key-0123456789",
+            ),
+            (
+                "PORTAL_SERVICE_JWT_SECRET",
+                "service-key-0123456789-service-key-0123",
+            ),
+        ];
+        let err = settings(&[pg[0], pg[1], pg[2], ("PORTAL_DEMO_SIGN_IN", "true")]).unwrap_err();
         assert_eq!(err.variable, "PORTAL_DEMO_SIGN_IN");
         assert!(
             settings(&[("PORTAL_DEMO_SIGN_IN", "true")])
                 .unwrap()
                 .demo_sign_in
         );
-        assert!(
-            settings(&[("DATABASE_URL", "postgres://localhost/portal")])
-                .unwrap()
-                .redis_url
-                .is_none()
-        );
+        assert!(settings(&pg).unwrap().redis_url.is_none());
     }
 }

@@ -39,6 +39,20 @@ pub fn token_binding(get: impl Fn(&str) -> Option<String>) -> Result<TokenBindin
     })
 }
 
+/// With PostgreSQL (a production database, §17): the platform's service tokens take a
+/// key of their own, distinct from the customers' (`user`), so that no customer-token
+/// key can sign one.
+pub fn require_service_key(user: Option<&[u8]>, service: Option<&[u8]>) -> Result<(), ConfigError> {
+    match (user, service) {
+        (Some(user), Some(service)) if user != service => Ok(()),
+        (None, Some(_)) => Ok(()),
+        _ => Err(ConfigError::new(
+            "PORTAL_SERVICE_JWT_SECRET",
+            "must be set, and differ from PORTAL_JWT_SECRET, with a PostgreSQL DATABASE_URL",
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -67,6 +81,19 @@ mod tests {
         assert_eq!(set.audience.as_deref(), Some("customer-portal"));
         assert_eq!(set.issuer.as_deref(), Some("https://sso.example.com"));
         assert_eq!(set.max_ttl, 3600);
+    }
+
+    #[test]
+    fn postgresql_needs_a_service_key_of_its_own() {
+        assert!(require_service_key(Some(b"user"), Some(b"service")).is_ok());
+        for (user, service) in [
+            (Some(&b"user"[..]), None),
+            (Some(&b"same"[..]), Some(&b"same"[..])),
+            (None, None),
+        ] {
+            let err = require_service_key(user, service).unwrap_err();
+            assert_eq!(err.variable, "PORTAL_SERVICE_JWT_SECRET");
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ use portal_persistence::test_support::{TestPg, free_port};
 
 const PORTAL: &str = env!("CARGO_BIN_EXE_portal");
 const SECRET: &str = "logs-test-key-0123456789-logs-test-key-0123456789";
+const SERVICE_SECRET: &str = "logs-service-key-0123456789-logs-service-key";
 /// `portal token` for the demo admin.
 const ADMIN_TOKEN: [&str; 7] = [
     "token",
@@ -58,6 +59,7 @@ fn the_demo_sign_in_stops_the_program_with_postgresql() {
         &["serve"],
         &[
             ("PORTAL_JWT_SECRET", SECRET),
+            ("PORTAL_SERVICE_JWT_SECRET", SERVICE_SECRET),
             (
                 "DATABASE_URL",
                 "postgres://postgres@127.0.0.1:5432/postgres",
@@ -80,6 +82,7 @@ async fn at_trace_level_no_token_or_password_is_logged_and_each_request_has_an_a
     let bind = format!("127.0.0.1:{port}");
     let env = [
         ("PORTAL_JWT_SECRET", SECRET),
+        ("PORTAL_SERVICE_JWT_SECRET", SERVICE_SECRET),
         ("DATABASE_URL", url.as_str()),
         ("PORTAL_BIND", bind.as_str()),
         ("PORTAL_STATIC_DIR", "/nonexistent-portal-dist"),

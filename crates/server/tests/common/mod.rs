@@ -9,6 +9,8 @@ use portal_persistence::test_support::free_port;
 
 pub const PORTAL: &str = env!("CARGO_BIN_EXE_portal");
 pub const SECRET: &str = "crash-test-key-0123456789-crash-test-key-0123456789";
+/// The service tokens' own key: PostgreSQL requires one (§17).
+pub const SERVICE_SECRET: &str = "crash-service-key-0123456789-crash-service-key";
 
 /// A running `portal` process.
 pub struct Running(pub Child);
@@ -40,6 +42,7 @@ impl Portal {
         let mut env: Vec<(String, String)> = [
             ("DATABASE_URL", database_url),
             ("PORTAL_JWT_SECRET", SECRET),
+            ("PORTAL_SERVICE_JWT_SECRET", SERVICE_SECRET),
             ("PORTAL_BIND", &format!("127.0.0.1:{port}")),
             ("PORTAL_STATIC_DIR", "/nonexistent-portal-dist"),
             // Runs start when a test starts them (a test of the schedule sets a time).
