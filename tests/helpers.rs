@@ -109,7 +109,12 @@ pub async fn spawn_app_with(backend: Backend, overrides: &[(&str, String)]) -> T
     ];
     let redis = db.redis_url().map(|url| ("REDIS_URL", url));
     // PostgreSQL requires the service tokens' own key (§17).
-    let service_key = (backend != Backend::Sqlite)
+    let url = overrides
+        .iter()
+        .find(|(name, _)| *name == "DATABASE_URL")
+        .map_or(database_url.as_str(), |(_, url)| url.as_str());
+    let service_key = url
+        .starts_with("postgres")
         .then(|| ("PORTAL_SERVICE_JWT_SECRET", SERVICE_SECRET.to_owned()));
     let settings = Settings::from_lookup(|k| {
         overrides
