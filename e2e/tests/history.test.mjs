@@ -96,7 +96,7 @@ test("upgrading while a downgrade is scheduled removes the downgrade, and the hi
   await page.getByRole("heading", { name: "Change history", level: 1 }).waitFor();
   assert.equal(
     (await upgraded.locator(".entry-text").textContent()).trim(),
-    `Upgraded to 企业版 (enterprise), charged ${charged}`,
+    `Upgraded to Enterprise (enterprise), charged ${charged}`,
   );
   assert.equal((await upgraded.locator(".entry-who").textContent()).trim(), "By user_admin");
   const removed = page.locator('li.entry[data-action="subscription.downgrade_removed"]');
@@ -115,7 +115,7 @@ test("upgrading while a downgrade is scheduled removes the downgrade, and the hi
     1,
     `no subscription.downgrade_removed entry in the audit log (actions: ${actions.join(", ")})`,
   );
-  assert.equal(removedEn, `Scheduled downgrade to 基础版 (basic) on ${date} removed by the upgrade`);
+  assert.equal(removedEn, `Scheduled downgrade to Basic (basic) on ${date} removed by the upgrade`);
   const removedAt = actions.indexOf("subscription.downgrade_removed");
   assert.ok(scheduledAt > removedAt, "newest first");
   assert.equal(
