@@ -208,7 +208,7 @@ test("every page has a labelled, keyboard-reachable navigation", async () => {
     await page.goto(`${portal.url}/?token=${portal.token()}`);
     await page.locator(".plan-name").waitFor();
     const nav = page.getByRole("navigation", { name: "主导航" });
-    assert.equal(await nav.getByRole("link").count(), 9);
+    assert.equal(await nav.getByRole("link").count(), 10);
     // Tab from the top reaches the skip link first, then the controls in order.
     await page.keyboard.press("Tab");
     assert.equal(await page.evaluate(() => document.activeElement.className), "skip");
@@ -231,6 +231,7 @@ const PAGES = [
   { name: "fapiao", path: "/fapiao", ready: "form.fapiao-profile" },
   { name: "history", path: "/history", ready: "ul.history, .state.empty" },
   { name: "statement", path: "/statement", ready: "table.statement" },
+  { name: "costs", path: "/costs", ready: "button.cost-bar" },
 ];
 
 for (const lang of ["zh", "en"]) {
