@@ -94,7 +94,9 @@ impl Settings {
             ));
         }
 
-        let redis_url = get("REDIS_URL").map(|raw| redis_urls(&raw)).transpose()?;
+        let redis_url = get("REDIS_URL")
+            .map(|raw| crate::config_urls::redis_urls(&raw))
+            .transpose()?;
 
         let jwt_secret = lookup("PORTAL_JWT_SECRET")
             .map(|s| secret("PORTAL_JWT_SECRET", s))
@@ -132,7 +134,7 @@ impl Settings {
         })?;
 
         let allowed_parent_origins = get("PORTAL_ALLOWED_PARENT_ORIGINS")
-            .map(|raw| parse_origins(&raw))
+            .map(|raw| crate::config_urls::parse_origins(&raw))
             .transpose()?
             .unwrap_or_default();
 
@@ -250,56 +252,6 @@ fn secret(variable: &'static str, value: String) -> Result<JwtSecret, ConfigErro
         ));
     }
     Ok(JwtSecret(SecretString::from(value)))
-}
-
-fn parse_origins(raw: &str) -> Result<Vec<String>, ConfigError> {
-    raw.split(',')
-        .map(str::trim)
-        .filter(|o| !o.is_empty())
-        .map(|origin| {
-            let rest = origin
-                .strip_prefix("https://")
-                .or_else(|| origin.strip_prefix("http://"));
-            let valid = rest.is_some_and(|host| {
-                !host.is_empty() && !host.contains(['/', '?', '#', '*', ' ', '\'', '"', ';'])
-            });
-            if valid {
-                Ok(origin.to_owned())
-            } else {
-                Err(ConfigError::new(
-                    "PORTAL_ALLOWED_PARENT_ORIGINS",
-                    format!("'{origin}' is not an origin like https://workbench.example.com"),
-                ))
-            }
-        })
-        .collect()
-}
-
-/// `REDIS_URL`: one server's URL, or the nodes of a Redis Cluster separated by commas
-/// (`redis://h1:p1,redis://h2:p2`); each must be a `redis://` or `rediss://` URL with a
-/// host. Returned with the spaces around the commas removed.
-fn redis_urls(raw: &str) -> Result<String, ConfigError> {
-    let urls: Vec<&str> = raw.split(',').map(str::trim).collect();
-    for url in &urls {
-        let rest = url
-            .strip_prefix("redis://")
-            .or_else(|| url.strip_prefix("rediss://"))
-            .ok_or_else(|| {
-                ConfigError::new(
-                    "REDIS_URL",
-                    format!("'{url}' must start with redis:// or rediss://"),
-                )
-            })?;
-        let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
-        let host = host.split(['/', '?']).next().unwrap_or_default();
-        if host.is_empty() || host.starts_with(':') || host.contains(char::is_whitespace) {
-            return Err(ConfigError::new(
-                "REDIS_URL",
-                format!("'{url}' names no host (like redis://127.0.0.1:6379)"),
-            ));
-        }
-    }
-    Ok(urls.join(","))
 }
 
 #[cfg(test)]

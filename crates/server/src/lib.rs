@@ -10,6 +10,7 @@ pub mod config_receivables;
 pub mod config_schedule;
 pub mod config_seller;
 pub mod config_tokens;
+mod config_urls;
 pub mod delivery;
 pub mod jobs;
 pub mod telemetry;

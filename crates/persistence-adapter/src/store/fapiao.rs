@@ -349,7 +349,7 @@ impl FapiaoRepository for SeaOrmStore {
         }
         super::audit::record(&txn, change.audit).await?;
         if let Some(n) = change.notification {
-            super::guard::insert_notification(&txn, &r.customer_id, n).await?;
+            super::notification_rows::insert_notification(&txn, &r.customer_id, n).await?;
         }
         for message in change.outbox {
             super::outbox::insert(&txn, message).await?;

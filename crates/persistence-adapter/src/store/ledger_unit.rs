@@ -232,7 +232,12 @@ impl LedgerTxn for SeaOrmLedgerTxn<'_> {
         &mut self,
         notification: &portal_billing::ports::Notification,
     ) -> Result<(), RepositoryError> {
-        super::guard::insert_notification(self.db(), &notification.customer_id, notification).await
+        super::notification_rows::insert_notification(
+            self.db(),
+            &notification.customer_id,
+            notification,
+        )
+        .await
     }
 
     #[tracing::instrument(name = "store.ledger_unit.period_invoices", level = "debug", skip_all)]

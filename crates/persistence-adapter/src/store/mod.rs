@@ -27,6 +27,7 @@ mod invoices;
 mod ledger;
 mod ledger_unit;
 mod moves;
+mod notification_rows;
 pub(crate) mod outbox;
 mod plans;
 pub(crate) mod receivables;

@@ -389,7 +389,8 @@ impl LedgerTxn for AheadTxn<'_> {
         &mut self,
         notification: &portal_billing::ports::Notification,
     ) -> Result<(), RepositoryError> {
-        let row = super::guard::notification_row(&notification.customer_id, notification)?;
+        let row =
+            super::notification_rows::notification_row(&notification.customer_id, notification)?;
         self.state.notifications.push(row);
         Ok(())
     }
