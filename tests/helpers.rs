@@ -172,6 +172,38 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Provisions customer `id` through the internal API (as the platform does).
+    pub async fn add_customer(&self, id: &str) {
+        let resp = self
+            .put_json(
+                &format!("/api/internal/customers/{id}"),
+                &self.service_token(),
+                &serde_json::json!({"company_name": "测试客户", "contact_name": "赵六", "contact_email": "z@example.com"}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            resp.status().is_success(),
+            "customer {id}: {}",
+            resp.status()
+        );
+    }
+
+    /// Puts customer `id` on `plan` from `from` to `to` (`YYYY-MM-DD`, inclusive).
+    pub async fn subscribe(&self, id: &str, plan: &str, from: &str, to: &str) {
+        let resp = self
+            .put_json(
+                &format!("/api/internal/customers/{id}/subscription"),
+                &self.service_token(),
+                &serde_json::json!({"plan_id": plan, "start_date": from, "end_date": to}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    }
+
     /// A platform service's token (no customer).
     pub fn service_token(&self) -> String {
         self.keys

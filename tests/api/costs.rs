@@ -4,22 +4,13 @@
 
 use chrono::{Datelike, Days, Months};
 use rust_decimal::Decimal;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::helpers::{Backend, TestApp, spawn_app, today};
+use crate::helpers::{Backend, spawn_app, today};
 use crate::on_both_databases;
 use portal_http::TokenRole;
 
 on_both_databases!(a_months_costs_add_up_to_what_its_documents_charge,);
-
-async fn put(app: &TestApp, path: &str, body: Value) {
-    let resp = app
-        .put_json(path, &app.service_token(), &body)
-        .send()
-        .await
-        .unwrap();
-    assert!(resp.status().is_success(), "{path}: {}", resp.status());
-}
 
 fn dec(v: &Value) -> Decimal {
     v.as_str()
@@ -33,22 +24,11 @@ async fn a_months_costs_add_up_to_what_its_documents_charge(backend: Backend) {
     // This month invoiced at once, then cut short after ten days: an invoice and a
     // credit note, both concerning this month.
     let first = today().with_day(1).unwrap();
-    put(&app, "/api/internal/customers/cust_costs", json!({"company_name": "费用测试", "contact_name": "孙八", "contact_email": "s@example.com"})).await;
-    let sub = "/api/internal/customers/cust_costs/subscription";
-    let year = (first + Months::new(12)).to_string();
-    put(
-        &app,
-        sub,
-        json!({"plan_id": "pro", "start_date": first.to_string(), "end_date": year}),
-    )
-    .await;
+    let (from, year) = (first.to_string(), (first + Months::new(12)).to_string());
+    app.add_customer("cust_costs").await;
+    app.subscribe("cust_costs", "pro", &from, &year).await;
     let tenth = (first + Days::new(9)).to_string();
-    put(
-        &app,
-        sub,
-        json!({"plan_id": "pro", "start_date": first.to_string(), "end_date": tenth}),
-    )
-    .await;
+    app.subscribe("cust_costs", "pro", &from, &tenth).await;
     let token = app.token("cust_costs", TokenRole::Member);
     let invoices = app.read_as("/api/portal/invoices", &token).await;
     let notes = app.read_as("/api/portal/credit-notes", &token).await;

@@ -6,7 +6,7 @@
 use calamine::{Data, Reader, Xlsx};
 use chrono::{Datelike, Days, Months};
 use rust_decimal::Decimal;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::helpers::{Backend, TestApp, spawn_app, today};
 use crate::on_both_databases;
@@ -16,15 +16,6 @@ on_both_databases!(
     bills_export_with_credit_notes_negative_and_add_up,
     a_months_usage_exports_per_day_with_the_months_overage,
 );
-
-async fn put(app: &TestApp, path: &str, body: Value) {
-    let resp = app
-        .put_json(path, &app.service_token(), &body)
-        .send()
-        .await
-        .unwrap();
-    assert!(resp.status().is_success(), "{path}: {}", resp.status());
-}
 
 async fn bytes(app: &TestApp, path: &str, token: &str, lang: &str) -> Vec<u8> {
     let resp = app
@@ -61,22 +52,11 @@ async fn bills_export_with_credit_notes_negative_and_add_up(backend: Backend) {
     let app = spawn_app(backend).await;
     // A month invoiced at once, then cut short after ten days: an invoice and a credit note.
     let first = today().with_day(1).unwrap();
-    put(&app, "/api/internal/customers/cust_export", json!({"company_name": "导出测试", "contact_name": "钱七", "contact_email": "q@example.com"})).await;
-    let sub = "/api/internal/customers/cust_export/subscription";
-    let year = (first + Months::new(12)).to_string();
-    put(
-        &app,
-        sub,
-        json!({"plan_id": "pro", "start_date": first.to_string(), "end_date": year}),
-    )
-    .await;
+    let (from, year) = (first.to_string(), (first + Months::new(12)).to_string());
+    app.add_customer("cust_export").await;
+    app.subscribe("cust_export", "pro", &from, &year).await;
     let tenth = (first + Days::new(9)).to_string();
-    put(
-        &app,
-        sub,
-        json!({"plan_id": "pro", "start_date": first.to_string(), "end_date": tenth}),
-    )
-    .await;
+    app.subscribe("cust_export", "pro", &from, &tenth).await;
     let token = app.token("cust_export", TokenRole::Member);
     let invoices = app.read_as("/api/portal/invoices", &token).await;
     let notes = app.read_as("/api/portal/credit-notes", &token).await;

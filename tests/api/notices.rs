@@ -11,15 +11,6 @@ use portal_http::TokenRole;
 
 on_both_databases!(bills_credits_and_payments_notify_the_customer,);
 
-async fn put(app: &TestApp, path: &str, body: Value) {
-    let resp = app
-        .put_json(path, &app.service_token(), &body)
-        .send()
-        .await
-        .unwrap();
-    assert!(resp.status().is_success(), "{path}: {}", resp.status());
-}
-
 async fn notifications(app: &TestApp, token: &str, lang: &str) -> Value {
     let resp = app
         .get("/api/portal/notifications", token)
@@ -43,15 +34,9 @@ fn of_kind<'a>(list: &'a Value, kind: &str) -> Vec<&'a Value> {
 async fn bills_credits_and_payments_notify_the_customer(backend: Backend) {
     let app = spawn_app(backend).await;
     let first = today().with_day(1).unwrap();
-    put(&app, "/api/internal/customers/cust_note", json!({"company_name": "通知测试", "contact_name": "周九", "contact_email": "z@example.com"})).await;
-    let sub = "/api/internal/customers/cust_note/subscription";
-    let year = (first + Months::new(12)).to_string();
-    put(
-        &app,
-        sub,
-        json!({"plan_id": "pro", "start_date": first.to_string(), "end_date": year}),
-    )
-    .await;
+    let (from, year) = (first.to_string(), (first + Months::new(12)).to_string());
+    app.add_customer("cust_note").await;
+    app.subscribe("cust_note", "pro", &from, &year).await;
     let token = app.token("cust_note", TokenRole::Admin);
     let invoices = app.read_as("/api/portal/invoices", &token).await;
     let invoice_id = invoices["invoices"][0]["invoice_id"]
@@ -75,12 +60,7 @@ async fn bills_credits_and_payments_notify_the_customer(backend: Backend) {
 
     // Cut short after ten days: a credit note, linking to it.
     let tenth = (first + Days::new(9)).to_string();
-    put(
-        &app,
-        sub,
-        json!({"plan_id": "pro", "start_date": first.to_string(), "end_date": tenth}),
-    )
-    .await;
+    app.subscribe("cust_note", "pro", &from, &tenth).await;
     let notes = app.read_as("/api/portal/credit-notes", &token).await;
     let note_id = notes["credit_notes"][0]["credit_note_id"].as_str().unwrap();
     let list = notifications(&app, &token, "zh-CN").await;

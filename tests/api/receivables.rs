@@ -28,30 +28,12 @@ pub(crate) fn dec(v: &Value) -> Decimal {
 
 /// A new customer `id` on `plan` from 1 January 2026 to the end of 2027.
 async fn customer_on(app: &TestApp, id: &str, plan: &str) {
-    let resp = app
-        .put_json(
-            &format!("/api/internal/customers/{id}"),
-            &app.service_token(),
-            &json!({"company_name": "应收测试", "contact_name": "赵六", "contact_email": "z@example.com"}),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 201);
-    subscribe(app, id, plan, "2026-01-01", "2027-12-31").await;
+    app.add_customer(id).await;
+    app.subscribe(id, plan, "2026-01-01", "2027-12-31").await;
 }
 
 async fn subscribe(app: &TestApp, id: &str, plan: &str, from: &str, to: &str) {
-    let resp = app
-        .put_json(
-            &format!("/api/internal/customers/{id}/subscription"),
-            &app.service_token(),
-            &json!({"plan_id": plan, "start_date": from, "end_date": to}),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    app.subscribe(id, plan, from, to).await;
 }
 
 /// Every invoice and credit note of the token's customer, in full.
