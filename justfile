@@ -3,6 +3,8 @@
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
 bind := env_var_or_default("PORTAL_BIND", "127.0.0.1:8080")
+# The platform's calls, the metrics and the probes (§17).
+internal_bind := env_var_or_default("PORTAL_INTERNAL_BIND", "127.0.0.1:9090")
 
 # The single-page app's build tools (see `frontend-tools`).
 trunk_version := "0.21.14"
@@ -66,8 +68,11 @@ run: build dev-env
     @echo "Try the API (from this directory, in any shell: the key is in .env):"
     @echo "  curl -H \"Authorization: Bearer \$(./target/release/portal token --customer cust_demo --user u1 --role member)\" http://{{bind}}/api/portal/account"
     @echo "  curl -H \"Authorization: Bearer \$(just token)\" http://{{bind}}/api/portal/invoices"
+    @echo "The platform's calls and the metrics answer on the internal listener only:"
+    @echo "  curl -H \"Authorization: Bearer \$(just token service)\" http://{{internal_bind}}/api/internal/entitlements/cust_demo"
+    @echo "  curl -s http://{{internal_bind}}/metrics | grep http_requests_total"
     @echo ""
-    PORTAL_BIND={{bind}} PORTAL_DEMO_SIGN_IN=true ./target/release/portal serve
+    PORTAL_BIND={{bind}} PORTAL_INTERNAL_BIND={{internal_bind}} PORTAL_DEMO_SIGN_IN=true ./target/release/portal serve
 
 # Print a token for the demo customer (role admin, member or service), signed with the key in .env.
 token role="admin": dev-env

@@ -29,13 +29,15 @@ printf 'filled %s subscriptions in %.1f s\n' "$N" "$(echo "$(date +%s.%N) - $fil
 # month after: each customer owes one more invoice again, and now has invoices and lines
 # of the month before to settle against.
 after=$(python3 -c "y,m=map(int,'$next'.split('-')); y,m=(y+1,1) if m==12 else (y,m+1); print(f'{y:04d}-{m:02d}')")
-port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-PORTAL_BILLING_RUN_AT=off PORTAL_BIND=127.0.0.1:$port ./target/release/portal serve & pid=$!
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+port=$(free_port)
+internal=$(free_port)
+PORTAL_BILLING_RUN_AT=off PORTAL_BIND=127.0.0.1:$port PORTAL_INTERNAL_BIND=127.0.0.1:$internal ./target/release/portal serve & pid=$!
 trap 'kill $pid 2>/dev/null || true; psql -X -q -d "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
 service=$(./target/release/portal token --user bench --role service)
 started=$(date +%s.%N)
 result=$(curl -sf -m 3600 -X POST -H "Authorization: Bearer $service" -H 'Content-Type: application/json' \
-    -d "{\"period\": \"$after\"}" "http://127.0.0.1:$port/api/internal/billing/run")
+    -d "{\"period\": \"$after\"}" "http://127.0.0.1:$internal/api/internal/billing/run")
 printf 'billing run %s in one request (§8): %s in %.1f s\n' \
     "$after" "$result" "$(echo "$(date +%s.%N) - $started" | bc)"

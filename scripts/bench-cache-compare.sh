@@ -30,7 +30,15 @@ service=$("$new" token --user bench --role service --ttl 3600)
 ./target/release/examples/bare 127.0.0.1:8099 & pids+=($!)
 start() { # build port [redis]
     local bin=${!1}
-    env DATABASE_URL="sqlite://$work/$1.db?mode=rwc" ${3:+REDIS_URL=redis://127.0.0.1:$redis_port} PORTAL_BIND=127.0.0.1:$2 RUST_LOG=warn "$bin" serve & pids+=($!)
+    env DATABASE_URL="sqlite://$work/$1.db?mode=rwc" ${3:+REDIS_URL=redis://127.0.0.1:$redis_port} PORTAL_BIND=127.0.0.1:$2 PORTAL_INTERNAL_BIND=127.0.0.1:$(($2 + 1000)) RUST_LOG=warn "$bin" serve & pids+=($!)
+}
+# The platform's calls go to a build's internal listener (§17) when it has one.
+listener() { # port path
+    if [[ $2 == /api/internal/* ]] && curl -sf "http://127.0.0.1:$(($1 + 1000))/healthz" >/dev/null; then
+        echo "http://127.0.0.1:$(($1 + 1000))"
+    else
+        echo "http://127.0.0.1:$1"
+    fi
 }
 start old 8091 redis; start new 8092 redis; start old 8093; start new 8094
 for p in 8099/bare 8091/healthz 8092/healthz 8093/healthz 8094/healthz; do wait_up "http://127.0.0.1:$p"; done
@@ -42,8 +50,8 @@ for round in $(seq 1 "$ROUNDS"); do
                 "entitlements, Redis:8091:8092:/api/internal/entitlements/cust_demo:$service" \
                 "entitlements, in-process:8093:8094:/api/internal/entitlements/cust_demo:$service"; do
         IFS=: read -r name old_port new_port path auth <<<"$what"
-        o=$(rps "http://127.0.0.1:$old_port$path" "$auth")
-        n=$(rps "http://127.0.0.1:$new_port$path" "$auth")
+        o=$(rps "$(listener "$old_port" "$path")$path" "$auth")
+        n=$(rps "$(listener "$new_port" "$path")$path" "$auth")
         awk -v name="$name" -v o="$o" -v n="$n" -v b="$bare" 'BEGIN {
             printf "  %-26s old %8.0f req/s (%3.0f %% of bare)   new %8.0f req/s (%3.0f %% of bare)\n", name, o, 100*o/b, n, 100*n/b }'
     done

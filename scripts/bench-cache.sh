@@ -36,16 +36,16 @@ ms() { # wrk latency (850.00us, 2.63ms, 1.02s) in milliseconds
     awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /[^m]s$/) n *= 1000; print n }'
 }
 ./target/release/examples/bare 127.0.0.1:8099 & pids+=($!)
-REDIS_URL="redis://127.0.0.1:$redis_port" PORTAL_BIND=127.0.0.1:8097 RUST_LOG=warn ./target/release/portal serve & pids+=($!)
-PORTAL_BIND=127.0.0.1:8098 RUST_LOG=warn ./target/release/portal serve & pids+=($!)
+REDIS_URL="redis://127.0.0.1:$redis_port" PORTAL_BIND=127.0.0.1:8097 PORTAL_INTERNAL_BIND=127.0.0.1:9097 RUST_LOG=warn ./target/release/portal serve & pids+=($!)
+PORTAL_BIND=127.0.0.1:8098 PORTAL_INTERNAL_BIND=127.0.0.1:9098 RUST_LOG=warn ./target/release/portal serve & pids+=($!)
 # The same with every entitlement check computed (no answer kept in the process).
-REDIS_URL="redis://127.0.0.1:$redis_port" PORTAL_ENTITLEMENT_TTL_MS=0 PORTAL_BIND=127.0.0.1:8096 RUST_LOG=warn ./target/release/portal serve & pids+=($!)
+REDIS_URL="redis://127.0.0.1:$redis_port" PORTAL_ENTITLEMENT_TTL_MS=0 PORTAL_BIND=127.0.0.1:8096 PORTAL_INTERNAL_BIND=127.0.0.1:9096 RUST_LOG=warn ./target/release/portal serve & pids+=($!)
 wait_up http://127.0.0.1:8099/bare; wait_up http://127.0.0.1:8097/healthz; wait_up http://127.0.0.1:8098/healthz; wait_up http://127.0.0.1:8096/healthz
 measure "bare actix JSON handler" http://127.0.0.1:8099/bare
 measure "subscription, Redis" http://127.0.0.1:8097/api/portal/subscription "$token"
 measure "subscription, in-process" http://127.0.0.1:8098/api/portal/subscription "$token"
-measure "entitlements, Redis" http://127.0.0.1:8097/api/internal/entitlements/cust_demo "$service"
-measure "entitlements, Redis, no memo" http://127.0.0.1:8096/api/internal/entitlements/cust_demo "$service"
+measure "entitlements, Redis" http://127.0.0.1:9097/api/internal/entitlements/cust_demo "$service"
+measure "entitlements, Redis, no memo" http://127.0.0.1:9096/api/internal/entitlements/cust_demo "$service"
 kill "$(cat "$work/redis.pid")"; rm -f "$work/redis.pid"; sleep 0.5
 measure "subscription, Redis killed" http://127.0.0.1:8097/api/portal/subscription "$token"
-measure "entitlements, Redis killed" http://127.0.0.1:8097/api/internal/entitlements/cust_demo "$service"
+measure "entitlements, Redis killed" http://127.0.0.1:9097/api/internal/entitlements/cust_demo "$service"

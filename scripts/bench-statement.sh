@@ -19,8 +19,10 @@ export DATABASE_URL="$url" PORTAL_JWT_SECRET=bench-secret-0123456789-0123456789 
 ./target/release/portal seed --demo >/dev/null
 sed -e "s/{{N}}/$N/g" scripts/sql/fill-statement.sql | psql -X -q -v ON_ERROR_STOP=1 -d "$url"
 psql -X -q -d "$url" -c "ANALYZE"
-port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-PORTAL_BILLING_RUN_AT=off PORTAL_BIND=127.0.0.1:$port PORTAL_RATE_LIMIT=100000 ./target/release/portal serve & pid=$!
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+port=$(free_port)
+internal=$(free_port)
+PORTAL_BILLING_RUN_AT=off PORTAL_BIND=127.0.0.1:$port PORTAL_INTERNAL_BIND=127.0.0.1:$internal PORTAL_RATE_LIMIT=100000 ./target/release/portal serve & pid=$!
 trap 'kill $pid 2>/dev/null || true; psql -X -q -d "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
 token=$(./target/release/portal token --customer cust_demo --user bench --role member)

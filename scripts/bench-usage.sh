@@ -13,14 +13,16 @@ days=$(( ROWS / (CUSTOMERS * 3) ))
 admin=${BENCH_PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 db=portal_bench_usage_$$
 url="${admin%/*}/$db"
-port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+port=$(free_port)
+internal=$(free_port)
 cargo build --release --bin portal >/dev/null
 psql -X -q -d "$admin" -c "CREATE DATABASE $db"
 pid=""
 cleanup() { [ -z "$pid" ] || kill "$pid" 2>/dev/null || true; psql -X -q -d "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"; }
 trap cleanup EXIT
 export DATABASE_URL="$url" PORTAL_JWT_SECRET=bench-secret-0123456789-0123456789 PORTAL_SERVICE_JWT_SECRET=bench-service-0123456789-0123456789 RUST_LOG=warn
-export PORTAL_BILLING_RUN_AT=off PORTAL_BIND=127.0.0.1:$port PORTAL_RATE_LIMIT=1000000000
+export PORTAL_BILLING_RUN_AT=off PORTAL_BIND=127.0.0.1:$port PORTAL_INTERNAL_BIND=127.0.0.1:$internal PORTAL_RATE_LIMIT=1000000000
 ./target/release/portal seed --demo >/dev/null
 today=$(python3 -c 'import datetime,zoneinfo as z; print(datetime.datetime.now(z.ZoneInfo("Asia/Shanghai")).date())')
 from=$(python3 -c "import datetime as d; print(d.date.fromisoformat('$today') - d.timedelta(days=$days - 1))")

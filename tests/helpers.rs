@@ -68,7 +68,10 @@ impl Drop for TestDatabase {
 }
 
 pub struct TestApp {
+    /// The public listener (`PORTAL_BIND`).
     pub address: String,
+    /// The internal listener (`PORTAL_INTERNAL_BIND`): `/api/internal/*`, `/metrics`.
+    pub internal_address: String,
     pub client: Client,
     pub database_url: String,
     keys: TokenKeys,
@@ -98,6 +101,7 @@ pub async fn spawn_app_with(backend: Backend, overrides: &[(&str, String)]) -> T
         ("DATABASE_URL", database_url.clone()),
         ("PORTAL_JWT_SECRET", SECRET.to_owned()),
         ("PORTAL_BIND", "127.0.0.1:0".to_owned()),
+        ("PORTAL_INTERNAL_BIND", "127.0.0.1:0".to_owned()),
         (
             "PORTAL_ALLOWED_PARENT_ORIGINS",
             "http://127.0.0.1:9999".to_owned(),
@@ -129,10 +133,12 @@ pub async fn spawn_app_with(backend: Backend, overrides: &[(&str, String)]) -> T
     let keys = TokenKeys::with_ring(&settings.key_ring().expect("a key ring"));
     let app = Application::build(settings).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let internal_address = format!("http://127.0.0.1:{}", app.internal_port());
     app.portal().demo.seed().await.expect("seed demo data");
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
+        internal_address,
         client: Client::new(),
         database_url,
         keys,
@@ -228,36 +234,53 @@ impl TestApp {
         self.token("cust_demo", TokenRole::Member)
     }
 
+    /// The URL of `path` on the listener that serves it: `/api/internal/*` and
+    /// `/metrics` on the internal one, the rest on the public one.
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("/api/internal/") || path.starts_with("/metrics") {
+            format!("{}{path}", self.internal_address)
+        } else {
+            format!("{}{path}", self.address)
+        }
+    }
+
     pub fn get(&self, path: &str, token: &str) -> RequestBuilder {
-        self.client
-            .get(format!("{}{path}", self.address))
-            .bearer_auth(token)
+        self.client.get(self.url(path)).bearer_auth(token)
     }
 
     pub fn put_json(&self, path: &str, token: &str, body: &Value) -> RequestBuilder {
         self.client
-            .put(format!("{}{path}", self.address))
+            .put(self.url(path))
             .bearer_auth(token)
             .json(body)
     }
 
     pub fn post_json(&self, path: &str, token: &str, body: &Value) -> RequestBuilder {
         self.client
-            .post(format!("{}{path}", self.address))
+            .post(self.url(path))
             .bearer_auth(token)
             .json(body)
     }
 
-    /// The OpenAPI document as served.
+    /// The public listener's OpenAPI document as served.
     pub async fn openapi(&self) -> Value {
-        self.client
-            .get(format!("{}/api/openapi.json", self.address))
+        self.document(&self.address).await
+    }
+
+    /// The internal listener's OpenAPI document as served.
+    pub async fn internal_openapi(&self) -> Value {
+        self.document(&self.internal_address).await
+    }
+
+    async fn document(&self, listener: &str) -> Value {
+        let resp = self
+            .client
+            .get(format!("{listener}/api/openapi.json"))
             .send()
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{listener}/api/openapi.json");
+        resp.json().await.unwrap()
     }
 
     /// GET as the demo admin, asserting 200, returning the JSON.

@@ -55,6 +55,7 @@ export async function startPortal({ allowedOrigins = [], demoSignIn = false, env
   if (!existsSync(join(DIST, "index.html"))) throw new Error(`no built app in ${DIST}: run \`just build\``);
   const dir = mkdtempSync(join(tmpdir(), "portal-e2e-"));
   const port = await freePort();
+  const internalPort = await freePort();
   const env = {
     ...process.env,
     DATABASE_URL: `sqlite://${join(dir, "portal.db")}?mode=rwc`,
@@ -62,6 +63,8 @@ export async function startPortal({ allowedOrigins = [], demoSignIn = false, env
     // Many tests share one server and one address: limits are tested in the API suite.
     PORTAL_RATE_LIMIT: "1000",
     PORTAL_BIND: `127.0.0.1:${port}`,
+    // The platform's calls and the metrics have a listener of their own (§17).
+    PORTAL_INTERNAL_BIND: `127.0.0.1:${internalPort}`,
     PORTAL_ALLOWED_PARENT_ORIGINS: allowedOrigins.join(","),
     PORTAL_STATIC_DIR: DIST,
     PORTAL_DEMO_SIGN_IN: demoSignIn ? "true" : "false",
@@ -74,9 +77,15 @@ export async function startPortal({ allowedOrigins = [], demoSignIn = false, env
   execFileSync(PORTAL_BIN, ["seed", "--demo"], { env, stdio: ["ignore", "ignore", "inherit"] });
   const child = spawn(PORTAL_BIN, ["serve"], { env, stdio: ["ignore", "ignore", "inherit"] });
   const url = `http://127.0.0.1:${port}`;
+  const internalUrl = `http://127.0.0.1:${internalPort}`;
   await waitFor(`${url}/healthz`);
+  await waitFor(`${internalUrl}/healthz`);
+  /** The address of `path` on the listener that serves it. */
+  const urlOf = (path) => (path.startsWith("/api/internal/") || path === "/metrics" ? internalUrl : url) + path;
   return {
     url,
+    internalUrl,
+    urlOf,
     origin: url,
     /** A signed token, as the platform would mint it. */
     token({ customer = "cust_demo", user = "user_e2e", role = "admin", ttl = 3600 } = {}) {
@@ -95,13 +104,23 @@ export async function startPortal({ allowedOrigins = [], demoSignIn = false, env
     },
     /** Calls the API as a test would check it, outside the browser. */
     async api(path, token) {
-      const res = await fetch(url + path, { headers: { Authorization: `Bearer ${token}` } });
+      const res = await fetch(urlOf(path), { headers: { Authorization: `Bearer ${token}` } });
       if (!res.ok) throw new Error(`${path}: ${res.status}`);
       return res.json();
     },
+    /** Sends `body` with `method` and the bearer token; the status and the JSON answer, if any. */
+    async send(method, path, token, body) {
+      const res = await fetch(urlOf(path), {
+        method,
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, json: text ? JSON.parse(text) : null };
+    },
     /** POSTs a JSON body to the API, as another of the platform's programs would. */
     async post(path, token, body) {
-      const res = await fetch(url + path, {
+      const res = await fetch(urlOf(path), {
         method: "POST",
         headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
         body: JSON.stringify(body),

@@ -25,16 +25,8 @@ after(async () => {
   await smtp?.stop();
 });
 
-/** Sends `body` with `method` and the bearer token; the status and the JSON answer, if any. */
-async function send(server, method, path, token, body) {
-  const res = await fetch(server.url + path, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : null };
-}
+/** `server.send`: the status and the JSON answer, if any. */
+const send = (server, ...request) => server.send(...request);
 
 /** `2025-12-19 18:05` for `2025-12-19T10:05:00Z`: the business calendar (UTC+8), as the app writes it. */
 function businessTime(at) {

@@ -30,7 +30,7 @@ async function noSidewaysScroll(page, what) {
 }
 
 async function service(method, path, body) {
-  const res = await fetch(`${portal.url}${path}`, {
+  const res = await fetch(portal.urlOf(path), {
     method,
     headers: { Authorization: `Bearer ${portal.serviceToken()}`, "Content-Type": "application/json" },
     body: JSON.stringify(body),

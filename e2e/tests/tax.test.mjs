@@ -87,7 +87,7 @@ test("the plans page says the prices include VAT and at which rate", async () =>
 
 /** Puts the demo catalogue's enterprise plan at `rate`, as the platform's catalogue would. */
 async function enterpriseAt(rate) {
-  const res = await fetch(`${portal.url}/api/internal/plans/enterprise`, {
+  const res = await fetch(portal.urlOf("/api/internal/plans/enterprise"), {
     method: "PUT",
     headers: { Authorization: `Bearer ${portal.serviceToken()}`, "Content-Type": "application/json" },
     body: JSON.stringify({

@@ -69,11 +69,11 @@ async fn bodies_over_their_routes_limit_are_413_and_change_nothing() {
         .unwrap();
     assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
 
-    // The OpenAPI document declares it.
-    let doc = app.read("/api/openapi.json").await;
-    for (path, method) in [
-        ("/api/portal/account", "put"),
-        ("/api/internal/usage", "post"),
+    // Each listener's OpenAPI document declares it.
+    let (public, internal) = (app.openapi().await, app.internal_openapi().await);
+    for (doc, path, method) in [
+        (&public, "/api/portal/account", "put"),
+        (&internal, "/api/internal/usage", "post"),
     ] {
         let responses = &doc["paths"][path][method]["responses"];
         assert!(responses["413"].is_object(), "{path} {method}: {responses}");

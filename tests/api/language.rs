@@ -29,7 +29,7 @@ async fn refusal(
 ) -> (u16, Value) {
     // A client of its own: the suite's sends `Accept-Language: en` by default.
     let mut req = Client::new()
-        .request(method, format!("{}{path}", app.address))
+        .request(method, app.url(path))
         .bearer_auth(token);
     if let Some(language) = language {
         req = req.header("Accept-Language", language);

@@ -20,6 +20,7 @@ mod health;
 mod invoices;
 mod language;
 mod limits;
+mod listeners;
 mod migration;
 mod money;
 mod notices;

@@ -35,7 +35,7 @@ async fn internal_api_needs_a_service_token(backend: Backend) {
     }
     let none = app
         .client
-        .post(format!("{}/api/internal/billing/run", app.address))
+        .post(app.url("/api/internal/billing/run"))
         .json(&body)
         .send()
         .await

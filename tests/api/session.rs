@@ -44,7 +44,7 @@ fn with_cookie(
 ) -> reqwest::RequestBuilder {
     let request = app
         .client
-        .request(method, format!("{}{path}", app.address))
+        .request(method, app.url(path))
         .header(COOKIE, format!("portal_session={token}"));
     if from_app {
         request.header("X-Portal-Request", "1")

@@ -21,6 +21,7 @@ mod spa;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use actix_web::dev::HttpServiceFactory;
 use actix_web::http::header;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -53,36 +54,51 @@ pub struct HttpSettings {
     pub demo_sign_in: bool,
 }
 
-/// Registers every route. The caller wraps the app in the logger it wants.
+/// What every listener shares: the state, the settings and how bodies, queries and
+/// paths are refused.
+fn common(cfg: &mut web::ServiceConfig, state: web::Data<AppState>, settings: &HttpSettings) {
+    cfg.app_data(state)
+        .app_data(web::Data::new(settings.clone()))
+        .app_data(json_limit(BODY_LIMIT))
+        .app_data(web::PayloadConfig::new(BODY_LIMIT))
+        .app_data(
+            web::QueryConfig::default().error_handler(|err, _| error::query_error(err).into()),
+        )
+        .app_data(web::PathConfig::default().error_handler(|err, _| {
+            ApiError::bad_request(format!("the path cannot be parsed: {err}")).into()
+        }))
+        .service(handlers::health::healthz)
+        .service(handlers::health::readyz);
+}
+
+/// The `/api` scope of either listener with its `routes`: limits, refusals in the
+/// reader's language, the headers every answer carries, 404 for what is not there.
+fn api_scope(routes: impl FnOnce(&mut web::ServiceConfig)) -> impl HttpServiceFactory {
+    web::scope("/api")
+        .wrap(actix_web::middleware::from_fn(limits::limit))
+        .wrap(actix_web::middleware::from_fn(refusals::refusals))
+        .wrap(
+            DefaultHeaders::new()
+                .add((header::CACHE_CONTROL, "no-store"))
+                .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                .add((header::REFERRER_POLICY, "no-referrer")),
+        )
+        .configure(routes)
+        .default_service(web::to(not_found))
+}
+
+/// Registers the routes of the public listener (`PORTAL_BIND`): the customer's API, the
+/// app, the probes. `/api/internal/*` and `/metrics` are 404 here (§17). The caller wraps
+/// the app in the logger it wants.
 pub fn configure(
     state: web::Data<AppState>,
     settings: HttpSettings,
 ) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
-        cfg.app_data(state)
-            .app_data(web::Data::new(settings.clone()))
-            .app_data(json_limit(BODY_LIMIT))
-            .app_data(web::PayloadConfig::new(BODY_LIMIT))
-            .app_data(
-                web::QueryConfig::default().error_handler(|err, _| error::query_error(err).into()),
-            )
-            .app_data(web::PathConfig::default().error_handler(|err, _| {
-                ApiError::bad_request(format!("the path cannot be parsed: {err}")).into()
-            }))
-            .service(handlers::health::healthz)
-            .service(handlers::health::readyz)
-            .service(handlers::health::metrics)
-            .service(
-                web::scope("/api")
-                    .wrap(actix_web::middleware::from_fn(limits::limit))
-                    .wrap(actix_web::middleware::from_fn(refusals::refusals))
-                    .wrap(
-                        DefaultHeaders::new()
-                            .add((header::CACHE_CONTROL, "no-store"))
-                            .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                            .add((header::REFERRER_POLICY, "no-referrer")),
-                    )
-                    .service(openapi::openapi_json)
+        common(cfg, state, &settings);
+        cfg.route("/metrics", web::route().to(not_found))
+            .service(api_scope(|api| {
+                api.service(openapi::openapi_json)
                     .service(handlers::app::app_config)
                     .service(handlers::app::demo_token)
                     .service(handlers::session::start)
@@ -97,19 +113,6 @@ pub fn configure(
                     .service(handlers::plans::downgrade)
                     .service(handlers::plans::cancel_scheduled_change)
                     .service(handlers::plans::audit_log)
-                    .service(handlers::internal::put_customer)
-                    .service(handlers::internal::put_plan)
-                    .service(handlers::internal::put_subscription)
-                    .service(
-                        web::resource("/internal/usage")
-                            .app_data(json_limit(USAGE_BATCH_LIMIT))
-                            .route(web::post().to(handlers::internal::post_usage)),
-                    )
-                    .service(handlers::internal::billing_run)
-                    .service(handlers::runs::start_run)
-                    .service(handlers::runs::get_run)
-                    .service(handlers::internal::mark_paid)
-                    .service(handlers::receivables::post_payment)
                     .service(handlers::usage::get_usage)
                     .service(handlers::usage::get_usage_detail)
                     .service(handlers::invoices::list_invoices)
@@ -131,24 +134,53 @@ pub fn configure(
                     .service(handlers::guard::get_notifications)
                     .service(handlers::guard::read_all_notifications)
                     .service(handlers::guard::read_notification)
-                    .service(handlers::guard::get_entitlements)
                     .service(handlers::fapiao::get_profile)
                     .service(handlers::fapiao::put_profile)
                     .service(handlers::fapiao::create_request)
                     .service(handlers::fapiao::list_requests)
                     .service(handlers::fapiao::get_request)
                     .service(handlers::fapiao::withdraw_request)
-                    .service(handlers::fapiao::download_file)
+                    .service(handlers::fapiao::download_file);
+            }))
+            .configure(spa::configure(settings));
+    }
+}
+
+/// Registers the routes of the internal listener (`PORTAL_INTERNAL_BIND`, §17): the
+/// platform's calls under `/api/internal`, `/metrics`, the probes and this listener's
+/// OpenAPI document. Everything else is 404.
+pub fn configure_internal(
+    state: web::Data<AppState>,
+    settings: HttpSettings,
+) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg: &mut web::ServiceConfig| {
+        common(cfg, state, &settings);
+        cfg.service(handlers::health::metrics)
+            .service(api_scope(|api| {
+                api.service(openapi::internal_openapi_json)
+                    .service(handlers::internal::put_customer)
+                    .service(handlers::internal::put_plan)
+                    .service(handlers::internal::put_subscription)
+                    .service(
+                        web::resource("/internal/usage")
+                            .app_data(json_limit(USAGE_BATCH_LIMIT))
+                            .route(web::post().to(handlers::internal::post_usage)),
+                    )
+                    .service(handlers::internal::billing_run)
+                    .service(handlers::runs::start_run)
+                    .service(handlers::runs::get_run)
+                    .service(handlers::internal::mark_paid)
+                    .service(handlers::receivables::post_payment)
+                    .service(handlers::guard::get_entitlements)
                     .service(handlers::fapiao::pending_requests)
                     .service(
                         web::resource("/internal/fapiao/requests/{id}/issued")
                             .app_data(json_limit(FAPIAO_ISSUANCE_LIMIT))
                             .route(web::post().to(handlers::fapiao::issued)),
                     )
-                    .service(handlers::fapiao::reversed)
-                    .default_service(web::to(api_not_found)),
-            )
-            .configure(spa::configure(settings));
+                    .service(handlers::fapiao::reversed);
+            }))
+            .default_service(web::to(not_found));
     }
 }
 
@@ -166,6 +198,6 @@ fn json_limit(limit: usize) -> web::JsonConfig {
         .error_handler(|err, _| error::json_error(err).into())
 }
 
-async fn api_not_found(req: HttpRequest) -> HttpResponse {
+async fn not_found(req: HttpRequest) -> HttpResponse {
     ApiError::not_found(format!("no endpoint {} {}", req.method(), req.path())).into_response()
 }

@@ -1,5 +1,8 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations.
 
+use std::sync::OnceLock;
+
+use actix_web::http::header::ContentType;
 use actix_web::{HttpResponse, get};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
@@ -187,8 +190,49 @@ impl Modify for CommonResponses {
 )]
 pub struct ApiDoc;
 
-/// The document, as served at `/api/openapi.json`.
+/// Whether `path` is served by the internal listener (§17): the platform's calls and
+/// `/metrics`. The probes are served by both.
+pub fn is_internal(path: &str) -> bool {
+    path.starts_with("/api/internal/") || path == "/metrics"
+}
+
+fn is_probe(path: &str) -> bool {
+    path == "/healthz" || path == "/readyz"
+}
+
+/// The document of one listener: what it serves, and no more.
+pub fn document(internal: bool) -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.paths
+        .paths
+        .retain(|path, _| is_probe(path) || is_internal(path) == internal);
+    if internal {
+        doc.info.description =
+            Some("The platform's calls: customers, plans, usage, billing runs, payments, entitlements, fapiao issuance; metrics and probes. Served on PORTAL_INTERNAL_BIND only.".to_owned());
+    }
+    doc
+}
+
+/// Each listener's document, serialised once.
+fn served(internal: bool) -> &'static [u8] {
+    static PUBLIC: OnceLock<Vec<u8>> = OnceLock::new();
+    static INTERNAL: OnceLock<Vec<u8>> = OnceLock::new();
+    let cell = if internal { &INTERNAL } else { &PUBLIC };
+    cell.get_or_init(|| serde_json::to_vec(&document(internal)).unwrap_or_default())
+}
+
+/// The public listener's document, as served at its `/api/openapi.json`.
 #[get("/openapi.json")]
 pub async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+    HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(served(false))
+}
+
+/// The internal listener's document, as served at its `/api/openapi.json`.
+#[get("/openapi.json")]
+pub async fn internal_openapi_json() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(served(true))
 }

@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://portal.db?mode=rwc";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+/// The internal listener (§17): `/api/internal/*`, `/metrics`, the probes.
+pub const DEFAULT_INTERNAL_BIND: &str = "127.0.0.1:9090";
 /// HS256 keys shorter than this are refused: they can be brute-forced.
 pub const MIN_SECRET_BYTES: usize = 32;
 /// Requests per second per customer token (and per client address without one).
@@ -39,6 +41,8 @@ pub struct Settings {
     /// Requests per second per token or client address (`PORTAL_RATE_LIMIT`).
     pub rate_limit: u32,
     pub bind: SocketAddr,
+    /// `PORTAL_INTERNAL_BIND`: the platform's calls, metrics and probes (§17).
+    pub internal_bind: SocketAddr,
     pub allowed_parent_origins: Vec<String>,
     pub static_dir: PathBuf,
     /// `PORTAL_DEMO_SIGN_IN=true`: the app offers a sign-in as the demo customer.
@@ -125,13 +129,17 @@ impl Settings {
             })?,
         };
 
-        let bind_raw = get("PORTAL_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned());
-        let bind = bind_raw.parse().map_err(|_| {
-            ConfigError::new(
-                "PORTAL_BIND",
-                format!("'{bind_raw}' is not an address like 127.0.0.1:8080"),
-            )
-        })?;
+        let bind = crate::config_urls::listen_address(get, "PORTAL_BIND", DEFAULT_BIND)?;
+        let internal_bind =
+            crate::config_urls::listen_address(get, "PORTAL_INTERNAL_BIND", DEFAULT_INTERNAL_BIND)?;
+        if bind == internal_bind && bind.port() != 0 {
+            return Err(ConfigError::new(
+                "PORTAL_INTERNAL_BIND",
+                format!(
+                    "'{internal_bind}' is PORTAL_BIND's address; the internal listener needs its own"
+                ),
+            ));
+        }
 
         let allowed_parent_origins = get("PORTAL_ALLOWED_PARENT_ORIGINS")
             .map(|raw| crate::config_urls::parse_origins(&raw))
@@ -209,6 +217,7 @@ impl Settings {
             previous_jwt_secrets,
             rate_limit,
             bind,
+            internal_bind,
             allowed_parent_origins,
             static_dir,
         })
@@ -310,6 +319,7 @@ mod tests {
         let s = settings(&[]).unwrap();
         assert_eq!(s.database_url.expose_secret(), DEFAULT_DATABASE_URL);
         assert_eq!(s.bind.to_string(), DEFAULT_BIND);
+        assert_eq!(s.internal_bind.to_string(), DEFAULT_INTERNAL_BIND);
         assert!(s.redis_url.is_none());
         assert!(s.allowed_parent_origins.is_empty());
         assert_eq!(
@@ -335,6 +345,9 @@ mod tests {
             ("PORTAL_RATE_LIMIT", "many"),
             ("PORTAL_DEMO_SIGN_IN", "yes"),
             ("PORTAL_BIND", "localhost"),
+            ("PORTAL_INTERNAL_BIND", "9090"),
+            // The public listener's own address.
+            ("PORTAL_INTERNAL_BIND", DEFAULT_BIND),
             ("PORTAL_TIME_ZONE", "+08:00"),
             ("PORTAL_TIME_ZONE", "China Standard Time"),
             ("PORTAL_ALLOWED_PARENT_ORIGINS", "https://ok.example.com,*"),

@@ -1,7 +1,22 @@
-//! Addresses read from the environment: the origins that may embed the app
+//! Addresses read from the environment: the listeners (`PORTAL_BIND`,
+//! `PORTAL_INTERNAL_BIND`), the origins that may embed the app
 //! (`PORTAL_ALLOWED_PARENT_ORIGINS`) and the Redis server or cluster (`REDIS_URL`).
 
+use std::net::SocketAddr;
+
 use crate::config_error::ConfigError;
+
+/// A listener's address from `var`, else `default`.
+pub(crate) fn listen_address(
+    get: impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: &str,
+) -> Result<SocketAddr, ConfigError> {
+    let raw = get(var).unwrap_or_else(|| default.to_owned());
+    raw.trim()
+        .parse()
+        .map_err(|_| ConfigError::new(var, format!("'{raw}' is not an address like {default}")))
+}
 
 /// `PORTAL_ALLOWED_PARENT_ORIGINS`: comma-separated `http(s)://host[:port]` origins.
 pub(crate) fn parse_origins(raw: &str) -> Result<Vec<String>, ConfigError> {

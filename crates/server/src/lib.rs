@@ -94,10 +94,13 @@ fn seller(settings: &Settings) -> Seller {
     }
 }
 
-/// The HTTP server, bound and ready to run.
+/// The two HTTP servers, bound and ready to run: the public listener (`PORTAL_BIND`) and
+/// the internal one (`PORTAL_INTERNAL_BIND`, §17).
 pub struct Application {
     port: u16,
+    internal_port: u16,
     server: Server,
+    internal: Server,
     portal: Arc<Portal>,
     /// Whether this instance runs the outbox's delivery runner.
     delivers: bool,
@@ -105,14 +108,21 @@ pub struct Application {
     billing_run_at: Option<chrono::NaiveTime>,
 }
 
+/// Binds `address` for the listener configured by `variable`.
+fn listen(variable: &str, address: std::net::SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(address)
+        .map_err(|e| anyhow::anyhow!("{variable}: cannot listen on {address}: {e}"))
+}
+
 impl Application {
-    /// Connects, migrates and binds `settings.bind` (port 0 picks a free port).
+    /// Connects, migrates and binds both listeners (port 0 picks a free port).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let ring = settings.key_ring()?;
         let (portal, _store) = open_portal(&settings).await?;
-        let listener = TcpListener::bind(settings.bind)
-            .map_err(|e| anyhow::anyhow!("PORTAL_BIND: cannot listen on {}: {e}", settings.bind))?;
+        let listener = listen("PORTAL_BIND", settings.bind)?;
+        let internal_listener = listen("PORTAL_INTERNAL_BIND", settings.internal_bind)?;
         let port = listener.local_addr()?.port();
+        let internal_port = internal_listener.local_addr()?.port();
         let state = web::Data::new(AppState {
             portal: portal.clone(),
             keys: TokenKeys::with_ring(&ring),
@@ -125,16 +135,28 @@ impl Application {
             static_dir: settings.static_dir.clone(),
             demo_sign_in: settings.demo_sign_in,
         };
-        let server = HttpServer::new(move || {
+        let server = {
+            let (state, http) = (state.clone(), http.clone());
+            HttpServer::new(move || {
+                App::new()
+                    .wrap(TracingLogger::<PortalRootSpan>::new())
+                    .configure(portal_http::configure(state.clone(), http.clone()))
+            })
+            .listen(listener)?
+            .run()
+        };
+        let internal = HttpServer::new(move || {
             App::new()
                 .wrap(TracingLogger::<PortalRootSpan>::new())
-                .configure(portal_http::configure(state.clone(), http.clone()))
+                .configure(portal_http::configure_internal(state.clone(), http.clone()))
         })
-        .listen(listener)?
+        .listen(internal_listener)?
         .run();
         Ok(Self {
             port,
+            internal_port,
             server,
+            internal,
             portal,
             delivers: settings.delivery.any(),
             billing_run_at: settings.billing_run_at,
@@ -143,6 +165,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The internal listener's port.
+    pub fn internal_port(&self) -> u16 {
+        self.internal_port
     }
 
     /// The capability services behind the server, for seeding from the same process.
@@ -162,7 +189,8 @@ impl Application {
         let schedule = self
             .billing_run_at
             .map(|at| tokio::spawn(jobs::schedule(self.portal.clone(), at)));
-        let served = self.server.await;
+        // Both listeners stop on the same signal; the first error is the answer.
+        let served = tokio::try_join!(self.server, self.internal).map(|_| ());
         if let Some(schedule) = schedule {
             schedule.abort();
         }

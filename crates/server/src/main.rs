@@ -115,6 +115,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let app = Application::build(settings.clone()).await?;
             tracing::info!(
                 address = %format!("http://{}:{}", settings.bind.ip(), app.port()),
+                internal = %format!("http://{}:{}", settings.internal_bind.ip(), app.internal_port()),
                 database = %redact(settings.database_url.expose_secret()),
                 "portal serving"
             );

@@ -30,7 +30,7 @@ impl Cluster {
     async fn get(&self, i: usize, path: &str, token: &str) -> Value {
         let resp = self
             .client
-            .get(format!("{}{path}", self.portals[i].address))
+            .get(self.portals[i].url(path))
             .bearer_auth(token)
             .send()
             .await
@@ -40,7 +40,7 @@ impl Cluster {
     }
 
     async fn send(&self, i: usize, method: &str, path: &str, token: &str, body: &Value) -> Value {
-        let url = format!("{}{path}", self.portals[i].address);
+        let url = self.portals[i].url(path);
         let request = match method {
             "PUT" => self.client.put(url),
             _ => self.client.post(url),

@@ -80,11 +80,13 @@ async fn at_trace_level_no_token_or_password_is_logged_and_each_request_has_an_a
         .replace("postgres@", &format!("postgres:{password}@"));
     let port = free_port();
     let bind = format!("127.0.0.1:{port}");
+    let internal_bind = format!("127.0.0.1:{}", free_port());
     let env = [
         ("PORTAL_JWT_SECRET", SECRET),
         ("PORTAL_SERVICE_JWT_SECRET", SERVICE_SECRET),
         ("DATABASE_URL", url.as_str()),
         ("PORTAL_BIND", bind.as_str()),
+        ("PORTAL_INTERNAL_BIND", internal_bind.as_str()),
         ("PORTAL_STATIC_DIR", "/nonexistent-portal-dist"),
         ("RUST_LOG", "trace"),
         ("PORTAL_LOG_FORMAT", "json"),

@@ -29,21 +29,29 @@ impl Drop for Running {
     }
 }
 
-/// How to start `portal` against one database: its environment and address.
+/// How to start `portal` against one database: its environment and addresses.
 pub struct Portal {
     env: Vec<(String, String)>,
+    /// The public listener.
     pub address: String,
+    /// The internal listener: `/api/internal/*`, `/metrics`.
+    pub internal_address: String,
 }
 
 impl Portal {
     /// `portal` on `database_url` with a port of its own, plus `extra` settings.
     pub fn new(database_url: &str, extra: &[(&str, &str)]) -> Self {
         let port = free_port();
+        let internal_port = free_port();
         let mut env: Vec<(String, String)> = [
             ("DATABASE_URL", database_url),
             ("PORTAL_JWT_SECRET", SECRET),
             ("PORTAL_SERVICE_JWT_SECRET", SERVICE_SECRET),
             ("PORTAL_BIND", &format!("127.0.0.1:{port}")),
+            (
+                "PORTAL_INTERNAL_BIND",
+                &format!("127.0.0.1:{internal_port}"),
+            ),
             ("PORTAL_STATIC_DIR", "/nonexistent-portal-dist"),
             // Runs start when a test starts them (a test of the schedule sets a time).
             ("PORTAL_BILLING_RUN_AT", "off"),
@@ -60,6 +68,16 @@ impl Portal {
         Self {
             env,
             address: format!("http://127.0.0.1:{port}"),
+            internal_address: format!("http://127.0.0.1:{internal_port}"),
+        }
+    }
+
+    /// The URL of `path` on the listener that serves it.
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("/api/internal/") || path.starts_with("/metrics") {
+            format!("{}{path}", self.internal_address)
+        } else {
+            format!("{}{path}", self.address)
         }
     }
 
