@@ -143,14 +143,19 @@ size: build
     [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --loglevel=error
     node size.mjs
 
-# Benchmarks that print figures (never asserted): invoice PDF rendering (criterion), usage ingestion over HTTP on PostgreSQL (8 clients), cached reads under wrk (Redis, in-process, Redis killed, bare actix), and at scale: a billing run of 100,000 subscriptions and usage reads on a 10,000,000-row table (PostgreSQL).
+# Benchmarks that print figures (never asserted): invoice PDF rendering (criterion), usage ingestion over HTTP on PostgreSQL (8 clients), the shared request path in process (criterion), cached reads under wrk (bare and portal alternately: the subscription read and the entitlement check, via Redis, in process, Redis killed), and at scale: a billing run of 100,000 subscriptions and usage reads on a 10,000,000-row table (PostgreSQL).
 bench: services
     cargo bench -p portal-pdf --bench render
     INGEST_CLIENTS=8 cargo bench -p portal-tests --bench ingest
     cargo bench -p portal-tests --bench upcoming
+    cargo bench -p portal-server --bench request_path
     scripts/need.sh wrk wrk
     scripts/bench-cache.sh
     just bench-scale
+
+# Instructions per request on the hot paths (bare handler, the subscription read via Redis and in process, the entitlement check), counted by callgrind; profiles kept in target/profile.
+profile:
+    scripts/profile-request-path.sh
 
 # The scale benchmarks alone: a billing run of N (100,000) subscriptions, the statement of a customer with 10,000 documents, and usage reads on a table of ROWS (10,000,000) rows, all on PostgreSQL.
 bench-scale: services

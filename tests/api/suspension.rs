@@ -30,7 +30,7 @@ async fn entitlements(portal: &Portal, customer: &CustomerId) -> Vec<(bool, Opti
         .entitlements(&platform(), customer)
         .await
         .unwrap()
-        .into_iter()
+        .iter()
         .map(|p| (p.allowed, p.reason))
         .collect()
 }

@@ -36,8 +36,9 @@ async fn ai_chat(portal: &Portal) -> ProductEntitlement {
         .entitlements(&caller(), &CustomerId::parse("cust_demo").unwrap())
         .await
         .unwrap()
-        .into_iter()
+        .iter()
         .find(|p| p.product == Product::AiChat)
+        .copied()
         .unwrap()
 }
 

@@ -40,6 +40,10 @@ pub struct AppState {
     pub metrics: Arc<dyn Fn() -> String + Send + Sync>,
     /// The last readiness check, reused for a second (`/readyz`, §17).
     pub readiness: handlers::health::Readiness,
+    /// The HTTP metrics' handles, registered once per label set.
+    pub request_metrics: access::RequestMetrics,
+    /// The entitlement answers' JSON, written once per answer.
+    pub entitlement_json: handlers::entitlements::AnswerJson,
 }
 
 /// Settings of the HTTP layer.
@@ -73,7 +77,7 @@ fn common(cfg: &mut web::ServiceConfig, state: web::Data<AppState>, settings: &H
 
 /// The `/api` scope of either listener with its `routes`: limits, refusals in the
 /// reader's language, the headers every answer carries, 404 for what is not there.
-fn api_scope(routes: impl FnOnce(&mut web::ServiceConfig)) -> impl HttpServiceFactory {
+pub fn api_scope(routes: impl FnOnce(&mut web::ServiceConfig)) -> impl HttpServiceFactory {
     web::scope("/api")
         .wrap(actix_web::middleware::from_fn(limits::limit))
         .wrap(actix_web::middleware::from_fn(refusals::refusals))
@@ -98,7 +102,9 @@ pub fn configure(
         common(cfg, state, &settings);
         cfg.route("/metrics", web::route().to(not_found))
             .service(api_scope(|api| {
-                api.service(openapi::openapi_json)
+                // The most read first: actix tries a scope's routes in order.
+                api.service(handlers::plans::get_subscription)
+                    .service(openapi::openapi_json)
                     .service(handlers::app::app_config)
                     .service(handlers::app::demo_token)
                     .service(handlers::session::start)
@@ -106,7 +112,6 @@ pub fn configure(
                     .service(handlers::session::end)
                     .service(handlers::account::get_account)
                     .service(handlers::account::put_account)
-                    .service(handlers::plans::get_subscription)
                     .service(handlers::plans::get_plans)
                     .service(handlers::plans::preview_upgrade)
                     .service(handlers::plans::upgrade)
@@ -157,7 +162,10 @@ pub fn configure_internal(
         common(cfg, state, &settings);
         cfg.service(handlers::health::metrics)
             .service(api_scope(|api| {
-                api.service(openapi::internal_openapi_json)
+                // The hot route first: actix tries a scope's routes in order (issue
+                // 28: found last, the entitlement check paid 10,000 instructions for it).
+                api.service(handlers::entitlements::get_entitlements)
+                    .service(openapi::internal_openapi_json)
                     .service(handlers::internal::put_customer)
                     .service(handlers::internal::put_plan)
                     .service(handlers::internal::put_subscription)
@@ -171,7 +179,6 @@ pub fn configure_internal(
                     .service(handlers::runs::get_run)
                     .service(handlers::internal::mark_paid)
                     .service(handlers::receivables::post_payment)
-                    .service(handlers::guard::get_entitlements)
                     .service(handlers::fapiao::pending_requests)
                     .service(
                         web::resource("/internal/fapiao/requests/{id}/issued")

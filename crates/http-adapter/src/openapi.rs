@@ -164,7 +164,7 @@ impl Modify for CommonResponses {
         handlers::guard::get_notifications,
         handlers::guard::read_all_notifications,
         handlers::guard::read_notification,
-        handlers::guard::get_entitlements,
+        handlers::entitlements::get_entitlements,
         handlers::fapiao::get_profile,
         handlers::fapiao::put_profile,
         handlers::fapiao::create_request,

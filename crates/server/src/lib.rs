@@ -129,6 +129,8 @@ impl Application {
             limits: RateLimits::new(settings.rate_limit, settings.trusted_proxies.clone()),
             metrics: telemetry::metrics(),
             readiness: Default::default(),
+            request_metrics: Default::default(),
+            entitlement_json: Default::default(),
         });
         let http = HttpSettings {
             allowed_parent_origins: settings.allowed_parent_origins.clone(),

@@ -22,14 +22,15 @@ impl SpendGuard {
         &self,
         caller: &PlatformCaller,
         customer: &CustomerId,
-    ) -> Result<Vec<ProductEntitlement>, SpendGuardError> {
+    ) -> Result<Arc<Vec<ProductEntitlement>>, SpendGuardError> {
+        // The kept answer itself, shared: one answer is the same `Arc` until it is
+        // computed again, so a caller may keep what it makes of it (the HTTP adapter
+        // its JSON) for as long.
         let answer = self
             .memo
             .answer(customer, || self.compute_entitlements(customer))
             .await?;
-        answer
-            .map(|products| products.as_ref().clone())
-            .ok_or(SpendGuardError::NotFound("customer"))
+        answer.ok_or(SpendGuardError::NotFound("customer"))
     }
 
     async fn compute_entitlements(&self, customer: &CustomerId) -> Result<Answer, BillingError> {

@@ -2,13 +2,13 @@
 
 use actix_web::{HttpResponse, get, post, put, web};
 use portal_api_types::{
-    AlertRule, AlertRules, Cap, Caps, Entitlement, Entitlements, ErrorBody, Notification,
-    Notifications, NotificationsRead, Threshold,
+    AlertRule, AlertRules, Cap, Caps, ErrorBody, Notification, Notifications, NotificationsRead,
+    Threshold,
 };
 use portal_billing::DocumentLanguage;
 use portal_domain::guard::{self as rules, AlertCondition, Notice, RawAlertRule, RawThreshold};
 
-use crate::auth::{CustomerUser, ServiceCaller};
+use crate::auth::CustomerUser;
 use crate::error::ApiError;
 use crate::handlers::lang::{Lang, LangQuery, worded};
 use crate::{AppState, dto};
@@ -250,43 +250,4 @@ pub async fn read_all_notifications(
         .mark_all_notifications_read(&user)
         .await?;
     Ok(web::Json(NotificationsRead { marked }))
-}
-
-/// Whether the platform may serve more of each product now (service tokens only).
-#[utoipa::path(
-    context_path = "/api",
-    tag = "internal",
-    security(("bearer" = [])),
-    params(("customer_id" = String, Path)),
-    responses(
-        (status = 200, body = Entitlements),
-        (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-    )
-)]
-#[get("/internal/entitlements/{customer_id}")]
-pub async fn get_entitlements(
-    state: web::Data<AppState>,
-    ServiceCaller(caller): ServiceCaller,
-    customer_id: web::Path<String>,
-) -> Result<web::Json<Entitlements>, ApiError> {
-    let products = state
-        .portal
-        .spend_guard
-        .entitlements(&caller, &super::ids::customer(&customer_id)?)
-        .await?;
-    Ok(web::Json(Entitlements {
-        customer_id: customer_id.into_inner(),
-        products: products
-            .iter()
-            .map(|p| Entitlement {
-                product: p.product.as_str().to_owned(),
-                allowed: p.allowed,
-                used: p.used,
-                limit: p.limit,
-                remaining: p.remaining(),
-                reason: p.reason.map(str::to_owned),
-            })
-            .collect(),
-    }))
 }

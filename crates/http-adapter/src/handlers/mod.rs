@@ -4,6 +4,7 @@ pub mod account;
 pub mod app;
 pub mod billing;
 pub mod costs;
+pub mod entitlements;
 pub mod exports;
 pub mod fapiao;
 pub mod guard;

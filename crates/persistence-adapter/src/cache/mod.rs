@@ -7,6 +7,7 @@ mod flight;
 mod keys;
 mod kv;
 mod ledger;
+mod parsed;
 mod receivables;
 mod records;
 mod store;

@@ -65,6 +65,7 @@ pub struct CachedStore {
     cache: Arc<dyn KeyValue>,
     flights: Arc<Flights>,
     plans: moka::sync::Cache<PlanId, Plan>,
+    parsed: super::parsed::Parsed,
     loads: Arc<AtomicU64>,
     calendar: BusinessCalendar,
 }
@@ -79,6 +80,7 @@ impl CachedStore {
                 .max_capacity(1_000)
                 .time_to_live(PLAN_LOCAL_TTL)
                 .build(),
+            parsed: Default::default(),
             loads: Arc::default(),
             calendar: BusinessCalendar::default(),
         }
@@ -122,7 +124,7 @@ impl CachedStore {
 
     /// `to_value` gives what is written (the contract's fields and more); `from_value`
     /// rebuilds the value from what is read, which may be a leaner view of the same JSON.
-    pub(super) async fn cached<T, W, V, L, Fut>(
+    pub(super) async fn cached<T: Clone + Send + Sync + 'static, W, V, L, Fut>(
         &self,
         key: &str,
         to_value: impl Fn(&T) -> W,
@@ -187,14 +189,19 @@ impl CachedStore {
         }
     }
 
-    async fn read<T, V: DeserializeOwned>(
+    async fn read<T: Clone + Send + Sync + 'static, V: DeserializeOwned>(
         &self,
         key: &str,
         from_value: impl Fn(V) -> Option<T>,
     ) -> Read<T> {
         match self.cache.get(key).await {
+            // The same JSON as last time: what it was parsed into then.
+            Ok(Some(raw)) if let Some(value) = self.parsed.get(key, &raw) => Read::Hit(value),
             Ok(Some(raw)) => match serde_json::from_str::<V>(&raw).ok().and_then(from_value) {
-                Some(value) => Read::Hit(value),
+                Some(value) => {
+                    self.parsed.keep(key, raw, value.clone());
+                    Read::Hit(value)
+                }
                 // Not ours to trust (another writer's shape): load and store it anew.
                 None => Read::Miss,
             },

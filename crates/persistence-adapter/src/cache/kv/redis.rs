@@ -74,11 +74,13 @@ impl Conn {
                     port: node.port,
                 };
                 // An error reply comes back as a value here: made an error like elsewhere.
-                conn.route_command(cmd.clone(), RoutingInfo::SingleNode(route))
+                Box::pin(conn.route_command(cmd.clone(), RoutingInfo::SingleNode(route)))
                     .await
                     .and_then(Value::extract_error)
             }
-            (Conn::Cluster(conn), None) => cmd.query_async(conn).await,
+            // Boxed: the cluster's futures are large, and the single server's GET
+            // should not carry their size.
+            (Conn::Cluster(conn), None) => Box::pin(cmd.query_async(conn)).await,
             (Conn::Single(conn), _) => cmd.query_async(conn).await,
         }
         .map_err(backend)?;
@@ -258,7 +260,14 @@ impl RedisCache {
         {
             return Ok(lane.handle());
         }
-        // Kept for this thread: the next thread to ask makes a connection of its own.
+        // Boxed: connecting (a cluster's above all) is a large future; inline, it would
+        // make every command's future as large, to be copied on each one (the profile
+        // showed 14 kB copied per GET).
+        Box::pin(self.open_lane(thread)).await
+    }
+
+    /// A connection kept for this thread: the next thread to ask makes one of its own.
+    async fn open_lane(&self, thread: std::thread::ThreadId) -> Result<Conn, CacheError> {
         let lane = match &self.inner.backend {
             Backend::Single(pool) => Lane::Single(pool.get().await.map_err(backend)?),
             Backend::Cluster(client) => {
