@@ -53,7 +53,19 @@ async fn the_platforms_calls_answer_on_the_internal_listener_only(backend: Backe
         .send()
         .await
         .unwrap();
-    assert_error(resp, 404, "not_found").await;
+    let refusal = assert_error(resp, 404, "not_found").await;
+    // In the reader's language like every refusal: Chinese unless asked otherwise.
+    let message = refusal["error"]["message"].as_str().unwrap();
+    assert!(message.chars().any(|c| c > '\u{3000}'), "{message}");
+    let english = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .header("Accept-Language", "en")
+        .send()
+        .await
+        .unwrap();
+    let english = assert_error(english, 404, "not_found").await;
+    assert_eq!(english["error"]["message"], "no endpoint GET /metrics");
     let metrics = app
         .client
         .get(format!("{}/metrics", app.internal_address))

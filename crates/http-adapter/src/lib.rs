@@ -100,7 +100,7 @@ pub fn configure(
 ) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
         common(cfg, state, &settings);
-        cfg.route("/metrics", web::route().to(not_found))
+        cfg.route("/metrics", web::route().to(not_found_outside_api))
             .service(api_scope(|api| {
                 // The most read first: actix tries a scope's routes in order.
                 api.service(handlers::plans::get_subscription)
@@ -187,7 +187,7 @@ pub fn configure_internal(
                     )
                     .service(handlers::fapiao::reversed);
             }))
-            .default_service(web::to(not_found));
+            .default_service(web::to(not_found_outside_api));
     }
 }
 
@@ -203,6 +203,19 @@ fn json_limit(limit: usize) -> web::JsonConfig {
     web::JsonConfig::default()
         .limit(limit)
         .error_handler(|err, _| error::json_error(err).into())
+}
+
+/// [`not_found`] where the refusals middleware of `/api` is not: worded here in the
+/// reader's language.
+async fn not_found_outside_api(req: HttpRequest) -> HttpResponse {
+    let error = ApiError::not_found(format!("no endpoint {} {}", req.method(), req.path()));
+    let language = handlers::lang::reader_language(&req);
+    let mut res = messages::localized(&error, language).into_response();
+    res.headers_mut().insert(
+        header::VARY,
+        header::HeaderValue::from_static("Accept-Language"),
+    );
+    res
 }
 
 async fn not_found(req: HttpRequest) -> HttpResponse {
