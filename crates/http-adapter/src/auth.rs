@@ -97,8 +97,7 @@ pub(crate) fn bearer(req: &HttpRequest) -> Result<&str, ApiError> {
     // `to_str`'s visible-ASCII test per byte cost as much as the rest of the parse). A
     // token with other than ASCII fails its verification.
     let value = std::str::from_utf8(header.as_bytes())
-        .ok()
-        .ok_or_else(|| ApiError::unauthorized("the Authorization header is malformed"))?;
+        .map_err(|_| ApiError::unauthorized("the Authorization header is malformed"))?;
     match value.split_once(' ') {
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() => {
             Ok(token.trim())
