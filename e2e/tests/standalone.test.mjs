@@ -29,6 +29,8 @@ test("?token= signs in, then leaves the address bar, web storage and cookies", a
     await page.goto(`${portal.url}/?lang=zh&token=${token}`);
     await page.locator(".plan-name").waitFor();
     assert.equal((await page.locator(".plan-name").textContent()).trim(), "专业版");
+    // Each card has its own request: wait for the usage answer's third bar.
+    await page.locator(".quota").nth(2).waitFor();
     assert.equal(await page.locator(".quota").count(), 3);
     assert.match(await page.locator(".latest-invoice").textContent(), /INV\d{9,}/);
 
