@@ -204,6 +204,15 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
+/**
+ * Waits until no part of the page is loading: each card or section of a page has its own
+ * request (its own `Loader`), and until it answers it shows a `.state.loading` placeholder.
+ * For checks about the whole page (e.g. its width) after waiting for one part of it.
+ */
+export async function settled(page) {
+  await page.locator("main .state.loading").first().waitFor({ state: "detached" });
+}
+
 /** Everything the page keeps in web storage, as one string. */
 export async function webStorage(page) {
   return page.evaluate(() => {

@@ -79,6 +79,8 @@ test("an admin sets a quota rule; crossing it rings the bell; marking it read dr
   await page.getByRole("heading", { name: "费用预警", level: 1 }).waitFor();
   await page.getByRole("heading", { name: "预警规则" }).waitFor();
   assert.equal(await rules(page).count(), before.length);
+  // The count is empty until the bell's own request answers, too: wait for its first look.
+  await page.locator("body[data-notification-looks]").waitFor({ state: "attached" });
   assert.equal(await bellCount(page).textContent(), "", "nothing unread yet");
 
   await page.getByRole("button", { name: "添加规则" }).click();
@@ -186,6 +188,9 @@ test("the API's reasons show beside the fields; what cannot be sent is refused i
   // Webhooks without a receiver configured: the page does not offer them (§16), and the
   // API's 422 names the channels for a program that asks anyway.
   await rule.getByLabel("阈值（占配额的 %）").fill("90");
+  // The channels offered come from the app config (a request of its own); until it
+  // answers only 站内通知 is: wait for 邮件 (this server sends mail), drawn from the same answer.
+  await rule.getByLabel("邮件").waitFor();
   assert.equal(await rule.getByLabel("Webhook").count(), 0);
   const body = {
     rules: [...existing, { kind: "quota_percent", product: "ai_chat", threshold: 90, channels: ["in_app", "webhook"] }],

@@ -5,7 +5,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startPortal, openBrowser, screenshot, yuan, withTax, taxTotals, taxedDoc } from "../lib/harness.mjs";
+import { startPortal, openBrowser, screenshot, yuan, withTax, taxTotals, taxedDoc, settled } from "../lib/harness.mjs";
 
 let portal;
 let browser;
@@ -372,6 +372,8 @@ test("a 360 px side panel shows the upcoming bill's lines without horizontal scr
     await page.goto(`${portal.url}/?lang=zh&token=${token}`);
     await page.locator("section.upcoming table.invoice-lines").waitFor();
     await page.locator(".plan-name").waitFor();
+    // The other cards have requests of their own.
+    await settled(page);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than the viewport`);
     await screenshot(page, "overview-upcoming-360-zh");

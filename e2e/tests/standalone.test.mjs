@@ -4,7 +4,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startPortal, openBrowser, screenshot, webStorage, expiredToken } from "../lib/harness.mjs";
+import { startPortal, openBrowser, screenshot, webStorage, expiredToken, settled } from "../lib/harness.mjs";
 
 let portal;
 before(async () => {
@@ -69,7 +69,9 @@ test("the app runs under its Content-Security-Policy: no violation, meters drawn
     assert.match(csp, /script-src 'self' 'wasm-unsafe-eval' 'sha256-/);
     assert.equal(response.headers()["cache-control"], "no-store");
     await page.locator(".plan-name").waitFor();
-    // Usage bars are widths set through the CSSOM, which the policy allows.
+    // Usage bars are widths set through the CSSOM, which the policy allows. They come
+    // from the usage request, not the subscription's: wait for the third.
+    await page.locator(".meter-fill").nth(2).waitFor();
     const widths = await page
       .locator(".meter-fill")
       .evaluateAll((bars) => bars.map((bar) => bar.getBoundingClientRect().width));
@@ -87,8 +89,11 @@ test("the overview lists what needs attention: the pending invoice", async () =>
     const pending = invoices.filter((i) => i.status === "pending" || i.status === "overdue");
     assert.ok(pending.length > 0, "the demo data has a pending invoice");
     await page.goto(`${portal.url}/?token=${token}`);
-    await page.locator(".attention, .state.empty").first().waitFor();
-    const items = await page.locator(".attention li").allTextContents();
+    // The attention card's own list or its "all clear" (the balance card's overdue amount
+    // is `.attention` too, and other cards have empty states of their own).
+    const card = page.locator('section[aria-labelledby="ov-attention"]');
+    await card.locator("ul.attention, .state.empty").first().waitFor();
+    const items = await card.locator("ul.attention li").allTextContents();
     for (const invoice of pending) {
       assert.ok(
         items.some((text) => text.includes(invoice.invoice_id)),
@@ -266,6 +271,8 @@ test("a 360 px side panel shows the overview without horizontal scrolling", asyn
     await page.goto(`${portal.url}/?token=${portal.token()}`);
     await page.locator(".plan-name").waitFor();
     await page.locator(".quota").first().waitFor();
+    // Every card answered (the upcoming bill's lines, the balance...), not just these two.
+    await settled(page);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than the viewport`);
     await screenshot(page, "overview-360-zh");

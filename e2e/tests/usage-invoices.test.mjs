@@ -45,6 +45,8 @@ test("this month's usage per product, as the API counts it", async () => {
   const usage = await portal.api("/api/portal/usage", token);
   for (const product of usage.products) {
     const row = page.locator(`table.usage-summary tr[data-product="${product.product}"]`);
+    // The summary (and its quota bars) comes from the usage request, not the chart's.
+    await row.waitFor();
     const cells = await row.locator("td").allTextContents();
     assert.equal(number(cells[0]), product.used, `${product.product} used`);
     assert.equal(number(cells[1]), product.quota, `${product.product} quota`);
