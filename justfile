@@ -153,7 +153,7 @@ bench: services
     scripts/bench-cache.sh
     just bench-scale
 
-# Instructions per request on the hot paths (bare handler, the subscription read via Redis and in process, the entitlement check), counted by callgrind; profiles kept in target/profile.
+# Instructions per request on the hot paths (bare handler, the subscription read via Redis and in process, the entitlement check) and the 366-day usage detail on PostgreSQL, counted by callgrind; profiles kept in target/profile.
 profile:
     scripts/profile-request-path.sh
 

@@ -5,8 +5,9 @@
 # requests warm it, the counters are zeroed, N requests (one keep-alive connection, one
 # after the other) are counted, and the profile is dumped. Prints the instructions per
 # request, the inclusive cost of the path's parts (PARTS, a regex) and the TOP (12)
-# functions costing most themselves. Profiles are kept in PROFILE_DIR (default target/profile) for
-# `callgrind_annotate`.
+# functions costing most themselves. Besides the two hot paths it counts the 366-day usage
+# detail on PostgreSQL (at the end). Profiles and valgrind logs are kept in PROFILE_DIR
+# (default target/profile) for `callgrind_annotate`.
 #
 #   scripts/profile-request-path.sh            # all of them
 #   ONLY=subscription-redis scripts/profile-request-path.sh
@@ -58,12 +59,22 @@ requests() { # port path token count
     python3 - "$@" <<'PY'
 import http.client, sys
 port, path, token, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=60)
 headers = {"Authorization": f"Bearer {token}"} if token else {}
+conn = None
 for _ in range(count):
-    conn.request("GET", path, headers=headers)
-    resp = conn.getresponse()
-    body = resp.read()
+    # Under callgrind one slow answer can outlast the server's own timeouts, which then
+    # drop the connection: open another and ask again (a few times at most).
+    for attempt in range(5):
+        try:
+            conn = conn or http.client.HTTPConnection("127.0.0.1", int(port), timeout=60)
+            conn.request("GET", path, headers=headers)
+            resp = conn.getresponse()
+            body = resp.read()
+            break
+        except (ConnectionError, http.client.RemoteDisconnected):
+            conn = None
+            if attempt == 4:
+                raise
     if resp.status != 200:
         sys.exit(f"{path}: {resp.status} {body[:200]!r}")
 PY
@@ -77,7 +88,7 @@ count() { # name port path token command...
     local file="$out_dir/$name.callgrind"
     rm -f "$file"*
     valgrind --tool=callgrind --trace-children=yes --instr-atstart=no --callgrind-out-file="$file" "$@" \
-        2>"$work/$name.valgrind" &
+        2>"$out_dir/$name.valgrind.log" &
     pid=$!
     for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
     # Warm (connections opened, caches filled) before counting begins: under
@@ -113,3 +124,28 @@ count subscription-in-process "$p" /api/portal/subscription "$token" \
 p=$(free_port); i=$(free_port)
 count entitlements-redis "$i" /api/internal/entitlements/cust_demo "$service" \
     env REDIS_URL="redis://127.0.0.1:$redis_port" PORTAL_BIND="127.0.0.1:$p" PORTAL_INTERNAL_BIND="127.0.0.1:$i" ./target/release/portal serve
+
+# The 366-day usage detail (1,098 items per answer) on PostgreSQL, when it runs on
+# 127.0.0.1:5432 (or PROFILE_PG_ADMIN_URL): one customer's year of daily rows in a fresh
+# database (the big table changes PostgreSQL's share, which runs outside callgrind, not
+# the portal's). Fewer requests: each costs far more.
+admin=${PROFILE_PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+if { [ -z "${ONLY:-}" ] || [ "$ONLY" = usage-detail ]; } && psql -X -q -d "$admin" -c 'SELECT 1' >/dev/null 2>&1; then
+    db=portal_profile_$$
+    psql -X -q -d "$admin" -c "CREATE DATABASE $db"
+    trap 'cleanup; psql -X -q -d "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"' EXIT
+    pg_url="${admin%/*}/$db"
+    today=$(python3 -c 'import datetime,zoneinfo as z; print(datetime.datetime.now(z.ZoneInfo("Asia/Shanghai")).date())')
+    from=$(python3 -c "import datetime as d; print(d.date.fromisoformat('$today') - d.timedelta(days=365))")
+    DATABASE_URL=$pg_url PORTAL_SERVICE_JWT_SECRET=profile-service-0123456789-0123456789 \
+        ./target/release/portal seed --demo >/dev/null
+    sed -e "s/{{N}}/1/g" -e "s/{{PLAN}}/pro/g" -e "s/{{START}}/$from/g" -e "s/{{END}}/$today/g" \
+        scripts/sql/fill-subscriptions.sql | psql -X -q -v ON_ERROR_STOP=1 -d "$pg_url"
+    sed -e "s/{{DAYS}}/366/g" -e "s/{{FROM}}/$from/g" -e "s/{{CUSTOMERS}}/1/g" \
+        scripts/sql/fill-usage.sql | psql -X -q -v ON_ERROR_STOP=1 -d "$pg_url"
+    bulk=$(./target/release/portal token --customer cust_bulk_1000001 --user profile --role member --ttl 3600)
+    p=$(free_port); i=$(free_port)
+    N=${N_DETAIL:-200} count usage-detail "$p" "/api/portal/usage/detail?from=$from&to=$today" "$bulk" \
+        env DATABASE_URL="$pg_url" PORTAL_SERVICE_JWT_SECRET=profile-service-0123456789-0123456789 \
+        PORTAL_BIND="127.0.0.1:$p" PORTAL_INTERNAL_BIND="127.0.0.1:$i" ./target/release/portal serve
+fi
