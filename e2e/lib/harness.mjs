@@ -2,6 +2,7 @@
 // demo data), tokens from `portal token`, the example workbench page on other origins,
 // and Debian's headless Chromium driven by playwright-core (no browser download).
 
+import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { mkdtempSync, mkdirSync, rmSync, existsSync, readFileSync } from "node:fs";
@@ -211,6 +212,13 @@ export async function screenshot(page, name) {
  */
 export async function settled(page) {
   await page.locator("main .state.loading").first().waitFor({ state: "detached" });
+}
+
+/** Once every part of the page is drawn, the page is no wider than the viewport. */
+export async function noSidewaysScroll(page, what = "the page") {
+  await settled(page);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `${what} is ${overflow}px wider than the viewport`);
 }
 
 /** Everything the page keeps in web storage, as one string. */

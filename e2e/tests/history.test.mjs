@@ -4,7 +4,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startPortal, openBrowser, screenshot, yuan } from "../lib/harness.mjs";
+import { startPortal, openBrowser, screenshot, yuan, noSidewaysScroll } from "../lib/harness.mjs";
 
 let portal;
 let browser;
@@ -199,8 +199,7 @@ test("a member reads the history in a 360 px panel, reached by keyboard", async 
     await page.keyboard.press("Enter");
     await page.getByRole("heading", { name: "变更记录", level: 1 }).waitFor();
     await page.locator("ul.history li.entry, .state.empty").first().waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(overflow <= 0, `the history page is ${overflow}px wider than the viewport`);
+    await noSidewaysScroll(page, "the history page");
     await screenshot(page, "history-360-zh");
   } finally {
     await narrow.close();

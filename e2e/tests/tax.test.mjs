@@ -5,7 +5,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startPortal, openBrowser, screenshot, yuan, settled } from "../lib/harness.mjs";
+import { startPortal, openBrowser, screenshot, yuan, noSidewaysScroll } from "../lib/harness.mjs";
 
 let portal;
 let browser;
@@ -22,13 +22,6 @@ after(async () => {
 
 const SIZES = [1280, 360];
 const LANGS = ["zh", "en"];
-
-async function noSidewaysScroll(page, what) {
-  // Each card has its own request: measure once all of them are drawn.
-  await settled(page);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `${what} is ${overflow}px wider than the viewport`);
-}
 
 /** Every element of `selector` lies within the viewport's width. */
 async function inside(page, selector) {
